@@ -1,0 +1,400 @@
+"""The parameter registry: one source of truth for every number a user can set.
+
+Each parameter carries its default, unit, allowed bounds (enforced), plausible range (the bounds of sensitivity
+analysis) and its source or "assumption: why". The model's defaults, scenario validation, the dashboard's
+controls, the sensitivity bounds and the parameter table of ``docs/ODD.md`` are all read from here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .sectors import DEFAULT_SECTORS, SECTOR_FIELDS, SECTOR_NAMES, SECTOR_SOURCE, SECTORS
+
+REGIMES = ("state", "privatised", "mutual", "conversion")
+
+
+class ParameterError(ValueError):
+    """A parameter name or value a user gave is not allowed; the message names it and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    kind: str  # "float" | "int" | "bool" | "choice" | "sectors" | "size"
+    unit: str
+    description: str
+    source: str
+    lever: str = "model"  # which of the proposal's levers (or which part of the model) it belongs to
+    bounds: tuple[float, float] | None = None  # allowed, inclusive
+    plausible: tuple[float, float] | None = None  # for sensitivity analysis
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words, for error messages and documentation."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "sectors":
+            return "a list of sector names from " + ", ".join(SECTOR_NAMES) + ' (or "all")'
+        lo, hi = self.bounds
+        what = "a whole number" if self.kind in ("int", "size") else "a number"
+        extra = " or a range [min, max]" if self.kind == "size" else ""
+        return f"{what}{extra} from {_fmt(lo)} to {_fmt(hi)}"
+
+    def validate(self, value: Any) -> Any:
+        """Return the value in canonical form, or raise ParameterError naming the parameter."""
+        n = self.name
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
+        if self.kind == "choice":
+            if value in self.choices:
+                return value
+            raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
+        if self.kind == "sectors":
+            if value == "all":
+                return tuple(SECTOR_NAMES)
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
+            unknown = [v for v in value if v not in SECTORS]
+            if unknown:
+                raise ParameterError(f"{n}: unknown sector {unknown[0]!r}; expected {self.allowed()}")
+            if len(set(value)) != len(value):
+                raise ParameterError(f"{n}: a sector is listed twice in {list(value)!r}")
+            return tuple(value)
+        if self.kind == "size":
+            if isinstance(value, (list, tuple)):
+                if len(value) != 2:
+                    raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
+                lo, hi = (self._number(v, integer=True) for v in value)
+                if lo > hi:
+                    raise ParameterError(f"{n}: the range {list(value)!r} has its minimum above its maximum")
+                return (lo, hi)
+            v = self._number(value, integer=True)
+            return (v, v)
+        return self._number(value, integer=self.kind == "int")
+
+    def _number(self, value: Any, integer: bool) -> float | int:
+        n = self.name
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{n}: {value!r} is not a number; expected {self.allowed()}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
+        if integer:
+            if isinstance(value, float) and not value.is_integer():
+                raise ParameterError(f"{n}: {value!r} is not a whole number; expected {self.allowed()}")
+            value = int(value)
+        else:
+            value = float(value)
+        lo, hi = self.bounds
+        if value < lo:
+            raise ParameterError(f"{n}: {_fmt(value)} is below the minimum {_fmt(lo)}; expected {self.allowed()}")
+        if value > hi:
+            raise ParameterError(f"{n}: {_fmt(value)} is above the maximum {_fmt(hi)}; expected {self.allowed()}")
+        return value
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+A = "assumption"
+
+
+def _p(name, default, kind, unit, description, source, lever="model", bounds=None, plausible=None, choices=()):
+    if plausible is None and bounds is not None and kind in ("float", "int"):
+        plausible = bounds
+    return Parameter(name, default, kind, unit, description, source, lever, bounds, plausible, tuple(choices))
+
+
+_GLOBAL: list[Parameter] = [
+    # --- structure -------------------------------------------------------------------------------------------
+    _p("regime", "state", "choice", "-", "who runs the services at the start: state departments, private "
+       "contractors, mutuals, or state departments that convert to mutuals over time", "DESIGN §3", "regime",
+       choices=REGIMES),
+    _p("n_units", 20, "int", "units", "number of decentralised units in the local authority",
+       f"{A}: a mid-sized district of ~10,000 adults", "decentralisation", (1, 5000), (5, 60)),
+    _p("unit_size", (400, 600), "size", "adults", "adult population of a unit, fixed or drawn uniformly from a "
+       "range", "seed: 'populations of 400 to 600 people'", "decentralisation", (1, 100_000), (50, 5000)),
+    _p("sectors", DEFAULT_SECTORS, "sectors", "-", "which services are modelled", "seed: the priority list; "
+       f"{A}: three contrasting sectors by default for speed", "model"),
+    # --- citizens and co-production ---------------------------------------------------------------------------
+    _p("group_size", 5, "int", "people", "size N of co-production groups", "Hauert et al. 2002 use N = 5",
+       "citizens", (2, 50), (3, 10)),
+    _p("participation_cost", 0.10, "float", "utility/month", "time cost c of contributing to governance and "
+       "co-production, for a citizen of average civic resources", f"{A}: a tenth of standard quality",
+       "citizens", (0.0, 2.0), (0.03, 0.3)),
+    _p("resource_gradient", 1.0, "float", "-", "how strongly civic resources lower the cost of taking part: "
+       "c_i = c (1 + g (0.5 - resources_i))", "Verba, Schlozman & Brady 1995 (resource model); strength "
+       f"{A}", "citizens", (0.0, 1.9), (0.0, 1.8)),
+    _p("resource_deprivation_slope", 0.1, "float", "resources/quintile", "how much lower the mean civic "
+       "resources are per quintile of deprivation", "Verba, Schlozman & Brady 1995; Electoral Commission "
+       f"audits of political engagement; size {A}", "citizens", (0.0, 0.2), (0.0, 0.15)),
+    _p("voice_value", 0.3, "float", "utility", "expressive value eta of voicing: contributors gain "
+       "eta * efficacy * dissatisfaction", f"Hirschman 1970 (voice); size {A}", "citizens", (0.0, 5.0),
+       (0.0, 1.0)),
+    _p("aspiration", 1.0, "float", "utility", "service utility below which a user is dissatisfied",
+       f"{A}: standard quality with a perfect fit", "citizens", (0.0, 5.0), (0.6, 1.4)),
+    _p("efficacy_learning", 0.1, "float", "1/month", "how fast a contributor's efficacy tracks whether the "
+       "design moved toward her", f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
+    _p("satisfaction_memory", 0.3, "float", "1/month", "weight of this month's payoff in satisfaction "
+       "(1 = last month only, as in Hauert's game)", f"{A}", "citizens", (0.01, 1.0), (0.1, 0.6)),
+    _p("service_weight", 1.0, "float", "-", "weight of the provider's service in a user's payoff (0 leaves "
+       "only the co-production game)", "model switch", "citizens", (0.0, 1.0)),
+    _p("revision_rate", 0.1, "float", "1/month", "share of users who reconsider their stance each month",
+       f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
+    _p("imitation_strength", 5.0, "float", "1/utility", "selection intensity s of the Fermi imitation rule",
+       f"Traulsen et al. 2006; value {A}", "citizens", (0.0, 100.0), (1.0, 20.0)),
+    _p("exploration_rate", 0.01, "float", "-", "chance a revising user picks a stance at random",
+       "Hauert et al. 2002 (mutation); value {A}".format(A=A), "citizens", (0.0, 1.0), (0.001, 0.05)),
+    _p("neighbour_imitation", 0.1, "float", "-", "share of imitation partners drawn from a neighbouring unit",
+       f"{A}", "citizens", (0.0, 1.0), (0.0, 0.3)),
+    _p("preference_spread_between", 0.15, "float", "design", "s.d. of units' mean preferred design",
+       f"{A}: one size does not fit all", "citizens", (0.0, 0.5), (0.0, 0.3)),
+    _p("preference_spread_within", 0.15, "float", "design", "s.d. of preferred design within a unit",
+       f"{A}", "citizens", (0.0, 0.5), (0.05, 0.3)),
+    _p("initial_contributors", 0.05, "float", "share", "share of users contributing at the start",
+       "NCVO/Citizenship Survey: ~5-10% take part in local decision making; {A}".format(A=A), "citizens",
+       (0.0, 1.0), (0.01, 0.15)),
+    _p("initial_opt_outs", 0.02, "float", "share", "share of users opting out at the start", f"{A}",
+       "citizens", (0.0, 1.0), (0.0, 0.1)),
+    # --- lever 1: participation audit -------------------------------------------------------------------------
+    _p("participation_audit", False, "bool", "-", "an annual audit of participation by deprivation quintile "
+       "that targets recruitment at the least represented groups", "seed: 'A Participation Audit'",
+       "participation_audit"),
+    _p("channel_elections", False, "bool", "-", "elections to provider boards", "seed: 'elections to "
+       "hospital trusts'", "participation_audit"),
+    _p("channel_user_panels", False, "bool", "-", "user panels", "seed: 'user panels'", "participation_audit"),
+    _p("channel_children", False, "bool", "-", "children's participation on boards (education sectors)",
+       "seed: 'children's participation on school boards'", "participation_audit"),
+    _p("channel_named_contacts", False, "bool", "-", "named contacts for streets or neighbourhoods",
+       "seed: 'named policemen as contacts'", "participation_audit"),
+    _p("channel_recruitment", 0.01, "float", "1/month", "monthly chance a channel asks a non-contributing user "
+       "to take part", f"{A}", "participation_audit", (0.0, 0.5), (0.002, 0.05)),
+    _p("channel_cost_reduction", 0.1, "float", "share", "how much each channel lowers the cost of taking part",
+       f"{A}", "participation_audit", (0.0, 0.5), (0.0, 0.25)),
+    _p("channel_running_cost", 0.05, "float", "£/adult-month", "public cost of running one channel", f"{A}",
+       "participation_audit", (0.0, 10.0), (0.0, 0.2)),
+    # --- lever 2: decentralisation ----------------------------------------------------------------------------
+    _p("local_autonomy", 0.5, "float", "share", "how far a provider may depart from the central design "
+       "(0 = none, 1 = fully local)", "seed: 'greater autonomy'; default {A}".format(A=A), "decentralisation",
+       (0.0, 1.0)),
+    _p("capacity_building", 0.0, "float", "£/adult-year", "public spending on building citizens' and workers' "
+       "capacity to run services", "seed: 'build capacity'", "decentralisation", (0.0, 200.0), (0.0, 50.0)),
+    _p("capacity_efficiency", 0.01, "float", "resources per £/adult-year", "civic resources gained per year "
+       "per £ of capacity building per adult", f"{A}", "decentralisation", (0.0, 0.1), (0.0, 0.02)),
+    # --- lever 3: recognised status ---------------------------------------------------------------------------
+    _p("asset_lock", 0.5, "float", "share", "strength of the legal limits on demutualisation", "seed: "
+       "'limits on demutualisation'; default {A}".format(A=A), "recognised_status", (0.0, 1.0)),
+    _p("demutualisation_rate", 0.05, "float", "1/year", "yearly chance a mutual with large reserves and no asset "
+       "lock demutualises", f"{A}: UK building-society conversions of the 1990s", "recognised_status",
+       (0.0, 1.0), (0.0, 0.2)),
+    _p("local_bonds", False, "bool", "-", "mutuals may raise community shares and local bonds",
+       "seed: 'powers to raise finance such as local bonds'", "recognised_status"),
+    _p("quality_mark", False, "bool", "-", "a quality mark for mutuals that involve stakeholders: raises "
+       "trust", "seed: 'a quality mark'", "recognised_status"),
+    _p("quality_mark_threshold", 0.1, "float", "share", "participation a mutual needs for the quality mark",
+       f"{A}", "recognised_status", (0.0, 1.0), (0.05, 0.3)),
+    # --- lever 4: conversion ----------------------------------------------------------------------------------
+    _p("conversions_per_year", 2, "int", "providers/year", "conversion rounds approve at most this many "
+       "state services a year", f"{A}", "conversion", (0, 1000), (0, 10)),
+    _p("failing_first", True, "bool", "-", "conversion starts with services that measured as failing",
+       "seed: 'start with services that have clearly failed'", "conversion"),
+    _p("ballot_quorum", 0.5, "float", "share", "turnout an employee ballot needs", f"{A}", "conversion",
+       (0.0, 1.0), (0.3, 0.7)),
+    _p("ballot_threshold", 0.5, "float", "share", "yes-share an employee ballot needs", "seed: 'an employee "
+       "ballot'; simple majority {A}".format(A=A), "conversion", (0.0, 1.0), (0.5, 0.67)),
+    _p("conversion_spillover", 0.5, "float", "logit", "how much a neighbouring conversion raises workers' "
+       "support", f"{A}", "conversion", (0.0, 5.0), (0.0, 1.5)),
+    # --- lever 5: guarantor state -----------------------------------------------------------------------------
+    _p("funding_level", 1.0, "float", "share", "guarantor funding relative to standard cost", "model switch: "
+       "0 turns funding off", "guarantor", (0.0, 3.0), (0.8, 1.2)),
+    _p("deprivation_weight", 0.1, "float", "share/quintile", "extra funding per quintile of deprivation",
+       f"{A}: English funding formulas add deprivation top-ups", "guarantor", (0.0, 1.0), (0.0, 0.3)),
+    _p("audit_mode", "inspection", "choice", "-", "the guarantor inspects, or enables self-audit",
+       "seed: 'from straightforward inspection to enabling ... self-audit'", "guarantor",
+       choices=("inspection", "self_audit", "none")),
+    _p("inspection_interval", 3, "int", "years", "years between inspections", "Ofsted/CQC cycles of 3-5 "
+       "years", "guarantor", (1, 20), (1, 5)),
+    _p("inspection_cost", 3000.0, "float", "£/inspection", "cost of one inspection", f"{A}", "guarantor",
+       (0.0, 1e6), (1000.0, 10000.0)),
+    _p("inspection_noise", 0.15, "float", "quality", "s.d. of an inspector's error on non-contractible "
+       "quality", f"{A}", "guarantor", (0.0, 2.0), (0.05, 0.3)),
+    _p("self_audit_cost", 500.0, "float", "£/audit", "cost of one self-audit", f"{A}", "guarantor",
+       (0.0, 1e6), (100.0, 2000.0)),
+    _p("self_audit_noise", 0.3, "float", "quality", "s.d. of a self-audit's error with no participation and "
+       "no training", f"{A}", "guarantor", (0.0, 2.0), (0.1, 0.5)),
+    _p("self_audit_training", 0.5, "float", "share", "how much training reduces self-audit error", "seed: "
+       "'equipping stakeholders with the skills to self-audit'", "guarantor", (0.0, 1.0)),
+    _p("quality_standard", 0.75, "float", "quality", "minimum measured quality; below it twice is failure",
+       f"{A}", "guarantor", (0.0, 3.0), (0.6, 0.9)),
+    _p("social_investment", False, "bool", "-", "citizens invest savings in mutuals, matched by the state",
+       "seed: 'supplemented by social investment from citizens'", "guarantor"),
+    _p("investment_match", 0.5, "float", "£/£", "public match per £ of community investment", f"{A}",
+       "guarantor", (0.0, 5.0), (0.0, 1.0)),
+    _p("savings_rate", 2.0, "float", "£/adult-month", "what a citizen can set aside for social investment",
+       f"{A}", "guarantor", (0.0, 100.0), (0.5, 5.0)),
+    _p("investment_return", 0.02, "float", "1/year", "yearly return paid on community investment", f"{A}",
+       "guarantor", (0.0, 0.2), (0.0, 0.05)),
+    _p("capital_productivity", 0.5, "float", "quality per £/user-month", "quality gained per £ of capital per "
+       "user-month, relative to the sector's unit cost", f"{A}", "guarantor", (0.0, 5.0), (0.1, 1.0)),
+    _p("secondary_mutuals", False, "bool", "-", "mutuals of a sector federate across neighbouring units, "
+       "pooling fixed costs and reserves", "seed: 'local education authorities as secondary mutuals'",
+       "recognised_status"),
+    _p("federation_saving", 0.3, "float", "share", "share of fixed cost a federation saves its members",
+       f"{A}", "recognised_status", (0.0, 1.0), (0.1, 0.5)),
+    # --- provider kinds ---------------------------------------------------------------------------------------
+    _p("user_choice", "regime_default", "choice", "-", "may users switch to a neighbouring unit's provider, "
+       "with money following them? by default only under privatisation (quasi-markets)",
+       "Le Grand 2007 (choice and competition)", "regime", choices=("regime_default", "on", "off")),
+    _p("switch_cost", 0.2, "float", "utility", "cost of switching provider", f"{A}", "regime", (0.0, 5.0),
+       (0.0, 0.5)),
+    _p("exit_sensitivity", 10.0, "float", "1/utility", "logit sensitivity of switching to the utility gain",
+       f"{A}", "regime", (0.0, 100.0), (2.0, 20.0)),
+    _p("choice_outside_bonus", 0.1, "float", "utility", "rise of the outside option where a market exists",
+       f"{A}", "regime", (0.0, 2.0), (0.0, 0.3)),
+    _p("state_overhead", 0.08, "float", "share", "central overhead of a state department, paid by the "
+       "guarantor on top of its budget", "CIPFA central support costs of English councils (~5-10%)",
+       "regime", (0.0, 0.5), (0.03, 0.15)),
+    _p("contract_years", 5, "int", "years", "length of a contract before re-tendering", "UK outsourcing "
+       "practice of 3-7 years", "regime", (1, 30), (3, 10)),
+    _p("tender_cost", 20000.0, "float", "£/tender", "public cost of running one tender", f"{A}", "regime",
+       (0.0, 1e7), (5000.0, 50000.0)),
+    _p("monitoring_cost", 0.03, "float", "share", "contract monitoring cost as a share of contract value",
+       "UK contract management estimates of 2-5%", "regime", (0.0, 0.5), (0.01, 0.08)),
+    _p("mutual_governance_cost", 0.02, "float", "share", "cost of a mutual's governance (board, members' "
+       "meetings) as a share of income", f"{A}", "regime", (0.0, 0.5), (0.0, 0.05)),
+    _p("manager_share", 0.5, "float", "share", "lambda: share of returns a state manager captures (before the "
+       "halving for renegotiation)", "Hart, Shleifer & Vishny 1997", "regime", (0.0, 1.0), (0.2, 0.8)),
+    _p("member_internalisation", 1.0, "float", "-", "how fully a mutual's participating members bear the "
+       "quality damage of cost cutting (0 makes a mutual's cost side a state manager's)", f"{A}: the "
+       "proposal's claim, open to test", "regime", (0.0, 3.0), (0.0, 2.0)),
+    _p("cost_reduction_scale", 0.3, "float", "-", "gamma in c(e) = 2 gamma sqrt(e)",
+       "Hart, Shleifer & Vishny 1997 (functional form); value {A}".format(A=A), "regime", (0.0, 1.0),
+       (0.1, 0.45)),
+    _p("innovation_scale", 0.3, "float", "-", "delta in beta(i) = 2 delta sqrt(i)",
+       "Hart, Shleifer & Vishny 1997 (functional form); value {A}".format(A=A), "regime", (0.0, 1.0),
+       (0.1, 0.45)),
+    _p("effort_learning", 0.5, "float", "-", "step size of providers' yearly adaptive effort revision",
+       f"{A}", "regime", (0.0, 5.0), (0.1, 1.0)),
+    _p("effort_noise", 0.01, "float", "-", "s.d. of the noise in providers' effort revisions", f"{A}",
+       "regime", (0.0, 1.0), (0.0, 0.05)),
+    _p("quality_elasticity", 0.5, "float", "-", "alpha: elasticity of quality to spending per user",
+       f"{A}: diminishing returns", "regime", (0.0, 2.0), (0.2, 0.8)),
+    _p("coproduction_substitution", 0.5, "float", "share", "share of the value of contributors' time that "
+       "substitutes paid staff time", "Bovaird 2007; value {A}".format(A=A), "regime", (0.0, 1.0),
+       (0.0, 1.0)),
+    _p("value_of_time", 100.0, "float", "£/utility", "£ value of one utility unit of citizens' time, to price "
+       "volunteer time in total cost", f"{A}", "regime", (0.0, 10000.0), (20.0, 300.0)),
+    _p("central_design_noise", 0.05, "float", "design", "s.d. of the centre's error in estimating the "
+       "authority-wide preference", f"{A}", "regime", (0.0, 0.5), (0.0, 0.15)),
+    _p("voice_speed", 0.3, "float", "1/month", "omega: how fast governance moves a design toward its "
+       "participants' preference at full participation", f"{A}", "regime", (0.0, 1.0), (0.05, 0.6)),
+    _p("market_speed", 0.1, "float", "1/month", "how fast a contractor moves its design toward profitable "
+       "users under choice", f"{A}", "regime", (0.0, 1.0), (0.02, 0.3)),
+    _p("insolvency_months", 3.0, "float", "months", "a provider whose debt exceeds this many months of "
+       "income is insolvent", f"{A}", "regime", (0.0, 60.0), (1.0, 6.0)),
+    # --- workers ----------------------------------------------------------------------------------------------
+    _p("worker_motivation", 0.6, "float", "share", "mean intrinsic public-service motivation", "Perry 1996; "
+       "Francois 2000; value {A}".format(A=A), "workers", (0.0, 1.0), (0.4, 0.8)),
+    _p("market_wage", 2000.0, "float", "£/month", "market wage of a service worker", "ONS ASHE order of "
+       "magnitude", "workers", (0.0, 1e5), (1500.0, 3000.0)),
+    _p("contractor_wage_cut", 0.5, "float", "share", "share of a contractor's cost reduction taken from wages",
+       f"{A}", "workers", (0.0, 1.0), (0.0, 1.0)),
+    _p("morale_adjustment", 0.1, "float", "1/month", "how fast morale moves toward its target", f"{A}",
+       "workers", (0.0, 1.0), (0.02, 0.3)),
+    _p("autonomy_morale", 0.2, "float", "morale", "morale gained from full local autonomy",
+       "Deci & Ryan (self-determination); size {A}".format(A=A), "workers", (0.0, 1.0), (0.0, 0.4)),
+    _p("ownership_morale", 0.05, "float", "morale", "morale gained from being a member of a mutual",
+       "Blasi, Kruse & Freeman 2010 (employee ownership); size {A}".format(A=A), "workers", (0.0, 1.0),
+       (0.0, 0.15)),
+    _p("pay_morale", 1.0, "float", "morale per pay ratio", "morale change per unit of pay relative to the "
+       "market", f"{A}", "workers", (0.0, 5.0), (0.3, 2.0)),
+    _p("workload_morale", 0.5, "float", "morale per workload", "morale lost per unit of excess workload",
+       f"{A}", "workers", (0.0, 5.0), (0.1, 1.0)),
+    _p("burnout_rate", 0.05, "float", "1/month", "how fast burnout builds under excess workload and fades "
+       "without it", f"{A}", "workers", (0.0, 1.0), (0.01, 0.15)),
+    _p("quit_base_rate", 0.015, "float", "1/month", "monthly quit chance at average morale", "UK social care "
+       "and education turnover of ~15-30% a year", "workers", (0.0, 1.0), (0.005, 0.03)),
+    _p("quit_morale_sensitivity", 5.0, "float", "logit/morale", "how much low morale raises quitting",
+       f"{A}", "workers", (0.0, 50.0), (2.0, 10.0)),
+    _p("hiring_cost", 3000.0, "float", "£/hire", "cost of replacing a worker who quits", "CIPD recruitment "
+       "cost surveys (order of magnitude)", "workers", (0.0, 1e5), (1000.0, 6000.0)),
+    # --- need shocks ------------------------------------------------------------------------------------------
+    _p("need_shock_month", -1, "int", "month", "month in which needs shift (-1: never)", "scenario switch",
+       "need_shock", (-1, 10_000)),
+    _p("need_shock_size", 0.3, "float", "design", "how far preferred designs move in affected units",
+       f"{A}", "need_shock", (-1.0, 1.0), (0.1, 0.5)),
+    _p("need_shock_share", 0.5, "float", "share", "share of units hit by the shift", f"{A}", "need_shock",
+       (0.0, 1.0)),
+]
+
+def _sector_parameters() -> list[Parameter]:
+    out = []
+    for sector in SECTORS.values():
+        for fname, (unit, desc, bounds) in SECTOR_FIELDS.items():
+            value = getattr(sector, fname)
+            plausible = (max(bounds[0], value * 0.5), min(bounds[1], value * 1.5)) if value else bounds
+            out.append(Parameter(f"{sector.name}.{fname}", value, "float", unit, f"{sector.name}: {desc}",
+                                 SECTOR_SOURCE, "sectors", bounds, plausible))
+    return out
+
+
+REGISTRY: dict[str, Parameter] = {p.name: p for p in _GLOBAL + _sector_parameters()}
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter at its default, in canonical form."""
+    return {name: p.validate(p.default) for name, p in REGISTRY.items()}
+
+
+def validate(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Complete ``overrides`` with defaults; raise ParameterError on unknown names or bad values."""
+    unknown = [k for k in overrides if k not in REGISTRY]
+    if unknown:
+        raise ParameterError(f"{unknown[0]}: unknown parameter; see sim.parameters.REGISTRY for the "
+                             f"{len(REGISTRY)} known ones{_suggest(unknown[0])}")
+    params = defaults()
+    for k, v in overrides.items():
+        params[k] = REGISTRY[k].validate(v)
+    return params
+
+
+def _suggest(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, REGISTRY, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: int = 5,
+                               participation_cost: float = 1.0, **extra: Any) -> dict[str, Any]:
+    """The parameter set under which the model reduces exactly to Hauert et al.'s (2002) optional PGG.
+
+    No funding, no service in the payoff, no design fit, no voice value, uniform cost, no recruitment, no
+    choice, no regulation, imitation and exploration only, and satisfaction = last round's payoff. ``r`` and
+    ``sigma`` are set for every modelled sector.
+    """
+    params: dict[str, Any] = {
+        "funding_level": 0.0, "service_weight": 0.0, "voice_value": 0.0, "resource_gradient": 0.0,
+        "participation_cost": participation_cost, "group_size": group_size, "satisfaction_memory": 1.0,
+        "channel_recruitment": 0.0, "user_choice": "off", "audit_mode": "none", "capacity_building": 0.0,
+        "choice_outside_bonus": 0.0, "conversions_per_year": 0, "social_investment": False,
+        "initial_contributors": 1 / 3, "initial_opt_outs": 1 / 3,
+    }
+    sectors = extra.get("sectors", DEFAULT_SECTORS)
+    sectors = SECTOR_NAMES if sectors == "all" else sectors
+    for s in sectors:
+        params[f"{s}.coproduction_r"] = r
+        params[f"{s}.outside_option"] = sigma
+        params[f"{s}.need_volatility"] = 0.0
+    params.update(extra)
+    return params
