@@ -1,0 +1,59 @@
+"""The names, meanings and ranges of the model reporters: the public contract of every result table.
+
+Kept apart from ``metrics.py`` (which computes them) so that results, reports and the dashboard can describe
+a metric without building a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    description: str
+    low: float
+    high: float
+    better: str  # "higher", "lower" or "neither": which direction a report calls an improvement
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in [
+        Metric("participation_rate", "share of adults", "share of adults who took part in governance or "
+               "co-production of any service in the last 12 months", 0.0, 1.0, "higher"),
+        Metric("participation_gap", "share", "participation rate of the least deprived quintile minus that of "
+               "the most deprived", -1.0, 1.0, "lower"),
+        Metric("satisfaction", "utility", "mean satisfaction (smoothed payoff) of users", -INF, INF, "higher"),
+        Metric("responsiveness", "share", "1 - mean |preferred design - delivered design| over active users",
+               0.0, 1.0, "higher"),
+        Metric("quality_contractible", "quality", "mean contractible quality users receive", 0.0, INF,
+               "higher"),
+        Metric("quality_noncontractible", "quality", "mean non-contractible quality users receive", -INF, INF,
+               "higher"),
+        Metric("cost_per_capita", "£/adult-month", "public money spent per adult this month", -INF, INF,
+               "lower"),
+        Metric("total_cost_per_capita", "£/adult-month", "public money plus private and community finance "
+               "and volunteer time valued, per adult this month", -INF, INF, "lower"),
+        Metric("value_for_money", "quality per £100", "mean quality received per £100 of public money per "
+               "adult-month", -INF, INF, "higher"),
+        Metric("worker_morale", "share", "mean morale of workers", 0.0, 1.0, "higher"),
+        Metric("worker_turnover", "share/year", "annualised share of workers who quit this month", 0.0, 12.0,
+               "lower"),
+        Metric("provider_failures", "count", "providers failed (measured under standard twice or insolvent) so "
+               "far", 0.0, INF, "lower"),
+        Metric("mutual_share", "share", "share of users served by a mutual", 0.0, 1.0, "neither"),
+        Metric("conversions", "count", "state services converted to mutuals so far", 0.0, INF, "neither"),
+        Metric("demutualisations", "count", "mutuals that demutualised so far", 0.0, INF, "lower"),
+        Metric("social_investment_per_capita", "£/adult", "community investment (with its public match) "
+               "held in mutuals, per adult", 0.0, INF, "neither"),
+        Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
+               "the most deprived", -INF, INF, "lower"),
+    ]
+}
+
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
