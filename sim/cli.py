@@ -1,0 +1,380 @@
+"""``mutual-state``: run the model, compare regimes, run scenario batches, and report on them.
+
+    mutual-state run --regime mutual --steps 120 --seed 1 --set unit_size=500
+    mutual-state compare --seeds 10
+    mutual-state batch scenarios/compare_regimes.toml            # results/compare_regimes/
+    mutual-state report results/compare_regimes                   # results/compare_regimes/report.md
+    mutual-state sensitivity scenarios/sensitivity.toml
+
+Bad input (a malformed scenario, an unknown parameter, a value out of range) gets one line naming the file or
+option, the field and what is allowed, and exit status 2. An interrupted batch exits with status 130 and resumes
+when the same command is run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_COMPARE = ["participation_rate", "cost_per_capita", "responsiveness"]
+
+
+class UsageError(Exception):
+    """Bad input from the command line; the message says what is allowed."""
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+def _parser() -> argparse.ArgumentParser:
+    from .parameters import REGIMES
+
+    p = argparse.ArgumentParser(
+        prog="mutual-state",
+        description="Mutual State: an agent-based model of public services run by the state, by contractors or "
+                    "as mutuals. Run one model, compare the regimes, or run scenario batches and report on them.",
+        epilog="Each command has its own --help. Parameters are listed in docs/ODD.md and sim/parameters.py.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add_set(sp):
+        sp.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a model parameter (repeatable), e.g. --set n_units=10 --set unit_size=[50,100] "
+                             "--set audit_mode=self_audit --set elderly_care.theta=1.5; values are TOML: numbers, "
+                             "true/false, words, [lists]")
+
+    def add_exec(sp, default_desc="all cores"):
+        sp.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                        help=f"number of parallel worker processes (default: {default_desc})")
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--serial", action="store_true", help="run in this process, one run at a time")
+        g.add_argument("--dask", action="store_true",
+                       help="run on a new local Dask cluster (N workers, one thread each)")
+        g.add_argument("--scheduler", metavar="ADDR",
+                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need this "
+                            "package installed)")
+
+    r = sub.add_parser("run", help="run the model once and print its final metrics",
+                       description="Run the model once and print the metrics after the last step.")
+    r.add_argument("--regime", choices=REGIMES, default=None,
+                   help="who runs the services (default: the registry default, state)")
+    r.add_argument("--steps", type=_positive_int, default=120, help="months to simulate (default: 120)")
+    r.add_argument("--seed", type=_seed, default=1, help="random seed; the same seed gives the same run (default 1)")
+    r.add_argument("--every", type=_positive_int, default=None, metavar="K",
+                   help="also print the metrics every K months")
+    add_set(r)
+
+    c = sub.add_parser("compare", help="compare the three regimes on common random numbers",
+                       description="Run state, privatised and mutual provision on the same seeds and print mean "
+                                   "outcomes (last 12 months of each run) with 95%% confidence intervals, and "
+                                   "paired differences from state.")
+    c.add_argument("--seeds", type=_positive_int, default=5, help="replicates per regime (default: 5)")
+    c.add_argument("--steps", type=_positive_int, default=120, help="months per run (default: 120)")
+    c.add_argument("--seed", type=_seed, default=1, help="root seed the replicate seeds are spawned from (default 1)")
+    c.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
+                   help=f"metric to show (repeatable; default: {', '.join(DEFAULT_COMPARE)})")
+    add_set(c)
+    add_exec(c)
+
+    b = sub.add_parser("batch", help="run a scenario file: every condition x replicate, saved as it goes",
+                       description="Run every condition and replicate of a scenario, in parallel, streaming "
+                                   "results to results/<scenario>/ (Parquet + manifest.json). Interrupt it at will: "
+                                   "the same command resumes where it stopped.")
+    b.add_argument("scenario", metavar="SCENARIO", help="scenario file, e.g. scenarios/compare_regimes.toml")
+    b.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
+    b.add_argument("--fresh", action="store_true", help="discard results already in the folder and start again")
+    b.add_argument("--report", action="store_true", help="write the report when the batch finishes")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_exec(b)
+
+    rp = sub.add_parser("report", help="write the Markdown report of a results folder",
+                        description="Analyse a results folder and write report.md, figures/ (PNG and SVG) and "
+                                    "tables/ (CSV) into it.")
+    rp.add_argument("results", metavar="DIR", help="results folder written by `batch`, e.g. results/compare_regimes")
+    rp.add_argument("--out", metavar="DIR", help="write the report here instead")
+    rp.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
+                    help="metric to report (repeatable; default: the scenario's analysis.metrics)")
+    rp.add_argument("--target", metavar="NAME",
+                    help="metric for sensitivity and 'where does each regime win' (default: analysis.target)")
+    rp.add_argument("--print", dest="print_report", action="store_true", help="also print the report")
+
+    s = sub.add_parser("sensitivity", help="Morris or Sobol' sensitivity of a scenario's metrics",
+                       description="Run (or resume) a scenario with a morris or sobol design, then compute "
+                                   "sensitivity indices with SALib and write sensitivity.md and a figure per "
+                                   "metric into the results folder.")
+    s.add_argument("scenario", metavar="SCENARIO", help="scenario file with design.kind = morris or sobol")
+    s.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
+                   help="metric to analyse (repeatable; default: analysis.target and the scenario's metrics)")
+    s.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_exec(s)
+    return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected 1 or more") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 1 or more")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected 0 to 2**63-1") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 0 to 2**63-1")
+    return v
+
+
+def _params(sets: list[str], **extra: Any) -> dict[str, Any]:
+    from .experiments.schema import parse_value
+    from .parameters import ParameterError, validate
+
+    out: dict[str, Any] = {}
+    for item in sets:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--set {item}: expected NAME=VALUE, e.g. --set n_units=10")
+        try:
+            out[name] = parse_value(text.strip())
+        except ValueError as e:
+            raise UsageError(f"--set {name}: {e}") from None
+    out.update({k: v for k, v in extra.items() if v is not None})
+    try:
+        validate(out)
+    except ParameterError as e:
+        raise UsageError(f"--set {e}") from None
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ commands
+def cmd_run(args) -> int:
+    import pandas as pd
+
+    from .experiments.report import num
+    from .experiments.runner import run_one
+    from .metrics_catalogue import METRICS
+
+    params = _params(args.sets, regime=args.regime)
+    frame = run_one(params, args.seed, args.steps)
+    final = frame.iloc[-1]
+    shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+    print(f"mutual-state run: {args.steps} months, seed {args.seed}, {shown}")
+    if args.every:
+        rows = frame.iloc[::args.every]
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(rows.rename_axis("month").to_string(float_format=lambda v: num(v)))
+        print()
+    width = max(map(len, frame.columns))
+    for m in frame.columns:
+        unit = METRICS[m].unit if m in METRICS else ""
+        print(f"{m:<{width}}  {num(final[m]):>12}  {unit}")
+    balanced = frame.attrs.get("books_balance")
+    if balanced is False:
+        print("warning: the stock-flow accounts do not balance", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .experiments.analysis import outcomes, paired_comparisons
+    from .experiments.report import ci_text, comparison_table, format_table, pval
+    from .experiments.runner import run_batch
+    from .experiments.schema import ScenarioError, scenario_from_dict
+    from .metrics_catalogue import METRIC_NAMES
+
+    metrics = args.metrics or DEFAULT_COMPARE
+    for m in metrics:
+        if m not in METRIC_NAMES:
+            raise UsageError(f"--metric: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
+    params = _params(args.sets)
+    if "regime" in params:
+        raise UsageError("--set regime: compare runs every regime; leave regime out")
+    try:
+        scenario = scenario_from_dict({
+            "name": "compare", "steps": args.steps, "replicates": args.seeds, "seed": args.seed, "params": params,
+            "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
+            "analysis": {"metrics": metrics, "baseline": "state"},
+        }, "compare")
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    with _executor(args) as (executor, label):
+        result = run_batch(scenario, executor=executor, save=False, progress=sys.stderr.isatty(),
+                           executor_label=label)
+    if len(result.failures):
+        print(f"warning: {len(result.failures)} run(s) failed: {result.failures['error'].iloc[0]}", file=sys.stderr)
+    print(f"Regimes on common random numbers: {args.seeds} seeds x {args.steps} months; mean of the last "
+          f"{scenario.window} months [95% CI]")
+    print(format_table(comparison_table(result, metrics)))
+    if args.seeds >= 2:
+        comp = paired_comparisons(outcomes(result, metrics=metrics), "regime", metrics, baseline="state")
+        print("\nPaired differences from state (same seeds), paired t-test, Holm-adjusted:")
+        for r in comp.itertuples():
+            print(f"  {r.level:<10} {r.metric:<20} {ci_text(r.mean_diff, r.ci_low, r.ci_high, signed=True):<36} "
+                  f"{pval(r.p_holm):<12} d_z={r.d_z:.2f} ({r.effect})")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from .experiments.report import write_report
+    from .experiments.runner import run_batch
+    from .experiments.schema import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    with _executor(args) as (executor, label):
+        print(f"{scenario.name}: {len(_plan_runs(scenario))} runs on {label}; results in {out}/", file=sys.stderr)
+        result = run_batch(scenario, executor=executor, out=out, fresh=args.fresh, progress=not args.quiet,
+                           executor_label=label)
+    failed = len(result.failures)
+    print(f"{scenario.name}: {len(result.ok)} runs finished, {failed} failed; results in {out}/")
+    if failed:
+        print(f"  first failure: {result.failures['error'].iloc[0]} (all in {out}/manifest.json)")
+    if args.report:
+        print(f"report: {write_report(result, out)}")
+    else:
+        print(f"next: mutual-state report {out}")
+    return 0 if not failed else 1
+
+
+def _plan_runs(scenario) -> list:
+    from .experiments.runner import plan_batch
+
+    return plan_batch(scenario).tasks
+
+
+def cmd_report(args) -> int:
+    from .experiments.report import write_report
+    from .experiments.runner import load_results
+    from .metrics_catalogue import METRIC_NAMES
+
+    for m in (args.metrics or []) + ([args.target] if args.target else []):
+        if m not in METRIC_NAMES:
+            raise UsageError(f"--metric/--target: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
+    path = Path(args.results)
+    if not path.is_dir():
+        raise UsageError(f"{path}: no such folder; expected a results folder written by `mutual-state batch`")
+    result = load_results(path)
+    report = write_report(result, args.out, metrics=args.metrics, target=args.target)
+    if args.print_report:
+        print(report.read_text())
+    print(f"report: {report}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from .experiments import sensitivity as sens
+    from .experiments.analysis import AnalysisError
+    from .experiments.report import _write, sensitivity_section
+    from .experiments.runner import run_batch
+    from .experiments.schema import load_scenario
+    from .metrics_catalogue import METRIC_NAMES
+
+    scenario = load_scenario(args.scenario)
+    if scenario.design.kind not in ("morris", "sobol"):
+        raise UsageError(f"{args.scenario}: design.kind: {scenario.design.kind!r} is not allowed here; sensitivity "
+                         f"needs 'morris' or 'sobol'")
+    metrics = args.metrics or ([scenario.analysis.target] if scenario.analysis.target else []) + \
+        [m for m in scenario.analysis.metrics if m != scenario.analysis.target][:3]
+    for m in metrics:
+        if m not in METRIC_NAMES:
+            raise UsageError(f"--metric: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    with _executor(args) as (executor, label):
+        result = run_batch(scenario, executor=executor, out=out, progress=not args.quiet, executor_label=label)
+    lines = [f"# Sensitivity: {scenario.name}", ""]
+    if scenario.description:
+        lines += [scenario.description.strip(), ""]
+    for sub in ("figures", "tables"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    lines += sensitivity_section(result, metrics, out / "figures", out / "tables", out)
+    final = _write(out, lines, "sensitivity.md")
+    for m in metrics:
+        try:
+            sr = sens.analyse(result, m)
+        except AnalysisError as e:
+            print(f"{m}: {e}")
+            continue
+        print("\n".join(sens.to_text(sr)))
+    print(f"report: {final}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ executors
+class _executor:
+    """Context manager giving (executor, label) for --serial / --workers / --dask / --scheduler."""
+
+    def __init__(self, args):
+        self.args = args
+        self._cm = None
+        self._pool = None
+
+    def __enter__(self):
+        from .experiments.runner import dask_executor, process_pool
+
+        a = self.args
+        workers = a.workers or os.cpu_count() or 1
+        if a.serial:
+            return None, "serial (this process)"
+        if a.dask or a.scheduler:
+            self._cm = dask_executor(workers, a.scheduler)
+            try:
+                ex = self._cm.__enter__()
+            except OSError as e:
+                raise UsageError(f"--scheduler {a.scheduler}: cannot connect ({e})") from None
+            where = a.scheduler or f"a local Dask cluster of {workers} workers"
+            return ex, f"Dask ({where})"
+        if workers == 1:
+            return None, "serial (this process)"
+        self._pool = process_pool(workers)
+        return self._pool, f"{workers} local processes"
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+        if self._cm is not None:
+            self._cm.__exit__(*exc)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+# ------------------------------------------------------------------------------------------------ main
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "batch": cmd_batch, "report": cmd_report,
+            "sensitivity": cmd_sensitivity}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from .experiments.analysis import AnalysisError
+    from .experiments.runner import BatchInterrupted
+    from .experiments.schema import ScenarioError
+    from .experiments.store import ResultsError
+    from .parameters import ParameterError
+
+    signal.signal(signal.SIGTERM, _terminate)  # a polite kill saves what finished, like Ctrl-C
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, ScenarioError, ParameterError, ResultsError, AnalysisError) as e:
+        print(f"mutual-state {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BatchInterrupted, KeyboardInterrupt):
+        print(f"\nmutual-state {args.command}: interrupted; finished runs are saved. Run the same command again "
+              f"to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The experiment layer: scenario files, designs, the batch runner, the results store and their analysis.
+
+``load_scenario`` reads a validated scenario; ``run_batch`` runs it on any ``concurrent.futures`` executor and
+streams results to ``results/<scenario>/``; ``load_results`` reads them back; ``write_report`` turns them into
+a Markdown report with figures.
+"""
+
+from .runner import BatchInterrupted, BatchResult, load_results, process_pool, run_batch, run_one
+from .schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from .store import ResultsError
+
+__all__ = [
+    "BatchInterrupted",
+    "BatchResult",
+    "ResultsError",
+    "Scenario",
+    "ScenarioError",
+    "load_results",
+    "load_scenario",
+    "process_pool",
+    "run_batch",
+    "run_one",
+    "scenario_from_dict",
+]

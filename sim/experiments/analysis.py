@@ -1,0 +1,264 @@
+"""Statistics over replicates: outcomes, means with confidence intervals, paired comparisons on common random
+numbers, and the shape of an outcome along a swept factor.
+
+Conventions. A run's *outcome* on a metric is the mean of its last ``window`` months (a fiscal year by default),
+which is steadier than the last month alone. Intervals are two-sided Student-t intervals over replicates.
+Conditions that share replicate seeds (common random numbers) are compared *paired*: the difference is taken
+replicate by replicate, which removes the luck both conditions share, and tested with a paired t-test (and a
+Wilcoxon signed-rank test as a check that does not assume normal differences). The effect size is Cohen's
+d_z = mean difference / s.d. of the differences. p-values are Holm-adjusted across every comparison in a table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..metrics_catalogue import METRICS
+
+ID_COLUMNS = ("run_id", "condition", "replicate", "seed", "point")
+
+
+class AnalysisError(ValueError):
+    """The results cannot answer the question asked (e.g. no successful runs, a factor that is not varied)."""
+
+
+# ------------------------------------------------------------------------------------------------ basics
+@dataclass(frozen=True)
+class MeanCI:
+    n: int
+    mean: float
+    sd: float
+    low: float
+    high: float
+
+
+def mean_ci(values: Any, confidence: float = 0.95) -> MeanCI:
+    """Mean and two-sided Student-t confidence interval; the interval is NaN with fewer than two values."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return MeanCI(0, math.nan, math.nan, math.nan, math.nan)
+    mean = float(x.mean())
+    if n < 2:
+        return MeanCI(n, mean, math.nan, math.nan, math.nan)
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return MeanCI(n, mean, sd, mean - half, mean + half)
+
+
+def holm(pvalues: Any) -> np.ndarray:
+    """Holm's step-down adjustment of p-values (controls the family-wise error rate); NaNs are left out."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    q = p[ok]
+    m = len(q)
+    if m == 0:
+        return out
+    order = np.argsort(q, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, idx in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * q[idx]))
+        adjusted[idx] = running
+    out[ok] = adjusted
+    return out
+
+
+def effect_label(d: float) -> str:
+    """Cohen's (1988) conventional words for a standardised effect size."""
+    if not math.isfinite(d):
+        return "undefined"
+    a = abs(d)
+    if a < 0.2:
+        return "negligible"
+    if a < 0.5:
+        return "small"
+    if a < 0.8:
+        return "medium"
+    return "large"
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    n: int
+    mean_diff: float
+    low: float
+    high: float
+    t: float
+    p: float
+    p_wilcoxon: float
+    d_z: float
+
+
+def paired_test(a: Any, b: Any, confidence: float = 0.95) -> PairedTest:
+    """Compare paired samples a - b: paired t-test, Wilcoxon signed-rank test, CI of the mean difference, d_z.
+
+    When every difference is identical the tests are undefined: a zero difference gets p = 1, a constant
+    non-zero difference p = 0 (it is no accident of luck under common random numbers).
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    d = a[keep] - b[keep]
+    n = len(d)
+    if n == 0:
+        return PairedTest(0, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
+    ci = mean_ci(d, confidence)
+    if n < 2:
+        return PairedTest(n, ci.mean, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
+    sd = float(d.std(ddof=1))
+    if sd == 0.0 or not math.isfinite(sd):
+        p = 1.0 if ci.mean == 0.0 else 0.0
+        dz = 0.0 if ci.mean == 0.0 else math.copysign(math.inf, ci.mean)
+        return PairedTest(n, ci.mean, ci.mean, ci.mean, math.nan, p, p, dz)
+    t = stats.ttest_rel(a[keep], b[keep])
+    if np.count_nonzero(d) == 0:
+        pw = 1.0
+    else:
+        pw = float(stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+    return PairedTest(n, ci.mean, ci.low, ci.high, float(t.statistic), float(t.pvalue), pw, ci.mean / sd)
+
+
+# ------------------------------------------------------------------------------------------------ outcomes
+def metric_list(frame: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
+    names = metrics or list(METRICS)
+    return [m for m in names if m in frame.columns]
+
+
+def outcomes(result, window: int | None = None, metrics: list[str] | None = None) -> pd.DataFrame:
+    """One row per successful run: its ids, seed, varied parameters and the mean of each metric over its last
+    ``window`` months (default: the scenario's analysis window)."""
+    ts = result.timeseries
+    if ts is None or len(ts) == 0:
+        raise AnalysisError("no successful runs to analyse")
+    window = window or result.scenario.window
+    ms = metric_list(ts, metrics)
+    last = ts["step"].max()
+    tail = ts[ts["step"] > last - window]
+    keys = [c for c in ts.columns if c not in ms and c != "step"]
+    out = tail.groupby("run_id", sort=True)[ms].mean()
+    ids = ts.drop_duplicates("run_id").set_index("run_id")[[k for k in keys if k != "run_id"]]
+    return ids.join(out).reset_index()
+
+
+def varied_columns(result) -> list[str]:
+    return [c for c in result.scenario.varied if c in result.runs.columns]
+
+
+def summarise(table: pd.DataFrame, by: list[str], metrics: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, s.d. and CI of each metric per group: one row per group and metric (tidy)."""
+    rows = []
+    groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for m in metrics:
+            ci = mean_ci(g[m].to_numpy(), confidence)
+            rows.append({**dict(zip(by, key, strict=True)), "metric": m, "n": ci.n, "mean": ci.mean, "sd": ci.sd,
+                         "ci_low": ci.low, "ci_high": ci.high})
+    return pd.DataFrame(rows)
+
+
+def timeseries_summary(ts: pd.DataFrame, by: list[str], metrics: list[str], confidence: float = 0.95
+                       ) -> pd.DataFrame:
+    """Mean and CI band of each metric per group and step, vectorised (for the time-series figures)."""
+    g = ts.groupby([*by, "step"], sort=False)[metrics]  # design order of groups, steps in order
+    mean, sd, n = g.mean(), g.std(ddof=1), g.count()
+    tcrit = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    half = pd.DataFrame(tcrit, index=n.index, columns=n.columns) * sd / np.sqrt(n)
+    half = half.where(n >= 2)
+    out = []
+    for m in metrics:
+        part = pd.DataFrame({"mean": mean[m], "ci_low": mean[m] - half[m], "ci_high": mean[m] + half[m],
+                             "n": n[m]}).reset_index()
+        part.insert(len(by) + 1, "metric", m)
+        out.append(part)
+    return pd.concat(out, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------------------------ comparisons
+def paired_comparisons(table: pd.DataFrame, factor: str, metrics: list[str], baseline: Any = None,
+                       blocks: list[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Every level of ``factor`` against ``baseline`` (default: its first level), paired on replicate (and on
+    sample point, for sampling designs), separately within each block of the other varied parameters.
+
+    Returns one row per block, level and metric: n pairs, the mean difference (level - baseline) with its CI,
+    t, p (paired t), p_wilcoxon, p_holm (Holm across the whole table), d_z and its size in words, and whether
+    the difference is an improvement for the metric's "better" direction.
+    """
+    if factor not in table.columns:
+        raise AnalysisError(f"{factor!r} is not varied in these results")
+    levels = list(dict.fromkeys(table[factor].tolist()))
+    if len(levels) < 2:
+        raise AnalysisError(f"{factor!r} takes only one value here; nothing to compare")
+    if baseline is None:
+        baseline = levels[0]
+    if baseline not in levels:
+        raise AnalysisError(f"baseline {baseline!r} is not a level of {factor}; levels: {levels}")
+    blocks = [b for b in (blocks or []) if b in table.columns and b != factor]
+    pair_keys = ["replicate"] + (["point"] if "point" in table.columns else [])
+    rows = []
+    block_groups = table.groupby(blocks, sort=False, dropna=False) if blocks else [((), table)]
+    for bkey, g in block_groups:
+        bkey = bkey if isinstance(bkey, tuple) else (bkey,)
+        for m in metrics:
+            wide = g.pivot_table(index=pair_keys, columns=factor, values=m, aggfunc="first", dropna=False)
+            if baseline not in wide.columns:
+                continue
+            for level in levels:
+                if level == baseline or level not in wide.columns:
+                    continue
+                res = paired_test(wide[level].to_numpy(), wide[baseline].to_numpy(), confidence)
+                better = METRICS[m].better if m in METRICS else "neither"
+                improves = (None if better == "neither" or not math.isfinite(res.mean_diff) or res.mean_diff == 0
+                            else (res.mean_diff > 0) == (better == "higher"))
+                rows.append({**dict(zip(blocks, bkey, strict=True)), "metric": m, "level": level,
+                             "baseline": baseline, "n_pairs": res.n, "mean_diff": res.mean_diff,
+                             "ci_low": res.low, "ci_high": res.high, "t": res.t, "p": res.p,
+                             "p_wilcoxon": res.p_wilcoxon, "d_z": res.d_z, "effect": effect_label(res.d_z),
+                             "improves": improves})
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["p_holm"] = holm(out["p"].to_numpy())
+    return out
+
+
+def best_levels(table: pd.DataFrame, x: str, metrics: list[str], blocks: list[str] | None = None,
+                alpha: float = 0.05) -> pd.DataFrame:
+    """Along a swept factor ``x``: the level with the best mean outcome for each metric (per block), and the
+    levels not distinguishable from it (paired tests against the best, Holm-adjusted within the metric)."""
+    blocks = [b for b in (blocks or []) if b in table.columns and b != x]
+    rows = []
+    block_groups = table.groupby(blocks, sort=False, dropna=False) if blocks else [((), table)]
+    for bkey, g in block_groups:
+        bkey = bkey if isinstance(bkey, tuple) else (bkey,)
+        for m in metrics:
+            better = METRICS[m].better if m in METRICS else "neither"
+            if better == "neither":
+                continue
+            means = g.groupby(x, sort=True)[m].mean().dropna()
+            if len(means) < 2:
+                continue
+            best = means.idxmax() if better == "higher" else means.idxmin()
+            comp = paired_comparisons(g, x, [m], baseline=best)
+            if len(comp):
+                comp["p_holm"] = holm(comp["p"].to_numpy())
+                tied = [best] + [lv for lv, p in zip(comp["level"], comp["p_holm"], strict=True)
+                                 if not (p < alpha)]
+            else:
+                tied = [best]
+            rows.append({**dict(zip(blocks, bkey, strict=True)), "metric": m, "better": better, "best": best,
+                         "best_mean": float(means[best]), "indistinguishable": sorted(tied, key=_sort_key),
+                         "levels": len(means)})
+    return pd.DataFrame(rows)
+
+
+def _sort_key(v: Any):
+    return (0, v) if isinstance(v, (int, float)) else (1, str(v))

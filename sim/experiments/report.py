@@ -1,0 +1,461 @@
+"""The report of a batch: what was run, what differs, and how sure we are, in words, tables and figures.
+
+``write_report(results_dir)`` writes ``report.md`` with ``figures/`` (PNG and SVG) and ``tables/`` (CSV) beside
+the results. Every number comes from the stored runs: means with 95% confidence intervals over replicates,
+paired comparisons on common random numbers (paired t-test, Holm-adjusted, Cohen's d_z; a Wilcoxon signed-rank
+test as a check), the best level along a swept factor, Morris/Sobol' sensitivity, and where each regime wins.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import plots
+from ..metrics_catalogue import METRICS
+from ..parameters import REGISTRY
+from .analysis import (
+    AnalysisError,
+    best_levels,
+    outcomes,
+    paired_comparisons,
+    summarise,
+    timeseries_summary,
+)
+from .runner import BatchResult, load_results
+
+KEY_METRICS = ["participation_rate", "satisfaction", "responsiveness", "cost_per_capita", "value_for_money",
+               "participation_gap"]
+ALPHA = 0.05
+
+
+# ------------------------------------------------------------------------------------------------ formatting
+def num(x: Any, signed: bool = False) -> str:
+    """A number for people: three significant figures, thousands separated, no scientific notation for the
+    magnitudes this model produces."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a" if x is None or math.isnan(x) else ("+∞" if x > 0 else "−∞")
+    x = float(x)
+    sign = "+" if signed and x > 0 else ""
+    a = abs(x)
+    if a == 0:
+        s = "0"
+    elif a >= 1000:
+        s = f"{x:,.0f}"
+    elif a >= 100:
+        s = f"{x:.1f}"
+    elif a >= 0.001:
+        s = f"{x:.3g}"
+    else:
+        s = f"{x:.2e}"
+    return sign + s
+
+
+def pval(p: float) -> str:
+    if p is None or not math.isfinite(p):
+        return "p n/a"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
+def ci_text(mean: float, low: float, high: float, signed: bool = False) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"{num(mean, signed)}"
+    return f"{num(mean, signed)} [{num(low, signed)}, {num(high, signed)}]"
+
+
+def _md_table(frame: pd.DataFrame) -> list[str]:
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------ choices
+def report_metrics(result: BatchResult, metrics: list[str] | None = None) -> list[str]:
+    chosen = metrics or result.scenario.analysis.metrics
+    return [m for m in chosen if m in METRICS and m in result.runs.columns]
+
+
+def condition_columns(result: BatchResult) -> list[str]:
+    """The columns that name a condition in tables: the factors (and list-design parameters), not samples."""
+    s = result.scenario
+    return [c for c in s.varied if c not in s.sampled and c in result.runs.columns]
+
+
+def sweep_factor(result: BatchResult) -> str | None:
+    """The numeric factor to draw curves against: as declared, else a numeric factor with >= 3 levels."""
+    s = result.scenario
+    if s.analysis.x:
+        return s.analysis.x
+    for f in condition_columns(result):
+        if f == s.compare:
+            continue
+        col = result.runs[f]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and col.nunique() >= 3:
+            return f
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ the report
+def write_report(source: BatchResult | str | Path, out: str | Path | None = None, metrics: list[str] | None = None,
+                 target: str | None = None) -> Path:
+    """Analyse a batch and write ``report.md``, ``figures/`` and ``tables/``; return the report's path."""
+    result = source if isinstance(source, BatchResult) else load_results(source)
+    out = Path(out) if out is not None else (result.path or Path("results") / result.scenario.name)
+    figdir, tabdir = out / "figures", out / "tables"
+    figdir.mkdir(parents=True, exist_ok=True)
+    tabdir.mkdir(parents=True, exist_ok=True)
+    s = result.scenario
+    ms = report_metrics(result, metrics)
+    lines: list[str] = [f"# {s.name}", ""]
+    if s.description:
+        lines += [s.description.strip(), ""]
+    lines += _provenance(result)
+    ok = result.ok
+    if ok.empty:
+        lines += ["", "**No run finished successfully, so there is nothing to analyse.** See the failures above."]
+        return _write(out, lines)
+
+    table = outcomes(result, metrics=ms)
+    conds = condition_columns(result)
+    lines += ["", "## Outcomes", "",
+              f"A run's outcome is the mean of its last {s.window} month{'s' if s.window > 1 else ''}. Each cell is "
+              f"the mean over replicates with its 95% confidence interval in brackets"
+              + (" (pooled over the sample points of the design)" if s.sampled else "") + "."]
+    summary = summarise(table, conds, ms)
+    summary.to_csv(tabdir / "summary.csv", index=False)
+    lines += [""] + _outcome_table(summary, conds, ms)
+    if conds:
+        by = s.compare if s.compare in conds else conds[0]
+        if len(conds) == 1 or s.compare is None:
+            fig = plots.comparison(summarise(table, [by], ms), ms, by, title=f"{s.name}: outcome by {by} (95% CI)")
+            lines += ["", _figure(plots.save(fig, figdir / "comparison"), out, f"Outcomes by {by} with 95% CIs")]
+
+    # comparisons on common random numbers
+    if s.compare and s.compare in table.columns:
+        lines += [""] + _comparisons(result, table, ms, tabdir)
+
+    # curve along a swept factor
+    x = sweep_factor(result)
+    if x:
+        lines += [""] + _sweep(result, table, x, ms, figdir, tabdir, out)
+
+    # time series
+    ts_by = [c for c in conds if c == s.compare] or conds[:1]
+    if len(conds) <= 2 and not s.sampled:
+        ts_by = conds
+    n_groups = result.timeseries[ts_by].drop_duplicates().shape[0] if ts_by else 1
+    if n_groups <= 8:
+        tsum = timeseries_summary(result.timeseries, ts_by, ms)
+        fig = plots.timeseries(tsum, ms, ts_by, title=f"{s.name}: monthly means with 95% bands")
+        lines += ["", "## Over time", "", _figure(plots.save(fig, figdir / "timeseries"), out,
+                                                     "Monthly means with 95% confidence bands")]
+
+    # sensitivity and discovery
+    target = target or s.analysis.target or _default_target(ms)
+    if s.design.kind in ("morris", "sobol"):
+        lines += [""] + sensitivity_section(result, [target] + [m for m in ms if m != target][:2], figdir,
+                                            tabdir, out)
+    if s.compare and target:
+        lines += [""] + _discovery(result, table, target, figdir, tabdir, out)
+
+    lines += ["", "## Method", "", _method_note(result)]
+    return _write(out, lines)
+
+
+def _write(out: Path, lines: list[str], name: str = "report.md") -> Path:
+    path = out / name
+    tmp = path.with_name(f".{name}.tmp")
+    tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _figure(paths: list[Path], out: Path, caption: str) -> str:
+    png = paths[0].relative_to(out)
+    svg = paths[1].relative_to(out)
+    return f"![{caption}]({png.as_posix()})  \n*{caption}* ([SVG]({svg.as_posix()}))"
+
+
+def _default_target(ms: list[str]) -> str | None:
+    for m in ["satisfaction", *ms]:
+        if m in METRICS and METRICS[m].better != "neither":
+            return m
+    return None
+
+
+def _provenance(result: BatchResult) -> list[str]:
+    s, man = result.scenario, result.manifest
+    d = man.get("design", {})
+    git = man.get("git", {}) or {}
+    commit = (git.get("commit") or "unknown")[:12] + (" (with uncommitted changes)" if git.get("dirty") else "")
+    prog = man.get("progress", {})
+    timings = man.get("timings", {})
+    lines = ["## What was run", "",
+             f"- Design: **{s.design.kind}**, {d.get('conditions', '?')} condition(s) × {s.replicates} replicate(s) "
+             f"= {d.get('runs', '?')} runs of {s.steps} months.",
+             f"- Varied: {', '.join(d.get('varied', [])) or 'nothing'}; fixed: "
+             + (", ".join(f"{k} = {v}" for k, v in s.params.items()) or "all parameters at their defaults") + ".",
+             f"- Seeds: root {s.seed}; replicate k runs with the same seed in every condition (common random "
+             f"numbers), spawned with NumPy's SeedSequence.",
+             f"- Finished: {prog.get('finished', len(result.ok))} of {prog.get('runs', '?')} runs"
+             + (f"; **{prog.get('failed')} failed**" if prog.get("failed") else "") + f"; status {man.get('status')}.",
+             f"- Software: mutual-state {man.get('package', {}).get('version', '?')}, git commit {commit}; "
+             f"compute {num(timings.get('run_seconds_total'))} s in runs, "
+             f"{num(timings.get('wall_seconds_total'))} s wall time."]
+    if man.get("status") != "complete":
+        lines += ["", "> **The batch is incomplete**: the numbers below use only the runs that finished. Run the "
+                  "same `mutual-state batch` command again to resume it."]
+    if "books_balance" in result.runs.columns:
+        bad = result.ok[result.ok["books_balance"].astype("boolean").eq(False).fillna(False)]
+        if len(bad):
+            lines += ["", f"> **Warning**: the stock-flow accounts did not balance in {len(bad)} run(s) "
+                      f"(run ids {', '.join(map(str, bad['run_id'].head(10)))})."]
+    if len(result.failures):
+        errs = result.failures["error"].value_counts()
+        lines += ["", "### Failed runs", ""] + [f"- {n} × `{e}`" for e, n in errs.head(5).items()]
+        lines += ["", "Tracebacks are in `manifest.json` under `failures`."]
+    return lines
+
+
+def _outcome_table(summary: pd.DataFrame, conds: list[str], ms: list[str]) -> list[str]:
+    rows = []
+    keys = list(dict.fromkeys(summary[conds].itertuples(index=False, name=None))) if conds else [()]
+    if len(keys) > 40:
+        return [f"({len(keys)} conditions: see `tables/summary.csv`.)"]
+    for key in keys:
+        part = summary
+        for c, v in zip(conds, key, strict=True):
+            part = part[part[c] == v]
+        row = {c: v for c, v in zip(conds, key, strict=True)}
+        for m in ms:
+            r = part[part["metric"] == m].iloc[0]
+            row[m] = ci_text(r["mean"], r["ci_low"], r["ci_high"])
+        row["n"] = int(part["n"].max())
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if len(ms) > 6:  # keep the table readable: one row per metric instead
+        frame = frame.set_index(conds).T if conds else frame.T
+        frame.index.name = "metric"
+        frame = frame.reset_index()
+        frame.columns = [", ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in frame.columns]
+    return _md_table(frame)
+
+
+def _comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir: Path) -> list[str]:
+    s = result.scenario
+    factor = s.compare
+    blocks = [c for c in condition_columns(result) if c != factor]
+    baseline = s.analysis.baseline
+    if baseline is not None:
+        baseline = REGISTRY[factor].validate(baseline) if factor in REGISTRY else baseline
+        baseline = _stored_form(table[factor], baseline)
+    comp = paired_comparisons(table, factor, ms, baseline=baseline, blocks=blocks)
+    if comp.empty:
+        return ["## Paired comparisons", "", "Not enough paired runs to compare."]
+    comp.to_csv(tabdir / "comparisons.csv", index=False)
+    base = comp["baseline"].iloc[0]
+    lines = ["## What differs, and how sure we are", "",
+             f"Each level of **{factor}** is compared with **{base}** run for run on the same seeds (paired "
+             f"differences over replicates{', and over sample points' if s.sampled else ''}). A difference is "
+             f"called clear when its Holm-adjusted paired t-test gives p < {ALPHA} across all "
+             f"{len(comp)} comparisons in this report; d_z is the mean difference in standard deviations of the "
+             f"paired differences."]
+    bgroups = comp.groupby(blocks, sort=False, dropna=False) if blocks else [((), comp)]
+    for bkey, g in bgroups:
+        bkey = bkey if isinstance(bkey, tuple) else (bkey,)
+        if blocks:
+            lines += ["", "### " + ", ".join(f"{b} = {v}" for b, v in zip(blocks, bkey, strict=True))]
+        for level, lg in g.groupby("level", sort=False):
+            lines += ["", f"**{level} vs {base}.** " + _headline(lg)]
+            for r in lg.itertuples():
+                lines.append("- " + _comparison_sentence(r, table, factor, dict(zip(blocks, bkey, strict=True))))
+    return lines
+
+
+def _stored_form(column: pd.Series, value: Any) -> Any:
+    """The value as it appears in a results column (JSON text for ranges)."""
+    if isinstance(value, tuple):
+        if value[0] == value[1] and pd.api.types.is_numeric_dtype(column):
+            return value[0]
+        return json.dumps(list(value))
+    return value
+
+
+def _headline(lg: pd.DataFrame) -> str:
+    clear = lg[lg["p_holm"] < ALPHA]
+    better = clear[clear["improves"] == True]  # noqa: E712 - object column with None
+    worse = clear[clear["improves"] == False]  # noqa: E712
+    neutral = clear[clear["improves"].isna()]
+    unclear = lg[~(lg["p_holm"] < ALPHA)]
+    parts = []
+    if len(better):
+        parts.append("clearly better on " + ", ".join(better["metric"]))
+    if len(worse):
+        parts.append("clearly worse on " + ", ".join(worse["metric"]))
+    if len(neutral):
+        parts.append("clearly different on " + ", ".join(neutral["metric"]))
+    if len(unclear):
+        parts.append("no clear difference on " + ", ".join(unclear["metric"]))
+    return "; ".join(parts).capitalize() + "."
+
+
+def _comparison_sentence(r, table: pd.DataFrame, factor: str, block: dict[str, Any]) -> str:
+    sel = table
+    for k, v in block.items():
+        sel = sel[sel[k] == v]
+    m = r.metric
+    mean_level = sel.loc[sel[factor] == r.level, m].mean()
+    mean_base = sel.loc[sel[factor] == r.baseline, m].mean()
+    unit = METRICS[m].unit if m in METRICS else ""
+    head = f"**{m}**: {num(mean_level)} vs {num(mean_base)} {unit}, a difference of " \
+           f"{ci_text(r.mean_diff, r.ci_low, r.ci_high, signed=True)} (95% CI)"
+    if r.n_pairs < 2:
+        return head + f"; only {r.n_pairs} pair, no test possible."
+    if not math.isfinite(r.t):
+        same = r.mean_diff == 0
+        return head + (": identical in every pair." if same else
+                       f": the same difference in all {r.n_pairs} pairs, so it is not luck.")
+    clear = r.p_holm < ALPHA
+    if clear:
+        verdict = {True: "better", False: "worse", None: "different"}[r.improves]
+        return (head + f" — clearly {verdict} ({pval(r.p_holm)} Holm-adjusted, paired t over {r.n_pairs} pairs; "
+                f"Wilcoxon {pval(r.p_wilcoxon)}; d_z = {num(r.d_z)}, {r.effect}).")
+    bound = max(abs(r.ci_low), abs(r.ci_high)) if math.isfinite(r.ci_low) else math.nan
+    return (head + f" — no clear difference ({pval(r.p_holm)} Holm-adjusted over {r.n_pairs} pairs); differences "
+            f"larger than {num(bound)} are unlikely.")
+
+
+def _sweep(result: BatchResult, table: pd.DataFrame, x: str, ms: list[str], figdir: Path, tabdir: Path,
+           out: Path) -> list[str]:
+    s = result.scenario
+    groups = [c for c in condition_columns(result) if c != x]
+    summary = summarise(table, [*groups, x], ms)
+    highlight = (400, 600) if x == "unit_size" else None
+    fig = plots.curve(summary, x, ms, groups, title=f"{s.name}: outcome against {x} (95% CI)", highlight=highlight)
+    lines = [f"## Along {x}", "", _figure(plots.save(fig, figdir / f"curve_{x}"), out,
+                                          f"Outcomes against {x} with 95% confidence bands"
+                                          + (" (shaded: 400–600 people per unit)" if highlight else "")), ""]
+    best = best_levels(table, x, ms, blocks=groups)
+    if best.empty:
+        return lines
+    best.assign(indistinguishable=best["indistinguishable"].map(lambda v: json.dumps(list(v), default=str))
+                ).to_csv(tabdir / "best_levels.csv", index=False)
+    lines.append(f"For each metric, the level of {x} with the best mean outcome, and the levels a paired test "
+                 f"cannot tell from it (Holm-adjusted p ≥ {ALPHA}):")
+    lines.append("")
+    for rec in best.to_dict("records"):
+        r = _Row(rec)
+        where = ", ".join(f"{g} = {rec[g]}" for g in groups)
+        tied = [v for v in r.indistinguishable if v != r.best]
+        text = (f"- {'(' + where + ') ' if where else ''}**{r.metric}** ({r.better} is better): best at {x} = "
+                f"{r.best} (mean {num(r.best_mean)})")
+        text += f"; indistinguishable: {', '.join(map(str, tied))}." if tied else "; better than every other level."
+        if x == "unit_size":
+            inside = [v for v in r.indistinguishable if _in_range(v, 400, 600)]
+            text += (" The best size lies in 400–600." if _in_range(r.best, 400, 600) else
+                     " The 400–600 range is among the best." if inside else
+                     " **The 400–600 range is not among the best sizes.**")
+        lines.append(text)
+    return lines
+
+
+class _Row:
+    def __init__(self, rec: dict[str, Any]):
+        self.__dict__.update(rec)
+
+
+def _in_range(v: Any, lo: float, hi: float) -> bool:
+    try:
+        return lo <= float(v) <= hi
+    except (TypeError, ValueError):
+        return False
+
+
+def sensitivity_section(result: BatchResult, metrics: list[str], figdir: Path, tabdir: Path, out: Path) -> list[str]:
+    from . import sensitivity as sens
+
+    s = result.scenario
+    name = "Morris screening" if s.design.kind == "morris" else "Sobol' indices"
+    lines = [f"## Sensitivity ({name})", ""]
+    lines.append(sens.__doc__.split("Reading the numbers.")[1].strip().replace("\n", " "))
+    for m in dict.fromkeys(x for x in metrics if x):
+        try:
+            sr = sens.analyse(result, m)
+        except AnalysisError as e:
+            lines += ["", f"- {m}: not analysed: {e}"]
+            continue
+        sr.table.to_csv(tabdir / f"sensitivity_{m}.csv", index=False)
+        fig = plots.sensitivity(sr.table, sr.method, sr.groups, m)
+        lines += ["", f"### {m}", ""] + sens.to_text(sr)
+        lines += ["", _figure(plots.save(fig, figdir / f"sensitivity_{m}"), out, f"{name} for {m}")]
+    return lines
+
+
+def _discovery(result: BatchResult, table: pd.DataFrame, target: str, figdir: Path, tabdir: Path,
+               out: Path) -> list[str]:
+    from .discovery import describe_discovery, discovery_features, where_each_wins
+
+    s = result.scenario
+    features = discovery_features(result)
+    if not features:
+        return []
+    try:
+        d = where_each_wins(table, s.compare, target, features, seed=0)
+    except AnalysisError as e:
+        return [f"## Where does each {s.compare} win?", "", f"Not analysed: {e}"]
+    (tabdir / "discovery.json").write_text(json.dumps(describe_discovery(d), indent=2, default=str))
+    lines = [f"## Where does each {s.compare} win?", "", d.to_text(), ""] + d.rules_markdown()
+    ranked = sorted(d.importances, key=d.importances.get, reverse=True) or d.features
+    fig = plots.discovery_map(d.winners, ranked, s.compare, target)
+    if fig is not None:
+        lines += ["", _figure(plots.save(fig, figdir / f"discovery_{target}"), out,
+                              f"Best {s.compare} on {target} at each design point")]
+    return lines
+
+
+def _method_note(result: BatchResult) -> str:
+    s = result.scenario
+    return (f"Outcomes are per-run means over the last {s.window} month(s). Confidence intervals are two-sided "
+            "Student-t intervals over replicates. Conditions share replicate seeds (common random numbers), so "
+            "comparisons are paired run for run, which removes the chance variation two conditions share; the "
+            "paired t-test is checked with a Wilcoxon signed-rank test, and p-values are Holm-adjusted across "
+            "all comparisons in the report. Effect sizes are Cohen's d_z (0.2 small, 0.5 medium, 0.8 large). "
+            "Confidence intervals describe uncertainty due to the model's randomness given its parameters, not "
+            "uncertainty about the parameters themselves: for that, see the sensitivity scenarios.")
+
+
+# ------------------------------------------------------------------------------------------------ for the CLI
+def comparison_table(result: BatchResult, metrics: list[str], factor: str = "regime") -> pd.DataFrame:
+    """A compact table for a terminal: mean [95% CI] of each metric per level of ``factor``."""
+    table = outcomes(result, metrics=metrics)
+    summary = summarise(table, [factor], metrics)
+    rows = []
+    for level in dict.fromkeys(table[factor]):
+        row = {factor: level}
+        for m in metrics:
+            r = summary[(summary[factor] == level) & (summary["metric"] == m)].iloc[0]
+            row[m] = ci_text(r["mean"], r["ci_low"], r["ci_high"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_table(frame: pd.DataFrame) -> str:
+    cols = [str(c) for c in frame.columns]
+    cells = [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for r in cells:
+        out.append("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    return "\n".join(out)
+
+
+__all__ = ["write_report", "comparison_table", "format_table", "num"]

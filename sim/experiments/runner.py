@@ -1,0 +1,423 @@
+"""The batch runner: every condition x replicate of a scenario, on any ``concurrent.futures.Executor``.
+
+Reproducibility. Replicate k of every condition runs with the same seed (common random numbers), spawned from
+the scenario's root seed with ``numpy.random.SeedSequence``; the seed is stored on every result row. A run
+depends only on its parameters, its seed and the number of steps, so the tables are bit-identical whichever
+executor runs them and in whatever order the runs finish (rows are sorted by run id).
+
+Robustness. A run that raises is recorded with its error and the batch goes on. Results are streamed to the
+store as runs finish; an interrupted batch (Ctrl-C, SIGTERM, or the process killed) resumes when started again
+with the same scenario and folder: finished runs are neither lost nor recomputed; failed runs are retried.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..metrics_catalogue import METRIC_NAMES
+from ..parameters import REGISTRY, defaults
+from .designs import DesignPoints, build_design, replicate_seeds
+from .schema import Scenario, load_scenario
+from .store import ResultsStore, read_manifest, read_runs, read_timeseries
+
+RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """The batch was stopped (Ctrl-C or SIGTERM) after saving every finished run; run it again to resume."""
+
+
+# ------------------------------------------------------------------------------------------------ one run
+def run_one(params: dict[str, Any], seed: int, steps: int) -> pd.DataFrame:
+    """Run the model once and return its metrics: one row per collection (row 0 the initial state, row t the
+    state after step t), columns exactly ``METRIC_NAMES``.
+
+    Module-level so that process pools and Dask can pickle it. ``attrs["books_balance"]`` says whether the
+    model's stock-flow accounts balance at the end of the run.
+    """
+    from ..model import MutualStateModel
+
+    model = MutualStateModel(rng=seed, **params)
+    model.run(steps)
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.attrs["books_balance"] = bool(model.books_balance()) if hasattr(model, "books_balance") else None
+    return frame
+
+
+@dataclass(frozen=True)
+class RunTask:
+    run_id: int
+    condition: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]  # everything the model is given: fixed parameters and the condition's values
+
+
+def execute(run_fn: RunFunction, task: RunTask, steps: int) -> dict[str, Any]:
+    """Run one task where the executor puts it; never raises: failures come back as records."""
+    start = time.perf_counter()
+    out: dict[str, Any] = {"run_id": task.run_id, "frame": None, "error": "", "traceback": "",
+                           "books_balance": None, "pid": os.getpid()}
+    try:
+        frame = run_fn(dict(task.params), task.seed, steps)
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"the run function returned {type(frame).__name__}, not a pandas DataFrame")
+        if len(frame) != steps + 1:
+            raise ValueError(f"the model returned {len(frame)} rows for {steps} steps; expected {steps + 1} "
+                             f"(the initial state and one row per step)")
+        missing = [m for m in METRIC_NAMES if m not in frame.columns]
+        if missing:
+            raise ValueError(f"the model's results lack the metrics {', '.join(missing)}")
+        out["books_balance"] = frame.attrs.get("books_balance")
+        frame = frame[list(METRIC_NAMES)].astype("float64").reset_index(drop=True)
+        frame.attrs = {}
+        out["frame"] = frame
+    except Exception as e:  # a failing run is data about the model, not a reason to stop the batch
+        out["error"] = f"{type(e).__name__}: {e}"
+        out["traceback"] = traceback.format_exc(limit=20)
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the plan
+@dataclass
+class BatchPlan:
+    """Everything a batch will run, derived from the scenario alone."""
+
+    scenario: Scenario
+    design: DesignPoints
+    seeds: list[int]
+    tasks: list[RunTask]
+    columns: dict[str, str]  # varied parameter -> how its values are stored ("json" or "value")
+
+    def id_columns(self, task: RunTask) -> dict[str, Any]:
+        row = {"run_id": task.run_id, "condition": task.condition, "replicate": task.replicate,
+               "seed": task.seed}
+        point = self.design.point[task.condition]
+        if point is not None:
+            row["point"] = point
+        cond = self.design.conditions[task.condition]
+        for name, how in self.columns.items():
+            value = cond.get(name, self.scenario.params.get(name, REGISTRY[name].default))
+            row[name] = encode_value(value, how)
+        return row
+
+    def header(self) -> dict[str, Any]:
+        s, d = self.scenario, self.design
+        return {
+            "design": {
+                "kind": s.design.kind, "conditions": len(d), "replicates": s.replicates, "runs": len(self.tasks),
+                "steps": s.steps, "varied": list(self.columns), "sampled": d.sampled, "factors": d.factors,
+            },
+            "seeds": {"root": s.seed, "method": "numpy.random.SeedSequence(root).spawn(replicates); replicate k "
+                      "uses child k in every condition (common random numbers)", "replicates": self.seeds},
+            "parameters": _jsonable({**defaults(), **{k: REGISTRY[k].validate(v) for k, v in s.params.items()}}),
+        }
+
+
+def encode_value(value: Any, how: str) -> Any:
+    if how == "json":
+        import json
+
+        return json.dumps(list(value) if isinstance(value, tuple) else value)
+    return value
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+def plan_batch(scenario: Scenario) -> BatchPlan:
+    design = build_design(scenario)
+    seeds = replicate_seeds(scenario.seed, scenario.replicates)
+    varied = scenario.varied
+    columns = {}
+    for name in varied:
+        values = [c.get(name) for c in design.conditions if name in c]
+        columns[name] = "json" if any(isinstance(v, (list, tuple, dict)) for v in values) else "value"
+    tasks = []
+    R = scenario.replicates
+    for c, cond in enumerate(design.conditions):
+        overrides = {**scenario.params, **cond}
+        params = {k: REGISTRY[k].validate(v) for k, v in overrides.items()}
+        for r in range(R):
+            tasks.append(RunTask(c * R + r, c, r, seeds[r], params))
+    return BatchPlan(scenario, design, seeds, tasks, columns)
+
+
+# ------------------------------------------------------------------------------------------------ results
+@dataclass
+class BatchResult:
+    """The results of a batch: ``runs`` (one row per run, final metrics) and ``timeseries`` (run x step)."""
+
+    scenario: Scenario
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        if "status" not in self.runs:
+            return self.runs
+        return self.runs[self.runs["status"] != "ok"]
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == "ok"]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.ok) == self.scenario.replicates * len(build_design(self.scenario))
+
+
+def load_results(path: str | Path) -> BatchResult:
+    """Read a results folder written by :func:`run_batch` (complete, or interrupted: what was saved)."""
+    from .schema import scenario_from_dict
+
+    path = Path(path)
+    manifest = read_manifest(path)
+    scenario = scenario_from_dict(manifest["scenario"], f"{path / 'manifest.json'}: scenario")
+    return BatchResult(scenario, read_runs(path, manifest), read_timeseries(path, manifest), manifest, path)
+
+
+# ------------------------------------------------------------------------------------------------ execution
+class _MemoryStore:
+    """The store's interface without the files, for batches that are only looked at (``save=False``)."""
+
+    def __init__(self, header):
+        self.header = header
+        self.runs: list[dict[str, Any]] = []
+        self.ts: list[pd.DataFrame] = []
+        self.manifest: dict[str, Any] = dict(header)
+
+    def open(self, executor_label: str = "serial") -> None:
+        self.manifest["executor"] = executor_label
+
+    def finished_ids(self) -> set[int]:
+        return set()
+
+    def failed_ids(self) -> set[int]:
+        return set()
+
+    def add(self, row, ts) -> None:
+        self.runs.append(row)
+        if ts is not None:
+            self.ts.append(ts)
+
+    def pending(self) -> int:
+        return 0
+
+    def flush(self, status: str = "running", wall_seconds: float | None = None) -> None:
+        pass
+
+    def finalise(self, wall_seconds: float | None = None, status: str | None = None) -> None:
+        self.manifest["wall_seconds"] = wall_seconds
+
+    def close(self) -> None:
+        pass
+
+
+def default_out(scenario: Scenario) -> Path:
+    return Path("results") / scenario.name
+
+
+def run_batch(
+    scenario: Scenario | str | Path,
+    executor: cf.Executor | None = None,
+    out: str | Path | None = None,
+    *,
+    save: bool = True,
+    fresh: bool = False,
+    retry_failed: bool = True,
+    progress: bool = True,
+    flush_seconds: float = 1.0,
+    max_in_flight: int | None = None,
+    run_fn: RunFunction = run_one,
+    executor_label: str | None = None,
+) -> BatchResult:
+    """Run every condition x replicate of ``scenario`` and return the results.
+
+    ``executor``: any ``concurrent.futures.Executor`` (a process pool, ``dask.distributed.Client.get_executor()``,
+    ...); None runs serially in this process. ``out``: the results folder (default ``results/<name>/``); with
+    ``save=False`` nothing is written. A folder that already holds part of this scenario's runs is resumed;
+    ``fresh=True`` discards it first. ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
+    picklable for process pools). Ctrl-C or SIGTERM stop the batch after saving what finished
+    (:class:`BatchInterrupted`); running it again resumes.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    plan = plan_batch(scenario)
+    path = Path(out) if out is not None else default_out(scenario)
+    label = executor_label or describe_executor(executor)
+    store = ResultsStore(path, scenario, plan.header(), fresh=fresh) if save else _MemoryStore(plan.header())
+    store.open(label)
+    try:
+        skip = store.finished_ids() if retry_failed else store.finished_ids() | store.failed_ids()
+        todo = [t for t in plan.tasks if t.run_id not in skip]
+        start = time.perf_counter()
+        try:
+            _drive(plan, todo, executor, store, run_fn, progress, flush_seconds, max_in_flight,
+                   already=len(plan.tasks) - len(todo))
+        except KeyboardInterrupt:
+            store.flush("interrupted", time.perf_counter() - start)
+            raise BatchInterrupted(f"interrupted; {store.pending() or 0} runs unsaved") from None
+        store.finalise(time.perf_counter() - start)
+    finally:
+        store.close()
+    if save:
+        return load_results(path)
+    runs = pd.DataFrame(store.runs).sort_values("run_id").reset_index(drop=True)
+    ts = (pd.concat(store.ts, ignore_index=True).sort_values(["run_id", "step"]).reset_index(drop=True)
+          if store.ts else pd.DataFrame())
+    return BatchResult(scenario, runs, ts, store.manifest, None)
+
+
+def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progress, flush_seconds,
+           max_in_flight, already: int) -> None:
+    from tqdm.auto import tqdm
+
+    steps = plan.scenario.steps
+    bar = tqdm(total=len(plan.tasks), initial=already, desc=plan.scenario.name, unit="run",
+               disable=not progress, dynamic_ncols=True, smoothing=0.05)
+    failed = 0
+    last_flush = time.perf_counter()
+    start = last_flush
+    try:
+        for record in _results(todo, executor, run_fn, steps, max_in_flight):
+            row, ts = _to_rows(plan, record)
+            store.add(row, ts)
+            failed += row["status"] != "ok"
+            bar.update(1)
+            if failed:
+                bar.set_postfix(failed=failed, refresh=False)
+            now = time.perf_counter()
+            if now - last_flush >= flush_seconds:
+                store.flush("running", now - start)
+                last_flush = now
+    finally:
+        bar.close()
+
+
+def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: int | None) -> Iterator[dict]:
+    """Yield each task's record as it finishes, keeping at most ``max_in_flight`` tasks submitted."""
+    if executor is None:
+        for task in todo:
+            yield execute(run_fn, task, steps)
+        return
+    window = max_in_flight or max(16, 4 * _worker_count(executor))
+    queue = iter(todo)
+    in_flight: dict[cf.Future, RunTask] = {}
+
+    def submit(task: RunTask) -> None:
+        in_flight[executor.submit(execute, run_fn, task, steps)] = task
+
+    try:
+        for task in queue:
+            submit(task)
+            if len(in_flight) >= window:
+                break
+        while in_flight:
+            done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                task = in_flight.pop(fut)
+                yield _future_record(fut, task)
+                nxt = next(queue, None)
+                if nxt is not None:
+                    submit(nxt)
+    finally:
+        for fut in in_flight:
+            fut.cancel()
+
+
+def _future_record(fut: cf.Future, task: RunTask) -> dict[str, Any]:
+    """The task's record; if the worker died or the task could not be shipped, a failure record instead."""
+    try:
+        return fut.result()
+    except Exception as e:
+        return {"run_id": task.run_id, "frame": None, "error": f"worker failure: {type(e).__name__}: {e}",
+                "traceback": traceback.format_exc(limit=20), "books_balance": None, "pid": None, "seconds": 0.0}
+
+
+def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    task = plan.tasks[record["run_id"]]
+    ids = plan.id_columns(task)
+    frame = record["frame"]
+    ok = frame is not None
+    row = {**ids, "status": "ok" if ok else "failed", "error": record["error"], "traceback": record["traceback"],
+           "seconds": float(record["seconds"]),
+           "books_balance": record["books_balance"] if record["books_balance"] is not None else pd.NA}
+    final = frame.iloc[-1] if ok else None
+    for m in METRIC_NAMES:
+        row[m] = float(final[m]) if ok else float("nan")
+    ts = None
+    if ok:
+        ts = frame.copy()
+        ts.insert(0, "step", range(len(ts)))
+        for i, (k, v) in enumerate(ids.items()):
+            ts.insert(i, k, v)
+    return row, ts
+
+
+def _worker_count(executor) -> int:
+    for attr in ("_max_workers",):
+        n = getattr(executor, attr, None)
+        if isinstance(n, int):
+            return n
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+    return os.cpu_count() or 1
+
+
+def describe_executor(executor) -> str:
+    if executor is None:
+        return "serial"
+    n = _worker_count(executor)
+    return f"{type(executor).__name__}({n} workers)"
+
+
+# ------------------------------------------------------------------------------------------------ executors
+def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
+    """A process pool that does not pay for Mesa's global "spawn" start method (see FACTS.md).
+
+    Workers fork from a forkserver that has already imported the model, so each starts in milliseconds.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.experiments.runner", "pandas", "numpy"])
+    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx)
+
+
+@contextlib.contextmanager
+def dask_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[cf.Executor]:
+    """A ``concurrent.futures`` executor on Dask: a new local cluster, or the scheduler at ``scheduler``."""
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    # Dask's default MALLOC_TRIM_THRESHOLD_ in its workers made the model 2.5x slower (FACTS.md).
+    dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+    if scheduler:
+        client = Client(scheduler, timeout="20s")
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
