@@ -138,11 +138,12 @@ _GLOBAL: list[Parameter] = [
     _p("resource_deprivation_slope", 0.1, "float", "resources/quintile", "how much lower the mean civic "
        "resources are per quintile of deprivation", "Verba, Schlozman & Brady 1995; Electoral Commission "
        f"audits of political engagement; size {A}", "citizens", (0.0, 0.2), (0.0, 0.15)),
-    _p("voice_value", 0.3, "float", "utility", "expressive value eta of voicing: contributors gain "
+    _p("voice_value", 1.0, "float", "utility", "expressive value eta of voicing: contributors gain "
        "eta * efficacy * dissatisfaction", f"Hirschman 1970 (voice); size {A}", "citizens", (0.0, 5.0),
-       (0.0, 1.0)),
-    _p("aspiration", 1.0, "float", "utility", "service utility below which a user is dissatisfied",
-       f"{A}: standard quality with a perfect fit", "citizens", (0.0, 5.0), (0.6, 1.4)),
+       (0.0, 3.0)),
+    _p("aspiration", 1.2, "float", "utility", "service utility below which a user is dissatisfied",
+       f"{A}: a little above standard quality with a perfect fit, so that about half of users want better",
+       "citizens", (0.0, 5.0), (0.9, 1.5)),
     _p("efficacy_learning", 0.1, "float", "1/month", "how fast a contributor's efficacy tracks whether the "
        "design moved toward her", f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
     _p("satisfaction_memory", 0.3, "float", "1/month", "weight of this month's payoff in satisfaction "
@@ -154,7 +155,7 @@ _GLOBAL: list[Parameter] = [
     _p("imitation_strength", 5.0, "float", "1/utility", "selection intensity s of the Fermi imitation rule",
        f"Traulsen et al. 2006; value {A}", "citizens", (0.0, 100.0), (1.0, 20.0)),
     _p("exploration_rate", 0.01, "float", "-", "chance a revising user picks a stance at random",
-       "Hauert et al. 2002 (mutation); value {A}".format(A=A), "citizens", (0.0, 1.0), (0.001, 0.05)),
+       f"Hauert et al. 2002 (mutation); value {A}", "citizens", (0.0, 1.0), (0.001, 0.05)),
     _p("neighbour_imitation", 0.1, "float", "-", "share of imitation partners drawn from a neighbouring unit",
        f"{A}", "citizens", (0.0, 1.0), (0.0, 0.3)),
     _p("preference_spread_between", 0.15, "float", "design", "s.d. of units' mean preferred design",
@@ -162,7 +163,7 @@ _GLOBAL: list[Parameter] = [
     _p("preference_spread_within", 0.15, "float", "design", "s.d. of preferred design within a unit",
        f"{A}", "citizens", (0.0, 0.5), (0.05, 0.3)),
     _p("initial_contributors", 0.05, "float", "share", "share of users contributing at the start",
-       "NCVO/Citizenship Survey: ~5-10% take part in local decision making; {A}".format(A=A), "citizens",
+       f"NCVO/Citizenship Survey: ~5-10% take part in local decision making; {A}", "citizens",
        (0.0, 1.0), (0.01, 0.15)),
     _p("initial_opt_outs", 0.02, "float", "share", "share of users opting out at the start", f"{A}",
        "citizens", (0.0, 1.0), (0.0, 0.1)),
@@ -185,7 +186,7 @@ _GLOBAL: list[Parameter] = [
        "participation_audit", (0.0, 10.0), (0.0, 0.2)),
     # --- lever 2: decentralisation ----------------------------------------------------------------------------
     _p("local_autonomy", 0.5, "float", "share", "how far a provider may depart from the central design "
-       "(0 = none, 1 = fully local)", "seed: 'greater autonomy'; default {A}".format(A=A), "decentralisation",
+       "(0 = none, 1 = fully local)", f"seed: 'greater autonomy'; default {A}", "decentralisation",
        (0.0, 1.0)),
     _p("capacity_building", 0.0, "float", "£/adult-year", "public spending on building citizens' and workers' "
        "capacity to run services", "seed: 'build capacity'", "decentralisation", (0.0, 200.0), (0.0, 50.0)),
@@ -193,7 +194,7 @@ _GLOBAL: list[Parameter] = [
        "per £ of capacity building per adult", f"{A}", "decentralisation", (0.0, 0.1), (0.0, 0.02)),
     # --- lever 3: recognised status ---------------------------------------------------------------------------
     _p("asset_lock", 0.5, "float", "share", "strength of the legal limits on demutualisation", "seed: "
-       "'limits on demutualisation'; default {A}".format(A=A), "recognised_status", (0.0, 1.0)),
+       f"'limits on demutualisation'; default {A}", "recognised_status", (0.0, 1.0)),
     _p("demutualisation_rate", 0.05, "float", "1/year", "yearly chance a mutual with large reserves and no asset "
        "lock demutualises", f"{A}: UK building-society conversions of the 1990s", "recognised_status",
        (0.0, 1.0), (0.0, 0.2)),
@@ -211,7 +212,7 @@ _GLOBAL: list[Parameter] = [
     _p("ballot_quorum", 0.5, "float", "share", "turnout an employee ballot needs", f"{A}", "conversion",
        (0.0, 1.0), (0.3, 0.7)),
     _p("ballot_threshold", 0.5, "float", "share", "yes-share an employee ballot needs", "seed: 'an employee "
-       "ballot'; simple majority {A}".format(A=A), "conversion", (0.0, 1.0), (0.5, 0.67)),
+       f"ballot'; simple majority {A}", "conversion", (0.0, 1.0), (0.5, 0.67)),
     _p("conversion_spillover", 0.5, "float", "logit", "how much a neighbouring conversion raises workers' "
        "support", f"{A}", "conversion", (0.0, 5.0), (0.0, 1.5)),
     # --- lever 5: guarantor state -----------------------------------------------------------------------------
@@ -278,19 +279,19 @@ _GLOBAL: list[Parameter] = [
        "quality damage of cost cutting (0 makes a mutual's cost side a state manager's)", f"{A}: the "
        "proposal's claim, open to test", "regime", (0.0, 3.0), (0.0, 2.0)),
     _p("cost_reduction_scale", 0.3, "float", "-", "gamma in c(e) = 2 gamma sqrt(e)",
-       "Hart, Shleifer & Vishny 1997 (functional form); value {A}".format(A=A), "regime", (0.0, 1.0),
+       f"Hart, Shleifer & Vishny 1997 (functional form); value {A}", "regime", (0.0, 1.0),
        (0.1, 0.45)),
     _p("innovation_scale", 0.3, "float", "-", "delta in beta(i) = 2 delta sqrt(i)",
-       "Hart, Shleifer & Vishny 1997 (functional form); value {A}".format(A=A), "regime", (0.0, 1.0),
+       f"Hart, Shleifer & Vishny 1997 (functional form); value {A}", "regime", (0.0, 1.0),
        (0.1, 0.45)),
-    _p("effort_learning", 0.5, "float", "-", "step size of providers' yearly adaptive effort revision",
-       f"{A}", "regime", (0.0, 5.0), (0.1, 1.0)),
+    _p("effort_learning", 0.03, "float", "effort/year", "largest yearly step of a provider's adaptive effort "
+       "revision: e += rate * tanh(dV/de)", f"{A}", "regime", (0.0, 1.0), (0.01, 0.1)),
     _p("effort_noise", 0.01, "float", "-", "s.d. of the noise in providers' effort revisions", f"{A}",
        "regime", (0.0, 1.0), (0.0, 0.05)),
     _p("quality_elasticity", 0.5, "float", "-", "alpha: elasticity of quality to spending per user",
        f"{A}: diminishing returns", "regime", (0.0, 2.0), (0.2, 0.8)),
     _p("coproduction_substitution", 0.5, "float", "share", "share of the value of contributors' time that "
-       "substitutes paid staff time", "Bovaird 2007; value {A}".format(A=A), "regime", (0.0, 1.0),
+       "substitutes paid staff time", f"Bovaird 2007; value {A}", "regime", (0.0, 1.0),
        (0.0, 1.0)),
     _p("value_of_time", 100.0, "float", "£/utility", "£ value of one utility unit of citizens' time, to price "
        "volunteer time in total cost", f"{A}", "regime", (0.0, 10000.0), (20.0, 300.0)),
@@ -298,13 +299,25 @@ _GLOBAL: list[Parameter] = [
        "authority-wide preference", f"{A}", "regime", (0.0, 0.5), (0.0, 0.15)),
     _p("voice_speed", 0.3, "float", "1/month", "omega: how fast governance moves a design toward its "
        "participants' preference at full participation", f"{A}", "regime", (0.0, 1.0), (0.05, 0.6)),
+    _p("voice_half_participation", 0.05, "float", "share", "participation at which governance has half its "
+       "full strength: f(p) = p / (p + h) scales voice speed and members' stake in quality", f"{A}", "regime",
+       (0.001, 1.0), (0.02, 0.2)),
+    _p("reserve_drawdown", 0.1, "float", "1/month", "share of reserves above one month's income a mutual "
+       "reinvests in its service each month (asset lock: never distributed)", f"{A}", "regime", (0.0, 1.0),
+       (0.02, 0.3)),
+    _p("need_weighted_capitation", True, "bool", "-", "per-user funding is weighted by need (false: flat, which "
+       "invites cream-skimming under choice)", "Le Grand 2003; Propper et al. on cream-skimming", "guarantor"),
+    _p("contractor_incentive", 0.1, "float", "share", "effort gained from a contractor's high-powered "
+       "incentives", f"Burgess & Ratto 2003; size {A}", "workers", (0.0, 1.0), (0.0, 0.2)),
+    _p("ballot_support", 0.0, "float", "logit", "workers' baseline leaning for mutual status in a ballot",
+       f"{A}: neutral", "conversion", (-10.0, 10.0), (-1.0, 1.0)),
     _p("market_speed", 0.1, "float", "1/month", "how fast a contractor moves its design toward profitable "
        "users under choice", f"{A}", "regime", (0.0, 1.0), (0.02, 0.3)),
     _p("insolvency_months", 3.0, "float", "months", "a provider whose debt exceeds this many months of "
        "income is insolvent", f"{A}", "regime", (0.0, 60.0), (1.0, 6.0)),
     # --- workers ----------------------------------------------------------------------------------------------
     _p("worker_motivation", 0.6, "float", "share", "mean intrinsic public-service motivation", "Perry 1996; "
-       "Francois 2000; value {A}".format(A=A), "workers", (0.0, 1.0), (0.4, 0.8)),
+       f"Francois 2000; value {A}", "workers", (0.0, 1.0), (0.4, 0.8)),
     _p("market_wage", 2000.0, "float", "£/month", "market wage of a service worker", "ONS ASHE order of "
        "magnitude", "workers", (0.0, 1e5), (1500.0, 3000.0)),
     _p("contractor_wage_cut", 0.5, "float", "share", "share of a contractor's cost reduction taken from wages",
@@ -312,9 +325,9 @@ _GLOBAL: list[Parameter] = [
     _p("morale_adjustment", 0.1, "float", "1/month", "how fast morale moves toward its target", f"{A}",
        "workers", (0.0, 1.0), (0.02, 0.3)),
     _p("autonomy_morale", 0.2, "float", "morale", "morale gained from full local autonomy",
-       "Deci & Ryan (self-determination); size {A}".format(A=A), "workers", (0.0, 1.0), (0.0, 0.4)),
+       f"Deci & Ryan (self-determination); size {A}", "workers", (0.0, 1.0), (0.0, 0.4)),
     _p("ownership_morale", 0.05, "float", "morale", "morale gained from being a member of a mutual",
-       "Blasi, Kruse & Freeman 2010 (employee ownership); size {A}".format(A=A), "workers", (0.0, 1.0),
+       f"Blasi, Kruse & Freeman 2010 (employee ownership); size {A}", "workers", (0.0, 1.0),
        (0.0, 0.15)),
     _p("pay_morale", 1.0, "float", "morale per pay ratio", "morale change per unit of pay relative to the "
        "market", f"{A}", "workers", (0.0, 5.0), (0.3, 2.0)),

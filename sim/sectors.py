@@ -51,8 +51,8 @@ SECTORS: dict[str, Sector] = {
         Sector("elderly_care", 1200.0, 5000.0, 0.05, 0.030, 25.0, 0.3, 1.2, 2.0, 1.0, 0.3),
         Sector("childcare", 600.0, 4000.0, 0.08, 0.030, 12.0, 0.5, 0.9, 2.5, 0.8, 0.4),
         Sector("employment_advice", 150.0, 2000.0, 0.04, 0.080, 3.0, 0.7, 0.5, 1.8, 0.6, 0.3),
-        Sector("parks_libraries", 5.0, 1500.0, 0.60, 0.010, 0.3, 0.6, 0.4, 3.0, 0.5, 0.4),
-        Sector("leisure", 8.0, 3000.0, 0.30, 0.020, 0.5, 0.7, 0.3, 2.5, 0.5, 0.5),
+        Sector("parks_libraries", 8.0, 1500.0, 0.60, 0.010, 0.2, 0.6, 0.4, 3.0, 0.5, 0.4),
+        Sector("leisure", 10.0, 3000.0, 0.30, 0.020, 0.3, 0.7, 0.3, 2.5, 0.5, 0.5),
         Sector("recycling", 4.0, 1000.0, 1.00, 0.002, 0.15, 0.9, 0.2, 2.0, 0.3, 0.1),
         Sector("housing", 80.0, 3000.0, 0.17, 0.008, 1.0, 0.5, 0.8, 2.5, 0.7, 0.2),
         Sector("youth_justice", 1500.0, 3000.0, 0.005, 0.080, 20.0, 0.3, 1.3, 1.5, 0.9, 0.1),
@@ -61,7 +61,10 @@ SECTORS: dict[str, Sector] = {
 }
 
 SECTOR_NAMES: tuple[str, ...] = tuple(SECTORS)
-DEFAULT_SECTORS: tuple[str, ...] = ("primary_education", "elderly_care", "recycling")
+# Three contrasting defaults: schools (mid contractibility), elderly care (quality hardest to contract: HSV's
+# case against contracting out) and leisure (easy to contract; the sector of the best-known UK public service
+# mutual, Greenwich Leisure, 1993).
+DEFAULT_SECTORS: tuple[str, ...] = ("primary_education", "elderly_care", "leisure")
 
 SECTOR_FIELDS: dict[str, tuple[str, str, tuple[float, float]]] = {
     # field: (unit, description, allowed bounds)

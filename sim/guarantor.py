@@ -1,0 +1,228 @@
+"""The guarantor state: funds, regulates, audits, intervenes, converts, builds capacity, matches investment.
+
+Monthly it pays every provider by a need- and deprivation-weighted per-capita formula plus a lump sum for
+fixed costs (block funding by eligible residents, or money following active users where users may choose).
+Once a fiscal year it revises the central design, measures quality (inspection every k years, or self-audit
+for mutuals), intervenes on failure, re-tenders expiring contracts, runs a conversion round, builds capacity
+and channels social investment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Agent
+
+from .providers import CONTRACTOR, MUTUAL, STATE
+from .providers.base import governance_strength
+
+
+class GuarantorState(Agent):
+    def __init__(self, model):
+        super().__init__(model)
+        p = model.params
+        n_sectors = len(model.sector_names)
+        self.central_design = np.full(n_sectors, 0.5)
+        self.pending_estimate = np.full(n_sectors, 0.5)  # measured this year, applied next year (the lag)
+        self.failures = 0
+        self.conversions = 0
+        self.demutualisations = 0
+        self.conversion_log: list[dict] = []
+        self.audit_reports: list = []
+        self.channels = [c for c in ("elections", "user_panels", "children", "named_contacts")
+                         if p[f"channel_{c}"]]
+        self.targeting = np.ones(5)  # recruitment weight per deprivation quintile (set by the audit)
+
+    # --- monthly --------------------------------------------------------------------------------------------
+    def payments(self) -> np.ndarray:
+        """This month's payment to each provider row: formula funding plus the fixed-cost lump sum."""
+        m, p = self.model, self.model.params
+        per_row = np.zeros(m.providers.n)
+        for s, users in enumerate(m.users):
+            weight = 1.0 + p["deprivation_weight"] * m.population.deprivation[users.citizen]
+            if p["need_weighted_capitation"]:
+                weight = weight * users.need
+            if m.choice:  # money follows active users to whichever provider serves them
+                funded = users.active()
+                rows = users.provider[funded]
+                weight = weight[funded]
+            else:  # block funding for every eligible resident of the unit
+                rows = m.home_row[s][users.unit]
+            per_row += np.bincount(rows, weights=weight, minlength=m.providers.n) * m.sector_array("unit_cost")[s]
+        lump = m.sector_array("fixed_cost")[m.providers.sector]
+        return p["funding_level"] * (per_row + lump)
+
+    def pay_providers(self) -> None:
+        m = self.model
+        amount = self.payments()
+        m.ledger.pay_providers("treasury", amount, "funding")
+        m.providers.last_payment[:] = amount
+        overhead = np.zeros(m.providers.n)
+        for kind, cls in m.kinds.items():
+            rows = m.providers.kind == kind
+            overhead[rows] = amount[rows] * cls.guarantor_overhead_rate(m.params)
+        state = m.providers.kind == STATE
+        m.ledger.transfer("treasury", "outside_world", float(overhead[state].sum()), "central overhead")
+        m.ledger.transfer("treasury", "outside_world", float(overhead[~state].sum()), "contract monitoring")
+        channel_cost = len(self.channels) * m.params["channel_running_cost"] * m.population.n
+        m.ledger.transfer("treasury", "outside_world", channel_cost, "participation channels")
+
+    # --- fiscal year ----------------------------------------------------------------------------------------
+    def fiscal_year(self) -> None:
+        m = self.model
+        self.revise_central_design()
+        self.measure_quality()
+        self.intervene()
+        self.retender_expired()
+        if m.params["regime"] == "conversion":
+            self.conversion_round()
+        self.build_capacity()
+        if m.params["participation_audit"]:
+            self.participation_audit()
+
+    def revise_central_design(self) -> None:
+        """Apply last year's estimate of the authority-wide mean preference; estimate anew, with noise."""
+        m = self.model
+        self.central_design = self.pending_estimate.copy()
+        noise = m.np_rng.normal(0.0, m.params["central_design_noise"], len(m.users))
+        self.pending_estimate = np.clip(np.array([u.x.mean() if u.m else 0.5 for u in m.users]) + noise, 0, 1)
+
+    def measure_quality(self) -> None:
+        """Inspection every k years sees contractible quality exactly and the rest with noise; self-audit
+        (mutuals, where the guarantor enables it) is yearly and cheaper, as accurate as participation and
+        training make it. Under the standard twice running is failure."""
+        m, p, t = self.model, self.model.params, self.model.providers
+        if p["audit_mode"] == "none":
+            return
+        year = m.month // 12
+        inspect_year = year % p["inspection_interval"] == 0
+        self_audit = (t.kind == MUTUAL) if p["audit_mode"] == "self_audit" else np.zeros(t.n, dtype=bool)
+        inspected = ~self_audit & inspect_year
+        noise_sd = np.where(
+            self_audit,
+            p["self_audit_noise"] * (1.0 - p["self_audit_training"])
+            * (1.0 - governance_strength(t.participation, p["voice_half_participation"])),
+            p["inspection_noise"])
+        measured = self_audit | inspected
+        if not measured.any():
+            return
+        estimate = t.q_c + t.q_n + m.np_rng.normal(0.0, 1.0, t.n) * noise_sd
+        t.measured_quality[measured] = estimate[measured]
+        below = estimate < p["quality_standard"]
+        t.fail_count[measured & below] += 1
+        t.fail_count[measured & ~below] = 0
+        t.failing[measured] = below[measured]
+        m.ledger.transfer("treasury", "outside_world", float(inspected.sum() * p["inspection_cost"]), "inspection")
+        m.ledger.transfer("treasury", "outside_world", float(self_audit.sum() * p["self_audit_cost"]), "self-audit")
+
+    def intervene(self) -> None:
+        """Measured under the standard twice running: intervention by kind."""
+        m = self.model
+        for row in np.flatnonzero(m.providers.fail_count >= 2):
+            self.record_failure(row)
+            m.provider_agents[row].on_failure("quality")
+
+    def insolvency_check(self) -> None:
+        """Monthly: a provider whose debts exceed ``insolvency_months`` of income has failed."""
+        m, t = self.model, self.model.providers
+        limit = -m.params["insolvency_months"] * np.maximum(t.last_payment, 1.0)
+        for row in np.flatnonzero((m.ledger.provider_cash < limit) & (t.kind != STATE)):
+            self.record_failure(row)
+            m.provider_agents[row].on_failure("insolvency")
+
+    def record_failure(self, row: int) -> None:
+        self.failures += 1
+        if self.model.providers.kind[row] == MUTUAL:
+            self.model.mutual_failures += 1
+
+    def retender(self, row: int, failed: bool = False) -> None:
+        """Let the contract to a firm (a new one if the incumbent failed or lost). Investors write off a failed
+        firm's debts; workers transfer with the contract."""
+        m, p = self.model, self.model.params
+        cash = m.ledger.provider_cash
+        if failed and cash[row] < 0:
+            amounts = np.zeros(m.providers.n)
+            amounts[row] = -cash[row]
+            m.ledger.pay_providers("private_investors", amounts, "debts written off")
+        m.ledger.transfer("treasury", "outside_world", p["tender_cost"], "tendering")
+        incumbent_keeps = (not failed and m.providers.kind[row] == CONTRACTOR
+                           and not m.providers.failing[row] and m.np_rng.random() < 0.7)
+        if not incumbent_keeps:
+            m.replace_operator(row, "contractor")
+        m.providers.contract_end[row] = m.month + 12 * p["contract_years"]
+        m.contract_design[row] = self.central_design[m.providers.sector[row]]
+
+    def retender_expired(self) -> None:
+        m, t = self.model, self.model.providers
+        for row in np.flatnonzero((t.kind == CONTRACTOR) & (t.contract_end >= 0) & (t.contract_end <= m.month)):
+            self.retender(int(row))
+
+    def support(self, row: int) -> None:
+        """A support grant to a struggling mutual: one month's payment from the treasury."""
+        m = self.model
+        amounts = np.zeros(m.providers.n)
+        amounts[row] = m.providers.last_payment[row]
+        m.ledger.pay_providers("treasury", amounts, "support")
+
+    def conversion_round(self) -> None:
+        """Select state services (failing first, then where neighbours converted), approve those with
+        members to govern them, and hold employee ballots; a yes converts the service to a mutual."""
+        m, p, t = self.model, self.model.params, self.model.providers
+        candidates = np.flatnonzero(t.kind == STATE)
+        if candidates.size == 0 or p["conversions_per_year"] == 0:
+            return
+        converted_nbrs = m.converted_neighbour_count(candidates)
+        failing = t.failing[candidates] | (t.measured_quality[candidates] < p["quality_standard"])
+        tiebreak = m.np_rng.random(candidates.size)
+        key = converted_nbrs + tiebreak
+        if p["failing_first"]:
+            key = key + 10.0 * failing
+        order = candidates[np.argsort(-key, kind="stable")]
+        mutual_failure_rate = m.mutual_failures / max(1, self.conversions + m.initial_mutuals)
+        for row in order[: p["conversions_per_year"]]:
+            approved = t.contributors[row] > 0  # a mutual needs members who take part
+            support = ballot_support_logit(p, mutual_failure_rate, m.converted_neighbour_count(np.array([row]))[0])
+            turnout, yes = m.workforce.ballot(m.np_rng, int(row), support) if approved else (0.0, 0.0)
+            passed = bool(approved and turnout >= p["ballot_quorum"] and yes >= p["ballot_threshold"])
+            self.conversion_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
+                                        "unit": int(t.unit[row]), "failing": bool(t.failing[row]),
+                                        "approved": bool(approved), "turnout": turnout, "yes_share": yes,
+                                        "converted": passed})
+            if passed:
+                self.conversions += 1
+                m.replace_operator(int(row), "mutual")
+
+    def build_capacity(self) -> None:
+        """Yearly capacity building: raises every citizen's civic resources (and so lowers the cost of taking
+        part) by ``capacity_efficiency`` per £ per adult spent."""
+        m, p = self.model, self.model.params
+        per_adult = p["capacity_building"]
+        if per_adult <= 0:
+            return
+        m.ledger.transfer("treasury", "outside_world", per_adult * m.population.n, "capacity building")
+        r = m.population.resources
+        r += np.float32(p["capacity_efficiency"] * per_adult) * (1.0 - r)
+
+    def participation_audit(self):
+        """The participation audit: participation by deprivation quintile and sector; recruitment by the
+        channels is then targeted at quintiles in inverse proportion to their participation."""
+        report = self.model.participation_report()
+        self.audit_reports.append(report)
+        by_q = report.groupby("quintile")["participation_rate"].mean().reindex(range(5)).fillna(0).to_numpy()
+        inverse = 1.0 / np.maximum(by_q, 0.01)
+        self.targeting = inverse / inverse.mean()
+        return report
+
+    def match_investment(self, row_amounts: np.ndarray) -> None:
+        match = self.model.params["investment_match"] * row_amounts
+        self.model.ledger.pay_providers("treasury", match, "investment match")
+        self.model.providers.capital += match
+
+
+def ballot_support_logit(params: dict, failure_rate: float, neighbours: float) -> float:
+    """Workers' leaning toward mutual status: baseline, the morale they expect from ownership (10 logits per
+    unit of morale), the risk that mutuals fail (the share that have), and neighbours' successful mutuals."""
+    return (params["ballot_support"] + 10.0 * params["ownership_morale"] - 2.0 * failure_rate
+            + params["conversion_spillover"] * neighbours)
+
+
+__all__ = ["GuarantorState", "ballot_support_logit"]

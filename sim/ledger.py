@@ -1,0 +1,122 @@
+"""Stock-flow consistent accounts: every pound leaves one account and enters another.
+
+Scalar accounts (treasury, households, private investors, the outside world) and one cash account per
+provider row. Every movement goes through ``transfer`` or ``pay_providers``/``collect_from_providers``, which
+both move the balances and write the flow into this step's journal. ``check`` verifies, for every account,
+that its balance moved by exactly its journalled inflows minus outflows, and that the grand total is
+unchanged: a bug that touches a balance without a flow, or books a flow twice, is caught.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+SCALAR_ACCOUNTS = ("outside_world", "households", "treasury", "private_investors")
+PROVIDERS = "providers"
+
+
+class BooksDoNotBalance(AssertionError):
+    """The accounts moved in a way the journal does not explain."""
+
+
+class Ledger:
+    def __init__(self, n_providers: int, tolerance: float = 1e-6):
+        self.balance: dict[str, float] = dict.fromkeys(SCALAR_ACCOUNTS, 0.0)
+        self.provider_cash = np.zeros(n_providers, dtype=np.float64)
+        self.tolerance = tolerance
+        self.flows: dict[tuple[str, str, str], float] = defaultdict(float)  # (from, to, purpose) -> £
+        self._provider_in = np.zeros(n_providers)
+        self._provider_out = np.zeros(n_providers)
+        self.open_period()
+
+    # --- periods -------------------------------------------------------------------------------------------
+    def open_period(self) -> None:
+        """Start a new journal (one model step); remember the opening balances it must explain."""
+        self.flows = defaultdict(float)
+        self._opening = dict(self.balance)
+        self._opening_cash = self.provider_cash.copy()
+        self._provider_in[:] = 0.0
+        self._provider_out[:] = 0.0
+
+    def total(self) -> float:
+        return sum(self.balance.values()) + float(self.provider_cash.sum())
+
+    # --- movements -----------------------------------------------------------------------------------------
+    def transfer(self, source: str, sink: str, amount: float, purpose: str) -> None:
+        """Move ``amount`` between two scalar accounts."""
+        if amount == 0.0:
+            return
+        self.balance[source] -= amount
+        self.balance[sink] += amount
+        self.flows[(source, sink, purpose)] += amount
+
+    def pay_providers(self, source: str, amounts: np.ndarray, purpose: str) -> None:
+        """Move a vector of amounts (one per provider row) from a scalar account into providers' cash."""
+        total = float(amounts.sum())
+        if total == 0.0 and not np.any(amounts):
+            return
+        self.balance[source] -= total
+        self.provider_cash += amounts
+        self._provider_in += amounts
+        self.flows[(source, PROVIDERS, purpose)] += total
+
+    def collect_from_providers(self, sink: str, amounts: np.ndarray, purpose: str) -> None:
+        """Move a vector of amounts out of providers' cash into a scalar account."""
+        total = float(amounts.sum())
+        if total == 0.0 and not np.any(amounts):
+            return
+        self.provider_cash -= amounts
+        self._provider_out += amounts
+        self.balance[sink] += total
+        self.flows[(PROVIDERS, sink, purpose)] += total
+
+    def move_between_providers(self, amounts: np.ndarray, purpose: str) -> None:
+        """Net transfers among providers (``amounts`` sums to zero): pooling of reserves in a federation."""
+        if abs(float(amounts.sum())) > self.tolerance:
+            raise BooksDoNotBalance(f"{purpose}: transfers among providers do not net to zero")
+        self.provider_cash += amounts
+        self._provider_in += np.maximum(amounts, 0.0)
+        self._provider_out += np.maximum(-amounts, 0.0)
+        self.flows[(PROVIDERS, PROVIDERS, purpose)] += float(np.maximum(amounts, 0.0).sum())
+
+    # --- reading -------------------------------------------------------------------------------------------
+    def flow(self, source: str | None = None, sink: str | None = None, purpose: str | None = None) -> float:
+        """Sum of this period's flows matching the given source, sink and purpose (None matches all)."""
+        return sum(v for (s, k, p), v in self.flows.items()
+                   if (source is None or s == source) and (sink is None or k == sink)
+                   and (purpose is None or p == purpose))
+
+    def check(self) -> None:
+        """Raise BooksDoNotBalance unless every balance moved by exactly its journalled flows."""
+        inflow: dict[str, float] = defaultdict(float)
+        outflow: dict[str, float] = defaultdict(float)
+        for (s, k, _), v in self.flows.items():
+            if s != PROVIDERS or k != PROVIDERS:
+                outflow[s] += v
+                inflow[k] += v
+        for name in SCALAR_ACCOUNTS:
+            expected = self._opening[name] + inflow[name] - outflow[name]
+            if abs(self.balance[name] - expected) > self.tolerance * max(1.0, abs(expected)):
+                raise BooksDoNotBalance(f"account {name}: balance {self.balance[name]:.2f} but the journal "
+                                        f"explains {expected:.2f}")
+        expected_cash = self._opening_cash + self._provider_in - self._provider_out
+        bad = np.abs(self.provider_cash - expected_cash) > self.tolerance * np.maximum(1.0, np.abs(expected_cash))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise BooksDoNotBalance(f"provider row {row}: cash {self.provider_cash[row]:.2f} but the journal "
+                                    f"explains {expected_cash[row]:.2f}")
+        net_to_providers = inflow[PROVIDERS] - outflow[PROVIDERS]
+        if abs(net_to_providers - float((self._provider_in - self._provider_out).sum())) > self.tolerance * max(
+                1.0, abs(net_to_providers)):
+            raise BooksDoNotBalance("provider flows in the journal disagree with providers' cash movements")
+        if abs(self.total()) > self.tolerance * max(1.0, sum(abs(v) for v in self.balance.values())):
+            raise BooksDoNotBalance(f"money was created or destroyed: accounts sum to {self.total():.6f}")
+
+    def balanced(self) -> bool:
+        try:
+            self.check()
+        except BooksDoNotBalance:
+            return False
+        return True

@@ -1,0 +1,75 @@
+"""The model reporters: computed once a step from the arrays, read by Mesa's DataCollector.
+
+Definitions are in ``metrics_catalogue.py`` (names, units, ranges) and in ``docs/ODD.md`` §7.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import CONTRIBUTE, OPT_OUT
+from .providers import MUTUAL
+
+
+def read_metric(model, name: str) -> float:
+    """DataCollector reporter (module-level so that models pickle for process pools)."""
+    return model.current_metrics[name]
+
+
+def measure(model) -> dict[str, float]:
+    pop, t, p = model.population, model.providers, model.params
+    n = pop.n
+    took_part = pop.participated(model.month)
+    rate_q = np.bincount(pop.deprivation, weights=took_part, minlength=5) / np.maximum(
+        np.bincount(pop.deprivation, minlength=5), 1)
+
+    sat_sum = sat_n = mis_sum = act_n = qc_sum = qn_sum = mutual_n = 0.0
+    sat_q = np.zeros(5)
+    sat_qn = np.zeros(5)
+    volunteer_value = 0.0
+    for s, users in enumerate(model.users):
+        if users.m == 0:
+            continue
+        active = users.stance != OPT_OUT
+        prow = users.provider
+        sat_sum += float(users.satisfaction.sum())
+        sat_n += users.m
+        q = pop.deprivation[users.citizen]
+        sat_q += np.bincount(q, weights=users.satisfaction, minlength=5)
+        sat_qn += np.bincount(q, minlength=5)
+        rows = prow[active]
+        mis_sum += float(np.abs(users.x[active] - t.design[rows]).sum())
+        qc_sum += float(t.q_c[rows].sum())
+        qn_sum += float(t.q_n[rows].sum())
+        mutual_n += float((t.kind[rows] == MUTUAL).sum())
+        act_n += rows.size
+        contributors = users.stance == CONTRIBUTE
+        volunteer_value += float(model.personal_cost[s][contributors].sum()) * p["value_of_time"]
+
+    public = model.public_spending / n
+    private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households",
+                                                                                 sink="providers")) / n
+    mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
+    sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
+    quits = model.workforce.quits_this_month
+    return {
+        "participation_rate": float(took_part.mean()) if n else 0.0,
+        "participation_gap": float(rate_q[0] - rate_q[4]),
+        "satisfaction": sat_sum / sat_n if sat_n else 0.0,
+        "responsiveness": 1.0 - mis_sum / act_n if act_n else 0.0,
+        "quality_contractible": qc_sum / act_n if act_n else 0.0,
+        "quality_noncontractible": qn_sum / act_n if act_n else 0.0,
+        "cost_per_capita": public,
+        "total_cost_per_capita": public + private + volunteer_value / n,
+        "value_for_money": 100.0 * mean_quality / public if public > 0 else float("nan"),
+        "worker_morale": float(model.workforce.morale.mean()) if model.workforce.n else 0.0,
+        "worker_turnover": 12.0 * quits / model.workforce.n if model.workforce.n else 0.0,
+        "provider_failures": float(model.guarantor.failures),
+        "mutual_share": mutual_n / act_n if act_n else 0.0,
+        "conversions": float(model.guarantor.conversions),
+        "demutualisations": float(model.guarantor.demutualisations),
+        "social_investment_per_capita": float(t.capital.sum()) / n,
+        "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
+    }
+
+

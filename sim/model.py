@@ -1,0 +1,550 @@
+"""MutualStateModel: builds the local authority, runs the monthly schedule, collects the metrics.
+
+A month, in order (ODD §3): citizens use their services and update satisfaction -> citizens revise stances
+and are recruited -> users exit or switch where choice exists -> providers revise their design, produce and
+book their accounts -> workers update morale and effort, quit or stay -> the guarantor pays providers (and,
+at the end of a fiscal year, revises efforts' incentives, measures, intervenes, re-tenders, converts, builds
+capacity, channels investment) -> taxes balance the treasury -> metrics are collected.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mesa import DataCollector, Model
+
+from . import metrics
+from .coproduction import form_groups, game_payoffs, pick_models, recruit, revise_stances
+from .geography import build_units
+from .guarantor import GuarantorState
+from .ledger import Ledger
+from .metrics_catalogue import METRIC_NAMES
+from .parameters import validate
+from .population import CONTRIBUTE, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
+from .providers import KINDS, MUTUAL, STATE, Contractor, Mutual, ProviderTable, StateDepartment
+from .providers.base import cost_reduction, innovation_gain, revise_efforts
+from .providers.mutual import reinvestment
+from .providers.secondary import form_federations, pool_reserves
+from .sectors import SECTOR_FIELDS
+from .workforce import Workforce
+
+KIND_BY_NAME = {"state": StateDepartment, "contractor": Contractor, "mutual": Mutual}
+INITIAL_KIND = {"state": "state", "privatised": "contractor", "mutual": "mutual", "conversion": "state"}
+EDUCATION = ("primary_education", "secondary_education")
+CAPITAL_DEPRECIATION = 0.1  # per year; assumption, see ODD
+
+
+class MutualStateModel(Model):
+    """A local authority whose public services are run by state departments, contractors or mutuals.
+
+    Keyword parameters are the names of ``sim.parameters.REGISTRY`` (unknown names and out-of-range values
+    raise ``ParameterError``); sector parameters are passed as ``**{"elderly_care.theta": 1.5}``.
+    ``rng`` seeds everything: the same rng gives identical results.
+    """
+
+    def __init__(self, regime: str = "state", n_units: int = 20, unit_size: Any = (400, 600),
+                 rng: int | None = None, **params: Any):
+        if isinstance(rng, str):
+            raise TypeError(f"rng: {rng!r} must be an integer seed, not text")
+        self.params = validate({"regime": regime, "n_units": n_units, "unit_size": unit_size, **params})
+        super().__init__(rng=rng)
+        p = self.params
+        self.np_rng = self.rng
+        self.month = 0
+        self.sector_names: tuple[str, ...] = p["sectors"]
+        self._sector_arrays = {f: np.array([p[f"{s}.{f}"] for s in self.sector_names]) for f in SECTOR_FIELDS}
+
+        # --- space and people -----------------------------------------------------------------------------
+        lo, hi = p["unit_size"]
+        sizes = self.np_rng.integers(lo, hi + 1, p["n_units"]).astype(np.int64)
+        self.units, self.space, self.neighbours, self.neighbour_count = build_units(self, sizes)
+        self.unit_graph = self.space.G
+        self.unit_sizes, self.unit_starts = sizes, np.array([u.start for u in self.units], dtype=np.int64)
+        self.population = Citizens(self.np_rng, sizes, p)
+        self.citizens = CitizenRegistry(self)
+        self.users: list[ServiceUsers] = []
+        for s, name in enumerate(self.sector_names):
+            unit_pref = np.clip(0.5 + self.np_rng.normal(0.0, p["preference_spread_between"], len(sizes)), 0, 1)
+            self.users.append(ServiceUsers(self.np_rng, s, self.population, sizes, self.unit_starts,
+                                           p[f"{name}.need_prevalence"], unit_pref, p))
+
+        # --- providers, workers, money ---------------------------------------------------------------------
+        self.providers = ProviderTable(len(self.sector_names), len(sizes))
+        self.home_row = [self.providers.row(s, 0) + np.arange(len(sizes)) for s in range(len(self.sector_names))]
+        for s, users in enumerate(self.users):
+            users.provider[:] = self.home_row[s][users.unit]
+        self.kinds = KINDS
+        self.choice = p["user_choice"] == "on" or (p["user_choice"] == "regime_default" and regime == "privatised")
+        self.contract_design = np.full(self.providers.n, 0.5)
+        self.provider_agents: dict[int, Any] = {}
+        self.ledger = Ledger(self.providers.n)
+        self.guarantor = GuarantorState(self)
+        self.mutual_failures = 0
+        self.public_spending = 0.0
+        self.personal_cost = [np.zeros(u.m, dtype=np.float32) for u in self.users]
+        self._aggregate_users()
+        staff = self._staff_target()
+        self.workforce = Workforce(self.np_rng, staff, p)
+        self.providers.staff = self.workforce.staff_counts(self.providers.n)
+        kind = KIND_BY_NAME[INITIAL_KIND[regime]]
+        for row in range(self.providers.n):
+            kind(self, row)
+        self.initial_mutuals = int((self.providers.kind == MUTUAL).sum())
+        if regime == "privatised":  # contracts let at staggered dates, as councils do
+            years = self.np_rng.integers(1, p["contract_years"] + 1, self.providers.n)
+            self.providers.contract_end[:] = 12 * years
+        if p["secondary_mutuals"]:
+            form_federations(self)
+        self._revise_designs(fiscal_year_end=False)
+        self.guarantor.pay_providers()  # the first month's funding, paid in advance
+        self._produce(book=False)
+        for s, users in enumerate(self.users):  # start satisfied with what one gets
+            sigma = self.sector_array("outside_option")[s]
+            users.satisfaction = np.where(users.active(), self.service_utility(s, users.provider, users.x),
+                                          sigma).astype(np.float32)
+        self._collect_taxes()
+        self.ledger.check()
+        self.books_ok = True
+
+        self.current_metrics = metrics.measure(self)
+        self.datacollector = DataCollector(model_reporters={n: partial(metrics.read_metric, name=n)
+                                                            for n in METRIC_NAMES})
+        self.datacollector.collect(self)
+
+    # --- public -----------------------------------------------------------------------------------------------
+    def run(self, steps: int = 120) -> pd.DataFrame:
+        """Run ``steps`` months; return the metrics so far (one row per collection, row 0 = the start)."""
+        for _ in range(int(steps)):
+            self.step()
+        return self.datacollector.get_model_vars_dataframe()
+
+    def books_balance(self) -> bool:
+        """True when every account moved by exactly the flows journalled this step (see ``Ledger.check``)."""
+        return self.ledger.balanced()
+
+    def sector_array(self, field: str) -> np.ndarray:
+        return self._sector_arrays[field]
+
+    @property
+    def fiscal_year_end(self) -> bool:
+        return self.month % 12 == 0
+
+    # --- the month ---------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        self.ledger.open_period()
+        self.month += 1
+        if self.month == self.params["need_shock_month"]:
+            self._need_shock()
+        self._churn_needs()
+        for s in range(len(self.users)):
+            self._use_services(s)
+        for s in range(len(self.users)):
+            self._revise_stances(s)
+        if self.choice:
+            for s in range(len(self.users)):
+                self._exit(s)
+        self._aggregate_users()
+        old_voice_design = self.providers.voice_design.copy()
+        self._revise_designs(self.fiscal_year_end)
+        self._learn_efficacy(old_voice_design)
+        self._produce(book=True)
+        self._work()
+        self.guarantor.pay_providers()
+        self._cover_state_deficits()
+        if self.params["secondary_mutuals"]:
+            pool_reserves(self)
+        self.guarantor.insolvency_check()
+        if self.fiscal_year_end:
+            self._fiscal_year()
+        self._collect_taxes()
+        self.ledger.check()
+        self.current_metrics = metrics.measure(self)
+        self.datacollector.collect(self)
+
+    def _churn_needs(self) -> None:
+        t = self.providers
+        for s, users in enumerate(self.users):
+            mean_sat = np.divide(np.bincount(users.provider, weights=users.satisfaction, minlength=t.n),
+                                 np.bincount(users.provider, minlength=t.n), out=np.zeros(t.n),
+                                 where=np.bincount(users.provider, minlength=t.n) > 0)
+            users.churn(self.np_rng, self.params[f"{self.sector_names[s]}.need_volatility"], self.home_row[s],
+                        mean_sat, self.unit_sizes, self.unit_starts)
+
+    def _need_shock(self) -> None:
+        """Preferences shift by ``need_shock_size`` in a random share of units (what people need changes)."""
+        p = self.params
+        hit = self.np_rng.random(len(self.units)) < p["need_shock_share"]
+        for users in self.users:
+            users.unit_pref_mean = np.where(hit, np.clip(users.unit_pref_mean + p["need_shock_size"], 0, 1),
+                                            users.unit_pref_mean).astype(np.float32)
+            moved = hit[users.unit]
+            users.x[moved] = np.clip(users.x[moved] + p["need_shock_size"], 0, 1)
+
+    def service_utility(self, s: int, slots_rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """U = w * (Q_p - lambda_s * |x - d_p|): what using provider p is worth to someone preferring x."""
+        t = self.providers
+        lam = self.sector_array("mismatch_weight")[s]
+        q = t.q_c[slots_rows] + t.q_n[slots_rows]
+        return (self.params["service_weight"] * (q - lam * np.abs(x - t.design[slots_rows]))).astype(np.float32)
+
+    def _channel_count(self, s: int) -> int:
+        chans = self.guarantor.channels
+        return sum(1 for c in chans if c != "children" or self.sector_names[s] in EDUCATION)
+
+    def _use_services(self, s: int) -> None:
+        """Payoffs of this month: the service (quality minus mismatch) plus the co-production game."""
+        p, pop, users = self.params, self.population, self.users[s]
+        if users.m == 0:
+            return
+        cit = users.citizen
+        utility = self.service_utility(s, users.provider, users.x)
+        channel_relief = 1.0 - p["channel_cost_reduction"] * self._channel_count(s)
+        cost = p["participation_cost"] * np.maximum(1.0 + p["resource_gradient"] * (0.5 - pop.resources[cit]), 0.05)
+        cost = (cost * max(channel_relief, 0.0)).astype(np.float32)
+        self.personal_cost[s] = cost
+        group, n_groups = form_groups(self.np_rng, users.provider, self.providers.n, p["group_size"])
+        sigma = self.sector_array("outside_option")[s] + (p["choice_outside_bonus"] if self.choice else 0.0)
+        game, group_players = game_payoffs(group, n_groups, users.stance, p["participation_cost"], cost,
+                                           self.sector_array("coproduction_r")[s], sigma)
+        playing = (users.stance != OPT_OUT) & (group_players >= 2)
+        dissatisfaction = np.maximum(p["aspiration"] - utility, 0.0)
+        voice = p["voice_value"] * pop.efficacy[cit] * dissatisfaction
+        payoff = game + np.where(playing, utility, 0.0) + np.where(playing & (users.stance == CONTRIBUTE), voice, 0)
+        k = p["satisfaction_memory"]
+        users.satisfaction = ((1.0 - k) * users.satisfaction + k * payoff).astype(np.float32)
+        pop.last_participation[cit[users.stance == CONTRIBUTE]] = self.month
+
+    def _revise_stances(self, s: int) -> None:
+        p, users = self.params, self.users[s]
+        if users.m == 0:
+            return
+        revising = np.flatnonzero(self.np_rng.random(users.m) < p["revision_rate"])
+        models = pick_models(self.np_rng, users.unit[revising], users.unit_start, users.unit_count,
+                             self.neighbours, self.neighbour_count, p["neighbour_imitation"])
+        stance = revise_stances(self.np_rng, users.stance, users.satisfaction, revising, models,
+                                p["imitation_strength"], p["exploration_rate"])
+        channels = self._channel_count(s)
+        if channels and p["channel_recruitment"] > 0:
+            pop = self.population
+            if p["participation_audit"]:
+                reach = self.guarantor.targeting[pop.deprivation[users.citizen]]
+            else:  # untargeted channels reach those with time and confidence: the usual suspects
+                reach = pop.resources[users.citizen] / max(float(pop.resources.mean()), 1e-6)
+            stance = recruit(self.np_rng, stance, np.minimum(channels * p["channel_recruitment"] * reach, 1.0))
+        users.stance = stance
+
+    def _exit(self, s: int) -> None:
+        """Where users may choose, reviewing users compare their provider with one alternative (home, or a
+        neighbouring unit's) and switch with a logit chance in the utility gain net of the switching cost."""
+        p, users = self.params, self.users[s]
+        idx = np.flatnonzero((users.stance != OPT_OUT) & (self.np_rng.random(users.m) < p["revision_rate"]))
+        if idx.size == 0:
+            return
+        units = users.unit[idx]
+        current = users.provider[idx]
+        home = self.home_row[s][units]
+        count = self.neighbour_count[units]
+        k = (self.np_rng.random(idx.size) * np.maximum(count, 1)).astype(np.int64)
+        neighbour_unit = np.where(count > 0, self.neighbours[units, np.minimum(k, self.neighbours.shape[1] - 1)], units)
+        alternative = np.where(current != home, home, self.home_row[s][neighbour_unit])
+        gain = (self.service_utility(s, alternative, users.x[idx]) - self.service_utility(s, current, users.x[idx])
+                - p["switch_cost"])
+        switch = (alternative != current) & (self.np_rng.random(idx.size) < 1.0 / (1.0 + np.exp(
+            -p["exit_sensitivity"] * gain)))
+        users.provider[idx[switch]] = alternative[switch]
+
+    def _aggregate_users(self) -> None:
+        """Per provider row: users, need-weighted users, eligible residents, contributors and their mean
+        preference, participation."""
+        t, n = self.providers, self.providers.n
+        t.users[:] = t.weighted_users[:] = t.eligible[:] = t.contributors[:] = 0.0
+        pref_sum = np.zeros(n)
+        for s, users in enumerate(self.users):
+            active = users.stance != OPT_OUT
+            contrib = users.stance == CONTRIBUTE
+            t.users += np.bincount(users.provider, weights=active, minlength=n)
+            t.weighted_users += np.bincount(users.provider, weights=active * users.need, minlength=n)
+            t.eligible += np.bincount(self.home_row[s][users.unit], minlength=n)
+            t.contributors += np.bincount(users.provider, weights=contrib, minlength=n)
+            pref_sum += np.bincount(users.provider, weights=contrib * users.x, minlength=n)
+        t.participation = np.divide(t.contributors, t.users, out=np.zeros(n), where=t.users > 0)
+        t.contributor_pref = np.divide(pref_sum, t.contributors, out=t.voice_design.copy(), where=t.contributors > 0)
+        unit_cost = self.sector_array("unit_cost")[t.sector]
+        value = self.params["coproduction_substitution"] * self.params["value_of_time"] * self.params[
+            "participation_cost"] * t.contributors
+        t.coproduction_relief = np.divide(value, unit_cost * t.weighted_users, out=np.zeros(n),
+                                          where=t.weighted_users > 0)
+
+    def _revise_designs(self, fiscal_year_end: bool) -> None:
+        """Each kind moves what its channel asks for; the delivered design blends the central design with it
+        as far as local autonomy allows: d = d_central + a (d_channel - d_central)."""
+        t = self.providers
+        for kind, cls in self.kinds.items():
+            cls.update_voice_design(self, np.flatnonzero(t.kind == kind), fiscal_year_end)
+        central = self.guarantor.central_design[t.sector]
+        t.design = central + self.params["local_autonomy"] * (t.voice_design - central)
+
+    def _learn_efficacy(self, old_voice_design: np.ndarray) -> None:
+        """Contributors learn whether voice works: did their provider's voice channel move the design toward
+        them this month? Providers whose channel is not voice (a contractor's market or contract) teach
+        nothing. Each voice weighs group_size / n_contributors at most 1, so efficacy is diluted in large
+        units (Olson)."""
+        p, t, pop = self.params, self.providers, self.population
+        rate = p["efficacy_learning"]
+        if rate <= 0:
+            return
+        listens = np.zeros(t.n, dtype=bool)
+        for kind, cls in self.kinds.items():
+            listens[t.kind == kind] = cls.listens_to_voice
+        weight = listens * np.minimum(1.0, p["group_size"] / np.maximum(t.contributors, 1.0))
+        for users in self.users:
+            slots = np.flatnonzero(users.stance == CONTRIBUTE)
+            if slots.size == 0:
+                continue
+            rows, x = users.provider[slots], users.x[slots]
+            moved_toward = np.abs(x - t.voice_design[rows]) < np.abs(x - old_voice_design[rows]) - 1e-9
+            signal = moved_toward * weight[rows]
+            cit = users.citizen[slots]
+            pop.efficacy[cit] += (rate * (signal - pop.efficacy[cit])).astype(np.float32)
+
+    def _staff_ratio_per_row(self) -> np.ndarray:
+        return self.sector_array("staff_per_100_users")[self.providers.sector]
+
+    def _staff_target(self) -> np.ndarray:
+        """Positions each row needs for its need-weighted users (at least one)."""
+        t = self.providers
+        return np.maximum(1, np.round(t.weighted_users * self._staff_ratio_per_row() / 100.0)).astype(np.int64)
+
+    def _produce(self, book: bool) -> None:
+        """Quality and cost of every row this month (HSV efforts, workforce, co-production, capital) and, if
+        ``book``, the money: wages, running costs, and where savings go by kind."""
+        t, p, ledger = self.providers, self.params, self.ledger
+        n = t.n
+        budget = t.last_payment
+        fed_saving = np.where(t.federation >= 0, p["federation_saving"], 0.0)
+        fixed = self.sector_array("fixed_cost")[t.sector] * (1.0 - fed_saving)
+        own_rate = np.zeros(n)
+        for kind, cls in self.kinds.items():
+            own_rate[t.kind == kind] = cls.own_overhead_rate(p)
+        own_overhead = own_rate * budget
+        service_budget = np.maximum(budget - fixed - own_overhead, 0.0)
+        reinvest = np.where(t.kind == MUTUAL, reinvestment(ledger.provider_cash, budget, p["reserve_drawdown"]), 0.0)
+        unit_cost = self.sector_array("unit_cost")[t.sector]
+        served = t.weighted_users > 0
+        resources = np.divide(service_budget + reinvest, unit_cost * t.weighted_users, out=np.ones(n), where=served)
+        capital_q = p["capital_productivity"] * np.divide(t.capital, 12.0 * unit_cost * np.maximum(t.users, 1.0))
+        base = (resources + t.coproduction_relief) ** p["quality_elasticity"] * t.workforce_index + capital_q
+        c = cost_reduction(t.effort_e, p["cost_reduction_scale"])
+        k = self.sector_array("contractibility")[t.sector]
+        theta = self.sector_array("theta")[t.sector]
+        t.q_c = k * base
+        t.q_n = (1.0 - k) * base + innovation_gain(t.effort_i, p["innovation_scale"]) - theta * c
+        if not book:
+            return
+        spend = service_budget * (1.0 - c) + reinvest
+        saving = service_budget * c
+        wage_factor = np.ones(n)
+        for kind, cls in self.kinds.items():
+            rows = np.flatnonzero(t.kind == kind)
+            wage_factor[rows] = cls.wage_factor(self, rows)
+        t.wage_factor = wage_factor
+        wages = t.staff * p["market_wage"] * wage_factor
+        ledger.collect_from_providers("households", wages, "wages")
+        ledger.collect_from_providers("outside_world", fixed + own_overhead + np.maximum(spend - wages, 0.0),
+                                      "running costs")
+        for kind, cls in self.kinds.items():
+            cls.settle_surplus(self, t.kind == kind, saving, budget)
+
+    def _work(self) -> None:
+        t, p = self.providers, self.params
+        capacity = t.staff * 100.0 / self._staff_ratio_per_row()
+        workload = np.divide(t.weighted_users, capacity, out=np.zeros(t.n), where=capacity > 0) * (
+            1.0 - np.minimum(t.coproduction_relief, 0.5))
+        incentive = np.zeros(t.n)
+        for kind, cls in self.kinds.items():
+            incentive[t.kind == kind] = cls.incentive(p)
+        autonomy = np.full(t.n, p["local_autonomy"])
+        quits = self.workforce.update(self.np_rng, autonomy, (t.kind == MUTUAL).astype(float), t.wage_factor,
+                                      workload, t.failing.astype(float), incentive)
+        hires = np.bincount(self.workforce.row[quits], minlength=t.n) * p["hiring_cost"]
+        self.ledger.collect_from_providers("outside_world", hires, "hiring")
+        t.workforce_index = self.workforce.workforce_index(t.n)
+        t.morale = self.workforce.mean_by_row(self.workforce.morale, t.n)
+
+    def _cover_state_deficits(self) -> None:
+        """A department cannot go bust: the treasury covers its deficit each month."""
+        cash = self.ledger.provider_cash
+        cover = np.where((self.providers.kind == STATE) & (cash < 0), -cash, 0.0)
+        self.ledger.pay_providers("treasury", cover, "deficit cover")
+
+    def _fiscal_year(self) -> None:
+        t = self.providers
+        for kind, cls in self.kinds.items():
+            revise_efforts(self, np.flatnonzero(t.kind == kind), cls)
+        self.guarantor.fiscal_year()
+        self._social_investment()
+        self._demutualise()
+        if self.params["secondary_mutuals"]:
+            form_federations(self)
+        self.workforce.rebalance(self.np_rng, self._staff_target(), t.sector)
+        t.staff = self.workforce.staff_counts(t.n)
+        t.quality_mark = (t.kind == MUTUAL) & (t.participation >= self.params["quality_mark_threshold"]) & bool(
+            self.params["quality_mark"])
+        self._update_trust()
+
+    def _update_trust(self) -> None:
+        """Trust follows satisfaction relative to aspiration; a quality mark on one's provider adds to it."""
+        pop, p, t = self.population, self.params, self.providers
+        for users in self.users:
+            target = 1.0 / (1.0 + np.exp(-2.0 * (users.satisfaction - p["aspiration"] + 0.5)))
+            target = np.clip(target + 0.1 * t.quality_mark[users.provider], 0.0, 1.0)
+            cit = users.citizen
+            pop.trust[cit] += (0.2 * (target - pop.trust[cit])).astype(np.float32)
+
+    def _social_investment(self) -> None:
+        """Citizens put part of their savings into their unit's mutuals (members only, or every resident where
+        local bonds may be issued); the state matches; the capital is spent on assets that depreciate."""
+        p, pop, t, ledger = self.params, self.population, self.providers, self.ledger
+        t.capital *= 1.0 - CAPITAL_DEPRECIATION
+        returns = p["investment_return"] * t.community_shares
+        ledger.collect_from_providers("households", returns, "investment returns")
+        if t.community_shares.sum() > 0:
+            pop.savings += (p["investment_return"] * pop.invested).astype(np.float32)
+        if not p["social_investment"]:
+            return
+        pop.savings += np.float32(12.0 * p["savings_rate"])
+        mutual_rows_per_unit = np.bincount(t.unit[t.kind == MUTUAL], minlength=len(self.units))
+        investor = mutual_rows_per_unit[pop.unit] > 0
+        if not p["local_bonds"]:
+            investor &= pop.participated(self.month)
+        amount = np.where(investor, pop.savings * 0.5 * pop.trust, 0.0).astype(np.float32)
+        per_unit = np.bincount(pop.unit, weights=amount, minlength=len(self.units))
+        share = np.divide(per_unit, mutual_rows_per_unit, out=np.zeros(len(self.units)), where=mutual_rows_per_unit > 0)
+        rows = np.where(t.kind == MUTUAL, share[t.unit], 0.0)
+        if rows.sum() <= 0:
+            return
+        pop.savings -= amount
+        pop.invested += amount
+        ledger.pay_providers("households", rows, "community investment")
+        t.community_shares += rows
+        t.capital += rows
+        self.guarantor.match_investment(rows)
+        ledger.collect_from_providers("outside_world", rows * (1.0 + p["investment_match"]), "capital expenditure")
+
+    def _demutualise(self) -> None:
+        t, p = self.providers, self.params
+        for row in np.flatnonzero(t.kind == MUTUAL):
+            agent = self.provider_agents[row]
+            cash = self.ledger.provider_cash[row]
+            if agent.consider_demutualising(cash / max(t.last_payment[row], 1.0)):
+                windfall = np.zeros(t.n)
+                windfall[row] = (1.0 - p["asset_lock"]) * max(cash, 0.0)
+                self.ledger.collect_from_providers("households", windfall, "demutualisation windfall")
+                self.guarantor.demutualisations += 1
+                self.replace_operator(int(row), "contractor")
+                t.contract_end[row] = self.month + 12 * p["contract_years"]
+                self.contract_design[row] = t.voice_design[row]
+
+    def _collect_taxes(self) -> None:
+        """Taxes balance the treasury each month: households pay what the guarantor spent net of receipts."""
+        spent = -self.ledger.balance["treasury"]
+        self.public_spending = spent
+        self.ledger.transfer("outside_world", "households", spent + self.params["savings_rate"] * self.population.n,
+                             "earnings")
+        self.ledger.transfer("households", "treasury", spent, "tax")
+
+    # --- operators ------------------------------------------------------------------------------------------
+    def replace_operator(self, row: int, kind: str) -> None:
+        """A new operator takes over a service row (conversion, re-tender, step-in, demutualisation)."""
+        old = self.provider_agents.get(row)
+        if old is not None:
+            old.remove()
+        KIND_BY_NAME[kind](self, row)
+        t = self.providers
+        t.fail_count[row] = 0
+        t.failing[row] = False
+        t.supported[row] = False
+        if kind == "state":
+            cash = self.ledger.provider_cash
+            amounts = np.zeros(t.n)
+            amounts[row] = -min(cash[row], 0.0)
+            self.ledger.pay_providers("treasury", amounts, "debts taken over")
+
+    def converted_neighbour_count(self, rows: np.ndarray) -> np.ndarray:
+        """Mutuals in good standing in the same sector in neighbouring units: the spill-over of success."""
+        t = self.providers
+        good = (t.kind == MUTUAL) & ~t.failing
+        out = np.zeros(rows.size)
+        for j in range(self.neighbours.shape[1]):
+            nb = self.neighbours[t.unit[rows], j]
+            valid = nb >= 0
+            nb_rows = t.sector[rows] * t.n_units + np.where(valid, nb, 0)
+            out += valid & good[nb_rows]
+        return out
+
+    def catchment_target(self, rows: np.ndarray) -> np.ndarray:
+        """The design that would attract the most profitable users of a contractor's catchment (its unit and
+        the neighbouring ones): their mean preference, weighted by capitation / cost (1 / need if flat)."""
+        t = self.providers
+        out = np.empty(rows.size)
+        flat = not self.params["need_weighted_capitation"]
+        for s, users in enumerate(self.users):
+            sel = t.sector[rows] == s
+            if not sel.any():
+                continue
+            active = users.stance != OPT_OUT
+            w = active / users.need if flat else active.astype(float)
+            n_u = len(self.units)
+            wx = np.bincount(users.unit, weights=w * users.x, minlength=n_u)
+            ws = np.bincount(users.unit, weights=w, minlength=n_u)
+            units = t.unit[rows[sel]]
+            sx, sw = wx[units].copy(), ws[units].copy()
+            for j in range(self.neighbours.shape[1]):
+                nb = self.neighbours[units, j]
+                valid = nb >= 0
+                sx += np.where(valid, wx[np.maximum(nb, 0)], 0.0)
+                sw += np.where(valid, ws[np.maximum(nb, 0)], 0.0)
+            out[sel] = np.divide(sx, sw, out=t.voice_design[rows[sel]].copy(), where=sw > 0)
+        return out
+
+    def participation_report(self) -> pd.DataFrame:
+        """The participation audit's table: participation rate by sector and deprivation quintile (last 12
+        months for the authority; this month's contributors per sector)."""
+        pop = self.population
+        rows = []
+        took_part = pop.participated(self.month)
+        for s, users in enumerate(self.users):
+            q = pop.deprivation[users.citizen]
+            contrib = users.stance == CONTRIBUTE
+            for quint in range(5):
+                mask = q == quint
+                rows.append({"sector": self.sector_names[s], "quintile": quint, "users": int(mask.sum()),
+                             "participation_rate": float(contrib[mask].mean()) if mask.any() else 0.0})
+        for quint in range(5):
+            mask = pop.deprivation == quint
+            rows.append({"sector": "any (last 12 months)", "quintile": quint, "users": int(mask.sum()),
+                         "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0})
+        return pd.DataFrame(rows)
+
+    def stance_shares(self) -> dict[str, float]:
+        """Shares of contribute / use only / opt out over all service users."""
+        counts = np.zeros(3)
+        for users in self.users:
+            counts += np.bincount(users.stance, minlength=3)
+        total = max(counts.sum(), 1.0)
+        return {"contribute": counts[CONTRIBUTE] / total, "use_only": counts[USE_ONLY] / total,
+                "opt_out": counts[OPT_OUT] / total}
+
+    def providers_frame(self) -> pd.DataFrame:
+        """One row per service row: operator kind, design, quality, efforts, users, participation, cash."""
+        t = self.providers
+        return pd.DataFrame({
+            "sector": [self.sector_names[s] for s in t.sector], "unit": t.unit,
+            "kind": [type(self.provider_agents[r]).__name__ for r in range(t.n)],
+            "design": t.design, "quality_contractible": t.q_c, "quality_noncontractible": t.q_n,
+            "cost_reduction_effort": t.effort_e, "innovation_effort": t.effort_i, "users": t.users,
+            "participation": t.participation, "cash": self.ledger.provider_cash, "staff": t.staff,
+            "morale": t.morale, "failing": t.failing})

@@ -1,0 +1,173 @@
+"""Citizens: many, so held as arrays (one row per adult), each still inspectable as a ``Citizen`` view.
+
+Two tables. ``Citizens`` holds what belongs to a person whatever service she uses (unit, deprivation, civic
+resources, efficacy, trust, savings). ``ServiceUsers`` holds, per sector, one row ("slot") per person who needs
+that service: her preferred design, stance, satisfaction and provider. Slots are sorted by unit so per-unit
+draws and sums are contiguous. A sector only stores the people who need it, which keeps memory per citizen low
+with all twelve sectors on.
+
+Need churn (``need_volatility``): each month a slot's need may end and pass to another resident of the same
+unit (a child leaves primary school, another starts): the slot gets a new citizen, a fresh preference and the
+default stance. Need prevalence per unit therefore stays constant, and nobody is created or destroyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
+STANCES = ("contribute", "use_only", "opt_out")
+NEVER = np.int16(-30000)  # "last took part" for someone who never has
+HIGH_NEED_SHARE = 0.2  # share of users with high (double) need; assumption, documented in the ODD
+N_QUINTILES = 5
+
+
+class Citizens:
+    """Person-level state, sorted by unit."""
+
+    def __init__(self, rng: np.random.Generator, unit_sizes: np.ndarray, params: dict):
+        n = int(unit_sizes.sum())
+        self.n = n
+        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=np.int32), unit_sizes)
+        # Deprivation clusters by unit: a latent score mixes the unit's score and the person's own, and
+        # quintiles are cut over the whole authority (quintile 0 = least deprived, 4 = most).
+        unit_score = rng.random(len(unit_sizes))
+        latent = 0.6 * unit_score[self.unit] + 0.4 * rng.random(n)
+        ranks = np.argsort(np.argsort(latent, kind="stable"), kind="stable")
+        self.deprivation = (ranks * N_QUINTILES // max(n, 1)).astype(np.int8)
+        # Civic resources (time, skills, confidence) fall with deprivation (Verba, Schlozman & Brady 1995).
+        mean = 0.7 - params["resource_deprivation_slope"] * self.deprivation
+        self.resources = np.clip(mean + rng.normal(0.0, 0.15, n), 0.0, 1.0).astype(np.float32)
+        self.efficacy = np.full(n, 0.5, dtype=np.float32)
+        self.trust = np.full(n, 0.5, dtype=np.float32)
+        self.savings = np.zeros(n, dtype=np.float32)
+        self.invested = np.zeros(n, dtype=np.float32)
+        self.last_participation = np.full(n, NEVER, dtype=np.int16)
+
+    def participated(self, month: int) -> np.ndarray:
+        """Who took part in any service's governance or co-production in the last 12 months."""
+        return self.last_participation > month - 12
+
+
+class ServiceUsers:
+    """Per-sector slots: the people who need one service, and how they relate to it."""
+
+    def __init__(self, rng: np.random.Generator, sector_index: int, citizens: Citizens, unit_sizes: np.ndarray,
+                 unit_starts: np.ndarray, prevalence: float, unit_pref_mean: np.ndarray, params: dict):
+        self.sector_index = sector_index
+        per_unit = rng.binomial(unit_sizes, prevalence).astype(np.int64)
+        self.unit_count = per_unit
+        self.unit_start = np.concatenate([[0], np.cumsum(per_unit)[:-1]]).astype(np.int64)
+        m = int(per_unit.sum())
+        self.m = m
+        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=np.int32), per_unit)
+        # Each slot belongs to a resident of its unit, drawn without replacement within the unit.
+        self.citizen = np.empty(m, dtype=np.int32)
+        for u in np.flatnonzero(per_unit):
+            chosen = rng.choice(unit_sizes[u], size=per_unit[u], replace=False)
+            self.citizen[self.unit_start[u]: self.unit_start[u] + per_unit[u]] = unit_starts[u] + np.sort(chosen)
+        self.unit_pref_mean = unit_pref_mean.astype(np.float32)
+        self.pref_spread = params["preference_spread_within"]
+        self.x = self.draw_preferences(rng, self.unit)
+        self.need = np.where(rng.random(m) < HIGH_NEED_SHARE, 2.0, 1.0).astype(np.float32)
+        u = rng.random(m)
+        c0, o0 = params["initial_contributors"], params["initial_opt_outs"]
+        self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
+        self.satisfaction = np.zeros(m, dtype=np.float32)
+        self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist
+
+    def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
+        """Preferred design of new users: their unit's mean plus personal variation, within [0, 1]."""
+        x = self.unit_pref_mean[units] + rng.normal(0.0, self.pref_spread, len(units)).astype(np.float32)
+        return np.clip(x, 0.0, 1.0).astype(np.float32)
+
+    def active(self) -> np.ndarray:
+        return self.stance != OPT_OUT
+
+    def churn(self, rng: np.random.Generator, volatility: float, home_provider: np.ndarray,
+              provider_mean_satisfaction: np.ndarray, unit_sizes: np.ndarray, unit_starts: np.ndarray) -> int:
+        """Pass a share ``volatility`` of slots to other residents of the same unit; return how many moved."""
+        if volatility <= 0.0 or self.m == 0:
+            return 0
+        moved = np.flatnonzero(rng.random(self.m) < volatility)
+        if moved.size == 0:
+            return 0
+        units = self.unit[moved]
+        self.citizen[moved] = (unit_starts[units] + (rng.random(moved.size) * unit_sizes[units])).astype(np.int32)
+        self.x[moved] = self.draw_preferences(rng, units)
+        self.need[moved] = np.where(rng.random(moved.size) < HIGH_NEED_SHARE, 2.0, 1.0)
+        self.stance[moved] = USE_ONLY
+        self.provider[moved] = home_provider[units]
+        self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]
+        return int(moved.size)
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    sector: str
+    need: float
+    preferred_design: float
+    stance: str
+    satisfaction: float
+    provider_row: int
+
+
+class Citizen:
+    """A read-only view of one adult, assembled from the arrays: for following one person in a notebook."""
+
+    def __init__(self, model, index: int):
+        if not 0 <= index < model.population.n:
+            raise IndexError(f"citizen {index} does not exist; there are {model.population.n}")
+        self._model = model
+        self.unique_id = index
+
+    @property
+    def _p(self) -> Citizens:
+        return self._model.population
+
+    unit = property(lambda self: int(self._p.unit[self.unique_id]))
+    deprivation_quintile = property(lambda self: int(self._p.deprivation[self.unique_id]))
+    civic_resources = property(lambda self: float(self._p.resources[self.unique_id]))
+    efficacy = property(lambda self: float(self._p.efficacy[self.unique_id]))
+    trust = property(lambda self: float(self._p.trust[self.unique_id]))
+    savings = property(lambda self: float(self._p.savings[self.unique_id]))
+    invested = property(lambda self: float(self._p.invested[self.unique_id]))
+
+    @property
+    def participated_last_year(self) -> bool:
+        return bool(self._p.participated(self._model.month)[self.unique_id])
+
+    @property
+    def services(self) -> list[ServiceView]:
+        """The services this person needs now, with her stance and satisfaction in each."""
+        out = []
+        for name, users in zip(self._model.sector_names, self._model.users, strict=True):
+            for slot in np.flatnonzero(users.citizen == self.unique_id):
+                out.append(ServiceView(name, float(users.need[slot]), float(users.x[slot]),
+                                       STANCES[users.stance[slot]], float(users.satisfaction[slot]),
+                                       int(users.provider[slot])))
+        return out
+
+    def __repr__(self) -> str:
+        return (f"Citizen({self.unique_id}, unit={self.unit}, quintile={self.deprivation_quintile}, "
+                f"resources={self.civic_resources:.2f}, services={[s.sector for s in self.services]})")
+
+
+class CitizenRegistry:
+    """``model.citizens``: indexable like a list, yielding ``Citizen`` views."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def __len__(self) -> int:
+        return self._model.population.n
+
+    def __getitem__(self, index: int) -> Citizen:
+        if index < 0:
+            index += len(self)
+        return Citizen(self._model, index)
+
+    def __iter__(self):
+        return (Citizen(self._model, i) for i in range(len(self)))

@@ -1,0 +1,130 @@
+"""What every provider kind shares: the efforts of Hart, Shleifer & Vishny (1997) and the agent view.
+
+Efforts. Cost reduction ``e`` cuts cost by c(e) = 2*gamma*sqrt(e) (a share of the service budget) and
+non-contractible quality by b(e) = theta_s * c(e); innovation ``i`` raises quality by beta(i) = 2*delta*sqrt(i);
+efforts cost their maker e + i. Each fiscal year a provider moves its efforts a bounded step up the gradient
+of its *own* objective, with noise (``revise_efforts``): it learns its way toward its optimum rather than being
+handed it. Who captures which return is the only thing the kinds change (``objective``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Agent
+
+from .table import KIND_NAMES
+
+EFFORT_MAX = 1.0
+_H = 1e-4  # finite-difference step for the objective's gradient
+
+
+def cost_reduction(e: np.ndarray, gamma: float) -> np.ndarray:
+    """c(e) = 2 gamma sqrt(e), capped at 0.9 of the budget."""
+    return np.minimum(2.0 * gamma * np.sqrt(np.maximum(e, 0.0)), 0.9)
+
+
+def innovation_gain(i: np.ndarray, delta: float) -> np.ndarray:
+    """beta(i) = 2 delta sqrt(i)."""
+    return 2.0 * delta * np.sqrt(np.maximum(i, 0.0))
+
+
+def governance_strength(participation: np.ndarray, half: float) -> np.ndarray:
+    """f(p) = p / (p + h): how strongly those who take part steer a provider (0 without them, -> 1)."""
+    return participation / (participation + half)
+
+
+class Provider(Agent):
+    """Operator of one service row. Subclasses say how their kind decides; the row's state is in the table."""
+
+    kind: int = -1
+    members_own_it: bool = False
+    listens_to_voice: bool = False  # does this kind's design respond to the voice of those who take part?
+
+    def __init__(self, model, row: int):
+        super().__init__(model)
+        self.row = row
+        model.providers.kind[row] = self.kind
+        model.providers.operator_since[row] = model.month
+        model.provider_agents[row] = self
+
+    # --- the row's state, read through --------------------------------------------------------------------
+    def _get(self, name):
+        return getattr(self.model.providers, name)[self.row]
+
+    kind_name = property(lambda self: KIND_NAMES[self.kind])
+    sector = property(lambda self: self.model.sector_names[self.model.providers.sector[self.row]])
+    unit = property(lambda self: int(self.model.providers.unit[self.row]))
+    design = property(lambda self: float(self._get("design")))
+    quality_contractible = property(lambda self: float(self._get("q_c")))
+    quality_noncontractible = property(lambda self: float(self._get("q_n")))
+    cost_reduction_effort = property(lambda self: float(self._get("effort_e")))
+    innovation_effort = property(lambda self: float(self._get("effort_i")))
+    users = property(lambda self: int(self._get("users")))
+    participation = property(lambda self: float(self._get("participation")))
+    cash = property(lambda self: float(self.model.ledger.provider_cash[self.row]))
+    failing = property(lambda self: bool(self._get("failing")))
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(row={self.row}, sector={self.sector}, unit={self.unit}, "
+                f"users={self.users}, quality={self.quality_contractible + self.quality_noncontractible:.2f})")
+
+    # --- behaviour every kind defines -----------------------------------------------------------------------
+    @classmethod
+    def objective(cls, model, rows: np.ndarray, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """The provider's own payoff from efforts (e, i), in the units of the effort cost."""
+        raise NotImplementedError
+
+    @classmethod
+    def update_voice_design(cls, model, rows: np.ndarray, fiscal_year_end: bool) -> None:
+        """Move ``voice_design`` (what this kind's own channel asks for) for the given rows."""
+        raise NotImplementedError
+
+    @classmethod
+    def guarantor_overhead_rate(cls, params: dict) -> float:
+        """Public cost on top of the payment (central overhead, contract monitoring), as a share of it."""
+        return 0.0
+
+    @classmethod
+    def own_overhead_rate(cls, params: dict) -> float:
+        """Running cost the provider pays out of its own income (governance), as a share of it."""
+        return 0.0
+
+    @classmethod
+    def wage_factor(cls, model, rows: np.ndarray) -> np.ndarray:
+        return np.ones(rows.size)
+
+    @classmethod
+    def incentive(cls, params: dict) -> float:
+        return 0.0
+
+    @classmethod
+    def settle_surplus(cls, model, rows: np.ndarray, saving: np.ndarray, budget: np.ndarray) -> None:
+        """Where the money saved by cost reduction goes (``rows`` is a mask). By default it stays in the
+        provider's cash as reserves."""
+
+    def on_failure(self, reason: str) -> None:
+        """The guarantor's intervention when this provider fails."""
+        raise NotImplementedError
+
+    # --- shared helpers --------------------------------------------------------------------------------------
+    @staticmethod
+    def sector_terms(model, rows: np.ndarray):
+        """(gamma, delta, theta per row, lambda) used by every objective."""
+        p = model.params
+        theta = model.sector_array("theta")[model.providers.sector[rows]]
+        return p["cost_reduction_scale"], p["innovation_scale"], theta, p["manager_share"]
+
+
+def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
+    """One yearly adaptive step: e += rate * tanh(dV/de) + noise (likewise i), within [0, EFFORT_MAX]."""
+    if rows.size == 0:
+        return
+    t = model.providers
+    rate, noise = model.params["effort_learning"], model.params["effort_noise"]
+    e, i = t.effort_e[rows], t.effort_i[rows]
+    e0, i0 = np.maximum(e, _H), np.maximum(i, _H)
+    grad_e = (kind_cls.objective(model, rows, e0 + _H, i) - kind_cls.objective(model, rows, e0 - _H, i)) / (2 * _H)
+    grad_i = (kind_cls.objective(model, rows, e, i0 + _H) - kind_cls.objective(model, rows, e, i0 - _H)) / (2 * _H)
+    rng = model.np_rng
+    t.effort_e[rows] = np.clip(e + rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size), 0.0, EFFORT_MAX)
+    t.effort_i[rows] = np.clip(i + rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size), 0.0, EFFORT_MAX)

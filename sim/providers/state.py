@@ -1,0 +1,48 @@
+"""A state department: budget from the guarantor, central overhead, design set centrally, inspected."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Provider, cost_reduction, governance_strength, innovation_gain
+from .table import STATE
+
+
+class StateDepartment(Provider):
+    kind = STATE
+    listens_to_voice = True
+
+    @classmethod
+    def objective(cls, model, rows, e, i):
+        """HSV's state manager: (lambda/2)(c(e) - b(e)) + (lambda/2) beta(i) - e - i.
+
+        The manager captures a share lambda of returns, halved because using them needs the government's
+        approval (renegotiation), and bears the quality damage through that same share."""
+        gamma, delta, theta, lam = cls.sector_terms(model, rows)
+        c = cost_reduction(e, gamma)
+        return 0.5 * lam * (c - theta * c) + 0.5 * lam * innovation_gain(i, delta) - e - i
+
+    @classmethod
+    def update_voice_design(cls, model, rows, fiscal_year_end):
+        """Local voice reaches a department once a year (consultation), weighted by how many took part."""
+        if not fiscal_year_end or rows.size == 0:
+            return
+        t, p = model.providers, model.params
+        pull = p["voice_speed"] * governance_strength(t.participation[rows], p["voice_half_participation"])
+        has_voice = t.contributors[rows] > 0
+        t.voice_design[rows] += np.where(has_voice, pull * (t.contributor_pref[rows] - t.voice_design[rows]), 0.0)
+
+    @classmethod
+    def guarantor_overhead_rate(cls, params):
+        return params["state_overhead"]
+
+    @classmethod
+    def settle_surplus(cls, model, rows, saving, budget):
+        """An underspend goes back to the treasury."""
+        model.ledger.collect_from_providers("treasury", np.where(rows, saving, 0.0), "underspend returned")
+
+    def on_failure(self, reason: str) -> None:
+        """Step-in: the guarantor replaces the management; efforts restart from scratch."""
+        t = self.model.providers
+        t.effort_e[self.row] = t.effort_i[self.row] = 0.01
+        t.fail_count[self.row] = 0

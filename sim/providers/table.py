@@ -1,0 +1,59 @@
+"""Provider state as arrays: one row per (sector, unit) service position.
+
+A row is the service a unit receives in one sector. Who operates it (a state department, a contractor, a
+mutual) can change over the run (conversion, re-tender, step-in, demutualisation): the row stays, the Mesa
+agent that operates it is replaced. Monthly work is vectorised over rows; the agents carry the behaviour that
+differs by kind and are the objects a user inspects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STATE, CONTRACTOR, MUTUAL = 0, 1, 2
+KIND_NAMES = ("state", "contractor", "mutual")
+
+
+class ProviderTable:
+    def __init__(self, n_sectors: int, n_units: int):
+        n = n_sectors * n_units
+        self.n = n
+        self.n_units = n_units
+        self.sector = np.repeat(np.arange(n_sectors), n_units)
+        self.unit = np.tile(np.arange(n_units), n_sectors)
+        f = lambda v=0.0: np.full(n, v, dtype=np.float64)  # noqa: E731
+        self.kind = np.zeros(n, dtype=np.int8)
+        self.design = f(0.5)  # delivered design
+        self.voice_design = f(0.5)  # what the provider's own channel (voice, market, contract) asks for
+        self.effort_e = f(0.01)  # HSV cost-reduction effort
+        self.effort_i = f(0.01)  # HSV quality-innovation effort
+        self.q_c = f(1.0)  # contractible quality
+        self.q_n = f(0.0)  # non-contractible quality
+        self.users = f()  # active users this month
+        self.weighted_users = f()  # active users weighted by need
+        self.eligible = f()  # slots whose home is this row (active or not)
+        self.contributors = f()
+        self.participation = f()  # contributors / active users
+        self.contributor_pref = f(0.5)  # mean preferred design of this month's contributors
+        self.last_payment = f()  # the guarantor's last monthly payment: next month's budget
+        self.capital = f()  # capital financed by community investment and its public match
+        self.community_shares = f()  # £ owed to citizen investors
+        self.staff = f()
+        self.workforce_index = f(1.0)
+        self.morale = f(0.6)
+        self.wage_factor = f(1.0)
+        self.coproduction_relief = f()
+        self.fail_count = np.zeros(n, dtype=np.int32)
+        self.failing = np.zeros(n, dtype=bool)
+        self.measured_quality = f(np.nan)
+        self.contract_end = np.full(n, -1, dtype=np.int32)
+        self.federation = np.full(n, -1, dtype=np.int32)
+        self.quality_mark = np.zeros(n, dtype=bool)
+        self.supported = np.zeros(n, dtype=bool)
+        self.operator_since = np.zeros(n, dtype=np.int32)
+
+    def row(self, sector: int, unit: int) -> int:
+        return sector * self.n_units + unit
+
+    def quality(self) -> np.ndarray:
+        return self.q_c + self.q_n

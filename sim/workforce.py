@@ -1,0 +1,124 @@
+"""Workers: arrays over all service workers; effort, morale, burnout, quitting and ballots.
+
+Positions are fixed in number (people are conserved): a worker who quits is replaced by a new hire in the same
+position (the provider pays a hiring cost), and once a fiscal year positions move from providers that lost
+users to those that gained them within a sector (a TUPE-style transfer).
+
+Morale moves toward a target set by autonomy, ownership, pay relative to the market and workload; burnout builds
+under excess workload; effort = motivation * morale * (1 - burnout) * (1 + incentive); quitting is logistic
+in morale (Hom et al. 2017 on turnover; Francois 2000 and Besley & Ghatak 2005 on motivated agents).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+REFERENCE_MORALE = 0.6  # morale at which a worker quits at the base rate; also new hires' morale
+NEW_HIRE_PENALTY = 0.3  # productivity lost by a new hire, fading with tenure over ~a year
+
+
+def logistic(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class Workforce:
+    def __init__(self, rng: np.random.Generator, staff_per_row: np.ndarray, params: dict):
+        self.params = params
+        n = int(staff_per_row.sum())
+        self.n = n
+        self.row = np.repeat(np.arange(staff_per_row.size, dtype=np.int64), staff_per_row)
+        self.motivation = self._draw_motivation(rng, n)
+        self.skill = rng.uniform(0.8, 1.2, n)
+        self.tenure = rng.integers(0, 120, n).astype(np.float64)
+        self.morale = np.full(n, REFERENCE_MORALE)
+        self.burnout = np.zeros(n)
+        self.effort = self.motivation * self.morale
+        self.quits_this_month = 0
+        # The standard workforce against which a provider's workforce index is measured.
+        self.reference_output = float(np.mean(self.effort * self.productivity())) if n else 1.0
+
+    def _draw_motivation(self, rng, n):
+        return np.clip(rng.normal(self.params["worker_motivation"], 0.15, n), 0.0, 1.0)
+
+    def productivity(self) -> np.ndarray:
+        return self.skill * (1.0 - NEW_HIRE_PENALTY * np.exp(-self.tenure / 12.0))
+
+    def staff_counts(self, n_rows: int) -> np.ndarray:
+        return np.bincount(self.row, minlength=n_rows).astype(np.float64)
+
+    def update(self, rng: np.random.Generator, autonomy: np.ndarray, owned: np.ndarray, pay_ratio: np.ndarray,
+               workload: np.ndarray, failing: np.ndarray, incentive: np.ndarray) -> np.ndarray:
+        """One month: morale, burnout, effort, quits and replacements. Returns quits per worker (bool)."""
+        p, r = self.params, self.row
+        target = (0.5 + p["autonomy_morale"] * autonomy[r] + p["ownership_morale"] * owned[r]
+                  + p["pay_morale"] * (pay_ratio[r] - 1.0)
+                  - p["workload_morale"] * np.maximum(workload[r] - 1.0, 0.0) - 0.1 * failing[r])
+        target = np.clip(target, 0.0, 1.0)
+        self.morale += p["morale_adjustment"] * (target - self.morale)
+        self.burnout += p["burnout_rate"] * (np.clip(workload[r] - 1.0, 0.0, 1.0) - self.burnout)
+        self.effort = np.clip(self.motivation * self.morale * (1.0 - self.burnout) * (1.0 + incentive[r]), 0.0, 1.0)
+        quit_chance = quit_probability(self.morale, p["quit_base_rate"], p["quit_morale_sensitivity"])
+        quits = rng.random(self.n) < quit_chance
+        k = int(quits.sum())
+        self.quits_this_month = k
+        if k:
+            self.motivation[quits] = self._draw_motivation(rng, k)
+            self.skill[quits] = rng.uniform(0.8, 1.2, k)
+            self.tenure[quits] = 0.0
+            self.morale[quits] = REFERENCE_MORALE
+            self.burnout[quits] = 0.0
+        self.tenure += 1.0
+        return quits
+
+    def workforce_index(self, n_rows: int) -> np.ndarray:
+        """Each row's mean effort x productivity relative to the standard workforce."""
+        staff = self.staff_counts(n_rows)
+        out = np.bincount(self.row, weights=self.effort * self.productivity(), minlength=n_rows)
+        return np.divide(out, staff * self.reference_output, out=np.ones(n_rows), where=staff > 0)
+
+    def mean_by_row(self, values: np.ndarray, n_rows: int) -> np.ndarray:
+        staff = self.staff_counts(n_rows)
+        return np.divide(np.bincount(self.row, weights=values, minlength=n_rows), staff, out=np.zeros(n_rows),
+                         where=staff > 0)
+
+    def rebalance(self, rng: np.random.Generator, target: np.ndarray, sector_of_row: np.ndarray) -> int:
+        """Move positions from rows above their target staffing to rows below it, within each sector.
+        Workers keep their motivation, skill and tenure (a transfer, not a new hire). Returns moves."""
+        staff = self.staff_counts(target.size).astype(np.int64)
+        moved = 0
+        for s in np.unique(sector_of_row):
+            rows = np.flatnonzero(sector_of_row == s)
+            excess = np.maximum(staff[rows] - target[rows], 0)
+            shortfall = np.maximum(target[rows] - staff[rows], 0)
+            n_move = int(min(excess.sum(), shortfall.sum()))
+            if n_move == 0:
+                continue
+            donors = []
+            for row, k in zip(rows[excess > 0], excess[excess > 0], strict=True):
+                donors.append(rng.choice(np.flatnonzero(self.row == row), size=int(k), replace=False))
+            donors = rng.permutation(np.concatenate(donors))[:n_move]
+            destinations = np.repeat(rows[shortfall > 0], shortfall[shortfall > 0])[:n_move]
+            self.row[donors] = destinations
+            moved += n_move
+        return moved
+
+    def ballot(self, rng: np.random.Generator, row: int, support_logit: float) -> tuple[float, float]:
+        """An employee ballot on mutual status. Each worker turns out with a chance logistic in engagement
+        (motivation x morale) and votes yes with a chance logistic in ``support_logit`` (expected gain, trust,
+        job risk, neighbours' experience) plus her own discontent with the status quo. Returns
+        (turnout, yes-share of votes cast)."""
+        staff = np.flatnonzero(self.row == row)
+        if staff.size == 0:
+            return 0.0, 0.0
+        engagement = self.motivation[staff] * self.morale[staff]
+        votes = rng.random(staff.size) < logistic(6.0 * (engagement - 0.3))
+        yes_chance = logistic(support_logit + 3.0 * (REFERENCE_MORALE - self.morale[staff])
+                              + 2.0 * (self.motivation[staff] - self.params["worker_motivation"]))
+        yes = votes & (rng.random(staff.size) < yes_chance)
+        n_votes = int(votes.sum())
+        return n_votes / staff.size, (int(yes.sum()) / n_votes if n_votes else 0.0)
+
+
+def quit_probability(morale: np.ndarray, base_rate: float, sensitivity: float) -> np.ndarray:
+    """Monthly quit chance: 2 * base / (1 + exp(k (morale - m0))); equal to ``base`` at the reference morale."""
+    return np.clip(2.0 * base_rate * logistic(-sensitivity * (morale - REFERENCE_MORALE)), 0.0, 1.0)
