@@ -13,6 +13,7 @@ Everything here works on arrays of service-user slots; nothing loops over people
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from .population import CONTRIBUTE, OPT_OUT, USE_ONLY
 
@@ -64,7 +65,7 @@ def game_payoffs(group_id: np.ndarray, n_groups: int, stance: np.ndarray, effort
 
 def fermi(payoff_gain: np.ndarray, strength: float) -> np.ndarray:
     """Chance to imitate a model who does ``payoff_gain`` better: 1 / (1 + exp(-s * gain))."""
-    return 1.0 / (1.0 + np.exp(-strength * payoff_gain))
+    return expit(strength * payoff_gain)
 
 
 def pick_models(rng: np.random.Generator, unit: np.ndarray, unit_start: np.ndarray, unit_count: np.ndarray,

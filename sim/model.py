@@ -85,6 +85,7 @@ class MutualStateModel(Model):
         self.mutual_failures = 0
         self.public_spending = 0.0
         self.personal_cost = [np.zeros(u.m, dtype=np.float32) for u in self.users]
+        self._alternatives: list = [None] * len(self.users)  # this month's exit option per slot, under choice
         self._aggregate_users()
         staff = self._staff_target()
         self.workforce = Workforce(self.np_rng, staff, p)
@@ -195,12 +196,20 @@ class MutualStateModel(Model):
         return sum(1 for c in chans if c != "children" or self.sector_names[s] in EDUCATION)
 
     def _use_services(self, s: int) -> None:
-        """Payoffs of this month: the service (quality minus mismatch) plus the co-production game."""
+        """Payoffs of this month: the service (quality minus mismatch) plus the co-production game, plus the
+        expressive value of voice for contributors. Where users may choose, dissatisfaction that exit would
+        cure does not motivate voice (Hirschman 1970: exit, when easy, crowds out voice)."""
         p, pop, users = self.params, self.population, self.users[s]
         if users.m == 0:
             return
         cit = users.citizen
         utility = self.service_utility(s, users.provider, users.x)
+        reference = utility
+        if self.choice:
+            alternative = self._alternative_rows(s, users.provider, users.unit)
+            exit_value = self.service_utility(s, alternative, users.x) - np.float32(p["switch_cost"])
+            self._alternatives[s] = (alternative, exit_value - utility)
+            reference = np.maximum(utility, exit_value)
         channel_relief = 1.0 - p["channel_cost_reduction"] * self._channel_count(s)
         cost = p["participation_cost"] * np.maximum(1.0 + p["resource_gradient"] * (0.5 - pop.resources[cit]), 0.05)
         cost = (cost * max(channel_relief, 0.0)).astype(np.float32)
@@ -210,12 +219,21 @@ class MutualStateModel(Model):
         game, group_players = game_payoffs(group, n_groups, users.stance, p["participation_cost"], cost,
                                            self.sector_array("coproduction_r")[s], sigma)
         playing = (users.stance != OPT_OUT) & (group_players >= 2)
-        dissatisfaction = np.maximum(p["aspiration"] - utility, 0.0)
+        dissatisfaction = np.maximum(p["aspiration"] - reference, 0.0)
         voice = p["voice_value"] * pop.efficacy[cit] * dissatisfaction
         payoff = game + np.where(playing, utility, 0.0) + np.where(playing & (users.stance == CONTRIBUTE), voice, 0)
         k = p["satisfaction_memory"]
         users.satisfaction = ((1.0 - k) * users.satisfaction + k * payoff).astype(np.float32)
         pop.last_participation[cit[users.stance == CONTRIBUTE]] = self.month
+
+    def _alternative_rows(self, s: int, current: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """Each user's alternative provider this month: her home unit's if she is served elsewhere, otherwise
+        a random neighbouring unit's (her own if the unit has no neighbours)."""
+        home = self.home_row[s][units]
+        count = self.neighbour_count[units]
+        k = (self.np_rng.random(units.size) * np.maximum(count, 1)).astype(np.int64)
+        neighbour = np.where(count > 0, self.neighbours[units, np.minimum(k, self.neighbours.shape[1] - 1)], units)
+        return np.where(current != home, home, self.home_row[s][neighbour])
 
     def _revise_stances(self, s: int) -> None:
         p, users = self.params, self.users[s]
@@ -237,24 +255,18 @@ class MutualStateModel(Model):
         users.stance = stance
 
     def _exit(self, s: int) -> None:
-        """Where users may choose, reviewing users compare their provider with one alternative (home, or a
-        neighbouring unit's) and switch with a logit chance in the utility gain net of the switching cost."""
+        """Where users may choose, reviewing users compare their provider with this month's alternative and
+        switch with a logit chance in the utility gain net of the switching cost; money follows them. A
+        contributor who leaves also leaves her provider's governance: she starts at the new one as a user."""
         p, users = self.params, self.users[s]
-        idx = np.flatnonzero((users.stance != OPT_OUT) & (self.np_rng.random(users.m) < p["revision_rate"]))
-        if idx.size == 0:
+        if users.m == 0:
             return
-        units = users.unit[idx]
-        current = users.provider[idx]
-        home = self.home_row[s][units]
-        count = self.neighbour_count[units]
-        k = (self.np_rng.random(idx.size) * np.maximum(count, 1)).astype(np.int64)
-        neighbour_unit = np.where(count > 0, self.neighbours[units, np.minimum(k, self.neighbours.shape[1] - 1)], units)
-        alternative = np.where(current != home, home, self.home_row[s][neighbour_unit])
-        gain = (self.service_utility(s, alternative, users.x[idx]) - self.service_utility(s, current, users.x[idx])
-                - p["switch_cost"])
-        switch = (alternative != current) & (self.np_rng.random(idx.size) < 1.0 / (1.0 + np.exp(
-            -p["exit_sensitivity"] * gain)))
-        users.provider[idx[switch]] = alternative[switch]
+        alternative, gain = self._alternatives[s]
+        reviewing = (users.stance != OPT_OUT) & (self.np_rng.random(users.m) < p["revision_rate"])
+        chance = 1.0 / (1.0 + np.exp(-p["exit_sensitivity"] * gain))
+        switch = reviewing & (alternative != users.provider) & (self.np_rng.random(users.m) < chance)
+        users.provider[switch] = alternative[switch]
+        users.stance[switch & (users.stance == CONTRIBUTE)] = USE_ONLY
 
     def _aggregate_users(self) -> None:
         """Per provider row: users, need-weighted users, eligible residents, contributors and their mean
@@ -288,10 +300,11 @@ class MutualStateModel(Model):
         t.design = central + self.params["local_autonomy"] * (t.voice_design - central)
 
     def _learn_efficacy(self, old_voice_design: np.ndarray) -> None:
-        """Contributors learn whether voice works: did their provider's voice channel move the design toward
-        them this month? Providers whose channel is not voice (a contractor's market or contract) teach
-        nothing. Each voice weighs group_size / n_contributors at most 1, so efficacy is diluted in large
-        units (Olson)."""
+        """Users learn whether voice works where they are served. A contributor asks: did the voice channel
+        move the design toward me this month? Everyone else sees whether it moved toward what the
+        contributors asked for. Providers whose channel is not voice (a contractor's market or contract)
+        teach that it does not. One voice weighs group_size / (contributors + 1), at most 1, so efficacy is
+        diluted in large units (Olson 1965)."""
         p, t, pop = self.params, self.providers, self.population
         rate = p["efficacy_learning"]
         if rate <= 0:
@@ -299,16 +312,17 @@ class MutualStateModel(Model):
         listens = np.zeros(t.n, dtype=bool)
         for kind, cls in self.kinds.items():
             listens[t.kind == kind] = cls.listens_to_voice
-        weight = listens * np.minimum(1.0, p["group_size"] / np.maximum(t.contributors, 1.0))
+        weight = listens * np.minimum(1.0, p["group_size"] / (t.contributors + 1.0))
+        heard = np.abs(t.contributor_pref - t.voice_design) < np.abs(t.contributor_pref - old_voice_design) - 1e-9
         for users in self.users:
-            slots = np.flatnonzero(users.stance == CONTRIBUTE)
+            slots = np.flatnonzero(users.stance != OPT_OUT)
             if slots.size == 0:
                 continue
             rows, x = users.provider[slots], users.x[slots]
-            moved_toward = np.abs(x - t.voice_design[rows]) < np.abs(x - old_voice_design[rows]) - 1e-9
-            signal = moved_toward * weight[rows]
+            toward_me = np.abs(x - t.voice_design[rows]) < np.abs(x - old_voice_design[rows]) - 1e-9
+            moved = np.where(users.stance[slots] == CONTRIBUTE, toward_me, heard[rows])
             cit = users.citizen[slots]
-            pop.efficacy[cit] += (rate * (signal - pop.efficacy[cit])).astype(np.float32)
+            pop.efficacy[cit] += (rate * (moved * weight[rows] - pop.efficacy[cit])).astype(np.float32)
 
     def _staff_ratio_per_row(self) -> np.ndarray:
         return self.sector_array("staff_per_100_users")[self.providers.sector]
@@ -498,8 +512,8 @@ class MutualStateModel(Model):
             active = users.stance != OPT_OUT
             w = active / users.need if flat else active.astype(float)
             n_u = len(self.units)
-            wx = np.bincount(users.unit, weights=w * users.x, minlength=n_u)
-            ws = np.bincount(users.unit, weights=w, minlength=n_u)
+            wx = np.bincount(users.unit, weights=w * users.x, minlength=n_u).astype(np.float64)
+            ws = np.bincount(users.unit, weights=w, minlength=n_u).astype(np.float64)
             units = t.unit[rows[sel]]
             sx, sw = wx[units].copy(), ws[units].copy()
             for j in range(self.neighbours.shape[1]):

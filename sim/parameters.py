@@ -284,10 +284,11 @@ _GLOBAL: list[Parameter] = [
     _p("innovation_scale", 0.3, "float", "-", "delta in beta(i) = 2 delta sqrt(i)",
        f"Hart, Shleifer & Vishny 1997 (functional form); value {A}", "regime", (0.0, 1.0),
        (0.1, 0.45)),
-    _p("effort_learning", 0.03, "float", "effort/year", "largest yearly step of a provider's adaptive effort "
-       "revision: e += rate * tanh(dV/de)", f"{A}", "regime", (0.0, 1.0), (0.01, 0.1)),
-    _p("effort_noise", 0.01, "float", "-", "s.d. of the noise in providers' effort revisions", f"{A}",
-       "regime", (0.0, 1.0), (0.0, 0.05)),
+    _p("effort_learning", 0.5, "float", "log effort/year", "largest yearly relative step of a provider's "
+       "adaptive effort revision: e <- e exp(rate tanh(dV/de) + noise)", f"{A}", "regime", (0.0, 3.0),
+       (0.2, 1.0)),
+    _p("effort_noise", 0.05, "float", "log effort", "s.d. of the relative noise in providers' effort "
+       "revisions", f"{A}", "regime", (0.0, 1.0), (0.0, 0.2)),
     _p("quality_elasticity", 0.5, "float", "-", "alpha: elasticity of quality to spending per user",
        f"{A}: diminishing returns", "regime", (0.0, 2.0), (0.2, 0.8)),
     _p("coproduction_substitution", 0.5, "float", "share", "share of the value of contributors' time that "

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -170,6 +171,7 @@ def curve(summary: pd.DataFrame, x: str, metrics: Sequence[str], by: list[str], 
                 ax.fill_between(sel["_x"], sel["ci_low"], sel["ci_high"], color=c, alpha=0.2, linewidth=0)
             if log_x:
                 ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
             ax.set_xlabel(x.replace("_", " "))
             ax.set_title(_label(metric))
         if by:

@@ -3,7 +3,7 @@
 Efforts. Cost reduction ``e`` cuts cost by c(e) = 2*gamma*sqrt(e) (a share of the service budget) and
 non-contractible quality by b(e) = theta_s * c(e); innovation ``i`` raises quality by beta(i) = 2*delta*sqrt(i);
 efforts cost their maker e + i. Each fiscal year a provider moves its efforts a bounded step up the gradient
-of its *own* objective, with noise (``revise_efforts``): it learns its way toward its optimum rather than being
+of its *own* objective, with noise (``revise_efforts``, a step proportional to the effort): it learns its way toward its optimum rather than being
 handed it. Who captures which return is the only thing the kinds change (``objective``).
 """
 
@@ -15,7 +15,8 @@ from mesa import Agent
 from .table import KIND_NAMES
 
 EFFORT_MAX = 1.0
-_H = 1e-4  # finite-difference step for the objective's gradient
+EFFORT_FLOOR = 1e-4
+_H = 1e-3  # relative finite-difference step for the objective's gradient
 
 
 def cost_reduction(e: np.ndarray, gamma: float) -> np.ndarray:
@@ -116,15 +117,17 @@ class Provider(Agent):
 
 
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
-    """One yearly adaptive step: e += rate * tanh(dV/de) + noise (likewise i), within [0, EFFORT_MAX]."""
+    """One yearly adaptive step, in proportion to the effort itself: e <- e * exp(rate * tanh(dV/de) + noise)
+    (likewise i), from a floor of EFFORT_FLOOR so that an abandoned effort can be taken up again."""
     if rows.size == 0:
         return
     t = model.providers
     rate, noise = model.params["effort_learning"], model.params["effort_noise"]
-    e, i = t.effort_e[rows], t.effort_i[rows]
-    e0, i0 = np.maximum(e, _H), np.maximum(i, _H)
-    grad_e = (kind_cls.objective(model, rows, e0 + _H, i) - kind_cls.objective(model, rows, e0 - _H, i)) / (2 * _H)
-    grad_i = (kind_cls.objective(model, rows, e, i0 + _H) - kind_cls.objective(model, rows, e, i0 - _H)) / (2 * _H)
+    e, i = np.maximum(t.effort_e[rows], EFFORT_FLOOR), np.maximum(t.effort_i[rows], EFFORT_FLOOR)
+    grad_e = (kind_cls.objective(model, rows, e + _H * e, i) - kind_cls.objective(model, rows, e - _H * e, i)) / (
+        2 * _H * e)
+    grad_i = (kind_cls.objective(model, rows, e, i + _H * i) - kind_cls.objective(model, rows, e, i - _H * i)) / (
+        2 * _H * i)
     rng = model.np_rng
-    t.effort_e[rows] = np.clip(e + rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size), 0.0, EFFORT_MAX)
-    t.effort_i[rows] = np.clip(i + rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size), 0.0, EFFORT_MAX)
+    t.effort_e[rows] = np.minimum(e * np.exp(rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
+    t.effort_i[rows] = np.minimum(i * np.exp(rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)

@@ -1,0 +1,164 @@
+"""The co-production game and stance revision, and the reduction to Hauert et al.'s optional PGG."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.coproduction import fermi, form_groups, game_payoffs, pick_models, recruit, revise_stances
+from sim.population import CONTRIBUTE, OPT_OUT, USE_ONLY
+
+
+def test_groups_have_exactly_n_members_within_each_provider():
+    rng = np.random.default_rng(0)
+    provider = np.repeat([0, 1, 2], [23, 10, 7])
+    group, n_groups = form_groups(rng, provider, 3, 5)
+    sizes = np.bincount(group, minlength=n_groups)
+    assert n_groups == 5 + 2 + 2
+    assert sorted(sizes.tolist()) == sorted([5] * 4 + [3] + [5, 5] + [5, 2])
+    for g in range(n_groups):  # nobody shares a group with another provider's users
+        assert len(set(provider[group == g])) == 1
+
+
+def test_groups_are_redrawn_at_random():
+    rng = np.random.default_rng(1)
+    provider = np.zeros(50, dtype=int)
+    a, _ = form_groups(rng, provider, 1, 5)
+    b, _ = form_groups(rng, provider, 1, 5)
+    assert not np.array_equal(a, b)
+
+
+def test_payoffs_match_hauert_by_hand():
+    # one group: C, C, D, L, L -> S = 3 participants, n_C = 2; r = 3, c = 1, sigma = 0.5
+    group = np.zeros(5, dtype=int)
+    stance = np.array([CONTRIBUTE, CONTRIBUTE, USE_ONLY, OPT_OUT, OPT_OUT], dtype=np.int8)
+    payoff, s = game_payoffs(group, 1, stance, 1.0, np.ones(5), 3.0, 0.5)
+    assert payoff.tolist() == pytest.approx([3 * 2 / 3 - 1, 3 * 2 / 3 - 1, 3 * 2 / 3, 0.5, 0.5])
+    assert s.tolist() == [3] * 5
+
+
+def test_a_lone_participant_gets_the_loner_payoff():
+    group = np.zeros(4, dtype=int)
+    stance = np.array([CONTRIBUTE, OPT_OUT, OPT_OUT, OPT_OUT], dtype=np.int8)
+    payoff, _ = game_payoffs(group, 1, stance, 1.0, np.ones(4), 3.0, 0.7)
+    assert payoff.tolist() == pytest.approx([0.7] * 4)
+
+
+def test_personal_cost_differs_but_the_pool_uses_the_common_effort():
+    group = np.zeros(2, dtype=int)
+    stance = np.array([CONTRIBUTE, CONTRIBUTE], dtype=np.int8)
+    payoff, _ = game_payoffs(group, 1, stance, 1.0, np.array([0.5, 1.5]), 2.0, 0.0)
+    assert payoff.tolist() == pytest.approx([2.0 - 0.5, 2.0 - 1.5])
+
+
+def test_fermi_rule():
+    assert fermi(np.array([0.0]), 5.0)[0] == pytest.approx(0.5)
+    assert fermi(np.array([1.0]), 5.0)[0] > 0.99
+    assert fermi(np.array([-1.0]), 0.0)[0] == pytest.approx(0.5)  # no selection: coin flip
+
+
+def test_imitation_copies_better_models_and_not_worse():
+    rng = np.random.default_rng(2)
+    stance = np.array([USE_ONLY, CONTRIBUTE, USE_ONLY, CONTRIBUTE], dtype=np.int8)
+    sat = np.array([0.0, 10.0, 10.0, 0.0], dtype=np.float32)
+    new = revise_stances(rng, stance, sat, np.array([0, 2]), np.array([1, 3]), strength=10.0, exploration=0.0)
+    assert new[0] == CONTRIBUTE  # copied a much better-off contributor
+    assert new[2] == USE_ONLY  # did not copy a much worse-off one
+
+
+def test_models_come_from_the_same_unit_unless_drawn_from_a_neighbour():
+    rng = np.random.default_rng(3)
+    unit = np.repeat([0, 1], 100)
+    start, count = np.array([0, 100]), np.array([100, 100])
+    neighbours, ncount = np.array([[1], [0]]), np.array([1, 1])
+    same = pick_models(rng, unit, start, count, neighbours, ncount, 0.0)
+    assert np.all((same >= start[unit]) & (same < start[unit] + count[unit]))
+    mixed = pick_models(rng, unit, start, count, neighbours, ncount, 0.5)
+    share_from_other = np.mean((mixed // 100) != unit)
+    assert 0.4 < share_from_other < 0.6
+
+
+def test_recruitment_only_turns_users_into_contributors():
+    rng = np.random.default_rng(4)
+    stance = np.array([USE_ONLY] * 50 + [OPT_OUT] * 50, dtype=np.int8)
+    new = recruit(rng, stance, np.ones(100))
+    assert np.all(new[:50] == CONTRIBUTE) and np.all(new[50:] == OPT_OUT)
+
+
+# --- the reduction to Hauert et al. (2002) -------------------------------------------------------------------
+
+def opgg_model(r, seed, m=400):
+    params = sim.optional_public_goods_game(r=r, sigma=1.0, group_size=5, participation_cost=1.0,
+                                            sectors=["recycling"])
+    return sim.MutualStateModel(regime="state", n_units=1, unit_size=m, rng=seed,
+                                **params)
+
+
+def test_under_the_reduction_every_payoff_is_a_hauert_payoff():
+    model = opgg_model(3.0, seed=5)
+    model.run(3)
+    users = model.users[0]
+    feasible = {1.0}
+    for s in range(2, 6):
+        for nc in range(0, s + 1):
+            feasible.add(round(3.0 * nc / s, 6))  # a user's share
+            if nc:
+                feasible.add(round(3.0 * nc / s - 1.0, 6))  # a contributor's share net of cost
+    got = {round(float(v), 5) for v in users.satisfaction}
+    assert got <= {round(f, 5) for f in feasible}
+    assert model.stance_shares()["contribute"] > 0  # the game is being played
+
+
+def reference_opgg(r, seed, m=400, rounds=300, n=5, c=1.0, sigma=1.0, rate=0.1, s=5.0, mu=0.01):
+    """An independent, plain implementation of the optional PGG with Fermi imitation and exploration."""
+    rng = np.random.default_rng(seed)
+    u = rng.random(m)
+    stance = np.where(u < 1 / 3, 0, np.where(u < 2 / 3, 2, 1))
+    payoff = np.zeros(m)
+    history = []
+    for _ in range(rounds):
+        order = rng.permutation(m)
+        for g in range(0, m, n):
+            members = order[g:g + n]
+            st = stance[members]
+            players = st != 2
+            n_s, n_c = players.sum(), (st == 0).sum()
+            for k, i in enumerate(members):
+                if st[k] == 2 or n_s < 2:
+                    payoff[i] = sigma
+                else:
+                    payoff[i] = r * c * n_c / n_s - (c if st[k] == 0 else 0.0)
+        new = stance.copy()
+        for i in np.flatnonzero(rng.random(m) < rate):
+            j = rng.integers(m)
+            if rng.random() < 1 / (1 + np.exp(-s * (payoff[j] - payoff[i]))):
+                new[i] = stance[j]
+            if rng.random() < mu:
+                new[i] = rng.integers(3)
+        stance = new
+        history.append(np.bincount(stance, minlength=3) / m)
+    return np.mean(history[100:], axis=0)
+
+
+def model_average(r, seed, rounds=300):
+    model = opgg_model(r, seed)
+    history = []
+    for _ in range(rounds):
+        model.step()
+        shares = model.stance_shares()
+        history.append([shares["contribute"], shares["use_only"], shares["opt_out"]])
+    return np.mean(history[100:], axis=0)
+
+
+@pytest.mark.parametrize("r", [1.8, 3.0])
+def test_stance_dynamics_match_an_independent_optional_pgg(r):
+    seeds = range(4)
+    ours = np.mean([model_average(r, s) for s in seeds], axis=0)
+    reference = np.mean([reference_opgg(r, 100 + s) for s in seeds], axis=0)
+    assert ours == pytest.approx(reference, abs=0.06)
+
+
+def test_hauert_hallmarks_loners_take_over_for_small_r_and_cooperation_persists_for_large_r():
+    low = np.mean([model_average(1.5, s) for s in range(3)], axis=0)
+    high = np.mean([model_average(3.5, s) for s in range(3)], axis=0)
+    assert low[2] > 0.6  # r < 2: the population ends mostly loners
+    assert high[0] > 0.15 and high[0] > low[0] + 0.1  # 2 < r < N: cooperation persists

@@ -1,0 +1,105 @@
+"""The public API of the model and its everyday guarantees."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.metrics_catalogue import METRIC_NAMES
+from sim.providers import Contractor, Mutual, StateDepartment
+
+
+def test_quick_start_api(small):
+    model = sim.MutualStateModel(regime="mutual", rng=42, **small)
+    model.run(steps=13)
+    model.step()
+    df = model.datacollector.get_model_vars_dataframe()
+    assert list(df.columns) == list(METRIC_NAMES)
+    assert len(df) == 15  # the initial state and 14 months
+    assert model.month == 14 and model.steps == 14
+
+
+def test_default_units_hold_400_to_600_adults():
+    model = sim.MutualStateModel(rng=1)
+    sizes = np.array([u.population for u in model.units])
+    assert len(sizes) == 20 and sizes.min() >= 400 and sizes.max() <= 600
+    assert model.population.n == sizes.sum()
+
+
+def test_same_rng_gives_identical_results(small):
+    a = sim.MutualStateModel(regime="conversion", rng=7, **small).run(30)
+    b = sim.MutualStateModel(regime="conversion", rng=7, **small).run(30)
+    c = sim.MutualStateModel(regime="conversion", rng=8, **small).run(30)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_text_seed_is_refused_with_a_clear_message():
+    with pytest.raises(TypeError, match="rng: '7' must be an integer seed"):
+        sim.MutualStateModel(rng="7")
+
+
+def test_bad_parameter_is_refused_before_anything_is_built():
+    with pytest.raises(sim.ParameterError, match="n_units: -3 is below the minimum 1"):
+        sim.MutualStateModel(n_units=-3)
+    with pytest.raises(sim.ParameterError, match="bogus: unknown parameter"):
+        sim.MutualStateModel(bogus=1)
+
+
+@pytest.mark.parametrize("regime, kind", [("state", StateDepartment), ("privatised", Contractor),
+                                          ("mutual", Mutual), ("conversion", StateDepartment)])
+def test_regimes_start_with_their_provider_kind(regime, kind, small):
+    model = sim.MutualStateModel(regime=regime, rng=1, **small)
+    agents = list(model.provider_agents.values())
+    assert len(agents) == len(model.sector_names) * small["n_units"]
+    assert all(type(a) is kind for a in agents)
+    assert model.choice == (regime == "privatised")
+
+
+def test_units_are_mesa_network_cells_with_neighbours():
+    model = sim.MutualStateModel(rng=1, n_units=9, unit_size=50)
+    centre = model.units[4]
+    assert {u.index for u in centre.neighbours} == {1, 3, 5, 7}
+    assert model.space[4].agents == [centre]
+
+
+def test_a_citizen_can_be_followed(small):
+    model = sim.MutualStateModel(regime="mutual", rng=2, **small)
+    model.run(12)
+    users = model.users[0]
+    person = model.citizens[int(users.citizen[0])]
+    assert person.unit == users.unit[0]
+    assert 0 <= person.deprivation_quintile <= 4
+    services = person.services
+    assert any(s.sector == model.sector_names[0] for s in services)
+    assert all(s.stance in ("contribute", "use_only", "opt_out") for s in services)
+    assert "Citizen(" in repr(person)
+    assert len(model.citizens) == model.population.n
+    with pytest.raises(IndexError):
+        model.citizens[model.population.n]
+
+
+def test_all_twelve_sectors_run(small):
+    model = sim.MutualStateModel(regime="mutual", rng=3, sectors="all", **small)
+    df = model.run(13)
+    assert len(model.users) == 12
+    assert df.notna().all().all()
+
+
+def test_participation_audit_reports_by_quintile(small):
+    model = sim.MutualStateModel(regime="mutual", rng=3, participation_audit=True, channel_user_panels=True,
+                                 **small)
+    model.run(12)
+    report = model.participation_report()
+    assert set(report["quintile"]) == {0, 1, 2, 3, 4}
+    assert report["participation_rate"].between(0, 1).all()
+    assert model.guarantor.audit_reports, "the audit ran at the fiscal year's end"
+    assert model.guarantor.targeting.mean() == pytest.approx(1.0)
+
+
+def test_providers_frame_describes_every_row(small):
+    model = sim.MutualStateModel(regime="privatised", rng=3, **small)
+    model.run(3)
+    frame = model.providers_frame()
+    assert len(frame) == model.providers.n
+    assert set(frame["kind"]) == {"Contractor"}

@@ -1,0 +1,115 @@
+"""Provider kinds: HSV efforts, design channels, and what happens on failure."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.providers import CONTRACTOR, MUTUAL, STATE, Contractor, Mutual, StateDepartment
+from sim.providers.base import cost_reduction, governance_strength, innovation_gain, revise_efforts
+
+
+def test_hsv_functional_forms():
+    assert cost_reduction(np.array([0.09]), 0.3)[0] == pytest.approx(2 * 0.3 * 0.3)
+    assert innovation_gain(np.array([0.04]), 0.3)[0] == pytest.approx(2 * 0.3 * 0.2)
+    assert governance_strength(np.array([0.0, 0.05, 1e9]), 0.05).tolist() == pytest.approx([0.0, 0.5, 1.0])
+
+
+def learned_efforts(kind_cls, theta, years=60, participation=0.0, **params):
+    model = sim.MutualStateModel(regime="state", n_units=2, unit_size=50, rng=1, sectors=["elderly_care"],
+                                 **{"elderly_care.theta": theta, "effort_noise": 0.0, **params})
+    rows = np.arange(model.providers.n)
+    model.providers.participation[:] = participation
+    for _ in range(years):
+        revise_efforts(model, rows, kind_cls)
+    return model.providers.effort_e.mean(), model.providers.effort_i.mean()
+
+
+def test_a_contractor_learns_hsv_optimal_efforts():
+    gamma = delta = 0.3
+    e, i = learned_efforts(Contractor, theta=1.2)
+    assert e == pytest.approx(gamma ** 2, rel=0.1)  # c'(e) = 1
+    assert i == pytest.approx(delta ** 2 / 4, rel=0.15)  # beta'(i) / 2 = 1
+
+
+def test_a_state_manager_does_not_cut_costs_where_quality_damage_outweighs_savings():
+    e, i = learned_efforts(StateDepartment, theta=1.2)
+    assert e < 0.005
+    lam, delta = 0.5, 0.3
+    assert i == pytest.approx((lam * delta / 2) ** 2, rel=0.3)
+
+
+def test_a_mutual_cuts_less_the_more_its_members_take_part():
+    e_none, i_none = learned_efforts(Mutual, theta=0.5, participation=0.0)
+    e_many, _ = learned_efforts(Mutual, theta=0.5, participation=0.3)
+    e_state, i_state = learned_efforts(StateDepartment, theta=0.5)
+    assert e_none == pytest.approx(e_state, rel=0.1)  # without participation, a manager on the cost side
+    assert e_many < 0.5 * e_none
+    assert i_none > 2 * i_state  # innovation gains kept without renegotiation
+
+
+def test_contractor_damages_noncontractible_quality_more_than_state_where_theta_is_high():
+    gaps = []
+    for seed in range(3):
+        out = {}
+        for regime in ("state", "privatised"):
+            m = sim.MutualStateModel(regime=regime, rng=seed, n_units=8, sectors=["elderly_care"])
+            m.run(96)
+            t = m.providers
+            out[regime] = float(np.mean(m.sector_array("theta")[0] * cost_reduction(t.effort_e, 0.3)))
+        gaps.append(out["privatised"] - out["state"])
+    assert min(gaps) > 0.1
+
+
+def test_mutual_design_follows_those_who_take_part_not_the_average_user():
+    model = sim.MutualStateModel(regime="mutual", n_units=1, unit_size=2000, rng=3, sectors=["leisure"],
+                                 local_autonomy=1.0, initial_contributors=0.2)
+    users = model.users[0]
+    # The active few want a design far from the rest.
+    contributors = users.stance == 0
+    users.x[contributors] = 0.9
+    users.x[~contributors] = 0.2
+    model.providers.voice_design[:] = 0.5
+    for _ in range(12):
+        model._aggregate_users()
+        Mutual.update_voice_design(model, np.arange(model.providers.n), fiscal_year_end=False)
+    assert model.providers.voice_design[0] > 0.8
+
+
+def test_state_department_hears_voice_only_once_a_year():
+    model = sim.MutualStateModel(regime="state", n_units=1, unit_size=500, rng=3, sectors=["leisure"])
+    model.providers.contributor_pref[:] = 0.9
+    model.providers.contributors[:] = 10
+    model.providers.participation[:] = 0.1
+    before = model.providers.voice_design.copy()
+    StateDepartment.update_voice_design(model, np.arange(1), fiscal_year_end=False)
+    assert model.providers.voice_design[0] == before[0]
+    StateDepartment.update_voice_design(model, np.arange(1), fiscal_year_end=True)
+    assert model.providers.voice_design[0] > before[0]
+
+
+def test_contract_fixes_the_design_without_choice():
+    model = sim.MutualStateModel(regime="privatised", user_choice="off", n_units=4, unit_size=100, rng=1)
+    model.run(25)  # a contract re-let at a year's end applies from the next month
+    t = model.providers
+    assert np.allclose(t.voice_design, model.contract_design)
+
+
+def test_replacing_an_operator_swaps_the_agent_and_keeps_the_row():
+    model = sim.MutualStateModel(regime="state", n_units=2, unit_size=100, rng=1, sectors=["leisure"])
+    old = model.provider_agents[0]
+    model.replace_operator(0, "mutual")
+    new = model.provider_agents[0]
+    assert isinstance(new, Mutual) and new.row == 0 and new is not old
+    assert model.providers.kind[0] == MUTUAL and model.providers.kind[1] == STATE
+    assert old not in model.agents and new in model.agents
+    assert len(model.agents_by_type[StateDepartment]) == 1
+
+
+def test_failed_contractor_is_retendered_to_a_new_firm():
+    model = sim.MutualStateModel(regime="privatised", n_units=2, unit_size=100, rng=1, sectors=["leisure"])
+    old = model.provider_agents[0]
+    model.ledger.provider_cash[0] -= 0.0  # untouched books
+    old.on_failure("quality")
+    assert model.provider_agents[0] is not old
+    assert model.providers.kind[0] == CONTRACTOR
+    assert model.providers.contract_end[0] == model.month + 12 * model.params["contract_years"]
