@@ -27,6 +27,7 @@ class GuarantorState(Agent):
         self.conversions = 0
         self.demutualisations = 0
         self.conversion_log: list[dict] = []
+        self.failure_log: list[dict] = []
         self.audit_reports: list = []
         self.channels = [c for c in ("elections", "user_panels", "children", "named_contacts")
                          if p[f"channel_{c}"]]
@@ -61,7 +62,7 @@ class GuarantorState(Agent):
             rows = m.providers.kind == kind
             overhead[rows] = amount[rows] * cls.guarantor_overhead_rate(m.params)
         state = m.providers.kind == STATE
-        m.ledger.transfer("treasury", "outside_world", float(overhead[state].sum()), "central overhead")
+        m.ledger.transfer("treasury", "outside_world", float(overhead[state].sum()), "central back office")
         m.ledger.transfer("treasury", "outside_world", float(overhead[~state].sum()), "contract monitoring")
         channel_cost = len(self.channels) * m.params["channel_running_cost"] * m.population.n
         m.ledger.transfer("treasury", "outside_world", channel_cost, "participation channels")
@@ -118,7 +119,7 @@ class GuarantorState(Agent):
         """Measured under the standard twice running: intervention by kind."""
         m = self.model
         for row in np.flatnonzero(m.providers.fail_count >= 2):
-            self.record_failure(row)
+            self.record_failure(row, "quality")
             m.provider_agents[row].on_failure("quality")
 
     def insolvency_check(self) -> None:
@@ -126,11 +127,16 @@ class GuarantorState(Agent):
         m, t = self.model, self.model.providers
         limit = -m.params["insolvency_months"] * np.maximum(t.last_payment, 1.0)
         for row in np.flatnonzero((m.ledger.provider_cash < limit) & (t.kind != STATE)):
-            self.record_failure(row)
+            self.record_failure(row, "insolvency")
             m.provider_agents[row].on_failure("insolvency")
 
-    def record_failure(self, row: int) -> None:
+    def record_failure(self, row: int, reason: str) -> None:
+        m, t = self.model, self.model.providers
         self.failures += 1
+        self.failure_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
+                                 "unit": int(t.unit[row]), "kind": type(m.provider_agents[row]).__name__,
+                                 "reason": reason, "measured_quality": float(t.measured_quality[row]),
+                                 "cash": float(m.ledger.provider_cash[row])})
         if self.model.providers.kind[row] == MUTUAL:
             self.model.mutual_failures += 1
 

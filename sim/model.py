@@ -87,8 +87,8 @@ class MutualStateModel(Model):
         self.personal_cost = [np.zeros(u.m, dtype=np.float32) for u in self.users]
         self._alternatives: list = [None] * len(self.users)  # this month's exit option per slot, under choice
         self._aggregate_users()
-        staff = self._staff_target()
-        self.workforce = Workforce(self.np_rng, staff, p)
+        self.providers.fte = self._fte_target()
+        self.workforce = Workforce(self.np_rng, self._headcount_target(), p)
         self.providers.staff = self.workforce.staff_counts(self.providers.n)
         kind = KIND_BY_NAME[INITIAL_KIND[regime]]
         for row in range(self.providers.n):
@@ -327,10 +327,13 @@ class MutualStateModel(Model):
     def _staff_ratio_per_row(self) -> np.ndarray:
         return self.sector_array("staff_per_100_users")[self.providers.sector]
 
-    def _staff_target(self) -> np.ndarray:
-        """Positions each row needs for its need-weighted users (at least one)."""
-        t = self.providers
-        return np.maximum(1, np.round(t.weighted_users * self._staff_ratio_per_row() / 100.0)).astype(np.int64)
+    def _fte_target(self) -> np.ndarray:
+        """Full-time equivalents each row needs for its need-weighted users; contracted once a fiscal year."""
+        return np.maximum(self.providers.weighted_users * self._staff_ratio_per_row() / 100.0, 0.1)
+
+    def _headcount_target(self) -> np.ndarray:
+        """People employed: the FTE rounded, at least one (small services employ part-timers)."""
+        return np.maximum(1, np.round(self.providers.fte)).astype(np.int64)
 
     def _produce(self, book: bool) -> None:
         """Quality and cost of every row this month (HSV efforts, workforce, co-production, capital) and, if
@@ -365,7 +368,7 @@ class MutualStateModel(Model):
             rows = np.flatnonzero(t.kind == kind)
             wage_factor[rows] = cls.wage_factor(self, rows)
         t.wage_factor = wage_factor
-        wages = t.staff * p["market_wage"] * wage_factor
+        wages = t.fte * p["market_wage"] * wage_factor
         ledger.collect_from_providers("households", wages, "wages")
         ledger.collect_from_providers("outside_world", fixed + own_overhead + np.maximum(spend - wages, 0.0),
                                       "running costs")
@@ -374,7 +377,7 @@ class MutualStateModel(Model):
 
     def _work(self) -> None:
         t, p = self.providers, self.params
-        capacity = t.staff * 100.0 / self._staff_ratio_per_row()
+        capacity = t.fte * 100.0 / self._staff_ratio_per_row()
         workload = np.divide(t.weighted_users, capacity, out=np.zeros(t.n), where=capacity > 0) * (
             1.0 - np.minimum(t.coproduction_relief, 0.5))
         incentive = np.zeros(t.n)
@@ -383,7 +386,8 @@ class MutualStateModel(Model):
         autonomy = np.full(t.n, p["local_autonomy"])
         quits = self.workforce.update(self.np_rng, autonomy, (t.kind == MUTUAL).astype(float), t.wage_factor,
                                       workload, t.failing.astype(float), incentive)
-        hires = np.bincount(self.workforce.row[quits], minlength=t.n) * p["hiring_cost"]
+        fte_per_head = np.divide(t.fte, t.staff, out=np.ones(t.n), where=t.staff > 0)
+        hires = np.bincount(self.workforce.row[quits], minlength=t.n) * p["hiring_cost"] * fte_per_head
         self.ledger.collect_from_providers("outside_world", hires, "hiring")
         t.workforce_index = self.workforce.workforce_index(t.n)
         t.morale = self.workforce.mean_by_row(self.workforce.morale, t.n)
@@ -403,7 +407,8 @@ class MutualStateModel(Model):
         self._demutualise()
         if self.params["secondary_mutuals"]:
             form_federations(self)
-        self.workforce.rebalance(self.np_rng, self._staff_target(), t.sector)
+        t.fte = self._fte_target()
+        self.workforce.rebalance(self.np_rng, self._headcount_target(), t.sector)
         t.staff = self.workforce.staff_counts(t.n)
         t.quality_mark = (t.kind == MUTUAL) & (t.participation >= self.params["quality_mark_threshold"]) & bool(
             self.params["quality_mark"])
@@ -560,5 +565,5 @@ class MutualStateModel(Model):
             "kind": [type(self.provider_agents[r]).__name__ for r in range(t.n)],
             "design": t.design, "quality_contractible": t.q_c, "quality_noncontractible": t.q_n,
             "cost_reduction_effort": t.effort_e, "innovation_effort": t.effort_i, "users": t.users,
-            "participation": t.participation, "cash": self.ledger.provider_cash, "staff": t.staff,
+            "participation": t.participation, "cash": self.ledger.provider_cash, "staff": t.staff, "fte": t.fte,
             "morale": t.morale, "failing": t.failing})

@@ -262,9 +262,10 @@ _GLOBAL: list[Parameter] = [
        f"{A}", "regime", (0.0, 100.0), (2.0, 20.0)),
     _p("choice_outside_bonus", 0.1, "float", "utility", "rise of the outside option where a market exists",
        f"{A}", "regime", (0.0, 2.0), (0.0, 0.3)),
-    _p("state_overhead", 0.08, "float", "share", "central overhead of a state department, paid by the "
-       "guarantor on top of its budget", "CIPFA central support costs of English councils (~5-10%)",
-       "regime", (0.0, 0.5), (0.03, 0.15)),
+    _p("back_office_cost", 0.08, "float", "share", "back-office cost (finance, HR, legal) as a share of a "
+       "provider's funding: paid centrally by the guarantor for a state department, out of its own income by a "
+       "contractor or a mutual", "CIPFA central support costs of English councils (~5-10%)", "regime",
+       (0.0, 0.5), (0.03, 0.15)),
     _p("contract_years", 5, "int", "years", "length of a contract before re-tendering", "UK outsourcing "
        "practice of 3-7 years", "regime", (1, 30), (3, 10)),
     _p("tender_cost", 20000.0, "float", "£/tender", "public cost of running one tender", f"{A}", "regime",

@@ -38,6 +38,10 @@ class Contractor(Provider):
         return params["monitoring_cost"]
 
     @classmethod
+    def own_overhead_rate(cls, params):
+        return params["back_office_cost"]
+
+    @classmethod
     def wage_factor(cls, model, rows):
         """Part of a contractor's cost cutting comes out of wages."""
         gamma = model.params["cost_reduction_scale"]

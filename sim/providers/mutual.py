@@ -38,7 +38,7 @@ class Mutual(Provider):
 
     @classmethod
     def own_overhead_rate(cls, params):
-        return params["mutual_governance_cost"]
+        return params["back_office_cost"] + params["mutual_governance_cost"]
 
     def on_failure(self, reason: str) -> None:
         """First failure: support (a capacity grant). Again: merge into a secondary mutual where federations

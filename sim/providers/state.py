@@ -34,7 +34,7 @@ class StateDepartment(Provider):
 
     @classmethod
     def guarantor_overhead_rate(cls, params):
-        return params["state_overhead"]
+        return params["back_office_cost"]
 
     @classmethod
     def settle_surplus(cls, model, rows, saving, budget):

@@ -38,7 +38,8 @@ class ProviderTable:
         self.last_payment = f()  # the guarantor's last monthly payment: next month's budget
         self.capital = f()  # capital financed by community investment and its public match
         self.community_shares = f()  # £ owed to citizen investors
-        self.staff = f()
+        self.staff = f()  # headcount
+        self.fte = f()  # full-time equivalents contracted (paid), set once a fiscal year
         self.workforce_index = f(1.0)
         self.morale = f(0.6)
         self.wage_factor = f(1.0)
