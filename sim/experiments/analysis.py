@@ -185,9 +185,13 @@ def timeseries_summary(ts: pd.DataFrame, by: list[str], metrics: list[str], conf
 
 # ------------------------------------------------------------------------------------------------ comparisons
 def paired_comparisons(table: pd.DataFrame, factor: str, metrics: list[str], baseline: Any = None,
-                       blocks: list[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+                       blocks: list[str] | None = None, confidence: float = 0.95,
+                       pool: list[str] | None = None) -> pd.DataFrame:
     """Every level of ``factor`` against ``baseline`` (default: its first level), paired on replicate (and on
     sample point, for sampling designs), separately within each block of the other varied parameters.
+
+    ``pool`` names varied columns to pool over instead: pairs are then matched on them as well as on replicate,
+    giving one comparison averaged over their values.
 
     Returns one row per block, level and metric: n pairs, the mean difference (level - baseline) with its CI,
     t, p (paired t), p_wilcoxon, p_holm (Holm across the whole table), d_z and its size in words, and whether
@@ -203,7 +207,8 @@ def paired_comparisons(table: pd.DataFrame, factor: str, metrics: list[str], bas
     if baseline not in levels:
         raise AnalysisError(f"baseline {baseline!r} is not a level of {factor}; levels: {levels}")
     blocks = [b for b in (blocks or []) if b in table.columns and b != factor]
-    pair_keys = ["replicate"] + (["point"] if "point" in table.columns else [])
+    pool = [p for p in (pool or []) if p in table.columns and p != factor and p not in blocks]
+    pair_keys = ["replicate"] + (["point"] if "point" in table.columns else []) + pool
     rows = []
     block_groups = table.groupby(blocks, sort=False, dropna=False) if blocks else [((), table)]
     for bkey, g in block_groups:
@@ -262,3 +267,51 @@ def best_levels(table: pd.DataFrame, x: str, metrics: list[str], blocks: list[st
 
 def _sort_key(v: Any):
     return (0, v) if isinstance(v, (int, float)) else (1, str(v))
+
+
+def tied_to(table: pd.DataFrame, x: str, columns: list[str]) -> list[str]:
+    """Columns whose value is fixed by the value of ``x`` (e.g. n_units when a list design keeps the district's
+    population constant while unit_size varies): they move with x and are not separate groups."""
+    out = []
+    for c in columns:
+        if c == x or c not in table.columns:
+            continue
+        if table.groupby(x, dropna=False)[c].nunique(dropna=False).max() == 1 and table[c].nunique() > 1:
+            out.append(c)
+    return out
+
+
+def shock_response(ts: pd.DataFrame, shock_month: int, metric: str = "responsiveness", before: int = 12
+                   ) -> pd.DataFrame:
+    """How each run copes with a shift in needs at ``shock_month``: one row per run.
+
+    ``baseline`` is the metric's mean over the ``before`` months up to the shock; ``drop`` how far it falls below
+    that at worst; ``half_recovery`` the months from the shock until it has regained half the drop (NaN if it
+    never does within the run); ``loss`` the area between baseline and path after the shock (metric-months,
+    shortfalls only), which combines depth and duration. "Higher is better" metrics are assumed, as for
+    responsiveness; lower-is-better metrics are mirrored.
+    """
+    sign = -1.0 if METRICS.get(metric) is not None and METRICS[metric].better == "lower" else 1.0
+    rows = []
+    for run_id, g in ts.groupby("run_id", sort=True):
+        y = sign * g.set_index("step")[metric].sort_index()
+        pre = y[(y.index >= shock_month - before) & (y.index < shock_month)]
+        post = y[y.index >= shock_month]
+        if pre.empty or post.empty:
+            continue
+        base = float(pre.mean())
+        trough_step = int(post.idxmin())
+        trough = float(post.min())
+        drop = max(0.0, base - trough)
+        half = math.nan
+        if drop > 0:
+            after = post[post.index >= trough_step]
+            hit = after[after >= trough + 0.5 * drop]
+            if len(hit):
+                half = float(hit.index[0] - shock_month)
+        else:
+            half = 0.0
+        loss = float(np.clip(base - post.to_numpy(), 0, None).sum())
+        rows.append({"run_id": run_id, "baseline": sign * base, "drop": drop, "half_recovery": half, "loss": loss,
+                     "recovered": not math.isnan(half)})
+    return pd.DataFrame(rows)

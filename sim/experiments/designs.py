@@ -1,7 +1,7 @@
 """Experiment designs: which parameter values each condition of a batch runs with.
 
 * ``factorial`` — every combination of the values in ``[design.factors]``.
-* ``list`` — the conditions written out one by one.
+* ``list`` — the conditions written out one by one (crossed with any ``[design.factors]``).
 * ``latin_hypercube`` (SciPy QMC), ``sobol`` (Saltelli/Sobol' sequence) and ``morris`` (trajectories), both via
   SALib — samples of ``design.parameters`` over their ranges (default: the registry's plausible range), crossed
   with any ``[design.factors]`` (e.g. every sample point under each regime, so the regimes are compared at the
@@ -101,8 +101,8 @@ def build_design(scenario) -> DesignPoints:
     combos = [dict(zip(factor_names, values, strict=True))
               for values in itertools.product(*(d.factors[f] for f in factor_names))] if factor_names else [{}]
 
-    if d.kind == "list":
-        conditions = [dict(c) for c in d.conditions]
+    if d.kind == "list":  # each listed condition under every combination of the factors
+        conditions = [{**c, **combo} for c in d.conditions for combo in combos]
         return DesignPoints(conditions, [None] * len(conditions), factors=factor_names)
     if d.kind == "factorial":
         return DesignPoints(combos, [None] * len(combos), factors=factor_names)

@@ -21,9 +21,13 @@ from ..parameters import REGISTRY
 from .analysis import (
     AnalysisError,
     best_levels,
+    holm,
     outcomes,
     paired_comparisons,
+    paired_test,
+    shock_response,
     summarise,
+    tied_to,
     timeseries_summary,
 )
 from .runner import BatchResult, load_results
@@ -140,7 +144,14 @@ def write_report(source: BatchResult | str | Path, out: str | Path | None = None
 
     # comparisons on common random numbers
     if s.compare and s.compare in table.columns:
+        if s.compare == "regime":
+            lines += [""] + _claim(result, table)
         lines += [""] + _comparisons(result, table, ms, tabdir)
+
+    # a shift in needs
+    shock = _shock_month(result)
+    if shock is not None:
+        lines += [""] + _shock(result, shock, figdir, tabdir, out)
 
     # curve along a swept factor
     x = sweep_factor(result)
@@ -280,6 +291,113 @@ def _comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir
     return lines
 
 
+CLAIM = [("participation_rate", "more participatory", "less participatory"),
+         ("cost_per_capita", "cheaper", "dearer"),
+         ("responsiveness", "more responsive", "less responsive")]
+
+
+def _claim(result: BatchResult, table: pd.DataFrame) -> list[str]:
+    """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive."""
+    levels = list(dict.fromkeys(table["regime"]))
+    if "mutual" not in levels or len(levels) < 2:
+        return []
+    others = [lv for lv in levels if lv != "mutual"]
+    pool = [c for c in condition_columns(result) if c != "regime"]
+    keys = ["replicate"] + (["point"] if "point" in table.columns else []) + pool
+    rows = []
+    for metric, _, _ in CLAIM:
+        if metric not in table.columns:
+            continue
+        wide = table.pivot_table(index=keys, columns="regime", values=metric, aggfunc="first")
+        for other in others:
+            if other in wide.columns and "mutual" in wide.columns:
+                rows.append((metric, other, paired_test(wide["mutual"].to_numpy(), wide[other].to_numpy())))
+    if not rows:
+        return []
+    p_adj = holm([r[2].p for r in rows])
+    over = " (pooled over " + ", ".join(pool) + ")" if pool else ""
+    lines = ["## The claim", "",
+             f"Mayo & Moore (2001) claim that mutuals are more participatory, cheaper and more responsive. Mutual "
+             f"against each other regime, paired on common random numbers{over}, Holm-adjusted over these "
+             f"{len(rows)} tests:", ""]
+    words = {m: (good, bad) for m, good, bad in CLAIM}
+    for (metric, other, res), p in zip(rows, p_adj, strict=True):
+        good, bad = words[metric]
+        better = METRICS[metric].better
+        if not math.isfinite(res.mean_diff) or res.n < 2:
+            verdict = "cannot be tested (too few pairs)"
+        elif p < ALPHA:
+            improves = (res.mean_diff > 0) == (better == "higher")
+            verdict = f"**{good if improves else bad}** than {other}"
+        else:
+            verdict = f"not detectably {good} than {other}"
+        lines.append(f"- Mutuals are {verdict}: {metric} differs by "
+                     f"{ci_text(res.mean_diff, res.low, res.high, signed=True)} (95% CI; {pval(p)}, d_z = "
+                     f"{num(res.d_z)}, {res.n} pairs).")
+    return lines
+
+
+def _shock_month(result: BatchResult) -> int | None:
+    s = result.scenario
+    month = s.params.get("need_shock_month")
+    if month is None or "need_shock_month" in s.varied:
+        return None
+    return int(month) if 0 < int(month) <= s.steps else None
+
+
+def _shock(result: BatchResult, month: int, figdir: Path, tabdir: Path, out: Path) -> list[str]:
+    s = result.scenario
+    conds = condition_columns(result)
+    lines = ["## Responding to a shift in needs", "",
+             f"Needs shift in month {month}. For each run: the **drop** in responsiveness below its mean over the "
+             f"12 months before, the months until half of the drop is regained (**half-recovery**), and the "
+             f"**loss**: responsiveness-months lost after the shift (depth × duration). Means with 95% CIs:"]
+    resp = shock_response(result.timeseries, month, "responsiveness")
+    if resp.empty:
+        return lines + ["", "Not enough months around the shift to measure it."]
+    ids = result.timeseries.drop_duplicates("run_id").set_index("run_id")[
+        [c for c in ["replicate", *conds] if c in result.timeseries.columns]]
+    resp = resp.join(ids, on="run_id")
+    resp.to_csv(tabdir / "shock_response.csv", index=False)
+    summary = summarise(resp, conds, ["drop", "half_recovery", "loss"])
+    rows = []
+    for key, g in summary.groupby(conds, sort=False) if conds else [((), summary)]:
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(conds, key, strict=True))
+        for m in ("drop", "half_recovery", "loss"):
+            r = g[g["metric"] == m].iloc[0]
+            row[m.replace("_", " ")] = ci_text(r["mean"], r["ci_low"], r["ci_high"])
+        sel = resp
+        for c, v in zip(conds, key, strict=True):
+            sel = sel[sel[c] == v]
+        row["recovered"] = f"{int(sel['recovered'].sum())}/{len(sel)}"
+        rows.append(row)
+    lines += [""] + _md_table(pd.DataFrame(rows))
+    if s.compare and s.compare in resp.columns:
+        blocks = [c for c in conds if c != s.compare]
+        comp = paired_comparisons(resp, s.compare, ["loss"], blocks=blocks,
+                                  baseline=_stored_form(resp[s.compare], s.analysis.baseline)
+                                  if s.analysis.baseline is not None else None)
+        if len(comp):
+            lines += ["", f"Paired on the same seeds, loss of responsiveness after the shift (lower is better), "
+                      f"against {comp['baseline'].iloc[0]}:", ""]
+            for r in comp.itertuples():
+                faster = "smaller" if r.mean_diff < 0 else "larger"
+                clear = r.p_holm < ALPHA
+                lines.append(f"- {r.level}: {ci_text(r.mean_diff, r.ci_low, r.ci_high, signed=True)} "
+                             f"responsiveness-months — " + (f"clearly {faster} ({pval(r.p_holm)}, d_z = "
+                                                           f"{num(r.d_z)})." if clear else
+                                                           f"no clear difference ({pval(r.p_holm)})."))
+    by = [c for c in conds if c == s.compare] or conds[:1]
+    tsum = timeseries_summary(result.timeseries, by, ["responsiveness", "satisfaction"])
+    fig = plots.timeseries(tsum, ["responsiveness", "satisfaction"], by, title=f"{s.name}: shift in month {month}")
+    for ax in fig.axes[:2]:
+        ax.axvline(month, color="0.4", linestyle="--", linewidth=0.8)
+    lines += ["", _figure(plots.save(fig, figdir / "shock"), out, "Responsiveness and satisfaction around the "
+                          "shift (dashed line), 95% bands")]
+    return lines
+
+
 def _stored_form(column: pd.Series, value: Any) -> Any:
     """The value as it appears in a results column (JSON text for ranges)."""
     if isinstance(value, tuple):
@@ -336,14 +454,20 @@ def _comparison_sentence(r, table: pd.DataFrame, factor: str, block: dict[str, A
 def _sweep(result: BatchResult, table: pd.DataFrame, x: str, ms: list[str], figdir: Path, tabdir: Path,
            out: Path) -> list[str]:
     s = result.scenario
-    groups = [c for c in condition_columns(result) if c != x]
+    conds = condition_columns(result)
+    moving = tied_to(table, x, conds)
+    groups = [c for c in conds if c != x and c not in moving]
     summary = summarise(table, [*groups, x], ms)
     highlight = (400, 600) if x == "unit_size" else None
     fig = plots.curve(summary, x, ms, groups, title=f"{s.name}: outcome against {x} (95% CI)", highlight=highlight)
-    lines = [f"## Along {x}", "", _figure(plots.save(fig, figdir / f"curve_{x}"), out,
+    lines = [f"## Along {x}", ""]
+    if moving:
+        lines += [f"({', '.join(moving)} move{'s' if len(moving) == 1 else ''} with {x} in this design.)", ""]
+    lines += [_figure(plots.save(fig, figdir / f"curve_{x}"), out,
                                           f"Outcomes against {x} with 95% confidence bands"
                                           + (" (shaded: 400–600 people per unit)" if highlight else "")), ""]
-    best = best_levels(table, x, ms, blocks=groups)
+    best_blocks = groups
+    best = best_levels(table, x, ms, blocks=best_blocks)
     if best.empty:
         return lines
     best.assign(indistinguishable=best["indistinguishable"].map(lambda v: json.dumps(list(v), default=str))

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..metrics_catalogue import METRIC_NAMES
 from ..parameters import REGISTRY, defaults
 from .designs import DesignPoints, build_design, replicate_seeds
 from .schema import Scenario, load_scenario
-from .store import ResultsStore, read_manifest, read_runs, read_timeseries
+from .store import ResultsStore, read_manifest, read_runs, read_timeseries, tidy_runs
 
 RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
 
@@ -67,7 +68,7 @@ class RunTask:
 def execute(run_fn: RunFunction, task: RunTask, steps: int) -> dict[str, Any]:
     """Run one task where the executor puts it; never raises: failures come back as records."""
     start = time.perf_counter()
-    out: dict[str, Any] = {"run_id": task.run_id, "frame": None, "error": "", "traceback": "",
+    out: dict[str, Any] = {"run_id": task.run_id, "values": None, "error": "", "traceback": "",
                            "books_balance": None, "pid": os.getpid()}
     try:
         frame = run_fn(dict(task.params), task.seed, steps)
@@ -80,9 +81,7 @@ def execute(run_fn: RunFunction, task: RunTask, steps: int) -> dict[str, Any]:
         if missing:
             raise ValueError(f"the model's results lack the metrics {', '.join(missing)}")
         out["books_balance"] = frame.attrs.get("books_balance")
-        frame = frame[list(METRIC_NAMES)].astype("float64").reset_index(drop=True)
-        frame.attrs = {}
-        out["frame"] = frame
+        out["values"] = frame[list(METRIC_NAMES)].to_numpy(dtype=np.float64)  # cheaper to ship than a frame
     except Exception as e:  # a failing run is data about the model, not a reason to stop the batch
         out["error"] = f"{type(e).__name__}: {e}"
         out["traceback"] = traceback.format_exc(limit=20)
@@ -109,8 +108,7 @@ class BatchPlan:
             row["point"] = point
         cond = self.design.conditions[task.condition]
         for name, how in self.columns.items():
-            value = cond.get(name, self.scenario.params.get(name, REGISTRY[name].default))
-            row[name] = encode_value(value, how)
+            row[name] = encode_value(_value_in(cond, self.scenario, name), how)
         return row
 
     def header(self) -> dict[str, Any]:
@@ -124,6 +122,17 @@ class BatchPlan:
                       "uses child k in every condition (common random numbers)", "replicates": self.seeds},
             "parameters": _jsonable({**defaults(), **{k: REGISTRY[k].validate(v) for k, v in s.params.items()}}),
         }
+
+
+def _value_in(cond: dict[str, Any], scenario: Scenario, name: str) -> Any:
+    """A varied parameter's value in a condition; conditions of a list design that leave it out get the
+    scenario's fixed value or the registry default."""
+    if name in cond:
+        return cond[name]
+    value = scenario.params.get(name, REGISTRY[name].default)
+    if isinstance(value, tuple) and REGISTRY[name].kind == "size" and value[0] == value[1]:
+        return value[0]
+    return value
 
 
 def encode_value(value: Any, how: str) -> Any:
@@ -144,7 +153,7 @@ def plan_batch(scenario: Scenario) -> BatchPlan:
     varied = scenario.varied
     columns = {}
     for name in varied:
-        values = [c.get(name) for c in design.conditions if name in c]
+        values = [_value_in(c, scenario, name) for c in design.conditions]
         columns[name] = "json" if any(isinstance(v, (list, tuple, dict)) for v in values) else "value"
     tasks = []
     R = scenario.replicates
@@ -278,9 +287,10 @@ def run_batch(
         store.close()
     if save:
         return load_results(path)
-    runs = pd.DataFrame(store.runs).sort_values("run_id").reset_index(drop=True)
-    ts = (pd.concat(store.ts, ignore_index=True).sort_values(["run_id", "step"]).reset_index(drop=True)
-          if store.ts else pd.DataFrame())
+    runs = tidy_runs(pd.DataFrame(store.runs).sort_values("run_id").reset_index(drop=True))
+    ts = blocks_to_frame(store.ts)
+    if len(ts):
+        ts = ts.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
     return BatchResult(scenario, runs, ts, store.manifest, None)
 
 
@@ -346,28 +356,37 @@ def _future_record(fut: cf.Future, task: RunTask) -> dict[str, Any]:
     try:
         return fut.result()
     except Exception as e:
-        return {"run_id": task.run_id, "frame": None, "error": f"worker failure: {type(e).__name__}: {e}",
+        return {"run_id": task.run_id, "values": None, "error": f"worker failure: {type(e).__name__}: {e}",
                 "traceback": traceback.format_exc(limit=20), "books_balance": None, "pid": None, "seconds": 0.0}
 
 
-def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
+def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The run's row of the runs table, and its block of time-series columns (None if it failed)."""
     task = plan.tasks[record["run_id"]]
     ids = plan.id_columns(task)
-    frame = record["frame"]
-    ok = frame is not None
+    values = record["values"]
+    ok = values is not None
     row = {**ids, "status": "ok" if ok else "failed", "error": record["error"], "traceback": record["traceback"],
            "seconds": float(record["seconds"]),
            "books_balance": record["books_balance"] if record["books_balance"] is not None else pd.NA}
-    final = frame.iloc[-1] if ok else None
-    for m in METRIC_NAMES:
-        row[m] = float(final[m]) if ok else float("nan")
-    ts = None
-    if ok:
-        ts = frame.copy()
-        ts.insert(0, "step", range(len(ts)))
-        for i, (k, v) in enumerate(ids.items()):
-            ts.insert(i, k, v)
-    return row, ts
+    for j, m in enumerate(METRIC_NAMES):
+        row[m] = float(values[-1, j]) if ok else float("nan")
+    if not ok:
+        return row, None
+    n = len(values)
+    block: dict[str, Any] = {k: np.full(n, v) if not isinstance(v, str) else np.array([v] * n, dtype=object)
+                             for k, v in ids.items()}
+    block["step"] = np.arange(n, dtype=np.int64)
+    for j, m in enumerate(METRIC_NAMES):
+        block[m] = values[:, j]
+    return row, block
+
+
+def blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
+    """Join per-run blocks of columns into one time-series table (one pandas construction per flush)."""
+    if not blocks:
+        return pd.DataFrame()
+    return pd.DataFrame({k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]})
 
 
 def _worker_count(executor) -> int:

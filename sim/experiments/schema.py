@@ -245,10 +245,12 @@ def _param_error(where: str, name: str, e: ParameterError) -> ScenarioError:
 
 def _check_param(where: str, name: str, value: Any) -> Any:
     if name not in REGISTRY:
-        try:
-            validate({name: value})
-        except ParameterError as e:
-            raise _param_error(where, name, e) from None
+        import difflib
+
+        close = difflib.get_close_matches(name, REGISTRY, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ScenarioError(f"{where}: unknown parameter {name!r}{hint}; the {len(REGISTRY)} known ones are in "
+                            f"sim.parameters.REGISTRY and docs/ODD.md")
     try:
         return REGISTRY[name].validate(value)
     except ParameterError as e:
@@ -287,7 +289,8 @@ def _check_against_registry(s: Scenario) -> None:
         if len(set(d.parameters)) != len(d.parameters):
             raise ScenarioError("design.parameters: a parameter is listed twice")
         for name in s.sampled:
-            where = f"design.ranges.{name}" if name in d.ranges else "design.parameters"
+            where = (f"design.parameters[{d.parameters.index(name)}]" if name in d.parameters
+                     else f"design.ranges.{name}")
             if name not in REGISTRY:
                 _check_param(where, name, None)
             p = REGISTRY[name]
@@ -321,6 +324,10 @@ def _check_against_registry(s: Scenario) -> None:
     for name in d.factors:
         if name in sampled:
             raise ScenarioError(f"design.factors.{name}: is also sampled in design.parameters; vary it one way")
+        for i, cond in enumerate(d.conditions):
+            if name in cond:
+                raise ScenarioError(f"design.conditions[{i}].{name}: is also a factor in [design.factors]; vary "
+                                    f"it one way")
     for name in varied:
         if name in s.params:
             raise ScenarioError(f"params.{name}: is also varied by the design; set it in one place")

@@ -144,7 +144,7 @@ class ResultsStore:
         self.fresh = fresh
         self._lock_file = None
         self._buffer_runs: list[dict[str, Any]] = []
-        self._buffer_ts: list[pd.DataFrame] = []
+        self._buffer_ts: list[dict[str, Any]] = []  # per-run blocks of time-series columns
         self._next_seq = 1
         self.manifest: dict[str, Any] = {}
         self.records: dict[int, dict[str, Any]] = {}  # run_id -> its runs row (latest)
@@ -229,7 +229,7 @@ class ResultsStore:
         return {rid for rid, r in self.records.items() if r["status"] != "ok"}
 
     # -- writing ---------------------------------------------------------------------------------------------
-    def add(self, run_row: dict[str, Any], timeseries: pd.DataFrame | None) -> None:
+    def add(self, run_row: dict[str, Any], timeseries: dict[str, Any] | None) -> None:
         self._buffer_runs.append(run_row)
         if timeseries is not None:
             self._buffer_ts.append(timeseries)
@@ -246,7 +246,7 @@ class ResultsStore:
             parts = self.path / PARTS
             parts.mkdir(exist_ok=True)
             seq = self._next_seq
-            ts = pd.concat(self._buffer_ts, ignore_index=True) if self._buffer_ts else _empty_ts(self._buffer_runs)
+            ts = _blocks_to_frame(self._buffer_ts) if self._buffer_ts else _empty_ts(self._buffer_runs)
             atomic_write_parquet(parts / f"ts-{seq:06d}.parquet", ts)
             runs = pd.DataFrame(self._buffer_runs)
             atomic_write_parquet(parts / f"runs-{seq:06d}.parquet", runs)  # the commit
@@ -299,6 +299,12 @@ class ResultsStore:
         })
         self.session.setdefault("git", self.manifest["git"])
         atomic_write_json(self.path / MANIFEST, {k: v for k, v in self.manifest.items()})
+
+
+def _blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
+    import numpy as np
+
+    return pd.DataFrame({k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]})
 
 
 def _empty_ts(runs: list[dict[str, Any]]) -> pd.DataFrame:
@@ -372,7 +378,14 @@ def read_runs(path: Path, manifest: dict[str, Any] | None = None, cleanup: bool 
         return pd.DataFrame()
     runs = pd.concat(frames, ignore_index=True)
     runs = runs.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable")
-    return runs.reset_index(drop=True)
+    return tidy_runs(runs.reset_index(drop=True))
+
+
+def tidy_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Give the runs table the same dtypes however it was assembled (in memory, or from Parquet parts)."""
+    if "books_balance" in runs.columns:
+        runs["books_balance"] = runs["books_balance"].astype("boolean")
+    return runs
 
 
 def read_timeseries(path: Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:

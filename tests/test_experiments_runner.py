@@ -1,0 +1,153 @@
+"""The batch runner and results store: same tables on any executor, failures recorded, interruptions resumed
+without loss or duplicates, crash points of the store handled."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.experiments import ResultsError, load_results, process_pool, run_batch
+from sim.experiments.runner import BatchInterrupted, dask_executor
+from sim.experiments.schema import scenario_from_dict
+from sim.experiments.store import ResultsStore, read_runs
+from sim.metrics_catalogue import METRIC_NAMES
+
+TINY = {
+    "name": "tiny", "steps": 12, "replicates": 3, "seed": 11,
+    "params": {"n_units": 2, "unit_size": [40, 60]},
+    "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
+}
+TIMING = ["seconds"]
+
+
+def tiny(**changes):
+    return scenario_from_dict({**TINY, **changes})
+
+
+def same_tables(a, b):
+    pd.testing.assert_frame_equal(a.runs.drop(columns=TIMING), b.runs.drop(columns=TIMING))
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+
+
+def toy(params, seed, steps):
+    """A stand-in model: deterministic in (params, seed), fast."""
+    rng = np.random.default_rng(seed)
+    level = {"state": 0.0, "privatised": 0.1, "mutual": 0.2}[params.get("regime", "state")]
+    return pd.DataFrame({m: level + rng.normal(0, 0.01, steps + 1).cumsum() for m in METRIC_NAMES})
+
+
+def flaky(params, seed, steps):
+    if params.get("regime") == "privatised":
+        raise ValueError("the contractor went bust in a way the model did not expect")
+    return toy(params, seed, steps)
+
+
+CALLS = {"n": 0, "stop_at": None}
+
+
+def interrupting(params, seed, steps):
+    CALLS["n"] += 1
+    if CALLS["stop_at"] is not None and CALLS["n"] == CALLS["stop_at"]:
+        raise KeyboardInterrupt
+    return toy(params, seed, steps)
+
+
+def test_serial_processes_and_dask_give_identical_tables(tmp_path):
+    s = tiny()
+    serial = run_batch(s, out=tmp_path / "serial", progress=False)
+    assert len(serial.ok) == 9 and serial.manifest["status"] == "complete"
+    with process_pool(2) as pool:
+        processes = run_batch(s, executor=pool, out=tmp_path / "processes", progress=False)
+    with dask_executor(2) as executor:
+        dask = run_batch(s, executor=executor, out=tmp_path / "dask", progress=False)
+    same_tables(serial, processes)
+    same_tables(serial, dask)
+    # the tables carry what a reader needs on every row
+    ts = serial.timeseries
+    assert {"run_id", "condition", "replicate", "seed", "regime", "step", *METRIC_NAMES} <= set(ts.columns)
+    assert len(ts) == 9 * 13 and ts.groupby("replicate")["seed"].nunique().eq(1).all()
+    assert serial.runs["books_balance"].astype(bool).all()
+    # the final-metrics table is the last row of each run
+    last = ts[ts["step"] == 12].set_index("run_id")[list(METRIC_NAMES)]
+    pd.testing.assert_frame_equal(serial.runs.set_index("run_id")[list(METRIC_NAMES)], last)
+
+
+def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path):
+    result = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=flaky)
+    assert len(result.ok) == 6 and len(result.failures) == 3
+    assert (result.failures["regime"] == "privatised").all()
+    assert result.failures["error"].str.contains("ValueError: the contractor went bust").all()
+    man = result.manifest
+    assert man["progress"] == {"runs": 9, "finished": 6, "failed": 3} and man["status"] == "incomplete"
+    assert "Traceback" in man["failures"][0]["traceback"] and man["failures"][0]["seed"] == result.failures["seed"].iloc[0]
+    assert set(result.timeseries["regime"]) == {"state", "mutual"}
+
+
+def test_failed_runs_are_retried_on_resume(tmp_path):
+    run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=flaky)
+    again = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    assert len(again.ok) == 9 and again.manifest["status"] == "complete" and again.manifest["failures"] == []
+    same_tables(again, run_batch(tiny(), save=False, progress=False, run_fn=toy))
+
+
+def test_interrupted_batch_resumes_without_loss_or_recomputation(tmp_path):
+    s = tiny(replicates=4)
+    CALLS.update(n=0, stop_at=7)
+    with pytest.raises(BatchInterrupted):
+        run_batch(s, out=tmp_path / "r", progress=False, run_fn=interrupting, flush_seconds=0)
+    saved = read_runs(tmp_path / "r")
+    assert len(saved) == 6 and load_results(tmp_path / "r").manifest["status"] == "interrupted"
+    CALLS.update(n=0, stop_at=None)
+    resumed = run_batch(s, out=tmp_path / "r", progress=False, run_fn=interrupting)
+    assert CALLS["n"] == 12 - 6, "finished runs are not recomputed"
+    assert [x["runs"] for x in resumed.manifest["sessions"]] == [6, 6]
+    same_tables(resumed, run_batch(s, save=False, progress=False, run_fn=toy))
+    assert not list((tmp_path / "r" / "parts").iterdir()), "parts are consolidated"
+
+
+def test_store_survives_crashes_at_every_step_of_a_write(tmp_path):
+    s = tiny()
+    out = tmp_path / "r"
+    reference = run_batch(s, out=out, progress=False, run_fn=toy)
+    parts = out / "parts"
+    # a crash after writing a time-series part but before committing it, a half-written temp file, and a crash
+    # after consolidating but before deleting the consolidated parts (a stale copy of run 0)
+    pd.DataFrame({"run_id": [0], "step": [0]}).to_parquet(parts / "ts-000099.parquet")
+    (parts / ".runs-000099.parquet.tmp-1").write_bytes(b"half")
+    reference.runs.head(1).to_parquet(parts / "runs-000001.parquet")
+    reference.timeseries.head(13).to_parquet(parts / "ts-000001.parquet")
+    same_tables(load_results(out), reference)
+    again = run_batch(s, out=out, progress=False, run_fn=toy)
+    same_tables(again, reference)
+    assert sorted(p.name for p in parts.iterdir()) == []
+
+
+def test_results_of_another_scenario_are_not_mixed_in(tmp_path):
+    run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    with pytest.raises(ResultsError, match="holds results of a different scenario.*--fresh"):
+        run_batch(tiny(steps=6), out=tmp_path / "r", progress=False, run_fn=toy)
+    fresh = run_batch(tiny(steps=6), out=tmp_path / "r", progress=False, run_fn=toy, fresh=True)
+    assert fresh.timeseries["step"].max() == 6
+
+
+def test_one_writer_per_folder(tmp_path):
+    s = tiny()
+    with ResultsStore(tmp_path / "r", s, {"design": {"runs": 9}}):
+        with pytest.raises(ResultsError, match="another batch is writing"):
+            run_batch(s, out=tmp_path / "r", progress=False, run_fn=toy)
+
+
+def test_a_folder_with_other_files_is_refused(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "notes.txt").write_text("mine")
+    with pytest.raises(ResultsError, match="is not empty and has no manifest.json"):
+        run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+
+
+def test_copied_results_folder_reads_the_same(tmp_path):
+    result = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    shutil.copytree(tmp_path / "r", tmp_path / "copy")
+    same_tables(load_results(tmp_path / "copy"), result)
