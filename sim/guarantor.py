@@ -151,7 +151,7 @@ class GuarantorState(Agent):
             m.ledger.pay_providers("private_investors", amounts, "debts written off")
         m.ledger.transfer("treasury", "outside_world", p["tender_cost"], "tendering")
         incumbent_keeps = (not failed and m.providers.kind[row] == CONTRACTOR
-                           and not m.providers.failing[row] and m.np_rng.random() < 0.7)
+                           and not m.providers.failing[row] and m.np_rng.random() < p["incumbent_advantage"])
         if not incumbent_keeps:
             m.replace_operator(row, "contractor")
         m.providers.contract_end[row] = m.month + 12 * p["contract_years"]
@@ -227,8 +227,8 @@ class GuarantorState(Agent):
 def ballot_support_logit(params: dict, failure_rate: float, neighbours: float) -> float:
     """Workers' leaning toward mutual status: baseline, the morale they expect from ownership (10 logits per
     unit of morale), the risk that mutuals fail (the share that have), and neighbours' successful mutuals."""
-    return (params["ballot_support"] + 10.0 * params["ownership_morale"] - 2.0 * failure_rate
-            + params["conversion_spillover"] * neighbours)
+    return (params["ballot_support"] + params["ballot_ownership_weight"] * params["ownership_morale"]
+            - params["ballot_risk_weight"] * failure_rate + params["conversion_spillover"] * neighbours)
 
 
 __all__ = ["GuarantorState", "ballot_support_logit"]

@@ -34,7 +34,6 @@ from .workforce import Workforce
 KIND_BY_NAME = {"state": StateDepartment, "contractor": Contractor, "mutual": Mutual}
 INITIAL_KIND = {"state": "state", "privatised": "contractor", "mutual": "mutual", "conversion": "state"}
 EDUCATION = ("primary_education", "secondary_education")
-CAPITAL_DEPRECIATION = 0.1  # per year; assumption, see ODD
 
 
 class MutualStateModel(Model):
@@ -419,15 +418,15 @@ class MutualStateModel(Model):
         pop, p, t = self.population, self.params, self.providers
         for users in self.users:
             target = 1.0 / (1.0 + np.exp(-2.0 * (users.satisfaction - p["aspiration"] + 0.5)))
-            target = np.clip(target + 0.1 * t.quality_mark[users.provider], 0.0, 1.0)
+            target = np.clip(target + p["quality_mark_trust"] * t.quality_mark[users.provider], 0.0, 1.0)
             cit = users.citizen
-            pop.trust[cit] += (0.2 * (target - pop.trust[cit])).astype(np.float32)
+            pop.trust[cit] += (p["trust_adjustment"] * (target - pop.trust[cit])).astype(np.float32)
 
     def _social_investment(self) -> None:
         """Citizens put part of their savings into their unit's mutuals (members only, or every resident where
         local bonds may be issued); the state matches; the capital is spent on assets that depreciate."""
         p, pop, t, ledger = self.params, self.population, self.providers, self.ledger
-        t.capital *= 1.0 - CAPITAL_DEPRECIATION
+        t.capital *= 1.0 - p["capital_depreciation"]
         returns = p["investment_return"] * t.community_shares
         ledger.collect_from_providers("households", returns, "investment returns")
         if t.community_shares.sum() > 0:
@@ -439,7 +438,7 @@ class MutualStateModel(Model):
         investor = mutual_rows_per_unit[pop.unit] > 0
         if not p["local_bonds"]:
             investor &= pop.participated(self.month)
-        amount = np.where(investor, pop.savings * 0.5 * pop.trust, 0.0).astype(np.float32)
+        amount = np.where(investor, pop.savings * p["investment_propensity"] * pop.trust, 0.0).astype(np.float32)
         per_unit = np.bincount(pop.unit, weights=amount, minlength=len(self.units))
         share = np.divide(per_unit, mutual_rows_per_unit, out=np.zeros(len(self.units)), where=mutual_rows_per_unit > 0)
         rows = np.where(t.kind == MUTUAL, share[t.unit], 0.0)

@@ -135,6 +135,10 @@ _GLOBAL: list[Parameter] = [
     _p("resource_gradient", 1.0, "float", "-", "how strongly civic resources lower the cost of taking part: "
        "c_i = c (1 + g (0.5 - resources_i))", "Verba, Schlozman & Brady 1995 (resource model); strength "
        f"{A}", "citizens", (0.0, 1.9), (0.0, 1.8)),
+    _p("civic_resources_mean", 0.7, "float", "share", "mean civic resources (time, skills, confidence) of the "
+       "least deprived quintile", f"{A}", "citizens", (0.0, 1.0), (0.5, 0.9)),
+    _p("civic_resources_spread", 0.15, "float", "share", "s.d. of civic resources within a quintile", f"{A}",
+       "citizens", (0.0, 0.5), (0.05, 0.25)),
     _p("resource_deprivation_slope", 0.1, "float", "resources/quintile", "how much lower the mean civic "
        "resources are per quintile of deprivation", "Verba, Schlozman & Brady 1995; Electoral Commission "
        f"audits of political engagement; size {A}", "citizens", (0.0, 0.2), (0.0, 0.15)),
@@ -167,6 +171,13 @@ _GLOBAL: list[Parameter] = [
        (0.0, 1.0), (0.01, 0.15)),
     _p("initial_opt_outs", 0.02, "float", "share", "share of users opting out at the start", f"{A}",
        "citizens", (0.0, 1.0), (0.0, 0.1)),
+    _p("high_need_share", 0.2, "float", "share", "share of users with high (double) need", f"{A}",
+       "citizens", (0.0, 1.0), (0.1, 0.3)),
+    _p("deprivation_clustering", 0.6, "float", "share", "weight of the unit in a citizen's deprivation (0: "
+       "deprivation is spread evenly over units, 1: units are homogeneous)", f"{A}: English IMD clusters "
+       "by neighbourhood", "citizens", (0.0, 1.0), (0.3, 0.9)),
+    _p("trust_adjustment", 0.2, "float", "1/year", "how fast trust moves toward satisfaction each year",
+       f"{A}", "citizens", (0.0, 1.0), (0.05, 0.5)),
     # --- lever 1: participation audit -------------------------------------------------------------------------
     _p("participation_audit", False, "bool", "-", "an annual audit of participation by deprivation quintile "
        "that targets recruitment at the least represented groups", "seed: 'A Participation Audit'",
@@ -198,6 +209,8 @@ _GLOBAL: list[Parameter] = [
     _p("demutualisation_rate", 0.05, "float", "1/year", "yearly chance a mutual with large reserves and no asset "
        "lock demutualises", f"{A}: UK building-society conversions of the 1990s", "recognised_status",
        (0.0, 1.0), (0.0, 0.2)),
+    _p("quality_mark_trust", 0.1, "float", "trust", "trust gained by users of a provider with the quality "
+       "mark", f"{A}", "recognised_status", (0.0, 1.0), (0.0, 0.2)),
     _p("local_bonds", False, "bool", "-", "mutuals may raise community shares and local bonds",
        "seed: 'powers to raise finance such as local bonds'", "recognised_status"),
     _p("quality_mark", False, "bool", "-", "a quality mark for mutuals that involve stakeholders: raises "
@@ -213,6 +226,14 @@ _GLOBAL: list[Parameter] = [
        (0.0, 1.0), (0.3, 0.7)),
     _p("ballot_threshold", 0.5, "float", "share", "yes-share an employee ballot needs", "seed: 'an employee "
        f"ballot'; simple majority {A}", "conversion", (0.0, 1.0), (0.5, 0.67)),
+    _p("ballot_turnout_slope", 6.0, "float", "logit/engagement", "how strongly engagement (motivation x "
+       "morale) raises turnout in a ballot", f"{A}", "conversion", (0.0, 50.0), (2.0, 10.0)),
+    _p("ballot_ownership_weight", 10.0, "float", "logit/morale", "how strongly the morale workers expect from "
+       "ownership raises their support", f"{A}", "conversion", (0.0, 100.0), (0.0, 20.0)),
+    _p("ballot_discontent_weight", 3.0, "float", "logit/morale", "how strongly low morale under the status quo "
+       "raises support for change", f"{A}", "conversion", (0.0, 50.0), (0.0, 6.0)),
+    _p("ballot_risk_weight", 2.0, "float", "logit", "how strongly the share of mutuals that failed lowers "
+       "support", f"{A}", "conversion", (0.0, 50.0), (0.0, 5.0)),
     _p("conversion_spillover", 0.5, "float", "logit", "how much a neighbouring conversion raises workers' "
        "support", f"{A}", "conversion", (0.0, 5.0), (0.0, 1.5)),
     # --- lever 5: guarantor state -----------------------------------------------------------------------------
@@ -243,6 +264,10 @@ _GLOBAL: list[Parameter] = [
        "guarantor", (0.0, 5.0), (0.0, 1.0)),
     _p("savings_rate", 2.0, "float", "£/adult-month", "what a citizen can set aside for social investment",
        f"{A}", "guarantor", (0.0, 100.0), (0.5, 5.0)),
+    _p("investment_propensity", 0.5, "float", "share", "share of savings a fully trusting investor puts in "
+       "each year (scaled by trust)", f"{A}", "guarantor", (0.0, 1.0), (0.1, 0.8)),
+    _p("capital_depreciation", 0.1, "float", "1/year", "depreciation of community-financed capital",
+       f"{A}: ten-year asset life", "guarantor", (0.0, 1.0), (0.05, 0.2)),
     _p("investment_return", 0.02, "float", "1/year", "yearly return paid on community investment", f"{A}",
        "guarantor", (0.0, 0.2), (0.0, 0.05)),
     _p("capital_productivity", 0.5, "float", "quality per £/user-month", "quality gained per £ of capital per "
@@ -268,6 +293,8 @@ _GLOBAL: list[Parameter] = [
        (0.0, 0.5), (0.03, 0.15)),
     _p("contract_years", 5, "int", "years", "length of a contract before re-tendering", "UK outsourcing "
        "practice of 3-7 years", "regime", (1, 30), (3, 10)),
+    _p("incumbent_advantage", 0.7, "float", "share", "chance an incumbent contractor in good standing wins the "
+       "re-tender", f"{A}: UK re-tenders mostly renew incumbents", "regime", (0.0, 1.0), (0.4, 0.9)),
     _p("tender_cost", 20000.0, "float", "£/tender", "public cost of running one tender", f"{A}", "regime",
        (0.0, 1e7), (5000.0, 50000.0)),
     _p("monitoring_cost", 0.03, "float", "share", "contract monitoring cost as a share of contract value",
@@ -320,6 +347,10 @@ _GLOBAL: list[Parameter] = [
     # --- workers ----------------------------------------------------------------------------------------------
     _p("worker_motivation", 0.6, "float", "share", "mean intrinsic public-service motivation", "Perry 1996; "
        f"Francois 2000; value {A}", "workers", (0.0, 1.0), (0.4, 0.8)),
+    _p("motivation_spread", 0.15, "float", "share", "s.d. of workers' intrinsic motivation", f"{A}", "workers",
+       (0.0, 0.5), (0.05, 0.25)),
+    _p("morale_baseline", 0.5, "float", "share", "morale target with no autonomy, ownership, pay gap or excess "
+       "workload", f"{A}", "workers", (0.0, 1.0), (0.4, 0.6)),
     _p("market_wage", 2000.0, "float", "£/month", "market wage of a service worker", "ONS ASHE order of "
        "magnitude", "workers", (0.0, 1e5), (1500.0, 3000.0)),
     _p("contractor_wage_cut", 0.5, "float", "share", "share of a contractor's cost reduction taken from wages",
@@ -337,6 +368,12 @@ _GLOBAL: list[Parameter] = [
        f"{A}", "workers", (0.0, 5.0), (0.1, 1.0)),
     _p("burnout_rate", 0.05, "float", "1/month", "how fast burnout builds under excess workload and fades "
        "without it", f"{A}", "workers", (0.0, 1.0), (0.01, 0.15)),
+    _p("reference_morale", 0.6, "float", "share", "morale of a new hire, at which a worker quits at the base "
+       "rate", f"{A}", "workers", (0.0, 1.0), (0.5, 0.7)),
+    _p("failing_morale", 0.1, "float", "morale", "morale lost while one's provider is measured as failing",
+       f"{A}", "workers", (0.0, 1.0), (0.0, 0.2)),
+    _p("new_hire_penalty", 0.3, "float", "share", "productivity a new hire lacks, fading over about a year",
+       f"{A}: learning on the job", "workers", (0.0, 1.0), (0.1, 0.5)),
     _p("quit_base_rate", 0.015, "float", "1/month", "monthly quit chance at average morale", "UK social care "
        "and education turnover of ~15-30% a year", "workers", (0.0, 1.0), (0.005, 0.03)),
     _p("quit_morale_sensitivity", 5.0, "float", "logit/morale", "how much low morale raises quitting",
@@ -413,3 +450,28 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         params[f"{s}.need_volatility"] = 0.0
     params.update(extra)
     return params
+
+
+TABLE_BEGIN = "<!-- parameter-table:begin (generated by sim.parameters.markdown_table; do not edit by hand) -->"
+TABLE_END = "<!-- parameter-table:end -->"
+
+
+def markdown_table() -> str:
+    """The ODD's parameter table, generated from the registry so that the two cannot drift apart."""
+    def cell(text: Any) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    def show(p: Parameter, value: Any) -> str:
+        if isinstance(value, tuple):
+            return ", ".join(str(v) for v in value) if p.kind == "sectors" else f"{value[0]}–{value[1]}"
+        return _fmt(value) if isinstance(value, float) else str(value).lower() if isinstance(value, bool) else str(value)
+
+    lines = [TABLE_BEGIN, "", "| parameter | default | unit | allowed | plausible (sensitivity) | lever | meaning | source |",
+             "|---|---|---|---|---|---|---|---|"]
+    for p in REGISTRY.values():
+        allowed = p.allowed() if p.kind in ("bool", "choice", "sectors") else f"{_fmt(p.bounds[0])} to {_fmt(p.bounds[1])}"
+        plausible = f"{_fmt(p.plausible[0])} to {_fmt(p.plausible[1])}" if p.plausible else "–"
+        lines.append(f"| `{p.name}` | {cell(show(p, p.default))} | {cell(p.unit)} | {cell(allowed)} | {plausible} | "
+                     f"{p.lever} | {cell(p.description)} | {cell(p.source)} |")
+    lines += ["", TABLE_END]
+    return "\n".join(lines)

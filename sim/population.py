@@ -20,7 +20,6 @@ import numpy as np
 CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
 STANCES = ("contribute", "use_only", "opt_out")
 NEVER = np.int16(-30000)  # "last took part" for someone who never has
-HIGH_NEED_SHARE = 0.2  # share of users with high (double) need; assumption, documented in the ODD
 N_QUINTILES = 5
 
 
@@ -34,12 +33,14 @@ class Citizens:
         # Deprivation clusters by unit: a latent score mixes the unit's score and the person's own, and
         # quintiles are cut over the whole authority (quintile 0 = least deprived, 4 = most).
         unit_score = rng.random(len(unit_sizes))
-        latent = 0.6 * unit_score[self.unit] + 0.4 * rng.random(n)
+        mix = params["deprivation_clustering"]
+        latent = mix * unit_score[self.unit] + (1.0 - mix) * rng.random(n)
         ranks = np.argsort(np.argsort(latent, kind="stable"), kind="stable")
         self.deprivation = (ranks * N_QUINTILES // max(n, 1)).astype(np.int8)
         # Civic resources (time, skills, confidence) fall with deprivation (Verba, Schlozman & Brady 1995).
-        mean = 0.7 - params["resource_deprivation_slope"] * self.deprivation
-        self.resources = np.clip(mean + rng.normal(0.0, 0.15, n), 0.0, 1.0).astype(np.float32)
+        mean = params["civic_resources_mean"] - params["resource_deprivation_slope"] * self.deprivation
+        spread = params["civic_resources_spread"]
+        self.resources = np.clip(mean + rng.normal(0.0, spread, n), 0.0, 1.0).astype(np.float32)
         self.efficacy = np.full(n, 0.5, dtype=np.float32)
         self.trust = np.full(n, 0.5, dtype=np.float32)
         self.savings = np.zeros(n, dtype=np.float32)
@@ -71,7 +72,8 @@ class ServiceUsers:
         self.unit_pref_mean = unit_pref_mean.astype(np.float32)
         self.pref_spread = params["preference_spread_within"]
         self.x = self.draw_preferences(rng, self.unit)
-        self.need = np.where(rng.random(m) < HIGH_NEED_SHARE, 2.0, 1.0).astype(np.float32)
+        self.high_need_share = params["high_need_share"]
+        self.need = np.where(rng.random(m) < self.high_need_share, 2.0, 1.0).astype(np.float32)
         u = rng.random(m)
         c0, o0 = params["initial_contributors"], params["initial_opt_outs"]
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
@@ -97,7 +99,7 @@ class ServiceUsers:
         units = self.unit[moved]
         self.citizen[moved] = (unit_starts[units] + (rng.random(moved.size) * unit_sizes[units])).astype(np.int32)
         self.x[moved] = self.draw_preferences(rng, units)
-        self.need[moved] = np.where(rng.random(moved.size) < HIGH_NEED_SHARE, 2.0, 1.0)
+        self.need[moved] = np.where(rng.random(moved.size) < self.high_need_share, 2.0, 1.0)
         self.stance[moved] = USE_ONLY
         self.provider[moved] = home_provider[units]
         self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]

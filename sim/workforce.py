@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-REFERENCE_MORALE = 0.6  # morale at which a worker quits at the base rate; also new hires' morale
-NEW_HIRE_PENALTY = 0.3  # productivity lost by a new hire, fading with tenure over ~a year
-
 
 def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
@@ -30,7 +27,7 @@ class Workforce:
         self.motivation = self._draw_motivation(rng, n)
         self.skill = rng.uniform(0.8, 1.2, n)
         self.tenure = rng.integers(0, 120, n).astype(np.float64)
-        self.morale = np.full(n, REFERENCE_MORALE)
+        self.morale = np.full(n, params["reference_morale"])
         self.burnout = np.zeros(n)
         self.effort = self.motivation * self.morale
         self.quits_this_month = 0
@@ -38,10 +35,10 @@ class Workforce:
         self.reference_output = float(np.mean(self.effort * self.productivity())) if n else 1.0
 
     def _draw_motivation(self, rng, n):
-        return np.clip(rng.normal(self.params["worker_motivation"], 0.15, n), 0.0, 1.0)
+        return np.clip(rng.normal(self.params["worker_motivation"], self.params["motivation_spread"], n), 0.0, 1.0)
 
     def productivity(self) -> np.ndarray:
-        return self.skill * (1.0 - NEW_HIRE_PENALTY * np.exp(-self.tenure / 12.0))
+        return self.skill * (1.0 - self.params["new_hire_penalty"] * np.exp(-self.tenure / 12.0))
 
     def staff_counts(self, n_rows: int) -> np.ndarray:
         return np.bincount(self.row, minlength=n_rows).astype(np.float64)
@@ -50,14 +47,15 @@ class Workforce:
                workload: np.ndarray, failing: np.ndarray, incentive: np.ndarray) -> np.ndarray:
         """One month: morale, burnout, effort, quits and replacements. Returns quits per worker (bool)."""
         p, r = self.params, self.row
-        target = (0.5 + p["autonomy_morale"] * autonomy[r] + p["ownership_morale"] * owned[r]
+        target = (p["morale_baseline"] + p["autonomy_morale"] * autonomy[r] + p["ownership_morale"] * owned[r]
                   + p["pay_morale"] * (pay_ratio[r] - 1.0)
-                  - p["workload_morale"] * np.maximum(workload[r] - 1.0, 0.0) - 0.1 * failing[r])
+                  - p["workload_morale"] * np.maximum(workload[r] - 1.0, 0.0) - p["failing_morale"] * failing[r])
         target = np.clip(target, 0.0, 1.0)
         self.morale += p["morale_adjustment"] * (target - self.morale)
         self.burnout += p["burnout_rate"] * (np.clip(workload[r] - 1.0, 0.0, 1.0) - self.burnout)
         self.effort = np.clip(self.motivation * self.morale * (1.0 - self.burnout) * (1.0 + incentive[r]), 0.0, 1.0)
-        quit_chance = quit_probability(self.morale, p["quit_base_rate"], p["quit_morale_sensitivity"])
+        quit_chance = quit_probability(self.morale, p["quit_base_rate"], p["quit_morale_sensitivity"],
+                                       p["reference_morale"])
         quits = rng.random(self.n) < quit_chance
         k = int(quits.sum())
         self.quits_this_month = k
@@ -65,7 +63,7 @@ class Workforce:
             self.motivation[quits] = self._draw_motivation(rng, k)
             self.skill[quits] = rng.uniform(0.8, 1.2, k)
             self.tenure[quits] = 0.0
-            self.morale[quits] = REFERENCE_MORALE
+            self.morale[quits] = p["reference_morale"]
             self.burnout[quits] = 0.0
         self.tenure += 1.0
         return quits
@@ -104,21 +102,22 @@ class Workforce:
 
     def ballot(self, rng: np.random.Generator, row: int, support_logit: float) -> tuple[float, float]:
         """An employee ballot on mutual status. Each worker turns out with a chance logistic in engagement
-        (motivation x morale) and votes yes with a chance logistic in ``support_logit`` (expected gain, trust,
-        job risk, neighbours' experience) plus her own discontent with the status quo. Returns
+        (motivation x morale) and votes yes with a chance logistic in ``support_logit`` (expected gain, job
+        risk, neighbours' experience) plus her own discontent with the status quo (low morale). Returns
         (turnout, yes-share of votes cast)."""
         staff = np.flatnonzero(self.row == row)
         if staff.size == 0:
             return 0.0, 0.0
         engagement = self.motivation[staff] * self.morale[staff]
-        votes = rng.random(staff.size) < logistic(6.0 * (engagement - 0.3))
-        yes_chance = logistic(support_logit + 3.0 * (REFERENCE_MORALE - self.morale[staff])
-                              + 2.0 * (self.motivation[staff] - self.params["worker_motivation"]))
+        p = self.params
+        votes = rng.random(staff.size) < logistic(p["ballot_turnout_slope"] * (engagement - 0.3))
+        yes_chance = logistic(support_logit
+                              + p["ballot_discontent_weight"] * (p["reference_morale"] - self.morale[staff]))
         yes = votes & (rng.random(staff.size) < yes_chance)
         n_votes = int(votes.sum())
         return n_votes / staff.size, (int(yes.sum()) / n_votes if n_votes else 0.0)
 
 
-def quit_probability(morale: np.ndarray, base_rate: float, sensitivity: float) -> np.ndarray:
+def quit_probability(morale: np.ndarray, base_rate: float, sensitivity: float, reference: float) -> np.ndarray:
     """Monthly quit chance: 2 * base / (1 + exp(k (morale - m0))); equal to ``base`` at the reference morale."""
-    return np.clip(2.0 * base_rate * logistic(-sensitivity * (morale - REFERENCE_MORALE)), 0.0, 1.0)
+    return np.clip(2.0 * base_rate * logistic(-sensitivity * (morale - reference)), 0.0, 1.0)
