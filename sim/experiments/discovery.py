@@ -117,13 +117,20 @@ def where_each_wins(table: pd.DataFrame, factor: str, metric: str, features: lis
     X = w[usable].astype(float).to_numpy()
     y = w["winner"].to_numpy()
     min_leaf = max(2, int(math.ceil(min_leaf_share * len(w))))
-    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_leaf, random_state=seed)
-    smallest = min(counts.values())
-    folds = min(5, smallest)
+    result.baseline_accuracy = max(counts.values()) / len(w)
+    folds = min(5, min(counts.values()))
+    # Depth by cross-validation: the shallowest tree within one point of the best accuracy, so the rules are as
+    # simple as the data allow.
+    depth, scores = max_depth, {}
     if folds >= 2:
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        result.accuracy = float(cross_val_score(tree, X, y, cv=cv).mean())
-    result.baseline_accuracy = max(counts.values()) / len(w)
+        for d in range(1, max_depth + 1):
+            model = DecisionTreeClassifier(max_depth=d, min_samples_leaf=min_leaf, random_state=seed)
+            scores[d] = float(cross_val_score(model, X, y, cv=cv).mean())
+        best = max(scores.values())
+        depth = min(d for d, sc in scores.items() if sc >= best - 0.01)
+        result.accuracy = scores[depth]
+    tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=seed)
     tree.fit(X, y)
     result.importances = {f: float(v) for f, v in zip(usable, tree.feature_importances_, strict=True) if v > 0}
     result.rules = _rules(tree, usable, X, y)
@@ -159,8 +166,9 @@ def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule
         walk(t.children_right[node], {**bounds, f: [max(lo, thr), hi]})
 
     walk(0, {})
-    # Merge leaves that name the same winner only in order: most points first, for reading.
-    rules.sort(key=lambda r: (-r.n * r.purity, r.winner))
+    # For reading: the regime with most wins first, and within a regime its largest regions first.
+    rank = {c: -wins_total[c] for c in classes}
+    rules.sort(key=lambda r: (rank.get(r.winner, 0), r.winner, -r.n * r.purity))
     return rules
 
 

@@ -509,7 +509,7 @@ def sensitivity_section(result: BatchResult, metrics: list[str], figdir: Path, t
     s = result.scenario
     name = "Morris screening" if s.design.kind == "morris" else "Sobol' indices"
     lines = [f"## Sensitivity ({name})", ""]
-    lines.append(sens.__doc__.split("Reading the numbers.")[1].strip().replace("\n", " "))
+    lines.append(sens.HOW_TO_READ[s.design.kind])
     for m in dict.fromkeys(x for x in metrics if x):
         try:
             sr = sens.analyse(result, m)

@@ -24,6 +24,15 @@ from ..metrics_catalogue import METRICS
 from .analysis import AnalysisError, outcomes
 from .designs import build_design, design_seed
 
+HOW_TO_READ = {
+    "morris": "Morris screening: mu* (the mean absolute elementary effect: how much the outcome moves when one "
+              "parameter steps across its range, the others held) ranks influence; sigma large relative to mu* "
+              "marks non-linear or interacting effects. The ± is a 95% bootstrap interval.",
+    "sobol": "Sobol' indices: S1 is the share of the outcome's variance a parameter explains alone, ST the share "
+             "including its interactions; ST near 0 means the parameter can be fixed anywhere in its range. The ± "
+             "is a 95% bootstrap interval.",
+}
+
 
 @dataclass
 class SensitivityResult:

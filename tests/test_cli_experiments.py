@@ -1,0 +1,210 @@
+"""The command line: one-line errors with exit status 2, help for every option, the batch -> report flow,
+and a batch killed part-way that resumes to the same tables as an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.experiments import load_results, process_pool, run_batch
+from sim.experiments.schema import load_scenario
+from sim.experiments.store import read_runs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL = """
+name = "small"
+description = "Three regimes on a tiny district, for tests."
+steps = 24
+replicates = 3
+seed = 5
+[params]
+n_units = 2
+unit_size = [40, 60]
+[design]
+kind = "factorial"
+[design.factors]
+regime = ["state", "privatised", "mutual"]
+[analysis]
+metrics = ["participation_rate", "cost_per_capita", "responsiveness", "satisfaction"]
+window = 6
+"""
+
+
+def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+                          env=env, timeout=timeout)
+
+
+def test_help_explains_every_option(capsys):
+    for command, options in {
+        "run": ["--regime", "--steps", "--seed", "--set", "--every"],
+        "compare": ["--seeds", "--steps", "--seed", "--metric", "--set", "--workers", "--serial", "--dask",
+                    "--scheduler"],
+        "batch": ["SCENARIO", "--out", "--workers", "--serial", "--dask", "--scheduler", "--fresh", "--report",
+                  "--quiet"],
+        "report": ["DIR", "--out", "--metric", "--target", "--print"],
+        "sensitivity": ["SCENARIO", "--metric", "--out", "--workers", "--serial", "--dask", "--scheduler"],
+    }.items():
+        with pytest.raises(SystemExit) as exit_:
+            main([command, "--help"])
+        assert exit_.value.code == 0
+        text = capsys.readouterr().out
+        for option in options:
+            assert option in text, f"{command} --help does not mention {option}"
+
+
+BAD_INPUT = [
+    (["run", "--set", "n_units=0"], "--set n_units: 0 is below the minimum 1"),
+    (["run", "--set", "n_unit=3"], "did you mean 'n_units'"),
+    (["run", "--set", "regime"], "--set regime: expected NAME=VALUE"),
+    (["run", "--set", "unit_size=[1,"], "--set unit_size: '[1,' is not a value"),
+    (["run", "--steps", "0"], "argument --steps: 0 is not allowed; expected 1 or more"),
+    (["run", "--regime", "anarchy"], "argument --regime: invalid choice: 'anarchy'"),
+    (["compare", "--metric", "happiness"], "--metric: unknown metric 'happiness'"),
+    (["compare", "--set", "regime=mutual"], "compare runs every regime"),
+    (["batch", "nope.toml"], "nope.toml: no such file"),
+    (["report", "nowhere"], "nowhere: no such folder"),
+    (["report", "scenarios"], "scenarios: no manifest.json here"),
+    (["sensitivity", "scenarios/compare_regimes.toml"], "sensitivity needs 'morris' or 'sobol'"),
+    (["batch", "scenarios/compare_regimes.toml", "--workers", "two"], "argument --workers: 'two' is not a whole"),
+    (["batch", "scenarios/compare_regimes.toml", "--dask", "--serial"], "not allowed with argument"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_clear_line_and_status_2(capsys, args, message, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    try:
+        status = main(args)
+    except SystemExit as e:  # argparse's own errors
+        status = e.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err, err
+    assert "Traceback" not in err
+
+
+def test_bad_scenario_file_through_the_console(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text(SMALL.replace("n_units = 2", "n_units = -4"))
+    done = cli("batch", str(f), "--serial")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"mutual-state batch: error: {f}: params.n_units: -4 is below the minimum 1; "
+                                   f"expected a whole number from 1 to 5000")
+
+
+def test_run_prints_the_final_metrics(capsys):
+    assert main(["run", "--regime", "mutual", "--steps", "6", "--seed", "3", "--set", "n_units=2"]) == 0
+    out = capsys.readouterr().out
+    assert "6 months, seed 3" in out and "regime=mutual" in out
+    for metric in ("participation_rate", "cost_per_capita", "responsiveness", "satisfaction_gap"):
+        assert metric in out
+
+
+def test_compare_prints_regimes_with_intervals(capsys):
+    assert main(["compare", "--seeds", "3", "--steps", "12", "--serial", "--set", "n_units=2"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[1].split() == ["regime", "participation_rate", "cost_per_capita", "responsiveness"]
+    assert [ln.split()[0] for ln in lines[3:6]] == ["state", "privatised", "mutual"]
+    assert "[" in lines[3] and "Paired differences from state" in out
+
+
+def test_batch_then_report(tmp_path):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL)
+    done = cli("batch", str(scenario), "--workers", "2", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "9 runs finished, 0 failed" in done.stdout and "next: mutual-state report results/small" in done.stdout
+    out = tmp_path / "results" / "small"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["scenario"]["name"] == "small"
+    assert manifest["git"]["commit"] and manifest["package"]["version"]
+    assert len(manifest["seeds"]["replicates"]) == 3 and manifest["timings"]["run_seconds_total"] > 0
+    assert main(["report", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    for part in ("## What was run", "## Outcomes", "## The claim", "## What differs, and how sure we are",
+                 "privatised vs state", "95% CI", "figures/timeseries.png", "## Method"):
+        assert part in report, part
+    for fig in ("timeseries", "comparison"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000
+        assert (out / "figures" / f"{fig}.svg").read_text().startswith("<?xml")
+    assert pd.read_csv(out / "tables" / "comparisons.csv")["p_holm"].between(0, 1).all()
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_killed_batch_resumes_to_the_same_tables(tmp_path):
+    scenario_path = tmp_path / "resume.toml"
+    scenario_path.write_text(SMALL.replace('name = "small"', 'name = "resume"').replace("replicates = 3",
+                                                                                      "replicates = 20"))
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario_path), "--out", str(out),
+                             "--workers", "2", "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert _wait_for(lambda: any((out / "parts").glob("runs-*.parquet")) if (out / "parts").exists() else False,
+                         60), "the batch never saved a part"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the batch, its pool and its forkserver: no chance to clean up
+        proc.wait()
+    finished_before = len(read_runs(out))
+    assert 0 < finished_before < 60, "kill the batch part-way"
+
+    done = cli("batch", str(scenario_path), "--out", str(out), "--workers", "2", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    resumed = load_results(out)
+    sessions = resumed.manifest["sessions"]
+    assert sessions[-1]["runs"] == 60 - finished_before, "no finished run recomputed"
+    assert resumed.manifest["status"] == "complete" and len(resumed.runs) == 60
+
+    with process_pool(2) as pool:
+        reference = run_batch(load_scenario(scenario_path), executor=pool, out=tmp_path / "reference",
+                              progress=False)
+    cols = [c for c in reference.runs.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(resumed.runs[cols], reference.runs[cols])
+    pd.testing.assert_frame_equal(resumed.timeseries, reference.timeseries)
+
+
+def test_sigterm_saves_and_exits_130(tmp_path):
+    scenario_path = tmp_path / "term.toml"
+    scenario_path.write_text(SMALL.replace('name = "small"', 'name = "term"').replace("replicates = 3",
+                                                                                  "replicates = 40"))
+    out = tmp_path / "term"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario_path), "--out", str(out),
+                             "--workers", "2", "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert _wait_for(lambda: any((out / "parts").glob("runs-*.parquet")) if (out / "parts").exists() else False,
+                         60)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "interrupted; finished runs are saved" in err and "Traceback" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert manifest["progress"]["finished"] == len(read_runs(out)) > 0
