@@ -189,8 +189,9 @@ _GLOBAL: list[Parameter] = [
        "seed: 'children's participation on school boards'", "participation_audit"),
     _p("channel_named_contacts", False, "bool", "-", "named contacts for streets or neighbourhoods",
        "seed: 'named policemen as contacts'", "participation_audit"),
-    _p("channel_recruitment", 0.01, "float", "1/month", "monthly chance a channel asks a non-contributing user "
-       "to take part", f"{A}", "participation_audit", (0.0, 0.5), (0.002, 0.05)),
+    _p("channel_recruitment", 0.002, "float", "1/month", "monthly chance a channel asks a non-contributing user "
+       "to take part", f"{A}: about 2% of users asked a year per channel", "participation_audit", (0.0, 0.5),
+       (0.0005, 0.01)),
     _p("channel_cost_reduction", 0.1, "float", "share", "how much each channel lowers the cost of taking part",
        f"{A}", "participation_audit", (0.0, 0.5), (0.0, 0.25)),
     _p("channel_running_cost", 0.05, "float", "£/adult-month", "public cost of running one channel", f"{A}",

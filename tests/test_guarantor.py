@@ -1,0 +1,94 @@
+"""The guarantor state: funding formula, measurement, intervention, conversion and the month's accounts."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.population import OPT_OUT
+from sim.providers import CONTRACTOR, MUTUAL, STATE
+
+
+def test_funding_formula_weights_need_and_deprivation_and_adds_the_lump_sum():
+    m = sim.MutualStateModel(rng=1, n_units=3, sectors=["leisure"], deprivation_weight=0.2)
+    users = m.users[0]
+    expected = np.zeros(m.providers.n)
+    weight = users.need * (1 + 0.2 * m.population.deprivation[users.citizen])
+    np.add.at(expected, m.home_row[0][users.unit], weight * m.params["leisure.unit_cost"])
+    expected += m.params["leisure.fixed_cost"]
+    assert m.guarantor.payments() == pytest.approx(expected)
+
+
+def test_flat_capitation_ignores_need():
+    m = sim.MutualStateModel(rng=1, n_units=3, sectors=["leisure"], need_weighted_capitation=False,
+                             deprivation_weight=0.0)
+    eligible = np.bincount(m.home_row[0][m.users[0].unit], minlength=m.providers.n)
+    expected = eligible * m.params["leisure.unit_cost"] + m.params["leisure.fixed_cost"]
+    assert m.guarantor.payments() == pytest.approx(expected)
+
+
+def test_under_choice_money_follows_active_users():
+    m = sim.MutualStateModel(rng=1, n_units=3, sectors=["leisure"], regime="privatised")
+    users = m.users[0]
+    before = m.guarantor.payments().copy()
+    users.stance[users.provider == 0] = OPT_OUT
+    after = m.guarantor.payments()
+    assert after[0] == pytest.approx(m.params["leisure.fixed_cost"])
+    assert after[1:] == pytest.approx(before[1:])
+
+
+def test_inspection_sees_contractible_quality_exactly():
+    m = sim.MutualStateModel(rng=1, n_units=10, regime="state", inspection_noise=0.0, inspection_interval=1)
+    m.guarantor.measure_quality()
+    assert m.providers.measured_quality == pytest.approx(m.providers.q_c + m.providers.q_n)
+
+
+def test_self_audit_error_falls_with_participation_and_training():
+    def error(participation, training):
+        m = sim.MutualStateModel(rng=1, n_units=30, regime="mutual", audit_mode="self_audit",
+                                 self_audit_training=training)
+        m.providers.participation[:] = participation
+        m.guarantor.measure_quality()
+        return float(np.std(m.providers.measured_quality - m.providers.quality()))
+    assert error(0.0, 0.0) > error(0.3, 0.0) > error(0.3, 0.8)
+
+
+def test_failing_twice_triggers_intervention_by_kind():
+    for regime, kind_after in (("state", STATE), ("privatised", CONTRACTOR)):
+        m = sim.MutualStateModel(rng=1, n_units=2, regime=regime, sectors=["leisure"])
+        old = m.provider_agents[0]
+        m.providers.fail_count[0] = 2
+        m.guarantor.intervene()
+        assert m.guarantor.failures == 1 and m.providers.kind[0] == kind_after
+        assert m.guarantor.failure_log[0]["reason"] == "quality"
+        if regime == "privatised":
+            assert m.provider_agents[0] is not old  # re-let to a new firm
+
+
+def test_a_mutual_is_supported_first_then_taken_over():
+    m = sim.MutualStateModel(rng=1, n_units=2, regime="mutual", sectors=["leisure"])
+    m.ledger.open_period()
+    m.providers.fail_count[0] = 2
+    m.guarantor.intervene()
+    assert m.providers.kind[0] == MUTUAL and m.ledger.flow(purpose="support") > 0
+    m.providers.fail_count[0] = 2
+    m.guarantor.intervene()
+    assert m.providers.kind[0] == STATE and m.mutual_failures == 2
+    m.ledger.check()
+
+
+def test_central_design_is_applied_with_a_year_lag():
+    m = sim.MutualStateModel(rng=1, n_units=4, regime="state", central_design_noise=0.0, sectors=["leisure"])
+    for users in m.users:
+        users.x[:] = 0.9
+    m.guarantor.revise_central_design()
+    assert m.guarantor.central_design[0] == pytest.approx(0.5)  # last year's estimate
+    m.guarantor.revise_central_design()
+    assert m.guarantor.central_design[0] == pytest.approx(0.9)
+
+
+def test_treasury_is_balanced_by_taxes_each_month():
+    m = sim.MutualStateModel(rng=1, n_units=4)
+    for _ in range(13):
+        m.step()
+        assert m.ledger.balance["treasury"] == pytest.approx(0.0, abs=1e-6)
+        assert m.public_spending == pytest.approx(m.ledger.flow(purpose="tax"))
