@@ -107,7 +107,6 @@ class MutualStateModel(Model):
                                           sigma).astype(np.float32)
         self._collect_taxes()
         self.ledger.check()
-        self.books_ok = True
 
         self.current_metrics = metrics.measure(self)
         self.datacollector = DataCollector(model_reporters={n: partial(metrics.read_metric, name=n)
@@ -165,13 +164,16 @@ class MutualStateModel(Model):
         self.datacollector.collect(self)
 
     def _churn_needs(self) -> None:
+        """Needs end and pass to other residents; a newcomer expects what her provider's users now feel."""
         t = self.providers
         for s, users in enumerate(self.users):
-            mean_sat = np.divide(np.bincount(users.provider, weights=users.satisfaction, minlength=t.n),
-                                 np.bincount(users.provider, minlength=t.n), out=np.zeros(t.n),
-                                 where=np.bincount(users.provider, minlength=t.n) > 0)
-            users.churn(self.np_rng, self.params[f"{self.sector_names[s]}.need_volatility"], self.home_row[s],
-                        mean_sat, self.unit_sizes, self.unit_starts)
+            volatility = self.params[f"{self.sector_names[s]}.need_volatility"]
+            if volatility <= 0 or users.m == 0:
+                continue
+            count = np.bincount(users.provider, minlength=t.n)
+            mean_sat = np.divide(np.bincount(users.provider, weights=users.satisfaction, minlength=t.n), count,
+                                 out=np.zeros(t.n), where=count > 0)
+            users.churn(self.np_rng, volatility, self.home_row[s], mean_sat, self.unit_sizes, self.unit_starts)
 
     def _need_shock(self) -> None:
         """Preferences shift by ``need_shock_size`` in a random share of units (what people need changes)."""

@@ -68,4 +68,4 @@ def reinvestment(cash: np.ndarray, budget: np.ndarray, rate: float) -> np.ndarra
     return rate * np.maximum(cash - budget, 0.0)
 
 
-__all__ = ["Mutual", "reinvestment", "cost_reduction"]
+__all__ = ["Mutual", "reinvestment"]
