@@ -57,13 +57,11 @@ class GuarantorState(Agent):
         amount = self.payments()
         m.ledger.pay_providers("treasury", amount, "funding")
         m.providers.last_payment[:] = amount
-        overhead = np.zeros(m.providers.n)
+        overhead = np.zeros(m.providers.n)  # public cost on top of the payment (contract monitoring)
         for kind, cls in m.kinds.items():
             rows = m.providers.kind == kind
             overhead[rows] = amount[rows] * cls.guarantor_overhead_rate(m.params)
-        state = m.providers.kind == STATE
-        m.ledger.transfer("treasury", "outside_world", float(overhead[state].sum()), "central back office")
-        m.ledger.transfer("treasury", "outside_world", float(overhead[~state].sum()), "contract monitoring")
+        m.ledger.transfer("treasury", "outside_world", float(overhead.sum()), "regulation of providers")
         channel_cost = len(self.channels) * m.params["channel_running_cost"] * m.population.n
         m.ledger.transfer("treasury", "outside_world", channel_cost, "participation channels")
 

@@ -289,8 +289,8 @@ _GLOBAL: list[Parameter] = [
     _p("choice_outside_bonus", 0.1, "float", "utility", "rise of the outside option where a market exists",
        f"{A}", "regime", (0.0, 2.0), (0.0, 0.3)),
     _p("back_office_cost", 0.08, "float", "share", "back-office cost (finance, HR, legal) as a share of a "
-       "provider's funding: paid centrally by the guarantor for a state department, out of its own income by a "
-       "contractor or a mutual", "CIPFA central support costs of English councils (~5-10%)", "regime",
+       "provider's funding, borne by every kind out of its income (a state department through the council's "
+       "recharge for central services)", "CIPFA central support costs of English councils (~5-10%)", "regime",
        (0.0, 0.5), (0.03, 0.15)),
     _p("contract_years", 5, "int", "years", "length of a contract before re-tendering", "UK outsourcing "
        "practice of 3-7 years", "regime", (1, 30), (3, 10)),

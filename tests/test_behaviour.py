@@ -51,19 +51,23 @@ def test_mutuals_raise_participation_through_efficacy_and_the_claim_can_fail():
 
 
 def test_conversion_starts_with_failing_services():
-    converted_failing, failing_share = [], []
-    for seed in SEEDS:
-        m = sim.MutualStateModel(regime="conversion", rng=seed, n_units=12, funding_level=0.75,
-                                 conversions_per_year=2, ballot_support=3.0)
-        m.run(72)
-        log = [e for e in m.guarantor.conversion_log if e["converted"]]
-        if not log:
-            continue
-        converted_failing.append(np.mean([e["failing"] for e in log]))
-        failing_share.append(float(np.mean(m.providers.failing | (m.providers.measured_quality
-                                                                  < m.params["quality_standard"]))))
-    assert len(converted_failing) >= 3
-    assert np.mean(converted_failing) > np.mean(failing_share)
+    """Among converted services, the share measured as failing is far above the share of failing services;
+    with failing_first off it is not."""
+    def failing_share_of_conversions(failing_first):
+        shares, base = [], []
+        for seed in SEEDS:
+            m = sim.MutualStateModel(regime="conversion", rng=seed, n_units=12, funding_level=0.85,
+                                     inspection_interval=1, conversions_per_year=2, ballot_support=3.0,
+                                     failing_first=failing_first)
+            m.run(72)
+            log = [e for e in m.guarantor.conversion_log if e["converted"]]
+            shares.append(np.mean([e["failing"] for e in log]) if log else np.nan)
+            base.append(float(m.providers.failing.mean()))
+        return np.nanmean(shares), np.mean(base)
+    first, failing_overall = failing_share_of_conversions(True)
+    unordered, _ = failing_share_of_conversions(False)
+    assert first > 0.9 and failing_overall < 0.5
+    assert unordered < first - 0.3
 
 
 def test_a_need_shock_is_tracked_faster_by_mutuals_than_by_state_departments():

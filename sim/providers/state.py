@@ -33,7 +33,8 @@ class StateDepartment(Provider):
         t.voice_design[rows] += np.where(has_voice, pull * (t.contributor_pref[rows] - t.voice_design[rows]), 0.0)
 
     @classmethod
-    def guarantor_overhead_rate(cls, params):
+    def own_overhead_rate(cls, params):
+        """The council's central services (finance, HR, legal) are recharged to the department's budget."""
         return params["back_office_cost"]
 
     @classmethod
