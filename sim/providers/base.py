@@ -116,6 +116,17 @@ class Provider(Agent):
         return p["cost_reduction_scale"], p["innovation_scale"], theta, p["manager_share"]
 
 
+def move_toward_voice(model, rows: np.ndarray) -> None:
+    """The voice channel: d <- d + omega * f(participation) * (x_contributors - d), where anyone took part.
+    Those who take part steer; unequal participation biases the design toward the active."""
+    if rows.size == 0:
+        return
+    t, p = model.providers, model.params
+    pull = p["voice_speed"] * governance_strength(t.participation[rows], p["voice_half_participation"])
+    has_voice = t.contributors[rows] > 0
+    t.voice_design[rows] += np.where(has_voice, pull * (t.contributor_pref[rows] - t.voice_design[rows]), 0.0)
+
+
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
     """One yearly adaptive step, in proportion to the effort itself: e <- e * exp(rate * tanh(dV/de) + noise)
     (likewise i), from a floor of EFFORT_FLOOR so that an abandoned effort can be taken up again."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Provider, cost_reduction, governance_strength, innovation_gain
+from .base import Provider, cost_reduction, governance_strength, innovation_gain, move_toward_voice
 from .table import MUTUAL
 
 
@@ -27,14 +27,8 @@ class Mutual(Provider):
 
     @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
-        """Every month the design moves toward the mean preference of those who took part:
-        d <- d + omega * f(participation) * (x_contributors - d). Unequal participation biases it."""
-        if rows.size == 0:
-            return
-        t, p = model.providers, model.params
-        pull = p["voice_speed"] * governance_strength(t.participation[rows], p["voice_half_participation"])
-        has_voice = t.contributors[rows] > 0
-        t.voice_design[rows] += np.where(has_voice, pull * (t.contributor_pref[rows] - t.voice_design[rows]), 0.0)
+        """Members govern: every month the design moves toward the mean preference of those who took part."""
+        move_toward_voice(model, rows)
 
     @classmethod
     def own_overhead_rate(cls, params):
