@@ -208,3 +208,22 @@ def test_sigterm_saves_and_exits_130(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     assert manifest["progress"]["finished"] == len(read_runs(out)) > 0
+
+
+def test_batch_on_an_existing_dask_scheduler(tmp_path, capsys):
+    import dask
+    from dask.distributed import LocalCluster
+
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL)
+    dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        status = main(["batch", str(scenario), "--scheduler", cluster.scheduler_address, "--quiet",
+                       "--out", str(tmp_path / "on_dask")])
+    assert status == 0
+    assert "9 runs finished, 0 failed" in capsys.readouterr().out
+    on_dask = load_results(tmp_path / "on_dask")
+    assert on_dask.manifest["sessions"][0]["executor"].startswith("Dask (tcp://")
+    serial = run_batch(load_scenario(scenario), save=False, progress=False)
+    cols = [c for c in serial.runs.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(on_dask.runs[cols], serial.runs[cols])

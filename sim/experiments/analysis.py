@@ -12,6 +12,7 @@ d_z = mean difference / s.d. of the differences. p-values are Holm-adjusted acro
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +120,13 @@ def paired_test(a: Any, b: Any, confidence: float = 0.95) -> PairedTest:
         p = 1.0 if ci.mean == 0.0 else 0.0
         dz = 0.0 if ci.mean == 0.0 else math.copysign(math.inf, ci.mean)
         return PairedTest(n, ci.mean, ci.mean, ci.mean, math.nan, p, p, dz)
-    t = stats.ttest_rel(a[keep], b[keep])
-    if np.count_nonzero(d) == 0:
-        pw = 1.0
-    else:
-        pw = float(stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+    with warnings.catch_warnings():  # near-identical pairs: SciPy warns of precision loss, the result stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t = stats.ttest_rel(a[keep], b[keep])
+        if np.count_nonzero(d) == 0:
+            pw = 1.0
+        else:
+            pw = float(stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
     return PairedTest(n, ci.mean, ci.low, ci.high, float(t.statistic), float(t.pvalue), pw, ci.mean / sd)
 
 

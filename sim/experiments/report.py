@@ -271,6 +271,16 @@ def _comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir
     comp = paired_comparisons(table, factor, ms, baseline=baseline, blocks=blocks)
     if comp.empty:
         return ["## Paired comparisons", "", "Not enough paired runs to compare."]
+    pooled = pd.DataFrame()
+    if blocks:  # first the answer averaged over the other factors, then block by block
+        pooled = paired_comparisons(table, factor, ms, baseline=baseline, pool=blocks)
+        pooled[blocks] = "(all)"
+        comp = pd.concat([pooled, comp], ignore_index=True)
+        comp["p_holm"] = holm(comp["p"].to_numpy())
+        pooled = comp.iloc[:len(pooled)]
+        comp_blocks = comp.iloc[len(pooled):]
+    else:
+        comp_blocks = comp
     comp.to_csv(tabdir / "comparisons.csv", index=False)
     base = comp["baseline"].iloc[0]
     lines = ["## What differs, and how sure we are", "",
@@ -279,7 +289,15 @@ def _comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir
              f"called clear when its Holm-adjusted paired t-test gives p < {ALPHA} across all "
              f"{len(comp)} comparisons in this report; d_z is the mean difference in standard deviations of the "
              f"paired differences."]
-    bgroups = comp.groupby(blocks, sort=False, dropna=False) if blocks else [((), comp)]
+    if len(pooled):
+        lines += ["", f"### Averaged over {', '.join(blocks)}", "",
+                  f"Pairs matched on replicate and on {', '.join(blocks)}: the effect of {factor} over the whole "
+                  f"design."]
+        for level, lg in pooled.groupby("level", sort=False):
+            lines += ["", f"**{level} vs {base}.** " + _headline(lg)]
+            for r in lg.itertuples():
+                lines.append("- " + _comparison_sentence(r, table, factor, {}))
+    bgroups = comp_blocks.groupby(blocks, sort=False, dropna=False) if blocks else [((), comp_blocks)]
     for bkey, g in bgroups:
         bkey = bkey if isinstance(bkey, tuple) else (bkey,)
         if blocks:
@@ -446,9 +464,12 @@ def _comparison_sentence(r, table: pd.DataFrame, factor: str, block: dict[str, A
         verdict = {True: "better", False: "worse", None: "different"}[r.improves]
         return (head + f" — clearly {verdict} ({pval(r.p_holm)} Holm-adjusted, paired t over {r.n_pairs} pairs; "
                 f"Wilcoxon {pval(r.p_wilcoxon)}; d_z = {num(r.d_z)}, {r.effect}).")
+    if math.isfinite(r.ci_low) and (r.ci_low > 0 or r.ci_high < 0):
+        return (head + f" — suggestive, but not clear once adjusted for the number of comparisons "
+                f"({pval(r.p_holm)} Holm-adjusted, unadjusted {pval(r.p)}, {r.n_pairs} pairs).")
     bound = max(abs(r.ci_low), abs(r.ci_high)) if math.isfinite(r.ci_low) else math.nan
-    return (head + f" — no clear difference ({pval(r.p_holm)} Holm-adjusted over {r.n_pairs} pairs); differences "
-            f"larger than {num(bound)} are unlikely.")
+    return (head + f" — no clear difference ({pval(r.p_holm)} Holm-adjusted, {r.n_pairs} pairs); the interval "
+            f"rules out differences larger than {num(bound)}.")
 
 
 def _sweep(result: BatchResult, table: pd.DataFrame, x: str, ms: list[str], figdir: Path, tabdir: Path,

@@ -118,8 +118,11 @@ def to_text(sr: SensitivityResult, top: int = 3) -> list[str]:
             lines.append(f"- {label or 'All runs'}: {sr.metric} did not change across the sample; no parameter "
                          f"in the design moves it.")
             continue
-        lead = ", ".join(f"{r.parameter} ({key} = {getattr(r, key):.3g} ± {getattr(r, conf):.2g})"
-                         for r in g.head(top).itertuples())
+        strong = g[g[key] >= 0.05 * g[key].max()]  # "most sensitive" only among parameters that matter at all
+        tiny = 1e-9 * g[key].max()  # bootstrap intervals of exactly repeatable effects are round-off
+        lead = ", ".join(f"{r.parameter} ({key} = {getattr(r, key):.3g} ± "
+                         f"{getattr(r, conf) if getattr(r, conf) > tiny else 0:.2g})"
+                         for r in strong.head(top).itertuples())
         text = f"- {label + ': ' if label else ''}{sr.metric} is most sensitive to {lead}."
         if sr.method == "morris":
             nonlin = [r.parameter for r in g.itertuples() if r.mu_star > 0.1 * g["mu_star"].max()
