@@ -74,7 +74,7 @@ BAD = [
     ("list design without conditions", GOOD.replace('kind = "factorial"', 'kind = "list"'),
      ["design.conditions: a list design needs at least one"]),
     ("sampling a choice", "name = \"s\"\n[design]\nkind = \"latin_hypercube\"\nparameters = [\"audit_mode\"]\n",
-     ["design.parameters: audit_mode is a choice parameter and cannot be sampled", "design.factors"]),
+     ["design.parameters[0]: audit_mode is a choice parameter and cannot be sampled", "design.factors"]),
     ("range outside bounds", "name = \"s\"\n[design]\nkind = \"morris\"\n[design.ranges]\nvoice_speed = [0.1, 2.0]\n",
      ["design.ranges.voice_speed: [0.1, 2] leaves the allowed range", "from 0 to 1"]),
     ("empty range", "name = \"s\"\n[design]\nkind = \"morris\"\n[design.ranges]\nvoice_speed = [0.5, 0.5]\n",
@@ -136,3 +136,10 @@ def test_parse_value(text, value):
 def test_parse_value_rejects_junk():
     with pytest.raises(ValueError, match="is not a value"):
         parse_value("[1,")
+
+
+def test_unknown_sampled_parameter_is_named(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "s"\n[design]\nkind = "morris"\nparameters = ["voice_speed", "state_overheads"]\n')
+    with pytest.raises(ScenarioError, match=r"design.parameters\[1\]: unknown parameter 'state_overheads'"):
+        load_scenario(f)
