@@ -233,5 +233,5 @@ def discovery_map(winners: pd.DataFrame, features: Sequence[str], factor: str, m
         else:
             ax.set_yticks([])
         ax.set_title(f"best {factor} on {metric}")
-        ax.legend(title=factor, loc="best")
+        ax.legend(title=factor, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig

@@ -227,3 +227,33 @@ def test_batch_on_an_existing_dask_scheduler(tmp_path, capsys):
     serial = run_batch(load_scenario(scenario), save=False, progress=False)
     cols = [c for c in serial.runs.columns if c != "seconds"]
     pd.testing.assert_frame_equal(on_dask.runs[cols], serial.runs[cols])
+
+
+def test_sensitivity_command_runs_the_screen_and_writes_its_report(tmp_path, capsys):
+    scenario = tmp_path / "screen.toml"
+    scenario.write_text("""
+name = "screen"
+steps = 12
+replicates = 1
+seed = 9
+[params]
+n_units = 2
+unit_size = [40, 60]
+regime = "mutual"
+[design]
+kind = "morris"
+samples = 4
+parameters = ["participation_cost", "voice_value", "local_autonomy"]
+[analysis]
+metrics = ["satisfaction", "participation_rate"]
+target = "satisfaction"
+window = 6
+""")
+    assert main(["sensitivity", str(scenario), "--serial", "--quiet", "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "satisfaction is most sensitive to" in out and "participation_rate" in out
+    text = (tmp_path / "s" / "sensitivity.md").read_text()
+    assert "## Sensitivity (Morris screening)" in text and "figures/sensitivity_satisfaction.png" in text
+    table = pd.read_csv(tmp_path / "s" / "tables" / "sensitivity_satisfaction.csv")
+    assert set(table["parameter"]) == {"participation_cost", "voice_value", "local_autonomy"}
+    assert (table["mu_star"] >= 0).all()

@@ -32,8 +32,6 @@ from .analysis import (
 )
 from .runner import BatchResult, load_results
 
-KEY_METRICS = ["participation_rate", "satisfaction", "responsiveness", "cost_per_capita", "value_for_money",
-               "participation_gap"]
 ALPHA = 0.05
 
 
