@@ -196,15 +196,19 @@ class GuarantorState(Agent):
                 m.replace_operator(int(row), "mutual")
 
     def build_capacity(self) -> None:
-        """Yearly capacity building: raises every citizen's civic resources (and so lowers the cost of taking
-        part) by ``capacity_efficiency`` per £ per adult spent."""
+        """Yearly capacity building for citizens and workers: a share ``capacity_efficiency`` per £ per adult
+        of the gap to full civic resources is closed (lowering the cost of taking part), and of the gap to
+        the best workers' skill (1.2)."""
         m, p = self.model, self.model.params
         per_adult = p["capacity_building"]
         if per_adult <= 0:
             return
         m.ledger.transfer("treasury", "outside_world", per_adult * m.population.n, "capacity building")
+        gain = min(1.0, p["capacity_efficiency"] * per_adult)
         r = m.population.resources
-        r += np.float32(p["capacity_efficiency"] * per_adult) * (1.0 - r)
+        r += np.float32(gain) * (1.0 - r)
+        skill = m.workforce.skill
+        skill += gain * np.maximum(1.2 - skill, 0.0)
 
     def participation_audit(self):
         """The participation audit: participation by deprivation quintile and sector; recruitment by the

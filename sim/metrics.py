@@ -17,34 +17,32 @@ def read_metric(model, name: str) -> float:
 
 
 def measure(model) -> dict[str, float]:
+    """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
+    month (``ProviderTable.users``); only mismatch and satisfaction need a pass over the slots."""
     pop, t, p = model.population, model.providers, model.params
     n = pop.n
     took_part = pop.participated(model.month)
-    rate_q = np.bincount(pop.deprivation, weights=took_part, minlength=5) / np.maximum(
-        np.bincount(pop.deprivation, minlength=5), 1)
+    rate_q = np.bincount(pop.deprivation[took_part], minlength=5) / np.maximum(model.quintile_sizes, 1)
 
-    sat_sum = sat_n = mis_sum = act_n = qc_sum = qn_sum = mutual_n = 0.0
+    act_n = float(t.users.sum())
+    qc_sum, qn_sum = float(t.q_c @ t.users), float(t.q_n @ t.users)
+    mutual_n = float(t.users[t.kind == MUTUAL].sum())
+    sat_sum = sat_n = mis_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
-    volunteer_value = 0.0
     for s, users in enumerate(model.users):
         if users.m == 0:
             continue
         active = users.stance != OPT_OUT
-        prow = users.provider
-        sat_sum += float(users.satisfaction.sum())
+        sat_sum += float(users.satisfaction.sum(dtype=np.float64))
         sat_n += users.m
         q = pop.deprivation[users.citizen]
         sat_q += np.bincount(q, weights=users.satisfaction, minlength=5)
         sat_qn += np.bincount(q, minlength=5)
-        rows = prow[active]
-        mis_sum += float(np.abs(users.x[active] - t.design[rows]).sum())
-        qc_sum += float(t.q_c[rows].sum())
-        qn_sum += float(t.q_n[rows].sum())
-        mutual_n += float((t.kind[rows] == MUTUAL).sum())
-        act_n += rows.size
+        mismatch = np.abs(users.x - t.design[users.provider])
+        mis_sum += float(mismatch.sum(where=active, dtype=np.float64))
         contributors = users.stance == CONTRIBUTE
-        volunteer_value += float(model.personal_cost[s][contributors].sum()) * p["value_of_time"]
+        volunteer_value += float(model.personal_cost[s].sum(where=contributors, dtype=np.float64)) * p["value_of_time"]
 
     public = model.public_spending / n
     private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households",

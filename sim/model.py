@@ -63,6 +63,7 @@ class MutualStateModel(Model):
         self.unit_graph = self.space.G
         self.unit_sizes, self.unit_starts = sizes, np.array([u.start for u in self.units], dtype=np.int64)
         self.population = Citizens(self.np_rng, sizes, p)
+        self.quintile_sizes = np.bincount(self.population.deprivation, minlength=5)
         self.citizens = CitizenRegistry(self)
         self.users: list[ServiceUsers] = []
         for s, name in enumerate(self.sector_names):

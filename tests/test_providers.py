@@ -113,3 +113,18 @@ def test_failed_contractor_is_retendered_to_a_new_firm():
     assert model.provider_agents[0] is not old
     assert model.providers.kind[0] == CONTRACTOR
     assert model.providers.contract_end[0] == model.month + 12 * model.params["contract_years"]
+
+
+def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
+    """Cream-skimming: with choice and flat capitation, the profitable users are the low-need ones, and the
+    contractor's design moves toward what they want; with need-weighted capitation it does not."""
+    def target(flat):
+        m = sim.MutualStateModel(regime="privatised", rng=1, n_units=4, sectors=["leisure"],
+                                 need_weighted_capitation=not flat)
+        users = m.users[0]
+        users.x[:] = np.where(users.need > 1, 0.9, 0.3)
+        return m.catchment_target(np.arange(m.providers.n)).mean()
+    high = 0.2  # share of high-need users (need 2): weights 1/need under flat capitation, 1 otherwise
+    assert target(flat=False) == pytest.approx((1 - high) * 0.3 + high * 0.9, abs=0.03)
+    assert target(flat=True) == pytest.approx(((1 - high) * 0.3 + high / 2 * 0.9) / (1 - high / 2), abs=0.03)
+    assert target(flat=True) < target(flat=False) - 0.04
