@@ -9,6 +9,16 @@ from .runner import BatchInterrupted, BatchResult, load_results, process_pool, r
 from .schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .store import ResultsError
 
+
+def __getattr__(name: str):
+    # The report pulls in Matplotlib; load it only when asked for, so `import sim` stays quick.
+    if name == "write_report":
+        from .report import write_report
+
+        return write_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BatchInterrupted",
     "BatchResult",
@@ -21,4 +31,5 @@ __all__ = [
     "run_batch",
     "run_one",
     "scenario_from_dict",
+    "write_report",
 ]

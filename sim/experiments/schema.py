@@ -391,4 +391,5 @@ def parse_value(text: str) -> Any:
     except tomllib.TOMLDecodeError:
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", text):
             return text
-        raise ValueError(f"{text!r} is not a value; expected a number, true/false, a word or a list like [1, 2]") from None
+        raise ValueError(f"{text!r} is not a value; expected a number, true/false, a word or a list like "
+                         f"[1, 2]") from None
