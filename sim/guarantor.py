@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
+from .population import ANY_SERVICE, EDUCATION
 from .providers import CONTRACTOR, MUTUAL, STATE
 from .providers.base import governance_strength
 
@@ -62,8 +63,12 @@ class GuarantorState(Agent):
             rows = m.providers.kind == kind
             overhead[rows] = amount[rows] * cls.guarantor_overhead_rate(m.params)
         m.ledger.transfer("treasury", "outside_world", float(overhead.sum()), "regulation of providers")
-        channel_cost = len(self.channels) * m.params["channel_running_cost"] * m.population.n
+        channel_cost = self.channels_in_use() * m.params["channel_running_cost"] * m.population.n
         m.ledger.transfer("treasury", "outside_world", channel_cost, "participation channels")
+
+    def channels_in_use(self) -> int:
+        """Channels that reach at least one modelled sector (children's participation needs a school)."""
+        return sum(1 for c in self.channels if c != "children" or set(self.model.sector_names) & set(EDUCATION))
 
     # --- fiscal year ----------------------------------------------------------------------------------------
     def fiscal_year(self) -> None:
@@ -86,25 +91,24 @@ class GuarantorState(Agent):
         self.pending_estimate = np.clip(np.array([u.x.mean() if u.m else 0.5 for u in m.users]) + noise, 0, 1)
 
     def measure_quality(self) -> None:
-        """Inspection every k years sees contractible quality exactly and the rest with noise; self-audit
-        (mutuals, where the guarantor enables it) is yearly and cheaper, as accurate as participation and
-        training make it. Under the standard twice running is failure."""
+        """Inspection every k years (and the year after a provider was found under the standard: a follow-up)
+        sees contractible quality exactly and the rest with noise. Self-audit (mutuals, where the guarantor
+        enables it) is yearly and cheaper; its noise and its optimism shrink as participation and training
+        grow. Measured under the standard twice running is failure."""
         m, p, t = self.model, self.model.params, self.model.providers
         if p["audit_mode"] == "none":
             return
         year = m.month // 12
-        inspect_year = year % p["inspection_interval"] == 0
         self_audit = (t.kind == MUTUAL) if p["audit_mode"] == "self_audit" else np.zeros(t.n, dtype=bool)
-        inspected = ~self_audit & inspect_year
-        noise_sd = np.where(
-            self_audit,
-            p["self_audit_noise"] * (1.0 - p["self_audit_training"])
-            * (1.0 - governance_strength(t.participation, p["voice_half_participation"])),
-            p["inspection_noise"])
+        inspected = ~self_audit & ((year % p["inspection_interval"] == 0) | (t.fail_count > 0))
         measured = self_audit | inspected
         if not measured.any():
             return
-        estimate = t.q_c + t.q_n + m.np_rng.normal(0.0, 1.0, t.n) * noise_sd
+        blind_spot = (1.0 - p["self_audit_training"]) * (
+            1.0 - governance_strength(t.participation, p["voice_half_participation"]))
+        noise_sd = np.where(self_audit, p["self_audit_noise"] * blind_spot, p["inspection_noise"])
+        bias = np.where(self_audit, p["self_audit_bias"] * blind_spot, 0.0)
+        estimate = t.q_c + t.q_n + bias + m.np_rng.normal(0.0, 1.0, t.n) * noise_sd
         t.measured_quality[measured] = estimate[measured]
         below = estimate < p["quality_standard"]
         t.fail_count[measured & below] += 1
@@ -161,10 +165,11 @@ class GuarantorState(Agent):
             self.retender(int(row))
 
     def support(self, row: int) -> None:
-        """A support grant to a struggling mutual: one month's payment from the treasury."""
+        """A support grant to a struggling mutual: its debts cleared and one month's payment as working
+        capital, from the treasury."""
         m = self.model
         amounts = np.zeros(m.providers.n)
-        amounts[row] = m.providers.last_payment[row]
+        amounts[row] = m.providers.last_payment[row] + max(-m.ledger.provider_cash[row], 0.0)
         m.ledger.pay_providers("treasury", amounts, "support")
 
     def conversion_round(self) -> None:
@@ -215,7 +220,8 @@ class GuarantorState(Agent):
         channels is then targeted at quintiles in inverse proportion to their participation."""
         report = self.model.participation_report()
         self.audit_reports.append(report)
-        by_q = report.groupby("quintile")["participation_rate"].mean().reindex(range(5)).fillna(0).to_numpy()
+        anyone = report[report["sector"] == ANY_SERVICE]
+        by_q = anyone.set_index("quintile")["participation_rate"].reindex(range(5)).fillna(0).to_numpy()
         inverse = 1.0 / np.maximum(by_q, 0.01)
         self.targeting = inverse / inverse.mean()
         return report

@@ -1,6 +1,6 @@
 """The model reporters: computed once a step from the arrays, read by Mesa's DataCollector.
 
-Definitions are in ``metrics_catalogue.py`` (names, units, ranges) and in ``docs/ODD.md`` §7.
+Definitions are in ``metrics_catalogue.py`` (names, units, ranges) and in ``docs/ODD.md`` §8.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def measure(model) -> dict[str, float]:
         "mutual_share": mutual_n / act_n if act_n else 0.0,
         "conversions": float(model.guarantor.conversions),
         "demutualisations": float(model.guarantor.demutualisations),
-        "social_investment_per_capita": float(t.capital.sum()) / n,
+        "social_investment_per_capita": float(t.capital[t.kind == MUTUAL].sum()) / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
     }
 

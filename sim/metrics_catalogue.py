@@ -50,7 +50,7 @@ METRICS: dict[str, Metric] = {
         Metric("conversions", "count", "state services converted to mutuals so far", 0.0, INF, "neither"),
         Metric("demutualisations", "count", "mutuals that demutualised so far", 0.0, INF, "lower"),
         Metric("social_investment_per_capita", "£/adult", "community investment (with its public match) "
-               "held in mutuals, per adult", 0.0, INF, "neither"),
+               "held by providers that are mutuals now, per adult", 0.0, INF, "neither"),
         Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
                "the most deprived", -INF, INF, "lower"),
     ]

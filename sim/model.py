@@ -23,7 +23,7 @@ from .guarantor import GuarantorState
 from .ledger import Ledger
 from .metrics_catalogue import METRIC_NAMES
 from .parameters import validate
-from .population import CONTRIBUTE, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
+from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
 from .providers import KINDS, MUTUAL, STATE, Contractor, Mutual, ProviderTable, StateDepartment
 from .providers.base import cost_reduction, innovation_gain, revise_efforts
 from .providers.mutual import reinvestment
@@ -33,7 +33,7 @@ from .workforce import Workforce
 
 KIND_BY_NAME = {"state": StateDepartment, "contractor": Contractor, "mutual": Mutual}
 INITIAL_KIND = {"state": "state", "privatised": "contractor", "mutual": "mutual", "conversion": "state"}
-EDUCATION = ("primary_education", "secondary_education")
+MAX_MONTHS = 32_000
 
 
 class MutualStateModel(Model):
@@ -134,6 +134,8 @@ class MutualStateModel(Model):
 
     # --- the month ---------------------------------------------------------------------------------------------
     def step(self) -> None:
+        if self.month >= MAX_MONTHS:
+            raise RuntimeError(f"the model runs at most {MAX_MONTHS} months (participation months are int16)")
         self.ledger.open_period()
         self.month += 1
         if self.month == self.params["need_shock_month"]:
@@ -220,10 +222,15 @@ class MutualStateModel(Model):
         sigma = self.sector_array("outside_option")[s] + (p["choice_outside_bonus"] if self.choice else 0.0)
         game, group_players = game_payoffs(group, n_groups, users.stance, p["participation_cost"], cost,
                                            self.sector_array("coproduction_r")[s], sigma)
-        playing = (users.stance != OPT_OUT) & (group_players >= 2)
+        participates = users.stance != OPT_OUT
+        playing = participates & (group_players >= 2)
         dissatisfaction = np.maximum(p["aspiration"] - reference, 0.0)
         voice = p["voice_value"] * pop.efficacy[cit] * dissatisfaction
-        payoff = game + np.where(playing, utility, 0.0) + np.where(playing & (users.stance == CONTRIBUTE), voice, 0)
+        # A lone participant plays no game: she keeps the service and, for the weight the service does not
+        # carry, falls back on the outside option (with service_weight = 0 this is Hauert's loner payoff).
+        lone = participates & ~playing
+        payoff = np.where(lone, utility + (1.0 - p["service_weight"]) * game, game + np.where(playing, utility, 0.0))
+        payoff = payoff + np.where(playing & (users.stance == CONTRIBUTE), voice, 0.0)
         k = p["satisfaction_memory"]
         users.satisfaction = ((1.0 - k) * users.satisfaction + k * payoff).astype(np.float32)
         pop.last_participation[cit[users.stance == CONTRIBUTE]] = self.month
@@ -303,10 +310,11 @@ class MutualStateModel(Model):
 
     def _learn_efficacy(self, old_voice_design: np.ndarray) -> None:
         """Users learn whether voice works where they are served. A contributor asks: did the voice channel
-        move the design toward me this month? Everyone else sees whether it moved toward what the
-        contributors asked for. Providers whose channel is not voice (a contractor's market or contract)
-        teach that it does not. One voice weighs group_size / (contributors + 1), at most 1, so efficacy is
-        diluted in large units (Olson 1965)."""
+        move the design toward me this month, and by how much? Everyone else sees how far it moved toward
+        what the contributors asked for. A move counts in full from ``perceptible_change`` up. Providers whose
+        channel is not voice (a contractor's market or contract) teach that voice does nothing. One voice
+        weighs group_size / (contributors + 1), at most 1, so efficacy is diluted in large units (Olson
+        1965). A person who uses several services learns once a month from their average."""
         p, t, pop = self.params, self.providers, self.population
         rate = p["efficacy_learning"]
         if rate <= 0:
@@ -315,16 +323,23 @@ class MutualStateModel(Model):
         for kind, cls in self.kinds.items():
             listens[t.kind == kind] = cls.listens_to_voice
         weight = listens * np.minimum(1.0, p["group_size"] / (t.contributors + 1.0))
-        heard = np.abs(t.contributor_pref - t.voice_design) < np.abs(t.contributor_pref - old_voice_design) - 1e-9
+        scale = 1.0 / p["perceptible_change"]
+        heard = np.clip((np.abs(t.contributor_pref - old_voice_design) - np.abs(t.contributor_pref - t.voice_design))
+                        * scale, 0.0, 1.0)
+        total = np.zeros(pop.n)
+        count = np.zeros(pop.n)
         for users in self.users:
             slots = np.flatnonzero(users.stance != OPT_OUT)
             if slots.size == 0:
                 continue
             rows, x = users.provider[slots], users.x[slots]
-            toward_me = np.abs(x - t.voice_design[rows]) < np.abs(x - old_voice_design[rows]) - 1e-9
-            moved = np.where(users.stance[slots] == CONTRIBUTE, toward_me, heard[rows])
+            toward_me = np.clip((np.abs(x - old_voice_design[rows]) - np.abs(x - t.voice_design[rows])) * scale, 0, 1)
+            signal = np.where(users.stance[slots] == CONTRIBUTE, toward_me, heard[rows]) * weight[rows]
             cit = users.citizen[slots]
-            pop.efficacy[cit] += (rate * (moved * weight[rows] - pop.efficacy[cit])).astype(np.float32)
+            total += np.bincount(cit, weights=signal, minlength=pop.n)
+            count += np.bincount(cit, minlength=pop.n)
+        learned = count > 0
+        pop.efficacy[learned] += (rate * (total[learned] / count[learned] - pop.efficacy[learned])).astype(np.float32)
 
     def _staff_ratio_per_row(self) -> np.ndarray:
         return self.sector_array("staff_per_100_users")[self.providers.sector]
@@ -354,7 +369,8 @@ class MutualStateModel(Model):
         unit_cost = self.sector_array("unit_cost")[t.sector]
         served = t.weighted_users > 0
         resources = np.divide(service_budget + reinvest, unit_cost * t.weighted_users, out=np.ones(n), where=served)
-        capital_q = p["capital_productivity"] * np.divide(t.capital, 12.0 * unit_cost * np.maximum(t.users, 1.0))
+        # Capital is a stock: quality from the capital per (need-weighted) user, in years of the unit cost.
+        capital_q = p["capital_productivity"] * t.capital / (12.0 * unit_cost * np.maximum(t.weighted_users, 1.0))
         base = (resources + t.coproduction_relief) ** p["quality_elasticity"] * t.workforce_index + capital_q
         c = cost_reduction(t.effort_e, p["cost_reduction_scale"])
         k = self.sector_array("contractibility")[t.sector]
@@ -417,13 +433,18 @@ class MutualStateModel(Model):
         self._update_trust()
 
     def _update_trust(self) -> None:
-        """Trust follows satisfaction relative to aspiration; a quality mark on one's provider adds to it."""
+        """Trust follows satisfaction relative to aspiration (averaged over the services a person uses); a
+        quality mark on one's provider adds to it."""
         pop, p, t = self.population, self.params, self.providers
+        total = np.zeros(pop.n)
+        count = np.zeros(pop.n)
         for users in self.users:
-            target = 1.0 / (1.0 + np.exp(-2.0 * (users.satisfaction - p["aspiration"] + 0.5)))
+            target = 1.0 / (1.0 + np.exp(-p["trust_sensitivity"] * (users.satisfaction - p["aspiration"] + 0.5)))
             target = np.clip(target + p["quality_mark_trust"] * t.quality_mark[users.provider], 0.0, 1.0)
-            cit = users.citizen
-            pop.trust[cit] += (p["trust_adjustment"] * (target - pop.trust[cit])).astype(np.float32)
+            total += np.bincount(users.citizen, weights=target, minlength=pop.n)
+            count += np.bincount(users.citizen, minlength=pop.n)
+        seen = count > 0
+        pop.trust[seen] += (p["trust_adjustment"] * (total[seen] / count[seen] - pop.trust[seen])).astype(np.float32)
 
     def _social_investment(self) -> None:
         """Citizens put part of their savings into their unit's mutuals (members only, or every resident where
@@ -461,9 +482,15 @@ class MutualStateModel(Model):
             agent = self.provider_agents[row]
             cash = self.ledger.provider_cash[row]
             if agent.consider_demutualising(cash / max(t.last_payment[row], 1.0)):
-                windfall = np.zeros(t.n)
-                windfall[row] = (1.0 - p["asset_lock"]) * max(cash, 0.0)
-                self.ledger.collect_from_providers("households", windfall, "demutualisation windfall")
+                # The unlocked share of reserves goes to members; the locked share stays public (it returns to
+                # the guarantor); the new firm's owners put in its working capital.
+                reserves, one = np.zeros(t.n), np.zeros(t.n)
+                reserves[row] = max(cash, 0.0)
+                one[row] = 1.0
+                self.ledger.collect_from_providers("households", (1.0 - p["asset_lock"]) * reserves,
+                                                   "demutualisation windfall")
+                self.ledger.collect_from_providers("treasury", p["asset_lock"] * reserves, "locked assets returned")
+                self.ledger.pay_providers("private_investors", one * t.last_payment, "working capital")
                 self.guarantor.demutualisations += 1
                 self.replace_operator(int(row), "contractor")
                 t.contract_end[row] = self.month + 12 * p["contract_years"]
@@ -488,11 +515,13 @@ class MutualStateModel(Model):
         t.fail_count[row] = 0
         t.failing[row] = False
         t.supported[row] = False
-        if kind == "state":
+        if kind == "state":  # the public body takes over debts, and reserves beyond working capital
             cash = self.ledger.provider_cash
-            amounts = np.zeros(t.n)
-            amounts[row] = -min(cash[row], 0.0)
-            self.ledger.pay_providers("treasury", amounts, "debts taken over")
+            debts, surplus = np.zeros(t.n), np.zeros(t.n)
+            debts[row] = -min(cash[row], 0.0)
+            surplus[row] = max(cash[row] - t.last_payment[row], 0.0)
+            self.ledger.pay_providers("treasury", debts, "debts taken over")
+            self.ledger.collect_from_providers("treasury", surplus, "reserves taken over")
 
     def converted_neighbour_count(self, rows: np.ndarray) -> np.ndarray:
         """Mutuals in good standing in the same sector in neighbouring units: the spill-over of success."""
@@ -546,7 +575,7 @@ class MutualStateModel(Model):
                              "participation_rate": float(contrib[mask].mean()) if mask.any() else 0.0})
         for quint in range(5):
             mask = pop.deprivation == quint
-            rows.append({"sector": "any (last 12 months)", "quintile": quint, "users": int(mask.sum()),
+            rows.append({"sector": ANY_SERVICE, "quintile": quint, "users": int(mask.sum()),
                          "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0})
         return pd.DataFrame(rows)
 

@@ -148,6 +148,8 @@ _GLOBAL: list[Parameter] = [
     _p("aspiration", 1.2, "float", "utility", "service utility below which a user is dissatisfied",
        f"{A}: a little above standard quality with a perfect fit, so that about half of users want better",
        "citizens", (0.0, 5.0), (0.9, 1.5)),
+    _p("perceptible_change", 0.02, "float", "design", "the smallest move of a design that users notice; "
+       "efficacy signals scale with the move up to this size", f"{A}", "citizens", (0.0001, 1.0), (0.005, 0.05)),
     _p("efficacy_learning", 0.1, "float", "1/month", "how fast a contributor's efficacy tracks whether the "
        "design moved toward her", f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
     _p("satisfaction_memory", 0.3, "float", "1/month", "weight of this month's payoff in satisfaction "
@@ -171,11 +173,16 @@ _GLOBAL: list[Parameter] = [
        (0.0, 1.0), (0.01, 0.15)),
     _p("initial_opt_outs", 0.02, "float", "share", "share of users opting out at the start", f"{A}",
        "citizens", (0.0, 1.0), (0.0, 0.1)),
+    _p("high_need_level", 2.0, "float", "need", "need of a high-need user (a standard user's is 1)", f"{A}",
+       "citizens", (1.0, 10.0), (1.5, 3.0)),
     _p("high_need_share", 0.2, "float", "share", "share of users with high (double) need", f"{A}",
        "citizens", (0.0, 1.0), (0.1, 0.3)),
     _p("deprivation_clustering", 0.6, "float", "share", "weight of the unit in a citizen's deprivation (0: "
        "deprivation is spread evenly over units, 1: units are homogeneous)", f"{A}: English IMD clusters "
        "by neighbourhood", "citizens", (0.0, 1.0), (0.3, 0.9)),
+    _p("trust_sensitivity", 2.0, "float", "1/utility", "slope of trust in satisfaction relative to aspiration "
+       "(trust target = logistic(k (satisfaction - aspiration + 0.5)))", f"{A}", "citizens", (0.0, 20.0),
+       (0.5, 5.0)),
     _p("trust_adjustment", 0.2, "float", "1/year", "how fast trust moves toward satisfaction each year",
        f"{A}", "citizens", (0.0, 1.0), (0.05, 0.5)),
     # --- lever 1: participation audit -------------------------------------------------------------------------
@@ -227,6 +234,8 @@ _GLOBAL: list[Parameter] = [
        (0.0, 1.0), (0.3, 0.7)),
     _p("ballot_threshold", 0.5, "float", "share", "yes-share an employee ballot needs", "seed: 'an employee "
        f"ballot'; simple majority {A}", "conversion", (0.0, 1.0), (0.5, 0.67)),
+    _p("ballot_turnout_centre", 0.3, "float", "engagement", "engagement at which half of workers vote",
+       f"{A}", "conversion", (0.0, 1.0), (0.2, 0.4)),
     _p("ballot_turnout_slope", 6.0, "float", "logit/engagement", "how strongly engagement (motivation x "
        "morale) raises turnout in a ballot", f"{A}", "conversion", (0.0, 50.0), (2.0, 10.0)),
     _p("ballot_ownership_weight", 10.0, "float", "logit/morale", "how strongly the morale workers expect from "
@@ -255,6 +264,9 @@ _GLOBAL: list[Parameter] = [
        (0.0, 1e6), (100.0, 2000.0)),
     _p("self_audit_noise", 0.3, "float", "quality", "s.d. of a self-audit's error with no participation and "
        "no training", f"{A}", "guarantor", (0.0, 2.0), (0.1, 0.5)),
+    _p("self_audit_bias", 0.05, "float", "quality", "optimism of a self-audit with no participation and no "
+       "training (it shrinks with both)", f"{A}: stakeholders judging their own service", "guarantor",
+       (0.0, 2.0), (0.0, 0.15)),
     _p("self_audit_training", 0.5, "float", "share", "how much training reduces self-audit error", "seed: "
        "'equipping stakeholders with the skills to self-audit'", "guarantor", (0.0, 1.0)),
     _p("quality_standard", 0.75, "float", "quality", "minimum measured quality; below it twice is failure",
@@ -298,7 +310,8 @@ _GLOBAL: list[Parameter] = [
        "re-tender", f"{A}: UK re-tenders mostly renew incumbents", "regime", (0.0, 1.0), (0.4, 0.9)),
     _p("tender_cost", 20000.0, "float", "£/tender", "public cost of running one tender", f"{A}", "regime",
        (0.0, 1e7), (5000.0, 50000.0)),
-    _p("monitoring_cost", 0.03, "float", "share", "contract monitoring cost as a share of contract value",
+    _p("monitoring_cost", 0.03, "float", "share", "public cost of managing the contract or funding agreement "
+       "of an independent provider (contractor or mutual), as a share of its value",
        "UK contract management estimates of 2-5%", "regime", (0.0, 0.5), (0.01, 0.08)),
     _p("mutual_governance_cost", 0.02, "float", "share", "cost of a mutual's governance (board, members' "
        "meetings) as a share of income", f"{A}", "regime", (0.0, 0.5), (0.0, 0.05)),

@@ -60,6 +60,7 @@ def save(fig: plt.Figure, stem: str | Path) -> list[Path]:
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     with plt.rc_context(RC):
         fig.savefig(paths[0], metadata={"Software": None})
+        fig.set_layout_engine("none")  # the layout is settled: do not solve it again for the SVG
         fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return paths

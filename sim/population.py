@@ -21,6 +21,9 @@ CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
 STANCES = ("contribute", "use_only", "opt_out")
 NEVER = np.int16(-30000)  # "last took part" for someone who never has
 N_QUINTILES = 5
+EDUCATION = ("primary_education", "secondary_education")  # where children's participation applies
+ANY_SERVICE = "any (last 12 months)"  # the participation report's row for taking part in any service
+MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one
 
 
 class Citizens:
@@ -46,6 +49,7 @@ class Citizens:
         self.savings = np.zeros(n, dtype=np.float32)
         self.invested = np.zeros(n, dtype=np.float32)
         self.last_participation = np.full(n, NEVER, dtype=np.int16)
+        self.holds = np.zeros(n, dtype=np.uint16)  # bit s set: she needs sector s (one slot at most)
 
     def participated(self, month: int) -> np.ndarray:
         """Who took part in any service's governance or co-production in the last 12 months."""
@@ -69,11 +73,14 @@ class ServiceUsers:
         for u in np.flatnonzero(per_unit):
             chosen = rng.choice(unit_sizes[u], size=per_unit[u], replace=False)
             self.citizen[self.unit_start[u]: self.unit_start[u] + per_unit[u]] = unit_starts[u] + np.sort(chosen)
+        self.bit = np.uint16(1 << sector_index)
+        self.holds = citizens.holds
+        self.holds[self.citizen] |= self.bit
         self.unit_pref_mean = unit_pref_mean.astype(np.float32)
         self.pref_spread = params["preference_spread_within"]
         self.x = self.draw_preferences(rng, self.unit)
-        self.high_need_share = params["high_need_share"]
-        self.need = np.where(rng.random(m) < self.high_need_share, 2.0, 1.0).astype(np.float32)
+        self.high_need_share, self.high_need = params["high_need_share"], params["high_need_level"]
+        self.need = self.draw_needs(rng, m)
         u = rng.random(m)
         c0, o0 = params["initial_contributors"], params["initial_opt_outs"]
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
@@ -85,25 +92,48 @@ class ServiceUsers:
         x = self.unit_pref_mean[units] + rng.normal(0.0, self.pref_spread, len(units)).astype(np.float32)
         return np.clip(x, 0.0, 1.0).astype(np.float32)
 
+    def draw_needs(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        return np.where(rng.random(k) < self.high_need_share, self.high_need, 1.0).astype(np.float32)
+
     def active(self) -> np.ndarray:
         return self.stance != OPT_OUT
 
     def churn(self, rng: np.random.Generator, volatility: float, home_provider: np.ndarray,
               provider_mean_satisfaction: np.ndarray, unit_sizes: np.ndarray, unit_starts: np.ndarray) -> int:
-        """Pass a share ``volatility`` of slots to other residents of the same unit; return how many moved."""
+        """Pass a share ``volatility`` of slots to residents of the same unit who do not need the service yet
+        (drawn by rejection; where none is found the holder stays and her need starts afresh). Returns how
+        many slots moved to someone new."""
         if volatility <= 0.0 or self.m == 0:
             return 0
         moved = np.flatnonzero(rng.random(self.m) < volatility)
         if moved.size == 0:
             return 0
         units = self.unit[moved]
-        self.citizen[moved] = (unit_starts[units] + (rng.random(moved.size) * unit_sizes[units])).astype(np.int32)
+        old = self.citizen[moved].copy()
+        new = old.copy()
+        pending = np.ones(moved.size, dtype=bool)
+        for _ in range(MAX_DRAWS):
+            idx = np.flatnonzero(pending)
+            if idx.size == 0:
+                break
+            draw = (unit_starts[units[idx]] + rng.random(idx.size) * unit_sizes[units[idx]]).astype(np.int32)
+            free = (self.holds[draw] & self.bit) == 0
+            _, first = np.unique(draw, return_index=True)  # two slots may not go to the same person
+            unique = np.zeros(idx.size, dtype=bool)
+            unique[first] = True
+            taken = np.isin(draw, new[~pending])
+            ok = free & unique & ~taken
+            new[idx[ok]] = draw[ok]
+            pending[idx[ok]] = False
+        self.holds[old] &= ~self.bit
+        self.holds[new] |= self.bit
+        self.citizen[moved] = new
         self.x[moved] = self.draw_preferences(rng, units)
-        self.need[moved] = np.where(rng.random(moved.size) < self.high_need_share, 2.0, 1.0)
+        self.need[moved] = self.draw_needs(rng, moved.size)
         self.stance[moved] = USE_ONLY
         self.provider[moved] = home_provider[units]
         self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]
-        return int(moved.size)
+        return int((new != old).sum())
 
 
 @dataclass(frozen=True)

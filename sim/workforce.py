@@ -95,7 +95,7 @@ class Workforce:
             for row, k in zip(rows[excess > 0], excess[excess > 0], strict=True):
                 donors.append(rng.choice(np.flatnonzero(self.row == row), size=int(k), replace=False))
             donors = rng.permutation(np.concatenate(donors))[:n_move]
-            destinations = np.repeat(rows[shortfall > 0], shortfall[shortfall > 0])[:n_move]
+            destinations = rng.permutation(np.repeat(rows[shortfall > 0], shortfall[shortfall > 0]))[:n_move]
             self.row[donors] = destinations
             moved += n_move
         return moved
@@ -110,7 +110,7 @@ class Workforce:
             return 0.0, 0.0
         engagement = self.motivation[staff] * self.morale[staff]
         p = self.params
-        votes = rng.random(staff.size) < logistic(p["ballot_turnout_slope"] * (engagement - 0.3))
+        votes = rng.random(staff.size) < logistic(p["ballot_turnout_slope"] * (engagement - p["ballot_turnout_centre"]))
         yes_chance = logistic(support_logit
                               + p["ballot_discontent_weight"] * (p["reference_morale"] - self.morale[staff]))
         yes = votes & (rng.random(staff.size) < yes_chance)

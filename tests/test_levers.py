@@ -18,7 +18,10 @@ def test_lever1_participation_channels_raise_participation_and_cost_money():
     base = late("participation_rate", regime="mutual")
     channels = late("participation_rate", regime="mutual", **CHANNELS)
     assert np.all(channels > base + 0.03)
-    assert late("cost_per_capita", regime="mutual", **CHANNELS).mean() > late("cost_per_capita", regime="mutual").mean()
+    model = sim.MutualStateModel(rng=1, n_units=4, regime="mutual", **CHANNELS)
+    model.step()
+    cost = model.ledger.flow(purpose="participation channels")
+    assert cost == pytest.approx(3 * model.params["channel_running_cost"] * model.population.n)
 
 
 def test_lever1_the_audit_targets_recruitment_and_narrows_the_participation_gap():

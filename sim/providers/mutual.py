@@ -31,6 +31,11 @@ class Mutual(Provider):
         move_toward_voice(model, rows)
 
     @classmethod
+    def guarantor_overhead_rate(cls, params):
+        """An independent provider: the guarantor manages its funding agreement, as for a contractor."""
+        return params["monitoring_cost"]
+
+    @classmethod
     def own_overhead_rate(cls, params):
         return params["back_office_cost"] + params["mutual_governance_cost"]
 
