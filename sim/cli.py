@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     from .experiments.analysis import AnalysisError
-    from .experiments.runner import BatchInterrupted
+    from .experiments.runner import BatchInterrupted, ExecutorBroken
     from .experiments.schema import ScenarioError
     from .experiments.store import ResultsError
     from .parameters import ParameterError
@@ -368,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ScenarioError, ParameterError, ResultsError, AnalysisError) as e:
         print(f"mutual-state {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except ExecutorBroken as e:
+        print(f"mutual-state {args.command}: error: {e}", file=sys.stderr)
+        return 1
     except (BatchInterrupted, KeyboardInterrupt):
         print(f"\nmutual-state {args.command}: interrupted; finished runs are saved. Run the same command again "
               f"to resume.", file=sys.stderr)

@@ -151,3 +151,28 @@ def test_copied_results_folder_reads_the_same(tmp_path):
     result = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
     shutil.copytree(tmp_path / "r", tmp_path / "copy")
     same_tables(load_results(tmp_path / "copy"), result)
+
+
+def dies_on_replicate_2(params, seed, steps):
+    import os
+
+    from sim.experiments.designs import replicate_seeds
+
+    if seed == replicate_seeds(TINY["seed"], 6)[2]:  # worked out here: the worker does not share our globals
+        os._exit(3)  # a worker killed outright, as by the out-of-memory killer
+    return toy(params, seed, steps)
+
+
+def test_a_dead_worker_stops_the_batch_cleanly_and_resume_finishes_it(tmp_path):
+    from sim.experiments import ExecutorBroken
+
+    s = tiny(replicates=6)
+    with process_pool(2) as pool:
+        with pytest.raises(ExecutorBroken, match="run the batch again to resume"):
+            run_batch(s, executor=pool, out=tmp_path / "r", progress=False, run_fn=dies_on_replicate_2)
+    saved = read_runs(tmp_path / "r")
+    assert len(saved) > 0 and (saved["status"] == "failed").any()
+    assert saved.loc[saved["status"] == "failed", "error"].str.contains("worker failure").all()
+    resumed = run_batch(s, out=tmp_path / "r", progress=False, run_fn=toy)
+    assert resumed.manifest["status"] == "complete"
+    same_tables(resumed, run_batch(s, save=False, progress=False, run_fn=toy))

@@ -5,7 +5,7 @@ streams results to ``results/<scenario>/``; ``load_results`` reads them back; ``
 a Markdown report with figures.
 """
 
-from .runner import BatchInterrupted, BatchResult, load_results, process_pool, run_batch, run_one
+from .runner import BatchInterrupted, BatchResult, ExecutorBroken, load_results, process_pool, run_batch, run_one
 from .schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .store import ResultsError
 
@@ -22,6 +22,7 @@ def __getattr__(name: str):
 __all__ = [
     "BatchInterrupted",
     "BatchResult",
+    "ExecutorBroken",
     "ResultsError",
     "Scenario",
     "ScenarioError",

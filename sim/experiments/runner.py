@@ -39,6 +39,10 @@ class BatchInterrupted(KeyboardInterrupt):
     """The batch was stopped (Ctrl-C or SIGTERM) after saving every finished run; run it again to resume."""
 
 
+class ExecutorBroken(RuntimeError):
+    """The executor stopped accepting work (a worker process died); finished runs are saved."""
+
+
 # ------------------------------------------------------------------------------------------------ one run
 def run_one(params: dict[str, Any], seed: int, steps: int) -> pd.DataFrame:
     """Run the model once and return its metrics: one row per collection (row 0 the initial state, row t the
@@ -281,7 +285,10 @@ def run_batch(
                    already=len(plan.tasks) - len(todo))
         except KeyboardInterrupt:
             store.flush("interrupted", time.perf_counter() - start)
-            raise BatchInterrupted(f"interrupted; {store.pending() or 0} runs unsaved") from None
+            raise BatchInterrupted("interrupted; every finished run is saved") from None
+        except BaseException:
+            store.flush("interrupted", time.perf_counter() - start)  # keep what finished, whatever went wrong
+            raise
         store.finalise(time.perf_counter() - start)
     finally:
         store.close()
@@ -329,26 +336,36 @@ def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: i
     window = max_in_flight or max(16, 4 * _worker_count(executor))
     queue = iter(todo)
     in_flight: dict[cf.Future, RunTask] = {}
+    broken: BaseException | None = None
 
     def submit(task: RunTask) -> None:
-        in_flight[executor.submit(execute, run_fn, task, steps)] = task
+        nonlocal broken
+        try:
+            in_flight[executor.submit(execute, run_fn, task, steps)] = task
+        except (cf.BrokenExecutor, RuntimeError) as e:  # a dead pool, or one shut down under us
+            broken = e
 
     try:
         for task in queue:
             submit(task)
-            if len(in_flight) >= window:
+            if broken or len(in_flight) >= window:
                 break
-        while in_flight:
+        while in_flight:  # after a breakdown, drain what was submitted so every outcome is recorded
             done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 task = in_flight.pop(fut)
                 yield _future_record(fut, task)
-                nxt = next(queue, None)
-                if nxt is not None:
-                    submit(nxt)
+                if not broken:
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        submit(nxt)
     finally:
         for fut in in_flight:
             fut.cancel()
+    if broken is not None:
+        raise ExecutorBroken(f"the executor stopped accepting runs ({type(broken).__name__}: {broken}); a worker "
+                             f"may have run out of memory or crashed. Finished runs are saved; run the batch again "
+                             f"to resume") from broken
 
 
 def _future_record(fut: cf.Future, task: RunTask) -> dict[str, Any]:
