@@ -142,9 +142,12 @@ def write_report(source: BatchResult | str | Path, out: str | Path | None = None
 
     # comparisons on common random numbers
     if s.compare and s.compare in table.columns:
-        if s.compare == "regime":
-            lines += [""] + _claim(result, table)
-        lines += [""] + _comparisons(result, table, ms, tabdir)
+        try:
+            if s.compare == "regime":
+                lines += [""] + _claim(result, table)
+            lines += [""] + _comparisons(result, table, ms, tabdir)
+        except AnalysisError as e:
+            lines += ["", "## What differs, and how sure we are", "", f"Not compared: {e}."]
 
     # a shift in needs
     shock = _shock_month(result)
@@ -153,7 +156,7 @@ def write_report(source: BatchResult | str | Path, out: str | Path | None = None
 
     # curve along a swept factor
     x = sweep_factor(result)
-    if x:
+    if x and table[x].nunique() >= 2:
         lines += [""] + _sweep(result, table, x, ms, figdir, tabdir, out)
 
     # time series
@@ -172,7 +175,7 @@ def write_report(source: BatchResult | str | Path, out: str | Path | None = None
     if s.design.kind in ("morris", "sobol"):
         lines += [""] + sensitivity_section(result, [target] + [m for m in ms if m != target][:2], figdir,
                                             tabdir, out)
-    if s.compare and target:
+    if s.compare and target and s.compare in table.columns and table[s.compare].nunique() >= 2:
         lines += [""] + _discovery(result, table, target, figdir, tabdir, out)
 
     lines += ["", "## Method", "", _method_note(result)]

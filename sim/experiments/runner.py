@@ -306,8 +306,9 @@ def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progre
     from tqdm.auto import tqdm
 
     steps = plan.scenario.steps
+    # disable=None: a bar on a terminal, silence in a log file
     bar = tqdm(total=len(plan.tasks), initial=already, desc=plan.scenario.name, unit="run",
-               disable=not progress, dynamic_ncols=True, smoothing=0.05)
+               disable=None if progress else True, dynamic_ncols=True, smoothing=0.05)
     failed = 0
     last_flush = time.perf_counter()
     start = last_flush
