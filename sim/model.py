@@ -314,7 +314,8 @@ class MutualStateModel(Model):
         what the contributors asked for. A move counts in full from ``perceptible_change`` up. Providers whose
         channel is not voice (a contractor's market or contract) teach that voice does nothing. One voice
         weighs group_size / (contributors + 1), at most 1, so efficacy is diluted in large units (Olson
-        1965). A person who uses several services learns once a month from their average."""
+        1965). Each service teaches at the rate divided by the number of services the person needs, so that
+        efficacy moves about as fast for everyone, whatever the number of services she uses."""
         p, t, pop = self.params, self.providers, self.population
         rate = p["efficacy_learning"]
         if rate <= 0:
@@ -325,21 +326,20 @@ class MutualStateModel(Model):
         weight = listens * np.minimum(1.0, p["group_size"] / (t.contributors + 1.0))
         scale = 1.0 / p["perceptible_change"]
         heard = np.clip((np.abs(t.contributor_pref - old_voice_design) - np.abs(t.contributor_pref - t.voice_design))
-                        * scale, 0.0, 1.0)
-        total = np.zeros(pop.n)
-        count = np.zeros(pop.n)
+                        * scale, 0.0, 1.0) * weight
         for users in self.users:
             slots = np.flatnonzero(users.stance != OPT_OUT)
             if slots.size == 0:
                 continue
-            rows, x = users.provider[slots], users.x[slots]
-            toward_me = np.clip((np.abs(x - old_voice_design[rows]) - np.abs(x - t.voice_design[rows])) * scale, 0, 1)
-            signal = np.where(users.stance[slots] == CONTRIBUTE, toward_me, heard[rows]) * weight[rows]
+            rows = users.provider[slots]
+            signal = heard[rows]
+            mine = np.flatnonzero(users.stance[slots] == CONTRIBUTE)  # contributors judge by their own wish
+            r, x = rows[mine], users.x[slots[mine]]
+            signal[mine] = np.clip((np.abs(x - old_voice_design[r]) - np.abs(x - t.voice_design[r])) * scale, 0, 1) * (
+                weight[r])
             cit = users.citizen[slots]
-            total += np.bincount(cit, weights=signal, minlength=pop.n)
-            count += np.bincount(cit, minlength=pop.n)
-        learned = count > 0
-        pop.efficacy[learned] += (rate * (total[learned] / count[learned] - pop.efficacy[learned])).astype(np.float32)
+            step = rate / pop.services_needed(cit)
+            pop.efficacy[cit] += (step * (signal - pop.efficacy[cit])).astype(np.float32)
 
     def _staff_ratio_per_row(self) -> np.ndarray:
         return self.sector_array("staff_per_100_users")[self.providers.sector]
@@ -433,18 +433,15 @@ class MutualStateModel(Model):
         self._update_trust()
 
     def _update_trust(self) -> None:
-        """Trust follows satisfaction relative to aspiration (averaged over the services a person uses); a
-        quality mark on one's provider adds to it."""
+        """Trust follows satisfaction relative to aspiration in each service a person uses (each at the rate
+        divided by the number of services she needs); a quality mark on one's provider adds to it."""
         pop, p, t = self.population, self.params, self.providers
-        total = np.zeros(pop.n)
-        count = np.zeros(pop.n)
         for users in self.users:
             target = 1.0 / (1.0 + np.exp(-p["trust_sensitivity"] * (users.satisfaction - p["aspiration"] + 0.5)))
             target = np.clip(target + p["quality_mark_trust"] * t.quality_mark[users.provider], 0.0, 1.0)
-            total += np.bincount(users.citizen, weights=target, minlength=pop.n)
-            count += np.bincount(users.citizen, minlength=pop.n)
-        seen = count > 0
-        pop.trust[seen] += (p["trust_adjustment"] * (total[seen] / count[seen] - pop.trust[seen])).astype(np.float32)
+            cit = users.citizen
+            step = p["trust_adjustment"] / pop.services_needed(cit)
+            pop.trust[cit] += (step * (target - pop.trust[cit])).astype(np.float32)
 
     def _social_investment(self) -> None:
         """Citizens put part of their savings into their unit's mutuals (members only, or every resident where

@@ -23,6 +23,7 @@ NEVER = np.int16(-30000)  # "last took part" for someone who never has
 N_QUINTILES = 5
 EDUCATION = ("primary_education", "secondary_education")  # where children's participation applies
 ANY_SERVICE = "any (last 12 months)"  # the participation report's row for taking part in any service
+POPCOUNT = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float32)  # bits set in a uint16
 MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one
 
 
@@ -50,6 +51,10 @@ class Citizens:
         self.invested = np.zeros(n, dtype=np.float32)
         self.last_participation = np.full(n, NEVER, dtype=np.int16)
         self.holds = np.zeros(n, dtype=np.uint16)  # bit s set: she needs sector s (one slot at most)
+
+    def services_needed(self, who: np.ndarray) -> np.ndarray:
+        """How many services each of ``who`` needs (the bits set in her register), at least 1."""
+        return np.maximum(POPCOUNT[self.holds[who]], 1)
 
     def participated(self, month: int) -> np.ndarray:
         """Who took part in any service's governance or co-production in the last 12 months."""
@@ -121,19 +126,19 @@ class ServiceUsers:
             _, first = np.unique(draw, return_index=True)  # two slots may not go to the same person
             unique = np.zeros(idx.size, dtype=bool)
             unique[first] = True
-            taken = np.isin(draw, new[~pending])
-            ok = free & unique & ~taken
+            ok = free & unique
+            self.holds[draw[ok]] |= self.bit  # registered at once, so later draws see them taken
             new[idx[ok]] = draw[ok]
             pending[idx[ok]] = False
-        self.holds[old] &= ~self.bit
-        self.holds[new] |= self.bit
+        changed = new != old
+        self.holds[old[changed]] &= ~self.bit
         self.citizen[moved] = new
         self.x[moved] = self.draw_preferences(rng, units)
         self.need[moved] = self.draw_needs(rng, moved.size)
         self.stance[moved] = USE_ONLY
         self.provider[moved] = home_provider[units]
         self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]
-        return int((new != old).sum())
+        return int(changed.sum())
 
 
 @dataclass(frozen=True)
