@@ -121,7 +121,8 @@ def to_text(sr: SensitivityResult, top: int = 3) -> list[str]:
         strong = g[g[key] >= 0.05 * g[key].max()]  # "most sensitive" only among parameters that matter at all
         tiny = 1e-9 * g[key].max()  # bootstrap intervals of exactly repeatable effects are round-off
         lead = ", ".join(f"{r.parameter} ({key} = {getattr(r, key):.3g} ± "
-                         f"{getattr(r, conf) if getattr(r, conf) > tiny else 0:.2g})"
+                         f"{getattr(r, conf) if getattr(r, conf) > tiny else 0:.2g}"
+                         + (f"; S1 = {r.S1:.3g}" if sr.method == "sobol" else "") + ")"
                          for r in strong.head(top).itertuples())
         text = f"- {label + ': ' if label else ''}{sr.metric} is most sensitive to {lead}."
         if sr.method == "morris":
