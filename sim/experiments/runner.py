@@ -355,6 +355,8 @@ def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: i
             done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 task = in_flight.pop(fut)
+                if not fut.cancelled() and isinstance(fut.exception(), cf.BrokenExecutor):
+                    broken = broken or fut.exception()  # the pool is dead even if nothing is left to submit
                 yield _future_record(fut, task)
                 if not broken:
                     nxt = next(queue, None)
