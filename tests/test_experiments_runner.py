@@ -176,3 +176,12 @@ def test_a_dead_worker_stops_the_batch_cleanly_and_resume_finishes_it(tmp_path):
     resumed = run_batch(s, out=tmp_path / "r", progress=False, run_fn=toy)
     assert resumed.manifest["status"] == "complete"
     same_tables(resumed, run_batch(s, save=False, progress=False, run_fn=toy))
+
+
+def test_notebook_shortcuts(tmp_path):
+    result = run_batch(tiny(replicates=4), save=False, progress=False, run_fn=toy)
+    summary = result.summary(metrics=["satisfaction"])
+    assert list(summary["regime"]) == ["state", "privatised", "mutual"] and (summary["n"] == 4).all()
+    comp = result.compare(baseline="state", metrics=["satisfaction"])
+    assert list(comp["level"]) == ["privatised", "mutual"]
+    assert comp.set_index("level").loc["mutual", "mean_diff"] == pytest.approx(0.2, abs=0.05)

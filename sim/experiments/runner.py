@@ -194,6 +194,37 @@ class BatchResult:
     def complete(self) -> bool:
         return len(self.ok) == self.scenario.replicates * len(build_design(self.scenario))
 
+    # Shortcuts for notebooks; the functions live in sim.experiments.analysis.
+    def outcomes(self, window: int | None = None, metrics: list[str] | None = None) -> pd.DataFrame:
+        """One row per successful run: ids, varied parameters, and each metric's mean over its last months."""
+        from .analysis import outcomes
+
+        return outcomes(self, window, metrics)
+
+    def summary(self, by: list[str] | None = None, metrics: list[str] | None = None,
+                window: int | None = None) -> pd.DataFrame:
+        """Mean, s.d. and 95% CI of each metric per condition (default: per value of the varied factors)."""
+        from .analysis import summarise
+
+        table = self.outcomes(window, metrics)
+        by = by if by is not None else [c for c in self.scenario.varied
+                                        if c not in self.scenario.sampled and c in table.columns]
+        return summarise(table, by, [m for m in (metrics or METRIC_NAMES) if m in table.columns])
+
+    def compare(self, factor: str | None = None, baseline: Any = None, metrics: list[str] | None = None,
+                window: int | None = None) -> pd.DataFrame:
+        """Paired comparisons of each level of ``factor`` (default: the scenario's) with ``baseline``, on common
+        random numbers, within each combination of the other factors."""
+        from .analysis import AnalysisError, paired_comparisons
+
+        factor = factor or self.scenario.compare
+        if factor is None:
+            raise AnalysisError("the design varies no factor to compare; name one")
+        table = self.outcomes(window, metrics)
+        blocks = [c for c in self.scenario.varied if c not in self.scenario.sampled and c != factor]
+        ms = [m for m in (metrics or METRIC_NAMES) if m in table.columns]
+        return paired_comparisons(table, factor, ms, baseline=baseline, blocks=blocks)
+
 
 def load_results(path: str | Path) -> BatchResult:
     """Read a results folder written by :func:`run_batch` (complete, or interrupted: what was saved)."""
