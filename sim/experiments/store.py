@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -207,13 +208,15 @@ class ResultsStore:
                                f"or use --out to write elsewhere") from None
 
     def _wipe(self) -> None:
-        for name in (MANIFEST, RUNS, TIMESERIES):
+        """Discard a previous batch and everything derived from it (a stale report would mislead)."""
+        if not (self.path / MANIFEST).exists() and any(p.name not in (".lock", PARTS) for p in self.path.iterdir()):
+            raise ResultsError(f"{self.path}: has no {MANIFEST}, so it is not a results folder; --fresh will not "
+                               f"delete it; use --out to choose another folder")
+        for name in (MANIFEST, RUNS, TIMESERIES, "report.md", "sensitivity.md"):
             with contextlib.suppress(FileNotFoundError):
                 (self.path / name).unlink()
-        parts = self.path / PARTS
-        if parts.exists():
-            for p in parts.iterdir():
-                p.unlink()
+        for folder in (PARTS, "figures", "tables"):
+            shutil.rmtree(self.path / folder, ignore_errors=True)
         self.manifest = {}
 
     def close(self) -> None:
