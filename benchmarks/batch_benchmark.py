@@ -27,9 +27,8 @@ from sim.experiments.schema import scenario_from_dict  # noqa: E402
 
 
 def district(runs: int, steps: int, seed: int):
-    """``runs`` runs of the default district with different seeds (one condition, ``runs`` replicates)."""
-    return scenario_from_dict({"name": "benchmark", "steps": steps, "replicates": runs, "seed": seed,
-                               "design": {"kind": "list", "conditions": [{"regime": "mutual"}]}})
+    """``runs`` runs of the default district (every parameter at its default) with different seeds."""
+    return scenario_from_dict({"name": "benchmark", "steps": steps, "replicates": runs, "seed": seed})
 
 
 def timed(executor, runs: int, steps: int, seed: int) -> tuple[float, float]:
