@@ -47,6 +47,10 @@ def test_a_good_file_loads(tmp_path):
 BAD = [
     ("malformed TOML", "name = \"x\"\nsteps = = 3\n", ["not valid TOML", "line 2"]),
     ("unknown top-level key", "colour = 'blue'\n" + GOOD, ["colour: unknown key", "allowed keys here:", "steps"]),
+    ("section not a table", 'name = "x"\ndesign = "factorial"\n',
+     ["design: 'factorial' is not allowed; expected a table of settings, written [design] in TOML"]),
+    ("fractional replicates", GOOD.replace("replicates = 2", "replicates = 2.5"),
+     ["replicates: 2.5 is not allowed", "fractional part", "runs per condition"]),
     ("factor not a list", GOOD.replace('["state", "mutual"]', '"state"'),
      ["design.factors.regime: 'state' is not allowed", "valid list"]),
     ("unknown design key", GOOD.replace("kind = \"factorial\"", "kind = \"factorial\"\nsample = 4"),

@@ -198,6 +198,8 @@ def _describe(e: ValidationError) -> str:
         field = _field_at(err["loc"])
         what = f" ({field.description})" if field is not None and field.description else ""
         return f"{loc}: required field is missing{what}{more}"
+    if kind in ("model_type", "dict_type"):
+        return f"{loc}: {value!r} is not allowed; expected a table of settings, written [{loc}] in TOML{more}"
     if kind == "literal_error":
         return f"{loc}: {value!r} is not allowed; expected one of {', '.join(map(repr, DESIGN_KINDS))}{more}"
     field = _field_at(err["loc"])
