@@ -3,8 +3,8 @@
 Monthly it pays every provider by a need- and deprivation-weighted per-capita formula plus a lump sum for
 fixed costs (block funding by eligible residents, or money following active users where users may choose).
 Once a fiscal year it revises the central design, measures quality (inspection every k years, or self-audit
-for mutuals), intervenes on failure, re-tenders expiring contracts, runs a conversion round, builds capacity
-and channels social investment.
+for mutuals), intervenes on failure, re-tenders expiring contracts, runs a conversion round and builds
+capacity; it matches citizens' social investment.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class GuarantorState(Agent):
             return
         year = m.month // 12
         self_audit = (t.kind == MUTUAL) if p["audit_mode"] == "self_audit" else np.zeros(t.n, dtype=bool)
-        inspected = ~self_audit & ((year % p["inspection_interval"] == 0) | (t.fail_count > 0))
+        inspected = ~self_audit & ((year % p["inspection_interval"] == 0) | t.follow_up)
         measured = self_audit | inspected
         if not measured.any():
             return
@@ -114,6 +114,7 @@ class GuarantorState(Agent):
         t.fail_count[measured & below] += 1
         t.fail_count[measured & ~below] = 0
         t.failing[measured] = below[measured]
+        t.follow_up[measured] = below[measured]
         m.ledger.transfer("treasury", "outside_world", float(inspected.sum() * p["inspection_cost"]), "inspection")
         m.ledger.transfer("treasury", "outside_world", float(self_audit.sum() * p["self_audit_cost"]), "self-audit")
 
@@ -123,6 +124,14 @@ class GuarantorState(Agent):
         for row in np.flatnonzero(m.providers.fail_count >= 2):
             self.record_failure(row, "quality")
             m.provider_agents[row].on_failure("quality")
+            self.after_intervention(row)
+
+    def after_intervention(self, row: int) -> None:
+        """Whatever the remedy, the slate is clean until a follow-up measurement next year."""
+        t = self.model.providers
+        t.fail_count[row] = 0
+        t.failing[row] = False
+        t.follow_up[row] = True
 
     def insolvency_check(self) -> None:
         """Monthly: a provider whose debts exceed ``insolvency_months`` of income has failed."""
@@ -131,6 +140,7 @@ class GuarantorState(Agent):
         for row in np.flatnonzero((m.ledger.provider_cash < limit) & (t.kind != STATE)):
             self.record_failure(row, "insolvency")
             m.provider_agents[row].on_failure("insolvency")
+            self.after_intervention(row)
 
     def record_failure(self, row: int, reason: str) -> None:
         m, t = self.model, self.model.providers
@@ -180,7 +190,9 @@ class GuarantorState(Agent):
         if candidates.size == 0 or p["conversions_per_year"] == 0:
             return
         converted_nbrs = m.converted_neighbour_count(candidates)
-        failing = t.failing[candidates] | (t.measured_quality[candidates] < p["quality_standard"])
+        # Failing: measured under the standard at the last measurement (stepped-in services included).
+        under = t.failing | (t.measured_quality < p["quality_standard"])
+        failing = under[candidates]
         tiebreak = m.np_rng.random(candidates.size)
         key = converted_nbrs + tiebreak
         if p["failing_first"]:
@@ -193,7 +205,7 @@ class GuarantorState(Agent):
             turnout, yes = m.workforce.ballot(m.np_rng, int(row), support) if approved else (0.0, 0.0)
             passed = bool(approved and turnout >= p["ballot_quorum"] and yes >= p["ballot_threshold"])
             self.conversion_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
-                                        "unit": int(t.unit[row]), "failing": bool(t.failing[row]),
+                                        "unit": int(t.unit[row]), "failing": bool(under[row]),
                                         "approved": bool(approved), "turnout": turnout, "yes_share": yes,
                                         "converted": passed})
             if passed:
@@ -233,8 +245,9 @@ class GuarantorState(Agent):
 
 
 def ballot_support_logit(params: dict, failure_rate: float, neighbours: float) -> float:
-    """Workers' leaning toward mutual status: baseline, the morale they expect from ownership (10 logits per
-    unit of morale), the risk that mutuals fail (the share that have), and neighbours' successful mutuals."""
+    """Workers' leaning toward mutual status: baseline, the morale they expect from ownership (weighted by
+    ballot_ownership_weight), the risk that mutuals fail (the share that have), and neighbours' successful
+    mutuals."""
     return (params["ballot_support"] + params["ballot_ownership_weight"] * params["ownership_morale"]
             - params["ballot_risk_weight"] * failure_rate + params["conversion_spillover"] * neighbours)
 

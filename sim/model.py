@@ -315,7 +315,7 @@ class MutualStateModel(Model):
         channel is not voice (a contractor's market or contract) teach that voice does nothing. One voice
         weighs group_size / (contributors + 1), at most 1, so efficacy is diluted in large units (Olson
         1965). Each service teaches at the rate divided by the number of services the person needs, so that
-        efficacy moves about as fast for everyone, whatever the number of services she uses."""
+        needing several services does not make a person learn faster (one opted out of teaches nothing)."""
         p, t, pop = self.params, self.providers, self.population
         rate = p["efficacy_learning"]
         if rate <= 0:

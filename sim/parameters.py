@@ -175,7 +175,7 @@ _GLOBAL: list[Parameter] = [
        "citizens", (0.0, 1.0), (0.0, 0.1)),
     _p("high_need_level", 2.0, "float", "need", "need of a high-need user (a standard user's is 1)", f"{A}",
        "citizens", (1.0, 10.0), (1.5, 3.0)),
-    _p("high_need_share", 0.2, "float", "share", "share of users with high (double) need", f"{A}",
+    _p("high_need_share", 0.2, "float", "share", "share of users with high need (high_need_level)", f"{A}",
        "citizens", (0.0, 1.0), (0.1, 0.3)),
     _p("deprivation_clustering", 0.6, "float", "share", "weight of the unit in a citizen's deprivation (0: "
        "deprivation is spread evenly over units, 1: units are homogeneous)", f"{A}: English IMD clusters "
@@ -283,8 +283,9 @@ _GLOBAL: list[Parameter] = [
        f"{A}: ten-year asset life", "guarantor", (0.0, 1.0), (0.05, 0.2)),
     _p("investment_return", 0.02, "float", "1/year", "yearly return paid on community investment", f"{A}",
        "guarantor", (0.0, 0.2), (0.0, 0.05)),
-    _p("capital_productivity", 0.5, "float", "quality per £/user-month", "quality gained per £ of capital per "
-       "user-month, relative to the sector's unit cost", f"{A}", "guarantor", (0.0, 5.0), (0.1, 1.0)),
+    _p("capital_productivity", 0.5, "float", "quality per year of unit cost", "quality gained from community-"
+       "financed capital per need-weighted user, measured in years of the sector's unit cost", f"{A}", "guarantor",
+       (0.0, 5.0), (0.1, 1.0)),
     _p("secondary_mutuals", False, "bool", "-", "mutuals of a sector federate across neighbouring units, "
        "pooling fixed costs and reserves", "seed: 'local education authorities as secondary mutuals'",
        "recognised_status"),

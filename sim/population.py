@@ -7,8 +7,9 @@ draws and sums are contiguous. A sector only stores the people who need it, whic
 with all twelve sectors on.
 
 Need churn (``need_volatility``): each month a slot's need may end and pass to another resident of the same
-unit (a child leaves primary school, another starts): the slot gets a new citizen, a fresh preference and the
-default stance. Need prevalence per unit therefore stays constant, and nobody is created or destroyed.
+unit who does not need the service yet (a child leaves primary school, another starts): the slot gets a new
+citizen (or, where every resident already needs it, stays with its holder), a fresh preference and need, and
+the default stance. Need prevalence per unit therefore stays constant, and nobody is created or destroyed.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ class Sector:
     unit_cost: float  # £ per user-month at standard quality
     fixed_cost: float  # £ per provider-month, whatever its size (scale economies)
     need_prevalence: float  # share of adults who use it
-    need_volatility: float  # monthly chance that a user's need ends and passes to another resident
+    need_volatility: float  # monthly chance that a user's need ends and starts afresh (with another resident if any)
     staff_per_100_users: float  # workers per 100 users
     contractibility: float  # share of quality a contract or inspector can specify and verify
     theta: float  # non-contractible quality lost per unit of cost reduction (HSV b(e) = theta * c(e))
@@ -71,7 +71,8 @@ SECTOR_FIELDS: dict[str, tuple[str, str, tuple[float, float]]] = {
     "unit_cost": ("£/user-month", "spending per user at standard quality", (0.01, 1e5)),
     "fixed_cost": ("£/provider-month", "fixed cost of running one provider, whatever its size", (0.0, 1e6)),
     "need_prevalence": ("share of adults", "share of adults who use the service", (0.001, 1.0)),
-    "need_volatility": ("1/month", "chance a user's need ends and passes to another resident", (0.0, 1.0)),
+    "need_volatility": ("1/month", "chance a user's need ends and starts afresh, with another resident where one "
+                        "does not need it yet", (0.0, 1.0)),
     "staff_per_100_users": ("workers/100 users", "staffing ratio", (0.01, 100.0)),
     "contractibility": ("share", "share of quality a contract or inspector can verify", (0.0, 1.0)),
     "theta": ("quality/cost cut", "non-contractible quality lost per unit of cost reduction", (0.0, 5.0)),

@@ -82,12 +82,12 @@ class Provider(Agent):
 
     @classmethod
     def guarantor_overhead_rate(cls, params: dict) -> float:
-        """Public cost on top of the payment (central overhead, contract monitoring), as a share of it."""
+        """Public cost on top of the payment (managing an independent provider's agreement), as a share of it."""
         return 0.0
 
     @classmethod
     def own_overhead_rate(cls, params: dict) -> float:
-        """Running cost the provider pays out of its own income (governance), as a share of it."""
+        """Running cost the provider pays out of its own income (back office, governance), as a share of it."""
         return 0.0
 
     @classmethod

@@ -43,7 +43,6 @@ class Mutual(Provider):
         """First failure: support (a capacity grant). Again: merge into a secondary mutual where federations
         exist, otherwise the guarantor steps in and runs it as a state department."""
         model, t = self.model, self.model.providers
-        t.fail_count[self.row] = 0
         if not t.supported[self.row]:
             t.supported[self.row] = True
             model.guarantor.support(self.row)

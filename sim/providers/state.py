@@ -42,4 +42,3 @@ class StateDepartment(Provider):
         """Step-in: the guarantor replaces the management; efforts restart from scratch."""
         t = self.model.providers
         t.effort_e[self.row] = t.effort_i[self.row] = 0.01
-        t.fail_count[self.row] = 0

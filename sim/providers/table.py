@@ -44,7 +44,8 @@ class ProviderTable:
         self.morale = f(0.6)
         self.wage_factor = f(1.0)
         self.coproduction_relief = f()
-        self.fail_count = np.zeros(n, dtype=np.int32)
+        self.fail_count = np.zeros(n, dtype=np.int32)  # consecutive measurements under the standard
+        self.follow_up = np.zeros(n, dtype=bool)  # measure again next year (after a bad result or intervention)
         self.failing = np.zeros(n, dtype=bool)
         self.measured_quality = f(np.nan)
         self.contract_end = np.full(n, -1, dtype=np.int32)
