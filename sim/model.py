@@ -102,10 +102,11 @@ class MutualStateModel(Model):
         self._revise_designs(fiscal_year_end=False)
         self.guarantor.pay_providers()  # the first month's funding, paid in advance
         self._produce(book=False)
-        for s, users in enumerate(self.users):  # start satisfied with what one gets
+        for s, users in enumerate(self.users):  # start satisfied with what one gets; contributors took part
             sigma = self.sector_array("outside_option")[s]
             users.satisfaction = np.where(users.active(), self.service_utility(s, users.provider, users.x),
                                           sigma).astype(np.float32)
+            self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
         self._collect_taxes()
         self.ledger.check()
 
