@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("scenario", metavar="SCENARIO", help="scenario file, e.g. scenarios/compare_regimes.toml")
     b.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
     b.add_argument("--fresh", action="store_true", help="discard results already in the folder and start again")
+    b.add_argument("--allow-model-change", action="store_true",
+                   help="resume even though the model's code changed since the folder's runs were made (the "
+                        "tables will mix two versions of the model; the report says so)")
     b.add_argument("--report", action="store_true", help="write the report when the batch finishes")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     add_exec(b)
@@ -233,7 +236,7 @@ def cmd_batch(args) -> int:
     with _executor(args) as (executor, label):
         print(f"{scenario.name}: {len(_plan_runs(scenario))} runs on {label}; results in {out}/", file=sys.stderr)
         result = run_batch(scenario, executor=executor, out=out, fresh=args.fresh, progress=not args.quiet,
-                           executor_label=label)
+                           executor_label=label, allow_model_change=args.allow_model_change)
     failed = len(result.failures)
     print(f"{scenario.name}: {len(result.ok)} runs finished, {failed} failed; results in {out}/")
     if failed:

@@ -185,3 +185,17 @@ def test_notebook_shortcuts(tmp_path):
     comp = result.compare(baseline="state", metrics=["satisfaction"])
     assert list(comp["level"]) == ["privatised", "mutual"]
     assert comp.set_index("level").loc["mutual", "mean_diff"] == pytest.approx(0.2, abs=0.05)
+
+
+def test_results_of_another_model_version_are_not_resumed(tmp_path, monkeypatch):
+    import sim.experiments.store as store
+
+    first = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    code = first.manifest["model_code"]
+    assert len(code) == 16 and (first.runs["model_code"] == code).all()
+    monkeypatch.setattr(store, "model_fingerprint", lambda: "0123456789abcdef")
+    with pytest.raises(ResultsError, match="another version of the model's code.*--fresh"):
+        run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    again = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, allow_model_change=True)
+    assert again.manifest["sessions"][-1]["model_code"] == "0123456789abcdef"
+    assert again.manifest["model_code"] == code, "the folder keeps the code its runs were made with"

@@ -230,6 +230,11 @@ def _provenance(result: BatchResult) -> list[str]:
         if len(bad):
             lines += ["", f"> **Warning**: the stock-flow accounts did not balance in {len(bad)} run(s) "
                       f"(run ids {', '.join(map(str, bad['run_id'].head(10)))})."]
+    codes = result.ok["model_code"].replace("", pd.NA).dropna().unique() if "model_code" in result.ok else []
+    if len(codes) > 1:
+        lines += ["", f"> **Warning**: these runs were made by {len(codes)} different versions of the model's code "
+                  f"(model_code {', '.join(codes)}); the model changed while the batch ran or between its sessions. "
+                  f"Run it again with `--fresh` for results from one model."]
     if len(result.failures):
         errs = result.failures["error"].value_counts()
         lines += ["", "### Failed runs", ""] + [f"- {n} × `{e}`" for e, n in errs.head(5).items()]

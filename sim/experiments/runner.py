@@ -30,7 +30,7 @@ from ..metrics_catalogue import METRIC_NAMES
 from ..parameters import REGISTRY, defaults
 from .designs import DesignPoints, build_design, replicate_seeds
 from .schema import Scenario, load_scenario
-from .store import ResultsStore, read_manifest, read_runs, read_timeseries, tidy_runs
+from .store import ResultsStore, model_fingerprint, read_manifest, read_runs, read_timeseries, tidy_runs
 
 RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
 
@@ -73,7 +73,7 @@ def execute(run_fn: RunFunction, task: RunTask, steps: int) -> dict[str, Any]:
     """Run one task where the executor puts it; never raises: failures come back as records."""
     start = time.perf_counter()
     out: dict[str, Any] = {"run_id": task.run_id, "values": None, "error": "", "traceback": "",
-                           "books_balance": None, "pid": os.getpid()}
+                           "books_balance": None, "pid": os.getpid(), "model_code": model_fingerprint()}
     try:
         frame = run_fn(dict(task.params), task.seed, steps)
         if not isinstance(frame, pd.DataFrame):
@@ -284,6 +284,7 @@ def run_batch(
     *,
     save: bool = True,
     fresh: bool = False,
+    allow_model_change: bool = False,
     retry_failed: bool = True,
     progress: bool = True,
     flush_seconds: float = 1.0,
@@ -296,7 +297,8 @@ def run_batch(
     ``executor``: any ``concurrent.futures.Executor`` (a process pool, ``dask.distributed.Client.get_executor()``,
     ...); None runs serially in this process. ``out``: the results folder (default ``results/<name>/``); with
     ``save=False`` nothing is written. A folder that already holds part of this scenario's runs is resumed;
-    ``fresh=True`` discards it first. ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
+    ``fresh=True`` discards it first; a folder whose runs were made by other model code is refused unless
+    ``allow_model_change=True``. ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
     picklable for process pools). Ctrl-C or SIGTERM stop the batch after saving what finished
     (:class:`BatchInterrupted`); running it again resumes.
     """
@@ -305,7 +307,8 @@ def run_batch(
     plan = plan_batch(scenario)
     path = Path(out) if out is not None else default_out(scenario)
     label = executor_label or describe_executor(executor)
-    store = ResultsStore(path, scenario, plan.header(), fresh=fresh) if save else _MemoryStore(plan.header())
+    store = (ResultsStore(path, scenario, plan.header(), fresh=fresh, allow_model_change=allow_model_change)
+             if save else _MemoryStore(plan.header()))
     store.open(label)
     try:
         skip = store.finished_ids() if retry_failed else store.finished_ids() | store.failed_ids()
@@ -408,7 +411,8 @@ def _future_record(fut: cf.Future, task: RunTask) -> dict[str, Any]:
         return fut.result()
     except Exception as e:
         return {"run_id": task.run_id, "values": None, "error": f"worker failure: {type(e).__name__}: {e}",
-                "traceback": traceback.format_exc(limit=20), "books_balance": None, "pid": None, "seconds": 0.0}
+                "traceback": traceback.format_exc(limit=20), "books_balance": None, "pid": None, "seconds": 0.0,
+                "model_code": ""}
 
 
 def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -419,7 +423,8 @@ def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], d
     ok = values is not None
     row = {**ids, "status": "ok" if ok else "failed", "error": record["error"], "traceback": record["traceback"],
            "seconds": float(record["seconds"]),
-           "books_balance": record["books_balance"] if record["books_balance"] is not None else pd.NA}
+           "books_balance": record["books_balance"] if record["books_balance"] is not None else pd.NA,
+           "model_code": record.get("model_code") or ""}
     for j, m in enumerate(METRIC_NAMES):
         row[m] = float(values[-1, j]) if ok else float("nan")
     if not ok:

@@ -23,6 +23,7 @@ import contextlib
 import datetime as _dt
 import fcntl
 import functools
+import hashlib
 import json
 import os
 import platform
@@ -108,6 +109,27 @@ def package_version() -> str:
         return str(getattr(sim, "__version__", "unknown"))
 
 
+# Code that cannot change a run's numbers: the experiment layer, the CLI, the figures, the dashboard.
+_NOT_MODEL = ("experiments/", "cli.py", "plots.py", "dashboard/")
+
+
+@functools.lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """A hash of the model's source (every sim/**/*.py that can change a run's numbers), as imported here.
+
+    Recorded per run and per session, so a batch never silently mixes two versions of the model: after an edit
+    (committed or not) a resume is refused and a report flags runs made by different code.
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(_NOT_MODEL) or "__pycache__" in rel:
+            continue
+        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def git_state() -> dict[str, Any]:
     """The commit of the source tree the package is imported from, and whether it has uncommitted changes."""
     root = Path(__file__).resolve().parents[2]
@@ -138,8 +160,10 @@ def environment() -> dict[str, Any]:
 class ResultsStore:
     """Append-only store of one scenario's runs in one folder. Use as a context manager."""
 
-    def __init__(self, path: str | Path, scenario, header: dict[str, Any], fresh: bool = False):
+    def __init__(self, path: str | Path, scenario, header: dict[str, Any], fresh: bool = False,
+                 allow_model_change: bool = False):
         self.path = Path(path)
+        self.allow_model_change = allow_model_change
         self.scenario = scenario
         self.header = header  # design, seeds, parameters: written into the manifest
         self.fresh = fresh
@@ -176,6 +200,12 @@ class ResultsStore:
                     f"{self.path}: holds results of a different scenario or version of "
                     f"{self.manifest.get('scenario', {}).get('name', '?')!r} (fingerprint {theirs} here, "
                     f"{self.scenario.fingerprint()} now); use --out to write elsewhere or --fresh to discard them")
+            code = self.manifest.get("model_code")
+            if code and code != model_fingerprint() and not self.allow_model_change:
+                raise ResultsError(
+                    f"{self.path}: its runs were made by another version of the model's code (model_code {code} "
+                    f"there, {model_fingerprint()} now); resuming would mix two models in one table. Use --fresh "
+                    f"to run it again with this code, or --out to keep both")
         elif any(self.path.iterdir()) and not self._only_lock_and_parts():
             raise ResultsError(f"{self.path}: is not empty and has no {MANIFEST}; use --out to choose another "
                                f"folder")
@@ -183,12 +213,13 @@ class ResultsStore:
         self.records = {int(r["run_id"]): r for r in runs.to_dict("records")} if len(runs) else {}
         self._next_seq = max([self.manifest.get("consolidated_through", 0)] + _part_seqs(self.path)) + 1
         self.session = {"started": now(), "finished": None, "executor": executor_label, "runs": 0,
-                        "wall_seconds": 0.0}
+                        "wall_seconds": 0.0, "model_code": model_fingerprint()}
         base = {
             "format": FORMAT_VERSION,
             "scenario": self.scenario.to_dict(),
             "fingerprint": self.scenario.fingerprint(),
             "created": self.manifest.get("created", now()),
+            "model_code": self.manifest.get("model_code") or model_fingerprint(),
         }
         self.manifest = {**base, **{k: v for k, v in self.manifest.items() if k not in base}}
         self.manifest.setdefault("sessions", []).append(self.session)
