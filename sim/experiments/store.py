@@ -452,3 +452,6 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 def metric_columns(frame: pd.DataFrame) -> list[str]:
     return [m for m in METRIC_NAMES if m in frame.columns]
+
+
+model_fingerprint()  # fix it when the package is imported, which is when the model's code is read too
