@@ -43,7 +43,7 @@ class GuarantorState(Agent):
             weight = 1.0 + p["deprivation_weight"] * m.population.deprivation[users.citizen]
             if p["need_weighted_capitation"]:
                 weight = weight * users.need
-            if m.choice:  # money follows active users to whichever provider serves them
+            if m.choice_in[s]:  # money follows active users to whichever provider serves them
                 funded = users.active()
                 rows = users.provider[funded]
                 weight = weight[funded]
@@ -77,7 +77,7 @@ class GuarantorState(Agent):
         self.measure_quality()
         self.intervene()
         self.retender_expired()
-        if m.params["regime"] == "conversion":
+        if m.converting_sectors.any():
             self.conversion_round()
         self.build_capacity()
         if m.params["participation_audit"]:
@@ -186,7 +186,7 @@ class GuarantorState(Agent):
         """Select state services (failing first, then where neighbours converted), approve those with
         members to govern them, and hold employee ballots; a yes converts the service to a mutual."""
         m, p, t = self.model, self.model.params, self.model.providers
-        candidates = np.flatnonzero(t.kind == STATE)
+        candidates = np.flatnonzero((t.kind == STATE) & m.converting_sectors[t.sector])
         if candidates.size == 0 or p["conversions_per_year"] == 0:
             return
         converted_nbrs = m.converted_neighbour_count(candidates)

@@ -24,7 +24,7 @@ from .ledger import Ledger
 from .metrics_catalogue import METRIC_NAMES
 from .parameters import validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
-from .providers import KINDS, MUTUAL, STATE, Contractor, Mutual, ProviderTable, StateDepartment
+from .providers import CONTRACTOR, KINDS, MUTUAL, STATE, Contractor, Mutual, ProviderTable, StateDepartment
 from .providers.base import cost_reduction, innovation_gain, revise_efforts
 from .providers.mutual import reinvestment
 from .providers.secondary import form_federations, pool_reserves
@@ -77,7 +77,10 @@ class MutualStateModel(Model):
         for s, users in enumerate(self.users):
             users.provider[:] = self.home_row[s][users.unit]
         self.kinds = KINDS
-        self.choice = p["user_choice"] == "on" or (p["user_choice"] == "regime_default" and regime == "privatised")
+        self.sector_regimes = tuple(regime if p[f"{s}.regime"] == "inherit" else p[f"{s}.regime"]
+                                    for s in self.sector_names)
+        self.choice_in = np.array([p["user_choice"] == "on" or (p["user_choice"] == "regime_default"
+                                                                and r == "privatised") for r in self.sector_regimes])
         self.contract_design = np.full(self.providers.n, 0.5)
         self.provider_agents: dict[int, Any] = {}
         self.ledger = Ledger(self.providers.n)
@@ -90,13 +93,12 @@ class MutualStateModel(Model):
         self.providers.fte = self._fte_target()
         self.workforce = Workforce(self.np_rng, self._headcount_target(), p)
         self.providers.staff = self.workforce.staff_counts(self.providers.n)
-        kind = KIND_BY_NAME[INITIAL_KIND[regime]]
         for row in range(self.providers.n):
-            kind(self, row)
+            KIND_BY_NAME[INITIAL_KIND[self.sector_regimes[self.providers.sector[row]]]](self, row)
         self.initial_mutuals = int((self.providers.kind == MUTUAL).sum())
-        if regime == "privatised":  # contracts let at staggered dates, as councils do
-            years = self.np_rng.integers(1, p["contract_years"] + 1, self.providers.n)
-            self.providers.contract_end[:] = 12 * years
+        contracted = self.providers.kind == CONTRACTOR  # contracts let at staggered dates, as councils do
+        years = self.np_rng.integers(1, p["contract_years"] + 1, self.providers.n)
+        self.providers.contract_end[contracted] = 12 * years[contracted]
         if p["secondary_mutuals"]:
             form_federations(self)
         self._revise_designs(fiscal_year_end=False)
@@ -130,6 +132,15 @@ class MutualStateModel(Model):
         return self._sector_arrays[field]
 
     @property
+    def choice(self) -> bool:
+        """Do users of any sector choose their provider?"""
+        return bool(self.choice_in.any())
+
+    @property
+    def converting_sectors(self) -> np.ndarray:
+        return np.array([r == "conversion" for r in self.sector_regimes])
+
+    @property
     def fiscal_year_end(self) -> bool:
         return self.month % 12 == 0
 
@@ -146,9 +157,8 @@ class MutualStateModel(Model):
             self._use_services(s)
         for s in range(len(self.users)):
             self._revise_stances(s)
-        if self.choice:
-            for s in range(len(self.users)):
-                self._exit(s)
+        for s in np.flatnonzero(self.choice_in):
+            self._exit(s)
         self._aggregate_users()
         old_voice_design = self.providers.voice_design.copy()
         self._revise_designs(self.fiscal_year_end)
@@ -210,7 +220,7 @@ class MutualStateModel(Model):
         cit = users.citizen
         utility = self.service_utility(s, users.provider, users.x)
         reference = utility
-        if self.choice:
+        if self.choice_in[s]:
             alternative = self._alternative_rows(s, users.provider, users.unit)
             exit_value = self.service_utility(s, alternative, users.x) - np.float32(p["switch_cost"])
             self._alternatives[s] = (alternative, exit_value - utility)
@@ -220,7 +230,7 @@ class MutualStateModel(Model):
         cost = (cost * max(channel_relief, 0.0)).astype(np.float32)
         self.personal_cost[s] = cost
         group, n_groups = form_groups(self.np_rng, users.provider, self.providers.n, p["group_size"])
-        sigma = self.sector_array("outside_option")[s] + (p["choice_outside_bonus"] if self.choice else 0.0)
+        sigma = self.sector_array("outside_option")[s] + (p["choice_outside_bonus"] if self.choice_in[s] else 0.0)
         game, group_players = game_payoffs(group, n_groups, users.stance, p["participation_cost"], cost,
                                            self.sector_array("coproduction_r")[s], sigma)
         participates = users.stance != OPT_OUT

@@ -293,7 +293,7 @@ _GLOBAL: list[Parameter] = [
        f"{A}", "recognised_status", (0.0, 1.0), (0.1, 0.5)),
     # --- provider kinds ---------------------------------------------------------------------------------------
     _p("user_choice", "regime_default", "choice", "-", "may users switch to a neighbouring unit's provider, "
-       "with money following them? by default only under privatisation (quasi-markets)",
+       "with money following them? by default only in privatised sectors (quasi-markets)",
        "Le Grand 2007 (choice and competition)", "regime", choices=("regime_default", "on", "off")),
     _p("switch_cost", 0.2, "float", "utility", "cost of switching provider", f"{A}", "regime", (0.0, 5.0),
        (0.0, 0.5)),
@@ -415,7 +415,14 @@ def _sector_parameters() -> list[Parameter]:
     return out
 
 
-REGISTRY: dict[str, Parameter] = {p.name: p for p in _GLOBAL + _sector_parameters()}
+def _sector_regimes() -> list[Parameter]:
+    """A scenario may mix kinds across sectors: each sector can override the authority's regime."""
+    return [Parameter(f"{s}.regime", "inherit", "choice", "-", f"{s}: who runs this service ('inherit': the "
+                      "authority's regime)", "DESIGN §3: a scenario may mix kinds across sectors", "regime",
+                      choices=("inherit",) + REGIMES) for s in SECTORS]
+
+
+REGISTRY: dict[str, Parameter] = {p.name: p for p in _GLOBAL + _sector_parameters() + _sector_regimes()}
 
 
 def defaults() -> dict[str, Any]:

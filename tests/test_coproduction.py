@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import sim
 from sim.coproduction import fermi, form_groups, game_payoffs, pick_models, recruit, revise_stances
@@ -149,12 +150,16 @@ def model_average(r, seed, rounds=300):
     return np.mean(history[100:], axis=0)
 
 
-@pytest.mark.parametrize("r", [1.8, 3.0])
-def test_stance_dynamics_match_an_independent_optional_pgg(r):
-    seeds = range(4)
-    ours = np.mean([model_average(r, s) for s in seeds], axis=0)
-    reference = np.mean([reference_opgg(r, 100 + s) for s in seeds], axis=0)
-    assert ours == pytest.approx(reference, abs=0.06)
+@pytest.mark.parametrize("r, seeds, rounds", [(1.8, 4, 300), (3.0, 8, 600)])
+def test_stance_dynamics_match_an_independent_optional_pgg(r, seeds, rounds):
+    """Time-averaged shares of contributors, users and loners agree with an independent implementation,
+    within sampling error: Hauert's cycles make single runs noisy, so the runs are long and compared with a
+    two-sample test as well as a tolerance."""
+    ours = np.array([model_average(r, s, rounds) for s in range(seeds)])
+    reference = np.array([reference_opgg(r, 100 + s, rounds=rounds) for s in range(seeds)])
+    assert ours.mean(axis=0) == pytest.approx(reference.mean(axis=0), abs=0.05)
+    for k in range(3):
+        assert stats.ttest_ind(ours[:, k], reference[:, k], equal_var=False).pvalue > 0.01
 
 
 def test_hauert_hallmarks_loners_take_over_for_small_r_and_cooperation_persists_for_large_r():

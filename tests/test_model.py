@@ -103,3 +103,22 @@ def test_providers_frame_describes_every_row(small):
     frame = model.providers_frame()
     assert len(frame) == model.providers.n
     assert set(frame["kind"]) == {"Contractor"}
+
+
+def test_a_scenario_may_mix_kinds_across_sectors():
+    model = sim.MutualStateModel(regime="state", rng=1, n_units=4,
+                                 **{"leisure.regime": "privatised", "elderly_care.regime": "mutual"})
+    kinds = model.providers_frame().groupby("sector")["kind"].unique()
+    assert list(kinds["primary_education"]) == ["StateDepartment"]
+    assert list(kinds["leisure"]) == ["Contractor"] and list(kinds["elderly_care"]) == ["Mutual"]
+    assert model.choice_in.tolist() == [False, False, True]  # choice comes with privatisation, sector by sector
+    model.run(13)
+    assert model.books_balance()
+
+
+def test_only_converting_sectors_hold_conversion_rounds():
+    model = sim.MutualStateModel(regime="state", rng=1, n_units=6, ballot_support=5.0, conversions_per_year=6,
+                                 **{"leisure.regime": "conversion"})
+    model.run(36)
+    converted = {e["sector"] for e in model.guarantor.conversion_log if e["converted"]}
+    assert converted == {"leisure"}

@@ -25,13 +25,12 @@ class Contractor(Provider):
         profitable users: the mean preference of its catchment, weighted by capitation / cost
         (flat capitation makes low-need users the profitable ones: cream-skimming)."""
         t = model.providers
-        if rows.size == 0:
-            return
-        if not model.choice:
-            t.voice_design[rows] = model.contract_design[rows]
-            return
-        target = model.catchment_target(rows)
-        t.voice_design[rows] += model.params["market_speed"] * (target - t.voice_design[rows])
+        market = model.choice_in[t.sector[rows]]
+        contract, chosen = rows[~market], rows[market]
+        t.voice_design[contract] = model.contract_design[contract]
+        if chosen.size:
+            target = model.catchment_target(chosen)
+            t.voice_design[chosen] += model.params["market_speed"] * (target - t.voice_design[chosen])
 
     @classmethod
     def guarantor_overhead_rate(cls, params):
