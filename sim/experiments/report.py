@@ -374,8 +374,10 @@ def _shock(result: BatchResult, month: int, figdir: Path, tabdir: Path, out: Pat
     conds = condition_columns(result)
     lines = ["## Responding to a shift in needs", "",
              f"Needs shift in month {month}. For each run: the **drop** in responsiveness below its mean over the "
-             f"12 months before, the months until half of the drop is regained (**half-recovery**), and the "
-             f"**loss**: responsiveness-months lost after the shift (depth × duration). Means with 95% CIs:"]
+             f"12 months before, the months until half of the drop is regained (**half-recovery**; averaged over "
+             f"the runs that regained it before the end, counted under *recovered*), and the **loss**: "
+             f"responsiveness-months lost after the shift (depth × duration, which also counts the runs that never "
+             f"recovered). Means with 95% CIs:"]
     resp = shock_response(result.timeseries, month, "responsiveness")
     if resp.empty:
         return lines + ["", "Not enough months around the shift to measure it."]
