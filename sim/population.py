@@ -188,6 +188,14 @@ class Citizen:
                                        int(users.provider[slot])))
         return out
 
+    @property
+    def memberships(self) -> list[str]:
+        """Sectors in which she is a member of a mutual: she takes part in the governance of a mutual."""
+        from .providers import MUTUAL  # local: the population module does not depend on providers otherwise
+
+        kinds = self._model.providers.kind
+        return [s.sector for s in self.services if s.stance == "contribute" and kinds[s.provider_row] == MUTUAL]
+
     def __repr__(self) -> str:
         return (f"Citizen({self.unique_id}, unit={self.unit}, quintile={self.deprivation_quintile}, "
                 f"resources={self.civic_resources:.2f}, services={[s.sector for s in self.services]})")

@@ -74,6 +74,8 @@ def test_a_citizen_can_be_followed(small):
     assert any(s.sector == model.sector_names[0] for s in services)
     assert all(s.stance in ("contribute", "use_only", "opt_out") for s in services)
     assert "Citizen(" in repr(person)
+    contributor = model.citizens[int(users.citizen[np.flatnonzero(users.stance == 0)[0]])]
+    assert model.sector_names[0] in contributor.memberships  # a contributor to a mutual is its member
     assert len(model.citizens) == model.population.n
     with pytest.raises(IndexError):
         model.citizens[model.population.n]
