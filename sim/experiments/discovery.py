@@ -73,13 +73,17 @@ class Discovery:
         return lines
 
 
-def winners(table: pd.DataFrame, factor: str, metric: str, features: list[str]) -> pd.DataFrame:
+def winners(table: pd.DataFrame, factor: str, metric: str, features: list[str],
+            keys: list[str] | None = None) -> pd.DataFrame:
     """The best level of ``factor`` at each design point (mean over replicates), with its margin over the
-    runner-up."""
+    runner-up. A design point is a value of ``keys`` (default: the sample point, else the features)."""
     better = METRICS[metric].better if metric in METRICS else "higher"
     if better == "neither":
         raise AnalysisError(f"{metric} has no better direction; choose a metric where higher or lower is better")
-    point_keys = ["point"] if "point" in table.columns else [f for f in features if f in table.columns]
+    if keys:
+        point_keys = [k for k in keys if k in table.columns and k != factor]
+    else:
+        point_keys = ["point"] if "point" in table.columns else [f for f in features if f in table.columns]
     if not point_keys:
         point_keys = ["_all"]
         table = table.assign(_all=0)
@@ -102,13 +106,17 @@ def winners(table: pd.DataFrame, factor: str, metric: str, features: list[str]) 
 
 
 def where_each_wins(table: pd.DataFrame, factor: str, metric: str, features: list[str], max_depth: int = 3,
-                    min_leaf_share: float = 0.05, seed: int = 0) -> Discovery:
-    """Find the regions where each level of ``factor`` is best on ``metric``, described by a decision tree."""
+                    min_leaf_share: float = 0.05, seed: int = 0, keys: list[str] | None = None) -> Discovery:
+    """Find the regions where each level of ``factor`` is best on ``metric``, described by a decision tree.
+
+    ``keys`` name what identifies a design point (default: the sample point, else the features); the tree
+    splits on the numeric and boolean ``features``.
+    """
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.tree import DecisionTreeClassifier
 
     better = METRICS[metric].better if metric in METRICS else "higher"
-    w = winners(table, factor, metric, features)
+    w = winners(table, factor, metric, features, keys)
     usable = [f for f in features if f in w.columns and f != factor and _numeric(w[f])]
     counts = w["winner"].value_counts().to_dict()
     result = Discovery(factor, metric, better, usable, w, {str(k): int(v) for k, v in counts.items()})

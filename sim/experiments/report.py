@@ -560,14 +560,19 @@ def _discovery(result: BatchResult, table: pd.DataFrame, target: str, figdir: Pa
     features = discovery_features(result)
     if not features:
         return []
+    keys = (["point"] if "point" in table.columns else []) + [c for c in condition_columns(result)
+                                                               if c != s.compare]
+    n_points = table[keys].drop_duplicates().shape[0] if keys else 1
+    if n_points < 8:  # too few places to describe regions; the paired comparisons above say it all
+        return []
     try:
-        d = where_each_wins(table, s.compare, target, features, seed=0)
+        d = where_each_wins(table, s.compare, target, features, seed=0, keys=keys)
     except AnalysisError as e:
         return [f"## Where does each {s.compare} win?", "", f"Not analysed: {e}"]
     (tabdir / "discovery.json").write_text(json.dumps(describe_discovery(d), indent=2, default=str))
     lines = [f"## Where does each {s.compare} win?", "", d.to_text(), ""] + d.rules_markdown()
     ranked = sorted(d.importances, key=d.importances.get, reverse=True) or d.features
-    fig = plots.discovery_map(d.winners, ranked, s.compare, target)
+    fig = plots.discovery_map(d.winners, ranked, s.compare, target) if len(d.win_counts) > 1 else None
     if fig is not None:
         lines += ["", _figure(plots.save(fig, figdir / f"discovery_{target}"), out,
                               f"Best {s.compare} on {target} at each design point")]
