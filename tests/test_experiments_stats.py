@@ -173,3 +173,20 @@ def test_decision_tree_finds_a_known_boundary():
     assert "voice_speed <= 0.4" in " ".join(top["mutual"].conditions) or any(
         c.startswith("voice_speed <= 0.3") or c.startswith("voice_speed <= 0.4") for c in top["mutual"].conditions)
     assert "mutual wins at" in d.to_text() and "state wins at" in d.to_text()
+
+
+def test_design_points_of_a_factorial_include_non_numeric_factors():
+    from sim.experiments.discovery import winners
+
+    rows = []
+    for audit in ("inspection", "self_audit"):
+        for speed in (0.1, 0.2, 0.3, 0.4, 0.5):
+            for rep in range(3):
+                best = "mutual" if audit == "self_audit" else "state"
+                for regime in ("state", "mutual"):
+                    rows.append({"replicate": rep, "audit_mode": audit, "voice_speed": speed, "regime": regime,
+                                 "satisfaction": 1.0 + 0.1 * (regime == best)})
+    w = winners(pd.DataFrame(rows), "regime", "satisfaction", ["voice_speed"], keys=["audit_mode", "voice_speed"])
+    assert len(w) == 10
+    assert (w.set_index("audit_mode")["winner"].groupby(level=0).unique().map(list).to_dict()
+            == {"inspection": ["state"], "self_audit": ["mutual"]})
