@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("batch", help="run a scenario file: every condition x replicate, saved as it goes",
                        description="Run every condition and replicate of a scenario, in parallel, streaming "
                                    "results to results/<scenario>/ (Parquet + manifest.json). Interrupt it at will: "
-                                   "the same command resumes where it stopped.")
+                                   "the same command resumes where it stopped. Exit status: 0 all runs finished, 1 "
+                                   "some runs failed (recorded in manifest.json), 2 bad input, 130 interrupted.")
     b.add_argument("scenario", metavar="SCENARIO", help="scenario file, e.g. scenarios/compare_regimes.toml")
     b.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
     b.add_argument("--fresh", action="store_true", help="discard results already in the folder and start again")
