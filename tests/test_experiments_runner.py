@@ -199,3 +199,24 @@ def test_results_of_another_model_version_are_not_resumed(tmp_path, monkeypatch)
     again = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, allow_model_change=True)
     assert again.manifest["sessions"][-1]["model_code"] == "0123456789abcdef"
     assert again.manifest["model_code"] == code, "the folder keeps the code its runs were made with"
+
+
+def test_short_runs_travel_in_chunks_without_changing_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    class Counting(ThreadPoolExecutor):
+        submissions = 0
+
+        def submit(self, *args, **kwargs):
+            Counting.submissions += 1
+            return super().submit(*args, **kwargs)
+
+    s = tiny(replicates=100)  # 300 runs of about a millisecond
+    with Counting(2) as executor:
+        chunked = run_batch(s, executor=executor, save=False, progress=False, run_fn=toy)
+    assert Counting.submissions < 300 / 4, "short runs are shipped several at a time"
+    same_tables(chunked, run_batch(s, save=False, progress=False, run_fn=toy))
+    Counting.submissions = 0
+    with Counting(2) as executor:
+        run_batch(tiny(), executor=executor, save=False, progress=False, run_fn=toy, chunk=1)
+    assert Counting.submissions == 9

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import itertools
 import multiprocessing
 import os
 import time
@@ -289,6 +290,7 @@ def run_batch(
     progress: bool = True,
     flush_seconds: float = 1.0,
     max_in_flight: int | None = None,
+    chunk: int | None = None,
     run_fn: RunFunction = run_one,
     executor_label: str | None = None,
 ) -> BatchResult:
@@ -299,7 +301,8 @@ def run_batch(
     ``save=False`` nothing is written. A folder that already holds part of this scenario's runs is resumed;
     ``fresh=True`` discards it first; a folder whose runs were made by other model code is refused unless
     ``allow_model_change=True``. ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
-    picklable for process pools). Ctrl-C or SIGTERM stop the batch after saving what finished
+    picklable for process pools). ``chunk`` runs travel in one submission (default: adapted so that each
+    carries ~0.1 s of work, which matters only for very short runs). Ctrl-C or SIGTERM stop the batch after saving what finished
     (:class:`BatchInterrupted`); running it again resumes.
     """
     if not isinstance(scenario, Scenario):
@@ -316,7 +319,7 @@ def run_batch(
         start = time.perf_counter()
         try:
             _drive(plan, todo, executor, store, run_fn, progress, flush_seconds, max_in_flight,
-                   already=len(plan.tasks) - len(todo))
+                   already=len(plan.tasks) - len(todo), chunk=chunk)
         except KeyboardInterrupt:
             store.flush("interrupted", time.perf_counter() - start)
             raise BatchInterrupted("interrupted; every finished run is saved") from None
@@ -336,7 +339,7 @@ def run_batch(
 
 
 def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progress, flush_seconds,
-           max_in_flight, already: int) -> None:
+           max_in_flight, already: int, chunk: int | None = None) -> None:
     from tqdm.auto import tqdm
 
     steps = plan.scenario.steps
@@ -347,7 +350,7 @@ def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progre
     last_flush = time.perf_counter()
     start = last_flush
     try:
-        for record in _results(todo, executor, run_fn, steps, max_in_flight):
+        for record in _results(todo, executor, run_fn, steps, max_in_flight, chunk):
             row, ts = _to_rows(plan, record)
             store.add(row, ts)
             failed += row["status"] != "ok"
@@ -362,40 +365,66 @@ def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progre
         bar.close()
 
 
-def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: int | None) -> Iterator[dict]:
-    """Yield each task's record as it finishes, keeping at most ``max_in_flight`` tasks submitted."""
+# Each submission should carry at least this much work: per-task overhead is ~0.3 ms in a process pool and
+# 2-4 ms on Dask (FACTS.md), so short runs are shipped in chunks.
+TARGET_TASK_SECONDS = 0.1
+MAX_CHUNK = 64
+
+
+def execute_chunk(run_fn: RunFunction, tasks: list[RunTask], steps: int) -> list[dict[str, Any]]:
+    """Run several tasks in one submission (each still recorded on its own)."""
+    return [execute(run_fn, task, steps) for task in tasks]
+
+
+def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: int | None,
+             chunk: int | None = None) -> Iterator[dict]:
+    """Yield each task's record as it finishes, keeping at most ``max_in_flight`` submissions out.
+
+    ``chunk`` runs go in one submission; None adapts it: one at first, then enough runs to make about
+    TARGET_TASK_SECONDS of work, judged from the runs finished so far. Chunking changes only how runs travel,
+    never their results.
+    """
     if executor is None:
         for task in todo:
             yield execute(run_fn, task, steps)
         return
-    window = max_in_flight or max(16, 4 * _worker_count(executor))
+    workers = _worker_count(executor)
+    window = max_in_flight or max(16, 4 * workers)
     queue = iter(todo)
-    in_flight: dict[cf.Future, RunTask] = {}
+    in_flight: dict[cf.Future, list[RunTask]] = {}
     broken: BaseException | None = None
+    seconds: list[float] = []
+    size = chunk or 1
 
-    def submit(task: RunTask) -> None:
+    def submit() -> bool:
         nonlocal broken
+        batch = list(itertools.islice(queue, size))
+        if not batch:
+            return False
         try:
-            in_flight[executor.submit(execute, run_fn, task, steps)] = task
+            in_flight[executor.submit(execute_chunk, run_fn, batch, steps)] = batch
         except (cf.BrokenExecutor, RuntimeError) as e:  # a dead pool, or one shut down under us
             broken = e
+            return False
+        return True
 
     try:
-        for task in queue:
-            submit(task)
-            if broken or len(in_flight) >= window:
-                break
+        while len(in_flight) < window and submit():
+            pass
         while in_flight:  # after a breakdown, drain what was submitted so every outcome is recorded
             done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
             for fut in done:
-                task = in_flight.pop(fut)
+                batch = in_flight.pop(fut)
                 if not fut.cancelled() and isinstance(fut.exception(), cf.BrokenExecutor):
                     broken = broken or fut.exception()  # the pool is dead even if nothing is left to submit
-                yield _future_record(fut, task)
+                for record in _future_records(fut, batch):
+                    seconds.append(record["seconds"])
+                    yield record
+                if chunk is None and len(seconds) >= 2 * workers:
+                    typical = sorted(seconds)[len(seconds) // 2]
+                    size = max(1, min(MAX_CHUNK, int(TARGET_TASK_SECONDS / max(typical, 1e-6))))
                 if not broken:
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        submit(nxt)
+                    submit()
     finally:
         for fut in in_flight:
             fut.cancel()
@@ -405,14 +434,15 @@ def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: i
                              f"to resume") from broken
 
 
-def _future_record(fut: cf.Future, task: RunTask) -> dict[str, Any]:
-    """The task's record; if the worker died or the task could not be shipped, a failure record instead."""
+def _future_records(fut: cf.Future, batch: list[RunTask]) -> list[dict[str, Any]]:
+    """The records of a submission; if the worker died or it could not be shipped, a failure record per run."""
     try:
         return fut.result()
     except Exception as e:
-        return {"run_id": task.run_id, "values": None, "error": f"worker failure: {type(e).__name__}: {e}",
-                "traceback": traceback.format_exc(limit=20), "books_balance": None, "pid": None, "seconds": 0.0,
-                "model_code": ""}
+        tb = traceback.format_exc(limit=20)
+        return [{"run_id": task.run_id, "values": None, "error": f"worker failure: {type(e).__name__}: {e}",
+                 "traceback": tb, "books_balance": None, "pid": None, "seconds": 0.0, "model_code": ""}
+                for task in batch]
 
 
 def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
