@@ -384,9 +384,12 @@ def _results(todo: list[RunTask], executor, run_fn, steps: int, max_in_flight: i
     TARGET_TASK_SECONDS of work, judged from the runs finished so far. Chunking changes only how runs travel,
     never their results.
     """
-    if executor is None:
-        for task in todo:
-            yield execute(run_fn, task, steps)
+    if executor is None:  # one worker, this process: single-threaded like every pool worker, restored after
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            for task in todo:
+                yield execute(run_fn, task, steps)
         return
     workers = _worker_count(executor)
     window = max_in_flight or max(16, 4 * workers)
