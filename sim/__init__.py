@@ -3,10 +3,10 @@
 The public API, nothing else: build a model and run it; load scenario files and run them as batches.
 """
 
-from .experiments import load_results, load_scenario, run_batch
+from .experiments import BatchResult, Scenario, ScenarioError, load_results, load_scenario, run_batch
 from .model import MutualStateModel
 from .parameters import REGISTRY, ParameterError, optional_public_goods_game
 
-__all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "load_scenario",
-           "run_batch", "load_results"]
+__all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "Scenario",
+           "ScenarioError", "BatchResult", "load_scenario", "run_batch", "load_results"]
 __version__ = "0.1.0"
