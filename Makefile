@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml
 
 ## The main job: the three regimes compared on common random numbers, with a report and figures.
 compare: $(STAMP)
-	$(VENV)/bin/mutual-state batch scenarios/compare_regimes.toml
-	$(VENV)/bin/mutual-state report results/compare_regimes
+	$(VENV)/bin/mutual-state batch scenarios/compare_regimes.toml --rerun-if-model-changed --report
 
 ## The whole test suite.
 test: $(STAMP)

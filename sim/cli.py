@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-model-change", action="store_true",
                    help="resume even though the model's code changed since the folder's runs were made (the "
                         "tables will mix two versions of the model; the report says so)")
+    b.add_argument("--rerun-if-model-changed", action="store_true",
+                   help="if the folder's runs were made by another version of the model's code, start again "
+                        "(as --fresh) instead of stopping; otherwise resume as usual")
     b.add_argument("--report", action="store_true", help="write the report when the batch finishes")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     add_exec(b)
@@ -237,7 +240,8 @@ def cmd_batch(args) -> int:
     with _executor(args) as (executor, label):
         print(f"{scenario.name}: {len(_plan_runs(scenario))} runs on {label}; results in {out}/", file=sys.stderr)
         result = run_batch(scenario, executor=executor, out=out, fresh=args.fresh, progress=not args.quiet,
-                           executor_label=label, allow_model_change=args.allow_model_change)
+                           executor_label=label, allow_model_change=args.allow_model_change,
+                           rerun_if_model_changed=args.rerun_if_model_changed)
     failed = len(result.failures)
     print(f"{scenario.name}: {len(result.ok)} runs finished, {failed} failed; results in {out}/")
     if failed:

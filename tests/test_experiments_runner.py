@@ -220,3 +220,18 @@ def test_short_runs_travel_in_chunks_without_changing_results():
     with Counting(2) as executor:
         run_batch(tiny(), executor=executor, save=False, progress=False, run_fn=toy, chunk=1)
     assert Counting.submissions == 9
+
+
+def test_rerun_if_model_changed_resumes_the_same_model_and_restarts_after_a_change(tmp_path, monkeypatch):
+    import sim.experiments.runner as runner
+    import sim.experiments.store as store
+
+    first = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    same = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, rerun_if_model_changed=True)
+    assert same.manifest["sessions"][-1]["runs"] == 0, "same model: nothing recomputed"
+    assert same.runs.equals(first.runs)
+    monkeypatch.setattr(store, "model_fingerprint", lambda: "0123456789abcdef")
+    monkeypatch.setattr(runner, "model_fingerprint", lambda: "0123456789abcdef")
+    again = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, rerun_if_model_changed=True)
+    assert again.manifest["model_code"] == "0123456789abcdef"
+    assert len(again.runs) == len(first.runs) and (again.runs["model_code"] == "0123456789abcdef").all()

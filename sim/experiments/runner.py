@@ -286,6 +286,7 @@ def run_batch(
     save: bool = True,
     fresh: bool = False,
     allow_model_change: bool = False,
+    rerun_if_model_changed: bool = False,
     retry_failed: bool = True,
     progress: bool = True,
     flush_seconds: float = 1.0,
@@ -300,7 +301,8 @@ def run_batch(
     ...); None runs serially in this process. ``out``: the results folder (default ``results/<name>/``); with
     ``save=False`` nothing is written. A folder that already holds part of this scenario's runs is resumed;
     ``fresh=True`` discards it first; a folder whose runs were made by other model code is refused unless
-    ``allow_model_change=True``. ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
+    ``allow_model_change=True`` (resume anyway) or ``rerun_if_model_changed=True`` (start again, as if
+    ``fresh``, only then). ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
     picklable for process pools). ``chunk`` runs travel in one submission (default: adapted so that each
     carries ~0.1 s of work, which matters only for very short runs). Ctrl-C or SIGTERM stop the batch after saving what finished
     (:class:`BatchInterrupted`); running it again resumes.
@@ -310,7 +312,8 @@ def run_batch(
     plan = plan_batch(scenario)
     path = Path(out) if out is not None else default_out(scenario)
     label = executor_label or describe_executor(executor)
-    store = (ResultsStore(path, scenario, plan.header(), fresh=fresh, allow_model_change=allow_model_change)
+    store = (ResultsStore(path, scenario, plan.header(), fresh=fresh, allow_model_change=allow_model_change,
+                          rerun_if_model_changed=rerun_if_model_changed)
              if save else _MemoryStore(plan.header()))
     store.open(label)
     try:

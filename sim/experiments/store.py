@@ -161,9 +161,10 @@ class ResultsStore:
     """Append-only store of one scenario's runs in one folder. Use as a context manager."""
 
     def __init__(self, path: str | Path, scenario, header: dict[str, Any], fresh: bool = False,
-                 allow_model_change: bool = False):
+                 allow_model_change: bool = False, rerun_if_model_changed: bool = False):
         self.path = Path(path)
         self.allow_model_change = allow_model_change
+        self.rerun_if_model_changed = rerun_if_model_changed
         self.scenario = scenario
         self.header = header  # design, seeds, parameters: written into the manifest
         self.fresh = fresh
@@ -201,7 +202,9 @@ class ResultsStore:
                     f"{self.manifest.get('scenario', {}).get('name', '?')!r} (fingerprint {theirs} here, "
                     f"{self.scenario.fingerprint()} now); use --out to write elsewhere or --fresh to discard them")
             code = self.manifest.get("model_code")
-            if code and code != model_fingerprint() and not self.allow_model_change:
+            if code and code != model_fingerprint() and self.rerun_if_model_changed:
+                self._wipe()  # results of an older model: start again rather than mix or refuse
+            elif code and code != model_fingerprint() and not self.allow_model_change:
                 raise ResultsError(
                     f"{self.path}: its runs were made by another version of the model's code (model_code {code} "
                     f"there, {model_fingerprint()} now); resuming would mix two models in one table. Use --fresh "
