@@ -247,10 +247,25 @@ def cmd_batch(args) -> int:
     if failed:
         print(f"  first failure: {result.failures['error'].iloc[0]} (all in {out}/manifest.json)")
     if args.report:
-        print(f"report: {write_report(result, out)}")
+        report = write_report(result, out)
+        claim = report_section(report.read_text(), "The claim")
+        if claim:
+            print("\n" + claim)
+        print(f"report: {report}")
     else:
         print(f"next: mutual-state report {out}")
     return 0 if not failed else 1
+
+
+def report_section(markdown: str, title: str) -> str:
+    """The text of one '## title' section of a report (empty if it has none): what the terminal shows."""
+    lines, keep = [], False
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            keep = line[3:].strip() == title
+        if keep:
+            lines.append(line)
+    return "\n".join(lines).strip()
 
 
 def _plan_runs(scenario) -> list:

@@ -257,3 +257,11 @@ window = 6
     table = pd.read_csv(tmp_path / "s" / "tables" / "sensitivity_satisfaction.csv")
     assert set(table["parameter"]) == {"participation_cost", "voice_value", "local_autonomy"}
     assert (table["mu_star"] >= 0).all()
+
+
+def test_report_section_is_cut_from_the_markdown():
+    from sim.cli import report_section
+
+    text = "# t\n\n## The claim\n\n- a\n- b\n\n## Next\n\nc\n"
+    assert report_section(text, "The claim") == "## The claim\n\n- a\n- b"
+    assert report_section(text, "Missing") == ""
