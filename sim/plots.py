@@ -110,12 +110,17 @@ def timeseries(summary: pd.DataFrame, metrics: Sequence[str], by: list[str], tit
             steps = part["step"].max() if len(part) else 0
             if steps >= 24:
                 ax.set_xticks(np.arange(0, steps + 1, 12 * max(1, round(steps / 12 / 6))))
-        if by:
-            handles, labels = axes.flat[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5))
-        if title:
-            fig.suptitle(title)
+        _finish(fig, axes, by, title)
     return fig
+
+
+def _finish(fig: plt.Figure, axes, by: str | None, title: str) -> None:
+    """One legend for all panels (when lines are grouped) and the figure's title."""
+    if by:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5))
+    if title:
+        fig.suptitle(title)
 
 
 def comparison(summary: pd.DataFrame, metrics: Sequence[str], by: str, title: str = "") -> plt.Figure:
@@ -175,11 +180,7 @@ def curve(summary: pd.DataFrame, x: str, metrics: Sequence[str], by: list[str], 
                 ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
             ax.set_xlabel(x.replace("_", " "))
             ax.set_title(_label(metric))
-        if by:
-            handles, labels = axes.flat[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5))
-        if title:
-            fig.suptitle(title)
+        _finish(fig, axes, by, title)
     return fig
 
 
