@@ -190,3 +190,17 @@ def test_design_points_of_a_factorial_include_non_numeric_factors():
     assert len(w) == 10
     assert (w.set_index("audit_mode")["winner"].groupby(level=0).unique().map(list).to_dict()
             == {"inspection": ["state"], "self_audit": ["mutual"]})
+
+
+def test_a_winner_at_a_single_point_still_gets_a_cross_validated_accuracy():
+    rng = np.random.default_rng(6)
+    rows = []
+    for point in range(40):
+        x = rng.uniform(0, 1)
+        lone = point == 0  # state wins only here
+        for regime, value in (("mutual", 1.0 - x), ("state", 2.0 if lone else 0.0), ("privatised", 0.4 + x / 10)):
+            rows.append({"point": point, "replicate": 0, "regime": regime, "voice_speed": x, "satisfaction": value})
+    d = where_each_wins(pd.DataFrame(rows), "regime", "satisfaction", ["voice_speed"])
+    assert d.win_counts["state"] == 1
+    assert np.isfinite(d.accuracy) and 0.0 <= d.accuracy <= 1.0
+    assert "nan" not in d.to_text()

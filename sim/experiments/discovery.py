@@ -112,7 +112,7 @@ def where_each_wins(table: pd.DataFrame, factor: str, metric: str, features: lis
     ``keys`` name what identifies a design point (default: the sample point, else the features); the tree
     splits on the numeric and boolean ``features``.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.tree import DecisionTreeClassifier
 
     better = METRICS[metric].better if metric in METRICS else "higher"
@@ -126,18 +126,19 @@ def where_each_wins(table: pd.DataFrame, factor: str, metric: str, features: lis
     y = w["winner"].to_numpy()
     min_leaf = max(2, int(math.ceil(min_leaf_share * len(w))))
     result.baseline_accuracy = max(counts.values()) / len(w)
-    folds = min(5, min(counts.values()))
     # Depth by cross-validation: the shallowest tree within one point of the best accuracy, so the rules are as
-    # simple as the data allow.
+    # simple as the data allow. Stratified folds when every winner has two points or more; plain folds when a
+    # winner is rare (it then sits in one fold, which is still an honest estimate).
     depth, scores = max_depth, {}
-    if folds >= 2:
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        for d in range(1, max_depth + 1):
-            model = DecisionTreeClassifier(max_depth=d, min_samples_leaf=min_leaf, random_state=seed)
-            scores[d] = float(cross_val_score(model, X, y, cv=cv).mean())
-        best = max(scores.values())
-        depth = min(d for d, sc in scores.items() if sc >= best - 0.01)
-        result.accuracy = scores[depth]
+    stratified = min(5, min(counts.values()))
+    cv = (StratifiedKFold(n_splits=stratified, shuffle=True, random_state=seed) if stratified >= 2
+          else KFold(n_splits=min(5, len(w)), shuffle=True, random_state=seed))
+    for d in range(1, max_depth + 1):
+        model = DecisionTreeClassifier(max_depth=d, min_samples_leaf=min_leaf, random_state=seed)
+        scores[d] = float(cross_val_score(model, X, y, cv=cv).mean())
+    best = max(scores.values())
+    depth = min(d for d, sc in scores.items() if sc >= best - 0.01)
+    result.accuracy = scores[depth]
     tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=seed)
     tree.fit(X, y)
     result.importances = {f: float(v) for f, v in zip(usable, tree.feature_importances_, strict=True) if v > 0}
