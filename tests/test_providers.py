@@ -128,3 +128,24 @@ def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
     assert target(flat=False) == pytest.approx((1 - high) * 0.3 + high * 0.9, abs=0.03)
     assert target(flat=True) == pytest.approx(((1 - high) * 0.3 + high / 2 * 0.9) / (1 - high / 2), abs=0.03)
     assert target(flat=True) < target(flat=False) - 0.04
+
+
+def test_efficacy_is_learnt_from_voice_and_diluted_by_the_number_of_voices():
+    """Olson: the same move of the design teaches less where more people voiced; a contractor, which does not
+    listen to voice, teaches nothing."""
+    from sim.population import USE_ONLY
+
+    def learnt(regime, contributors):
+        m = sim.MutualStateModel(regime=regime, rng=1, n_units=2, unit_size=300, sectors=["leisure"])
+        users, t = m.users[0], m.providers
+        users.stance[:] = USE_ONLY
+        m.population.efficacy[:] = 0.0
+        t.contributors[:] = contributors
+        t.contributor_pref[:] = 0.9
+        old = np.full(t.n, 0.5)
+        t.voice_design[:] = 0.6  # moved toward what the contributors asked, by more than a perceptible change
+        m._learn_efficacy(old)
+        return [float(m.population.efficacy[users.citizen[users.unit == u]].mean()) for u in range(2)]
+    few, many = learnt("mutual", np.array([1.0, 99.0]))
+    assert few > 5 * many > 0
+    assert learnt("privatised", np.array([1.0, 99.0])) == [0.0, 0.0]
