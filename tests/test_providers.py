@@ -149,3 +149,21 @@ def test_efficacy_is_learnt_from_voice_and_diluted_by_the_number_of_voices():
     few, many = learnt("mutual", np.array([1.0, 99.0]))
     assert few > 5 * many > 0
     assert learnt("privatised", np.array([1.0, 99.0])) == [0.0, 0.0]
+
+
+def test_production_charges_cost_cutting_to_noncontractible_quality_only():
+    m = sim.MutualStateModel(regime="state", rng=1, n_units=2, unit_size=500, sectors=["elderly_care"])
+    t = m.providers
+    t.effort_e[:] = 0.0
+    t.effort_i[:] = 0.0
+    m._produce(book=False)
+    q_c, q_n = t.q_c.copy(), t.q_n.copy()
+    t.effort_e[:] = 0.09
+    m._produce(book=False)
+    damage = m.params["elderly_care.theta"] * cost_reduction(np.array([0.09]), m.params["cost_reduction_scale"])[0]
+    assert t.q_c == pytest.approx(q_c)  # contractible quality is what the contract pins down
+    assert q_n - t.q_n == pytest.approx(np.full(t.n, damage))
+    t.effort_e[:] = 0.0
+    t.effort_i[:] = 0.04
+    m._produce(book=False)
+    assert t.q_n - q_n == pytest.approx(np.full(t.n, innovation_gain(np.array([0.04]), 0.3)[0]))
