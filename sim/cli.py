@@ -248,13 +248,46 @@ def cmd_batch(args) -> int:
         print(f"  first failure: {result.failures['error'].iloc[0]} (all in {out}/manifest.json)")
     if args.report:
         report = write_report(result, out)
-        claim = report_section(report.read_text(), "The claim")
+        text = report.read_text()
+        summary = out / "tables" / "summary.csv"
+        table = headline_table(_read_csv(summary)) if summary.exists() else ""
+        if table:
+            print("\nMean of the last months over replicates [95% CI]:\n" + table)
+        claim = report_section(text, "The claim")
         if claim:
             print("\n" + claim)
         print(f"report: {report}")
     else:
         print(f"next: mutual-state report {out}")
     return 0 if not failed else 1
+
+
+HEADLINE_METRICS = ("participation_rate", "cost_per_capita", "responsiveness")  # the proposal's three claims
+
+
+def _read_csv(path: Path):
+    import pandas as pd  # only when a report is printed: keeps `mutual-state --help` fast
+
+    return pd.read_csv(path)
+
+
+def headline_table(summary) -> str:
+    """The three claims' outcomes, one column per condition, from the report's summary table (only when a
+    single factor was varied: otherwise the conditions are too many for a terminal)."""
+    factors = [c for c in summary.columns if c not in ("metric", "n", "mean", "sd", "ci_low", "ci_high")]
+    rows = summary[summary["metric"].isin(HEADLINE_METRICS)]
+    if len(factors) != 1 or rows.empty:
+        return ""
+    levels = list(dict.fromkeys(rows[factors[0]].astype(str)))
+    lines = ["| metric | " + " | ".join(levels) + " |", "|---" * (len(levels) + 1) + "|"]
+    for metric in HEADLINE_METRICS:
+        cells = rows[rows["metric"] == metric].set_index(rows[factors[0]].astype(str)[rows["metric"] == metric])
+        if cells.empty:
+            continue
+        lines.append(f"| {metric} | " + " | ".join(
+            f"{cells.at[lv, 'mean']:.3g} [{cells.at[lv, 'ci_low']:.3g}, {cells.at[lv, 'ci_high']:.3g}]"
+            for lv in levels) + " |")
+    return "\n".join(lines)
 
 
 def report_section(markdown: str, title: str) -> str:

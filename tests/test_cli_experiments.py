@@ -143,6 +143,19 @@ def test_batch_then_report(tmp_path):
     assert pd.read_csv(out / "tables" / "comparisons.csv")["p_holm"].between(0, 1).all()
 
 
+def test_batch_with_report_ends_with_the_headline_table_and_the_claim(tmp_path):
+    """What `make compare` shows: the three claims' outcomes per regime, then the claim tested in words."""
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL)
+    done = cli("batch", str(scenario), "--serial", "--quiet", "--report", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = done.stdout[done.stdout.index("Mean of the last months"):done.stdout.index("## The claim")]
+    assert "| metric | state | privatised | mutual |" in table
+    assert {line.split("|")[1].strip() for line in table.splitlines()[3:] if line.startswith("| ")} == {
+        "participation_rate", "cost_per_capita", "responsiveness"}
+    assert "Mutuals are " in done.stdout and "report: results/small/report.md" in done.stdout
+
+
 def _wait_for(predicate, timeout: float) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
