@@ -165,18 +165,27 @@ def _wait_for(predicate, timeout: float) -> bool:
     return False
 
 
-def test_killed_batch_resumes_to_the_same_tables(tmp_path):
-    scenario_path = tmp_path / "resume.toml"
-    scenario_path.write_text(SMALL.replace('name = "small"', 'name = "resume"').replace("replicates = 3",
-                                                                                      "replicates = 20"))
-    out = tmp_path / "killed"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _start_batch(tmp_path: Path, name: str, replicates: int, folder: str, capture: bool):
+    """Start a batch of the small scenario in its own process group, as a user's terminal would."""
+    scenario_path = tmp_path / f"{name}.toml"
+    scenario_path.write_text(SMALL.replace('name = "small"', f'name = "{name}"').replace(
+        "replicates = 3", f"replicates = {replicates}"))
+    out = tmp_path / folder
+    stream = subprocess.PIPE if capture else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario_path), "--out", str(out),
-                             "--workers", "2", "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                             "--workers", "2", "--quiet"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=stream, stderr=stream, text=True, start_new_session=True)
+    return scenario_path, out, proc
+
+
+def _saved_a_part(out: Path, timeout: float = 60) -> bool:
+    return _wait_for(lambda: (out / "parts").exists() and any((out / "parts").glob("runs-*.parquet")), timeout)
+
+
+def test_killed_batch_resumes_to_the_same_tables(tmp_path):
+    scenario_path, out, proc = _start_batch(tmp_path, "resume", 20, "killed", capture=False)
     try:
-        assert _wait_for(lambda: any((out / "parts").glob("runs-*.parquet")) if (out / "parts").exists() else False,
-                         60), "the batch never saved a part"
+        assert _saved_a_part(out), "the batch never saved a part"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the batch, its pool and its forkserver: no chance to clean up
         proc.wait()
@@ -199,17 +208,9 @@ def test_killed_batch_resumes_to_the_same_tables(tmp_path):
 
 
 def test_sigterm_saves_and_exits_130(tmp_path):
-    scenario_path = tmp_path / "term.toml"
-    scenario_path.write_text(SMALL.replace('name = "small"', 'name = "term"').replace("replicates = 3",
-                                                                                  "replicates = 40"))
-    out = tmp_path / "term"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario_path), "--out", str(out),
-                             "--workers", "2", "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    scenario_path, out, proc = _start_batch(tmp_path, "term", 40, "term", capture=True)
     try:
-        assert _wait_for(lambda: any((out / "parts").glob("runs-*.parquet")) if (out / "parts").exists() else False,
-                         60)
+        assert _saved_a_part(out)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:
