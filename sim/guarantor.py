@@ -13,7 +13,7 @@ import numpy as np
 from mesa import Agent
 
 from .population import ANY_SERVICE, EDUCATION
-from .providers import CONTRACTOR, MUTUAL, STATE
+from .providers import KIND_NAMES, kind_table
 from .providers.base import governance_strength
 
 
@@ -25,6 +25,7 @@ class GuarantorState(Agent):
         self.central_design = np.full(n_sectors, 0.5)
         self.pending_estimate = np.full(n_sectors, 0.5)  # measured this year, applied next year (the lag)
         self.failures = 0
+        self.failures_by_kind = dict.fromkeys(KIND_NAMES, 0)  # a view by kind (ballots read the mutuals')
         self.conversions = 0
         self.demutualisations = 0
         self.conversion_log: list[dict] = []
@@ -99,7 +100,7 @@ class GuarantorState(Agent):
         if p["audit_mode"] == "none":
             return
         year = m.month // 12
-        self_audit = (t.kind == MUTUAL) if p["audit_mode"] == "self_audit" else np.zeros(t.n, dtype=bool)
+        self_audit = kind_table(m, "self_audits") if p["audit_mode"] == "self_audit" else np.zeros(t.n, dtype=bool)
         inspected = ~self_audit & ((year % p["inspection_interval"] == 0) | t.follow_up)
         measured = self_audit | inspected
         if not measured.any():
@@ -134,10 +135,11 @@ class GuarantorState(Agent):
         t.follow_up[row] = True
 
     def insolvency_check(self) -> None:
-        """Monthly: a provider whose debts exceed ``insolvency_months`` of income has failed."""
+        """Monthly: a provider that ``may_be_insolvent`` whose debts exceed ``insolvency_months`` of income has
+        failed."""
         m, t = self.model, self.model.providers
         limit = -m.params["insolvency_months"] * np.maximum(t.last_payment, 1.0)
-        for row in np.flatnonzero((m.ledger.provider_cash < limit) & (t.kind != STATE)):
+        for row in np.flatnonzero((m.ledger.provider_cash < limit) & kind_table(m, "may_be_insolvent")):
             self.record_failure(row, "insolvency")
             m.provider_agents[row].on_failure("insolvency")
             self.after_intervention(row)
@@ -145,12 +147,11 @@ class GuarantorState(Agent):
     def record_failure(self, row: int, reason: str) -> None:
         m, t = self.model, self.model.providers
         self.failures += 1
+        self.failures_by_kind[m.provider_agents[row].kind_name] += 1
         self.failure_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
                                  "unit": int(t.unit[row]), "kind": type(m.provider_agents[row]).__name__,
                                  "reason": reason, "measured_quality": float(t.measured_quality[row]),
                                  "cash": float(m.ledger.provider_cash[row])})
-        if self.model.providers.kind[row] == MUTUAL:
-            self.model.mutual_failures += 1
 
     def retender(self, row: int, failed: bool = False) -> None:
         """Let the contract to a firm (a new one if the incumbent failed or lost). Investors write off a failed
@@ -162,7 +163,7 @@ class GuarantorState(Agent):
             amounts[row] = -cash[row]
             m.ledger.pay_providers("private_investors", amounts, "debts written off")
         m.ledger.transfer("treasury", "outside_world", p["tender_cost"], "tendering")
-        incumbent_keeps = (not failed and m.providers.kind[row] == CONTRACTOR
+        incumbent_keeps = (not failed and m.provider_agents[row].holds_contract
                            and not m.providers.failing[row] and m.np_rng.random() < p["incumbent_advantage"])
         if not incumbent_keeps:
             m.replace_operator(row, "contractor")
@@ -170,9 +171,10 @@ class GuarantorState(Agent):
         m.contract_design[row] = self.central_design[m.providers.sector[row]]
 
     def retender_expired(self) -> None:
+        """Operators that ``holds_contract`` whose contract has ended: their ``on_contract_expiry`` hook."""
         m, t = self.model, self.model.providers
-        for row in np.flatnonzero((t.kind == CONTRACTOR) & (t.contract_end >= 0) & (t.contract_end <= m.month)):
-            self.retender(int(row))
+        for row in np.flatnonzero(kind_table(m, "holds_contract") & (t.contract_end >= 0) & (t.contract_end <= m.month)):
+            m.provider_agents[int(row)].on_contract_expiry()
 
     def support(self, row: int) -> None:
         """A support grant to a struggling mutual: its debts cleared and one month's payment as working
@@ -186,7 +188,7 @@ class GuarantorState(Agent):
         """Select state services (failing first, then where neighbours converted), approve those with
         members to govern them, and hold employee ballots; a yes converts the service to a mutual."""
         m, p, t = self.model, self.model.params, self.model.providers
-        candidates = np.flatnonzero((t.kind == STATE) & m.converting_sectors[t.sector])
+        candidates = np.flatnonzero(kind_table(m, "convertible") & m.converting_sectors[t.sector])
         if candidates.size == 0 or p["conversions_per_year"] == 0:
             return
         converted_nbrs = m.converted_neighbour_count(candidates)
@@ -198,7 +200,7 @@ class GuarantorState(Agent):
         if p["failing_first"]:
             key = key + 10.0 * failing
         order = candidates[np.argsort(-key, kind="stable")]
-        mutual_failure_rate = m.mutual_failures / max(1, self.conversions + m.initial_mutuals)
+        mutual_failure_rate = self.failures_by_kind["mutual"] / max(1, self.conversions + m.initial_mutuals)
         for row in order[: p["conversions_per_year"]]:
             approved = t.contributors[row] > 0  # a mutual needs members who take part
             support = ballot_support_logit(p, mutual_failure_rate, m.converted_neighbour_count(np.array([row]))[0])

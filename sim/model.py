@@ -24,14 +24,13 @@ from .ledger import Ledger
 from .metrics_catalogue import METRIC_NAMES
 from .parameters import validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
-from .providers import CONTRACTOR, KINDS, MUTUAL, STATE, Contractor, Mutual, ProviderTable, StateDepartment
+from .providers import KIND_BY_NAME, KINDS, ProviderTable, kind_table
 from .providers.base import cost_reduction, innovation_gain, revise_efforts
 from .providers.mutual import reinvestment
 from .providers.secondary import form_federations, pool_reserves
 from .sectors import SECTOR_FIELDS
 from .workforce import Workforce
 
-KIND_BY_NAME = {"state": StateDepartment, "contractor": Contractor, "mutual": Mutual}
 INITIAL_KIND = {"state": "state", "privatised": "contractor", "mutual": "mutual", "conversion": "state"}
 MAX_MONTHS = 32_000
 
@@ -85,7 +84,6 @@ class MutualStateModel(Model):
         self.provider_agents: dict[int, Any] = {}
         self.ledger = Ledger(self.providers.n)
         self.guarantor = GuarantorState(self)
-        self.mutual_failures = 0
         self.public_spending = 0.0
         self.personal_cost = [np.zeros(u.m, dtype=np.float32) for u in self.users]
         self._alternatives: list = [None] * len(self.users)  # this month's exit option per slot, under choice
@@ -95,8 +93,8 @@ class MutualStateModel(Model):
         self.providers.staff = self.workforce.staff_counts(self.providers.n)
         for row in range(self.providers.n):
             KIND_BY_NAME[INITIAL_KIND[self.sector_regimes[self.providers.sector[row]]]](self, row)
-        self.initial_mutuals = int((self.providers.kind == MUTUAL).sum())
-        contracted = self.providers.kind == CONTRACTOR  # contracts let at staggered dates, as councils do
+        self.initial_mutuals = int(self.rows_of("mutual").size)
+        contracted = kind_table(self, "holds_contract")  # contracts let at staggered dates, as councils do
         years = self.np_rng.integers(1, p["contract_years"] + 1, self.providers.n)
         self.providers.contract_end[contracted] = 12 * years[contracted]
         if p["secondary_mutuals"]:
@@ -139,6 +137,11 @@ class MutualStateModel(Model):
     @property
     def converting_sectors(self) -> np.ndarray:
         return np.array([r == "conversion" for r in self.sector_regimes])
+
+    @property
+    def mutual_failures(self) -> int:
+        """Failures of mutuals so far (workers weigh them in conversion ballots)."""
+        return self.guarantor.failures_by_kind["mutual"]
 
     @property
     def fiscal_year_end(self) -> bool:
@@ -376,7 +379,10 @@ class MutualStateModel(Model):
             own_rate[t.kind == kind] = cls.own_overhead_rate(p)
         own_overhead = own_rate * budget
         service_budget = np.maximum(budget - fixed - own_overhead, 0.0)
-        reinvest = np.where(t.kind == MUTUAL, reinvestment(ledger.provider_cash, budget, p["reserve_drawdown"]), 0.0)
+        drawdown = np.zeros(n)
+        for kind, cls in self.kinds.items():
+            drawdown[t.kind == kind] = cls.reserve_drawdown_rate(p)
+        reinvest = reinvestment(ledger.provider_cash, budget, drawdown)
         unit_cost = self.sector_array("unit_cost")[t.sector]
         served = t.weighted_users > 0
         resources = np.divide(service_budget + reinvest, unit_cost * t.weighted_users, out=np.ones(n), where=served)
@@ -413,8 +419,8 @@ class MutualStateModel(Model):
         for kind, cls in self.kinds.items():
             incentive[t.kind == kind] = cls.incentive(p)
         autonomy = np.full(t.n, p["local_autonomy"])
-        quits = self.workforce.update(self.np_rng, autonomy, (t.kind == MUTUAL).astype(float), t.wage_factor,
-                                      workload, t.failing.astype(float), incentive)
+        quits = self.workforce.update(self.np_rng, autonomy, kind_table(self, "members_own_it").astype(float),
+                                      t.wage_factor,                                      workload, t.failing.astype(float), incentive)
         fte_per_head = np.divide(t.fte, t.staff, out=np.ones(t.n), where=t.staff > 0)
         hires = np.bincount(self.workforce.row[quits], minlength=t.n) * p["hiring_cost"] * fte_per_head
         self.ledger.collect_from_providers("outside_world", hires, "hiring")
@@ -422,9 +428,9 @@ class MutualStateModel(Model):
         t.morale = self.workforce.mean_by_row(self.workforce.morale, t.n)
 
     def _cover_state_deficits(self) -> None:
-        """A department cannot go bust: the treasury covers its deficit each month."""
+        """Kinds that cannot go bust (``treasury_covers_deficit``): the treasury covers the deficit each month."""
         cash = self.ledger.provider_cash
-        cover = np.where((self.providers.kind == STATE) & (cash < 0), -cash, 0.0)
+        cover = np.where(kind_table(self, "treasury_covers_deficit") & (cash < 0), -cash, 0.0)
         self.ledger.pay_providers("treasury", cover, "deficit cover")
 
     def _fiscal_year(self) -> None:
@@ -439,7 +445,7 @@ class MutualStateModel(Model):
         t.fte = self._fte_target()
         self.workforce.rebalance(self.np_rng, self._headcount_target(), t.sector)
         t.staff = self.workforce.staff_counts(t.n)
-        t.quality_mark = (t.kind == MUTUAL) & (t.participation >= self.params["quality_mark_threshold"]) & bool(
+        t.quality_mark = kind_table(self, "eligible_for_quality_mark") & (t.participation >= self.params["quality_mark_threshold"]) & bool(
             self.params["quality_mark"])
         self._update_trust()
 
@@ -466,14 +472,15 @@ class MutualStateModel(Model):
         if not p["social_investment"]:
             return
         pop.savings += np.float32(12.0 * p["savings_rate"])
-        mutual_rows_per_unit = np.bincount(t.unit[t.kind == MUTUAL], minlength=len(self.units))
+        takes = kind_table(self, "takes_community_investment")
+        mutual_rows_per_unit = np.bincount(t.unit[takes], minlength=len(self.units))
         investor = mutual_rows_per_unit[pop.unit] > 0
         if not p["local_bonds"]:
             investor &= pop.participated(self.month)
         amount = np.where(investor, pop.savings * p["investment_propensity"] * pop.trust, 0.0).astype(np.float32)
         per_unit = np.bincount(pop.unit, weights=amount, minlength=len(self.units))
         share = np.divide(per_unit, mutual_rows_per_unit, out=np.zeros(len(self.units)), where=mutual_rows_per_unit > 0)
-        rows = np.where(t.kind == MUTUAL, share[t.unit], 0.0)
+        rows = np.where(takes, share[t.unit], 0.0)
         if rows.sum() <= 0:
             return
         pop.savings -= amount
@@ -485,24 +492,12 @@ class MutualStateModel(Model):
         ledger.collect_from_providers("outside_world", rows * (1.0 + p["investment_match"]), "capital expenditure")
 
     def _demutualise(self) -> None:
-        t, p = self.providers, self.params
-        for row in np.flatnonzero(t.kind == MUTUAL):
+        """Kinds that ``may_demutualise`` consider it once a year, by their reserves in months of income."""
+        t = self.providers
+        for row in np.flatnonzero(kind_table(self, "may_demutualise")):
             agent = self.provider_agents[row]
-            cash = self.ledger.provider_cash[row]
-            if agent.consider_demutualising(cash / max(t.last_payment[row], 1.0)):
-                # The unlocked share of reserves goes to members; the locked share stays public (it returns to
-                # the guarantor); the new firm's owners put in its working capital.
-                reserves, one = np.zeros(t.n), np.zeros(t.n)
-                reserves[row] = max(cash, 0.0)
-                one[row] = 1.0
-                self.ledger.collect_from_providers("households", (1.0 - p["asset_lock"]) * reserves,
-                                                   "demutualisation windfall")
-                self.ledger.collect_from_providers("treasury", p["asset_lock"] * reserves, "locked assets returned")
-                self.ledger.pay_providers("private_investors", one * t.last_payment, "working capital")
-                self.guarantor.demutualisations += 1
-                self.replace_operator(int(row), "contractor")
-                t.contract_end[row] = self.month + 12 * p["contract_years"]
-                self.contract_design[row] = t.voice_design[row]
+            if agent.consider_demutualising(self.ledger.provider_cash[row] / max(t.last_payment[row], 1.0)):
+                agent.demutualise()
 
     def _collect_taxes(self) -> None:
         """Taxes balance the treasury each month: households pay what the guarantor spent net of receipts."""
@@ -518,23 +513,23 @@ class MutualStateModel(Model):
         old = self.provider_agents.get(row)
         if old is not None:
             old.remove()
-        KIND_BY_NAME[kind](self, row)
+        new = KIND_BY_NAME[kind](self, row)
         t = self.providers
         t.fail_count[row] = 0
         t.failing[row] = False
         t.supported[row] = False
-        if kind == "state":  # the public body takes over debts, and reserves beyond working capital
-            cash = self.ledger.provider_cash
-            debts, surplus = np.zeros(t.n), np.zeros(t.n)
-            debts[row] = -min(cash[row], 0.0)
-            surplus[row] = max(cash[row] - t.last_payment[row], 0.0)
-            self.ledger.pay_providers("treasury", debts, "debts taken over")
-            self.ledger.collect_from_providers("treasury", surplus, "reserves taken over")
+        new.on_takeover()
+
+    def rows_of(self, kind: str) -> np.ndarray:
+        """Rows operated by a kind, by name ("state", "contractor", "mutual"): for views and counts by kind."""
+        return np.flatnonzero(self.providers.kind == KIND_BY_NAME[kind].kind)
 
     def converted_neighbour_count(self, rows: np.ndarray) -> np.ndarray:
         """Mutuals in good standing in the same sector in neighbouring units: the spill-over of success."""
         t = self.providers
-        good = (t.kind == MUTUAL) & ~t.failing
+        good = np.zeros(t.n, dtype=bool)
+        good[self.rows_of("mutual")] = True
+        good &= ~t.failing
         out = np.zeros(rows.size)
         for j in range(self.neighbours.shape[1]):
             nb = self.neighbours[t.unit[rows], j]

@@ -190,11 +190,10 @@ class Citizen:
 
     @property
     def memberships(self) -> list[str]:
-        """Sectors in which she is a member of a mutual: she takes part in the governance of a mutual."""
-        from .providers import MUTUAL  # local: the population module does not depend on providers otherwise
-
-        kinds = self._model.providers.kind
-        return [s.sector for s in self.services if s.stance == "contribute" and kinds[s.provider_row] == MUTUAL]
+        """Sectors in which she is a member of a mutual: she takes part in the governance of a provider
+        owned by its members (``Provider.members_own_it``)."""
+        agents = self._model.provider_agents
+        return [s.sector for s in self.services if s.stance == "contribute" and agents[s.provider_row].members_own_it]
 
     def __repr__(self) -> str:
         return (f"Citizen({self.unique_id}, unit={self.unit}, quintile={self.deprivation_quintile}, "

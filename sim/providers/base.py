@@ -35,11 +35,36 @@ def governance_strength(participation: np.ndarray, half: float) -> np.ndarray:
 
 
 class Provider(Agent):
-    """Operator of one service row. Subclasses say how their kind decides; the row's state is in the table."""
+    """Operator of one service row. Subclasses say how their kind decides; the row's state is in the table.
+
+    Every difference between provider kinds is one of the class attributes or hooks below, so that a reader
+    (and the tests, and ``sim.neutral_kinds``) finds all of them in ``sim/providers/``. The defaults here are
+    the neutral ones; each kind overrides what the literature says differs, and its docstring says why.
+    Per-row arrays of an attribute come from ``kind_table`` (vectorised over rows by the kind code).
+    """
 
     kind: int = -1
+    #: Owned by its members (workers and users who join): ownership morale applies to its workers
+    #: (``Workforce.update``) and citizens who take part in its governance are its members.
     members_own_it: bool = False
-    listens_to_voice: bool = False  # does this kind's design respond to the voice of those who take part?
+    #: Its design responds to the voice of those who take part (efficacy is learnt only where it does).
+    listens_to_voice: bool = False
+    #: The treasury covers a monthly deficit (a council department cannot go bust).
+    treasury_covers_deficit: bool = False
+    #: Debts beyond ``insolvency_months`` of income are a failure (an independent body can go bust).
+    may_be_insolvent: bool = True
+    #: Under ``audit_mode = "self_audit"`` it audits itself instead of being inspected.
+    self_audits: bool = False
+    #: Holds a contract with an end date; on expiry the guarantor re-tenders it (``on_contract_expiry``).
+    holds_contract: bool = False
+    #: A candidate for conversion to a mutual in a converting sector.
+    convertible: bool = False
+    #: May earn the quality mark (recognised status is for mutuals that involve stakeholders).
+    eligible_for_quality_mark: bool = False
+    #: Citizens may invest in it (community shares, local bonds) with the state's match.
+    takes_community_investment: bool = False
+    #: May demutualise (``consider_demutualising``) when its asset lock is weak.
+    may_demutualise: bool = False
 
     def __init__(self, model, row: int):
         super().__init__(model)
@@ -91,11 +116,18 @@ class Provider(Agent):
         return 0.0
 
     @classmethod
+    def reserve_drawdown_rate(cls, params: dict) -> float:
+        """Monthly share of reserves above one month's income spent on the service (0: reserves are kept)."""
+        return 0.0
+
+    @classmethod
     def wage_factor(cls, model, rows: np.ndarray) -> np.ndarray:
+        """Pay relative to the market wage (1: the market rate)."""
         return np.ones(rows.size)
 
     @classmethod
     def incentive(cls, params: dict) -> float:
+        """Extra effort from the incentive scheme workers face: effort *= 1 + incentive."""
         return 0.0
 
     @classmethod
@@ -106,6 +138,13 @@ class Provider(Agent):
     def on_failure(self, reason: str) -> None:
         """The guarantor's intervention when this provider fails."""
         raise NotImplementedError
+
+    def on_contract_expiry(self) -> None:
+        """What happens when ``contract_end`` passes (only kinds that ``holds_contract``)."""
+
+    def on_takeover(self) -> None:
+        """Called when this operator has just taken over a row from another (conversion, re-tender, step-in,
+        demutualisation): what it takes on from its predecessor. By default nothing: cash stays with the row."""
 
     # --- shared helpers --------------------------------------------------------------------------------------
     @staticmethod
@@ -142,3 +181,12 @@ def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
     rng = model.np_rng
     t.effort_e[rows] = np.minimum(e * np.exp(rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
     t.effort_i[rows] = np.minimum(i * np.exp(rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
+
+
+def kind_table(model, attribute: str) -> np.ndarray:
+    """Per-row values of a kind attribute (``members_own_it``, ``may_be_insolvent``...): a lookup by kind code,
+    vectorised over the provider table."""
+    from . import KINDS
+
+    values = [getattr(KINDS[k], attribute) for k in range(len(KINDS))]
+    return np.asarray(values)[model.providers.kind]

@@ -9,9 +9,25 @@ from .table import MUTUAL
 
 
 class Mutual(Provider):
+    """A mutual with recognised status. What is particular to it, each a kind attribute or hook:
+
+    - ``objective``: members who take part bear the quality damage of cost cutting; innovation gains are
+      kept without renegotiation (the proposal's claim, in HSV's terms).
+    - ``members_own_it = True``: ownership morale applies to its workers (Blasi, Kruse & Freeman 2010).
+    - ``self_audits = True``: audited by its stakeholders where the guarantor enables self-audit (the seed).
+    - ``reserve_drawdown_rate``: an asset lock keeps surpluses in the service, reinvested over time.
+    - ``eligible_for_quality_mark``, ``takes_community_investment``, ``may_demutualise``: the proposal's
+      recognised status (quality mark, community shares and bonds, limits on demutualisation).
+    - ``on_failure``: support first, then merger into a secondary mutual or step-in by the state.
+    """
+
     kind = MUTUAL
     listens_to_voice = True
     members_own_it = True
+    self_audits = True
+    eligible_for_quality_mark = True
+    takes_community_investment = True
+    may_demutualise = True
 
     @classmethod
     def objective(cls, model, rows, e, i):
@@ -37,7 +53,14 @@ class Mutual(Provider):
 
     @classmethod
     def own_overhead_rate(cls, params):
+        """Its own back office plus the cost of member governance (board, members' meetings)."""
         return params["back_office_cost"] + params["mutual_governance_cost"]
+
+    @classmethod
+    def reserve_drawdown_rate(cls, params):
+        """Reserves above working capital cannot be distributed (asset lock): a share r a month is spent
+        on the service, reinvest = r * max(cash - payment, 0)."""
+        return params["reserve_drawdown"]
 
     def on_failure(self, reason: str) -> None:
         """First failure: support (a capacity grant). Again: merge into a secondary mutual where federations
@@ -59,6 +82,25 @@ class Mutual(Provider):
         p = self.model.params
         chance = p["demutualisation_rate"] * (1.0 - p["asset_lock"]) * min(1.0, max(reserves_months, 0.0) / 12.0)
         return bool(self.model.np_rng.random() < chance)
+
+
+    def demutualise(self) -> None:
+        """Members sell up: the unlocked share of reserves goes to members, the locked share returns to the
+        guarantor; the new firm's owners put in its working capital and it holds a contract on the design
+        its members had chosen."""
+        model, t, p, row = self.model, self.model.providers, self.model.params, self.row
+        cash = model.ledger.provider_cash[row]
+        reserves, one = np.zeros(t.n), np.zeros(t.n)
+        reserves[row] = max(cash, 0.0)
+        one[row] = 1.0
+        model.ledger.collect_from_providers("households", (1.0 - p["asset_lock"]) * reserves,
+                                            "demutualisation windfall")
+        model.ledger.collect_from_providers("treasury", p["asset_lock"] * reserves, "locked assets returned")
+        model.ledger.pay_providers("private_investors", one * t.last_payment, "working capital")
+        model.guarantor.demutualisations += 1
+        model.replace_operator(row, "contractor")
+        t.contract_end[row] = model.month + 12 * p["contract_years"]
+        model.contract_design[row] = t.voice_design[row]
 
 
 def reinvestment(cash: np.ndarray, budget: np.ndarray, rate: float) -> np.ndarray:
