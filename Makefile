@@ -3,8 +3,9 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NOTEBOOK_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: compare test benchmark docs lint
+.PHONY: compare test notebooks benchmark docs lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,15 @@ $(STAMP): pyproject.toml
 ## The main job: the three regimes compared on common random numbers, with a report and figures.
 compare: $(STAMP)
 	$(VENV)/bin/mutual-state batch scenarios/compare_regimes.toml --rerun-if-model-changed --report
+
+## The course for students: JupyterLab on notebooks/, with the project and the notebooks extra installed.
+$(NOTEBOOK_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,notebooks]"
+	touch $(NOTEBOOK_STAMP)
+
+# JUPYTER_ARGS: e.g. --no-browser --port 8890. Jupyter refuses to run as root unless told (containers).
+notebooks: $(NOTEBOOK_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
 
 ## The whole test suite.
 test: $(STAMP)
