@@ -4,8 +4,18 @@ Hauert, De Monte, Hofbauer & Sigmund (2002, Science 296:1129; J. theor. Biol. 21
 sampled into groups of N. Participants either contribute (cooperators, C) or only use (defectors, D); loners
 (L) opt out and get a fixed outside payoff sigma. In a group with S participants of whom n_C contribute,
 contributors pay c and the pool r*c*n_C is shared by the S participants; a participant alone (S < 2) cannot
-play and gets sigma. Stances spread by payoff-based imitation with the Fermi rule (Szabo & Toke 1998;
-Traulsen, Nowak & Pacheco 2006) plus rare random exploration (mutation).
+play and gets sigma. Stances spread by pairwise comparison plus rare random exploration (mutation). Two rules:
+
+* ``fermi`` (the default): copy a model who does ``g`` better with probability 1 / (1 + exp(-s g)) (Szabo &
+  Toke 1998; Traulsen, Nowak & Pacheco 2006). Its expected net flow between two stances is
+  x_A x_B [expit(s g) - expit(-s g)], which at weak selection (s |g| << 1) is x_A x_B (s / 2) g: the replicator
+  dynamics with time scale s / 2 (Traulsen, Claussen & Hauert 2005). At the default, strong, selection it is a
+  generalisation whose rest points differ.
+* ``proportional``: pairwise proportional imitation (Helbing 1992; Schlag 1998): copy with probability
+  s * max(g, 0), where 1 / s bounds the payoff differences. Because E[max(g, 0)] - E[max(-g, 0)] = E[g], the
+  net flow is x_A x_B s E[g] even with noisy one-round payoffs, so in a large well-mixed population the stance
+  shares follow the replicator equations exactly (time scale: revision_rate * s per month). A probability
+  s * g above 1 would break this, so it is an error, not a silent cap.
 
 Everything here works on arrays of service-user slots; nothing loops over people.
 """
@@ -63,9 +73,32 @@ def game_payoffs(group_id: np.ndarray, n_groups: int, stance: np.ndarray, effort
     return payoff.astype(np.float32), s_slot
 
 
+IMITATION_RULES = ("fermi", "proportional")
+
+
 def fermi(payoff_gain: np.ndarray, strength: float) -> np.ndarray:
     """Chance to imitate a model who does ``payoff_gain`` better: 1 / (1 + exp(-s * gain))."""
     return expit(strength * payoff_gain)
+
+
+def proportional(payoff_gain: np.ndarray, strength: float) -> np.ndarray:
+    """Pairwise proportional imitation: chance s * max(gain, 0). Raises if s * gain exceeds 1 (the bound on
+    payoff differences that 1 / s promises is broken, and the dynamics would no longer be the replicator's)."""
+    chance = strength * np.maximum(payoff_gain, 0.0)
+    if chance.size and float(chance.max()) > 1.0 + 1e-5:  # payoffs are float32
+        raise ValueError(f"imitation_strength: {strength:g} times a payoff gain of {float(payoff_gain.max()):g} "
+                         "exceeds 1; under the proportional rule imitation_strength must be at most 1 / (the "
+                         "largest payoff difference)")
+    return np.minimum(chance, 1.0)
+
+
+def imitation_chance(payoff_gain: np.ndarray, strength: float, rule: str = "fermi") -> np.ndarray:
+    """Chance that a reviser copies a model doing ``payoff_gain`` better, under ``rule`` (IMITATION_RULES)."""
+    if rule == "fermi":
+        return fermi(payoff_gain, strength)
+    if rule == "proportional":
+        return proportional(payoff_gain, strength)
+    raise ValueError(f"imitation_rule: {rule!r} is not allowed; expected one of {IMITATION_RULES}")
 
 
 def pick_models(rng: np.random.Generator, unit: np.ndarray, unit_start: np.ndarray, unit_count: np.ndarray,
@@ -85,8 +118,9 @@ def pick_models(rng: np.random.Generator, unit: np.ndarray, unit_start: np.ndarr
 
 
 def revise_stances(rng: np.random.Generator, stance: np.ndarray, satisfaction: np.ndarray, revising: np.ndarray,
-                   models: np.ndarray, strength: float, exploration: float) -> np.ndarray:
-    """New stances after imitation (Fermi rule) and exploration for the slots listed in ``revising``.
+                   models: np.ndarray, strength: float, exploration: float, rule: str = "fermi") -> np.ndarray:
+    """New stances after imitation (``rule``: Fermi or proportional) and exploration for the slots listed in
+    ``revising``.
 
     ``models[k]`` is the slot that reviser ``revising[k]`` compares herself with (-1: nobody to compare with).
     Imitation reads last month's stances and satisfactions, so the order of revisers does not matter.
@@ -97,7 +131,7 @@ def revise_stances(rng: np.random.Generator, stance: np.ndarray, satisfaction: n
     has_model = models >= 0
     safe = np.where(has_model, models, revising)
     gain = satisfaction[safe] - satisfaction[revising]
-    imitate = has_model & (rng.random(revising.size) < fermi(gain, strength))
+    imitate = has_model & (rng.random(revising.size) < imitation_chance(gain, strength, rule))
     new[revising[imitate]] = stance[safe[imitate]]
     explore = rng.random(revising.size) < exploration
     new[revising[explore]] = rng.integers(0, 3, int(explore.sum()), dtype=np.int8)

@@ -51,8 +51,9 @@ class GuarantorState(Agent):
             else:  # block funding for every eligible resident of the unit
                 rows = m.home_row[s][users.unit]
             per_row += np.bincount(rows, weights=weight, minlength=m.providers.n) * m.sector_array("unit_cost")[s]
-        lump = m.sector_array("fixed_cost")[m.providers.sector]
-        return p["funding_level"] * (per_row + lump)
+        lump = p["funding_level"] * m.sector_array("fixed_cost")[m.providers.sector]
+        m.providers.last_lump[:] = lump
+        return p["funding_level"] * per_row + lump
 
     def pay_providers(self) -> None:
         m = self.model
@@ -127,6 +128,12 @@ class GuarantorState(Agent):
             m.provider_agents[row].on_failure("quality")
             self.after_intervention(row)
 
+    def services_failed_last_year(self) -> int:
+        """Distinct services (provider rows) that failed at least once in the last 12 months: a service that
+        fails on quality and is insolvent in the same year counts once."""
+        m = self.model
+        return int((m.providers.last_failure > m.month - 12).sum())
+
     def after_intervention(self, row: int) -> None:
         """Whatever the remedy, the slate is clean until a follow-up measurement next year."""
         t = self.model.providers
@@ -148,6 +155,7 @@ class GuarantorState(Agent):
         m, t = self.model, self.model.providers
         self.failures += 1
         self.failures_by_kind[m.provider_agents[row].kind_name] += 1
+        t.last_failure[row] = m.month
         self.failure_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
                                  "unit": int(t.unit[row]), "kind": type(m.provider_agents[row]).__name__,
                                  "reason": reason, "measured_quality": float(t.measured_quality[row]),
@@ -202,14 +210,17 @@ class GuarantorState(Agent):
         order = candidates[np.argsort(-key, kind="stable")]
         mutual_failure_rate = self.failures_by_kind["mutual"] / max(1, self.conversions + m.initial_mutuals)
         for row in order[: p["conversions_per_year"]]:
-            approved = t.contributors[row] > 0  # a mutual needs members who take part
+            # A mutual's founding members are its staff (users join as they take part), so the guarantor
+            # approves any service with a workforce to ballot; users' participation is not a precondition.
+            eligible = int(t.staff[row])
+            approved = eligible > 0
             support = ballot_support_logit(p, mutual_failure_rate, m.converted_neighbour_count(np.array([row]))[0])
             turnout, yes = m.workforce.ballot(m.np_rng, int(row), support) if approved else (0.0, 0.0)
             passed = bool(approved and turnout >= p["ballot_quorum"] and yes >= p["ballot_threshold"])
             self.conversion_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
                                         "unit": int(t.unit[row]), "failing": bool(under[row]),
-                                        "approved": bool(approved), "turnout": turnout, "yes_share": yes,
-                                        "converted": passed})
+                                        "approved": bool(approved), "eligible": eligible, "turnout": turnout,
+                                        "yes_share": yes, "converted": passed})
             if passed:
                 self.conversions += 1
                 m.replace_operator(int(row), "mutual")

@@ -62,7 +62,7 @@ def measure(model) -> dict[str, float]:
         "value_for_money": 100.0 * mean_quality / public if public > 0 else float("nan"),
         "worker_morale": float(model.workforce.morale.mean()) if model.workforce.n else 0.0,
         "worker_turnover": 12.0 * quits / model.workforce.n if model.workforce.n else 0.0,
-        "provider_failures": float(model.guarantor.failures),
+        "provider_failures": float(model.guarantor.services_failed_last_year()),
         "mutual_share": mutual_n / act_n if act_n else 0.0,
         "conversions": float(model.guarantor.conversions),
         "demutualisations": float(model.guarantor.demutualisations),

@@ -44,8 +44,8 @@ METRICS: dict[str, Metric] = {
         Metric("worker_morale", "share", "mean morale of workers", 0.0, 1.0, "higher"),
         Metric("worker_turnover", "share/year", "annualised share of workers who quit this month", 0.0, 12.0,
                "lower"),
-        Metric("provider_failures", "count", "providers failed (measured under standard twice or insolvent) so "
-               "far", 0.0, INF, "lower"),
+        Metric("provider_failures", "services", "distinct services (provider rows) that failed in the last 12 "
+               "months (measured under the standard twice running, or insolvent)", 0.0, INF, "lower"),
         Metric("mutual_share", "share", "share of users served by a mutual", 0.0, 1.0, "neither"),
         Metric("conversions", "count", "state services converted to mutuals so far", 0.0, INF, "neither"),
         Metric("demutualisations", "count", "mutuals that demutualised so far", 0.0, INF, "lower"),

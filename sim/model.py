@@ -25,7 +25,7 @@ from .metrics_catalogue import METRIC_NAMES
 from .parameters import validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
 from .providers import KIND_BY_NAME, KINDS, ProviderTable, kind_table
-from .providers.base import cost_reduction, innovation_gain, revise_efforts
+from .providers.base import budget_saved, cost_reduction, innovation_gain, revise_efforts
 from .providers.mutual import reinvestment
 from .providers.secondary import form_federations, pool_reserves
 from .sectors import SECTOR_FIELDS
@@ -266,7 +266,7 @@ class MutualStateModel(Model):
         models = pick_models(self.np_rng, users.unit[revising], users.unit_start, users.unit_count,
                              self.neighbours, self.neighbour_count, p["neighbour_imitation"])
         stance = revise_stances(self.np_rng, users.stance, users.satisfaction, revising, models,
-                                p["imitation_strength"], p["exploration_rate"])
+                                p["imitation_strength"], p["exploration_rate"], p["imitation_rule"])
         channels = self._channel_count(s)
         if channels and p["channel_recruitment"] > 0:
             pop = self.population
@@ -363,8 +363,10 @@ class MutualStateModel(Model):
         return np.maximum(self.providers.weighted_users * self._staff_ratio_per_row() / 100.0, 0.1)
 
     def _headcount_target(self) -> np.ndarray:
-        """People employed: the FTE rounded, at least one (small services employ part-timers)."""
-        return np.maximum(1, np.round(self.providers.fte)).astype(np.int64)
+        """People employed: the FTE rounded, and never fewer than ``minimum_staff`` for a service that has
+        users (opening hours, leave and sickness need cover; small services employ part-timers)."""
+        t = self.providers
+        return np.where(t.eligible > 0, np.maximum(self.params["minimum_staff"], np.round(t.fte)), 0).astype(np.int64)
 
     def _produce(self, book: bool) -> None:
         """Quality and cost of every row this month (HSV efforts, workforce, co-production, capital) and, if
@@ -377,7 +379,9 @@ class MutualStateModel(Model):
         own_rate = np.zeros(n)
         for kind, cls in self.kinds.items():
             own_rate[t.kind == kind] = cls.own_overhead_rate(p)
-        own_overhead = own_rate * budget
+        # Back office and governance scale with the service, not with the fixed-cost lump that pays for the
+        # building: the overhead rate applies to the per-user part of the payment only.
+        own_overhead = own_rate * np.maximum(budget - t.last_lump, 0.0)
         service_budget = np.maximum(budget - fixed - own_overhead, 0.0)
         drawdown = np.zeros(n)
         for kind, cls in self.kinds.items():
@@ -396,8 +400,9 @@ class MutualStateModel(Model):
         t.q_n = (1.0 - k) * base + innovation_gain(t.effort_i, p["innovation_scale"]) - theta * c
         if not book:
             return
-        spend = service_budget * (1.0 - c) + reinvest
-        saving = service_budget * c
+        saved = budget_saved(c)
+        spend = service_budget * (1.0 - saved) + reinvest
+        saving = service_budget * saved
         wage_factor = np.ones(n)
         for kind, cls in self.kinds.items():
             rows = np.flatnonzero(t.kind == kind)
@@ -582,17 +587,38 @@ class MutualStateModel(Model):
                          "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0})
         return pd.DataFrame(rows)
 
-    def stance_shares(self) -> dict[str, float]:
-        """Shares of contribute / use only / opt out over all service users."""
-        counts = np.zeros(3)
-        for users in self.users:
-            counts += np.bincount(users.stance, minlength=3)
-        total = max(counts.sum(), 1.0)
-        return {"contribute": counts[CONTRIBUTE] / total, "use_only": counts[USE_ONLY] / total,
-                "opt_out": counts[OPT_OUT] / total}
+    def stance_shares(self, by_sector: bool = False) -> dict[str, float] | pd.DataFrame:
+        """Shares of contribute / use only / opt out over all service users; with ``by_sector`` a table with
+        one row per sector (its users and the three shares) and a last row ``all``."""
+        rows, total = [], np.zeros(3)
+        for name, users in zip(self.sector_names, self.users, strict=True):
+            counts = np.bincount(users.stance, minlength=3).astype(float)
+            total += counts
+            rows.append((name, counts))
+        rows.append(("all", total))
+
+        def shares(counts):
+            n = max(counts.sum(), 1.0)
+            return {"contribute": counts[CONTRIBUTE] / n, "use_only": counts[USE_ONLY] / n,
+                    "opt_out": counts[OPT_OUT] / n}
+
+        if not by_sector:
+            return shares(total)
+        return pd.DataFrame([{"sector": name, "users": int(c.sum()), **shares(c)} for name, c in rows]
+                            ).set_index("sector")
+
+    def ballots_frame(self) -> pd.DataFrame:
+        """One row per employee ballot on mutual status: the service (provider row), its sector and unit, the
+        month, the workers eligible to vote, turnout, yes-share of votes cast, and whether it passed."""
+        columns = ["service", "sector", "unit", "month", "failing", "eligible", "turnout", "yes_share", "passed"]
+        log = [e for e in self.guarantor.conversion_log if e["approved"]]
+        return pd.DataFrame([{"service": e["row"], "sector": e["sector"], "unit": e["unit"], "month": e["month"],
+                              "failing": e["failing"], "eligible": e["eligible"], "turnout": e["turnout"],
+                              "yes_share": e["yes_share"], "passed": e["converted"]} for e in log], columns=columns)
 
     def providers_frame(self) -> pd.DataFrame:
-        """One row per service row: operator kind, design, quality, efforts, users, participation, cash."""
+        """One row per service (provider row): operator kind, design, quality, HSV efforts, users, contributors,
+        participation, cash, staff (headcount) and FTE, morale, whether it is failing and when it last failed."""
         t = self.providers
         return pd.DataFrame({
             "sector": [self.sector_names[s] for s in t.sector], "unit": t.unit,
@@ -600,4 +626,5 @@ class MutualStateModel(Model):
             "design": t.design, "quality_contractible": t.q_c, "quality_noncontractible": t.q_n,
             "cost_reduction_effort": t.effort_e, "innovation_effort": t.effort_i, "users": t.users,
             "participation": t.participation, "cash": self.ledger.provider_cash, "staff": t.staff, "fte": t.fte,
-            "morale": t.morale, "failing": t.failing})
+            "morale": t.morale, "failing": t.failing, "contributors": t.contributors,
+            "last_failure": np.where(t.last_failure >= 0, t.last_failure, -1)})

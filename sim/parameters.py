@@ -160,6 +160,11 @@ _GLOBAL: list[Parameter] = [
        f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
     _p("imitation_strength", 5.0, "float", "1/utility", "selection intensity s of the Fermi imitation rule",
        f"Traulsen et al. 2006; value {A}", "citizens", (0.0, 100.0), (1.0, 20.0)),
+    _p("imitation_rule", "fermi", "choice", "-", "how a reviser copies a better-off model: 'fermi' (chance "
+       "logistic(s gain)) or 'proportional' (chance s max(gain, 0), pairwise proportional imitation, whose mean "
+       "field is exactly the replicator dynamics; s must bound 1 / payoff differences)", "Szabo & Toke 1998; "
+       "Traulsen, Claussen & Hauert 2005 (Fermi at weak selection gives the replicator dynamics); Schlag 1998 "
+       "(proportional imitation)", "citizens", choices=("fermi", "proportional")),
     _p("exploration_rate", 0.01, "float", "-", "chance a revising user picks a stance at random",
        f"Hauert et al. 2002 (mutation); value {A}", "citizens", (0.0, 1.0), (0.001, 0.05)),
     _p("neighbour_imitation", 0.1, "float", "-", "share of imitation partners drawn from a neighbouring unit",
@@ -393,6 +398,9 @@ _GLOBAL: list[Parameter] = [
        "and education turnover of ~15-30% a year", "workers", (0.0, 1.0), (0.005, 0.03)),
     _p("quit_morale_sensitivity", 5.0, "float", "logit/morale", "how much low morale raises quitting",
        f"{A}", "workers", (0.0, 50.0), (2.0, 10.0)),
+    _p("minimum_staff", 5, "int", "people", "fewest people a service with users employs, however small its "
+       "FTE (part-timers cover opening hours, leave and sickness)", f"{A}: a team, not a lone worker; UK "
+       "social care and schools report most staff part-time", "workers", (1, 1000), (3, 10)),
     _p("hiring_cost", 3000.0, "float", "£/hire", "cost of replacing a worker who quits", "CIPD recruitment "
        "cost surveys (order of magnitude)", "workers", (0.0, 1e5), (1000.0, 6000.0)),
     # --- need shocks ------------------------------------------------------------------------------------------
@@ -454,15 +462,23 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
     """The parameter set under which the model reduces exactly to Hauert et al.'s (2002) optional PGG.
 
     No funding, no service in the payoff, no design fit, no voice value, uniform cost, no recruitment, no
-    choice, no regulation, imitation and exploration only, and satisfaction = last round's payoff. ``r`` and
-    ``sigma`` are set for every modelled sector.
+    choice, no regulation, satisfaction = last round's payoff, and stances revised by pairwise proportional
+    imitation with ``imitation_strength`` = 1 / (the largest payoff difference the game allows), no
+    exploration (pass ``exploration_rate`` for Hauert's rare mutations). In a large well-mixed population
+    (one unit) the stance shares then follow Hauert et al.'s replicator dynamics with time scale
+    ``revision_rate * imitation_strength`` per month. ``r`` and ``sigma`` are set for every modelled sector.
     """
+    c, n = participation_cost, group_size
+    best = max(r * c * (n - 1) / n, sigma)  # a defector among N - 1 contributors, or a loner
+    worst = min(r * c / n - c, sigma)  # the one contributor among N - 1 defectors, or a loner
+    spread = best - worst
     params: dict[str, Any] = {
         "funding_level": 0.0, "service_weight": 0.0, "voice_value": 0.0, "resource_gradient": 0.0,
         "participation_cost": participation_cost, "group_size": group_size, "satisfaction_memory": 1.0,
         "channel_recruitment": 0.0, "user_choice": "off", "audit_mode": "none", "capacity_building": 0.0,
         "choice_outside_bonus": 0.0, "conversions_per_year": 0, "social_investment": False,
-        "initial_contributors": 1 / 3, "initial_opt_outs": 1 / 3,
+        "initial_contributors": 1 / 3, "initial_opt_outs": 1 / 3, "imitation_rule": "proportional",
+        "imitation_strength": 1.0 / spread if spread > 0 else 1.0, "exploration_rate": 0.0, "revision_rate": 0.2,
     }
     sectors = extra.get("sectors", DEFAULT_SECTORS)
     sectors = SECTOR_NAMES if sectors == "all" else sectors

@@ -1,8 +1,11 @@
 """The co-production game and stance revision, and the reduction to Hauert et al.'s optional PGG."""
 
+from math import comb
+
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.integrate import solve_ivp
 
 import sim
 from sim.coproduction import fermi, form_groups, game_payoffs, pick_models, recruit, revise_stances
@@ -109,8 +112,9 @@ def test_under_the_reduction_every_payoff_is_a_hauert_payoff():
     assert model.stance_shares()["contribute"] > 0  # the game is being played
 
 
-def reference_opgg(r, seed, m=400, rounds=300, n=5, c=1.0, sigma=1.0, rate=0.1, s=5.0, mu=0.01):
-    """An independent, plain implementation of the optional PGG with Fermi imitation and exploration."""
+def reference_opgg(r, seed, m=400, rounds=300, n=5, c=1.0, sigma=1.0, rate=0.2, mu=0.0):
+    """An independent, plain implementation of the optional PGG with pairwise proportional imitation."""
+    s = 1.0 / (max(r * c * (n - 1) / n, sigma) - min(r * c / n - c, sigma))
     rng = np.random.default_rng(seed)
     u = rng.random(m)
     stance = np.where(u < 1 / 3, 0, np.where(u < 2 / 3, 2, 1))
@@ -131,7 +135,7 @@ def reference_opgg(r, seed, m=400, rounds=300, n=5, c=1.0, sigma=1.0, rate=0.1, 
         new = stance.copy()
         for i in np.flatnonzero(rng.random(m) < rate):
             j = rng.integers(m)
-            if rng.random() < 1 / (1 + np.exp(-s * (payoff[j] - payoff[i]))):
+            if rng.random() < s * max(payoff[j] - payoff[i], 0.0):
                 new[i] = stance[j]
             if rng.random() < mu:
                 new[i] = rng.integers(3)
@@ -167,3 +171,80 @@ def test_hauert_hallmarks_loners_take_over_for_small_r_and_cooperation_persists_
     high = np.mean([model_average(3.5, s) for s in range(3)], axis=0)
     assert low[2] > 0.6  # r < 2: the population ends mostly loners
     assert high[0] > 0.15 and high[0] > low[0] + 0.1  # 2 < r < N: cooperation persists
+
+
+# --- dynamics: Hauert et al.'s replicator equations, integrated with SciPy ------------------------------------
+
+def hauert_payoffs(shares, r, n=5, c=1.0, sigma=1.0):
+    """Expected payoffs of contributors, users and loners in a well-mixed optional PGG with shares (x, y, z):
+    the focal player's N - 1 co-players are drawn multinomially; a lone participant gets sigma."""
+    x, y, z = shares
+    p_c = p_d = 0.0
+    for n_c in range(n):
+        for n_d in range(n - n_c):
+            prob = comb(n - 1, n_c) * comb(n - 1 - n_c, n_d) * x ** n_c * y ** n_d * z ** (n - 1 - n_c - n_d)
+            players = 1 + n_c + n_d
+            p_c += prob * (sigma if players == 1 else r * c * (n_c + 1) / players - c)
+            p_d += prob * (sigma if players == 1 else r * c * n_c / players)
+    return np.array([p_c, p_d, sigma])
+
+
+def replicator_path(r, start, months, rate):
+    """dx_k/dt = rate * x_k (P_k - mean P), sampled monthly."""
+    def rhs(_t, f):
+        p = hauert_payoffs(f, r)
+        return rate * f * (p - f @ p)
+    sol = solve_ivp(rhs, (0, months), start, t_eval=np.arange(months + 1), rtol=1e-8, atol=1e-10)
+    return sol.y.T
+
+
+def simulated_path(r, months, users=5000, seed=1, **extra):
+    params = sim.optional_public_goods_game(r=r, sectors=["recycling"], **extra)
+    model = sim.MutualStateModel(regime="state", n_units=1, unit_size=users, rng=seed, **params)
+    path = [np.bincount(model.users[0].stance, minlength=3) / users]
+    for _ in range(months):
+        model.step()
+        path.append(np.bincount(model.users[0].stance, minlength=3) / users)
+    rate = model.params["revision_rate"] * model.params["imitation_strength"]
+    return np.array(path), rate
+
+
+def test_a_large_well_mixed_population_cycles_around_the_replicator_rest_point():
+    """2 < r < N: persistent cycles of contributors, users and loners whose time averages are those of the
+    replicator equations started from the same shares."""
+    sim_path, rate = simulated_path(3.0, 700)
+    ode_path = replicator_path(3.0, sim_path[0], 700, rate)
+    window = slice(100, None)
+    assert sim_path[window].mean(axis=0) == pytest.approx(ode_path[window].mean(axis=0), abs=0.02)
+    late = sim_path[350:, 2]
+    assert late.max() - late.min() > 0.15  # still cycling: no rest point reached
+    assert (ode_path[350:, 2].max() - ode_path[350:, 2].min()) > 0.15
+
+
+def test_the_outside_option_takes_over_when_r_is_below_two():
+    sim_path, rate = simulated_path(1.8, 400)
+    ode_path = replicator_path(1.8, sim_path[0], 400, rate)
+    assert sim_path[-1, 2] > 0.95 and ode_path[-1, 2] > 0.95
+    assert sim_path[-50:].mean(axis=0) == pytest.approx(ode_path[-50:].mean(axis=0), abs=0.03)
+
+
+def test_free_riders_take_over_when_opting_out_is_impossible():
+    sim_path, rate = simulated_path(3.0, 300, initial_opt_outs=0.0, initial_contributors=0.5)
+    ode_path = replicator_path(3.0, sim_path[0], 300, rate)
+    assert sim_path[:, 2].max() == 0.0  # nobody can opt out
+    assert sim_path[-1, 1] > 0.95 and ode_path[-1, 1] > 0.95
+    assert sim_path[-100:].mean(axis=0) == pytest.approx(ode_path[-100:].mean(axis=0), abs=0.03)
+
+
+def test_with_the_default_fermi_rule_at_strong_selection_the_reduction_no_longer_holds():
+    """The ablation twin: the exact dynamics come from the proportional rule, not from the game alone."""
+    fermi_path, _ = simulated_path(3.0, 400, imitation_rule="fermi", imitation_strength=5.0)
+    _, rate = simulated_path(3.0, 1)
+    ode_path = replicator_path(3.0, fermi_path[0], 400, rate)
+    assert np.abs(fermi_path[100:].mean(axis=0) - ode_path[100:].mean(axis=0)).max() > 0.05
+
+
+def test_proportional_imitation_refuses_a_strength_that_breaks_its_bound():
+    with pytest.raises(ValueError, match="imitation_strength"):
+        revise_stances(np.random.default_rng(0), np.array([0, 1], dtype=np.int8), np.array([0.0, 3.0], np.float32),
+                       np.array([0]), np.array([1]), strength=1.0, exploration=0.0, rule="proportional")

@@ -92,3 +92,22 @@ def test_treasury_is_balanced_by_taxes_each_month():
         m.step()
         assert m.ledger.balance["treasury"] == pytest.approx(0.0, abs=1e-6)
         assert m.public_spending == pytest.approx(m.ledger.flow(purpose="tax"))
+
+
+def test_provider_failures_counts_distinct_services_failed_in_the_last_year():
+    m = sim.MutualStateModel(rng=1, n_units=3, regime="privatised", sectors=["leisure"])
+    for reason in ("quality", "insolvency"):  # the same service twice in one year counts once
+        m.guarantor.record_failure(0, reason)
+    m.guarantor.record_failure(2, "quality")
+    assert m.guarantor.failures == 3 and m.guarantor.services_failed_last_year() == 2
+    m.month += 12
+    assert m.guarantor.services_failed_last_year() == 0  # a year later it has dropped out of the count
+
+
+def test_conversion_is_not_refused_for_want_of_contributors():
+    m = sim.MutualStateModel(rng=1, n_units=4, regime="conversion", sectors=["leisure"], initial_contributors=0.0,
+                             exploration_rate=0.0, conversions_per_year=4, ballot_support=5.0)
+    m.run(12)
+    ballots = m.ballots_frame()
+    assert len(ballots) == 4 and (ballots["eligible"] >= m.params["minimum_staff"]).all()
+    assert ballots["passed"].any()

@@ -124,3 +124,46 @@ def test_only_converting_sectors_hold_conversion_rounds():
     model.run(36)
     converted = {e["sector"] for e in model.guarantor.conversion_log if e["converted"]}
     assert converted == {"leisure"}
+
+
+def test_public_views_ballots_stances_by_sector_and_providers():
+    model = sim.MutualStateModel(regime="conversion", rng=2, n_units=6, conversions_per_year=4)
+    model.run(25)
+    ballots = model.ballots_frame()
+    assert list(ballots.columns) == ["service", "sector", "unit", "month", "failing", "eligible", "turnout",
+                                     "yes_share", "passed"]
+    assert len(ballots) == 8 and (ballots["month"].isin([12, 24])).all()
+    assert (ballots["eligible"] >= model.params["minimum_staff"]).all()
+    assert ballots["turnout"].between(0, 1).all() and ballots["yes_share"].between(0, 1).all()
+    shares = model.stance_shares(by_sector=True)
+    assert list(shares.index) == [*model.sector_names, "all"]
+    assert np.allclose(shares[["contribute", "use_only", "opt_out"]].sum(axis=1), 1.0)
+    assert shares.loc["all", "contribute"] == pytest.approx(model.stance_shares()["contribute"])
+    frame = model.providers_frame()
+    for column in ("cost_reduction_effort", "innovation_effort", "staff", "fte", "last_failure"):
+        assert column in frame
+    assert (frame["staff"] >= model.params["minimum_staff"]).all()
+
+
+def test_no_service_runs_with_a_lone_worker():
+    model = sim.MutualStateModel(rng=1, n_units=3, unit_size=60, sectors=["leisure"], minimum_staff=4)
+    assert (model.providers.fte < 1).all()  # a few dozen users need a fraction of one FTE...
+    assert (model.providers.staff == 4).all()  # ...but a team of part-timers delivers it
+    model.run(12)
+    assert (model.providers.staff == 4).all()
+
+
+def test_overhead_is_not_charged_on_the_fixed_cost_lump():
+    """A bigger building (fixed cost, funded by an equal lump) costs exactly its price: no back-office or
+    governance overhead is levied on the lump, so the money for the service itself does not shrink."""
+    def month(fixed):
+        model = sim.MutualStateModel(rng=1, n_units=2, sectors=["leisure"], regime="mutual",
+                                     **{"leisure.fixed_cost": fixed})
+        model.ledger.open_period()
+        model._produce(book=True)
+        return model.ledger.flow(purpose="running costs"), model.providers.q_c.copy()
+
+    cost_small, quality_small = month(1000.0)
+    cost_big, quality_big = month(6000.0)
+    assert cost_big - cost_small == pytest.approx(2 * 5000.0)
+    assert quality_big == pytest.approx(quality_small)

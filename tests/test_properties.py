@@ -74,7 +74,8 @@ def test_metrics_stay_in_their_ranges(params, seed):
             values = values[~np.isnan(values)]
         assert np.all(np.isfinite(values)), name
         assert np.all(values >= metric.low - 1e-9) and np.all(values <= metric.high + 1e-9), name
-    for name in ("provider_failures", "conversions", "demutualisations"):
+    assert np.all(df["provider_failures"] <= model.providers.n)  # distinct services in the last year
+    for name in ("conversions", "demutualisations"):
         assert np.all(np.diff(df[name]) >= 0), f"{name} is a running count"
 
 

@@ -31,6 +31,20 @@ def test_a_contractor_learns_hsv_optimal_efforts():
     assert i == pytest.approx(delta ** 2 / 4, rel=0.15)  # beta'(i) / 2 = 1
 
 
+def test_the_reduced_hsv_form_reproduces_the_closed_form_efforts_at_gamma_delta_one():
+    """gamma = delta = 1, lambda = 1/2, theta = 1/2: contractor e* = gamma^2, i* = delta^2 / 4; state manager
+    e* = (lambda (1 - theta) gamma / 2)^2, i* = (lambda delta / 2)^2; mutual without participation: the
+    manager's e*, i* = (lambda delta)^2. No bound binds on the way (c(e*) = 2 for the contractor)."""
+    params = dict(cost_reduction_scale=1.0, innovation_scale=1.0, years=80)
+    lam, theta = 0.5, 0.5
+    expected = {Contractor: (1.0, 0.25), StateDepartment: ((lam * (1 - theta) / 2) ** 2, (lam / 2) ** 2),
+                Mutual: ((lam * (1 - theta) / 2) ** 2, lam ** 2)}
+    for kind_cls, (e_star, i_star) in expected.items():
+        e, i = learned_efforts(kind_cls, theta=theta, **params)
+        assert e == pytest.approx(e_star, rel=0.05) and i == pytest.approx(i_star, rel=0.05), kind_cls
+    assert cost_reduction(np.array([1.0]), 1.0)[0] == pytest.approx(2.0)  # no silent cap
+
+
 def test_a_state_manager_does_not_cut_costs_where_quality_damage_outweighs_savings():
     e, i = learned_efforts(StateDepartment, theta=1.2)
     assert e < 0.005

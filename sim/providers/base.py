@@ -14,14 +14,21 @@ from mesa import Agent
 
 from .table import KIND_NAMES
 
-EFFORT_MAX = 1.0
+EFFORT_MAX = 4.0  # above every kind's optimum for parameters within their bounds (gamma, delta, lambda <= 1)
 EFFORT_FLOOR = 1e-4
 _H = 1e-3  # relative finite-difference step for the objective's gradient
 
 
 def cost_reduction(e: np.ndarray, gamma: float) -> np.ndarray:
-    """c(e) = 2 gamma sqrt(e), capped at 0.9 of the budget."""
-    return np.minimum(2.0 * gamma * np.sqrt(np.maximum(e, 0.0)), 0.9)
+    """c(e) = 2 gamma sqrt(e) (HSV 1997), uncapped: the objectives and their closed-form optima use it as is."""
+    return 2.0 * gamma * np.sqrt(np.maximum(e, 0.0))
+
+
+def budget_saved(c: np.ndarray) -> np.ndarray:
+    """The share of the service budget a cost cut c(e) saves: all of c(e), up to the whole budget. A cut beyond
+    the budget saves nothing more while its quality damage theta * c(e) keeps growing. It binds only where
+    2 gamma sqrt(e) > 1, i.e. for gamma above 1/2 (the plausible range stops at 0.45)."""
+    return np.minimum(c, 1.0)
 
 
 def innovation_gain(i: np.ndarray, delta: float) -> np.ndarray:

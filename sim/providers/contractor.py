@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Provider, cost_reduction, innovation_gain
+from .base import Provider, budget_saved, cost_reduction, innovation_gain
 from .table import CONTRACTOR
 
 
@@ -59,7 +59,8 @@ class Contractor(Provider):
     def wage_factor(cls, model, rows):
         """Part of a contractor's cost cutting comes out of wages: w = 1 - wage_cut * c(e)."""
         gamma = model.params["cost_reduction_scale"]
-        return 1.0 - model.params["contractor_wage_cut"] * cost_reduction(model.providers.effort_e[rows], gamma)
+        return 1.0 - model.params["contractor_wage_cut"] * budget_saved(cost_reduction(model.providers.effort_e[rows],
+                                                                                     gamma))
 
     @classmethod
     def incentive(cls, params):

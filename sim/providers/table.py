@@ -36,6 +36,7 @@ class ProviderTable:
         self.participation = f()  # contributors / active users
         self.contributor_pref = f(0.5)  # mean preferred design of this month's contributors
         self.last_payment = f()  # the guarantor's last monthly payment: next month's budget
+        self.last_lump = f()  # the part of it that funds fixed costs (no overhead is charged on it)
         self.capital = f()  # capital financed by community investment and its public match
         self.community_shares = f()  # £ owed to citizen investors
         self.staff = f()  # headcount
@@ -53,6 +54,7 @@ class ProviderTable:
         self.quality_mark = np.zeros(n, dtype=bool)
         self.supported = np.zeros(n, dtype=bool)
         self.operator_since = np.zeros(n, dtype=np.int32)
+        self.last_failure = np.full(n, -(10 ** 6), dtype=np.int32)  # month of the last failure (never: far past)
 
     def row(self, sector: int, unit: int) -> int:
         return sector * self.n_units + unit
