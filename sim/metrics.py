@@ -11,6 +11,11 @@ from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 
 
+# value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
+# money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
+VFM_COST_FLOOR = 1.0
+
+
 def read_metric(model, name: str) -> float:
     """DataCollector reporter (module-level so that models pickle for process pools)."""
     return model.current_metrics[name]
@@ -59,7 +64,7 @@ def measure(model) -> dict[str, float]:
         "quality_noncontractible": qn_sum / act_n if act_n else 0.0,
         "cost_per_capita": public,
         "total_cost_per_capita": public + private + volunteer_value / n,
-        "value_for_money": 100.0 * mean_quality / public if public > 0 else float("nan"),
+        "value_for_money": 100.0 * mean_quality / max(public, VFM_COST_FLOOR),
         "worker_morale": float(model.workforce.morale.mean()) if model.workforce.n else 0.0,
         "worker_turnover": 12.0 * quits / model.workforce.n if model.workforce.n else 0.0,
         "provider_failures": float(model.guarantor.services_failed_last_year()),

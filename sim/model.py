@@ -22,7 +22,8 @@ from .geography import build_units
 from .guarantor import GuarantorState
 from .ledger import Ledger
 from .metrics_catalogue import METRIC_NAMES
-from .parameters import validate
+from .arguments import rng_seed, whole_number
+from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
 from .providers import KIND_BY_NAME, KINDS, ProviderTable, kind_table
 from .providers.base import budget_saved, cost_reduction, innovation_gain, revise_efforts
@@ -32,7 +33,6 @@ from .sectors import SECTOR_FIELDS
 from .workforce import Workforce
 
 INITIAL_KIND = {"state": "state", "privatised": "contractor", "mutual": "mutual", "conversion": "state"}
-MAX_MONTHS = 32_000
 
 
 class MutualStateModel(Model):
@@ -45,8 +45,7 @@ class MutualStateModel(Model):
 
     def __init__(self, regime: str = "state", n_units: int = 20, unit_size: Any = (400, 600),
                  rng: int | None = None, **params: Any):
-        if isinstance(rng, str):
-            raise TypeError(f"rng: {rng!r} must be an integer seed, not text")
+        rng = rng_seed(rng)
         self.params = validate({"regime": regime, "n_units": n_units, "unit_size": unit_size, **params})
         super().__init__(rng=rng)
         p = self.params
@@ -117,8 +116,12 @@ class MutualStateModel(Model):
 
     # --- public -----------------------------------------------------------------------------------------------
     def run(self, steps: int = 120) -> pd.DataFrame:
-        """Run ``steps`` months; return the metrics so far (one row per collection, row 0 = the start)."""
-        for _ in range(int(steps)):
+        """Run ``steps`` months; return the metrics so far (one row per collection, row 0 = the start).
+
+        ``steps`` is a whole number (a bool or a string is refused) that keeps the run within MAX_MONTHS;
+        it is checked before the first month runs."""
+        steps = whole_number("steps", steps, 0, MAX_MONTHS - self.month)
+        for _ in range(steps):
             self.step()
         return self.datacollector.get_model_vars_dataframe()
 
@@ -150,7 +153,8 @@ class MutualStateModel(Model):
     # --- the month ---------------------------------------------------------------------------------------------
     def step(self) -> None:
         if self.month >= MAX_MONTHS:
-            raise RuntimeError(f"the model runs at most {MAX_MONTHS} months (participation months are int16)")
+            raise ParameterError(f"steps: the model runs at most {MAX_MONTHS} months (participation months are "
+                                 f"int16); it is at month {self.month}")
         self.ledger.open_period()
         self.month += 1
         if self.month == self.params["need_shock_month"]:

@@ -8,12 +8,16 @@ controls, the sensitivity bounds and the parameter table of ``docs/ODD.md`` are 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .sectors import DEFAULT_SECTORS, SECTOR_FIELDS, SECTOR_NAMES, SECTOR_SOURCE, SECTORS
 
 REGIMES = ("state", "privatised", "mutual", "conversion")
+MAX_MONTHS = 32_000  # the longest run: months of last participation are stored as int16
 
 
 class ParameterError(ValueError):
@@ -47,24 +51,31 @@ class Parameter:
         return f"{what}{extra} from {_fmt(lo)} to {_fmt(hi)}"
 
     def validate(self, value: Any) -> Any:
-        """Return the value in canonical form, or raise ParameterError naming the parameter."""
+        """Return the value in canonical form, or raise ParameterError naming the parameter.
+
+        Types are exact: a bool is not a number and a string is not a number (nor a bool); NumPy scalars and
+        arrays are accepted wherever the Python number or list would be (what a notebook passes after
+        ``np.arange``).
+        """
         n = self.name
+        value = _plain(value)
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
             raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
         if self.kind == "choice":
-            if value in self.choices:
+            if isinstance(value, str) and value in self.choices:
                 return value
             raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
         if self.kind == "sectors":
-            if value == "all":
+            if isinstance(value, str) and value == "all":
                 return tuple(SECTOR_NAMES)
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, (list, tuple)) or not value:
                 raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
-            unknown = [v for v in value if v not in SECTORS]
+            value = [_plain(v) for v in value]
+            unknown = [v for v in value if not isinstance(v, str) or v not in SECTORS]
             if unknown:
                 raise ParameterError(f"{n}: unknown sector {unknown[0]!r}; expected {self.allowed()}")
             if len(set(value)) != len(value):
@@ -74,9 +85,9 @@ class Parameter:
             if isinstance(value, (list, tuple)):
                 if len(value) != 2:
                     raise ParameterError(f"{n}: {value!r} is not allowed; expected {self.allowed()}")
-                lo, hi = (self._number(v, integer=True) for v in value)
+                lo, hi = (self._number(_plain(v), integer=True) for v in value)
                 if lo > hi:
-                    raise ParameterError(f"{n}: the range {list(value)!r} has its minimum above its maximum")
+                    raise ParameterError(f"{n}: the range {[lo, hi]!r} has its minimum above its maximum")
                 return (lo, hi)
             v = self._number(value, integer=True)
             return (v, v)
@@ -100,6 +111,16 @@ class Parameter:
         if value > hi:
             raise ParameterError(f"{n}: {_fmt(value)} is above the maximum {_fmt(hi)}; expected {self.allowed()}")
         return value
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars and arrays as the Python values they stand for (np.int64(3) -> 3, np.bool_ -> bool,
+    a 1-d array -> a list); anything else unchanged, so that the type checks above stay exact."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.ndim == 1 else value
+    return value
 
 
 def _fmt(x: float) -> str:
@@ -439,20 +460,68 @@ def defaults() -> dict[str, Any]:
 
 
 def validate(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Complete ``overrides`` with defaults; raise ParameterError on unknown names or bad values."""
-    unknown = [k for k in overrides if k not in REGISTRY]
+    """Complete ``overrides`` with defaults; raise ParameterError on unknown names or bad values, or a
+    district too large for this machine's memory (checked before anything is allocated)."""
+    if not isinstance(overrides, dict):
+        raise ParameterError(f"parameters: {type(overrides).__name__} is not allowed; expected a dict of "
+                             f"parameter name -> value")
+    unknown = [k for k in overrides if not isinstance(k, str) or k not in REGISTRY]
     if unknown:
-        raise ParameterError(f"{unknown[0]}: unknown parameter; see sim.parameters.REGISTRY for the "
+        raise ParameterError(f"{unknown[0]!s}: unknown parameter; see sim.parameters.REGISTRY for the "
                              f"{len(REGISTRY)} known ones{_suggest(unknown[0])}")
     params = defaults()
     for k, v in overrides.items():
         params[k] = REGISTRY[k].validate(v)
+    check_memory(params)
     return params
 
 
-def _suggest(name: str) -> str:
+# Memory a district needs at its peak (tracemalloc over construction and two months, 4*10^4 and 10^5 adults,
+# one, three and twelve sectors: 63, 71 and 209 bytes per adult), rounded up by a quarter: per adult for the
+# person-level arrays, and per (adult, sector) slot of a needed service.
+BYTES_PER_ADULT = 64
+BYTES_PER_SLOT = 48
+
+
+def model_bytes(params: dict[str, Any]) -> int:
+    """Upper estimate of the memory a model with these (validated) parameters allocates."""
+    adults = params["n_units"] * params["unit_size"][1]
+    slots = sum(adults * params[f"{s}.need_prevalence"] for s in params["sectors"])
+    return int(adults * BYTES_PER_ADULT + slots * BYTES_PER_SLOT)
+
+
+def available_memory() -> int:
+    """Bytes this process can still allocate: MemAvailable from /proc/meminfo (physical memory elsewhere)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory(params: dict[str, Any]) -> None:
+    """Refuse a district whose arrays would not fit in memory, before they are allocated."""
+    need, have = model_bytes(params), available_memory()
+    if need > have:
+        adults = params["n_units"] * params["unit_size"][1]
+        per_adult = need / max(adults, 1)
+        raise ParameterError(
+            f"n_units x unit_size: {params['n_units']} units of up to {params['unit_size'][1]} adults "
+            f"({adults:,} adults) need about {need / 2**30:.1f} GiB, but only {have / 2**30:.1f} GiB of memory "
+            f"is available; expected at most about {int(have / per_adult):,} adults with these sectors")
+
+
+def _suggest(name: Any) -> str:
     import difflib
 
+    if not isinstance(name, str):
+        return ""
     close = difflib.get_close_matches(name, REGISTRY, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -31,8 +31,11 @@ class Workforce:
         self.burnout = np.zeros(n)
         self.effort = self.motivation * self.morale
         self.quits_this_month = 0
-        # The standard workforce against which a provider's workforce index is measured.
-        self.reference_output = float(np.mean(self.effort * self.productivity())) if n else 1.0
+        # The standard workforce against which a provider's workforce index is measured: the first month's mean
+        # output, but at least REFERENCE_FLOOR, so that the index stays defined where the first month's
+        # workforce produces (almost) nothing (zero motivation, reference morale or new-hire productivity).
+        start = float(np.mean(self.effort * self.productivity())) if n else 1.0
+        self.reference_output = max(start, REFERENCE_FLOOR)
 
     def _draw_motivation(self, rng, n):
         return np.clip(rng.normal(self.params["worker_motivation"], self.params["motivation_spread"], n), 0.0, 1.0)
@@ -116,6 +119,9 @@ class Workforce:
         yes = votes & (rng.random(staff.size) < yes_chance)
         n_votes = int(votes.sum())
         return n_votes / staff.size, (int(yes.sum()) / n_votes if n_votes else 0.0)
+
+
+REFERENCE_FLOOR = 0.01  # output of the standard workforce, at least 1% of a fully motivated, skilled one's
 
 
 def quit_probability(morale: np.ndarray, base_rate: float, sensitivity: float, reference: float) -> np.ndarray:

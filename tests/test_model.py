@@ -35,7 +35,7 @@ def test_same_rng_gives_identical_results(small):
 
 
 def test_text_seed_is_refused_with_a_clear_message():
-    with pytest.raises(TypeError, match="rng: '7' must be an integer seed"):
+    with pytest.raises(sim.ParameterError, match="rng: '7' is not allowed; expected a whole-number seed"):
         sim.MutualStateModel(rng="7")
 
 

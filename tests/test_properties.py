@@ -70,8 +70,6 @@ def test_metrics_stay_in_their_ranges(params, seed):
     df = model.run(25)
     for name, metric in METRICS.items():
         values = df[name].to_numpy()
-        if name == "value_for_money":  # undefined (NaN) only when no public money is spent
-            values = values[~np.isnan(values)]
         assert np.all(np.isfinite(values)), name
         assert np.all(values >= metric.low - 1e-9) and np.all(values <= metric.high + 1e-9), name
     assert np.all(df["provider_failures"] <= model.providers.n)  # distinct services in the last year

@@ -85,8 +85,14 @@ def execute(run_fn: RunFunction, task: RunTask, steps: int) -> dict[str, Any]:
         missing = [m for m in METRIC_NAMES if m not in frame.columns]
         if missing:
             raise ValueError(f"the model's results lack the metrics {', '.join(missing)}")
+        values = frame[list(METRIC_NAMES)].to_numpy(dtype=np.float64)  # cheaper to ship than a frame
+        undefined = ~np.isfinite(values)
+        if undefined.any():  # never a silent NaN in an "ok" run (ODD §8)
+            month, j = np.argwhere(undefined)[0]
+            raise ValueError(f"metric {METRIC_NAMES[j]} is not finite ({values[month, j]}) in month {month}: "
+                             f"undefined for these parameters")
         out["books_balance"] = frame.attrs.get("books_balance")
-        out["values"] = frame[list(METRIC_NAMES)].to_numpy(dtype=np.float64)  # cheaper to ship than a frame
+        out["values"] = values
     except Exception as e:  # a failing run is data about the model, not a reason to stop the batch
         out["error"] = f"{type(e).__name__}: {e}"
         out["traceback"] = traceback.format_exc(limit=20)

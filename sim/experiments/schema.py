@@ -35,23 +35,43 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from ..metrics_catalogue import METRIC_NAMES
-from ..parameters import REGISTRY, ParameterError, validate
+from ..parameters import MAX_MONTHS, REGISTRY, ParameterError, validate
 
 DESIGN_KINDS = ("factorial", "list", "latin_hypercube", "sobol", "morris")
 SAMPLING_KINDS = ("latin_hypercube", "sobol", "morris")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
+# A batch plans at most this many runs; a larger design is refused before it is enumerated (1e6 runs of a
+# small district take days on a workstation; their plan alone would hold ~1 GB).
+MAX_RUNS = 1_000_000
+MAX_SCENARIO_BYTES = 1_000_000
+
+
 class ScenarioError(ValueError):
     """A scenario file is malformed or asks for something not allowed; the message names file and field."""
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars as Python numbers, so that a scenario built in a notebook validates like a TOML file."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# Exact types: TOML's `steps = true` or `steps = "12"` is refused, not read as 1 or 12.
+Int = Annotated[int, Strict(), BeforeValidator(_plain)]
+Bool = Annotated[bool, Strict(), BeforeValidator(_plain)]
+Str = Annotated[str, Strict()]
+Number = Annotated[float, Strict(), BeforeValidator(lambda v: float(v) if type(_plain(v)) is int else _plain(v))]
 
 
 class _Strict(BaseModel):
@@ -63,43 +83,43 @@ class Design(_Strict):
 
     kind: Literal["factorial", "list", "latin_hypercube", "sobol", "morris"] = Field(
         "factorial", description="how conditions are chosen")
-    factors: dict[str, list[Any]] = Field(
+    factors: dict[Str, list[Any]] = Field(
         default_factory=dict, description="parameter -> values; every combination is run")
-    conditions: list[dict[str, Any]] = Field(
+    conditions: list[dict[Str, Any]] = Field(
         default_factory=list, description="list design: one table of parameter values per condition")
-    parameters: list[str] = Field(
+    parameters: list[Str] = Field(
         default_factory=list, description="sampling designs: the parameters to sample")
-    ranges: dict[str, tuple[float, float]] = Field(
+    ranges: dict[Str, tuple[Number, Number]] = Field(
         default_factory=dict, description="sampling designs: [low, high] per parameter (default: plausible)")
-    samples: int = Field(
+    samples: Int = Field(
         16, ge=1, le=1_000_000,
         description="latin_hypercube: points; sobol: base sample N (a power of two); morris: trajectories")
-    levels: int = Field(4, ge=2, le=100, description="morris: grid levels (even)")
-    second_order: bool = Field(False, description="sobol: also estimate second-order indices")
+    levels: Int = Field(4, ge=2, le=100, description="morris: grid levels (even)")
+    second_order: Bool = Field(False, description="sobol: also estimate second-order indices")
 
 
 class Analysis(_Strict):
     """How the report reads the results."""
 
-    metrics: list[str] = Field(default_factory=lambda: list(METRIC_NAMES), description="metrics to report")
-    compare: str | None = Field(None, description="factor compared pairwise on common random numbers")
-    baseline: str | int | float | bool | None = Field(None, description="level the others are compared with")
-    window: int | None = Field(None, ge=1, description="a run's outcome is the mean of its last `window` months "
+    metrics: list[Str] = Field(default_factory=lambda: list(METRIC_NAMES), description="metrics to report")
+    compare: Str | None = Field(None, description="factor compared pairwise on common random numbers")
+    baseline: Str | Bool | Int | Number | None = Field(None, description="level the others are compared with")
+    window: Int | None = Field(None, ge=1, description="a run's outcome is the mean of its last `window` months "
                                "(default: the last 12, or the whole run if shorter)")
-    x: str | None = Field(None, description="numeric factor to draw outcome curves against")
-    target: str | None = Field(None, description="metric for sensitivity and 'where does each regime win'")
+    x: Str | None = Field(None, description="numeric factor to draw outcome curves against")
+    target: Str | None = Field(None, description="metric for sensitivity and 'where does each regime win'")
 
 
 class Scenario(_Strict):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`scenario_from_dict`."""
 
-    name: str = Field(pattern=NAME_PATTERN, min_length=1, max_length=100,
+    name: Str = Field(pattern=NAME_PATTERN, min_length=1, max_length=100,
                       description="scenario name; results go to results/<name>/")
-    description: str = Field("", description="what the scenario asks, in words")
-    steps: int = Field(120, ge=1, le=100_000, description="months per run")
-    replicates: int = Field(10, ge=1, le=100_000, description="runs per condition")
-    seed: int = Field(0, ge=0, lt=2**63, description="root seed of the batch")
-    params: dict[str, Any] = Field(default_factory=dict, description="parameters fixed for every run")
+    description: Str = Field("", description="what the scenario asks, in words")
+    steps: Int = Field(120, ge=1, le=MAX_MONTHS, description="months per run")
+    replicates: Int = Field(10, ge=1, le=100_000, description="runs per condition")
+    seed: Int = Field(0, ge=0, lt=2**63, description="root seed of the batch")
+    params: dict[Str, Any] = Field(default_factory=dict, description="parameters fixed for every run")
     design: Design = Field(default_factory=Design)
     analysis: Analysis = Field(default_factory=Analysis)
 
@@ -148,7 +168,13 @@ class Scenario(_Strict):
 
 # ----------------------------------------------------------------------------------------------------------
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file; raise ScenarioError naming the file and field on any problem."""
+    """Read and validate a scenario TOML file; raise ScenarioError naming the file and field on any problem.
+
+    The file is UTF-8, with or without a byte-order mark (Excel and Notepad write one); UTF-16 with its mark
+    is read too.
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes) or str(path) == "":
+        raise ScenarioError(f"path: {path!r} is not allowed; expected the path of a scenario .toml file")
     path = Path(path)
     label = str(path)
     if not path.exists():
@@ -156,9 +182,18 @@ def load_scenario(path: str | Path) -> Scenario:
     if path.is_dir():
         raise ScenarioError(f"{label}: is a folder; expected a scenario .toml file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{label}: cannot be read ({e})") from None
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{label}: {size:,} bytes is too large for a scenario file; expected at most "
+                                f"{MAX_SCENARIO_BYTES:,} bytes")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ScenarioError(f"{label}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{label}: is not UTF-8 text (byte {e.start}: {raw[e.start:e.start + 1]!r}); save it "
+                            f"as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -194,6 +229,8 @@ def _describe(e: ValidationError) -> str:
         parent = _model_at(err["loc"][:-1])
         allowed = ", ".join(parent.model_fields) if parent else "see the documentation"
         return f"{loc}: unknown key; allowed keys here: {allowed}{more}"
+    if kind == "missing" and isinstance(err["loc"][-1], int):
+        return f"{_loc(err['loc'][:-1])}: a value is missing; expected a list [low, high]{more}"
     if kind == "missing":
         field = _field_at(err["loc"])
         what = f" ({field.description})" if field is not None and field.description else ""
@@ -204,9 +241,36 @@ def _describe(e: ValidationError) -> str:
         return f"{loc}: {value!r} is not allowed; expected one of {', '.join(map(repr, DESIGN_KINDS))}{more}"
     field = _field_at(err["loc"])
     hint = f" ({field.description})" if field is not None and field.description else ""
+    expected = _TYPE_WORDS.get(kind)
+    if expected:
+        what = "is not a whole number" if kind == "int_from_float" or isinstance(value, float) and kind.startswith(
+            "int") else "is not allowed"
+        return f"{loc}: {value!r} {what}; expected {expected}{_bounds(field)}{hint}{more}"
     msg = err["msg"]
     msg = msg[0].lower() + msg[1:] if msg else msg
     return f"{loc}: {value!r} is not allowed: {msg}{hint}{more}"
+
+
+_TYPE_WORDS = {"int_type": "a whole number", "int_from_float": "a whole number", "int_parsing": "a whole number",
+               "bool_type": "true or false", "string_type": 'text in quotes', "float_type": "a number",
+               "list_type": "a list [...]", "tuple_type": "a list [low, high]", "too_short": "a list [low, high]",
+               "too_long": "a list [low, high]"}
+
+
+def _bounds(field) -> str:
+    """' from 1 to 32000' from a field's ge/le constraints, for type errors (pydantic names them only when the
+    type was right)."""
+    if field is None:
+        return ""
+    lo = hi = None
+    for c in field.metadata:
+        lo = getattr(c, "ge", lo)
+        hi = getattr(c, "le", hi)
+        if getattr(c, "lt", None) is not None:
+            hi = c.lt - 1
+    if lo is None:
+        return ""
+    return f" from {lo}" + (f" to {hi}" if hi is not None else " up")
 
 
 def _loc(loc: tuple) -> str:
@@ -278,12 +342,12 @@ def _check_against_registry(s: Scenario) -> None:
     for name, values in d.factors.items():
         if not values:
             raise ScenarioError(f"design.factors.{name}: needs at least one value")
-        seen = []
+        seen = set()
         for i, value in enumerate(values):
             canon = _check_param(f"design.factors.{name}[{i}]", name, value)
             if canon in seen:
                 raise ScenarioError(f"design.factors.{name}[{i}]: {value!r} is listed twice")
-            seen.append(canon)
+            seen.add(canon)
 
     if d.kind in SAMPLING_KINDS:
         if not s.sampled:
@@ -360,18 +424,61 @@ def _check_against_registry(s: Scenario) -> None:
             raise ScenarioError(f"analysis.baseline: {a.baseline!r} is not a level of {s.compare}; expected one "
                                 f"of {', '.join(repr(v) for v in levels)}")
 
-    # Each complete condition must also pass the registry's whole-parameter-set checks.
+    # The plan's size is known from the design's shape: refuse a huge one before enumerating it.
+    conditions = planned_conditions(s)
+    if conditions * s.replicates > MAX_RUNS:
+        raise ScenarioError(f"design: {conditions:,} conditions x {s.replicates:,} replicates = "
+                            f"{conditions * s.replicates:,} runs is too many; expected at most {MAX_RUNS:,} runs "
+                            f"(fewer factor levels, samples or replicates)")
+
+    # Each complete condition must also pass the registry's whole-parameter-set checks (the largest district
+    # against memory).
     from .designs import build_design
 
     try:
         design = build_design(s)
     except ParameterError as e:
         raise ScenarioError(f"design: a condition is not allowed: {e}") from None
-    for cond in design.conditions[:1]:
+    for cond in _largest_districts(s, design.conditions):
         try:
             validate({**s.params, **cond})
         except ParameterError as e:
             raise ScenarioError(f"design: a condition is not allowed: {e}") from None
+
+
+_SCALE = ("n_units", "unit_size", "sectors")
+
+
+def _largest_districts(s: Scenario, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first condition, and the one that builds the largest model if the design varies its size."""
+    if not conditions:
+        return []
+    varied = {k for c in conditions for k in c}
+    if not any(k in _SCALE or k.endswith(".need_prevalence") for k in varied):
+        return conditions[:1]
+    from ..parameters import defaults, model_bytes
+
+    base = defaults()
+    base.update({k: REGISTRY[k].validate(v) for k, v in s.params.items()})
+    largest = max(conditions, key=lambda c: model_bytes({**base, **{k: REGISTRY[k].validate(v) for k, v in
+                                                                     c.items()}}))
+    return [conditions[0], largest]
+
+
+def planned_conditions(s: Scenario) -> int:
+    """How many conditions the design has, computed from its shape without enumerating it."""
+    d = s.design
+    combos = math.prod(len(v) for v in d.factors.values())
+    if d.kind == "factorial":
+        return combos
+    if d.kind == "list":
+        return len(d.conditions) * combos
+    k = len(s.sampled)
+    if d.kind == "latin_hypercube":
+        return d.samples * combos
+    if d.kind == "sobol":
+        return d.samples * ((2 * k + 2) if d.second_order else (k + 2)) * combos
+    return d.samples * (k + 1) * combos  # morris: trajectories of k + 1 points
 
 
 def _levels(s: Scenario, name: str) -> list[Any]:
