@@ -42,11 +42,12 @@ def flag(name: str, value: Any) -> bool:
     return value
 
 
-def positive_number(name: str, value: Any) -> float:
+def positive_number(name: str, value: Any, allow_zero: bool = False) -> float:
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
-        raise ParameterError(f"{name}: {value!r} is not allowed; expected a number above 0")
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value < float("inf")
+    if not ok or not (value >= 0 if allow_zero else value > 0):
+        raise ParameterError(f"{name}: {value!r} is not allowed; expected a number {'from' if allow_zero else 'above'} 0")
     return float(value)
 
 

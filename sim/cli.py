@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+EXIT_FAULT = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_COMPARE = ["participation_rate", "cost_per_capita", "responsiveness"]
@@ -53,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         g.add_argument("--serial", action="store_true", help="run in this process, one run at a time")
         g.add_argument("--dask", action="store_true",
                        help="run on a new local Dask cluster (N workers, one thread each)")
-        g.add_argument("--scheduler", metavar="ADDR",
+        g.add_argument("--scheduler", metavar="ADDR", type=_scheduler,
                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need this "
                             "package installed)")
 
@@ -61,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Run the model once and print the metrics after the last step.")
     r.add_argument("--regime", choices=REGIMES, default=None,
                    help="who runs the services (default: the registry default, state)")
-    r.add_argument("--steps", type=_positive_int, default=120, help="months to simulate (default: 120)")
+    r.add_argument("--steps", type=_steps, default=120, help="months to simulate (default: 120)")
     r.add_argument("--seed", type=_seed, default=1, help="random seed; the same seed gives the same run (default 1)")
     r.add_argument("--every", type=_positive_int, default=None, metavar="K",
                    help="also print the metrics every K months")
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "outcomes (last 12 months of each run) with 95%% confidence intervals, and "
                                    "paired differences from state.")
     c.add_argument("--seeds", type=_positive_int, default=5, help="replicates per regime (default: 5)")
-    c.add_argument("--steps", type=_positive_int, default=120, help="months per run (default: 120)")
+    c.add_argument("--steps", type=_steps, default=120, help="months per run (default: 120)")
     c.add_argument("--seed", type=_seed, default=1, help="root seed the replicate seeds are spawned from (default 1)")
     c.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
                    help=f"metric to show (repeatable; default: {', '.join(DEFAULT_COMPARE)})")
@@ -129,6 +130,39 @@ def _positive_int(text: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 1 or more")
     return v
+
+
+def _steps(text: str) -> int:
+    from .parameters import MAX_MONTHS
+
+    v = _positive_int(text)
+    if v > MAX_MONTHS:
+        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 1 to {MAX_MONTHS} (the longest run)")
+    return v
+
+
+def _scheduler(text: str) -> str:
+    from .experiments.runner import scheduler_address
+    from .parameters import ParameterError
+
+    try:
+        scheduler_address(text)
+    except ParameterError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("scheduler: ")) from None
+    return text
+
+
+def _out_folder(option: str, text: str | None) -> Path | None:
+    """A results folder given on the command line: new, or an existing folder; never a file."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {text}: is a file; expected a folder (new or existing)")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"{option} {text}: {parent} is a file; expected a folder path")
+    return path
 
 
 def _seed(text: str) -> int:
@@ -235,8 +269,9 @@ def cmd_batch(args) -> int:
     from .experiments.runner import run_batch
     from .experiments.schema import load_scenario
 
+    out_arg = _out_folder("--out", args.out)
     scenario = load_scenario(args.scenario)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    out = out_arg or _out_folder("results folder", str(Path("results") / scenario.name))
     with _executor(args) as (executor, label):
         print(f"{scenario.name}: {len(_plan_runs(scenario))} runs on {label}; results in {out}/", file=sys.stderr)
         result = run_batch(scenario, executor=executor, out=out, fresh=args.fresh, progress=not args.quiet,
@@ -316,6 +351,7 @@ def cmd_report(args) -> int:
         if m not in METRIC_NAMES:
             raise UsageError(f"--metric/--target: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
     path = Path(args.results)
+    _out_folder("--out", args.out)
     if not path.is_dir():
         raise UsageError(f"{path}: no such folder; expected a results folder written by `mutual-state batch`")
     result = load_results(path)
@@ -329,9 +365,10 @@ def cmd_report(args) -> int:
 def cmd_sensitivity(args) -> int:
     from .experiments import sensitivity as sens
     from .experiments.analysis import AnalysisError
-    from .experiments.report import _write, sensitivity_section
+    from .experiments.report import _write, md_text, sensitivity_section
     from .experiments.runner import run_batch
     from .experiments.schema import load_scenario
+    from .experiments.store import files_under, register_outputs
     from .metrics_catalogue import METRIC_NAMES
 
     scenario = load_scenario(args.scenario)
@@ -343,16 +380,18 @@ def cmd_sensitivity(args) -> int:
     for m in metrics:
         if m not in METRIC_NAMES:
             raise UsageError(f"--metric: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    out = _out_folder("--out", args.out) or _out_folder("results folder", str(Path("results") / scenario.name))
     with _executor(args) as (executor, label):
         result = run_batch(scenario, executor=executor, out=out, progress=not args.quiet, executor_label=label)
-    lines = [f"# Sensitivity: {scenario.name}", ""]
-    if scenario.description:
-        lines += [scenario.description.strip(), ""]
+    lines = [f"# Sensitivity: {md_text(scenario.name)}", ""]
+    if scenario.description.strip():
+        lines += [md_text(scenario.description.strip()), ""]
+    before = files_under(out)
     for sub in ("figures", "tables"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     lines += sensitivity_section(result, metrics, out / "figures", out / "tables", out)
     final = _write(out, lines, "sensitivity.md")
+    register_outputs(out, [p for p, t in files_under(out).items() if before.get(p) != t])
     for m in metrics:
         try:
             sr = sens.analyse(result, m)
@@ -385,7 +424,8 @@ class _executor:
             try:
                 ex = self._cm.__enter__()
             except OSError as e:
-                raise UsageError(f"--scheduler {a.scheduler}: cannot connect ({e})") from None
+                what = f"--scheduler {a.scheduler}" if a.scheduler else "--dask"
+                raise UsageError(f"{what}: cannot connect ({e})") from None
             where = a.scheduler or f"a local Dask cluster of {workers} workers"
             return ex, f"Dask ({where})"
         if workers == 1:
@@ -404,6 +444,23 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+def _one_line_warnings(command: str) -> None:
+    """Warnings meant for the user (damaged files dropped on resume) as one line each, without source lines."""
+    import warnings
+
+    from .experiments.store import ResultsRepaired
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ResultsRepaired):
+            print(f"mutual-state {command}: warning: {message}", file=sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    previous = warnings.showwarning
+    warnings.showwarning = show
+    warnings.simplefilter("always", ResultsRepaired)
+
+
 # ------------------------------------------------------------------------------------------------ main
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "batch": cmd_batch, "report": cmd_report,
             "sensitivity": cmd_sensitivity}
@@ -415,12 +472,16 @@ def main(argv: list[str] | None = None) -> int:
     from .experiments.analysis import AnalysisError
     from .experiments.runner import BatchInterrupted, ExecutorBroken
     from .experiments.schema import ScenarioError
-    from .experiments.store import ResultsError
+    from .experiments.store import ResultsError, StorageError
     from .parameters import ParameterError
 
     signal.signal(signal.SIGTERM, _terminate)  # a polite kill saves what finished, like Ctrl-C
+    _one_line_warnings(args.command)
     try:
         return COMMANDS[args.command](args)
+    except StorageError as e:  # a full or read-only disk: what was saved is kept
+        print(f"mutual-state {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_FAULT
     except (UsageError, ScenarioError, ParameterError, ResultsError, AnalysisError) as e:
         print(f"mutual-state {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -433,6 +494,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a file the command reads or writes, named with the system's reason
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"mutual-state {args.command}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_FAULT
+    except MemoryError:
+        print(f"mutual-state {args.command}: error: out of memory; use a smaller district (n_units, unit_size) or "
+              f"fewer --workers", file=sys.stderr)
+        return EXIT_FAULT
+    except Exception as e:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("MUTUAL_STATE_DEBUG"):
+            raise
+        print(f"mutual-state {args.command}: internal error: {type(e).__name__}: {e} (set MUTUAL_STATE_DEBUG=1 "
+              f"for the traceback, and please report it)", file=sys.stderr)
+        return EXIT_FAULT
 
 
 if __name__ == "__main__":

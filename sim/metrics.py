@@ -10,7 +10,6 @@ import numpy as np
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 
-
 # value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
 # money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
 VFM_COST_FLOOR = 1.0

@@ -17,12 +17,12 @@ import pandas as pd
 from mesa import DataCollector, Model
 
 from . import metrics
+from .arguments import rng_seed, whole_number
 from .coproduction import form_groups, game_payoffs, pick_models, recruit, revise_stances
 from .geography import build_units
 from .guarantor import GuarantorState
 from .ledger import Ledger
 from .metrics_catalogue import METRIC_NAMES
-from .arguments import rng_seed, whole_number
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
 from .providers import KIND_BY_NAME, KINDS, ProviderTable, kind_table

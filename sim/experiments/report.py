@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from .analysis import (
     timeseries_summary,
 )
 from .runner import BatchResult, load_results
+from .store import files_under, register_outputs
 
 ALPHA = 0.05
 
@@ -71,6 +73,41 @@ def ci_text(mean: float, low: float, high: float, signed: bool = False) -> str:
     return f"{num(mean, signed)} [{num(low, signed)}, {num(high, signed)}]"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|~!])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
+
+
+def md_text(text: Any) -> str:
+    """Text from a scenario file made safe to put in Markdown: rendered as the same text, never as markup.
+
+    ``&``, ``<`` and ``>`` become HTML entities (no tag or comment reaches an HTML rendering: the dashboard
+    renders reports), Markdown punctuation is backslash-escaped (no link, image, emphasis, code or table
+    cell), and a line cannot start a heading, quote or list. Line breaks are kept.
+    """
+    lines = []
+    for line in str(text).splitlines():
+        line = line.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        line = _MD_SPECIAL.sub(r"\\\1", line)
+        lines.append(_MD_LINE_START.sub(_escape_line_start, line))
+    return "\n".join(lines)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    """'# x' -> '\\# x'; '1. x' -> '1\\. x' (a digit cannot be escaped; its list delimiter can)."""
+    mark = m.group(2)
+    return m.group(1) + (mark + "\\" if mark[0].isdigit() else "\\" + mark)
+
+
+def md_code(text: Any) -> str:
+    """Text as one inline code span (shown verbatim: renderers do not interpret HTML in code), fenced with more
+    backticks than any run inside it."""
+    text = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _md_table(frame: pd.DataFrame) -> list[str]:
     cols = [str(c) for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
@@ -108,17 +145,29 @@ def sweep_factor(result: BatchResult) -> str | None:
 # ------------------------------------------------------------------------------------------------ the report
 def write_report(source: BatchResult | str | Path, out: str | Path | None = None, metrics: list[str] | None = None,
                  target: str | None = None) -> Path:
-    """Analyse a batch and write ``report.md``, ``figures/`` and ``tables/``; return the report's path."""
+    """Analyse a batch and write ``report.md``, ``figures/`` and ``tables/``; return the report's path.
+
+    Written into the batch's own folder, the files are recorded in its manifest as the report's outputs (so
+    that ``batch --fresh`` deletes them, and nothing it did not write)."""
     result = source if isinstance(source, BatchResult) else load_results(source)
     out = Path(out) if out is not None else (result.path or Path("results") / result.scenario.name)
+    own_folder = result.path is not None and out.resolve() == Path(result.path).resolve()
+    before = files_under(out) if own_folder else {}
+    path = _write_report(result, out, metrics, target)
+    if own_folder:
+        register_outputs(out, [p for p, t in files_under(out).items() if before.get(p) != t])
+    return path
+
+
+def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, target: str | None) -> Path:
     figdir, tabdir = out / "figures", out / "tables"
     figdir.mkdir(parents=True, exist_ok=True)
     tabdir.mkdir(parents=True, exist_ok=True)
     s = result.scenario
     ms = report_metrics(result, metrics)
-    lines: list[str] = [f"# {s.name}", ""]
-    if s.description:
-        lines += [s.description.strip(), ""]
+    lines: list[str] = [f"# {md_text(s.name)}", ""]
+    if s.description.strip():
+        lines += [md_text(s.description.strip()), ""]
     lines += _provenance(result)
     ok = result.ok
     if ok.empty:
@@ -147,7 +196,7 @@ def write_report(source: BatchResult | str | Path, out: str | Path | None = None
                 lines += [""] + _claim(result, table)
             lines += [""] + _comparisons(result, table, ms, tabdir)
         except AnalysisError as e:
-            lines += ["", "## What differs, and how sure we are", "", f"Not compared: {e}."]
+            lines += ["", "## What differs, and how sure we are", "", f"Not compared: {md_text(e)}."]
 
     # a shift in needs
     shock = _shock_month(result)
@@ -237,7 +286,7 @@ def _provenance(result: BatchResult) -> list[str]:
                   f"Run it again with `--fresh` for results from one model."]
     if len(result.failures):
         errs = result.failures["error"].value_counts()
-        lines += ["", "### Failed runs", ""] + [f"- {n} × `{e}`" for e, n in errs.head(5).items()]
+        lines += ["", "### Failed runs", ""] + [f"- {n} × {md_code(e)}" for e, n in errs.head(5).items()]
         lines += ["", "Tracebacks are in `manifest.json` under `failures`."]
     return lines
 
@@ -543,7 +592,7 @@ def sensitivity_section(result: BatchResult, metrics: list[str], figdir: Path, t
         try:
             sr = sens.analyse(result, m)
         except AnalysisError as e:
-            lines += ["", f"- {m}: not analysed: {e}"]
+            lines += ["", f"- {m}: not analysed: {md_text(e)}"]
             continue
         sr.table.to_csv(tabdir / f"sensitivity_{m}.csv", index=False)
         fig = plots.sensitivity(sr.table, sr.method, sr.groups, m)
@@ -568,7 +617,7 @@ def _discovery(result: BatchResult, table: pd.DataFrame, target: str, figdir: Pa
     try:
         d = where_each_wins(table, s.compare, target, features, seed=0, keys=keys)
     except AnalysisError as e:
-        return [f"## Where does each {s.compare} win?", "", f"Not analysed: {e}"]
+        return [f"## Where does each {s.compare} win?", "", f"Not analysed: {md_text(e)}"]
     (tabdir / "discovery.json").write_text(json.dumps(describe_discovery(d), indent=2, default=str))
     lines = [f"## Where does each {s.compare} win?", "", d.to_text(), ""] + d.rules_markdown()
     ranked = sorted(d.importances, key=d.importances.get, reverse=True) or d.features

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..metrics_catalogue import METRIC_NAMES
 from ..parameters import REGISTRY, defaults
 from .designs import DesignPoints, build_design, replicate_seeds
 from .schema import Scenario, load_scenario
-from .store import ResultsStore, model_fingerprint, read_manifest, read_runs, read_timeseries, tidy_runs
+from .store import ResultsRepaired, ResultsStore, StorageError, model_fingerprint, read_snapshot, tidy_runs
 
 RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
 
@@ -234,13 +235,25 @@ class BatchResult:
 
 
 def load_results(path: str | Path) -> BatchResult:
-    """Read a results folder written by :func:`run_batch` (complete, or interrupted: what was saved)."""
-    from .schema import scenario_from_dict
+    """Read a results folder written by :func:`run_batch` (complete, or interrupted: what was saved).
 
-    path = Path(path)
-    manifest = read_manifest(path)
-    scenario = scenario_from_dict(manifest["scenario"], f"{path / 'manifest.json'}: scenario")
-    return BatchResult(scenario, read_runs(path, manifest), read_timeseries(path, manifest), manifest, path)
+    What is read is verified: every data file against the checksum recorded when it was written, and every
+    finished run for its whole time series; damage raises :class:`~sim.experiments.store.DamagedResults`
+    naming the files. Safe to call while a batch writes to the folder (a consistent snapshot is read).
+    """
+    from ..arguments import path as path_argument
+    from .schema import ScenarioError, scenario_from_dict
+    from .store import ResultsError
+
+    path = path_argument("path", path)
+    if not path.is_dir():
+        raise ResultsError(f"{path}: no such folder; expected a results folder written by a batch")
+    manifest, runs, timeseries = read_snapshot(path)
+    try:
+        scenario = scenario_from_dict(manifest["scenario"], f"{path / 'manifest.json'}: scenario")
+    except ScenarioError as e:
+        raise ResultsError(str(e)) from None
+    return BatchResult(scenario, runs, timeseries, manifest, path)
 
 
 # ------------------------------------------------------------------------------------------------ execution
@@ -313,6 +326,10 @@ def run_batch(
     carries ~0.1 s of work, which matters only for very short runs). Ctrl-C or SIGTERM stop the batch after saving what finished
     (:class:`BatchInterrupted`); running it again resumes.
     """
+    _check_batch_arguments(executor, save=save, fresh=fresh, allow_model_change=allow_model_change,
+                           rerun_if_model_changed=rerun_if_model_changed, retry_failed=retry_failed,
+                           progress=progress, flush_seconds=flush_seconds, max_in_flight=max_in_flight, chunk=chunk,
+                           run_fn=run_fn, out=out)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     plan = plan_batch(scenario)
@@ -322,6 +339,8 @@ def run_batch(
                           rerun_if_model_changed=rerun_if_model_changed)
              if save else _MemoryStore(plan.header()))
     store.open(label)
+    for message in getattr(store, "repairs", []):
+        warnings.warn(message, ResultsRepaired, stacklevel=2)
     try:
         skip = store.finished_ids() if retry_failed else store.finished_ids() | store.failed_ids()
         todo = [t for t in plan.tasks if t.run_id not in skip]
@@ -332,6 +351,10 @@ def run_batch(
         except KeyboardInterrupt:
             store.flush("interrupted", time.perf_counter() - start)
             raise BatchInterrupted("interrupted; every finished run is saved") from None
+        except StorageError:
+            with contextlib.suppress(StorageError):  # the disk may have room for the manifest's status
+                store.flush("interrupted", time.perf_counter() - start)
+            raise
         except BaseException:
             store.flush("interrupted", time.perf_counter() - start)  # keep what finished, whatever went wrong
             raise
@@ -345,6 +368,34 @@ def run_batch(
     if len(ts):
         ts = ts.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
     return BatchResult(scenario, runs, ts, store.manifest, None)
+
+
+def _check_batch_arguments(executor, *, out, run_fn, max_in_flight, chunk, flush_seconds, **flags) -> None:
+    """run_batch's arguments, checked before anything is planned or written."""
+    from ..arguments import flag, path, positive_number, whole_number
+
+    for name, value in flags.items():
+        flag(name, value)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        from ..parameters import ParameterError
+
+        raise ParameterError(f"executor: {type(executor).__name__} is not allowed; expected a "
+                             f"concurrent.futures.Executor (or None to run serially)")
+    if not callable(run_fn):
+        from ..parameters import ParameterError
+
+        raise ParameterError(f"run_fn: {run_fn!r} is not allowed; expected a function (params, seed, steps)")
+    if out is not None:
+        p = path("out", out)
+        if p.exists() and not p.is_dir():
+            from .store import ResultsError
+
+            raise ResultsError(f"{p}: is a file; expected a results folder (new or existing)")
+    if max_in_flight is not None:
+        whole_number("max_in_flight", max_in_flight, 1)
+    if chunk is not None:
+        whole_number("chunk", chunk, 1, MAX_CHUNK)
+    positive_number("flush_seconds", flush_seconds, allow_zero=True)
 
 
 def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progress, flush_seconds,
@@ -524,16 +575,137 @@ def one_thread_per_worker() -> None:
     _THREAD_LIMITS = threadpool_limits(limits=1)  # for those already loaded; kept for the worker's life
 
 
+PARENT_CHECK_SECONDS = 0.5
+
+
+def exit_with_parent(main_pid: int) -> None:
+    """Make a worker exit when the batch's main process dies, by any signal (SIGKILL included).
+
+    Ctrl-C reaches every process of the terminal's group: workers ignore it and the main process stops the
+    pool (no KeyboardInterrupt tracebacks from workers). On Linux the kernel sends SIGKILL when the worker's
+    parent (the forkserver, which exits when the main process does) dies; everywhere, a daemon thread checks
+    every PARENT_CHECK_SECONDS that the main process is still there and ends the worker otherwise.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(main_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # a process we may not signal: it exists
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(PARENT_CHECK_SECONDS)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def worker_initialiser(main_pid: int) -> None:
+    """What each process-pool worker does first: one thread, and no life after the batch's main process."""
+    one_thread_per_worker()
+    exit_with_parent(main_pid)
+
+
 def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
     """A process pool that does not pay for Mesa's global "spawn" start method (see FACTS.md).
 
-    Workers fork from a forkserver that has already imported the model, so each starts in milliseconds, and
-    each runs single-threaded (:func:`one_thread_per_worker`).
+    Workers fork from a forkserver that has already imported the model, so each starts in milliseconds; each
+    runs single-threaded and exits when the main process dies (:func:`worker_initialiser`).
     """
+    from ..arguments import whole_number
+
+    workers = whole_number("workers", workers, 1, 1024) if workers is not None else os.cpu_count() or 1
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.experiments.runner", "pandas", "numpy"])
-    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                                  initializer=one_thread_per_worker)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_initialiser,
+                                  initargs=(os.getpid(),))
+
+
+SCHEDULER_SCHEMES = ("tcp", "tls")
+CONNECT_SECONDS = 10
+
+
+def scheduler_address(text: Any) -> tuple[str, str, int]:
+    """Check a Dask scheduler address before connecting: (scheme, host, port), or ParameterError naming what
+    is wrong. ``host:port`` means ``tcp://host:port``."""
+    from urllib.parse import urlsplit
+
+    from ..parameters import ParameterError
+
+    allowed = "an address like tcp://host:8786 (schemes: " + ", ".join(SCHEDULER_SCHEMES) + "; ports 1-65535)"
+    if not isinstance(text, str) or not text.strip():
+        raise ParameterError(f"scheduler: {text!r} is not allowed; expected {allowed}")
+    address = text.strip() if "://" in text else "tcp://" + text.strip()
+    parts = urlsplit(address)
+    if parts.scheme not in SCHEDULER_SCHEMES:
+        raise ParameterError(f"scheduler: {text!r}: the scheme {parts.scheme!r} is not allowed; expected {allowed}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ParameterError(f"scheduler: {text!r} has no host, or more than host:port; expected {allowed}")
+    if port is None or not 1 <= port <= 65535:
+        raise ParameterError(f"scheduler: {text!r}: the port is missing or not a number from 1 to 65535; "
+                             f"expected {allowed}")
+    return parts.scheme, parts.hostname, port
+
+
+def probe_scheduler(host: str, port: int, timeout: float = CONNECT_SECONDS / 2) -> None:
+    """Check, within ``timeout`` seconds, that a Dask scheduler answers at host:port (raw TCP).
+
+    A Dask server sends its handshake as soon as a connection opens: one message framed as a uint64 total
+    length, a uint64 frame count and a uint64 length per frame. Anything else (an HTTP server waits for a
+    request; a silent listener says nothing) is refused with ConnectionError instead of hanging the client.
+    """
+    import socket
+    import struct
+
+    where = f"tcp://{host}:{port}"
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            head = _recv_exactly(sock, 8)
+            (total,) = struct.unpack("<Q", head)
+            if not 16 <= total <= 1 << 20:
+                raise ConnectionError(f"{where} is not a Dask scheduler (it answered {head!r})")
+            body = _recv_exactly(sock, total)
+            (frames,) = struct.unpack("<Q", body[:8])
+            if not 1 <= frames <= (total - 8) // 8:
+                raise ConnectionError(f"{where} is not a Dask scheduler (unexpected handshake)")
+            lengths = struct.unpack(f"<{frames}Q", body[8:8 + 8 * frames])
+            if sum(lengths) + 8 + 8 * frames != total:
+                raise ConnectionError(f"{where} is not a Dask scheduler (unexpected handshake)")
+    except TimeoutError:
+        raise ConnectionError(f"{where} did not answer as a Dask scheduler within {timeout:g} s (something else "
+                              f"listens there, or nothing answers)") from None
+    except socket.gaierror as e:
+        raise ConnectionError(f"{where}: unknown host ({e.strerror})") from None
+    except ConnectionError:
+        raise
+    except OSError as e:
+        raise ConnectionError(f"{where}: cannot connect ({e.strerror or e})") from None
+
+
+def _recv_exactly(sock, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("the server closed the connection; it is not a Dask scheduler")
+        data += chunk
+    return data
 
 
 @contextlib.contextmanager
@@ -545,11 +717,29 @@ def dask_executor(workers: int | None = None, scheduler: str | None = None) -> I
     # Dask's default MALLOC_TRIM_THRESHOLD_ in its workers made the model 2.5x slower (FACTS.md).
     dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
     if scheduler:
-        client = Client(scheduler, timeout="20s")
+        scheme, host, port = scheduler_address(scheduler)
+        if scheme == "tcp":
+            probe_scheduler(host, port)
+        try:
+            client = Client(f"{scheme}://{host}:{port}" if ":" not in host else f"{scheme}://[{host}]:{port}",
+                            timeout=f"{CONNECT_SECONDS}s")
+        except (OSError, TimeoutError) as e:
+            raise ConnectionError(f"{scheduler}: cannot connect to a Dask scheduler ({e})") from None
         cluster = None
     else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        # The cluster's processes inherit an ignored SIGINT: Ctrl-C stops the batch in this process, which
+        # closes the cluster, instead of printing a KeyboardInterrupt traceback from every worker.
+        import signal
+        import threading
+
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+        try:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=40)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
     try:
         yield client.get_executor(pure=False)

@@ -1,20 +1,29 @@
-"""The results store: a batch's runs streamed to ``results/<scenario>/`` as they finish, safe to interrupt.
+"""The results store: a batch's runs streamed to ``results/<scenario>/`` as they finish, safe to interrupt,
+verified rather than trusted.
 
 Layout (see ``results/README.md``)::
 
-    manifest.json        the scenario, versions, git commit, seeds, timings, failed runs with their errors
+    manifest.json        the scenario, versions, git commit, seeds, timings, failed runs with their errors, and
+                         the checksum (SHA-256), size and row count of every data file of the batch
     runs.parquet         one row per run: ids, seed, varied parameters, status, error, final metrics
     timeseries.parquet   one row per run and step: ids, seed, varied parameters, step, metrics
     parts/               runs finished since the last consolidation, in numbered pairs
-                         ts-000007.parquet then runs-000007.parquet
+                         ts-000007.parquet and runs-000007.parquet
 
-Crash safety. Every file is written to a temporary name, flushed to disk and renamed into place (atomic on
-POSIX). A pair of parts is committed by the rename of its ``runs-`` file, which is written after its ``ts-``
-file; an uncommitted ``ts-`` part is deleted when the store is next opened. Consolidation writes
-``runs.parquet`` and ``timeseries.parquet``, then records in the manifest which parts they include, then
-deletes those parts; a reader takes the consolidated files plus any later parts and keeps the last record of
-each run, so every crash point leaves the results readable, without loss or duplicates. One batch at a time may
-write to a folder (an advisory lock).
+Commit and snapshots. Every file is written to a temporary name, flushed to disk and renamed into place
+(atomic on POSIX); no file the manifest lists is ever changed in place. A pair of parts is committed when the
+manifest that lists it (with its checksums) is renamed into place, so the manifest is the snapshot: a reader
+reads it once and then exactly the files it lists, checking each checksum; a file that changed or went away
+under it (the writer consolidated meanwhile) makes it read the new manifest and start again. Consolidation
+records the new files' checksums as ``pending`` before renaming them over ``runs.parquet`` and
+``timeseries.parquet``, so a crash at any point leaves every listed file either as listed or as pending.
+Files in ``parts/`` that no manifest lists (a crash before the commit) are ignored by readers and deleted by
+the next writer.
+
+Damage. A listed file that is missing, truncated or altered is named: a resumed batch drops it (and its
+partner) and recomputes its runs; ``load_results`` and the report refuse the folder. A run counts as finished
+only with both its row in the runs table and its whole time series. One batch at a time may write to a folder
+(an advisory lock); ``fresh`` deletes only the files the manifest lists.
 """
 
 from __future__ import annotations
@@ -24,13 +33,14 @@ import datetime as _dt
 import fcntl
 import functools
 import hashlib
+import io
 import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +52,28 @@ MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
 PARTS = "parts"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest lists every data file with its checksum
 _PART = re.compile(r"^(ts|runs)-(\d{6})\.parquet$")
+_TMP = re.compile(r"^\..+\.tmp-\d+$")
+READ_ATTEMPTS = 50  # a reader re-reads the manifest at most this often while a writer moves files under it
 
 
 class ResultsError(ValueError):
     """A results folder cannot be used as asked (different scenario, locked, missing, corrupt)."""
+
+
+class DamagedResults(ResultsError):
+    """Files a batch wrote are missing, truncated or altered; the message names them."""
+
+    def __init__(self, path: Path, damage: dict[str, str]):
+        self.damage = damage
+        names = "; ".join(f"{name} {why}" for name, why in damage.items())
+        super().__init__(f"{path}: damaged results: {names}. Run the same `mutual-state batch` command to recompute "
+                         f"the runs they held, or --fresh to start again")
+
+
+class StorageError(ResultsError):
+    """The results folder cannot be written (a full or read-only disk); what was saved before is kept."""
 
 
 def now() -> str:
@@ -66,11 +92,16 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     _fsync_dir(path.parent)
 
 
@@ -78,13 +109,21 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n").encode())
 
 
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
+    return buf.getvalue()
+
+
+def checksum(data: bytes, rows: int) -> dict[str, Any]:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "rows": rows}
+
+
+def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
+    """Write ``frame`` atomically; return its checksum record (SHA-256, size, rows)."""
+    data = parquet_bytes(frame)
+    atomic_write_bytes(path, data)
+    return checksum(data, len(frame))
 
 
 def _json_default(o: Any) -> Any:
@@ -156,7 +195,192 @@ def environment() -> dict[str, Any]:
     return out
 
 
+# ------------------------------------------------------------------------------------------------ file names
+def _part_name(kind: str, seq: int) -> str:
+    return f"{PARTS}/{kind}-{seq:06d}.parquet"
+
+
+def _is_data_name(name: Any) -> bool:
+    """Only these names may be listed as a batch's data files (a tampered manifest cannot point elsewhere)."""
+    if not isinstance(name, str):
+        return False
+    if name in (RUNS, TIMESERIES):
+        return True
+    folder, _, base = name.partition("/")
+    return folder == PARTS and _PART.match(base) is not None
+
+
+def _is_output_name(path: Path, name: Any) -> bool:
+    """A report output: a relative path inside the folder, not a data file or the manifest."""
+    if not isinstance(name, str) or not name or name.startswith("/") or "\\" in name:
+        return False
+    parts = Path(name).parts
+    if ".." in parts or name in (MANIFEST, ".lock") or _is_data_name(name):
+        return False
+    try:
+        (path / name).resolve().relative_to(path.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _seq_of(name: str) -> int:
+    return int(_PART.match(name.partition("/")[2]).group(2))
+
+
+def _ordered(names: list[str], kind: str) -> list[str]:
+    """The consolidated file, then the parts of one kind in commit order (later records win)."""
+    whole = RUNS if kind == "runs" else TIMESERIES
+    parts = sorted((n for n in names if n.startswith(f"{PARTS}/{kind}-")), key=_seq_of)
+    return ([whole] if whole in names else []) + parts
+
+
+# ------------------------------------------------------------------------------------------------ verified reading
+def _verify(path: Path, name: str, expected: list[dict[str, Any]]) -> tuple[bytes | None, str]:
+    """The file's bytes if they match one of the expected checksum records, else (None, what is wrong)."""
+    try:
+        data = (path / name).read_bytes()
+    except FileNotFoundError:
+        return None, "is missing"
+    except OSError as e:
+        return None, f"cannot be read ({e.strerror or e})"
+    records = [r for r in expected if isinstance(r, dict)]
+    if records and all(len(data) < r.get("bytes", 0) for r in records):
+        return None, f"is truncated ({len(data):,} of {records[0].get('bytes', 0):,} bytes)"
+    digest = hashlib.sha256(data).hexdigest()
+    if not any(r.get("sha256") == digest and r.get("bytes") == len(data) for r in records):
+        return None, "was altered (its checksum differs from the one recorded when it was written)"
+    return data, ""
+
+
+def _load_listed(path: Path, manifest: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every data file the manifest lists, verified: (frames by name, damage by name)."""
+    listed = manifest.get("checksums", {})
+    pending = manifest.get("pending", {}) or {}
+    frames: dict[str, pd.DataFrame] = {}
+    damage: dict[str, str] = {}
+    for name, record in listed.items():
+        data, why = _verify(path, name, [record, pending.get(name)])
+        if data is None:
+            damage[name] = why
+            continue
+        try:
+            frames[name] = pd.read_parquet(io.BytesIO(data))
+        except Exception as e:  # noqa: BLE001 - a checksummed file that does not parse is damage too
+            damage[name] = f"cannot be read as Parquet ({type(e).__name__})"
+    return frames, damage
+
+
+def _assemble(frames: dict[str, pd.DataFrame], kind: str) -> pd.DataFrame:
+    parts = [frames[n] for n in _ordered(list(frames), kind) if len(frames[n])]
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    if kind == "runs":
+        out = out.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable")
+        return tidy_runs(out.reset_index(drop=True))
+    out = out.drop_duplicates(["run_id", "step"], keep="last").sort_values(["run_id", "step"], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _without_series(runs: pd.DataFrame, ts: pd.DataFrame, steps: int) -> list[int]:
+    """Ids of "ok" runs whose time series is not complete (steps + 1 rows): such a run is not finished."""
+    if runs.empty or "status" not in runs:
+        return []
+    ok = runs.loc[runs["status"] == "ok", "run_id"].astype("int64")
+    counts = ts.groupby("run_id").size() if len(ts) else pd.Series(dtype="int64")
+    have = counts.reindex(ok.to_numpy(), fill_value=0)
+    return [int(r) for r, n in have.items() if n != steps + 1]
+
+
+def _steps(manifest: dict[str, Any]) -> int:
+    return int(manifest.get("scenario", {}).get("steps") or manifest.get("design", {}).get("steps") or 0)
+
+
+def read_snapshot(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """(manifest, runs, timeseries) of one consistent, verified state of a results folder.
+
+    Safe while a batch writes to the folder: a file that changed or went away under the reader means a newer
+    manifest, which is read instead. Raises DamagedResults naming every damaged file, or the finished runs
+    without a whole time series.
+    """
+    path = Path(path)
+    manifest = _read_manifest(path)
+    for _ in range(READ_ATTEMPTS):
+        frames, damage = _load_listed(path, manifest)
+        if not damage:
+            break
+        again = _read_manifest(path)
+        if again == manifest:
+            raise DamagedResults(path, damage)
+        manifest = again
+        time.sleep(0.01)
+    else:
+        raise DamagedResults(path, damage)
+    runs, ts = _assemble(frames, "runs"), _assemble(frames, "ts")
+    lacking = _without_series(runs, ts, _steps(manifest))
+    if lacking:
+        raise DamagedResults(path, {TIMESERIES: f"lacks the time series of finished run(s) "
+                                                f"{', '.join(map(str, lacking[:10]))}"})
+    return manifest, runs, ts
+
+
+def read_runs(path: Path, manifest: dict[str, Any] | None = None, cleanup: bool = False) -> pd.DataFrame:
+    """All committed run records, the latest per run, sorted by run_id (verified; see read_snapshot)."""
+    return read_snapshot(path)[1]
+
+
+def tidy_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Give the runs table the same dtypes however it was assembled (in memory, or from Parquet parts)."""
+    if "books_balance" in runs.columns:
+        runs["books_balance"] = runs["books_balance"].astype("boolean")
+    return runs
+
+
+def read_timeseries(path: Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
+    """All committed time series rows, one per run and step, sorted by run_id and step (verified)."""
+    return read_snapshot(path)[2]
+
+
+def _read_manifest(path: Path, require_current: bool = True) -> dict[str, Any]:
+    """The folder's manifest, checked for shape; ResultsError naming the file if it is not one."""
+    mp = Path(path) / MANIFEST
+    if not mp.exists():
+        raise ResultsError(f"{path}: no {MANIFEST} here; expected the folder a batch wrote (results/<scenario>/)")
+    try:
+        manifest = json.loads(mp.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ResultsError(f"{mp}: cannot be read ({e})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario"), dict):
+        what = "has no 'scenario' table" if isinstance(manifest, dict) else f"holds a {type(manifest).__name__}"
+        raise ResultsError(f"{mp}: is not a results manifest ({what}); expected the manifest a batch writes")
+    fmt = manifest.get("format")
+    if require_current and fmt != FORMAT_VERSION:
+        raise ResultsError(f"{mp}: format {fmt!r} is not readable here (this version writes and reads format "
+                           f"{FORMAT_VERSION}, which records checksums); run the batch again with --fresh")
+    checks = manifest.get("checksums", {})
+    pending = manifest.get("pending", {}) or {}
+    if require_current and (not isinstance(checks, dict) or not isinstance(pending, dict)
+                            or not all(_is_data_name(n) and isinstance(r, dict) for n, r in
+                                       [*checks.items(), *pending.items()])):
+        raise ResultsError(f"{mp}: its 'checksums' are not a table of the batch's data files; the manifest was "
+                           f"edited or damaged. Run the batch again with --fresh")
+    return manifest
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    return _read_manifest(Path(path))
+
+
+def metric_columns(frame: pd.DataFrame) -> list[str]:
+    return [m for m in METRIC_NAMES if m in frame.columns]
+
+
 # ------------------------------------------------------------------------------------------------ the store
+class ResultsRepaired(UserWarning):
+    """A resumed batch found damaged files; it dropped them and recomputes their runs."""
+
+
 class ResultsStore:
     """Append-only store of one scenario's runs in one folder. Use as a context manager."""
 
@@ -175,6 +399,7 @@ class ResultsStore:
         self.manifest: dict[str, Any] = {}
         self.records: dict[int, dict[str, Any]] = {}  # run_id -> its runs row (latest)
         self.session: dict[str, Any] = {}
+        self.repairs: list[str] = []  # damage found on opening, in words
 
     # -- opening ---------------------------------------------------------------------------------------------
     def __enter__(self) -> ResultsStore:
@@ -185,38 +410,52 @@ class ResultsStore:
         self.close()
 
     def open(self, executor_label: str = "serial") -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise ResultsError(f"{self.path}: is a file; expected a results folder") from None
+        except OSError as e:
+            raise self._storage_error(e, "the folder", saved=False) from None
         self._lock()
+        manifest = self._existing_manifest()
         if self.fresh:
-            self._wipe()
-        manifest_path = self.path / MANIFEST
-        if manifest_path.exists():
-            try:
-                self.manifest = json.loads(manifest_path.read_text())
-            except (OSError, json.JSONDecodeError) as e:
-                raise ResultsError(f"{manifest_path}: cannot be read ({e}); use --fresh to start again") from None
-            theirs = self.manifest.get("fingerprint")
+            self._wipe(manifest)
+            manifest = {}
+        elif manifest:
+            theirs = manifest.get("fingerprint")
             if theirs != self.scenario.fingerprint():
                 raise ResultsError(
                     f"{self.path}: holds results of a different scenario or version of "
-                    f"{self.manifest.get('scenario', {}).get('name', '?')!r} (fingerprint {theirs} here, "
+                    f"{manifest.get('scenario', {}).get('name', '?')!r} (fingerprint {theirs} here, "
                     f"{self.scenario.fingerprint()} now); use --out to write elsewhere or --fresh to discard them")
-            code = self.manifest.get("model_code")
-            if code and code != model_fingerprint() and self.rerun_if_model_changed:
-                self._wipe()  # results of an older model: start again rather than mix or refuse
+            code = manifest.get("model_code")
+            changed = manifest.get("format") != FORMAT_VERSION or (code and code != model_fingerprint())
+            if changed and self.rerun_if_model_changed:
+                self._wipe(manifest)  # results of an older model or store: start again rather than mix or refuse
+                manifest = {}
+            elif manifest.get("format") != FORMAT_VERSION:
+                raise ResultsError(f"{self.path / MANIFEST}: format {manifest.get('format')!r} was written by an "
+                                   f"older version of mutual-state, without checksums; use --fresh to run it again")
             elif code and code != model_fingerprint() and not self.allow_model_change:
                 raise ResultsError(
                     f"{self.path}: its runs were made by another version of the model's code (model_code {code} "
                     f"there, {model_fingerprint()} now); resuming would mix two models in one table. Use --fresh "
                     f"to run it again with this code, or --out to keep both")
-        elif any(self.path.iterdir()) and not self._only_lock_and_parts():
+        elif any(p.name not in (".lock", PARTS) and not _TMP.match(p.name) for p in self.path.iterdir()):
             raise ResultsError(f"{self.path}: is not empty and has no {MANIFEST}; use --out to choose another "
                                f"folder")
-        runs = read_runs(self.path, self.manifest, cleanup=True)
+        self.manifest = manifest
+        self.manifest.setdefault("checksums", {})
+        self._adopt_pending()
+        runs = self._verified_runs()
+        self._cleanup_unlisted()
         self.records = {int(r["run_id"]): r for r in runs.to_dict("records")} if len(runs) else {}
-        self._next_seq = max([self.manifest.get("consolidated_through", 0)] + _part_seqs(self.path)) + 1
+        listed = [_seq_of(n) for n in self.manifest["checksums"] if n.startswith(PARTS + "/")]
+        self._next_seq = max([self.manifest.get("consolidated_through", 0)] + listed + _part_seqs(self.path)) + 1
         self.session = {"started": now(), "finished": None, "executor": executor_label, "runs": 0,
                         "wall_seconds": 0.0, "model_code": model_fingerprint()}
+        if self.repairs:
+            self.session["repaired"] = list(self.repairs)
         base = {
             "format": FORMAT_VERSION,
             "scenario": self.scenario.to_dict(),
@@ -228,11 +467,58 @@ class ResultsStore:
         self.manifest.setdefault("sessions", []).append(self.session)
         self._write_manifest(status="running")
 
+    def _existing_manifest(self) -> dict[str, Any]:
+        if not (self.path / MANIFEST).exists():
+            return {}
+        try:
+            return _read_manifest(self.path, require_current=False)
+        except ResultsError as e:
+            hint = ("; --fresh deletes only the files a manifest lists, so it cannot tell what to delete: remove "
+                    "the folder yourself or use --out") if self.fresh else "; use --out to write elsewhere"
+            raise ResultsError(f"{e}{hint}") from None
+
+    def _adopt_pending(self) -> None:
+        """After a crash during consolidation a consolidated file may already be the pending one: list it so."""
+        pending = self.manifest.pop("pending", None) or {}
+        for name, record in pending.items():
+            data, _ = _verify(self.path, name, [record])
+            if data is not None:
+                self.manifest["checksums"][name] = record
+
+    def _verified_runs(self) -> pd.DataFrame:
+        """The finished runs, after dropping damaged files (and their partners) so that their runs rerun."""
+        frames, damage = _load_listed(self.path, self.manifest)
+        checks = self.manifest["checksums"]
+        dropped = set(damage)
+        for name in damage:
+            if name in (RUNS, TIMESERIES):
+                dropped |= {RUNS, TIMESERIES} & set(checks)
+            else:
+                seq = _seq_of(name)
+                dropped |= {_part_name("runs", seq), _part_name("ts", seq)} & set(checks)
+        for name in sorted(dropped):
+            why = damage.get(name, f"is dropped with its partner ({', '.join(sorted(damage))})")
+            self.repairs.append(f"{self.path / name} {why}; its runs will be recomputed")
+            checks.pop(name, None)
+            frames.pop(name, None)
+            with contextlib.suppress(OSError):
+                (self.path / name).unlink()
+        runs, ts = _assemble(frames, "runs"), _assemble(frames, "ts")
+        lacking = set(_without_series(runs, ts, _steps(self.manifest) or self.scenario.steps))
+        if lacking:
+            self.repairs.append(f"{self.path}: {len(lacking)} finished run(s) lack their time series; they will be "
+                                f"recomputed")
+            runs = runs[~runs["run_id"].isin(lacking)].reset_index(drop=True)
+        return runs
+
     def _only_lock_and_parts(self) -> bool:
         return all(p.name in (".lock", PARTS) for p in self.path.iterdir())
 
     def _lock(self) -> None:
-        self._lock_file = open(self.path / ".lock", "a+")
+        try:
+            self._lock_file = open(self.path / ".lock", "a+")
+        except OSError as e:
+            raise self._storage_error(e, ".lock", saved=False) from None
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -241,17 +527,44 @@ class ResultsStore:
             raise ResultsError(f"{self.path}: another batch is writing to this folder; wait for it to finish "
                                f"or use --out to write elsewhere") from None
 
-    def _wipe(self) -> None:
-        """Discard a previous batch and everything derived from it (a stale report would mislead)."""
-        if not (self.path / MANIFEST).exists() and any(p.name not in (".lock", PARTS) for p in self.path.iterdir()):
-            raise ResultsError(f"{self.path}: has no {MANIFEST}, so it is not a results folder; --fresh will not "
-                               f"delete it; use --out to choose another folder")
-        for name in (MANIFEST, RUNS, TIMESERIES, "report.md", "sensitivity.md"):
-            with contextlib.suppress(FileNotFoundError):
+    def _wipe(self, manifest: dict[str, Any]) -> None:
+        """Discard a previous batch: exactly the files its manifest lists (data files and the report's outputs),
+        never anything else."""
+        if not manifest:
+            if any(p.name not in (".lock", PARTS) and not _TMP.match(p.name) for p in self.path.iterdir()):
+                raise ResultsError(f"{self.path}: has no {MANIFEST}, so it is not a results folder; --fresh will "
+                                   f"not delete it; use --out to choose another folder")
+            self._cleanup_unlisted(listed=set())
+            return
+        if manifest.get("format") == FORMAT_VERSION:
+            names = [*manifest.get("checksums", {}), *(manifest.get("pending") or {})]
+        else:  # an older store listed no files: its fixed names and numbered parts
+            names = [RUNS, TIMESERIES] + [f"{PARTS}/{p.name}" for p in (self.path / PARTS).glob("*.parquet")
+                                          if _PART.match(p.name)] if (self.path / PARTS).is_dir() else [RUNS,
+                                                                                                         TIMESERIES]
+        outputs = manifest.get("outputs", [])
+        names = [n for n in names if _is_data_name(n)]
+        names += [n for n in (outputs if isinstance(outputs, list) else []) if _is_output_name(self.path, n)]
+        for name in names + [MANIFEST]:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 (self.path / name).unlink()
-        for folder in (PARTS, "figures", "tables"):
-            shutil.rmtree(self.path / folder, ignore_errors=True)
-        self.manifest = {}
+        for folder in sorted({Path(n).parent for n in names if Path(n).parent != Path(".")}, reverse=True):
+            with contextlib.suppress(OSError):
+                (self.path / folder).rmdir()  # only if empty: a user's own files stay
+        self._cleanup_unlisted(listed=set())
+
+    def _cleanup_unlisted(self, listed: set[str] | None = None) -> None:
+        """Delete part files no manifest lists (a crash before their commit) and temporary files of ours."""
+        listed = set(self.manifest.get("checksums", {})) if listed is None else listed
+        for folder in (self.path, self.path / PARTS):
+            if not folder.is_dir():
+                continue
+            for p in folder.iterdir():
+                name = p.relative_to(self.path).as_posix()
+                ours = _TMP.match(p.name) or (folder.name == PARTS and _PART.match(p.name) and name not in listed)
+                if ours and p.is_file():
+                    with contextlib.suppress(OSError):
+                        p.unlink()
 
     def close(self) -> None:
         if self._lock_file is not None:
@@ -276,38 +589,61 @@ class ResultsStore:
         return len(self._buffer_runs)
 
     def flush(self, status: str = "running", wall_seconds: float | None = None) -> None:
-        """Commit the buffered runs as one pair of parts, then refresh the manifest."""
+        """Write the buffered runs as one pair of parts, then commit them by listing them in the manifest."""
         if wall_seconds is not None:
             self.session["wall_seconds"] = round(wall_seconds, 3)
         if self._buffer_runs:
-            parts = self.path / PARTS
-            parts.mkdir(exist_ok=True)
             seq = self._next_seq
+            self._next_seq += 1  # a failed write never reuses a name
             ts = _blocks_to_frame(self._buffer_ts) if self._buffer_ts else _empty_ts(self._buffer_runs)
-            atomic_write_parquet(parts / f"ts-{seq:06d}.parquet", ts)
             runs = pd.DataFrame(self._buffer_runs)
-            atomic_write_parquet(parts / f"runs-{seq:06d}.parquet", runs)  # the commit
+            written = {}
+            for name, frame in ((_part_name("ts", seq), ts), (_part_name("runs", seq), runs)):
+                try:
+                    (self.path / PARTS).mkdir(exist_ok=True)
+                    written[name] = atomic_write_parquet(self.path / name, frame)
+                except OSError as e:
+                    raise self._storage_error(e, name) from None
+            self.manifest["checksums"].update(written)
             for r in runs.to_dict("records"):
                 self.records[int(r["run_id"])] = r
-            self._next_seq += 1
             self._buffer_runs, self._buffer_ts = [], []
         self._write_manifest(status)
 
     def finalise(self, wall_seconds: float | None = None, status: str | None = None) -> None:
         """Flush, then consolidate all parts into runs.parquet and timeseries.parquet."""
         self.flush("running", wall_seconds)
-        upto = self._next_seq - 1
-        if upto > self.manifest.get("consolidated_through", 0) or not (self.path / RUNS).exists():
-            runs = read_runs(self.path, self.manifest)
-            ts = read_timeseries(self.path, self.manifest)
-            atomic_write_parquet(self.path / TIMESERIES, ts)
-            atomic_write_parquet(self.path / RUNS, runs)
-            self.manifest["consolidated_through"] = upto
+        checks = self.manifest["checksums"]
+        parts = [n for n in checks if n.startswith(PARTS + "/")]
+        if parts or RUNS not in checks or TIMESERIES not in checks:
+            frames, damage = _load_listed(self.path, self.manifest)
+            if damage:
+                raise DamagedResults(self.path, damage)
+            data = {RUNS: parquet_bytes(_assemble(frames, "runs")), TIMESERIES: parquet_bytes(_assemble(frames, "ts"))}
+            rows = {RUNS: len(_assemble(frames, "runs")), TIMESERIES: len(_assemble(frames, "ts"))}
+            self.manifest["pending"] = {name: checksum(d, rows[name]) for name, d in data.items()}
+            self._write_manifest("running")
+            for name in (TIMESERIES, RUNS):
+                try:
+                    atomic_write_bytes(self.path / name, data[name])
+                except OSError as e:
+                    raise self._storage_error(e, name) from None
+            checks.update(self.manifest.pop("pending"))
+            for name in parts:
+                del checks[name]
+            self.manifest["consolidated_through"] = self._next_seq - 1
         self.session["finished"] = now()
         if status is None:
             status = "complete" if len(self.finished_ids()) == self.header["design"]["runs"] else "incomplete"
         self._write_manifest(status)
-        _delete_parts_through(self.path, upto)
+        for name in parts:
+            with contextlib.suppress(OSError):
+                (self.path / name).unlink()
+
+    def _storage_error(self, e: OSError, name: str, saved: bool = True) -> StorageError:
+        kept = (f" The {len(self.finished_ids())} finished runs saved before are kept; free space (or make the "
+                f"folder writable) and run the same command to resume.") if saved else ""
+        return StorageError(f"{self.path}: cannot write {name}: {e.strerror or e}.{kept}")
 
     def _write_manifest(self, status: str) -> None:
         records = list(self.records.values())
@@ -335,7 +671,49 @@ class ResultsStore:
             "files": {"runs": RUNS, "timeseries": TIMESERIES, "parts": PARTS + "/"},
         })
         self.session.setdefault("git", self.manifest["git"])
-        atomic_write_json(self.path / MANIFEST, {k: v for k, v in self.manifest.items()})
+        try:
+            atomic_write_json(self.path / MANIFEST, {k: v for k, v in self.manifest.items()})
+        except OSError as e:
+            raise self._storage_error(e, MANIFEST) from None
+
+
+def register_outputs(path: str | Path, written: list[Path]) -> None:
+    """Record files a report wrote into a results folder in its manifest, so that ``--fresh`` may delete them
+    (and nothing else). Skipped while a batch holds the folder (it would overwrite the manifest)."""
+    path = Path(path)
+    if not (path / MANIFEST).exists():
+        return
+    try:
+        lock = open(path / ".lock", "a+")
+    except OSError:
+        return
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return
+        try:
+            manifest = _read_manifest(path)
+        except ResultsError:
+            return
+        names = []
+        for p in written:
+            with contextlib.suppress(ValueError):
+                names.append(Path(p).resolve().relative_to(path.resolve()).as_posix())
+        outputs = list(dict.fromkeys([*manifest.get("outputs", []), *(n for n in names if _is_output_name(path, n))]))
+        if outputs != manifest.get("outputs"):
+            manifest["outputs"] = outputs
+            with contextlib.suppress(OSError):
+                atomic_write_json(path / MANIFEST, manifest)
+    finally:
+        lock.close()
+
+
+def files_under(path: Path) -> dict[Path, int]:
+    """Every file under ``path`` with its modification time (ns): to see what a report wrote."""
+    if not path.is_dir():
+        return {}
+    return {p: p.stat().st_mtime_ns for p in path.rglob("*") if p.is_file()}
 
 
 def _blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
@@ -358,103 +736,6 @@ def _part_seqs(path: Path, kind: str = "runs") -> list[int]:
         if m and m.group(1) == kind:
             out.append(int(m.group(2)))
     return sorted(out)
-
-
-def _delete_parts_through(path: Path, upto: int) -> None:
-    parts = path / PARTS
-    if not parts.exists():
-        return
-    for p in parts.iterdir():
-        m = _PART.match(p.name)
-        if m and int(m.group(2)) <= upto:
-            p.unlink()
-
-
-def _cleanup(path: Path, manifest: dict[str, Any]) -> None:
-    """Delete uncommitted ts- parts, temporary files and parts already consolidated."""
-    parts = path / PARTS
-    done = manifest.get("consolidated_through", 0)
-    committed = set(_part_seqs(path, "runs"))
-    if parts.exists():
-        for p in parts.iterdir():
-            m = _PART.match(p.name)
-            if m is None:
-                if p.name.startswith("."):  # a temporary file of an interrupted write
-                    p.unlink()
-                continue
-            seq = int(m.group(2))
-            if seq <= done or (m.group(1) == "ts" and seq not in committed):
-                p.unlink()
-    for p in path.glob(".*.tmp-*"):
-        p.unlink()
-
-
-def _record_paths(path: Path, manifest: dict[str, Any], kind: str) -> list[Path]:
-    done = manifest.get("consolidated_through", 0)
-    out = []
-    whole = path / (RUNS if kind == "runs" else TIMESERIES)
-    if done and whole.exists():
-        out.append(whole)
-    committed = set(_part_seqs(path, "runs"))
-    for seq in _part_seqs(path, kind):
-        if seq > done and seq in committed:
-            out.append(path / PARTS / f"{kind}-{seq:06d}.parquet")
-    return out
-
-
-def read_runs(path: Path, manifest: dict[str, Any] | None = None, cleanup: bool = False) -> pd.DataFrame:
-    """All committed run records, the latest per run, sorted by run_id."""
-    path = Path(path)
-    if manifest is None:
-        manifest = _read_manifest(path)
-    if cleanup:
-        _cleanup(path, manifest)
-    frames = [pd.read_parquet(p) for p in _record_paths(path, manifest, "runs")]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame()
-    runs = pd.concat(frames, ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable")
-    return tidy_runs(runs.reset_index(drop=True))
-
-
-def tidy_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Give the runs table the same dtypes however it was assembled (in memory, or from Parquet parts)."""
-    if "books_balance" in runs.columns:
-        runs["books_balance"] = runs["books_balance"].astype("boolean")
-    return runs
-
-
-def read_timeseries(path: Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
-    """All committed time series rows, one per run and step, sorted by run_id and step."""
-    path = Path(path)
-    if manifest is None:
-        manifest = _read_manifest(path)
-    frames = [pd.read_parquet(p) for p in _record_paths(path, manifest, "ts")]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame()
-    ts = pd.concat(frames, ignore_index=True)
-    ts = ts.drop_duplicates(["run_id", "step"], keep="last").sort_values(["run_id", "step"], kind="stable")
-    return ts.reset_index(drop=True)
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    mp = Path(path) / MANIFEST
-    if not mp.exists():
-        raise ResultsError(f"{path}: no {MANIFEST} here; expected the folder a batch wrote (results/<scenario>/)")
-    try:
-        return json.loads(mp.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ResultsError(f"{mp}: cannot be read ({e})") from None
-
-
-def read_manifest(path: str | Path) -> dict[str, Any]:
-    return _read_manifest(Path(path))
-
-
-def metric_columns(frame: pd.DataFrame) -> list[str]:
-    return [m for m in METRIC_NAMES if m in frame.columns]
 
 
 model_fingerprint()  # fix it when the package is imported, which is when the model's code is read too
