@@ -179,7 +179,14 @@ def _start_batch(tmp_path: Path, name: str, replicates: int, folder: str, captur
 
 
 def _saved_a_part(out: Path, timeout: float = 60) -> bool:
-    return _wait_for(lambda: (out / "parts").exists() and any((out / "parts").glob("runs-*.parquet")), timeout)
+    """True once the manifest lists a committed part (a part file alone is not committed yet)."""
+    def committed() -> bool:
+        try:
+            return len(read_runs(out)) > 0
+        except Exception:  # no manifest yet, or caught between writes
+            return False
+
+    return _wait_for(committed, timeout)
 
 
 def test_killed_batch_resumes_to_the_same_tables(tmp_path):
