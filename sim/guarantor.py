@@ -14,7 +14,11 @@ from mesa import Agent
 
 from .population import ANY_SERVICE, EDUCATION
 from .providers import KIND_NAMES, kind_table
-from .providers.base import governance_strength
+from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
+
+# Who the guarantor lets a service to when a contract is re-let, by the sector's regime. A state department is
+# never re-let (it holds no contract); a state-run authority that finds a contract (none arise) lets it to a firm.
+COMMISSIONED_KIND = {"state": "contractor", "privatised": "contractor", "mutual": "mutual", "conversion": "mutual"}
 
 
 class GuarantorState(Agent):
@@ -78,6 +82,7 @@ class GuarantorState(Agent):
         self.revise_central_design()
         self.measure_quality()
         self.intervene()
+        self.end_interim_management()
         self.retender_expired()
         if m.converting_sectors.any():
             self.conversion_round()
@@ -121,12 +126,59 @@ class GuarantorState(Agent):
         m.ledger.transfer("treasury", "outside_world", float(self_audit.sum() * p["self_audit_cost"]), "self-audit")
 
     def intervene(self) -> None:
-        """Measured under the standard twice running: intervention by kind."""
+        """Measured under the standard twice running: the guarantor finds why (``diagnose``), the kind's
+        ``on_failure`` decides who runs the service next, and an improvement plan addresses the cause."""
         m = self.model
         for row in np.flatnonzero(m.providers.fail_count >= 2):
-            self.record_failure(row, "quality")
+            cause = self.diagnose(int(row))
+            self.record_failure(row, "quality", cause)
             m.provider_agents[row].on_failure("quality")
+            self.improve(int(row), cause)
             self.after_intervention(row)
+
+    def diagnose(self, row: int) -> str:
+        """Why a service's quality fell short, from the terms of its production (§7.6), each measured as the
+        quality it costs against a standard service (spending index 1, workforce index 1, no cost cutting):
+        ``cost_cutting`` theta * c(e); ``workforce`` spending^alpha * (1 - workforce index);
+        ``spending`` (1 - spending^alpha) * workforce index. The largest is the cause."""
+        m, t, p = self.model, self.model.providers, self.model.params
+        theta = m.sector_array("theta")[t.sector[row]]
+        spending = t.spending_index[row] ** p["quality_elasticity"]
+        losses = {"cost_cutting": theta * float(cost_reduction(t.effort_e[row:row + 1], p["cost_reduction_scale"])[0]),
+                  "workforce": spending * max(1.0 - t.workforce_index[row], 0.0),
+                  "spending": max(1.0 - spending, 0.0) * min(t.workforce_index[row], 1.0)}
+        return max(losses, key=losses.get)
+
+    def improve(self, row: int, cause: str) -> None:
+        """The improvement plan that addresses the cause, whoever runs the service now.
+
+        cost_cutting: the service's management restarts its efforts from the initial level (it must learn
+        again whether cutting pays; a new operator does so anyway); workforce: a workforce plan retrains the
+        staff (half the gap to the top of the skill range), clears burnout and restores morale to a new
+        hire's, at ``turnaround_cost`` per worker; spending: a recovery grant of one month's payment."""
+        m, t, p = self.model, self.model.providers, self.model.params
+        if cause == "cost_cutting":
+            t.effort_e[row] = t.effort_i[row] = INITIAL_EFFORT
+        elif cause == "workforce":
+            staff = m.workforce.retrain(row)
+            m.ledger.transfer("treasury", "outside_world", staff * p["turnaround_cost"], "workforce plan")
+        else:
+            grant = np.zeros(t.n)
+            grant[row] = t.last_payment[row]
+            m.ledger.pay_providers("treasury", grant, "recovery grant")
+
+    def end_interim_management(self) -> None:
+        """A step-in is interim where the failed operator's kind names a successor (``t.successor``): once the
+        interim has run ``step_in_years`` and the service is not failing, it passes to a new operator of that
+        kind (a failed mutual's service to a successor mutual), so step-ins do not erode a regime for want of
+        a way back."""
+        m, t = self.model, self.model.providers
+        due = (t.successor >= 0) & (t.interim_until >= 0) & (t.interim_until <= m.month) & ~t.failing & (
+            t.fail_count == 0)
+        for row in np.flatnonzero(due):
+            kind = KIND_NAMES[t.successor[row]]
+            t.successor[row] = t.interim_until[row] = -1
+            m.replace_operator(int(row), kind)
 
     def services_failed_last_year(self) -> int:
         """Distinct services (provider rows) that failed at least once in the last 12 months: a service that
@@ -151,19 +203,23 @@ class GuarantorState(Agent):
             m.provider_agents[row].on_failure("insolvency")
             self.after_intervention(row)
 
-    def record_failure(self, row: int, reason: str) -> None:
+    def record_failure(self, row: int, reason: str, cause: str = "debts") -> None:
         m, t = self.model, self.model.providers
         self.failures += 1
         self.failures_by_kind[m.provider_agents[row].kind_name] += 1
         t.last_failure[row] = m.month
         self.failure_log.append({"month": m.month, "row": int(row), "sector": m.sector_names[t.sector[row]],
                                  "unit": int(t.unit[row]), "kind": type(m.provider_agents[row]).__name__,
-                                 "reason": reason, "measured_quality": float(t.measured_quality[row]),
+                                 "reason": reason, "cause": cause,
+                                 "measured_quality": float(t.measured_quality[row]),
                                  "cash": float(m.ledger.provider_cash[row])})
 
     def retender(self, row: int, failed: bool = False) -> None:
-        """Let the contract to a firm (a new one if the incumbent failed or lost). Investors write off a failed
-        firm's debts; workers transfer with the contract."""
+        """Re-let the service: the incumbent in good standing may keep it (``incumbent_advantage``); otherwise
+        it goes to a new operator of the kind the sector's regime commissions (``COMMISSIONED_KIND``: a firm
+        where services are privatised, a new mutual where the authority commissions mutuals, so a service that
+        demutualised can return at the end of its contract). Investors write off a failed firm's debts;
+        workers transfer with the contract."""
         m, p = self.model, self.model.params
         cash = m.ledger.provider_cash
         if failed and cash[row] < 0:
@@ -174,7 +230,7 @@ class GuarantorState(Agent):
         incumbent_keeps = (not failed and m.provider_agents[row].holds_contract
                            and not m.providers.failing[row] and m.np_rng.random() < p["incumbent_advantage"])
         if not incumbent_keeps:
-            m.replace_operator(row, "contractor")
+            m.replace_operator(row, COMMISSIONED_KIND[m.sector_regimes[m.providers.sector[row]]])
         m.providers.contract_end[row] = m.month + 12 * p["contract_years"]
         m.contract_design[row] = self.central_design[m.providers.sector[row]]
 

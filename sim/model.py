@@ -26,7 +26,7 @@ from .metrics_catalogue import METRIC_NAMES
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
 from .providers import KIND_BY_NAME, KINDS, ProviderTable, kind_table
-from .providers.base import budget_saved, cost_reduction, innovation_gain, revise_efforts
+from .providers.base import INITIAL_EFFORT, budget_saved, cost_reduction, innovation_gain, revise_efforts
 from .providers.mutual import reinvestment
 from .providers.secondary import form_federations, pool_reserves
 from .sectors import SECTOR_FIELDS
@@ -394,9 +394,10 @@ class MutualStateModel(Model):
         unit_cost = self.sector_array("unit_cost")[t.sector]
         served = t.weighted_users > 0
         resources = np.divide(service_budget + reinvest, unit_cost * t.weighted_users, out=np.ones(n), where=served)
+        t.spending_index = resources + t.coproduction_relief
         # Capital is a stock: quality from the capital per (need-weighted) user, in years of the unit cost.
         capital_q = p["capital_productivity"] * t.capital / (12.0 * unit_cost * np.maximum(t.weighted_users, 1.0))
-        base = (resources + t.coproduction_relief) ** p["quality_elasticity"] * t.workforce_index + capital_q
+        base = t.spending_index ** p["quality_elasticity"] * t.workforce_index + capital_q
         c = cost_reduction(t.effort_e, p["cost_reduction_scale"])
         k = self.sector_array("contractibility")[t.sector]
         theta = self.sector_array("theta")[t.sector]
@@ -524,6 +525,8 @@ class MutualStateModel(Model):
             old.remove()
         new = KIND_BY_NAME[kind](self, row)
         t = self.providers
+        t.effort_e[row] = t.effort_i[row] = INITIAL_EFFORT  # new management learns its own efforts afresh
+        t.successor[row] = t.interim_until[row] = -1
         t.fail_count[row] = 0
         t.failing[row] = False
         t.supported[row] = False

@@ -383,6 +383,12 @@ _GLOBAL: list[Parameter] = [
        f"{A}: neutral", "conversion", (-10.0, 10.0), (-1.0, 1.0)),
     _p("market_speed", 0.1, "float", "1/month", "how fast a contractor moves its design toward profitable "
        "users under choice", f"{A}", "regime", (0.0, 1.0), (0.02, 0.3)),
+    _p("step_in_years", 2, "int", "years", "how long the guarantor runs a failed mutual's service before a "
+       "successor mutual takes it over (if it no longer fails)", f"{A}: interim management of 1-3 years, as in "
+       "NHS and academy trust interventions", "guarantor", (1, 50), (1, 5)),
+    _p("turnaround_cost", 1500.0, "float", "£/worker", "public cost of a workforce plan (training, support) per "
+       "worker of a service that failed for its workforce", f"{A}: a few days' training per worker",
+       "guarantor", (0.0, 1e5), (500.0, 5000.0)),
     _p("insolvency_months", 3.0, "float", "months", "a provider whose debt exceeds this many months of "
        "income is insolvent", f"{A}", "regime", (0.0, 60.0), (1.0, 6.0)),
     # --- workers ----------------------------------------------------------------------------------------------

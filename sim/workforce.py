@@ -103,6 +103,15 @@ class Workforce:
             moved += n_move
         return moved
 
+    def retrain(self, row: int) -> int:
+        """A workforce plan for one provider: training closes half the gap to the top of the skill range (1.2),
+        burnout is cleared and morale restored to a new hire's. Returns the number of workers."""
+        staff = np.flatnonzero(self.row == row)
+        self.skill[staff] += 0.5 * np.maximum(1.2 - self.skill[staff], 0.0)
+        self.burnout[staff] = 0.0
+        self.morale[staff] = self.params["reference_morale"]
+        return int(staff.size)
+
     def ballot(self, rng: np.random.Generator, row: int, support_logit: float) -> tuple[float, float]:
         """An employee ballot on mutual status. Each worker turns out with a chance logistic in engagement
         (motivation x morale) and votes yes with a chance logistic in ``support_logit`` (expected gain, job

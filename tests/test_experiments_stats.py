@@ -204,3 +204,22 @@ def test_a_winner_at_a_single_point_still_gets_a_cross_validated_accuracy():
     assert d.win_counts["state"] == 1
     assert np.isfinite(d.accuracy) and 0.0 <= d.accuracy <= 1.0
     assert "nan" not in d.to_text()
+
+
+def test_drift_flags_a_metric_still_moving_over_its_window_and_not_a_noisy_steady_one():
+    from sim.experiments.analysis import drift_table
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for run in range(10):
+        for step in range(121):
+            rows.append({"run_id": run, "step": step, "regime": "mutual" if run % 2 else "state",
+                         "steady": 0.5 + rng.normal(0, 0.05),  # noise around a level
+                         "slow": 0.5 + 0.0001 * step + rng.normal(0, 0.01),  # moves 1% of its level: steady enough
+                         "moving": 0.5 - 0.002 * step + rng.normal(0, 0.01)})  # falls 0.12 over the window
+    table = drift_table(pd.DataFrame(rows), 60, ["steady", "slow", "moving"], ["regime"]).set_index(
+        ["regime", "metric"])
+    assert not table.loc[(slice(None), "steady"), "drifting"].any()
+    assert not table.loc[(slice(None), "slow"), "drifting"].any()
+    assert table.loc[(slice(None), "moving"), "drifting"].all()
+    assert table.loc[("state", "moving"), "change"] == pytest.approx(-0.002 * 59, rel=0.1)

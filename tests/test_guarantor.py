@@ -6,6 +6,7 @@ import pytest
 import sim
 from sim.population import OPT_OUT
 from sim.providers import CONTRACTOR, MUTUAL, STATE
+from sim.providers.base import INITIAL_EFFORT
 
 
 def test_funding_formula_weights_need_and_deprivation_and_adds_the_lump_sum():
@@ -111,3 +112,54 @@ def test_conversion_is_not_refused_for_want_of_contributors():
     ballots = m.ballots_frame()
     assert len(ballots) == 4 and (ballots["eligible"] >= m.params["minimum_staff"]).all()
     assert ballots["passed"].any()
+
+
+def test_a_failure_is_diagnosed_and_the_improvement_plan_addresses_its_cause():
+    # workforce: burnt-out, demoralised, unskilled staff
+    m = sim.MutualStateModel(rng=1, n_units=2, regime="state", sectors=["elderly_care"])
+    staff = m.workforce.row == 0
+    m.workforce.skill[staff], m.workforce.morale[staff], m.workforce.burnout[staff] = 0.8, 0.1, 0.9
+    m.providers.workforce_index[0] = 0.4
+    m.ledger.open_period()
+    m.providers.fail_count[0] = 2
+    m.guarantor.intervene()
+    assert m.guarantor.failure_log[-1]["cause"] == "workforce"
+    assert (m.workforce.burnout[staff] == 0).all() and (m.workforce.skill[staff] == pytest.approx(1.0))
+    assert m.ledger.flow(purpose="workforce plan") == pytest.approx(staff.sum() * m.params["turnaround_cost"])
+    # cost cutting: an incumbent that cut deep is replaced and the new management starts its efforts afresh
+    m = sim.MutualStateModel(rng=1, n_units=2, regime="privatised", sectors=["elderly_care"])
+    m.providers.effort_e[0] = 0.8
+    m.providers.fail_count[0] = 2
+    m.guarantor.intervene()
+    assert m.guarantor.failure_log[-1]["cause"] == "cost_cutting"
+    assert m.providers.effort_e[0] == INITIAL_EFFORT
+
+
+def test_a_stepped_in_mutual_passes_to_a_successor_mutual_after_the_interim():
+    m = sim.MutualStateModel(rng=1, n_units=2, regime="mutual", sectors=["leisure"], step_in_years=2)
+    m.ledger.open_period()
+    for _ in range(2):  # support first, then step-in
+        m.providers.fail_count[0] = 2
+        m.guarantor.intervene()
+    assert m.providers.kind[0] == STATE and m.providers.interim_until[0] == m.month + 24
+    m.guarantor.end_interim_management()
+    assert m.providers.kind[0] == STATE  # not yet
+    m.month += 24
+    m.providers.failing[0] = False
+    m.guarantor.end_interim_management()
+    assert m.providers.kind[0] == MUTUAL and m.providers.successor[0] == -1
+
+
+def test_a_demutualised_service_can_return_to_a_mutual_when_its_contract_is_re_let():
+    m = sim.MutualStateModel(rng=1, n_units=2, regime="mutual", sectors=["leisure"], incumbent_advantage=0.0)
+    m.ledger.open_period()
+    m.provider_agents[0].demutualise()
+    assert m.providers.kind[0] == CONTRACTOR
+    m.providers.contract_end[0] = m.month
+    m.guarantor.retender_expired()
+    assert m.providers.kind[0] == MUTUAL  # the authority commissions mutuals
+    p = sim.MutualStateModel(rng=1, n_units=2, regime="privatised", sectors=["leisure"], incumbent_advantage=0.0)
+    old = p.provider_agents[0]
+    p.providers.contract_end[0] = p.month
+    p.guarantor.retender_expired()
+    assert p.providers.kind[0] == CONTRACTOR and p.provider_agents[0] is not old

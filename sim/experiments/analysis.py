@@ -318,3 +318,62 @@ def shock_response(ts: pd.DataFrame, shock_month: int, metric: str = "responsive
         rows.append({"run_id": run_id, "baseline": sign * base, "drop": drop, "half_recovery": half, "loss": loss,
                      "recovered": not math.isnan(half)})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------ steady state
+DRIFT_ALPHA = 0.01  # Holm-adjusted significance of a trend over the outcome window
+DRIFT_TOLERANCE = 0.05  # a trend matters when it moves the metric by more than 5% of its scale over the window
+
+
+def drift(result, window: int | None = None, metrics: list[str] | None = None, by: list[str] | None = None,
+          alpha: float = DRIFT_ALPHA, tolerance: float = DRIFT_TOLERANCE) -> pd.DataFrame:
+    """Is each metric still moving over the outcome window? Per condition (``by``, default the varied
+    factors) and metric: each run's least-squares slope over its last ``window`` months, their mean and a
+    one-sample t-test against zero (Holm-adjusted over the table), and the change the mean slope implies over
+    the window. A metric **drifts** when the trend is significant (adjusted p < ``alpha``) and the change
+    exceeds ``tolerance`` times its scale, max(|mean level|, s.d. of run outcomes): a steady state allows
+    slow trends smaller than either, and noise."""
+    ts = result.timeseries
+    if ts is None or len(ts) == 0:
+        raise AnalysisError("no successful runs to analyse")
+    return drift_table(ts, window or result.scenario.window, metric_list(ts, metrics),
+                       by if by is not None else varied_columns(result), alpha, tolerance)
+
+
+def drift_table(ts: pd.DataFrame, window: int, ms: list[str], by: list[str], alpha: float = DRIFT_ALPHA,
+                tolerance: float = DRIFT_TOLERANCE) -> pd.DataFrame:
+    """``drift`` on a tidy time-series table (columns run_id, step, the ``by`` columns and the metrics)."""
+    by = [c for c in by if c in ts.columns]
+    tail = ts[ts["step"] > ts["step"].max() - window]
+    x = tail["step"].to_numpy(dtype=float)
+    x_centred = x - tail.groupby("run_id")["step"].transform("mean").to_numpy(dtype=float)
+    sxx = pd.Series(x_centred ** 2, index=tail.index).groupby(tail["run_id"]).sum()
+    keys = tail.drop_duplicates("run_id").set_index("run_id")[by] if by else None
+    rows = []
+    for m in ms:
+        y = tail[m].to_numpy(dtype=float)
+        sxy = pd.Series(x_centred * y, index=tail.index).groupby(tail["run_id"]).sum()
+        slope = (sxy / sxx.replace(0.0, np.nan)).rename("slope")
+        level = tail.groupby("run_id")[m].mean().rename("level")
+        runs = pd.concat([slope, level], axis=1)
+        if keys is not None:
+            runs = runs.join(keys)
+        groups = runs.groupby(by, sort=False, dropna=False) if by else [((), runs)]
+        for key, g in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            s = g["slope"].dropna().to_numpy()
+            mean_slope = float(s.mean()) if len(s) else math.nan
+            if len(s) >= 2 and float(s.std(ddof=1)) > 0:
+                p = float(stats.ttest_1samp(s, 0.0).pvalue)
+            else:
+                p = 0.0 if len(s) and mean_slope != 0.0 else 1.0
+            lv = g["level"].to_numpy(dtype=float)
+            scale = max(abs(float(np.nanmean(lv))), float(np.nanstd(lv, ddof=1)) if len(lv) > 1 else 0.0)
+            rows.append({**dict(zip(by, key, strict=True)), "metric": m, "runs": len(s), "slope": mean_slope,
+                         "change": mean_slope * (window - 1), "scale": scale, "p": p})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = holm(table["p"].to_numpy())
+    table["drifting"] = (table["p_holm"] < alpha) & (table["change"].abs() > tolerance * table["scale"])
+    return table

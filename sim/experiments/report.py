@@ -20,8 +20,11 @@ from .. import plots
 from ..metrics_catalogue import METRICS
 from ..parameters import REGISTRY
 from .analysis import (
+    DRIFT_ALPHA,
+    DRIFT_TOLERANCE,
     AnalysisError,
     best_levels,
+    drift,
     holm,
     outcomes,
     paired_comparisons,
@@ -183,6 +186,7 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
     summary = summarise(table, conds, ms)
     summary.to_csv(tabdir / "summary.csv", index=False)
     lines += [""] + _outcome_table(summary, conds, ms)
+    lines += [""] + _steady_state(result, ms, conds, tabdir)
     if conds:
         by = s.compare if s.compare in conds else conds[0]
         if len(conds) == 1 or s.compare is None:
@@ -288,6 +292,36 @@ def _provenance(result: BatchResult) -> list[str]:
         errs = result.failures["error"].value_counts()
         lines += ["", "### Failed runs", ""] + [f"- {n} × {md_code(e)}" for e, n in errs.head(5).items()]
         lines += ["", "Tracebacks are in `manifest.json` under `failures`."]
+    return lines
+
+
+def _steady_state(result: BatchResult, ms: list[str], conds: list[str], tabdir: Path) -> list[str]:
+    """Is every headline metric at a steady state over the outcome window? Warn for each one still moving."""
+    s = result.scenario
+    burn_in = s.steps - s.window
+    lines = ["## Steady state", "",
+             f"Outcomes are read over months {burn_in + 1}–{s.steps}, after a burn-in of {burn_in} months. Each "
+             "metric is tested for a trend over that window: every run's least-squares slope, t-tested against "
+             f"zero over replicates (Holm-adjusted); a metric **still moves** when the trend is significant "
+             f"(p < {DRIFT_ALPHA:g}) and changes it by more than {DRIFT_TOLERANCE:.0%} of its scale (its mean "
+             "level, or the spread of run outcomes if larger) over the window.", ""]
+    try:
+        table = drift(result, metrics=ms, by=conds)
+    except AnalysisError as e:
+        return lines + [f"Not tested: {e}."]
+    table.to_csv(tabdir / "drift.csv", index=False)
+    moving = table[table["drifting"]]
+    if moving.empty:
+        return lines + ["No metric is still moving: the outcomes are read at a steady state."]
+    many = len(moving) > 1
+    lines.append(f"**Warning: {len(moving)} metric–condition pair{'s' if many else ''} still move"
+                 f"{'' if many else 's'} over the outcome window: read {'them' if many else 'it'} as a transient, "
+                 "or lengthen the burn-in.**")
+    lines.append("")
+    for _, r in moving.iterrows():
+        where = ", ".join(f"{c} = {r[c]}" for c in conds)
+        lines.append(f"- {r['metric']}" + (f" ({where})" if where else "") + f": {num(r['change'], signed=True)} "
+                     f"over the window (level {num(r['scale'])}; p = {pval(r['p_holm'])})")
     return lines
 
 

@@ -16,6 +16,7 @@ from .table import KIND_NAMES
 
 EFFORT_MAX = 4.0  # above every kind's optimum for parameters within their bounds (gamma, delta, lambda <= 1)
 EFFORT_FLOOR = 1e-4
+INITIAL_EFFORT = 0.01  # where every operator's efforts start, at the outset and when new management takes over
 _H = 1e-3  # relative finite-difference step for the objective's gradient
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Provider, cost_reduction, governance_strength, innovation_gain, move_toward_voice
+from .base import INITIAL_EFFORT, Provider, cost_reduction, governance_strength, innovation_gain, move_toward_voice
 from .table import MUTUAL
 
 
@@ -64,7 +64,8 @@ class Mutual(Provider):
 
     def on_failure(self, reason: str) -> None:
         """First failure: support (a capacity grant). Again: merge into a secondary mutual where federations
-        exist, otherwise the guarantor steps in and runs it as a state department."""
+        exist, otherwise the guarantor steps in and runs it as a state department for ``step_in_years``, after
+        which (if it no longer fails) a successor mutual takes it over."""
         model, t = self.model, self.model.providers
         if not t.supported[self.row]:
             t.supported[self.row] = True
@@ -72,9 +73,12 @@ class Mutual(Provider):
             return
         if model.params["secondary_mutuals"] and t.federation[self.row] >= 0:
             model.guarantor.support(self.row)
-            t.effort_e[self.row] = t.effort_i[self.row] = 0.01
+            t.effort_e[self.row] = t.effort_i[self.row] = INITIAL_EFFORT
             return
-        model.replace_operator(self.row, "state")
+        row = self.row
+        model.replace_operator(row, "state")
+        t.successor[row] = self.kind
+        t.interim_until[row] = model.month + 12 * model.params["step_in_years"]
 
     def consider_demutualising(self, reserves_months: float) -> bool:
         """Large reserves tempt members to sell up; the asset lock limits it. Yearly chance:

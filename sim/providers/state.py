@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Provider, cost_reduction, innovation_gain, move_toward_voice
+from .base import INITIAL_EFFORT, Provider, cost_reduction, innovation_gain, move_toward_voice
 from .table import STATE
 
 
@@ -57,7 +57,7 @@ class StateDepartment(Provider):
     def on_failure(self, reason: str) -> None:
         """Step-in: the guarantor replaces the management; efforts restart from scratch."""
         t = self.model.providers
-        t.effort_e[self.row] = t.effort_i[self.row] = 0.01
+        t.effort_e[self.row] = t.effort_i[self.row] = INITIAL_EFFORT
 
     def on_takeover(self) -> None:
         """The public body takes over a predecessor's debts, and its reserves beyond one month's working

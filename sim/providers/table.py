@@ -54,6 +54,9 @@ class ProviderTable:
         self.quality_mark = np.zeros(n, dtype=bool)
         self.supported = np.zeros(n, dtype=bool)
         self.operator_since = np.zeros(n, dtype=np.int32)
+        self.spending_index = f(1.0)  # (service spending + reinvestment) per standard cost of users, + relief
+        self.successor = np.full(n, -1, dtype=np.int8)  # kind that takes over after an interim step-in (-1: none)
+        self.interim_until = np.full(n, -1, dtype=np.int32)  # month an interim step-in may end
         self.last_failure = np.full(n, -(10 ** 6), dtype=np.int32)  # month of the last failure (never: far past)
 
     def row(self, sector: int, unit: int) -> int:
