@@ -55,6 +55,39 @@ def neighbour_table(graph: nx.Graph, n_units: int) -> tuple[np.ndarray, np.ndarr
     return table, counts
 
 
+def catchments(n_units: int, units_per_catchment: int) -> np.ndarray:
+    """Catchment of each unit: the grid's units in boustrophedon order (row by row, alternating direction, so
+    consecutive units are neighbours) cut into max(1, round(n_units / units_per_catchment)) runs of near-equal
+    length. A catchment is the area one organisation serves."""
+    width = max(1, math.ceil(math.sqrt(n_units)))
+    order = []
+    for r in range(math.ceil(n_units / width)):
+        columns = range(width) if r % 2 == 0 else range(width - 1, -1, -1)
+        order += [r * width + c for c in columns if r * width + c < n_units]
+    n_catchments = max(1, min(n_units, round(n_units / max(units_per_catchment, 1))))
+    out = np.empty(n_units, dtype=np.int64)
+    for c, run in enumerate(np.array_split(np.array(order, dtype=np.int64), n_catchments)):
+        out[run] = c
+    return out
+
+
+def row_neighbour_table(graph: nx.Graph, home_row: list[np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Padded table of each provider row's neighbouring rows in the same sector (rows whose catchments share a
+    border on the unit graph; -1 beyond the count) and the counts."""
+    nbrs: list[set[int]] = [set() for _ in range(n_rows)]
+    for u, v in graph.edges():
+        for rows in home_row:
+            a, b = int(rows[u]), int(rows[v])
+            if a != b:
+                nbrs[a].add(b)
+                nbrs[b].add(a)
+    counts = np.array([len(x) for x in nbrs], dtype=np.int32)
+    table = np.full((n_rows, max(1, int(counts.max(initial=0)))), -1, dtype=np.int64)
+    for r, x in enumerate(nbrs):
+        table[r, : len(x)] = sorted(x)
+    return table, counts
+
+
 def build_units(model, sizes: np.ndarray) -> tuple[list[Unit], Network, np.ndarray, np.ndarray]:
     graph, positions = grid_graph(len(sizes))
     space = Network(graph, random=model.random)

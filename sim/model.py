@@ -19,7 +19,7 @@ from mesa import DataCollector, Model
 from . import metrics
 from .arguments import rng_seed, whole_number
 from .coproduction import form_groups, game_payoffs, pick_models, recruit, revise_stances
-from .geography import build_units
+from .geography import build_units, catchments, row_neighbour_table
 from .guarantor import GuarantorState
 from .ledger import Ledger
 from .metrics_catalogue import METRIC_NAMES
@@ -70,8 +70,11 @@ class MutualStateModel(Model):
                                            p[f"{name}.need_prevalence"], unit_pref, p))
 
         # --- providers, workers, money ---------------------------------------------------------------------
-        self.providers = ProviderTable(len(self.sector_names), len(sizes))
-        self.home_row = [self.providers.row(s, 0) + np.arange(len(sizes)) for s in range(len(self.sector_names))]
+        self.providers = ProviderTable(len(self.sector_names), len(sizes), [
+            catchments(len(sizes), self.units_per_catchment(s)) for s in self.sector_names])
+        self.home_row = self.providers.home_row
+        self.row_neighbours, self.row_neighbour_count = row_neighbour_table(self.unit_graph, self.home_row,
+                                                                            self.providers.n)
         for s, users in enumerate(self.users):
             users.provider[:] = self.home_row[s][users.unit]
         self.kinds = KINDS
@@ -128,6 +131,14 @@ class MutualStateModel(Model):
     def books_balance(self) -> bool:
         """True when every account moved by exactly the flows journalled this step (see ``Ledger.check``)."""
         return self.ledger.balanced()
+
+    def units_per_catchment(self, sector: str) -> int:
+        """Units one organisation of ``sector`` serves. With ``organisation_scale = "catchment"`` an organisation
+        serves the catchment that gives it about a unit's population in users: round(1 / need prevalence)
+        units (so ``unit_size`` is the size of the organisation a user belongs to); with ``"unit"``, one unit."""
+        if self.params["organisation_scale"] == "unit":
+            return 1
+        return max(1, round(1.0 / self.params[f"{sector}.need_prevalence"]))
 
     def sector_array(self, field: str) -> np.ndarray:
         return self._sector_arrays[field]
@@ -254,13 +265,14 @@ class MutualStateModel(Model):
         pop.last_participation[cit[users.stance == CONTRIBUTE]] = self.month
 
     def _alternative_rows(self, s: int, current: np.ndarray, units: np.ndarray) -> np.ndarray:
-        """Each user's alternative provider this month: her home unit's if she is served elsewhere, otherwise
-        a random neighbouring unit's (her own if the unit has no neighbours)."""
+        """Each user's alternative provider this month: her home catchment's if she is served elsewhere,
+        otherwise a random neighbouring catchment's (her own if it has no neighbours)."""
         home = self.home_row[s][units]
-        count = self.neighbour_count[units]
+        count = self.row_neighbour_count[home]
         k = (self.np_rng.random(units.size) * np.maximum(count, 1)).astype(np.int64)
-        neighbour = np.where(count > 0, self.neighbours[units, np.minimum(k, self.neighbours.shape[1] - 1)], units)
-        return np.where(current != home, home, self.home_row[s][neighbour])
+        neighbour = np.where(count > 0, self.row_neighbours[home, np.minimum(k, self.row_neighbours.shape[1] - 1)],
+                             home)
+        return np.where(current != home, home, neighbour)
 
     def _revise_stances(self, s: int) -> None:
         p, users = self.params, self.users[s]
@@ -483,14 +495,14 @@ class MutualStateModel(Model):
             return
         pop.savings += np.float32(12.0 * p["savings_rate"])
         takes = kind_table(self, "takes_community_investment")
-        mutual_rows_per_unit = np.bincount(t.unit[takes], minlength=len(self.units))
+        mutual_rows_per_unit = sum(takes[rows].astype(np.int64) for rows in self.home_row)
         investor = mutual_rows_per_unit[pop.unit] > 0
         if not p["local_bonds"]:
             investor &= pop.participated(self.month)
         amount = np.where(investor, pop.savings * p["investment_propensity"] * pop.trust, 0.0).astype(np.float32)
         per_unit = np.bincount(pop.unit, weights=amount, minlength=len(self.units))
         share = np.divide(per_unit, mutual_rows_per_unit, out=np.zeros(len(self.units)), where=mutual_rows_per_unit > 0)
-        rows = np.where(takes, share[t.unit], 0.0)
+        rows = np.where(takes, sum(np.bincount(home, weights=share, minlength=t.n) for home in self.home_row), 0.0)
         if rows.sum() <= 0:
             return
         pop.savings -= amount
@@ -542,16 +554,11 @@ class MutualStateModel(Model):
         good = np.zeros(t.n, dtype=bool)
         good[self.rows_of("mutual")] = True
         good &= ~t.failing
-        out = np.zeros(rows.size)
-        for j in range(self.neighbours.shape[1]):
-            nb = self.neighbours[t.unit[rows], j]
-            valid = nb >= 0
-            nb_rows = t.sector[rows] * t.n_units + np.where(valid, nb, 0)
-            out += valid & good[nb_rows]
-        return out
+        nb = self.row_neighbours[rows]
+        return ((nb >= 0) & good[np.maximum(nb, 0)]).sum(axis=1).astype(float)
 
     def catchment_target(self, rows: np.ndarray) -> np.ndarray:
-        """The design that would attract the most profitable users of a contractor's catchment (its unit and
+        """The design that would attract the most profitable users of a contractor's market (its catchment and
         the neighbouring ones): their mean preference, weighted by capitation / cost (1 / need if flat)."""
         t = self.providers
         out = np.empty(rows.size)
@@ -562,16 +569,14 @@ class MutualStateModel(Model):
                 continue
             active = users.stance != OPT_OUT
             w = active / users.need if flat else active.astype(float)
-            n_u = len(self.units)
-            wx = np.bincount(users.unit, weights=w * users.x, minlength=n_u).astype(np.float64)
-            ws = np.bincount(users.unit, weights=w, minlength=n_u).astype(np.float64)
-            units = t.unit[rows[sel]]
-            sx, sw = wx[units].copy(), ws[units].copy()
-            for j in range(self.neighbours.shape[1]):
-                nb = self.neighbours[units, j]
-                valid = nb >= 0
-                sx += np.where(valid, wx[np.maximum(nb, 0)], 0.0)
-                sw += np.where(valid, ws[np.maximum(nb, 0)], 0.0)
+            home = self.home_row[s][users.unit]
+            wx = np.bincount(home, weights=w * users.x, minlength=t.n).astype(np.float64)
+            ws = np.bincount(home, weights=w, minlength=t.n).astype(np.float64)
+            r = rows[sel]
+            nb = self.row_neighbours[r]
+            valid, nb = nb >= 0, np.maximum(nb, 0)
+            sx = wx[r] + (wx[nb] * valid).sum(axis=1)
+            sw = ws[r] + (ws[nb] * valid).sum(axis=1)
             out[sel] = np.divide(sx, sw, out=t.voice_design[rows[sel]].copy(), where=sw > 0)
         return out
 
@@ -628,7 +633,7 @@ class MutualStateModel(Model):
         participation, cash, staff (headcount) and FTE, morale, whether it is failing and when it last failed."""
         t = self.providers
         return pd.DataFrame({
-            "sector": [self.sector_names[s] for s in t.sector], "unit": t.unit,
+            "sector": [self.sector_names[s] for s in t.sector], "unit": t.unit, "units_served": t.units_served,
             "kind": [type(self.provider_agents[r]).__name__ for r in range(t.n)],
             "design": t.design, "quality_contractible": t.q_c, "quality_noncontractible": t.q_n,
             "cost_reduction_effort": t.effort_e, "innovation_effort": t.effort_i, "users": t.users,

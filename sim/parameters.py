@@ -145,6 +145,11 @@ _GLOBAL: list[Parameter] = [
        f"{A}: a mid-sized district of ~10,000 adults", "decentralisation", (1, 5000), (5, 60)),
     _p("unit_size", (400, 600), "size", "adults", "adult population of a unit, fixed or drawn uniformly from a "
        "range", "seed: 'populations of 400 to 600 people'", "decentralisation", (1, 100_000), (50, 5000)),
+    _p("organisation_scale", "catchment", "choice", "-", "what one provider serves: 'catchment' - the "
+       "contiguous units that give it about a unit's population in users (round(1 / need prevalence) units), "
+       "so an organisation serves hundreds with a staff of tens; 'unit' - one unit whatever its users",
+       "seed: 'populations of 400 to 600 people' read as the size of an organisation (a school, a care "
+       "provider); issue 7", "decentralisation", choices=("catchment", "unit")),
     _p("sectors", DEFAULT_SECTORS, "sectors", "-", "which services are modelled", "seed: the priority list; "
        f"{A}: three contrasting sectors by default for speed", "model"),
     # --- citizens and co-production ---------------------------------------------------------------------------

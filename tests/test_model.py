@@ -51,7 +51,7 @@ def test_bad_parameter_is_refused_before_anything_is_built():
 def test_regimes_start_with_their_provider_kind(regime, kind, small):
     model = sim.MutualStateModel(regime=regime, rng=1, **small)
     agents = list(model.provider_agents.values())
-    assert len(agents) == len(model.sector_names) * small["n_units"]
+    assert len(agents) == model.providers.n == sum(model.providers.home_row[s].max() + 1 - model.providers.home_row[s].min() for s in range(3))
     assert all(type(a) is kind for a in agents)
     assert model.choice == (regime == "privatised")
 
@@ -127,7 +127,8 @@ def test_only_converting_sectors_hold_conversion_rounds():
 
 
 def test_public_views_ballots_stances_by_sector_and_providers():
-    model = sim.MutualStateModel(regime="conversion", rng=2, n_units=6, conversions_per_year=4)
+    model = sim.MutualStateModel(regime="conversion", rng=2, n_units=6, conversions_per_year=4,
+                                 organisation_scale="unit")
     model.run(25)
     ballots = model.ballots_frame()
     assert list(ballots.columns) == ["service", "sector", "unit", "month", "failing", "eligible", "turnout",
@@ -158,7 +159,7 @@ def test_overhead_is_not_charged_on_the_fixed_cost_lump():
     governance overhead is levied on the lump, so the money for the service itself does not shrink."""
     def month(fixed):
         model = sim.MutualStateModel(rng=1, n_units=2, sectors=["leisure"], regime="mutual",
-                                     **{"leisure.fixed_cost": fixed})
+                                     organisation_scale="unit", **{"leisure.fixed_cost": fixed})
         model.ledger.open_period()
         model._produce(book=True)
         return model.ledger.flow(purpose="running costs"), model.providers.q_c.copy()

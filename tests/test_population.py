@@ -65,7 +65,8 @@ def test_need_shock_moves_preferences_in_the_hit_units():
 
 
 def test_secondary_mutuals_federate_neighbours_and_pool_reserves():
-    m = sim.MutualStateModel(rng=1, n_units=4, regime="mutual", secondary_mutuals=True, sectors=["leisure"])
+    m = sim.MutualStateModel(rng=1, n_units=4, regime="mutual", secondary_mutuals=True, sectors=["leisure"],
+                             organisation_scale="unit")
     feds = list(m.agents_by_type[SecondaryMutual])
     assert len(feds) == 1 and len(feds[0].rows) == 4
     m.ledger.open_period()

@@ -109,7 +109,8 @@ def test_contract_fixes_the_design_without_choice():
 
 
 def test_replacing_an_operator_swaps_the_agent_and_keeps_the_row():
-    model = sim.MutualStateModel(regime="state", n_units=2, unit_size=100, rng=1, sectors=["leisure"])
+    model = sim.MutualStateModel(regime="state", n_units=2, unit_size=100, rng=1, sectors=["leisure"],
+                                 organisation_scale="unit")
     old = model.provider_agents[0]
     model.replace_operator(0, "mutual")
     new = model.provider_agents[0]
@@ -150,7 +151,8 @@ def test_efficacy_is_learnt_from_voice_and_diluted_by_the_number_of_voices():
     from sim.population import USE_ONLY
 
     def learnt(regime, contributors):
-        m = sim.MutualStateModel(regime=regime, rng=1, n_units=2, unit_size=300, sectors=["leisure"])
+        m = sim.MutualStateModel(regime=regime, rng=1, n_units=2, unit_size=300, sectors=["leisure"],
+                                 organisation_scale="unit")
         users, t = m.users[0], m.providers
         users.stance[:] = USE_ONLY
         m.population.efficacy[:] = 0.0

@@ -36,12 +36,15 @@ def form_federations(model) -> list[SecondaryMutual]:
         rows = np.flatnonzero((t.sector == s) & (t.kind == MUTUAL))
         if rows.size < 2:
             continue
-        units = set(t.unit[rows].tolist())
-        sub = model.unit_graph.subgraph(units)
-        for component in nx.connected_components(sub):
+        members_of = set(rows.tolist())
+        graph = nx.Graph()
+        graph.add_nodes_from(members_of)
+        for r in rows:
+            graph.add_edges_from((int(r), int(b)) for b in model.row_neighbours[r] if b in members_of)
+        for component in nx.connected_components(graph):
             if len(component) < 2:
                 continue
-            members = [t.row(s, u) for u in sorted(component)]
+            members = sorted(component)
             fed = SecondaryMutual(model, s, members)
             t.federation[members] = len(federations)
             federations.append(fed)

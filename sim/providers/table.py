@@ -15,12 +15,23 @@ KIND_NAMES = ("state", "contractor", "mutual")
 
 
 class ProviderTable:
-    def __init__(self, n_sectors: int, n_units: int):
-        n = n_sectors * n_units
+    def __init__(self, n_sectors: int, n_units: int, catchment_of_unit: list[np.ndarray] | None = None):
+        """One row per (sector, catchment); ``catchment_of_unit[s][u]`` is the catchment of unit u in sector s
+        (default: every unit its own catchment)."""
+        if catchment_of_unit is None:
+            catchment_of_unit = [np.arange(n_units)] * n_sectors
+        rows_per_sector = np.array([int(c.max()) + 1 if n_units else 0 for c in catchment_of_unit], dtype=np.int64)
+        offset = np.concatenate([[0], np.cumsum(rows_per_sector)[:-1]]).astype(np.int64)
+        n = int(rows_per_sector.sum())
         self.n = n
         self.n_units = n_units
-        self.sector = np.repeat(np.arange(n_sectors), n_units)
-        self.unit = np.tile(np.arange(n_units), n_sectors)
+        self.sector = np.repeat(np.arange(n_sectors), rows_per_sector)
+        self.home_row = [offset[s] + np.asarray(c, dtype=np.int64) for s, c in enumerate(catchment_of_unit)]
+        self.units_served = np.zeros(n, dtype=np.int64)  # units in the row's catchment
+        self.unit = np.full(n, n_units, dtype=np.int64)  # the catchment's first unit: where the row "sits"
+        for rows in self.home_row:
+            self.units_served += np.bincount(rows, minlength=n)
+            np.minimum.at(self.unit, rows, np.arange(n_units))
         f = lambda v=0.0: np.full(n, v, dtype=np.float64)  # noqa: E731
         self.kind = np.zeros(n, dtype=np.int8)
         self.design = f(0.5)  # delivered design
@@ -60,7 +71,8 @@ class ProviderTable:
         self.last_failure = np.full(n, -(10 ** 6), dtype=np.int32)  # month of the last failure (never: far past)
 
     def row(self, sector: int, unit: int) -> int:
-        return sector * self.n_units + unit
+        """The row that serves ``unit`` in ``sector``."""
+        return int(self.home_row[sector][unit])
 
     def quality(self) -> np.ndarray:
         return self.q_c + self.q_n
