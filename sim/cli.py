@@ -371,6 +371,7 @@ def cmd_sensitivity(args) -> int:
     from .experiments.store import files_under, register_outputs
     from .metrics_catalogue import METRIC_NAMES
 
+    out_arg = _out_folder("--out", args.out)
     scenario = load_scenario(args.scenario)
     if scenario.design.kind not in ("morris", "sobol"):
         raise UsageError(f"{args.scenario}: design.kind: {scenario.design.kind!r} is not allowed here; sensitivity "
@@ -380,7 +381,7 @@ def cmd_sensitivity(args) -> int:
     for m in metrics:
         if m not in METRIC_NAMES:
             raise UsageError(f"--metric: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
-    out = _out_folder("--out", args.out) or _out_folder("results folder", str(Path("results") / scenario.name))
+    out = out_arg or _out_folder("results folder", str(Path("results") / scenario.name))
     with _executor(args) as (executor, label):
         result = run_batch(scenario, executor=executor, out=out, progress=not args.quiet, executor_label=label)
     lines = [f"# Sensitivity: {md_text(scenario.name)}", ""]

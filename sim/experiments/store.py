@@ -360,7 +360,7 @@ def _read_manifest(path: Path, require_current: bool = True) -> dict[str, Any]:
                            f"{FORMAT_VERSION}, which records checksums); run the batch again with --fresh")
     checks = manifest.get("checksums", {})
     pending = manifest.get("pending", {}) or {}
-    if require_current and (not isinstance(checks, dict) or not isinstance(pending, dict)
+    if fmt == FORMAT_VERSION and (not isinstance(checks, dict) or not isinstance(pending, dict)
                             or not all(_is_data_name(n) and isinstance(r, dict) for n, r in
                                        [*checks.items(), *pending.items()])):
         raise ResultsError(f"{mp}: its 'checksums' are not a table of the batch's data files; the manifest was "
