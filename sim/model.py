@@ -619,6 +619,14 @@ class MutualStateModel(Model):
         return pd.DataFrame([{"sector": name, "users": int(c.sum()), **shares(c)} for name, c in rows]
                             ).set_index("sector")
 
+    def _units_of_rows(self) -> list[list[int]]:
+        """The units (areas) each row's catchment covers, in order."""
+        out: list[list[int]] = [[] for _ in range(self.providers.n)]
+        for rows in self.home_row:
+            for unit, row in enumerate(rows.tolist()):
+                out[row].append(unit)
+        return out
+
     def ballots_frame(self) -> pd.DataFrame:
         """One row per employee ballot on mutual status: the service (provider row), its sector and unit, the
         month, the workers eligible to vote, turnout, yes-share of votes cast, and whether it passed."""
@@ -629,11 +637,13 @@ class MutualStateModel(Model):
                               "yes_share": e["yes_share"], "passed": e["converted"]} for e in log], columns=columns)
 
     def providers_frame(self) -> pd.DataFrame:
-        """One row per service (provider row): operator kind, design, quality, HSV efforts, users, contributors,
+        """One row per service (provider row): its sector, first unit, the units its catchment covers
+        (``units``), operator kind, design, quality, HSV efforts, users, contributors,
         participation, cash, staff (headcount) and FTE, morale, whether it is failing and when it last failed."""
         t = self.providers
         return pd.DataFrame({
             "sector": [self.sector_names[s] for s in t.sector], "unit": t.unit, "units_served": t.units_served,
+            "units": self._units_of_rows(),
             "kind": [type(self.provider_agents[r]).__name__ for r in range(t.n)],
             "design": t.design, "quality_contractible": t.q_c, "quality_noncontractible": t.q_n,
             "cost_reduction_effort": t.effort_e, "innovation_effort": t.effort_i, "users": t.users,

@@ -100,3 +100,26 @@ def test_need_shock_report_measures_recovery(tmp_path):
     half = table.groupby("regime")["half_recovery"].median()
     assert half["state"] == 14 and half["mutual"] == 3  # ln 2 x 20 = 13.9, ln 2 x 4 = 2.8 months
     assert "- mutual:" in text and "clearly smaller" in text
+
+
+def still_falling_under_mutuals(params, seed, steps):
+    rng = np.random.default_rng(seed)
+    frame = _frame({}, steps, rng)
+    if params["regime"] == "mutual":
+        frame["satisfaction"] = 1.0 - 0.004 * np.arange(steps + 1) + rng.normal(0, 0.001, steps + 1)
+    return frame
+
+
+def test_the_report_warns_when_a_metric_still_moves_over_its_outcome_window(tmp_path):
+    s = scenario_from_dict({
+        "name": "drifting", "steps": 48, "replicates": 5, "seed": 1,
+        "design": {"kind": "factorial", "factors": {"regime": ["state", "mutual"]}},
+        "analysis": {"metrics": ["satisfaction", "cost_per_capita"], "window": 24},
+    })
+    result = run_batch(s, out=tmp_path / "drifting", progress=False, run_fn=still_falling_under_mutuals)
+    text = write_report(result).read_text()
+    assert "## Steady state" in text and "after a burn-in of 24 months" in text
+    assert "**Warning: 1 metric–condition pair still moves" in text
+    assert "- satisfaction (regime = mutual): -0.0919 over the window (level 0.854; p < 0.001)" in text
+    drift = pd.read_csv(tmp_path / "drifting" / "tables" / "drift.csv")
+    assert drift["drifting"].sum() == 1

@@ -186,12 +186,12 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
     summary = summarise(table, conds, ms)
     summary.to_csv(tabdir / "summary.csv", index=False)
     lines += [""] + _outcome_table(summary, conds, ms)
-    lines += [""] + _steady_state(result, ms, conds, tabdir)
     if conds:
         by = s.compare if s.compare in conds else conds[0]
         if len(conds) == 1 or s.compare is None:
             fig = plots.comparison(summarise(table, [by], ms), ms, by, title=f"{s.name}: outcome by {by} (95% CI)")
             lines += ["", _figure(plots.save(fig, figdir / "comparison"), out, f"Outcomes by {by} with 95% CIs")]
+    lines += [""] + _steady_state(result, ms, conds, tabdir)
 
     # comparisons on common random numbers
     if s.compare and s.compare in table.columns:
@@ -321,7 +321,7 @@ def _steady_state(result: BatchResult, ms: list[str], conds: list[str], tabdir: 
     for _, r in moving.iterrows():
         where = ", ".join(f"{c} = {r[c]}" for c in conds)
         lines.append(f"- {r['metric']}" + (f" ({where})" if where else "") + f": {num(r['change'], signed=True)} "
-                     f"over the window (level {num(r['scale'])}; p = {pval(r['p_holm'])})")
+                     f"over the window (level {num(r['scale'])}; {pval(r['p_holm'])})")
     return lines
 
 
