@@ -144,7 +144,7 @@ def test_public_views_ballots_stances_by_sector_and_providers():
     for column in ("cost_reduction_effort", "innovation_effort", "staff", "fte", "last_failure"):
         assert column in frame
     default = sim.MutualStateModel(rng=1, n_units=20).providers_frame()
-    for sector, group in default.groupby("sector"):  # every unit is served exactly once per sector
+    for _sector, group in default.groupby("sector"):  # every unit is served exactly once per sector
         assert sorted(u for units in group["units"] for u in units) == list(range(20))
     assert (default["units_served"] == default["units"].map(len)).all()
     assert default.groupby("sector")["users"].mean().between(300, 700).all()  # organisations of hundreds
