@@ -547,7 +547,17 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
     exploration (pass ``exploration_rate`` for Hauert's rare mutations). In a large well-mixed population
     (one unit) the stance shares then follow Hauert et al.'s replicator dynamics with time scale
     ``revision_rate * imitation_strength`` per month. ``r`` and ``sigma`` are set for every modelled sector.
+    Each argument is checked against the registry's bounds of the parameter it sets, named as given here.
     """
+    checked = {"r": ("health.coproduction_r", r), "sigma": ("health.outside_option", sigma),
+               "group_size": ("group_size", group_size), "participation_cost": ("participation_cost",
+                                                                                  participation_cost)}
+    for argument, (name, value) in checked.items():
+        try:
+            REGISTRY[name].validate(value)
+        except ParameterError as e:
+            raise ParameterError(argument + str(e)[len(name):]) from None
+    r, sigma, group_size, participation_cost = (_plain(v) for v in (r, sigma, group_size, participation_cost))
     c, n = participation_cost, group_size
     best = max(r * c * (n - 1) / n, sigma)  # a defector among N - 1 contributors, or a loner
     worst = min(r * c / n - c, sigma)  # the one contributor among N - 1 defectors, or a loner

@@ -281,6 +281,15 @@ def test_model_arguments_are_exact():
     assert model.month == 2 and len(frame) == 3
 
 
+def test_the_hauert_preset_names_its_arguments():
+    for kwargs, message in [({"r": True}, "r: True is not a number"), ({"sigma": "1"}, "sigma: '1' is not a number"),
+                            ({"group_size": 1}, "group_size: 1 is below the minimum 2"),
+                            ({"participation_cost": -1.0}, "participation_cost: -1 is below the minimum 0")]:
+        with pytest.raises(sim.ParameterError, match=message):
+            sim.optional_public_goods_game(**kwargs)
+    assert sim.optional_public_goods_game(r=np.float64(3.0), group_size=np.int64(5))["group_size"] == 5
+
+
 def test_batch_api_arguments_are_exact(tmp_path):
     s = scenario_from_dict({"name": "api", "steps": 2, "replicates": 1, "params": {"n_units": 1, "unit_size": 10}})
     for kwargs, message in [({"save": "no"}, "save: 'no' is not allowed; expected True or False"),
