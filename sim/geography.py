@@ -57,12 +57,15 @@ def neighbour_table(graph: nx.Graph, n_units: int) -> tuple[np.ndarray, np.ndarr
 
 def catchments(n_units: int, units_per_catchment: int) -> np.ndarray:
     """Catchment of each unit: the grid's units in boustrophedon order (row by row, alternating direction, so
-    consecutive units are neighbours) cut into max(1, round(n_units / units_per_catchment)) runs of near-equal
-    length. A catchment is the area one organisation serves."""
+    consecutive units are neighbours; the directions are chosen so that a ragged last row starts below the
+    end of the row above) cut into max(1, round(n_units / units_per_catchment)) runs of near-equal length.
+    Every catchment is connected on the unit graph. A catchment is the area one organisation serves."""
     width = max(1, math.ceil(math.sqrt(n_units)))
+    rows = math.ceil(n_units / width) if n_units else 0
+    flip = (rows - 1) % 2 if rows and n_units % width else 0  # a ragged last row must run left to right
     order = []
-    for r in range(math.ceil(n_units / width)):
-        columns = range(width) if r % 2 == 0 else range(width - 1, -1, -1)
+    for r in range(rows):
+        columns = range(width) if (r + flip) % 2 == 0 else range(width - 1, -1, -1)
         order += [r * width + c for c in columns if r * width + c < n_units]
     n_catchments = max(1, min(n_units, round(n_units / max(units_per_catchment, 1))))
     out = np.empty(n_units, dtype=np.int64)

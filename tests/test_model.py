@@ -173,3 +173,17 @@ def test_overhead_is_not_charged_on_the_fixed_cost_lump():
     cost_big, quality_big = month(6000.0)
     assert cost_big - cost_small == pytest.approx(2 * 5000.0)
     assert quality_big == pytest.approx(quality_small)
+
+
+def test_catchments_are_connected_areas_that_cover_the_district():
+    import networkx as nx
+
+    from sim.geography import catchments, grid_graph
+
+    for n_units in (1, 7, 20, 40, 61, 400):
+        graph, _ = grid_graph(n_units)
+        for k in (1, 3, 7, 20):
+            catchment = catchments(n_units, k)
+            assert sorted(set(catchment.tolist())) == list(range(max(1, min(n_units, round(n_units / k)))))
+            for c in range(int(catchment.max()) + 1):
+                assert nx.is_connected(graph.subgraph(np.flatnonzero(catchment == c).tolist())), (n_units, k, c)
