@@ -155,17 +155,17 @@ class GuarantorState(Agent):
         cost_cutting: the service's management restarts its efforts from the initial level (it must learn
         again whether cutting pays; a new operator does so anyway); workforce: a workforce plan retrains the
         staff (half the gap to the top of the skill range), clears burnout and restores morale to a new
-        hire's, at ``turnaround_cost`` per worker; spending: a recovery grant of one month's payment."""
+        hire's, at ``turnaround_cost`` per worker; spending: recovery capital worth one month's payment (it
+        raises quality per user as community-financed capital does, and depreciates)."""
         m, t, p = self.model, self.model.providers, self.model.params
         if cause == "cost_cutting":
             t.effort_e[row] = t.effort_i[row] = INITIAL_EFFORT
         elif cause == "workforce":
             staff = m.workforce.retrain(row)
             m.ledger.transfer("treasury", "outside_world", staff * p["turnaround_cost"], "workforce plan")
-        else:
-            grant = np.zeros(t.n)
-            grant[row] = t.last_payment[row]
-            m.ledger.pay_providers("treasury", grant, "recovery grant")
+        else:  # capital (equipment, premises), not cash: cash would be paid out as profit or returned
+            t.capital[row] += t.last_payment[row]
+            m.ledger.transfer("treasury", "outside_world", float(t.last_payment[row]), "recovery capital")
 
     def end_interim_management(self) -> None:
         """A step-in is interim where the failed operator's kind names a successor (``t.successor``): once the

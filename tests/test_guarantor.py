@@ -163,3 +163,17 @@ def test_a_demutualised_service_can_return_to_a_mutual_when_its_contract_is_re_l
     p.providers.contract_end[0] = p.month
     p.guarantor.retender_expired()
     assert p.providers.kind[0] == CONTRACTOR and p.provider_agents[0] is not old
+
+
+def test_a_service_starved_of_spending_gets_recovery_capital_not_cash():
+    m = sim.MutualStateModel(rng=1, n_units=2, regime="privatised", sectors=["leisure"], organisation_scale="unit")
+    m.providers.spending_index[0] = 0.3
+    m.providers.workforce_index[0] = 1.0
+    m.ledger.open_period()
+    cash, capital = m.ledger.provider_cash[0], m.providers.capital[0]
+    m.providers.fail_count[0] = 2
+    m.guarantor.intervene()
+    assert m.guarantor.failure_log[-1]["cause"] == "spending"
+    assert m.providers.capital[0] == pytest.approx(capital + m.providers.last_payment[0])
+    assert m.ledger.flow(purpose="recovery capital") == pytest.approx(m.providers.last_payment[0])
+    assert m.ledger.provider_cash[0] == pytest.approx(cash)
