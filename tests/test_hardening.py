@@ -419,6 +419,23 @@ def test_damaged_manifests_are_refused(tmp_path, capsys, label, change, message)
     assert sorted(p.name for p in out.rglob("*")) == before, "a refused resume changes nothing"
 
 
+def test_a_folder_of_the_older_format_is_rerun_only_when_asked(tmp_path):
+    """`make compare` passes --rerun-if-model-changed: a folder written before checksums is run again; a plain
+    resume is refused; a file the user put there survives both."""
+    s, out = toy_scenario(), tmp_path / "r"
+    run_batch(s, out=out, progress=False, run_fn=toy)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["format"] = 1
+    del manifest["checksums"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ResultsError, match="format 1 was written by an older version.*--fresh"):
+        run_batch(s, out=out, progress=False, run_fn=toy)
+    again = run_batch(s, out=out, progress=False, run_fn=toy, rerun_if_model_changed=True)
+    assert again.manifest["format"] == 2 and again.manifest["sessions"][-1]["runs"] == 8
+    assert (out / "notes.txt").read_text() == "mine"
+
+
 # --------------------------------------------------------------------------------- --fresh deletes only its own
 def test_fresh_deletes_only_what_the_batch_and_its_report_wrote(tmp_path):
     from sim.experiments.report import write_report
