@@ -13,7 +13,7 @@ import numpy as np
 from mesa import Agent
 
 from .population import ANY_SERVICE, EDUCATION
-from .providers import KIND_NAMES, kind_table
+from .providers import KIND_BY_NAME, KIND_NAMES, kind_table
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
 
 # Who the guarantor lets a service to when a contract is re-let, by the sector's regime. A state department is
@@ -56,8 +56,11 @@ class GuarantorState(Agent):
                 rows = m.home_row[s][users.unit]
             per_row += np.bincount(rows, weights=weight, minlength=m.providers.n) * m.sector_array("unit_cost")[s]
         lump = p["funding_level"] * m.sector_array("fixed_cost")[m.providers.sector]
-        m.providers.last_lump[:] = lump
-        return p["funding_level"] * per_row + lump
+        price = np.ones(m.providers.n)  # the price a kind is paid relative to the formula (a tendered price)
+        for kind, cls in m.kinds.items():
+            price[m.providers.kind == kind] = cls.payment_factor(p)
+        m.providers.last_lump[:] = lump * price
+        return (p["funding_level"] * per_row + lump) * price
 
     def pay_providers(self) -> None:
         m = self.model
@@ -226,7 +229,9 @@ class GuarantorState(Agent):
             amounts = np.zeros(m.providers.n)
             amounts[row] = -cash[row]
             m.ledger.pay_providers("private_investors", amounts, "debts written off")
-        m.ledger.transfer("treasury", "outside_world", p["tender_cost"], "tendering")
+        value = 12.0 * p["contract_years"] * m.providers.last_payment[row]  # the contract's value over its term
+        m.ledger.transfer("treasury", "outside_world", KIND_BY_NAME["contractor"].tender_cost_rate(p) * value,
+                          "tendering")
         incumbent_keeps = (not failed and m.provider_agents[row].holds_contract
                            and not m.providers.failing[row] and m.np_rng.random() < p["incumbent_advantage"])
         if not incumbent_keeps:

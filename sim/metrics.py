@@ -48,7 +48,7 @@ def measure(model) -> dict[str, float]:
         contributors = users.stance == CONTRIBUTE
         volunteer_value += float(model.personal_cost[s].sum(where=contributors, dtype=np.float64)) * p["value_of_time"]
 
-    public = model.public_spending / n
+    public = model.public_cost.total() / n  # accruals basis; taxes (model.public_spending) follow the cash
     private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households",
                                                                                  sink="providers")) / n
     mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
@@ -72,6 +72,7 @@ def measure(model) -> dict[str, float]:
         "demutualisations": float(model.guarantor.demutualisations),
         "social_investment_per_capita": float(t.capital[t.kind == MUTUAL].sum()) / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
+        **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
     }
 
 

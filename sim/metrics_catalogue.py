@@ -35,8 +35,9 @@ METRICS: dict[str, Metric] = {
                "higher"),
         Metric("quality_noncontractible", "quality", "mean non-contractible quality users receive", -INF, INF,
                "higher"),
-        Metric("cost_per_capita", "£/adult-month", "public money spent per adult this month", -INF, INF,
-               "lower"),
+        Metric("cost_per_capita", "£/adult-month", "public cost per adult this month, on an accruals basis (lumps "
+               "such as inspection and tendering spread over the months they serve); the sum of the cost_* "
+               "components", -INF, INF, "lower"),
         Metric("total_cost_per_capita", "£/adult-month", "public money plus private and community finance "
                "and volunteer time valued, per adult this month", -INF, INF, "lower"),
         Metric("value_for_money", "quality per £100", "mean quality received per £100 of public money per "
@@ -53,6 +54,23 @@ METRICS: dict[str, Metric] = {
                "held by providers that are mutuals now, per adult", 0.0, INF, "neither"),
         Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
                "the most deprived", -INF, INF, "lower"),
+        Metric("cost_provision", "£/adult-month", "public cost component: funding spent on the service (net of "
+               "providers' overhead and profit)", -INF, INF, "neither"),
+        Metric("cost_management_overhead", "£/adult-month", "public cost component: funding providers spend on "
+               "their back office and governance", -INF, INF, "neither"),
+        Metric("cost_commissioning", "£/adult-month", "public cost component: commissioning and monitoring of "
+               "services (every kind)", -INF, INF, "neither"),
+        Metric("cost_inspection", "£/adult-month", "public cost component: inspection and self-audit, accrued "
+               "over the year they serve", -INF, INF, "neither"),
+        Metric("cost_tendering", "£/adult-month", "public cost component: letting contracts, accrued over the "
+               "contract term", -INF, INF, "neither"),
+        Metric("cost_interventions", "£/adult-month", "public cost component: rescues (support grants, deficits "
+               "covered, debts taken over)", -INF, INF, "neither"),
+        Metric("cost_surpluses", "£/adult-month", "public cost component: funding paid out as profit minus "
+               "surpluses returned to the treasury", -INF, INF, "neither"),
+        Metric("cost_other", "£/adult-month", "public cost component: the levers' own costs (participation "
+               "channels, capacity building, matched investment) and any other public outlay", -INF, INF,
+               "neither"),
     ]
 }
 

@@ -26,9 +26,16 @@ from .metrics_catalogue import METRIC_NAMES
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import ANY_SERVICE, CONTRIBUTE, EDUCATION, OPT_OUT, USE_ONLY, CitizenRegistry, Citizens, ServiceUsers
 from .providers import KIND_BY_NAME, KINDS, ProviderTable, kind_table
-from .providers.base import INITIAL_EFFORT, budget_saved, cost_reduction, innovation_gain, revise_efforts
+from .providers.base import (
+    budget_saved,
+    cost_reduction,
+    innovation_gain,
+    restart_efforts,
+    revise_efforts,
+)
 from .providers.mutual import reinvestment
 from .providers.secondary import form_federations, pool_reserves
+from .public_cost import PublicCost
 from .sectors import SECTOR_FIELDS
 from .workforce import Workforce
 
@@ -86,7 +93,9 @@ class MutualStateModel(Model):
         self.provider_agents: dict[int, Any] = {}
         self.ledger = Ledger(self.providers.n)
         self.guarantor = GuarantorState(self)
-        self.public_spending = 0.0
+        self.public_spending = 0.0  # cash: what taxes pay this month
+        self.public_cost = PublicCost(12 * p["contract_years"])  # accruals: what the month's services cost
+        self._overhead_paid = 0.0
         self.personal_cost = [np.zeros(u.m, dtype=np.float32) for u in self.users]
         self._alternatives: list = [None] * len(self.users)  # this month's exit option per slot, under choice
         self._aggregate_users()
@@ -111,6 +120,7 @@ class MutualStateModel(Model):
             self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
         self._collect_taxes()
         self.ledger.check()
+        self._account_public_cost()
 
         self.current_metrics = metrics.measure(self)
         self.datacollector = DataCollector(model_reporters={n: partial(metrics.read_metric, name=n)
@@ -192,6 +202,7 @@ class MutualStateModel(Model):
             self._fiscal_year()
         self._collect_taxes()
         self.ledger.check()
+        self._account_public_cost()
         self.current_metrics = metrics.measure(self)
         self.datacollector.collect(self)
 
@@ -350,9 +361,7 @@ class MutualStateModel(Model):
         rate = p["efficacy_learning"]
         if rate <= 0:
             return
-        listens = np.zeros(t.n, dtype=bool)
-        for kind, cls in self.kinds.items():
-            listens[t.kind == kind] = cls.listens_to_voice
+        listens = kind_table(self, "listens_to_voice")
         weight = listens * np.minimum(1.0, p["group_size"] / (t.contributors + 1.0))
         scale = 1.0 / p["perceptible_change"]
         heard = np.clip((np.abs(t.contributor_pref - old_voice_design) - np.abs(t.contributor_pref - t.voice_design))
@@ -398,6 +407,7 @@ class MutualStateModel(Model):
         # Back office and governance scale with the service, not with the fixed-cost lump that pays for the
         # building: the overhead rate applies to the per-user part of the payment only.
         own_overhead = own_rate * np.maximum(budget - t.last_lump, 0.0)
+        self._overhead_paid = float(own_overhead.sum()) if book else 0.0
         service_budget = np.maximum(budget - fixed - own_overhead, 0.0)
         drawdown = np.zeros(n)
         for kind, cls in self.kinds.items():
@@ -521,6 +531,12 @@ class MutualStateModel(Model):
             if agent.consider_demutualising(self.ledger.provider_cash[row] / max(t.last_payment[row], 1.0)):
                 agent.demutualise()
 
+    def _account_public_cost(self) -> None:
+        """This month's public cost on an accruals basis, by component (``sim/public_cost.py``)."""
+        profit = self.ledger.flow(source="providers", sink="private_investors", purpose="profit")
+        self.public_cost.book_journal(self.ledger.flows, self._overhead_paid, profit)
+        self.public_cost.close_month()
+
     def _collect_taxes(self) -> None:
         """Taxes balance the treasury each month: households pay what the guarantor spent net of receipts."""
         spent = -self.ledger.balance["treasury"]
@@ -537,7 +553,7 @@ class MutualStateModel(Model):
             old.remove()
         new = KIND_BY_NAME[kind](self, row)
         t = self.providers
-        t.effort_e[row] = t.effort_i[row] = INITIAL_EFFORT  # new management learns its own efforts afresh
+        restart_efforts(self, row)  # a new management learns its efforts from scratch, whatever its kind
         t.successor[row] = t.interim_until[row] = -1
         t.fail_count[row] = 0
         t.failing[row] = False

@@ -323,9 +323,10 @@ _GLOBAL: list[Parameter] = [
     _p("federation_saving", 0.3, "float", "share", "share of fixed cost a federation saves its members",
        f"{A}", "recognised_status", (0.0, 1.0), (0.1, 0.5)),
     # --- provider kinds ---------------------------------------------------------------------------------------
-    _p("user_choice", "regime_default", "choice", "-", "may users switch to a neighbouring unit's provider, "
-       "with money following them? by default only in privatised sectors (quasi-markets)",
-       "Le Grand 2007 (choice and competition)", "regime", choices=("regime_default", "on", "off")),
+    _p("user_choice", "off", "choice", "-", "may users switch to a neighbouring unit's provider, with money "
+       "following them? a factor of its own, held equal across kinds when regimes are compared ('regime_default': "
+       "only in privatised sectors, the quasi-market bundle)", "Le Grand 2007 (choice and competition)", "choice",
+       choices=("off", "on", "regime_default")),
     _p("switch_cost", 0.2, "float", "utility", "cost of switching provider", f"{A}", "regime", (0.0, 5.0),
        (0.0, 0.5)),
     _p("exit_sensitivity", 10.0, "float", "1/utility", "logit sensitivity of switching to the utility gain",
@@ -340,18 +341,49 @@ _GLOBAL: list[Parameter] = [
        "practice of 3-7 years", "regime", (1, 30), (3, 10)),
     _p("incumbent_advantage", 0.7, "float", "share", "chance an incumbent contractor in good standing wins the "
        "re-tender", f"{A}: UK re-tenders mostly renew incumbents", "regime", (0.0, 1.0), (0.4, 0.9)),
-    _p("tender_cost", 20000.0, "float", "£/tender", "public cost of running one tender", f"{A}", "regime",
-       (0.0, 1e7), (5000.0, 50000.0)),
-    _p("monitoring_cost", 0.03, "float", "share", "public cost of managing the contract or funding agreement "
-       "of an independent provider (contractor or mutual), as a share of its value",
-       "UK contract management estimates of 2-5%", "regime", (0.0, 0.5), (0.01, 0.08)),
-    _p("mutual_governance_cost", 0.02, "float", "share", "cost of a mutual's governance (board, members' "
-       "meetings) as a share of income", f"{A}", "regime", (0.0, 0.5), (0.0, 0.05)),
+    _p("tender_cost_rate", 0.027, "float", "share", "public cost of running one tender (specification, "
+       "procurement, evaluation, award), as a share of the contract's value over its term",
+       "Brown, Potoski, Baekkeskov & Petersen 2019 (72 Danish local contracts: ex ante transaction costs "
+       "average 2.7% of contract value)", "regime", (0.0, 0.5), (0.01, 0.06)),
+    _p("tender_saving", 0.0, "float", "share", "price reduction competition wins at each (re-)tender: a "
+       "contractor is paid (1 - s) of the funding formula", "Bel, Fageda & Warner 2010 (meta-regression: no "
+       "genuine cost saving from private production); Petersen, Hjelmar & Vrangbaek 2018 (savings small in "
+       "social services, falling over time): neutral by default", "regime", (0.0, 0.5), (0.0, 0.1)),
+    _p("monitoring_cost", 0.03, "float", "share", "public cost of commissioning and performance-managing a "
+       "service (a department's service plan and reviews, a contract, a mutual's funding agreement), as a "
+       "share of its funding, borne for every kind", "UK contract management estimates of 2-5%; in-house "
+       "services are performance-managed too", "regime", (0.0, 0.5), (0.01, 0.08)),
+    _p("independent_monitoring_premium", 0.0, "float", "share", "extra public cost of managing an "
+       "independent provider's contract or agreement beyond what an in-house service costs to manage",
+       "Petersen, Hjelmar & Vrangbaek 2018: few studies measure ex post transaction costs; neutral by "
+       "default", "regime", (0.0, 0.5), (0.0, 0.05)),
+    _p("mutual_governance_cost", 0.0, "float", "share", "extra cost of a mutual's member governance (board, "
+       "members' meetings) as a share of income, beyond the governance every provider has",
+       f"{A}: no source found; neutral by default", "regime", (0.0, 0.5), (0.0, 0.05)),
     _p("manager_share", 0.5, "float", "share", "lambda: share of returns a state manager captures (before the "
        "halving for renegotiation)", "Hart, Shleifer & Vishny 1997", "regime", (0.0, 1.0), (0.2, 0.8)),
-    _p("member_internalisation", 1.0, "float", "-", "how fully a mutual's participating members bear the "
-       "quality damage of cost cutting (0 makes a mutual's cost side a state manager's)", f"{A}: the "
-       "proposal's claim, open to test", "regime", (0.0, 3.0), (0.0, 2.0)),
+    _p("member_internalisation", 0.0, "float", "-", "how fully a mutual's participating members bear the "
+       "quality damage of cost cutting (0 makes a mutual's cost side a state manager's)", "Mayo & Moore 2001 "
+       "(the claim); direction as in Hansmann 1996 on patron ownership; size unknown: neutral by default, the "
+       "plausible range covers the claim", "regime", (0.0, 3.0), (0.0, 2.0)),
+    _p("mutual_innovation_share", 0.5, "float", "-", "share of its innovation gain a mutual captures, times "
+       "lambda (0.5: like HSV's manager, the commissioner's approval is needed; 1: kept without renegotiation)",
+       "Hart, Shleifer & Vishny 1997 (manager: lambda beta/2); 1 is the proposal's claim: neutral by default",
+       "regime", (0.0, 1.0), (0.5, 1.0)),
+    _p("hsv_incentives", True, "bool", "-", "providers pursue their own kind's objective: a contractor keeps "
+       "cost savings and half of innovation gains, a state manager and a mutual capture a share lambda/2 "
+       "(false: every kind has the state manager's objective)", "Hart, Shleifer & Vishny 1997",
+       "regime"),
+    _p("kind_governance", True, "bool", "-", "each kind's design follows its own channel: a department hears "
+       "voice once a year, a mutual's members every month, a contractor follows its contract or market "
+       "(false: every kind consults once a year as a department does)", "DESIGN §2; Hirschman 1970; "
+       "Mayo & Moore 2001", "regime"),
+    _p("independent_status", True, "bool", "-", "contractors and mutuals are independent bodies: they keep or "
+       "pay out surpluses, can become insolvent, are rescued or re-let on failure, and contracts are "
+       "re-tendered (false: every kind is run as a department: underspend returned, deficits covered, "
+       "step-in on failure)", "Local Government Finance Act 1988 s.114 (a department has no balance sheet); "
+       "Public Contracts Regulations 2015 (re-tendering); CIC asset lock (Companies (Audit, Investigations "
+       "and Community Enterprise) Act 2004)", "regime"),
     _p("cost_reduction_scale", 0.3, "float", "-", "gamma in c(e) = 2 gamma sqrt(e)",
        f"Hart, Shleifer & Vishny 1997 (functional form); value {A}", "regime", (0.0, 1.0),
        (0.1, 0.45)),
@@ -378,12 +410,13 @@ _GLOBAL: list[Parameter] = [
        "full strength: f(p) = p / (p + h) scales voice speed and members' stake in quality", f"{A}", "regime",
        (0.001, 1.0), (0.02, 0.2)),
     _p("reserve_drawdown", 0.1, "float", "1/month", "share of reserves above one month's income a mutual "
-       "reinvests in its service each month (asset lock: never distributed)", f"{A}", "regime", (0.0, 1.0),
-       (0.02, 0.3)),
+       "reinvests in its service each month (asset lock: never distributed)", "CIC asset lock (surpluses stay "
+       f"in the enterprise); rate {A}", "regime", (0.0, 1.0), (0.02, 0.3)),
     _p("need_weighted_capitation", True, "bool", "-", "per-user funding is weighted by need (false: flat, which "
        "invites cream-skimming under choice)", "Le Grand 2003; Propper et al. on cream-skimming", "guarantor"),
-    _p("contractor_incentive", 0.1, "float", "share", "effort gained from a contractor's high-powered "
-       "incentives", f"Burgess & Ratto 2003; size {A}", "workers", (0.0, 1.0), (0.0, 0.2)),
+    _p("contractor_incentive", 0.0, "float", "share", "worker effort gained from a contractor's high-powered "
+       "incentives", "Burgess & Ratto 2003 (incentives can raise effort or crowd out motivation and distort "
+       "multi-task work: sign and size unknown): neutral by default", "workers", (0.0, 1.0), (0.0, 0.2)),
     _p("ballot_support", 0.0, "float", "logit", "workers' baseline leaning for mutual status in a ballot",
        f"{A}: neutral", "conversion", (-10.0, 10.0), (-1.0, 1.0)),
     _p("market_speed", 0.1, "float", "1/month", "how fast a contractor moves its design toward profitable "
@@ -405,15 +438,18 @@ _GLOBAL: list[Parameter] = [
        "workload", f"{A}", "workers", (0.0, 1.0), (0.4, 0.6)),
     _p("market_wage", 2000.0, "float", "£/month", "market wage of a service worker", "ONS ASHE order of "
        "magnitude", "workers", (0.0, 1e5), (1500.0, 3000.0)),
-    _p("contractor_wage_cut", 0.5, "float", "share", "share of a contractor's cost reduction taken from wages",
-       f"{A}", "workers", (0.0, 1.0), (0.0, 1.0)),
+    _p("contractor_wage_cut", 0.0, "float", "share", "share of a contractor's cost reduction taken from wages "
+       "(lower pay lowers morale)", "IDS 2006 (private care providers pay 10-13% less than not-for-profit "
+       "ones) and Skills for Care pay data show sector pay gaps, but not that outsourcing itself cuts pay: "
+       "neutral by default", "workers", (0.0, 1.0), (0.0, 1.0)),
     _p("morale_adjustment", 0.1, "float", "1/month", "how fast morale moves toward its target", f"{A}",
        "workers", (0.0, 1.0), (0.02, 0.3)),
     _p("autonomy_morale", 0.2, "float", "morale", "morale gained from full local autonomy",
        f"Deci & Ryan (self-determination); size {A}", "workers", (0.0, 1.0), (0.0, 0.4)),
-    _p("ownership_morale", 0.05, "float", "morale", "morale gained from being a member of a mutual",
-       f"Blasi, Kruse & Freeman 2010 (employee ownership); size {A}", "workers", (0.0, 1.0),
-       (0.0, 0.15)),
+    _p("ownership_morale", 0.0, "float", "morale", "morale gained from being a member of a mutual",
+       "O'Boyle, Patel & Gonzalez-Mule 2016 (meta-analysis: employee ownership and performance r = 0.04, "
+       "small); SEUK 2019 (self-reported engagement in public service mutuals): neutral by default",
+       "workers", (0.0, 1.0), (0.0, 0.15)),
     _p("pay_morale", 1.0, "float", "morale per pay ratio", "morale change per unit of pay relative to the "
        "market", f"{A}", "workers", (0.0, 5.0), (0.3, 2.0)),
     _p("workload_morale", 0.5, "float", "morale per workload", "morale lost per unit of excess workload",
@@ -578,6 +614,28 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         params[f"{s}.need_volatility"] = 0.0
     params.update(extra)
     return params
+
+
+# Every difference between provider kinds, at the setting that makes the kinds behave alike (sim/providers/).
+NEUTRAL_KINDS: dict[str, Any] = {
+    "hsv_incentives": False, "kind_governance": False, "independent_status": False,
+    "member_internalisation": 0.0, "mutual_innovation_share": 0.5, "independent_monitoring_premium": 0.0,
+    "mutual_governance_cost": 0.0, "tender_saving": 0.0, "contractor_wage_cut": 0.0, "contractor_incentive": 0.0,
+    "ownership_morale": 0.0, "audit_mode": "inspection", "quality_mark": False, "social_investment": False,
+    "demutualisation_rate": 0.0, "user_choice": "off",
+}
+
+
+def neutral_kinds(**extra: Any) -> dict[str, Any]:
+    """The parameter set under which state departments, contractors and mutuals behave identically: the null
+    model every regime difference is measured from (like ``optional_public_goods_game``).
+
+    Every kind difference (ODD §2.4) is off: HSV's objectives, each kind's design channel, independent status
+    (surplus, insolvency, failure remedy, re-tendering), and the kind parameters at their neutral values; the
+    proposal's kind-specific levers (self-audit, quality mark, social investment, demutualisation) are off
+    and users do not choose. ``extra`` adds or overrides parameters (a lever applied to every kind alike).
+    """
+    return {**NEUTRAL_KINDS, **extra}
 
 
 TABLE_BEGIN = "<!-- parameter-table:begin (generated by sim.parameters.markdown_table; do not edit by hand) -->"

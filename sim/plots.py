@@ -237,3 +237,34 @@ def discovery_map(winners: pd.DataFrame, features: Sequence[str], factor: str, m
         ax.set_title(f"best {factor} on {metric}")
         ax.legend(title=factor, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
+
+
+def waterfall(table: pd.DataFrame, metric: str, title: str = "") -> plt.Figure:
+    """How a paired difference between two regimes builds up: one bar per mechanism (its main effect, with
+    its 95% bootstrap interval), then the part not attributed and the interaction, ending at the total."""
+    rows = table[table["metric"] == metric].set_index("mechanism")
+    steps = [m for m in rows.index if m != "total"]
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * (len(steps) + 1)), 2.8))
+        level = 0.0
+        for k, name in enumerate(steps):
+            value = float(rows.loc[name, "contribution"])
+            colour = "#009E73" if value >= 0 else "#D55E00"
+            ax.bar(k, value, bottom=level, color=colour, width=0.6)
+            low, high = float(rows.loc[name, "low"]), float(rows.loc[name, "high"])
+            if math.isfinite(low) and math.isfinite(high) and name != "interaction":
+                ax.errorbar(k, level + value, yerr=[[value - low], [high - value]], color="black", capsize=3,
+                            linewidth=0.8)
+            if k < len(steps) - 1:
+                ax.plot([k + 0.3, k + 0.7], [level + value] * 2, color="grey", linewidth=0.6)
+            level += value
+        total = rows.loc["total"]
+        ax.bar(len(steps), float(total["contribution"]), color="#0072B2", width=0.6)
+        ax.errorbar(len(steps), float(total["contribution"]),
+                    yerr=[[float(total["contribution"] - total["low"])], [float(total["high"] - total["contribution"])]],
+                    color="black", capsize=3, linewidth=0.8)
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        ax.set_xticks(range(len(steps) + 1), [*steps, "total"], rotation=30, ha="right")
+        ax.set_ylabel(f"difference in {_label(metric)}")
+        ax.set_title(title or metric)
+    return fig

@@ -42,10 +42,10 @@ def test_when_exit_is_easy_voice_falls():
 def test_mutuals_raise_participation_through_efficacy_and_the_claim_can_fail():
     """With voice working (default), mutuals draw more participation than state departments; switch off the
     channel through which voice pays (voice_value = 0) and the advantage disappears: no regime is favoured by
-    construction."""
+    construction. (The advantage is small at the neutral kind defaults: eight paired seeds.)"""
     def gap(**params):
         d = []
-        for seed in SEEDS:
+        for seed in range(8):
             rates = {r: late_mean(sim.MutualStateModel(regime=r, rng=seed, n_units=12, **params), 72,
                                   "participation_rate") for r in ("mutual", "state")}
             d.append(rates["mutual"] - rates["state"])

@@ -28,7 +28,7 @@ def test_flat_capitation_ignores_need():
 
 
 def test_under_choice_money_follows_active_users():
-    m = sim.MutualStateModel(rng=1, n_units=3, sectors=["leisure"], regime="privatised")
+    m = sim.MutualStateModel(rng=1, n_units=3, sectors=["leisure"], regime="privatised", user_choice="on")
     users = m.users[0]
     before = m.guarantor.payments().copy()
     users.stance[users.provider == 0] = OPT_OUT

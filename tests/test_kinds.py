@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import sim
 from sim.providers import KINDS, Provider
 
@@ -36,3 +38,67 @@ def test_every_kind_attribute_is_declared_on_the_base_with_a_neutral_default():
     for cls in KINDS.values():
         extra = {n for n, v in vars(cls).items() if isinstance(v, bool)} - declared
         assert not extra, f"{cls.__name__} declares kind attributes the base does not: {extra}"
+
+
+# --- one test per kind difference: it moves the outcome it names, for the kind it belongs to, and leaves a
+# state department's run untouched (the department is the neutral kind) ----------------------------------------
+SMALL = dict(n_units=4, unit_size=(100, 150))
+KIND_DIFFERENCES = [
+    # (parameter, neutral value, value that makes the kinds differ, regime it belongs to, outcome it names)
+    ("hsv_incentives", False, True, "privatised", "quality_noncontractible"),
+    ("kind_governance", False, True, "mutual", "responsiveness"),
+    ("independent_status", False, True, "privatised", "cost_surpluses"),
+    ("member_internalisation", 0.0, 2.0, "mutual", "quality_noncontractible"),
+    ("mutual_innovation_share", 0.5, 1.0, "mutual", "quality_noncontractible"),
+    ("independent_monitoring_premium", 0.0, 0.05, "mutual", "cost_commissioning"),
+    ("mutual_governance_cost", 0.0, 0.05, "mutual", "cost_management_overhead"),
+    ("tender_saving", 0.0, 0.1, "privatised", "cost_provision"),
+    ("tender_cost_rate", 0.0, 0.05, "privatised", "cost_tendering"),
+    ("reserve_drawdown", 0.0, 0.3, "mutual", "quality_contractible"),
+    ("contractor_wage_cut", 0.0, 1.0, "privatised", "worker_morale"),
+    ("contractor_incentive", 0.0, 0.2, "privatised", "quality_contractible"),
+    ("ownership_morale", 0.0, 0.15, "mutual", "worker_morale"),
+]
+
+
+def late(regime: str, **params) -> dict[str, float]:
+    return sim.MutualStateModel(regime=regime, rng=5, **SMALL, **params).run(48).iloc[-12:].mean().to_dict()
+
+
+@pytest.mark.parametrize("name, neutral, differs, regime, outcome", KIND_DIFFERENCES,
+                         ids=[k[0] for k in KIND_DIFFERENCES])
+def test_a_kind_difference_moves_its_outcome_and_leaves_departments_alone(name, neutral, differs, regime, outcome):
+    on, off = late(regime, **{name: differs}), late(regime, **{name: neutral})
+    assert on[outcome] != pytest.approx(off[outcome], rel=1e-6, abs=1e-9), f"{name} does not move {outcome}"
+    state_on, state_off = late("state", **{name: differs}), late("state", **{name: neutral})
+    assert state_on == pytest.approx(state_off, nan_ok=True), f"{name} changes what a department does"
+
+
+@pytest.mark.parametrize("regime", ["state", "privatised", "mutual", "conversion"])
+def test_books_balance_every_month_and_cost_components_add_up_in_every_regime(regime):
+    from sim.public_cost import COMPONENT_METRICS
+
+    model = sim.MutualStateModel(regime=regime, rng=3, user_choice="on", conversions_per_year=4,
+                                 social_investment=True, local_bonds=True, capacity_building=5.0,
+                                 channel_user_panels=True, secondary_mutuals=True, **SMALL)
+    for _ in range(30):
+        model.step()
+        assert model.books_balance()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame[list(COMPONENT_METRICS)].sum(axis=1).to_numpy() == pytest.approx(frame["cost_per_capita"].to_numpy())
+
+
+def test_cost_is_accrued_so_yearly_lumps_make_no_spikes():
+    """Inspection every year at a high price: cash spikes at each fiscal year's end, accrued cost does not;
+    over the run the two agree up to what is still to be accrued."""
+    model = sim.MutualStateModel(regime="state", rng=3, inspection_interval=1, inspection_cost=50_000.0, **SMALL)
+    cash = []
+    for _ in range(48):
+        model.step()
+        cash.append(model.public_spending / model.population.n)
+    accrued = model.datacollector.get_model_vars_dataframe()["cost_per_capita"].to_numpy()[1:]
+    jump_cash = max(abs(cash[m] - cash[m - 1]) for m in (23, 35))  # month 24 and 36: after inspections
+    jump_accrued = max(abs(accrued[m] - accrued[m - 1]) for m in (23, 35))
+    assert jump_cash > 5 * jump_accrued
+    inspection = model.datacollector.get_model_vars_dataframe()["cost_inspection"].to_numpy()[13:]
+    assert inspection.min() > 0  # every month of a year carries its inspection

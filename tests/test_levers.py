@@ -41,7 +41,9 @@ def test_lever2_capacity_building_raises_civic_resources_at_a_cost():
     m1 = sim.MutualStateModel(rng=1, n_units=4, capacity_building=50.0)
     df0, df1 = m0.run(24), m1.run(24)
     assert m1.population.resources.mean() > m0.population.resources.mean() + 0.1
-    assert df1["cost_per_capita"].iloc[12] > df0["cost_per_capita"].iloc[12] + 50 * 0.9
+    # £50 per adult a year, accrued over the year it serves: £50/12 a month from the first fiscal year's end
+    assert df1["cost_other"].iloc[12:24].to_numpy() == pytest.approx(50 / 12, rel=1e-6)
+    assert df0["cost_other"].iloc[12:24].to_numpy() == pytest.approx(0.0)
 
 
 def test_lever3_the_asset_lock_stops_demutualisation():

@@ -53,7 +53,9 @@ def test_regimes_start_with_their_provider_kind(regime, kind, small):
     agents = list(model.provider_agents.values())
     assert len(agents) == model.providers.n == sum(model.providers.home_row[s].max() + 1 - model.providers.home_row[s].min() for s in range(3))
     assert all(type(a) is kind for a in agents)
-    assert model.choice == (regime == "privatised")
+    assert not model.choice  # user choice is a factor of its own, off unless a scenario sets it
+    bundled = sim.MutualStateModel(regime=regime, rng=1, user_choice="regime_default", **small)
+    assert bundled.choice == (regime == "privatised")  # the quasi-market bundle, on request
 
 
 def test_units_are_mesa_network_cells_with_neighbours():
@@ -108,7 +110,7 @@ def test_providers_frame_describes_every_row(small):
 
 
 def test_a_scenario_may_mix_kinds_across_sectors():
-    model = sim.MutualStateModel(regime="state", rng=1, n_units=4,
+    model = sim.MutualStateModel(regime="state", rng=1, n_units=4, user_choice="regime_default",
                                  **{"leisure.regime": "privatised", "elderly_care.regime": "mutual"})
     kinds = model.providers_frame().groupby("sector")["kind"].unique()
     assert list(kinds["primary_education"]) == ["StateDepartment"]

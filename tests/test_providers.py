@@ -53,12 +53,21 @@ def test_a_state_manager_does_not_cut_costs_where_quality_damage_outweighs_savin
 
 
 def test_a_mutual_cuts_less_the_more_its_members_take_part():
-    e_none, i_none = learned_efforts(Mutual, theta=0.5, participation=0.0)
-    e_many, _ = learned_efforts(Mutual, theta=0.5, participation=0.3)
+    claim = {"member_internalisation": 1.0, "mutual_innovation_share": 1.0}  # the proposal's claim, set explicitly
+    e_none, i_none = learned_efforts(Mutual, theta=0.5, participation=0.0, **claim)
+    e_many, _ = learned_efforts(Mutual, theta=0.5, participation=0.3, **claim)
     e_state, i_state = learned_efforts(StateDepartment, theta=0.5)
     assert e_none == pytest.approx(e_state, rel=0.1)  # without participation, a manager on the cost side
     assert e_many < 0.5 * e_none
     assert i_none > 2 * i_state  # innovation gains kept without renegotiation
+
+
+def test_at_neutral_defaults_a_mutual_learns_the_state_managers_efforts():
+    """Ablation twin: with no internalisation and HSV's manager share of innovation (the defaults, since no
+    source sizes either), a mutual's objective is the manager's, however many take part."""
+    e_mutual, i_mutual = learned_efforts(Mutual, theta=0.5, participation=0.3)
+    e_state, i_state = learned_efforts(StateDepartment, theta=0.5)
+    assert e_mutual == pytest.approx(e_state, rel=1e-9) and i_mutual == pytest.approx(i_state, rel=1e-9)
 
 
 def test_contractor_damages_noncontractible_quality_more_than_state_where_theta_is_high():

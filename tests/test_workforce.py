@@ -20,8 +20,8 @@ def test_quit_probability_is_the_base_rate_at_reference_morale_and_falls_with_mo
 
 
 def test_morale_follows_autonomy_ownership_pay_and_workload():
-    def morale_after(**conditions):
-        wf, _ = workforce()
+    def morale_after(ownership_morale=0.05, **conditions):
+        wf, _ = workforce(ownership_morale=ownership_morale)
         args = dict(autonomy=np.full(3, 0.5), owned=np.zeros(3), pay_ratio=np.ones(3), workload=np.ones(3),
                     failing=np.zeros(3), incentive=np.zeros(3))
         args.update({k: np.full(3, v) for k, v in conditions.items()})
@@ -34,6 +34,8 @@ def test_morale_follows_autonomy_ownership_pay_and_workload():
     assert morale_after(pay_ratio=0.8) < neutral
     assert morale_after(workload=1.5) < neutral
     assert morale_after(failing=1.0) < neutral
+    # Ownership morale is unsourced in size, so neutral by default: then owning changes nothing.
+    assert morale_after(ownership_morale=0.0, owned=1.0) == pytest.approx(morale_after(ownership_morale=0.0))
 
 
 def test_quits_are_replaced_so_positions_are_conserved_and_new_hires_are_less_productive():
@@ -75,9 +77,12 @@ def test_turnout_rises_with_engagement():
 
 
 def test_contractor_workers_are_paid_less_when_costs_are_cut():
-    model = sim.MutualStateModel(regime="privatised", rng=1, n_units=4)
+    model = sim.MutualStateModel(regime="privatised", rng=1, n_units=4, contractor_wage_cut=0.5)
     model.run(36)
     assert np.all(model.providers.wage_factor < 1.0)
+    neutral = sim.MutualStateModel(regime="privatised", rng=1, n_units=4)  # the default: no source, no cut
+    neutral.run(36)
+    assert np.all(neutral.providers.wage_factor == 1.0)
     state = sim.MutualStateModel(regime="state", rng=1, n_units=4)
     state.run(36)
     assert np.all(state.providers.wage_factor == 1.0)

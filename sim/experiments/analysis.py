@@ -130,6 +130,24 @@ def paired_test(a: Any, b: Any, confidence: float = 0.95) -> PairedTest:
     return PairedTest(n, ci.mean, ci.low, ci.high, float(t.statistic), float(t.pvalue), pw, ci.mean / sd)
 
 
+def equivalence_test(a: Any, b: Any, margin: float) -> float:
+    """TOST (Schuirmann 1987) for paired samples: the p-value that the mean of a - b lies within (-margin,
+    margin), the larger of two one-sided t-tests. Equivalence is shown at level alpha when p < alpha. Identical
+    differences (sd = 0) give p = 0 inside the margin and 1 outside."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    d = d[~np.isnan(d)]
+    n = len(d)
+    if n < 2:
+        return math.nan
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    if sd == 0.0:
+        return 0.0 if abs(mean) < margin else 1.0
+    se = sd / math.sqrt(n)
+    p_lower = float(stats.t.sf((mean + margin) / se, n - 1))  # H0: mean <= -margin
+    p_upper = float(stats.t.cdf((mean - margin) / se, n - 1))  # H0: mean >= margin
+    return max(p_lower, p_upper)
+
+
 # ------------------------------------------------------------------------------------------------ outcomes
 def metric_list(frame: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
     names = metrics or list(METRICS)

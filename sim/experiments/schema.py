@@ -110,6 +110,24 @@ class Analysis(_Strict):
     target: Str | None = Field(None, description="metric for sensitivity and 'where does each regime win'")
 
 
+class Attribution(_Strict):
+    """Why do the regimes differ? ``sim.attribute_differences`` for each regime against the baseline."""
+
+    baseline: str = Field("state", description="the regime the others are explained against")
+    regimes: list[str] = Field(default_factory=list, description="regimes to explain (default: every other "
+                               "level of `regime` in the design)")
+    mechanisms: list[str] | None = Field(None, description="named mechanisms (default: the kind differences in "
+                                         "force); see sim.experiments.attribution")
+    params: dict[str, Any] = Field(default_factory=dict, description="parameters of the explained regimes "
+                                   "only (e.g. the proposal's levers), on top of the scenario's params")
+    replicates: int = Field(10, ge=1, le=10_000, description="common-random-number replicates")
+    steps: int | None = Field(None, ge=1, le=100_000, description="months per run (default: the scenario's)")
+    metrics: list[str] = Field(default_factory=lambda: ["cost_per_capita", "satisfaction", "participation_rate",
+                                                        "responsiveness", "quality_noncontractible",
+                                                        "provider_failures"],
+                               description="metrics to attribute (a waterfall figure each)")
+
+
 class Scenario(_Strict):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`scenario_from_dict`."""
 
@@ -122,6 +140,7 @@ class Scenario(_Strict):
     params: dict[Str, Any] = Field(default_factory=dict, description="parameters fixed for every run")
     design: Design = Field(default_factory=Design)
     analysis: Analysis = Field(default_factory=Analysis)
+    attribution: Attribution | None = Field(None, description="explain regime differences by mechanism")
 
     # ------------------------------------------------------------------------------------------------------
     @property
@@ -159,7 +178,7 @@ class Scenario(_Strict):
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the results (not the description or the analysis settings)."""
-        core = self.model_dump(mode="json", exclude={"description", "analysis"})
+        core = self.model_dump(mode="json", exclude={"description", "analysis", "attribution"})
         return hashlib.sha256(json.dumps(core, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -323,6 +342,27 @@ def _check_param(where: str, name: str, value: Any) -> Any:
         raise _param_error(where, name, e) from None
 
 
+def _check_attribution(at: Attribution) -> None:
+    from ..parameters import REGIMES
+    from .attribution import KIND_MECHANISMS, LEVER_MECHANISMS, PROVIDER_KIND
+
+    for i, r in enumerate([at.baseline, *at.regimes]):
+        if r not in REGIMES:
+            where = "attribution.baseline" if i == 0 else f"attribution.regimes[{i - 1}]"
+            raise ScenarioError(f"{where}: {r!r} is not a regime; expected one of {', '.join(REGIMES)}")
+    known = list(KIND_MECHANISMS) + [PROVIDER_KIND] + list(LEVER_MECHANISMS)
+    for i, m in enumerate(at.mechanisms or []):
+        if m not in known:
+            raise ScenarioError(f"attribution.mechanisms[{i}]: {m!r} is not a mechanism; expected one of "
+                                f"{', '.join(known)}")
+    for name, value in at.params.items():
+        _check_param(f"attribution.params.{name}", name, value)
+    for i, m in enumerate(at.metrics):
+        if m not in METRIC_NAMES:
+            raise ScenarioError(f"attribution.metrics[{i}]: unknown metric {m!r}; expected one of "
+                                f"{', '.join(METRIC_NAMES)}")
+
+
 def _check_against_registry(s: Scenario) -> None:
     d = s.design
     for name, value in s.params.items():
@@ -398,6 +438,8 @@ def _check_against_registry(s: Scenario) -> None:
         if name in s.params:
             raise ScenarioError(f"params.{name}: is also varied by the design; set it in one place")
 
+    if s.attribution is not None:
+        _check_attribution(s.attribution)
     a = s.analysis
     for i, m in enumerate(a.metrics):
         if m not in METRIC_NAMES:

@@ -47,8 +47,10 @@ class Provider(Agent):
 
     Every difference between provider kinds is one of the class attributes or hooks below, so that a reader
     (and the tests, and ``sim.neutral_kinds``) finds all of them in ``sim/providers/``. The defaults here are
-    the neutral ones; each kind overrides what the literature says differs, and its docstring says why.
-    Per-row arrays of an attribute come from ``kind_table`` (vectorised over rows by the kind code).
+    the neutral ones, which are a council department's; each kind overrides what the literature says
+    differs, and its docstring says why and which switch (``hsv_incentives``, ``kind_governance``,
+    ``independent_status``) or parameter turns the difference off. Per-row arrays of an attribute come from
+    ``kind_table`` (vectorised over rows by the kind code).
     """
 
     kind: int = -1
@@ -56,11 +58,11 @@ class Provider(Agent):
     #: (``Workforce.update``) and citizens who take part in its governance are its members.
     members_own_it: bool = False
     #: Its design responds to the voice of those who take part (efficacy is learnt only where it does).
-    listens_to_voice: bool = False
+    listens_to_voice: bool = True
     #: The treasury covers a monthly deficit (a council department cannot go bust).
-    treasury_covers_deficit: bool = False
+    treasury_covers_deficit: bool = True
     #: Debts beyond ``insolvency_months`` of income are a failure (an independent body can go bust).
-    may_be_insolvent: bool = True
+    may_be_insolvent: bool = False
     #: Under ``audit_mode = "self_audit"`` it audits itself instead of being inspected.
     self_audits: bool = False
     #: Holds a contract with an end date; on expiry the guarantor re-tenders it (``on_contract_expiry``).
@@ -105,23 +107,42 @@ class Provider(Agent):
     # --- behaviour every kind defines -----------------------------------------------------------------------
     @classmethod
     def objective(cls, model, rows: np.ndarray, e: np.ndarray, i: np.ndarray) -> np.ndarray:
-        """The provider's own payoff from efforts (e, i), in the units of the effort cost."""
-        raise NotImplementedError
+        """The provider's own payoff from efforts (e, i), in the units of the effort cost. Neutral: HSV's state
+        manager, (lambda/2)(c(e) - b(e)) + (lambda/2) beta(i) - e - i: a share lambda of returns, halved because
+        using them needs the government's approval, and the quality damage borne through that same share
+        (Hart, Shleifer & Vishny 1997, section II)."""
+        gamma, delta, theta, lam = cls.sector_terms(model, rows)
+        c = cost_reduction(e, gamma)
+        return 0.5 * lam * (c - theta * c) + 0.5 * lam * innovation_gain(i, delta) - e - i
 
     @classmethod
     def update_voice_design(cls, model, rows: np.ndarray, fiscal_year_end: bool) -> None:
-        """Move ``voice_design`` (what this kind's own channel asks for) for the given rows."""
-        raise NotImplementedError
+        """Move ``voice_design`` (what this kind's own channel asks for). Neutral: a department's yearly
+        consultation, weighted by how many took part (``move_toward_voice`` at the fiscal year's end)."""
+        if fiscal_year_end:
+            move_toward_voice(model, rows)
 
     @classmethod
     def guarantor_overhead_rate(cls, params: dict) -> float:
-        """Public cost on top of the payment (managing an independent provider's agreement), as a share of it."""
+        """Public cost of commissioning and performance-managing the service, on top of the payment, as a
+        share of it: ``monitoring_cost`` for every kind (in-house services have service plans and reviews)."""
+        return params["monitoring_cost"]
+
+    @classmethod
+    def payment_factor(cls, params: dict) -> float:
+        """The price paid relative to the funding formula (1: the formula)."""
+        return 1.0
+
+    @classmethod
+    def tender_cost_rate(cls, params: dict) -> float:
+        """Public cost of letting this kind's service (a share of its value over the term): 0 unless tendered."""
         return 0.0
 
     @classmethod
     def own_overhead_rate(cls, params: dict) -> float:
-        """Running cost the provider pays out of its own income (back office, governance), as a share of it."""
-        return 0.0
+        """Running cost the provider pays out of its own income, as a share of it: back office (finance, HR,
+        legal) for every kind, a department's through the council's recharge (CIPFA central support costs)."""
+        return params["back_office_cost"]
 
     @classmethod
     def reserve_drawdown_rate(cls, params: dict) -> float:
@@ -140,12 +161,14 @@ class Provider(Agent):
 
     @classmethod
     def settle_surplus(cls, model, rows: np.ndarray, saving: np.ndarray, budget: np.ndarray) -> None:
-        """Where the money saved by cost reduction goes (``rows`` is a mask). By default it stays in the
-        provider's cash as reserves."""
+        """Where the money saved by cost reduction goes (``rows`` is a mask). Neutral: a department's
+        underspend, saving = c(e) * service budget, goes back to the treasury each month (budgets lapse)."""
+        model.ledger.collect_from_providers("treasury", np.where(rows, saving, 0.0), "underspend returned")
 
     def on_failure(self, reason: str) -> None:
-        """The guarantor's intervention when this provider fails."""
-        raise NotImplementedError
+        """The guarantor's intervention when this provider fails. Neutral: step-in, the guarantor replaces the
+        management and efforts restart from a new management's level."""
+        restart_efforts(self.model, self.row)
 
     def on_contract_expiry(self) -> None:
         """What happens when ``contract_end`` passes (only kinds that ``holds_contract``)."""
@@ -161,6 +184,11 @@ class Provider(Agent):
         p = model.params
         theta = model.sector_array("theta")[model.providers.sector[rows]]
         return p["cost_reduction_scale"], p["innovation_scale"], theta, p["manager_share"]
+
+
+def restart_efforts(model, row: int) -> None:
+    """A new management learns its efforts from scratch (every kind, on any change of management)."""
+    model.providers.effort_e[row] = model.providers.effort_i[row] = INITIAL_EFFORT
 
 
 def move_toward_voice(model, rows: np.ndarray) -> None:
@@ -191,10 +219,26 @@ def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
     t.effort_i[rows] = np.minimum(i * np.exp(rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
 
 
+# Kind attributes that a switch turns off: without the switch every kind has the neutral (base) value.
+SWITCHED_ATTRIBUTES = {"treasury_covers_deficit": "independent_status", "may_be_insolvent": "independent_status",
+                       "holds_contract": "independent_status", "listens_to_voice": "kind_governance"}
+
+
+def kind_attribute(params: dict, cls: type[Provider], attribute: str):
+    """A kind's value of an attribute, or the neutral one where the switch that gates it is off."""
+    switch = SWITCHED_ATTRIBUTES.get(attribute)
+    return getattr(Provider if switch and not params[switch] else cls, attribute)
+
+
 def kind_table(model, attribute: str) -> np.ndarray:
     """Per-row values of a kind attribute (``members_own_it``, ``may_be_insolvent``...): a lookup by kind code,
     vectorised over the provider table."""
     from . import KINDS
 
-    values = [getattr(KINDS[k], attribute) for k in range(len(KINDS))]
+    values = [kind_attribute(model.params, KINDS[k], attribute) for k in range(len(KINDS))]
     return np.asarray(values)[model.providers.kind]
+
+
+def independent(params: dict) -> bool:
+    """Are contractors and mutuals run as independent bodies (``independent_status``)? If not, as departments."""
+    return bool(params["independent_status"])

@@ -4,31 +4,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Provider, budget_saved, cost_reduction, innovation_gain
+from .base import Provider, budget_saved, cost_reduction, independent, innovation_gain
 from .table import CONTRACTOR
 
 
 class Contractor(Provider):
-    """A firm holding a contract. What is particular to it, each a kind attribute or hook:
+    """A firm holding a contract. What is particular to it, each a kind attribute or hook (the switch or
+    parameter that turns it off in brackets):
 
-    - ``objective``: keeps all cost savings, half of innovation gains (HSV 1997).
-    - ``holds_contract = True`` and ``on_contract_expiry``: re-tendered when its contract ends
-      (UK outsourcing practice: 3-7 year terms).
-    - ``may_be_insolvent = True`` (the default): a firm can fail and its investors absorb the debts.
-    - ``settle_surplus``: profit above working capital is paid out to private investors.
-    - ``wage_factor``: part of cost cutting comes out of wages; ``incentive``: high-powered incentives.
-    - ``guarantor_overhead_rate``: contract management is a public cost on top of the payment.
+    - ``objective``: keeps all cost savings, half of innovation gains (HSV 1997) [``hsv_incentives``].
+    - ``update_voice_design``: follows its contract, or under choice its profitable catchment
+      [``kind_governance``]; ``listens_to_voice = False``.
+    - independent body [``independent_status``]: ``holds_contract`` and ``on_contract_expiry`` (re-tendered
+      at the end of its term), ``may_be_insolvent``, ``settle_surplus`` (profit paid to investors),
+      ``on_failure`` (contract re-let).
+    - ``payment_factor``: competition at tender lowers the price [``tender_saving`` = 0];
+      ``tender_cost_rate``: letting the contract costs the state [``tender_cost_rate``];
+      ``guarantor_overhead_rate``: commissioning as for every kind plus [``independent_monitoring_premium``].
+    - ``wage_factor`` [``contractor_wage_cut``], ``incentive`` [``contractor_incentive``]: neutral by default.
     """
 
     kind = CONTRACTOR
     listens_to_voice = False
     holds_contract = True
+    treasury_covers_deficit = False
+    may_be_insolvent = True
 
     @classmethod
     def objective(cls, model, rows, e, i):
         """HSV's private owner: c(e) + beta(i)/2 - e - i. It keeps all cost savings (the quality damage is
         not in the contract) and half of the gain from innovation (the rest needs renegotiation)
         (Hart, Shleifer & Vishny 1997, section II)."""
+        if not model.params["hsv_incentives"]:
+            return super().objective(model, rows, e, i)
         gamma, delta, _, _ = cls.sector_terms(model, rows)
         return cost_reduction(e, gamma) + 0.5 * innovation_gain(i, delta) - e - i
 
@@ -37,6 +45,8 @@ class Contractor(Provider):
         """Without choice the design is the contract's. With choice, the firm moves toward where it gains
         profitable users: the mean preference of its catchment, weighted by capitation / cost
         (flat capitation makes low-need users the profitable ones: cream-skimming)."""
+        if not model.params["kind_governance"]:
+            return super().update_voice_design(model, rows, fiscal_year_end)
         t = model.providers
         market = model.choice_in[t.sector[rows]]
         contract, chosen = rows[~market], rows[market]
@@ -47,13 +57,20 @@ class Contractor(Provider):
 
     @classmethod
     def guarantor_overhead_rate(cls, params):
-        """Contract management by the commissioner, a share m of the contract's value (``monitoring_cost``)."""
-        return params["monitoring_cost"]
+        """Commissioning as for every kind, plus any extra cost of managing an external contract:
+        m + m_independent (``monitoring_cost`` + ``independent_monitoring_premium``)."""
+        return params["monitoring_cost"] + params["independent_monitoring_premium"]
 
     @classmethod
-    def own_overhead_rate(cls, params):
-        """The firm's own back office (finance, HR, legal), a share of its income."""
-        return params["back_office_cost"]
+    def payment_factor(cls, params):
+        """The price won at tender: (1 - tender_saving) of the formula (Bel, Fageda & Warner 2010 find no
+        genuine saving on average: 0 by default)."""
+        return 1.0 - params["tender_saving"]
+
+    @classmethod
+    def tender_cost_rate(cls, params):
+        """Letting a contract costs the state a share of its value over the term (Brown et al. 2019: 2.7%)."""
+        return params["tender_cost_rate"] if independent(params) else 0.0
 
     @classmethod
     def wage_factor(cls, model, rows):
@@ -64,19 +81,23 @@ class Contractor(Provider):
 
     @classmethod
     def incentive(cls, params):
-        """High-powered incentives raise effort by a share (Burgess & Ratto 2003)."""
+        """High-powered incentives raise worker effort by a share (Burgess & Ratto 2003; 0 by default)."""
         return params["contractor_incentive"]
 
     @classmethod
     def settle_surplus(cls, model, rows, saving, budget):
         """Savings are profit: the firm keeps one month's budget as working capital and pays out the rest,
         profit = max(cash - budget, 0)."""
+        if not independent(model.params):
+            return super().settle_surplus(model, rows, saving, budget)
         cash = model.ledger.provider_cash
         model.ledger.collect_from_providers("private_investors", np.where(rows, np.maximum(cash - budget, 0.0), 0.0),
                                             "profit")
 
     def on_failure(self, reason: str) -> None:
         """The contract is terminated and re-let to a new firm; investors absorb the failed firm's debts."""
+        if not independent(self.model.params):
+            return super().on_failure(reason)
         self.model.guarantor.retender(self.row, failed=True)
 
     def on_contract_expiry(self) -> None:

@@ -4,76 +4,104 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import INITIAL_EFFORT, Provider, cost_reduction, governance_strength, innovation_gain, move_toward_voice
+from .base import (
+    Provider,
+    cost_reduction,
+    governance_strength,
+    independent,
+    innovation_gain,
+    move_toward_voice,
+    restart_efforts,
+)
 from .table import MUTUAL
 
 
 class Mutual(Provider):
-    """A mutual with recognised status. What is particular to it, each a kind attribute or hook:
+    """A mutual with recognised status. What is particular to it, each a kind attribute or hook (the switch or
+    parameter that turns it off in brackets):
 
-    - ``objective``: members who take part bear the quality damage of cost cutting; innovation gains are
-      kept without renegotiation (the proposal's claim, in HSV's terms).
-    - ``members_own_it = True``: ownership morale applies to its workers (Blasi, Kruse & Freeman 2010).
-    - ``self_audits = True``: audited by its stakeholders where the guarantor enables self-audit (the seed).
-    - ``reserve_drawdown_rate``: an asset lock keeps surpluses in the service, reinvested over time.
-    - ``eligible_for_quality_mark``, ``takes_community_investment``, ``may_demutualise``: the proposal's
-      recognised status (quality mark, community shares and bonds, limits on demutualisation).
-    - ``on_failure``: support first, then merger into a secondary mutual or step-in by the state.
+    - ``objective``: members who take part bear the quality damage of cost cutting [``member_internalisation``
+      = 0 by default]; it captures a share of innovation gains [``mutual_innovation_share`` = 0.5, HSV's
+      manager, by default] [and ``hsv_incentives``].
+    - ``update_voice_design``: members govern every month [``kind_governance``].
+    - independent body [``independent_status``]: ``may_be_insolvent``, ``settle_surplus`` (kept as reserves
+      under an asset lock), ``reserve_drawdown_rate`` (reinvested over time), ``on_failure`` (support first).
+    - ``guarantor_overhead_rate`` [``independent_monitoring_premium``], ``own_overhead_rate``
+      [``mutual_governance_cost``]: neutral by default.
+    - ``members_own_it``: ownership morale [``ownership_morale`` = 0 by default] and citizens' memberships.
+    - the proposal's levers, off unless a scenario sets them: ``self_audits`` [``audit_mode``],
+      ``eligible_for_quality_mark`` [``quality_mark``], ``takes_community_investment``
+      [``social_investment``], ``may_demutualise`` [``asset_lock``, ``demutualisation_rate``].
     """
 
     kind = MUTUAL
-    listens_to_voice = True
     members_own_it = True
     self_audits = True
     eligible_for_quality_mark = True
     takes_community_investment = True
     may_demutualise = True
+    treasury_covers_deficit = False
+    may_be_insolvent = True
 
     @classmethod
     def objective(cls, model, rows, e, i):
-        """Like the state manager on the cost side, (lambda/2)(c - b), but members who take part also bear
-        the quality damage, mu * f(participation) * b(e); and the innovation gain is kept without
-        renegotiation, lambda * beta(i)."""
-        gamma, delta, theta, lam = cls.sector_terms(model, rows)
+        """(lambda/2)(c - b) - mu f(participation) b(e) + lambda kappa beta(i) - e - i: the state manager's cost
+        side, plus the quality damage borne by members who take part (mu = ``member_internalisation``), and a
+        share kappa = ``mutual_innovation_share`` of innovation gains (HSV's manager: 1/2)."""
         p = model.params
+        if not p["hsv_incentives"]:
+            return super().objective(model, rows, e, i)
+        gamma, delta, theta, lam = cls.sector_terms(model, rows)
         stake = p["member_internalisation"] * governance_strength(model.providers.participation[rows],
                                                                  p["voice_half_participation"])
         c = cost_reduction(e, gamma)
-        return 0.5 * lam * (c - theta * c) - stake * theta * c + lam * innovation_gain(i, delta) - e - i
+        return (0.5 * lam * (c - theta * c) - stake * theta * c
+                + lam * p["mutual_innovation_share"] * innovation_gain(i, delta) - e - i)
 
     @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
         """Members govern: every month the design moves toward the mean preference of those who took part."""
+        if not model.params["kind_governance"]:
+            return super().update_voice_design(model, rows, fiscal_year_end)
         move_toward_voice(model, rows)
 
     @classmethod
     def guarantor_overhead_rate(cls, params):
-        """An independent provider: the guarantor manages its funding agreement, as for a contractor."""
-        return params["monitoring_cost"]
+        """Commissioning as for every kind, plus any extra cost of managing an independent body's funding
+        agreement (``independent_monitoring_premium``, 0 by default)."""
+        return params["monitoring_cost"] + params["independent_monitoring_premium"]
 
     @classmethod
     def own_overhead_rate(cls, params):
-        """Its own back office plus the cost of member governance (board, members' meetings)."""
+        """Its own back office plus any extra cost of member governance (``mutual_governance_cost``)."""
         return params["back_office_cost"] + params["mutual_governance_cost"]
+
+    @classmethod
+    def settle_surplus(cls, model, rows, saving, budget):
+        """Asset lock: savings stay in the mutual as reserves (not returned, not distributed)."""
+        if not independent(model.params):
+            super().settle_surplus(model, rows, saving, budget)
 
     @classmethod
     def reserve_drawdown_rate(cls, params):
         """Reserves above working capital cannot be distributed (asset lock): a share r a month is spent
         on the service, reinvest = r * max(cash - payment, 0)."""
-        return params["reserve_drawdown"]
+        return params["reserve_drawdown"] if independent(params) else 0.0
 
     def on_failure(self, reason: str) -> None:
         """First failure: support (a capacity grant). Again: merge into a secondary mutual where federations
         exist, otherwise the guarantor steps in and runs it as a state department for ``step_in_years``, after
         which (if it no longer fails) a successor mutual takes it over."""
         model, t = self.model, self.model.providers
+        if not independent(model.params):
+            return super().on_failure(reason)
         if not t.supported[self.row]:
             t.supported[self.row] = True
             model.guarantor.support(self.row)
             return
         if model.params["secondary_mutuals"] and t.federation[self.row] >= 0:
             model.guarantor.support(self.row)
-            t.effort_e[self.row] = t.effort_i[self.row] = INITIAL_EFFORT
+            restart_efforts(model, self.row)
             return
         row = self.row
         model.replace_operator(row, "state")
@@ -85,8 +113,7 @@ class Mutual(Provider):
         rate * (1 - asset_lock) * min(1, reserves in months of income / 12)."""
         p = self.model.params
         chance = p["demutualisation_rate"] * (1.0 - p["asset_lock"]) * min(1.0, max(reserves_months, 0.0) / 12.0)
-        return bool(self.model.np_rng.random() < chance)
-
+        return bool(chance > 0.0 and self.model.np_rng.random() < chance)  # no draw when it cannot happen
 
     def demutualise(self) -> None:
         """Members sell up: the unlocked share of reserves goes to members, the locked share returns to the

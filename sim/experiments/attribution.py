@@ -1,0 +1,249 @@
+"""Why do two regimes differ? Attribution of a paired difference to named mechanisms.
+
+A *mechanism* is a named group of parameter settings that is "off" in a reference model and "on" in the
+regime being explained: for the provider kinds, off is the neutral value of ``sim.neutral_kinds()`` and on is
+the value in force; for the proposal's levers, off is today's setting and on is the proposal's. For every
+coalition S of mechanisms, the regime runs with the mechanisms in S on and the rest off, and
+
+    v(S) = mean over replicates of [ metric(regime, S) - metric(baseline) ]
+
+on common random numbers (replicate k uses the same seed in every run). The baseline runs once per replicate
+at the parameters in force. Then, per metric:
+
+- ``contribution`` of mechanism g: its main effect, v({g}) - v({}) (switching g on alone in the reference);
+- ``shapley``: its exact Shapley value over all 2^n coalitions (interactions shared out equally);
+- ``not attributed``: v({}) - what remains with every named mechanism off (0 up to noise when the mechanisms
+  cover every kind difference: the null model, tests/test_neutral.py);
+- ``interaction``: v(N) - v({}) - sum of main effects;
+- ``total``: v(N), the paired difference between the regimes;
+
+so that contributions + not attributed + interaction = total exactly, and the Shapley values sum to
+v(N) - v({}). 95% intervals are percentile bootstraps over replicates (resampling whole replicates keeps the
+pairing). The method is stated in docs/ODD.md §9 (D-N5).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..metrics_catalogue import METRIC_NAMES
+from ..parameters import NEUTRAL_KINDS, REGISTRY, validate
+from .designs import replicate_seeds
+from .runner import process_pool, run_one
+
+RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
+
+#: Kind differences, grouped; off = ``sim.neutral_kinds()``, on = the value in force (ODD §2.4).
+KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
+    "incentives": ("hsv_incentives", "member_internalisation", "mutual_innovation_share"),
+    "governance": ("kind_governance",),
+    "independent status": ("independent_status",),
+    "contract terms": ("independent_monitoring_premium", "tender_saving", "mutual_governance_cost"),
+    "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
+    "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
+    "user choice": ("user_choice",),
+}
+
+#: The proposal's levers as Mayo & Moore (2001) set them out (DESIGN §3); off = the setting in force.
+LEVER_MECHANISMS: dict[str, dict[str, Any]] = {
+    "participation audit": {"participation_audit": True, "channel_elections": True, "channel_user_panels": True,
+                            "channel_children": True, "channel_named_contacts": True},
+    "decentralisation": {"local_autonomy": 0.8, "capacity_building": 10.0},
+    "recognised status": {"asset_lock": 1.0, "local_bonds": True, "quality_mark": True, "secondary_mutuals": True},
+    "guarantor": {"audit_mode": "self_audit", "social_investment": True},
+}
+#: What each mechanism rests on, for the report: sourced, or an assumption (ODD §2.4 and §10).
+MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
+    "incentives": (True, "Hart, Shleifer & Vishny 1997 (a mutual's member stake and innovation share are the "
+                         "proposal's claim, neutral by default)"),
+    "governance": (False, "each kind's design channel (DESIGN §2, Hirschman 1970); how fast voice moves a design "
+                          "is assumed"),
+    "independent status": (True, "who keeps a surplus, insolvency, rescue and re-tendering (Local Government "
+                                 "Finance Act 1988, company law, CIC asset lock); the reinvestment rate and the "
+                                 "rescue rules are assumed"),
+    "contract terms": (True, "tendering costs (Brown et al. 2019); the monitoring premium and tender savings are "
+                             "neutral by default"),
+    "workforce": (False, "wage cuts, incentives and ownership morale: no source sizes them, neutral by default"),
+    "kind levers": (False, "self-audit, quality mark, social investment and demutualisation for mutuals: the "
+                           "proposal's levers, sizes assumed"),
+    "user choice": (True, "Le Grand 2007 (choice and competition)"),
+    "provider kind": (False, "every kind difference above"),
+    "participation audit": (False, "the seed's lever; effect sizes assumed"),
+    "decentralisation": (False, "the seed's lever; effect sizes assumed"),
+    "recognised status": (False, "the seed's lever; effect sizes assumed"),
+    "guarantor": (False, "the seed's lever; effect sizes assumed"),
+}
+#: All kind differences at once, for questions about levers: "is it the kind or the levers?"
+PROVIDER_KIND = "provider kind"
+
+MAX_EXACT = 8  # exact Shapley over at most 2^8 coalitions
+
+
+def mechanism_settings(name: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(off, on) parameter settings of a named mechanism, given the parameters in force."""
+    if name in KIND_MECHANISMS or name == PROVIDER_KIND:
+        names = KIND_MECHANISMS[name] if name != PROVIDER_KIND else tuple(
+            n for group in KIND_MECHANISMS.values() for n in group)
+        return {n: NEUTRAL_KINDS[n] for n in names}, {n: params[n] for n in names}
+    if name in LEVER_MECHANISMS:
+        on = LEVER_MECHANISMS[name]
+        return {n: params[n] for n in on}, dict(on)
+    known = ", ".join(list(KIND_MECHANISMS) + [PROVIDER_KIND] + list(LEVER_MECHANISMS))
+    raise ValueError(f"mechanisms: {name!r} is not a known mechanism; expected one of {known}, or a mapping "
+                     "name -> {parameter: value}")
+
+
+def resolve_mechanisms(mechanisms: Any, params: Mapping[str, Any]) -> dict[str, tuple[dict, dict]]:
+    """Mechanism name -> (off, on). ``None``: every kind group that differs from neutral in ``params``."""
+    if mechanisms is None:
+        out = {n: mechanism_settings(n, params) for n in KIND_MECHANISMS}
+        return {n: (off, on) for n, (off, on) in out.items() if off != on}
+    if isinstance(mechanisms, Mapping):
+        out = {}
+        for name, on in mechanisms.items():
+            if isinstance(on, Mapping):
+                unknown = [k for k in on if k not in REGISTRY]
+                if unknown:
+                    raise ValueError(f"mechanisms.{name}: {unknown[0]} is not a parameter")
+                out[name] = ({k: params[k] for k in on}, {k: REGISTRY[k].validate(v) for k, v in on.items()})
+            else:
+                out[name] = mechanism_settings(name, params)
+        return out
+    return {name: mechanism_settings(name, params) for name in mechanisms}
+
+
+def _late_means(run_fn: RunFunction, params: dict[str, Any], seed: int, steps: int, window: int) -> np.ndarray:
+    frame = run_fn(params, seed, steps)
+    return frame[list(METRIC_NAMES)].iloc[-window:].mean().to_numpy(dtype=np.float64)
+
+
+def attribute_differences(baseline: str = "state", regime: str = "mutual", replicates: int = 10,
+                          steps: int = 120, rng: int = 0, mechanisms: Any = None, *, window: int = 12,
+                          metrics: Sequence[str] | None = None, executor: cf.Executor | None = None,
+                          workers: int | None = None, progress: bool = True, bootstrap: int = 2000,
+                          run_fn: RunFunction = run_one, **params: Any) -> pd.DataFrame:
+    """Attribute the paired difference regime - baseline, per metric, to named mechanisms (module docstring).
+
+    ``mechanisms``: None (every group of kind differences in force), a list of names (``KIND_MECHANISMS``,
+    ``"provider kind"``, ``LEVER_MECHANISMS``), or a mapping name -> {parameter: value when on}. ``params``
+    are the model's parameters for both regimes. Runs go to ``executor`` (any ``concurrent.futures`` executor),
+    or to a process pool of ``workers`` (all cores by default; ``workers=1`` runs in this process).
+    Returns a tidy DataFrame: mechanism, metric, contribution, low, high, shapley, shapley_low, shapley_high.
+    """
+    if regime == baseline and mechanisms is None:
+        raise ValueError("regime and baseline are the same: name the mechanisms that make them differ")
+    in_force = validate({**params, "regime": baseline})
+    mech = resolve_mechanisms(mechanisms, in_force)
+    names = list(mech)
+    if len(names) > MAX_EXACT:
+        raise ValueError(f"mechanisms: {len(names)} groups; exact Shapley values are limited to {MAX_EXACT} "
+                         "(group them)")
+    metrics = list(metrics or METRIC_NAMES)
+    seeds = replicate_seeds(rng, replicates)
+    coalitions = [frozenset(c) for k in range(len(names) + 1) for c in itertools.combinations(names, k)]
+
+    def regime_params(coalition: frozenset) -> dict[str, Any]:
+        out = {**params, "regime": regime}
+        for name in names:
+            off, on = mech[name]
+            out.update(on if name in coalition else off)
+        return out
+
+    tasks = [("baseline", r, {**params, "regime": baseline}) for r in range(replicates)]
+    tasks += [(c, r, regime_params(c)) for c in coalitions for r in range(replicates)]
+    values = _run_all(tasks, seeds, steps, window, run_fn, executor, workers, progress)
+    cols = [METRIC_NAMES.index(m) for m in metrics]
+    base = np.stack([values[("baseline", r)][cols] for r in range(replicates)])
+    diffs = {c: np.stack([values[(c, r)][cols] for r in range(replicates)]) - base for c in coalitions}
+    return _tidy(names, metrics, diffs, replicates, bootstrap, rng)
+
+
+def _run_all(tasks, seeds, steps, window, run_fn, executor, workers, progress) -> dict:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), desc="attribution", unit="run", disable=not progress)
+    out = {}
+    own = None
+    if executor is None and workers != 1:
+        executor = own = process_pool(workers)
+    try:
+        if executor is None:
+            for key, r, p in tasks:
+                out[(key, r)] = _late_means(run_fn, p, seeds[r], steps, window)
+                bar.update()
+        else:
+            futures = {executor.submit(_late_means, run_fn, p, seeds[r], steps, window): (key, r)
+                       for key, r, p in tasks}
+            for f in cf.as_completed(futures):
+                out[futures[f]] = f.result()
+                bar.update()
+    finally:
+        bar.close()
+        if own is not None:
+            own.shutdown(cancel_futures=True)
+    return out
+
+
+def _shapley_weights(n: int) -> dict[int, float]:
+    return {k: math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)}
+
+
+def _statistics(names, v: Callable[[frozenset], np.ndarray]) -> dict[str, np.ndarray]:
+    """Main effects, Shapley values, not attributed, interaction and total from the value function v."""
+    empty, full = frozenset(), frozenset(names)
+    n = len(names)
+    weights = _shapley_weights(n) if n else {}
+    out = {}
+    main_sum = 0.0
+    for g in names:
+        main = v(frozenset([g])) - v(empty)
+        main_sum = main_sum + main
+        phi = 0.0
+        others = [h for h in names if h != g]
+        for k in range(len(others) + 1):
+            for s in itertools.combinations(others, k):
+                s = frozenset(s)
+                phi = phi + weights[k] * (v(s | {g}) - v(s))
+        out[g] = (main, phi)
+    out["not attributed"] = (v(empty), v(empty))
+    out["interaction"] = (v(full) - v(empty) - main_sum, np.zeros_like(v(full)))
+    out["total"] = (v(full), v(full))
+    return out
+
+
+def _tidy(names, metrics, diffs, replicates, bootstrap, rng) -> pd.DataFrame:
+    point = _statistics(names, lambda c: diffs[c].mean(axis=0))
+    gen = np.random.default_rng(rng)
+    draws = {k: ([], []) for k in point}
+    for _ in range(bootstrap if replicates > 1 else 0):
+        idx = gen.integers(0, replicates, replicates)
+        stats = _statistics(names, lambda c, idx=idx: diffs[c][idx].mean(axis=0))
+        for k, (main, phi) in stats.items():
+            draws[k][0].append(main)
+            draws[k][1].append(phi)
+    rows = []
+    for key, (main, phi) in point.items():
+        if draws[key][0]:
+            lo, hi = np.percentile(np.array(draws[key][0]), [2.5, 97.5], axis=0)
+            slo, shi = np.percentile(np.array(draws[key][1]), [2.5, 97.5], axis=0)
+        else:
+            lo = hi = main
+            slo = shi = phi
+        for j, metric in enumerate(metrics):
+            rows.append({"mechanism": key, "metric": metric, "contribution": float(main[j]), "low": float(lo[j]),
+                         "high": float(hi[j]), "shapley": float(phi[j]), "shapley_low": float(slo[j]),
+                         "shapley_high": float(shi[j])})
+    frame = pd.DataFrame(rows)
+    frame.attrs["mechanisms"] = list(names)
+    frame.attrs["replicates"] = replicates
+    return frame
+
+
+__all__ = ["attribute_differences", "MECHANISM_BASIS", "KIND_MECHANISMS", "LEVER_MECHANISMS", "PROVIDER_KIND", "resolve_mechanisms"]

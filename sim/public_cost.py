@@ -1,0 +1,108 @@
+"""Public cost on an accruals basis, in components that sum to ``cost_per_capita``.
+
+The ledger journals every flow in cash, when it happens; taxes follow the cash. Cost is read on an accruals
+basis: a lump that serves several months (an inspection or self-audit serves the year ahead, capacity building
+the year ahead, a tender the contract's term) is spread evenly over the months it serves, so the monthly series
+has no fiscal-year spikes and a regime is not charged a year's inspection in one month. Over a whole run the
+accrued cost equals the cash cost, except what is still to be accrued at the end.
+
+Every treasury flow of the month is classified by its purpose (``TREASURY_FLOWS``; an unknown purpose counts as
+``other``, so nothing is lost), then two parts of the funding are shown for what they paid for:
+
+- ``management_overhead``: the share of funding providers spend on their own back office and governance
+  (each kind's ``own_overhead_rate`` times its payment);
+- ``surpluses``: funding paid out as profit to investors, minus surpluses returned to the treasury (a
+  department's underspend, reserves taken over at a step-in, locked assets at a demutualisation). Surpluses a
+  mutual retains stay in ``provision``: they are spent on the service through reinvestment.
+
+so that provision + management_overhead + commissioning + inspection + tendering + interventions + surpluses +
+other = the accrued public cost of the month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+COMPONENTS = ("provision", "management_overhead", "commissioning", "inspection", "tendering", "interventions",
+              "surpluses", "other")
+COMPONENT_METRICS = tuple(f"cost_{c}" for c in COMPONENTS)
+
+# purpose of a flow out of (or, negative, into) the treasury -> (component, months it serves: "year" = 12,
+# "contract" = the contract term)
+TREASURY_FLOWS: dict[str, tuple[str, str | int]] = {
+    "funding": ("provision", 1),
+    "regulation of providers": ("commissioning", 1),
+    "inspection": ("inspection", "year"),
+    "self-audit": ("inspection", "year"),
+    "tendering": ("tendering", "contract"),
+    "support": ("interventions", 1),
+    "deficit cover": ("interventions", 1),
+    "debts taken over": ("interventions", 1),
+    "recovery grant": ("interventions", 1),
+    "workforce plan": ("interventions", 1),
+    "underspend returned": ("surpluses", 1),
+    "reserves taken over": ("surpluses", 1),
+    "locked assets returned": ("surpluses", 1),
+    "participation channels": ("other", 1),
+    "capacity building": ("other", "year"),
+    "investment match": ("other", 1),
+}
+TREASURY = "treasury"
+MAX_MONTHS = 12 * 31  # the longest a lump is spread: a 30-year contract
+
+
+class PublicCost:
+    """Accrued public cost per component: ``book`` spreads a lump over the months it serves; ``close_month``
+    returns this month's components (in £) and moves on."""
+
+    def __init__(self, contract_months: int):
+        self.contract_months = max(1, int(contract_months))
+        self._schedule = np.zeros((MAX_MONTHS, len(COMPONENTS)))  # ring buffer: months ahead x components
+        self._now = 0
+        self.month = dict.fromkeys(COMPONENTS, 0.0)
+
+    def _months(self, serves: str | int) -> int:
+        if serves == "year":
+            return 12
+        if serves == "contract":
+            return self.contract_months
+        return int(serves)
+
+    def book(self, component: str, amount: float, months: int = 1) -> None:
+        """Spread ``amount`` evenly over ``months`` months, starting with this one."""
+        if amount == 0.0:
+            return
+        k = COMPONENTS.index(component)
+        months = min(max(1, months), MAX_MONTHS)
+        idx = (self._now + np.arange(months)) % MAX_MONTHS
+        self._schedule[idx, k] += amount / months
+
+    def book_journal(self, flows: dict[tuple[str, str, str], float], overhead: float, profit: float) -> None:
+        """Classify the month's treasury flows (ledger journal) and carve overhead and profit out of funding."""
+        for (source, sink, purpose), amount in flows.items():
+            if source == TREASURY:
+                sign = 1.0
+            elif sink == TREASURY:
+                sign = -1.0
+            else:
+                continue
+            if purpose == "tax":
+                continue
+            component, serves = TREASURY_FLOWS.get(purpose, ("other", 1))
+            self.book(component, sign * amount, self._months(serves))
+        self.book("provision", -overhead - profit)
+        self.book("management_overhead", overhead)
+        self.book("surpluses", profit)
+
+    def close_month(self) -> dict[str, float]:
+        row = self._schedule[self._now % MAX_MONTHS]
+        self.month = {c: float(v) for c, v in zip(COMPONENTS, row, strict=True)}
+        row[:] = 0.0
+        self._now += 1
+        return self.month
+
+    def total(self) -> float:
+        return float(sum(self.month.values()))
+
+
+__all__ = ["COMPONENTS", "COMPONENT_METRICS", "PublicCost", "TREASURY_FLOWS"]
