@@ -34,8 +34,9 @@ def test_a_contractor_learns_hsv_optimal_efforts():
 def test_the_reduced_hsv_form_reproduces_the_closed_form_efforts_at_gamma_delta_one():
     """gamma = delta = 1, lambda = 1/2, theta = 1/2: contractor e* = gamma^2, i* = delta^2 / 4; state manager
     e* = (lambda (1 - theta) gamma / 2)^2, i* = (lambda delta / 2)^2; mutual without participation: the
-    manager's e*, i* = (lambda delta)^2. No bound binds on the way (c(e*) = 2 for the contractor)."""
-    params = dict(cost_reduction_scale=1.0, innovation_scale=1.0, years=80)
+    manager's e*, i* = (lambda kappa delta)^2 with kappa = mutual_innovation_share (the claim, 1, set here).
+    No bound binds on the way (c(e*) = 2 for the contractor)."""
+    params = dict(cost_reduction_scale=1.0, innovation_scale=1.0, years=80, mutual_innovation_share=1.0)
     lam, theta = 0.5, 0.5
     expected = {Contractor: (1.0, 0.25), StateDepartment: ((lam * (1 - theta) / 2) ** 2, (lam / 2) ** 2),
                 Mutual: ((lam * (1 - theta) / 2) ** 2, lam ** 2)}

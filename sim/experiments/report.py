@@ -763,7 +763,8 @@ def attribution_sentence(table: pd.DataFrame, metric: str, regime: str, baseline
     rows = table[table["metric"] == metric].set_index("mechanism")
     total = rows.loc["total"]
     who, than = REGIME_NOUNS.get(regime, regime).capitalize(), REGIME_NOUNS.get(baseline, baseline)
-    parts = rows.drop(index=["total"])
+    # In words, interactions are shared out (Shapley values); the table and the waterfall show them apart.
+    parts = rows.drop(index=["total", "interaction"]).assign(contribution=lambda f: f["shapley"])
     parts = parts[parts["contribution"].abs() > 1e-9].sort_values("contribution", key=abs, ascending=False)
     money = metric in ("cost_per_capita", "total_cost_per_capita")
     fmt = (lambda v: _money(v)) if money else (lambda v: num(v, signed=True))
@@ -785,8 +786,8 @@ def attribution_sentence(table: pd.DataFrame, metric: str, regime: str, baseline
     sourced, basis = MECHANISM_BASIS.get(lead, (False, "a named set of parameters"))
     caveat = (f" The largest part, {lead}, rests on {basis}." if sourced else
               f" The largest part, {lead}, rests on an assumption without a source ({basis}): read it as "
-              f"conditional on that assumption.") if lead not in ("interaction", "not attributed") else ""
-    return head + "; of it, " + ", ".join(pieces) + "." + caveat
+              f"conditional on that assumption.") if lead != "not attributed" else ""
+    return head + "; of it (interactions shared equally), " + ", ".join(pieces) + "." + caveat
 
 
 def why_regimes_differ(result: BatchResult, figdir: Path, tabdir: Path, out: Path) -> list[str]:
