@@ -76,10 +76,12 @@ def test_contractor_damages_noncontractible_quality_more_than_state_where_theta_
     for seed in range(3):
         out = {}
         for regime in ("state", "privatised"):
-            m = sim.MutualStateModel(regime=regime, rng=seed, n_units=8, sectors=["elderly_care"])
+            m = sim.MutualStateModel(regime=regime, rng=seed, n_units=8, sectors=["elderly_care"],
+                                     organisation_scale="unit")  # one provider per area: eight firms
             m.run(96)
             t = m.providers
-            out[regime] = float(np.mean(m.sector_array("theta")[0] * cost_reduction(t.effort_e, 0.3)))
+            settled = t.operator_since <= m.month - 36  # a new operator (re-let, step-in) learns afresh
+            out[regime] = float(np.mean((m.sector_array("theta")[0] * cost_reduction(t.effort_e, 0.3))[settled]))
         gaps.append(out["privatised"] - out["state"])
     assert min(gaps) > 0.1
 
