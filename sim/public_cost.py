@@ -39,6 +39,7 @@ TREASURY_FLOWS: dict[str, tuple[str, str | int]] = {
     "deficit cover": ("interventions", 1),
     "debts taken over": ("interventions", 1),
     "recovery grant": ("interventions", 1),
+    "recovery capital": ("interventions", 1),
     "workforce plan": ("interventions", 1),
     "underspend returned": ("surpluses", 1),
     "reserves taken over": ("surpluses", 1),
