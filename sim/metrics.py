@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import participation
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 
@@ -73,6 +74,7 @@ def measure(model) -> dict[str, float]:
         "social_investment_per_capita": float(t.capital[t.kind == MUTUAL].sum()) / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
         **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
+        **participation.measure(model),
     }
 
 

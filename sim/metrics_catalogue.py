@@ -24,8 +24,9 @@ class Metric:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("participation_rate", "share of adults", "share of adults who took part in governance or "
-               "co-production of any service in the last 12 months", 0.0, 1.0, "higher"),
+        Metric("participation_rate", "share of adults", "share of adults who took part in the governance of any "
+               "service in the last 12 months: co-produced or voiced, voted in a board election, answered a "
+               "consultation or sat on a board or panel", 0.0, 1.0, "higher"),
         Metric("participation_gap", "share", "participation rate of the least deprived quintile minus that of "
                "the most deprived", -1.0, 1.0, "lower"),
         Metric("satisfaction", "utility", "mean satisfaction (smoothed payoff) of users", -INF, INF, "higher"),
@@ -52,6 +53,16 @@ METRICS: dict[str, Metric] = {
         Metric("demutualisations", "count", "mutuals that demutualised so far", 0.0, INF, "lower"),
         Metric("social_investment_per_capita", "£/adult", "community investment (with its public match) "
                "held by providers that are mutuals now, per adult", 0.0, INF, "neither"),
+        Metric("member_share", "share of adults", "share of adults who are members of a mutual they use", 0.0,
+               1.0, "higher"),
+        Metric("election_turnout", "share of members", "share of members who voted at the last board elections "
+               "of the mutuals (0 where no mutual held one)", 0.0, 1.0, "higher"),
+        Metric("consultation_share", "share of adults", "share of adults who answered a provider's consultation "
+               "in the last 12 months", 0.0, 1.0, "higher"),
+        Metric("active_share", "share of adults", "share of adults sitting on a provider's board or user panel",
+               0.0, 1.0, "higher"),
+        Metric("coproduction_share", "share of users", "share of active service users who contribute to "
+               "co-production this month", 0.0, 1.0, "higher"),
         Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
                "the most deprived", -INF, INF, "lower"),
         Metric("cost_provision", "£/adult-month", "public cost component: funding spent on the service (net of "

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from mesa import DataCollector, Model
 
-from . import metrics
+from . import metrics, participation
 from .arguments import rng_seed, whole_number
 from .coproduction import form_groups, game_payoffs, pick_models, recruit, revise_stances
 from .geography import build_units, catchments, row_neighbour_table
@@ -118,6 +118,11 @@ class MutualStateModel(Model):
             users.satisfaction = np.where(users.active(), self.service_utility(s, users.provider, users.x),
                                           sigma).astype(np.float32)
             self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
+            self.personal_cost[s] = (p["participation_cost"] * self.cost_factor(s)).astype(np.float32)
+        self.last_election = None
+        participation.update_membership(self)
+        participation.hold_governance(self)  # the first elections and consultations, so boards have a mandate
+        participation.heard_preference(self)
         self._collect_taxes()
         self.ledger.check()
         self._account_public_cost()
@@ -188,9 +193,12 @@ class MutualStateModel(Model):
         for s in np.flatnonzero(self.choice_in):
             self._exit(s)
         self._aggregate_users()
-        old_voice_design = self.providers.voice_design.copy()
+        participation.update_membership(self)
+        if self.fiscal_year_end:
+            participation.hold_governance(self)
+        participation.heard_preference(self)
         self._revise_designs(self.fiscal_year_end)
-        self._learn_efficacy(old_voice_design)
+        participation.learn_efficacy(self)
         self._produce(book=True)
         self._work()
         self.guarantor.pay_providers()
@@ -209,6 +217,7 @@ class MutualStateModel(Model):
     def _churn_needs(self) -> None:
         """Needs end and pass to other residents; a newcomer expects what her provider's users now feel."""
         t = self.providers
+        habitual = self.population.participated(self.month - 1)
         for s, users in enumerate(self.users):
             volatility = self.params[f"{self.sector_names[s]}.need_volatility"]
             if volatility <= 0 or users.m == 0:
@@ -216,7 +225,8 @@ class MutualStateModel(Model):
             count = np.bincount(users.provider, minlength=t.n)
             mean_sat = np.divide(np.bincount(users.provider, weights=users.satisfaction, minlength=t.n), count,
                                  out=np.zeros(t.n), where=count > 0)
-            users.churn(self.np_rng, volatility, self.home_row[s], mean_sat, self.unit_sizes, self.unit_starts)
+            users.churn(self.np_rng, volatility, self.home_row[s], mean_sat, self.unit_sizes, self.unit_starts,
+                        habitual)
 
     def _need_shock(self) -> None:
         """Preferences shift by ``need_shock_size`` in a random share of units (what people need changes)."""
@@ -234,6 +244,14 @@ class MutualStateModel(Model):
         lam = self.sector_array("mismatch_weight")[s]
         q = t.q_c[slots_rows] + t.q_n[slots_rows]
         return (self.params["service_weight"] * (q - lam * np.abs(x - t.design[slots_rows]))).astype(np.float32)
+
+    def cost_factor(self, s: int) -> np.ndarray:
+        """How a slot's cost of taking part compares with the standard one: civic resources lower it,
+        participation channels lower it further: max(1 + g (0.5 - resources), 0.05) * max(1 - k K_s, 0)."""
+        p, users = self.params, self.users[s]
+        relief = max(1.0 - p["channel_cost_reduction"] * self._channel_count(s), 0.0)
+        gradient = 1.0 + p["resource_gradient"] * (0.5 - self.population.resources[users.citizen])
+        return (np.maximum(gradient, 0.05) * relief).astype(np.float32)
 
     def _channel_count(self, s: int) -> int:
         chans = self.guarantor.channels
@@ -253,10 +271,9 @@ class MutualStateModel(Model):
             alternative = self._alternative_rows(s, users.provider, users.unit)
             exit_value = self.service_utility(s, alternative, users.x) - np.float32(p["switch_cost"])
             self._alternatives[s] = (alternative, exit_value - utility)
-            reference = np.maximum(utility, exit_value)
-        channel_relief = 1.0 - p["channel_cost_reduction"] * self._channel_count(s)
-        cost = p["participation_cost"] * np.maximum(1.0 + p["resource_gradient"] * (0.5 - pop.resources[cit]), 0.05)
-        cost = (cost * max(channel_relief, 0.0)).astype(np.float32)
+            if p["exit_crowds_out_voice"]:
+                reference = np.maximum(utility, exit_value)
+        cost = (p["participation_cost"] * self.cost_factor(s)).astype(np.float32)
         self.personal_cost[s] = cost
         group, n_groups = form_groups(self.np_rng, users.provider, self.providers.n, p["group_size"])
         sigma = self.sector_array("outside_option")[s] + (p["choice_outside_bonus"] if self.choice_in[s] else 0.0)
@@ -286,14 +303,22 @@ class MutualStateModel(Model):
         return np.where(current != home, home, neighbour)
 
     def _revise_stances(self, s: int) -> None:
+        """Revisers either learn socially (imitation and exploration, ``sim.coproduction``) or, a share
+        ``motive_share`` of them, deliberate by their own motives (``participation.choose_stance_by_motive``);
+        then channels recruit."""
         p, users = self.params, self.users[s]
         if users.m == 0:
             return
-        revising = np.flatnonzero(self.np_rng.random(users.m) < p["revision_rate"])
+        draw = self.np_rng.random(users.m)
+        revising = np.flatnonzero(draw < p["revision_rate"] * (1.0 - p["motive_share"]))
+        deliberating = np.flatnonzero((draw >= p["revision_rate"] * (1.0 - p["motive_share"]))
+                                      & (draw < p["revision_rate"]))
         models = pick_models(self.np_rng, users.unit[revising], users.unit_start, users.unit_count,
                              self.neighbours, self.neighbour_count, p["neighbour_imitation"])
         stance = revise_stances(self.np_rng, users.stance, users.satisfaction, revising, models,
                                 p["imitation_strength"], p["exploration_rate"], p["imitation_rule"])
+        if deliberating.size:
+            stance[deliberating] = participation.choose_stance_by_motive(self, s, deliberating)
         channels = self._channel_count(s)
         if channels and p["channel_recruitment"] > 0:
             pop = self.population
@@ -306,8 +331,8 @@ class MutualStateModel(Model):
 
     def _exit(self, s: int) -> None:
         """Where users may choose, reviewing users compare their provider with this month's alternative and
-        switch with a logit chance in the utility gain net of the switching cost; money follows them. A
-        contributor who leaves also leaves her provider's governance: she starts at the new one as a user."""
+        switch with a logit chance in the utility gain net of the switching cost; money follows them. One who
+        leaves gives up her membership and seat at the old provider; her stance (a civic habit) goes with her."""
         p, users = self.params, self.users[s]
         if users.m == 0:
             return
@@ -316,7 +341,7 @@ class MutualStateModel(Model):
         chance = 1.0 / (1.0 + np.exp(-p["exit_sensitivity"] * gain))
         switch = reviewing & (alternative != users.provider) & (self.np_rng.random(users.m) < chance)
         users.provider[switch] = alternative[switch]
-        users.stance[switch & (users.stance == CONTRIBUTE)] = USE_ONLY
+        users.civic[switch] = 0
 
     def _aggregate_users(self) -> None:
         """Per provider row: users, need-weighted users, eligible residents, contributors and their mean
@@ -348,37 +373,6 @@ class MutualStateModel(Model):
             cls.update_voice_design(self, np.flatnonzero(t.kind == kind), fiscal_year_end)
         central = self.guarantor.central_design[t.sector]
         t.design = central + self.params["local_autonomy"] * (t.voice_design - central)
-
-    def _learn_efficacy(self, old_voice_design: np.ndarray) -> None:
-        """Users learn whether voice works where they are served. A contributor asks: did the voice channel
-        move the design toward me this month, and by how much? Everyone else sees how far it moved toward
-        what the contributors asked for. A move counts in full from ``perceptible_change`` up. Providers whose
-        channel is not voice (a contractor's market or contract) teach that voice does nothing. One voice
-        weighs group_size / (contributors + 1), at most 1, so efficacy is diluted in large units (Olson
-        1965). Each service teaches at the rate divided by the number of services the person needs, so that
-        needing several services does not make a person learn faster (one opted out of teaches nothing)."""
-        p, t, pop = self.params, self.providers, self.population
-        rate = p["efficacy_learning"]
-        if rate <= 0:
-            return
-        listens = kind_table(self, "listens_to_voice")
-        weight = listens * np.minimum(1.0, p["group_size"] / (t.contributors + 1.0))
-        scale = 1.0 / p["perceptible_change"]
-        heard = np.clip((np.abs(t.contributor_pref - old_voice_design) - np.abs(t.contributor_pref - t.voice_design))
-                        * scale, 0.0, 1.0) * weight
-        for users in self.users:
-            slots = np.flatnonzero(users.stance != OPT_OUT)
-            if slots.size == 0:
-                continue
-            rows = users.provider[slots]
-            signal = heard[rows]
-            mine = np.flatnonzero(users.stance[slots] == CONTRIBUTE)  # contributors judge by their own wish
-            r, x = rows[mine], users.x[slots[mine]]
-            signal[mine] = np.clip((np.abs(x - old_voice_design[r]) - np.abs(x - t.voice_design[r])) * scale, 0, 1) * (
-                weight[r])
-            cit = users.citizen[slots]
-            step = rate / pop.services_needed(cit)
-            pop.efficacy[cit] += (step * (signal - pop.efficacy[cit])).astype(np.float32)
 
     def _staff_ratio_per_row(self) -> np.ndarray:
         return self.sector_array("staff_per_100_users")[self.providers.sector]

@@ -155,8 +155,9 @@ _GLOBAL: list[Parameter] = [
     # --- citizens and co-production ---------------------------------------------------------------------------
     _p("group_size", 5, "int", "people", "size N of co-production groups", "Hauert et al. 2002 use N = 5",
        "citizens", (2, 50), (3, 10)),
-    _p("participation_cost", 0.10, "float", "utility/month", "time cost c of contributing to governance and "
-       "co-production, for a citizen of average civic resources", f"{A}: a tenth of standard quality",
+    _p("participation_cost", 0.12, "float", "utility/month", "time cost c of contributing to governance and "
+       "co-production, for a citizen of average civic resources", f"{A}: about a tenth of standard quality; "
+       "calibrated to the Community Life Survey's regular formal volunteering",
        "citizens", (0.0, 2.0), (0.03, 0.3)),
     _p("resource_gradient", 1.0, "float", "-", "how strongly civic resources lower the cost of taking part: "
        "c_i = c (1 + g (0.5 - resources_i))", "Verba, Schlozman & Brady 1995 (resource model); strength "
@@ -168,16 +169,48 @@ _GLOBAL: list[Parameter] = [
     _p("resource_deprivation_slope", 0.1, "float", "resources/quintile", "how much lower the mean civic "
        "resources are per quintile of deprivation", "Verba, Schlozman & Brady 1995; Electoral Commission "
        f"audits of political engagement; size {A}", "citizens", (0.0, 0.2), (0.0, 0.15)),
-    _p("voice_value", 1.0, "float", "utility", "expressive value eta of voicing: contributors gain "
+    _p("voice_value", 0.5, "float", "utility", "expressive value eta of voicing: contributors gain "
        "eta * efficacy * dissatisfaction", f"Hirschman 1970 (voice); size {A}", "citizens", (0.0, 5.0),
        (0.0, 3.0)),
     _p("aspiration", 1.2, "float", "utility", "service utility below which a user is dissatisfied",
        f"{A}: a little above standard quality with a perfect fit, so that about half of users want better",
        "citizens", (0.0, 5.0), (0.9, 1.5)),
-    _p("perceptible_change", 0.02, "float", "design", "the smallest move of a design that users notice; "
-       "efficacy signals scale with the move up to this size", f"{A}", "citizens", (0.0001, 1.0), (0.005, 0.05)),
-    _p("efficacy_learning", 0.1, "float", "1/month", "how fast a contributor's efficacy tracks whether the "
-       "design moved toward her", f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
+    _p("efficacy_learning", 0.1, "float", "1/month", "how fast a user's efficacy tracks whether voice is "
+       "heeded where she is served", f"{A}", "citizens", (0.0, 1.0), (0.02, 0.3)),
+    _p("heeded_distance", 0.3, "float", "design", "distance between one's wish and the channel's design at "
+       "which voice counts as not heeded at all: fit = max(0, 1 - |x - d| / distance)", f"{A}: twice the "
+       "within-unit spread of preferences", "citizens", (0.01, 1.0), (0.15, 0.6)),
+    _p("voice_dilution", True, "bool", "-", "one voice weighs less among more voices: efficacy signals are "
+       "scaled by 1 / (1 + voices heard / voice_crowd) (false: the ablation of Olson's mechanism)",
+       "Olson 1965 (The Logic of Collective Action)", "citizens"),
+    _p("voice_crowd", 50.0, "float", "people", "voices heard at which one voice's weight in a provider's "
+       "governance has halved", f"Olson 1965; size {A}", "citizens", (1.0, 100_000.0), (10.0, 200.0)),
+    _p("exit_crowds_out_voice", True, "bool", "-", "where users may switch provider, dissatisfaction that exit "
+       "would cure does not motivate voice (false: the ablation of Hirschman's mechanism)",
+       "Hirschman 1970 (Exit, Voice, and Loyalty)", "citizens"),
+    _p("motive_share", 0.5, "float", "share", "share of revising users who choose their stance by their own "
+       "motives (voice, habit, cost: a logit choice) rather than by imitating an acquaintance",
+       f"Verba, Schlozman & Brady 1995 (civic voluntarism); share {A}", "citizens", (0.0, 1.0), (0.2, 0.8)),
+    _p("motive_sensitivity", 40.0, "float", "1/utility", "logit slope of motivated choices (stance, vote, "
+       "consultation) in their net benefit", f"{A}: calibrated to the Community Life Survey and NHS foundation "
+       "trust turnout (sim/calibration_targets.toml)", "citizens", (0.0, 200.0), (5.0, 50.0)),
+    _p("habit_value", 0.02, "float", "utility", "benefit of taking part for someone who took part in the last "
+       "12 months (civic habit)", "Gerber, Green & Shachar 2003 (voting is habit-forming); size "
+       f"{A}", "citizens", (0.0, 2.0), (0.0, 0.15)),
+    _p("membership_uptake", 0.2, "float", "1/year", "yearly chance a user of a mutual who does not take part "
+       "joins it as a member (contributors are members at once)", f"{A}: public membership of NHS foundation "
+       "trusts is a minority of patients", "citizens", (0.0, 1.0), (0.02, 0.5)),
+    _p("vote_cost", 0.08, "float", "utility", "cost of voting in a mutual's yearly board election, for a citizen "
+       "of average civic resources", f"{A}: calibrated to NHS foundation trust governor election turnout",
+       "citizens", (0.0, 2.0), (0.02, 0.3)),
+    _p("consultation_cost", 0.02, "float", "utility", "cost of answering a provider's yearly consultation, for "
+       "a citizen of average civic resources", f"{A}: calibrated to the Community Life Survey's civic "
+       "consultation", "citizens", (0.0, 2.0), (0.02, 0.3)),
+    _p("board_size", 10, "int", "seats", "seats on a mutual's elected board (filled from members who take part)",
+       "school governing boards and foundation trust councils of governors have ~10-30 members; "
+       f"{A}", "citizens", (0, 100), (5, 20)),
+    _p("panel_size", 8, "int", "seats", "seats on a provider's user panel where the user-panel channel exists",
+       f"{A}", "participation_audit", (0, 100), (4, 15)),
     _p("satisfaction_memory", 0.3, "float", "1/month", "weight of this month's payoff in satisfaction "
        "(1 = last month only, as in Hauert's game)", f"{A}", "citizens", (0.01, 1.0), (0.1, 0.6)),
     _p("service_weight", 1.0, "float", "-", "weight of the provider's service in a user's payoff (0 leaves "
@@ -605,6 +638,7 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         "choice_outside_bonus": 0.0, "conversions_per_year": 0, "social_investment": False,
         "initial_contributors": 1 / 3, "initial_opt_outs": 1 / 3, "imitation_rule": "proportional",
         "imitation_strength": 1.0 / spread if spread > 0 else 1.0, "exploration_rate": 0.0, "revision_rate": 0.2,
+        "motive_share": 0.0,
     }
     sectors = extra.get("sectors", DEFAULT_SECTORS)
     sectors = SECTOR_NAMES if sectors == "all" else sectors

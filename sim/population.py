@@ -9,7 +9,8 @@ with all twelve sectors on.
 Need churn (``need_volatility``): each month a slot's need may end and pass to another resident of the same
 unit who does not need the service yet (a child leaves primary school, another starts): the slot gets a new
 citizen (or, where every resident already needs it, stays with its holder), a fresh preference and need, and
-the default stance. Need prevalence per unit therefore stays constant, and nobody is created or destroyed.
+a stance from her civic habits (she contributes if she took part anywhere in the last 12 months, otherwise she
+uses only). Need prevalence per unit therefore stays constant, and nobody is created or destroyed.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class ServiceUsers:
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
         self.satisfaction = np.zeros(m, dtype=np.float32)
         self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist
+        self.civic = np.zeros(m, dtype=np.uint8)  # membership, seats, vote, consultation (sim.participation bits)
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
         """Preferred design of new users: their unit's mean plus personal variation, within [0, 1]."""
@@ -105,10 +107,12 @@ class ServiceUsers:
         return self.stance != OPT_OUT
 
     def churn(self, rng: np.random.Generator, volatility: float, home_provider: np.ndarray,
-              provider_mean_satisfaction: np.ndarray, unit_sizes: np.ndarray, unit_starts: np.ndarray) -> int:
+              provider_mean_satisfaction: np.ndarray, unit_sizes: np.ndarray, unit_starts: np.ndarray,
+              habitual: np.ndarray | None = None) -> int:
         """Pass a share ``volatility`` of slots to residents of the same unit who do not need the service yet
-        (drawn by rejection; where none is found the holder stays and her need starts afresh). Returns how
-        many slots moved to someone new."""
+        (drawn by rejection; where none is found the holder stays and her need starts afresh). The new need
+        starts with the holder's civic habit: she contributes if ``habitual`` (per citizen: took part in the
+        last 12 months), otherwise she uses only. Returns how many slots moved to someone new."""
         if volatility <= 0.0 or self.m == 0:
             return 0
         moved = np.flatnonzero(rng.random(self.m) < volatility)
@@ -136,7 +140,9 @@ class ServiceUsers:
         self.citizen[moved] = new
         self.x[moved] = self.draw_preferences(rng, units)
         self.need[moved] = self.draw_needs(rng, moved.size)
-        self.stance[moved] = USE_ONLY
+        habit = habitual[new] if habitual is not None else np.zeros(moved.size, dtype=bool)
+        self.stance[moved] = np.where(habit, CONTRIBUTE, USE_ONLY).astype(np.int8)
+        self.civic[moved] = 0  # membership and seats belong to the need that ended
         self.provider[moved] = home_provider[units]
         self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]
         return int(changed.sum())

@@ -189,3 +189,14 @@ def test_catchments_are_connected_areas_that_cover_the_district():
             assert sorted(set(catchment.tolist())) == list(range(max(1, min(n_units, round(n_units / k)))))
             for c in range(int(catchment.max()) + 1):
                 assert nx.is_connected(graph.subgraph(np.flatnonzero(catchment == c).tolist())), (n_units, k, c)
+def test_every_form_of_participation_is_reported():
+    """Mutuals have members who elect boards; every provider that hears voice consults; state departments hold
+    no elections (turnout 0: no members)."""
+    mutual = sim.MutualStateModel(regime="mutual", rng=1, n_units=6).run(24).iloc[-1]
+    state = sim.MutualStateModel(regime="state", rng=1, n_units=6).run(24).iloc[-1]
+    assert 0 < mutual["member_share"] <= 1 and 0 < mutual["election_turnout"] < 1
+    assert 0 < mutual["active_share"] < mutual["member_share"]
+    assert state["member_share"] == 0 and state["election_turnout"] == 0 and state["active_share"] == 0
+    for row in (mutual, state):
+        assert 0 < row["consultation_share"] <= row["participation_rate"] <= 1
+        assert 0 < row["coproduction_share"] < 1

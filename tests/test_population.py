@@ -85,3 +85,36 @@ def test_mutuals_alone_do_not_federate():
     from sim.providers.secondary import form_federations
     assert form_federations(m) == []
     assert (m.providers.federation == -1).all() and m.providers.kind[0] == MUTUAL
+
+
+def test_a_new_need_starts_with_the_holders_civic_habit():
+    """Churn does not wipe civic habits: a resident who took part in the last 12 months starts contributing to
+    a service she newly needs; one who did not starts as a user."""
+    from sim.population import CONTRIBUTE
+
+    m = sim.MutualStateModel(rng=1, n_units=4, sectors=["leisure"])
+    users = m.users[0]
+    habitual = np.zeros(m.population.n, dtype=bool)
+    habitual[::2] = True
+    users.churn(np.random.default_rng(0), 1.0, m.home_row[0], np.zeros(m.providers.n), m.unit_sizes,
+                m.unit_starts, habitual)
+    assert np.array_equal(users.stance == CONTRIBUTE, habitual[users.citizen])
+    assert np.all(users.civic == 0)  # membership and seats belonged to the need that ended
+
+
+def test_switching_provider_keeps_the_stance_and_gives_up_the_membership():
+    from sim import participation
+    from sim.population import CONTRIBUTE
+
+    m = sim.MutualStateModel(rng=1, n_units=6, regime="mutual", user_choice="on", switch_cost=0.0,
+                             exit_sensitivity=100.0, sectors=["leisure"])
+    users = m.users[0]
+    users.stance[:] = CONTRIBUTE
+    users.civic[:] = participation.MEMBER
+    m._use_services(0)
+    before = users.provider.copy()
+    m._exit(0)
+    moved = users.provider != before
+    assert moved.any()
+    assert np.all(users.stance[moved] == CONTRIBUTE) and np.all(users.civic[moved] == 0)
+    assert np.all(users.civic[~moved] == participation.MEMBER)

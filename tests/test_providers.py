@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim import participation
+from sim.population import CONTRIBUTE, USE_ONLY
 from sim.providers import CONTRACTOR, MUTUAL, STATE, Contractor, Mutual, StateDepartment
 from sim.providers.base import cost_reduction, governance_strength, innovation_gain, revise_efforts
 
@@ -94,17 +96,38 @@ def test_mutual_design_follows_those_who_take_part_not_the_average_user():
     contributors = users.stance == 0
     users.x[contributors] = 0.9
     users.x[~contributors] = 0.2
+    users.civic[:] = 0  # nobody voted or answered a consultation: only the contributors are heard
     model.providers.voice_design[:] = 0.5
     for _ in range(12):
         model._aggregate_users()
+        participation.heard_preference(model)
         Mutual.update_voice_design(model, np.arange(model.providers.n), fiscal_year_end=False)
     assert model.providers.voice_design[0] > 0.8
 
 
+def test_governance_hears_every_form_weighted_by_how_many_took_part_so_one_voice_does_not_steer():
+    """One contributor who wants 0.9 among 100 voters and 50 consultation respondents who want 0.3 moves
+    what governance hears by less than 0.01."""
+    model = sim.MutualStateModel(regime="mutual", n_units=1, unit_size=2000, rng=3, sectors=["leisure"])
+    users = model.users[0]
+    users.stance[:] = USE_ONLY
+    users.stance[0] = CONTRIBUTE
+    users.x[:] = 0.3
+    users.x[0] = 0.9
+    users.civic[:] = 0
+    users.civic[1:101] |= participation.VOTED
+    users.civic[101:151] |= participation.CONSULTED
+    model._aggregate_users()
+    participation.heard_preference(model)
+    t = model.providers
+    assert t.heard[0] == 151 and t.mandate[0] == pytest.approx(0.3) and t.contributor_pref[0] == pytest.approx(0.9)
+    assert t.heard_pref[0] == pytest.approx(0.3 + 0.6 / 151) and t.heard_pref[0] < 0.31
+
+
 def test_state_department_hears_voice_only_once_a_year():
     model = sim.MutualStateModel(regime="state", n_units=1, unit_size=500, rng=3, sectors=["leisure"])
-    model.providers.contributor_pref[:] = 0.9
-    model.providers.contributors[:] = 10
+    model.providers.heard_pref[:] = 0.9
+    model.providers.heard[:] = 10
     model.providers.participation[:] = 0.1
     before = model.providers.voice_design.copy()
     StateDepartment.update_voice_design(model, np.arange(1), fiscal_year_end=False)
@@ -157,26 +180,31 @@ def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
     assert target(flat=True) < target(flat=False) - 0.04
 
 
-def test_efficacy_is_learnt_from_voice_and_diluted_by_the_number_of_voices():
-    """Olson: the same move of the design teaches less where more people voiced; a contractor, which does not
-    listen to voice, teaches nothing."""
-    from sim.population import USE_ONLY
-
-    def learnt(regime, contributors):
+def test_efficacy_is_learnt_from_whether_voice_is_heeded_and_diluted_by_the_number_of_voices():
+    """A channel whose design already fits teaches that voice is heeded (it need not move); the same fit teaches
+    less where more voices are heard (Olson), nothing where the design is far from one's wish, and nothing from
+    a contractor, which does not listen. Ablation twin: with voice_dilution off the number of voices is
+    irrelevant."""
+    def learnt(regime, heard, distance=0.0, **params):
         m = sim.MutualStateModel(regime=regime, rng=1, n_units=2, unit_size=300, sectors=["leisure"],
-                                 organisation_scale="unit")
+                                 organisation_scale="unit", **params)
         users, t = m.users[0], m.providers
         users.stance[:] = USE_ONLY
         m.population.efficacy[:] = 0.0
-        t.contributors[:] = contributors
-        t.contributor_pref[:] = 0.9
-        old = np.full(t.n, 0.5)
-        t.voice_design[:] = 0.6  # moved toward what the contributors asked, by more than a perceptible change
-        m._learn_efficacy(old)
+        t.participation[:] = 0.2
+        t.heard[:] = heard
+        t.voice_design[:] = users.x.mean()
+        users.x[:] = users.x.mean() + distance
+        participation.learn_efficacy(m)
         return [float(m.population.efficacy[users.citizen[users.unit == u]].mean()) for u in range(2)]
-    few, many = learnt("mutual", np.array([1.0, 99.0]))
+    few, many = learnt("mutual", np.array([1.0, 500.0]))
     assert few > 5 * many > 0
-    assert learnt("privatised", np.array([1.0, 99.0])) == [0.0, 0.0]
+    assert learnt("mutual", np.array([1.0, 1.0]), distance=0.4) == [0.0, 0.0]
+    assert learnt("privatised", np.array([1.0, 500.0])) == [0.0, 0.0]
+    state_few, _ = learnt("state", np.array([1.0, 500.0]))
+    assert 0 < state_few < few  # a department acts on what it hears once a year, a mutual every month
+    undiluted = learnt("mutual", np.array([1.0, 500.0]), voice_dilution=False)
+    assert undiluted[0] == pytest.approx(undiluted[1], rel=0.05)
 
 
 def test_production_charges_cost_cutting_to_noncontractible_quality_only():

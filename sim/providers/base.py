@@ -75,6 +75,9 @@ class Provider(Agent):
     takes_community_investment: bool = False
     #: May demutualise (``consider_demutualising``) when its asset lock is weak.
     may_demutualise: bool = False
+    #: How often a year its governance acts on what it hears (0: it does not listen); sets the response to
+    #: voice from which efficacy is learnt (``sim.participation.voice_response``).
+    hearings_per_year: int = 0
 
     def __init__(self, model, row: int):
         super().__init__(model)
@@ -192,14 +195,16 @@ def restart_efforts(model, row: int) -> None:
 
 
 def move_toward_voice(model, rows: np.ndarray) -> None:
-    """The voice channel: d <- d + omega * f(participation) * (x_contributors - d), where anyone took part.
-    Those who take part steer; unequal participation biases the design toward the active."""
+    """The voice channel: d <- d + omega * f(participation) * (x_heard - d), where anyone was heard.
+    ``x_heard`` is what governance hears (``sim.participation.heard_preference``: voters, consultation
+    respondents and contributors, each weighted by how many took part); omega * f(p) is its inertia. Those who
+    take part steer; unequal participation biases the design toward the active."""
     if rows.size == 0:
         return
     t, p = model.providers, model.params
     pull = p["voice_speed"] * governance_strength(t.participation[rows], p["voice_half_participation"])
-    has_voice = t.contributors[rows] > 0
-    t.voice_design[rows] += np.where(has_voice, pull * (t.contributor_pref[rows] - t.voice_design[rows]), 0.0)
+    has_voice = t.heard[rows] > 0
+    t.voice_design[rows] += np.where(has_voice, pull * (t.heard_pref[rows] - t.voice_design[rows]), 0.0)
 
 
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:

@@ -35,6 +35,8 @@ class Mutual(Provider):
     """
 
     kind = MUTUAL
+    listens_to_voice = True
+    hearings_per_year = 12
     members_own_it = True
     self_audits = True
     eligible_for_quality_mark = True
@@ -60,7 +62,8 @@ class Mutual(Provider):
 
     @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
-        """Members govern: every month the design moves toward the mean preference of those who took part."""
+        """Members govern: every month the design moves toward what its governance hears (the elected board's
+        mandate, consultation respondents and contributors)."""
         if not model.params["kind_governance"]:
             return super().update_voice_design(model, rows, fiscal_year_end)
         move_toward_voice(model, rows)

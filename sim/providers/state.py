@@ -25,6 +25,7 @@ class StateDepartment(Provider):
 
     kind = STATE
     convertible = True
+    hearings_per_year = 1
 
     def on_takeover(self) -> None:
         """The public body takes over a predecessor's debts, and its reserves beyond one month's working

@@ -46,6 +46,13 @@ class ProviderTable:
         self.contributors = f()
         self.participation = f()  # contributors / active users
         self.contributor_pref = f(0.5)  # mean preferred design of this month's contributors
+        self.members = f()  # members of a mutual at its last election
+        self.voters = f()  # members who voted at its last election
+        self.mandate = f(0.5)  # mean preferred design of those voters: the elected board's mandate
+        self.respondents = f()  # users who answered its last consultation
+        self.consulted_pref = f(0.5)  # their mean preferred design
+        self.heard = f()  # voters + respondents + contributors: how many voices its governance hears
+        self.heard_pref = f(0.5)  # what it hears: their preferences, weighted by how many took part
         self.last_payment = f()  # the guarantor's last monthly payment: next month's budget
         self.last_lump = f()  # the part of it that funds fixed costs (no overhead is charged on it)
         self.capital = f()  # capital financed by community investment and its public match
