@@ -3,12 +3,13 @@
 The public API, nothing else: build a model and run it; load scenario files and run them as batches.
 """
 
+from .calibration import calibrate
 from .experiments import BatchResult, Scenario, ScenarioError, load_results, load_scenario, run_batch
 from .experiments.attribution import attribute_differences
 from .model import MutualStateModel
 from .parameters import REGISTRY, ParameterError, neutral_kinds, optional_public_goods_game
 
-__all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds", "Scenario",
-           "ScenarioError", "BatchResult", "load_scenario", "run_batch", "load_results",
+__all__ = ["MutualStateModel", "calibrate", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds",
+           "Scenario", "ScenarioError", "BatchResult", "load_scenario", "run_batch", "load_results",
            "attribute_differences"]
 __version__ = "0.1.0"

@@ -5,6 +5,7 @@
     mutual-state batch scenarios/compare_regimes.toml            # results/compare_regimes/
     mutual-state report results/compare_regimes                   # results/compare_regimes/report.md
     mutual-state sensitivity scenarios/sensitivity.toml
+    mutual-state calibrate                                        # the defaults against real figures
 
 Bad input (a malformed scenario, an unknown parameter, a value out of range) gets one line naming the file or
 option, the field and what is allowed, and exit status 2. An interrupted batch exits with status 130 and resumes
@@ -108,6 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--target", metavar="NAME",
                     help="metric for sensitivity and 'where does each regime win' (default: analysis.target)")
     rp.add_argument("--print", dest="print_report", action="store_true", help="also print the report")
+
+    cal = sub.add_parser("calibrate", help="measure the default model against real figures (survey rates, "
+                         "turnout, staff turnover, spending)",
+                         description="Run the default district (in each regime a target names) and report, for "
+                                     "every target in sim/calibration_targets.toml, the model's value, the real "
+                                     "one with its tolerance and source, and whether it fits. Exit status 1 if "
+                                     "a target is missed.")
+    cal.add_argument("--seeds", type=_positive_int, default=3, help="replicates per regime (default: 3)")
+    cal.add_argument("--steps", type=_steps, default=240, help="months per run (default: 240)")
+    cal.add_argument("--window", type=_positive_int, default=60,
+                     help="months at the end of each run that are averaged (default: 60)")
+    cal.add_argument("--targets", type=Path, default=None, metavar="FILE",
+                     help="a targets file (default: the one shipped, sim/calibration_targets.toml)")
+    cal.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the fit table as CSV")
+    add_set(cal)
 
     s = sub.add_parser("sensitivity", help="Morris or Sobol' sensitivity of a scenario's metrics",
                        description="Run (or resume) a scenario with a morris or sobol design, then compute "
@@ -463,7 +479,27 @@ def _one_line_warnings(command: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ main
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "batch": cmd_batch, "report": cmd_report,
+def cmd_calibrate(args) -> int:
+    from .calibration import calibrate, format_fit, load_targets
+
+    if args.window > args.steps:
+        raise UsageError(f"--window: {args.window} months is longer than the run (--steps {args.steps})")
+    try:
+        targets = load_targets(args.targets) if args.targets else load_targets()
+    except ValueError as e:  # a malformed targets file; a missing one is reported by main as a file error
+        raise UsageError(f"--targets: {e}") from None
+    params = _params(args.sets)
+    if "regime" in params:
+        raise UsageError("--set regime: each target names the regime it is read in; leave regime out")
+    table = calibrate(seeds=args.seeds, steps=args.steps, window=args.window, targets=targets, **params)
+    print(f"Calibration: {args.seeds} seeds x {args.steps} months, mean of the last {args.window} months")
+    print(format_fit(table))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    return 0 if table["fits"].all() else 1
+
+
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "compare": cmd_compare, "batch": cmd_batch, "report": cmd_report,
             "sensitivity": cmd_sensitivity}
 
 

@@ -1,0 +1,152 @@
+"""The default model measured against real figures (``sim/calibration_targets.toml``).
+
+``calibrate()`` runs the default district in each regime a target names (England's services are mostly run by
+the state, so most targets are read under ``state``; turnout in member-governed bodies under ``mutual``), on
+a few seeds, reads every observable as the mean over the last ``window`` months of a run long enough to be
+past its transient, and reports each target's fit: the model's mean and range over seeds, the target with
+its tolerance, and whether the mean lies within it.
+
+Observables: any metric of ``sim.metrics_catalogue``, and per sector ``worker_turnover:<sector>`` (annual
+share of the sector's workers replaced), ``spending_per_user:<sector>`` and ``spending_per_adult:<sector>``
+(public payments to the sector's providers per user-month or per adult-month).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .metrics_catalogue import METRIC_NAMES
+
+TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
+SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    observable: str
+    regime: str
+    value: float
+    source: str
+    mapping: str
+    tolerance: float | None = None
+    factor: float | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        if self.factor is not None:
+            return self.value / self.factor, self.value * self.factor
+        return self.value - self.tolerance, self.value + self.tolerance
+
+    @property
+    def tolerance_text(self) -> str:
+        return f"x/{self.factor:g}" if self.factor is not None else f"±{self.tolerance:g}"
+
+
+def load_targets(path: str | Path = TARGETS_FILE) -> list[Target]:
+    """Read and check the targets file: every target names a known observable, a regime and one tolerance."""
+    from .parameters import REGIMES
+    from .sectors import SECTOR_NAMES
+
+    with open(path, "rb") as f:
+        raw = tomllib.load(f).get("target", [])
+    targets = []
+    for i, t in enumerate(raw):
+        where = f"{path}: target[{i}]"
+        missing = [k for k in ("name", "observable", "regime", "value", "source", "mapping") if k not in t]
+        if missing:
+            raise ValueError(f"{where}: missing {missing[0]!r}")
+        if ("tolerance" in t) == ("factor" in t):
+            raise ValueError(f"{where}: give exactly one of 'tolerance' (absolute) or 'factor' (ratio)")
+        observable = t["observable"]
+        kind, _, sector = observable.partition(":")
+        if sector:
+            if kind not in SECTOR_OBSERVABLES or sector not in SECTOR_NAMES:
+                raise ValueError(f"{where}: observable {observable!r} is not one of "
+                                 f"{', '.join(SECTOR_OBSERVABLES)} followed by ':<sector>'")
+        elif observable not in METRIC_NAMES:
+            raise ValueError(f"{where}: unknown observable {observable!r}; expected a metric or "
+                             f"<{'|'.join(SECTOR_OBSERVABLES)}>:<sector>")
+        if t["regime"] not in REGIMES:
+            raise ValueError(f"{where}: regime {t['regime']!r} is not one of {', '.join(REGIMES)}")
+        targets.append(Target(**{k: t[k] for k in Target.__dataclass_fields__ if k in t}))
+    return targets
+
+
+def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, Any]) -> dict[str, float]:
+    """Run one model and return every observable, averaged over its last ``window`` months."""
+    from .model import MutualStateModel
+
+    model = MutualStateModel(regime=regime, rng=seed, **params)
+    names = model.sector_names
+    n_s = len(names)
+    quits = np.zeros(n_s)
+    staff = np.zeros(n_s)
+    paid = np.zeros(n_s)
+    users = np.zeros(n_s)
+    for month in range(steps):
+        model.step()
+        if month < steps - window:
+            continue
+        t, w = model.providers, model.workforce
+        sector_of_worker = t.sector[w.row]
+        quits += np.bincount(sector_of_worker[w.tenure == 1], minlength=n_s)  # hired this month (tenure 0, +1)
+        staff += np.bincount(sector_of_worker, minlength=n_s)
+        paid += np.bincount(t.sector, weights=t.last_payment, minlength=n_s)
+        users += [u.m for u in model.users]
+    frame = model.datacollector.get_model_vars_dataframe()
+    out = {m: float(frame[m].iloc[-window:].mean()) for m in METRIC_NAMES}
+    adults = model.population.n * window
+    for s, name in enumerate(names):
+        out[f"worker_turnover:{name}"] = 12.0 * quits[s] / staff[s] if staff[s] else float("nan")
+        out[f"spending_per_user:{name}"] = paid[s] / users[s] if users[s] else float("nan")
+        out[f"spending_per_adult:{name}"] = paid[s] / adults
+    return out
+
+
+def calibrate(seeds: int = 3, steps: int = 240, window: int = 60, targets: list[Target] | None = None,
+              **params: Any) -> pd.DataFrame:
+    """Measure the model (defaults, unless ``params`` override them) against every target.
+
+    Returns one row per target: name, observable, regime, model (mean over seeds), model_low/model_high (range
+    over seeds), target, low/high (the tolerance band), fits (model mean within the band), source."""
+    targets = load_targets() if targets is None else targets
+    if window > steps:
+        raise ValueError(f"window: {window} months is longer than the run ({steps} months)")
+    runs: dict[str, list[dict[str, float]]] = {}
+    for regime in dict.fromkeys(t.regime for t in targets):
+        runs[regime] = [observe(regime, seed, steps, window, params) for seed in range(seeds)]
+    rows = []
+    for t in targets:
+        values = np.array([r.get(t.observable, np.nan) for r in runs[t.regime]])
+        if np.all(np.isnan(values)):
+            raise ValueError(f"target {t.name!r}: observable {t.observable!r} is not measured by this model "
+                             f"(is its sector modelled?)")
+        low, high = t.bounds
+        mean = float(np.nanmean(values))
+        rows.append({"target": t.name, "observable": t.observable, "regime": t.regime, "model": mean,
+                     "model_low": float(np.nanmin(values)), "model_high": float(np.nanmax(values)),
+                     "value": t.value, "tolerance": t.tolerance_text, "low": low, "high": high,
+                     "fits": bool(low <= mean <= high), "source": t.source, "mapping": t.mapping})
+    return pd.DataFrame(rows)
+
+
+def format_fit(table: pd.DataFrame) -> str:
+    """The fit table in plain text, one line per target, then the count of targets met."""
+    lines = [f"{'target':<48} {'regime':<7} {'model (range over seeds)':<28} {'real':>9} {'tolerance':>9}  fit"]
+    for r in table.itertuples():
+        model = f"{r.model:.3g} ({r.model_low:.3g}-{r.model_high:.3g})"
+        lines.append(f"{r.target[:48]:<48} {r.regime:<7} {model:<28} {r.value:>9.3g} {r.tolerance:>9}  "
+                     f"{'ok' if r.fits else 'MISS'}")
+    lines.append(f"\n{int(table['fits'].sum())} of {len(table)} targets met. Sources and how each maps to the "
+                 f"model: {TARGETS_FILE.name}.")
+    return "\n".join(lines)
+
+
+__all__ = ["Target", "load_targets", "calibrate", "format_fit", "TARGETS_FILE"]

@@ -1,0 +1,64 @@
+"""The default model against real figures: the targets file, the calibrate function and command."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.calibration import calibrate, format_fit, load_targets
+from sim.cli import main
+
+
+def test_every_target_has_a_value_a_tolerance_a_source_and_a_mapping():
+    targets = load_targets()
+    assert len(targets) >= 8
+    observables = {t.observable for t in targets}
+    for needed in ("consultation_share", "participation_rate", "coproduction_share", "election_turnout",
+                   "worker_turnover:elderly_care", "worker_turnover:primary_education"):
+        assert needed in observables
+    for t in targets:
+        low, high = t.bounds
+        assert low < t.value < high and len(t.source) > 40 and len(t.mapping) > 40
+        if t.observable.startswith("spending"):
+            assert t.factor == 1.5  # magnitudes within a factor of 1.5
+
+
+def test_a_malformed_target_is_named(tmp_path):
+    bad = tmp_path / "targets.toml"
+    bad.write_text('[[target]]\nname = "x"\nobservable = "happiness"\nregime = "state"\nvalue = 1.0\n'
+                   'tolerance = 0.1\nsource = "s"\nmapping = "m"\n')
+    with pytest.raises(ValueError, match=r"target\[0\]: unknown observable 'happiness'"):
+        load_targets(bad)
+    bad.write_text('[[target]]\nname = "x"\nobservable = "participation_rate"\nregime = "state"\nvalue = 1.0\n'
+                   'source = "s"\nmapping = "m"\n')
+    with pytest.raises(ValueError, match="exactly one of 'tolerance'"):
+        load_targets(bad)
+
+
+def test_calibrate_reports_the_fit_of_every_target():
+    table = calibrate(seeds=1, steps=30, window=12, n_units=4)
+    assert len(table) == len(load_targets())
+    assert np.isfinite(table["model"]).all() and table["fits"].dtype == bool
+    assert set(table["regime"]) == {"state", "mutual"}
+    inside = (table["model"] >= table["low"]) & (table["model"] <= table["high"])
+    assert (inside == table["fits"]).all()
+    assert "targets met" in format_fit(table)
+    assert sim.calibrate is calibrate
+
+
+def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys):
+    out = tmp_path / "fit.csv"
+    status = main(["calibrate", "--seeds", "1", "--steps", "24", "--window", "12", "--set", "n_units=3",
+                   "--csv", str(out)])
+    text = capsys.readouterr().out
+    assert status in (0, 1) and "civic consultation" in text and "targets met" in text
+    assert len(pd.read_csv(out)) == len(load_targets())
+    assert main(["calibrate", "--steps", "12", "--window", "24"]) == 2
+    assert "--window" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_defaults_meet_every_target():
+    """The default district, past its transient, is within tolerance of every real figure."""
+    table = calibrate(seeds=2, steps=180, window=48)
+    assert table["fits"].all(), format_fit(table)
