@@ -20,7 +20,7 @@ def test_deprivation_quintiles_split_the_authority_and_resources_fall_with_depri
 def test_need_prevalence_follows_the_sector():
     m = sim.MutualStateModel(rng=1, sectors=["recycling", "elderly_care"])
     assert m.users[0].m == m.population.n  # everyone recycles
-    assert m.users[1].m / m.population.n == pytest.approx(0.05, abs=0.01)
+    assert m.users[1].m / m.population.n == pytest.approx(0.03, abs=0.01)
 
 
 def test_need_churn_passes_slots_to_residents_of_the_same_unit():
