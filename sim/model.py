@@ -446,7 +446,8 @@ class MutualStateModel(Model):
             incentive[t.kind == kind] = cls.incentive(p)
         autonomy = np.full(t.n, p["local_autonomy"])
         quits = self.workforce.update(self.np_rng, autonomy, kind_table(self, "members_own_it").astype(float),
-                                      t.wage_factor,                                      workload, t.failing.astype(float), incentive)
+                                      t.wage_factor, workload, t.failing.astype(float), incentive,
+                                      self.sector_array("quit_ratio")[t.sector])
         fte_per_head = np.divide(t.fte, t.staff, out=np.ones(t.n), where=t.staff > 0)
         hires = np.bincount(self.workforce.row[quits], minlength=t.n) * p["hiring_cost"] * fte_per_head
         self.ledger.collect_from_providers("outside_world", hires, "hiring")

@@ -200,7 +200,7 @@ _GLOBAL: list[Parameter] = [
     _p("membership_uptake", 0.2, "float", "1/year", "yearly chance a user of a mutual who does not take part "
        "joins it as a member (contributors are members at once)", f"{A}: public membership of NHS foundation "
        "trusts is a minority of patients", "citizens", (0.0, 1.0), (0.02, 0.5)),
-    _p("vote_cost", 0.08, "float", "utility", "cost of voting in a mutual's yearly board election, for a citizen "
+    _p("vote_cost", 0.06, "float", "utility", "cost of voting in a mutual's yearly board election, for a citizen "
        "of average civic resources", f"{A}: calibrated to NHS foundation trust governor election turnout",
        "citizens", (0.0, 2.0), (0.02, 0.3)),
     _p("consultation_cost", 0.02, "float", "utility", "cost of answering a provider's yearly consultation, for "

@@ -16,7 +16,9 @@ justice hardest to contract, refuse collection easiest. Co-production potential 
 Elderly care's prevalence (3% of adults) follows the councils' adult social care in England: 858,720 people
 received long-term support in 2023-24 (1.9% of adults; NHS England, Adult Social Care Activity and Finance
 Report), more with short-term support; the default model is checked against real figures by
-``mutual-state calibrate`` (``sim/calibration_targets.toml``).
+``mutual-state calibrate`` (``sim/calibration_targets.toml``). Staff quit rates relative to ``quit_base_rate``
+(``quit_ratio``): elderly care 1.6 (Skills for Care: ~30% turnover a year in adult social care), primary schools
+0.75 (Smithers & Robinson 2004: 13.6% turnover of primary teachers), others 1 (assumption).
 """
 
 from __future__ import annotations
@@ -44,15 +46,16 @@ class Sector:
     coproduction_r: float  # multiplication factor r of the co-production public goods game
     mismatch_weight: float  # lambda_s: utility lost per unit of design mismatch
     outside_option: float  # sigma_s: utility of going without (family care, private purchase, nothing)
+    quit_ratio: float = 1.0  # staff quit rate relative to quit_base_rate (sector-specific turnover)
 
 
 SECTORS: dict[str, Sector] = {
     s.name: s
     for s in [
         Sector("health", 15.0, 3000.0, 0.75, 0.010, 0.12, 0.5, 0.8, 2.0, 0.6, 0.2),
-        Sector("primary_education", 500.0, 8000.0, 0.15, 0.012, 7.0, 0.6, 0.7, 2.5, 0.8, 0.3),
+        Sector("primary_education", 500.0, 8000.0, 0.15, 0.012, 7.0, 0.6, 0.7, 2.5, 0.8, 0.3, quit_ratio=0.75),
         Sector("secondary_education", 600.0, 15000.0, 0.12, 0.017, 7.5, 0.6, 0.6, 2.0, 0.8, 0.3),
-        Sector("elderly_care", 1200.0, 5000.0, 0.03, 0.030, 25.0, 0.3, 1.2, 2.0, 1.0, 0.3),
+        Sector("elderly_care", 1200.0, 5000.0, 0.03, 0.030, 25.0, 0.3, 1.2, 2.0, 1.0, 0.3, quit_ratio=1.6),
         Sector("childcare", 600.0, 4000.0, 0.08, 0.030, 12.0, 0.5, 0.9, 2.5, 0.8, 0.4),
         Sector("employment_advice", 150.0, 2000.0, 0.04, 0.080, 3.0, 0.7, 0.5, 1.8, 0.6, 0.3),
         Sector("parks_libraries", 8.0, 1500.0, 0.60, 0.010, 0.2, 0.6, 0.4, 3.0, 0.5, 0.4),
@@ -83,6 +86,7 @@ SECTOR_FIELDS: dict[str, tuple[str, str, tuple[float, float]]] = {
     "coproduction_r": ("factor", "multiplication factor r of the co-production game", (0.0, 20.0)),
     "mismatch_weight": ("utility/mismatch", "utility lost per unit of design mismatch", (0.0, 10.0)),
     "outside_option": ("utility", "utility of going without (sigma)", (-5.0, 5.0)),
+    "quit_ratio": ("-", "staff quit rate relative to quit_base_rate", (0.0, 20.0)),
 }
 
 assert set(SECTOR_FIELDS) == {f.name for f in fields(Sector)} - {"name"}

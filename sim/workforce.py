@@ -47,8 +47,10 @@ class Workforce:
         return np.bincount(self.row, minlength=n_rows).astype(np.float64)
 
     def update(self, rng: np.random.Generator, autonomy: np.ndarray, owned: np.ndarray, pay_ratio: np.ndarray,
-               workload: np.ndarray, failing: np.ndarray, incentive: np.ndarray) -> np.ndarray:
-        """One month: morale, burnout, effort, quits and replacements. Returns quits per worker (bool)."""
+               workload: np.ndarray, failing: np.ndarray, incentive: np.ndarray,
+               quit_ratio: np.ndarray | None = None) -> np.ndarray:
+        """One month: morale, burnout, effort, quits and replacements. ``quit_ratio`` (per row) scales the base
+        quit rate by sector. Returns quits per worker (bool)."""
         p, r = self.params, self.row
         target = (p["morale_baseline"] + p["autonomy_morale"] * autonomy[r] + p["ownership_morale"] * owned[r]
                   + p["pay_morale"] * (pay_ratio[r] - 1.0)
@@ -57,7 +59,8 @@ class Workforce:
         self.morale += p["morale_adjustment"] * (target - self.morale)
         self.burnout += p["burnout_rate"] * (np.clip(workload[r] - 1.0, 0.0, 1.0) - self.burnout)
         self.effort = np.clip(self.motivation * self.morale * (1.0 - self.burnout) * (1.0 + incentive[r]), 0.0, 1.0)
-        quit_chance = quit_probability(self.morale, p["quit_base_rate"], p["quit_morale_sensitivity"],
+        base = p["quit_base_rate"] if quit_ratio is None else p["quit_base_rate"] * quit_ratio[r]
+        quit_chance = quit_probability(self.morale, base, p["quit_morale_sensitivity"],
                                        p["reference_morale"])
         quits = rng.random(self.n) < quit_chance
         k = int(quits.sum())
@@ -133,6 +136,6 @@ class Workforce:
 REFERENCE_FLOOR = 0.01  # output of the standard workforce, at least 1% of a fully motivated, skilled one's
 
 
-def quit_probability(morale: np.ndarray, base_rate: float, sensitivity: float, reference: float) -> np.ndarray:
+def quit_probability(morale: np.ndarray, base_rate: float | np.ndarray, sensitivity: float, reference: float) -> np.ndarray:
     """Monthly quit chance: 2 * base / (1 + exp(k (morale - m0))); equal to ``base`` at the reference morale."""
     return np.clip(2.0 * base_rate * logistic(-sensitivity * (morale - reference)), 0.0, 1.0)
