@@ -55,10 +55,11 @@ def voice_benefit(model, s: int, slots: np.ndarray) -> np.ndarray:
     return (p["voice_value"] * pop.efficacy[cit] * dissatisfaction + habit).astype(np.float32)
 
 
-def take_up(model, benefit: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """Who takes a form up: logit in its benefit net of its cost."""
+def take_up(model, benefit: np.ndarray, cost: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Who takes a form up: logit in its benefit net of its cost. ``uniform`` is drawn for every slot, whatever
+    the state, so that runs on common random numbers stay in step."""
     chance = expit(model.params["motive_sensitivity"] * (benefit - cost))
-    return model.np_rng.random(benefit.size) < chance
+    return uniform < chance
 
 
 def choose_stance_by_motive(model, s: int, slots: np.ndarray) -> np.ndarray:
@@ -126,8 +127,10 @@ def hold_governance(model) -> None:
         active = np.flatnonzero(users.stance != OPT_OUT)
         benefit = voice_benefit(model, s, active)
         member = (users.civic[active] & MEMBER) != 0
-        voter = member & take_up(model, benefit, form_cost(model, s, active, p["vote_cost"]))
-        answer = consults[rows[active]] & take_up(model, benefit, form_cost(model, s, active, p["consultation_cost"]))
+        u_vote, u_answer, u_seat = (model.np_rng.random(users.m) for _ in range(3))
+        voter = member & take_up(model, benefit, form_cost(model, s, active, p["vote_cost"]), u_vote[active])
+        answer = consults[rows[active]] & take_up(model, benefit, form_cost(model, s, active, p["consultation_cost"]),
+                                                  u_answer[active])
         users.civic[active] |= (voter * VOTED + answer * CONSULTED).astype(np.uint8)
         r_act = rows[active]
         members += np.bincount(r_act, weights=member, minlength=n)
@@ -136,21 +139,21 @@ def hold_governance(model) -> None:
         pop.last_participation[users.citizen[took_part]] = model.month
         # Seats: candidates are members who take part (boards of mutuals) or users who take part (panels).
         stands = users.stance[active] == CONTRIBUTE
-        fill_seats(model, users, active[stands & member & is_mutual[r_act]], p["board_size"], BOARD)
+        fill_seats(users, active[stands & member & is_mutual[r_act]], p["board_size"], BOARD, u_seat)
         if panels:
-            fill_seats(model, users, active[stands & consults[r_act]], p["panel_size"], PANEL)
+            fill_seats(users, active[stands & consults[r_act]], p["panel_size"], PANEL, u_seat)
     t.members = members
     elected = is_mutual & (members > 0)
     model.last_election = {"members": float(members[elected].sum()), "voters": float(votes[elected].sum())}
 
 
-def fill_seats(model, users, candidates: np.ndarray, seats: int, bit: int) -> None:
-    """Give up to ``seats`` seats per row to randomly chosen candidates (slots); seats without a candidate
-    stay vacant, as uncontested and vacant governor seats do."""
+def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np.ndarray) -> None:
+    """Give up to ``seats`` seats per row to the candidates (slots) with the lowest random ``priority`` (drawn
+    for every slot); seats without a candidate stay vacant, as uncontested and vacant governor seats do."""
     if candidates.size == 0 or seats <= 0:
         return
     rows = users.provider[candidates]
-    order = np.lexsort((model.np_rng.random(candidates.size), rows))
+    order = np.lexsort((priority[candidates], rows))
     rows_sorted = rows[order]
     first = np.searchsorted(rows_sorted, rows_sorted, side="left")
     rank = np.arange(candidates.size) - first

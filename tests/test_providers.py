@@ -79,7 +79,8 @@ def test_contractor_damages_noncontractible_quality_more_than_state_where_theta_
         out = {}
         for regime in ("state", "privatised"):
             m = sim.MutualStateModel(regime=regime, rng=seed, n_units=8, sectors=["elderly_care"],
-                                     organisation_scale="unit")  # one provider per area: eight firms
+                                     organisation_scale="unit",  # one provider per area: eight firms
+                                     **{"elderly_care.need_prevalence": 0.05})
             m.run(96)
             t = m.providers
             settled = t.operator_since <= m.month - 36  # a new operator (re-let, step-in) learns afresh
