@@ -363,6 +363,14 @@ def play_task() -> None:
         time.sleep(PLAY_PAUSE_SECONDS)
 
 
+def safe_html(build, *args) -> str:
+    """A view's HTML, or its error in words: one broken view must not take the page down."""
+    try:
+        return build(*args)
+    except Exception as e:
+        return f"<p style='color:#b00020'>{esc(error_words(e))}</p>"
+
+
 def citizen_html(model, index: int) -> str:
     c = model.citizens[index]
     frame = model.providers_frame()
@@ -377,10 +385,10 @@ def citizen_html(model, index: int) -> str:
         out += ('<table class="ms-table"><thead><tr><th>service</th><th>stance</th><th>satisfaction</th>'
                 "<th>provider (row, kind, unit)</th></tr></thead><tbody>")
         for s in services:
-            p = frame.iloc[s.provider]
+            p = frame.iloc[s.provider_row]
             kind = runs.KIND_NAMES.get(p["kind"], p["kind"])
             out += (f"<tr><td>{esc(s.sector)}</td><td>{esc(s.stance)}</td><td>{s.satisfaction:.2f}</td>"
-                    f"<td>{s.provider}, {esc(kind)}, unit {int(p['unit'])}</td></tr>")
+                    f"<td>{s.provider_row}, {esc(kind)}, unit {int(p['unit'])}</td></tr>")
         out += "</tbody></table>"
     else:
         out += "<p>She needs none of the modelled services at the moment.</p>"
@@ -454,10 +462,14 @@ def ExplorePage():
         if model is not None:
             solara.Text(f"month {model.month}", classes=["ms-month"], style={"font-size": "18px"})
     if explore_error.value:
-        solara.Error(explore_error.value)
-    if model is None:
-        return
-    tick = explore_tick.value
+        solara.Error(explore_error.value, classes=["ms-explore-error"])
+    if model is not None:
+        ExploreRun(model, explore_tick.value)
+
+
+@solara.component
+def ExploreRun(model, tick: int):
+    """The run now: its unit map, its series so far, and the unit and citizen being followed."""
     frame = model.datacollector.get_model_vars_dataframe()
     map_png = solara.use_memo(lambda: figures.png_bytes(figures.unit_map(runs.snapshot(model),
                                                                          f"{explore_regime.value}: month {model.month}",
@@ -473,11 +485,11 @@ def ExplorePage():
         with solara.Card("Follow a unit"):
             IndexInput("unit", follow_unit, len(model.units))
             if follow_unit.value < len(model.units):
-                solara.HTML(tag="div", unsafe_innerHTML=unit_html(model, follow_unit.value))
+                solara.HTML(tag="div", unsafe_innerHTML=safe_html(unit_html, model, follow_unit.value))
         with solara.Card("Follow a citizen"):
             IndexInput("citizen", follow_citizen, len(model.citizens))
             if follow_citizen.value < len(model.citizens):
-                solara.HTML(tag="div", unsafe_innerHTML=citizen_html(model, follow_citizen.value))
+                solara.HTML(tag="div", unsafe_innerHTML=safe_html(citizen_html, model, follow_citizen.value))
 
 
 # ------------------------------------------------------------------------------------------------ results
@@ -520,7 +532,7 @@ def ResultsPage():
 
 # ------------------------------------------------------------------------------------------------ the app
 @solara.component
-def Layout(children=[]):  # noqa: B006 - Solara's layout signature
+def SiteLayout(children=[]):  # noqa: B006 - Solara's layout signature
     route, siblings = solara.use_route()
     with solara.AppLayout(title="Mutual State — public services as mutuals?", navigation=False,
                           color="#2e6f9e") as main:
@@ -536,7 +548,8 @@ def Layout(children=[]):  # noqa: B006 - Solara's layout signature
 
 
 routes = [
-    solara.Route(path="/", component=ComparePage, label="Compare"),
+    # the "/" route's layout frames every page (Solara applies the root route's layout to its siblings)
+    solara.Route(path="/", component=ComparePage, label="Compare", layout=SiteLayout),
     solara.Route(path="explore", component=ExplorePage, label="Explore"),
     solara.Route(path="results", component=ResultsPage, label="Results"),
 ]
