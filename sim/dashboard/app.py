@@ -233,14 +233,14 @@ def ComparisonView(comparison: runs.Comparison):
     metrics = list(runs.HEADLINE) + [m for m in extra_metrics.value if m not in runs.HEADLINE]
     words = solara.use_memo(lambda: readout.readout(comparison, metrics, explain_task.value
                                                     if explain_task.finished else None),
-                            [id(comparison), tuple(metrics), id(explain_task.value)])
+                            [comparison.ident, tuple(metrics), id(explain_task.value)])
     series_png = solara.use_memo(lambda: figures.png_bytes(figures.timeseries(comparison.bands(metrics), metrics,
                                                                                 comparison.regimes)),
-                                 [id(comparison), tuple(metrics)])
+                                 [comparison.ident, tuple(metrics)])
     cost_png = solara.use_memo(lambda: figures.png_bytes(figures.cost_bars(runs.cost_components(comparison))),
-                               [id(comparison)])
+                               [comparison.ident])
     map_pngs = solara.use_memo(lambda: {r: figures.png_bytes(figures.unit_map(m, f"{r}: month {m.month}"))
-                                        for r, m in comparison.maps.items()}, [id(comparison)])
+                                        for r, m in comparison.maps.items()}, [comparison.ident])
 
     solara.HTML(tag="div", unsafe_innerHTML=f"<style>{CSS}</style>")
     with solara.Card("What it means", classes=["ms-readout-card"]):
@@ -254,7 +254,8 @@ def ComparisonView(comparison: runs.Comparison):
                     solara.ProgressLinear(True)
                 if explain_task.error:
                     solara.Error(error_words(explain_task.exception))
-        solara.Text(f"Ran in {comparison.seconds:.1f} s.", style={"font-size": "11px", "color": "#777"})
+        solara.Text(f"Comparison no. {comparison.ident}; ran in {comparison.seconds:.1f} s.",
+                    classes=["ms-run-count"], style={"font-size": "11px", "color": "#777"})
     with solara.Card("Over time (monthly means, 95% bands)"):
         solara.SelectMultiple("more outcomes", values=extra_metrics.value,
                               all_values=[m for m in sim.METRICS if m not in runs.HEADLINE],
@@ -408,13 +409,15 @@ def unit_html(model, unit: int) -> str:
             v = getattr(r, c)
             if c == "kind":
                 v = runs.KIND_NAMES.get(v, v)
+            elif c in ("users", "staff", "cash"):
+                v = f"{float(v):,.0f}"
             elif isinstance(v, float):
-                v = f"{v:,.0f}" if c == "cash" else f"{v:.3f}"
+                v = f"{v:.3f}"
             cells.append(f"<td>{esc(v)}</td>")
         body += "<tr>" + "".join(cells) + "</tr>"
     size = model.units[unit].population
-    return (f"<p>Unit {unit}: {size} adults.</p><table class='ms-table' id='ms-unit'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    return (f"<p>Unit {unit}: {size} adults.</p><div style='overflow-x:auto'><table class='ms-table' id='ms-unit'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 @solara.component
@@ -444,7 +447,7 @@ def ExplorePage():
     solara.Title("Mutual State: explore")
     _ = explore_tick.value  # re-render after every step
     model = explore_model.value
-    if model is None and not explore_error.value:
+    if model is None and url_loaded.value and not explore_error.value:  # after the link's levers are read
         explore_reset()
         model = explore_model.value
     solara.HTML(tag="div", unsafe_innerHTML=f"<style>{CSS}</style>")

@@ -9,6 +9,7 @@ map of the units in one run per regime (replicate 1, the same seed as the batch'
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import multiprocessing
 import os
 import threading
@@ -26,6 +27,9 @@ from .controls import RunSettings
 
 HEADLINE = ("participation_rate", "cost_per_capita", "responsiveness")  # the proposal's three claims
 KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
+
+
+_IDENTS = itertools.count(1)
 
 
 class Cancelled(Exception):
@@ -106,6 +110,7 @@ class Comparison:
     maps: dict[str, UnitMap]
     seconds: float
     preset: str | None = None
+    ident: int = field(default_factory=lambda: next(_IDENTS))  # unique, unlike id(), for caches keyed on it
 
     @property
     def regimes(self) -> list[str]:
