@@ -386,6 +386,9 @@ def _check_batch_arguments(executor, *, out, run_fn, max_in_flight, chunk, flush
     """run_batch's arguments, checked before anything is planned or written."""
     from ..arguments import flag, path, positive_number, whole_number
 
+    progress = flags.pop("progress", False)
+    if not callable(progress):  # a bar (True), none (False), or a function progress(done, total)
+        flag("progress", progress)
     for name, value in flags.items():
         flag(name, value)
     if executor is not None and not callable(getattr(executor, "submit", None)):
