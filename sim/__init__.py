@@ -4,13 +4,13 @@ The public API, nothing else: build a model and run it; load scenario files and 
 """
 
 from .experiments import (
-                          BatchResult,
-                          Scenario,
-                          ScenarioError,
-                          load_results,
-                          load_scenario,
-                          run_batch,
-                          scenario_from_dict,
+    BatchResult,
+    Scenario,
+    ScenarioError,
+    load_results,
+    load_scenario,
+    run_batch,
+    scenario_from_dict,
 )
 from .experiments.attribution import attribute_differences
 from .metrics_catalogue import METRICS

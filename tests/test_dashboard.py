@@ -161,6 +161,16 @@ def test_readout_quotes_the_apis_differences(comparison, api_result):
     assert words["why"]
 
 
+def test_the_presets_regime_is_read_first(comparison):
+    import dataclasses
+
+    plain = readout.findings(comparison)
+    assert [f.regime for f in plain[:2]] == ["privatised", "mutual"]
+    proposal = readout.findings(dataclasses.replace(comparison, preset="the proposal"))
+    assert [f.regime for f in proposal[:2]] == ["mutual", "privatised"]
+    assert sorted(f.sentence for f in proposal) == sorted(f.sentence for f in plain)
+
+
 def _finding(p, diff=0.02, improves=True):
     return readout.Finding("participation_rate", "mutual", "state", 0.05, 0.03, diff, diff - 0.01, diff + 0.01, p, 10,
                            "large", improves)

@@ -15,7 +15,7 @@ import pandas as pd
 
 import sim
 
-from .controls import REGIME_WORDS
+from .controls import REGIME_WORDS, presets
 from .runs import HEADLINE, Comparison, cost_components
 
 ALPHA = 0.05  # a difference is "clear" when its Holm-adjusted paired p-value is below this
@@ -115,7 +115,9 @@ def findings(comparison: Comparison, metrics: list[str] | None = None) -> list[F
                            float(means[(r.baseline, r.metric)]), float(r.mean_diff), float(r.ci_low),
                            float(r.ci_high), float(r.p_holm), int(r.n_pairs), str(r.effect), r.improves))
     order = {m: i for i, m in enumerate(metrics)}
-    return sorted(out, key=lambda f: (order.get(f.metric, 99), comparison.regimes.index(f.regime)))
+    preset = presets().get(comparison.preset) if comparison.preset else None
+    first = preset.headline if preset else None  # the preset's regime is read first ("contracted out": contractors)
+    return sorted(out, key=lambda f: (order.get(f.metric, 99), f.regime != first, comparison.regimes.index(f.regime)))
 
 
 def intro(comparison: Comparison) -> str:
