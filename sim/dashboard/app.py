@@ -398,9 +398,9 @@ def citizen_html(model, index: int) -> str:
 
 def unit_html(model, unit: int) -> str:
     frame = model.providers_frame()
-    part = frame[frame["unit"] == unit]
-    cols = ["sector", "kind", "users", "participation", "design", "quality_contractible", "quality_noncontractible",
-            "staff", "morale", "cash", "failing"]
+    part = frame.iloc[runs.rows_of_unit(model, unit)]
+    cols = [c for c in ["sector", "kind", "units_served", "users", "participation", "design", "quality_contractible",
+                        "quality_noncontractible", "staff", "morale", "cash", "failing"] if c in frame.columns]
     head = "".join(f"<th>{esc(c.replace('_', ' '))}</th>" for c in cols)
     body = ""
     for r in part.itertuples(index=False):
@@ -409,14 +409,15 @@ def unit_html(model, unit: int) -> str:
             v = getattr(r, c)
             if c == "kind":
                 v = runs.KIND_NAMES.get(v, v)
-            elif c in ("users", "staff", "cash"):
+            elif c in ("users", "staff", "cash", "units_served"):
                 v = f"{float(v):,.0f}"
             elif isinstance(v, float):
                 v = f"{v:.3f}"
             cells.append(f"<td>{esc(v)}</td>")
         body += "<tr>" + "".join(cells) + "</tr>"
     size = model.units[unit].population
-    return (f"<p>Unit {unit}: {size} adults.</p><div style='overflow-x:auto'><table class='ms-table' id='ms-unit'>"
+    return (f"<p>Unit {unit}: {size} adults. Each service's organisation may serve several neighbouring units "
+            f"(units served); its figures are for all of them.</p><div style='overflow-x:auto'><table class='ms-table' id='ms-unit'>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 

@@ -69,27 +69,37 @@ class UnitMap:
     metrics: dict[str, float] = field(default_factory=dict)  # the run's metrics at that month
 
 
+def rows_of_unit(model: sim.MutualStateModel, unit: int) -> list[int]:
+    """The provider row that serves ``unit`` in each sector (an organisation may serve a catchment of several
+    units: ``model.home_row``; without it, one row per sector and unit)."""
+    home = getattr(model, "home_row", None)
+    if home is not None:
+        return [int(rows[unit]) for rows in home]
+    frame = model.providers_frame()
+    return [int(r) for r in frame.index[frame["unit"] == unit]]
+
+
 def snapshot(model: sim.MutualStateModel) -> UnitMap:
-    """The unit map of a model now, from its public views (``providers_frame`` and its units)."""
+    """The unit map of a model now, from its public views (``providers_frame`` and its units): for each unit
+    and sector, the kind and participation of the organisation that serves it."""
     frame = model.providers_frame()
     n = len(model.units)
     sectors = list(dict.fromkeys(frame["sector"]))
-    kind = [[""] * len(sectors) for _ in range(n)]
-    part = [[0.0] * len(sectors) for _ in range(n)]
-    failing = [[False] * len(sectors) for _ in range(n)]
-    weight = np.zeros(n)
-    total = np.zeros(n)
-    for r in frame.itertuples(index=False):
-        s = sectors.index(r.sector)
-        kind[r.unit][s] = KIND_NAMES.get(r.kind, r.kind.lower())
-        part[r.unit][s] = float(r.participation)
-        failing[r.unit][s] = bool(r.failing)
-        weight[r.unit] += r.users
-        total[r.unit] += r.participation * r.users
-    unit_part = np.divide(total, weight, out=np.zeros(n), where=weight > 0)
+    kinds = [KIND_NAMES.get(k, k.lower()) for k in frame["kind"]]
+    part_col, fail_col = frame["participation"].to_numpy(float), frame["failing"].to_numpy(bool)
+    served = frame["units_served"].to_numpy(float) if "units_served" in frame else np.ones(len(frame))
+    users_per_unit = frame["users"].to_numpy(float) / np.maximum(served, 1.0)
+    kind, part, failing, unit_part = [], [], [], []
+    for u in range(n):
+        rows = rows_of_unit(model, u)
+        kind.append([kinds[r] for r in rows])
+        part.append([float(part_col[r]) for r in rows])
+        failing.append([bool(fail_col[r]) for r in rows])
+        w = users_per_unit[rows]
+        unit_part.append(float(np.average(part_col[rows], weights=w)) if w.sum() > 0 else 0.0)
     metrics = {k: float(v) for k, v in model.datacollector.get_model_vars_dataframe().iloc[-1].items()}
     return UnitMap(int(model.month), [tuple(u.position) for u in model.units], [int(u.population) for u in model.units],
-                   sectors, kind, part, [float(x) for x in unit_part], failing, metrics)
+                   sectors, kind, part, unit_part, failing, metrics)
 
 
 def run_unit_map(params: dict[str, Any], regime: str, seed: int, steps: int) -> UnitMap:
