@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOK_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: compare test notebooks benchmark docs lint
+.PHONY: compare test notebooks dashboard benchmark docs lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ $(NOTEBOOK_STAMP): $(STAMP)
 notebooks: $(NOTEBOOK_STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
 
-## The whole test suite.
+## The policymakers' dashboard, served on this machine (offline): open http://127.0.0.1:8765/
+dashboard: $(STAMP)
+	$(VENV)/bin/mutual-state dashboard --port 8765
+
+## The whole test suite (the dashboard's browser tests need /usr/bin/chromium; they are skipped without it).
 test: $(STAMP)
 	$(PY) -m pytest
 

@@ -4,12 +4,21 @@ The public API, nothing else: build a model and run it; load scenario files and 
 """
 
 from .calibration import calibrate
-from .experiments import BatchResult, Scenario, ScenarioError, load_results, load_scenario, run_batch
+from .experiments import (
+    BatchResult,
+    Scenario,
+    ScenarioError,
+    load_results,
+    load_scenario,
+    run_batch,
+    scenario_from_dict,
+)
 from .experiments.attribution import attribute_differences
+from .metrics_catalogue import METRICS
 from .model import MutualStateModel
 from .parameters import REGISTRY, ParameterError, neutral_kinds, optional_public_goods_game
 
-__all__ = ["MutualStateModel", "calibrate", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds",
-           "Scenario", "ScenarioError", "BatchResult", "load_scenario", "run_batch", "load_results",
-           "attribute_differences"]
+__all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds", "Scenario",
+           "ScenarioError", "BatchResult", "load_scenario", "scenario_from_dict", "run_batch", "load_results",
+           "attribute_differences", "calibrate", "METRICS"]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@
     mutual-state report results/compare_regimes                   # results/compare_regimes/report.md
     mutual-state sensitivity scenarios/sensitivity.toml
     mutual-state calibrate                                        # the defaults against real figures
+    mutual-state dashboard --port 8765                             # the policymakers' dashboard
 
 Bad input (a malformed scenario, an unknown parameter, a value out of range) gets one line naming the file or
 option, the field and what is allowed, and exit status 2. An interrupted batch exits with status 130 and resumes
@@ -135,7 +136,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     add_exec(s)
+    d = sub.add_parser("dashboard", help="serve the policymakers' dashboard (needs the 'dashboard' extra)",
+                       description="Serve the dashboard (Solara) on this machine: compare the regimes with the "
+                                   "proposal's levers, explore one run month by month, open a batch's report. Works "
+                                   "offline. Needs `pip install -e \".[dashboard]\"` (the dev set-up includes it).")
+    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    d.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765)")
     return p
+
+
+def _port(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected a port from 1 to 65535") from None
+    if not 1 <= v <= 65535:
+        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected a port from 1 to 65535")
+    return v
 
 
 def _positive_int(text: str) -> int:
@@ -420,6 +437,17 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def cmd_dashboard(args) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("solara") is None:
+        raise UsageError("the dashboard needs Solara: install the extra with `pip install -e \".[dashboard]\"` "
+                         "(or `make .venv/.installed`, which includes it)")
+    from .dashboard.server import serve
+
+    return serve(args.host, args.port)
+
+
 # ------------------------------------------------------------------------------------------------ executors
 class _executor:
     """Context manager giving (executor, label) for --serial / --workers / --dask / --scheduler."""
@@ -500,7 +528,7 @@ def cmd_calibrate(args) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "compare": cmd_compare, "batch": cmd_batch, "report": cmd_report,
-            "sensitivity": cmd_sensitivity}
+            "sensitivity": cmd_sensitivity, "dashboard": cmd_dashboard}
 
 
 def main(argv: list[str] | None = None) -> int:

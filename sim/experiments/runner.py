@@ -219,6 +219,16 @@ class BatchResult:
                                         if c not in self.scenario.sampled and c in table.columns]
         return summarise(table, by, [m for m in (metrics or METRIC_NAMES) if m in table.columns])
 
+    def timeseries_summary(self, by: list[str] | None = None, metrics: list[str] | None = None) -> pd.DataFrame:
+        """Mean and 95% CI band of each metric per month and condition (default: per value of the varied
+        factors), over replicates: what the time-series figures draw."""
+        from .analysis import timeseries_summary
+
+        ts = self.timeseries
+        by = by if by is not None else [c for c in self.scenario.varied
+                                        if c not in self.scenario.sampled and c in ts.columns]
+        return timeseries_summary(ts, by, [m for m in (metrics or METRIC_NAMES) if m in ts.columns])
+
     def compare(self, factor: str | None = None, baseline: Any = None, metrics: list[str] | None = None,
                 window: int | None = None) -> pd.DataFrame:
         """Paired comparisons of each level of ``factor`` (default: the scenario's) with ``baseline``, on common
@@ -307,7 +317,7 @@ def run_batch(
     allow_model_change: bool = False,
     rerun_if_model_changed: bool = False,
     retry_failed: bool = True,
-    progress: bool = True,
+    progress: bool | Callable[[int, int], None] = True,
     flush_seconds: float = 1.0,
     max_in_flight: int | None = None,
     chunk: int | None = None,
@@ -324,7 +334,9 @@ def run_batch(
     ``fresh``, only then). ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
     picklable for process pools). ``chunk`` runs travel in one submission (default: adapted so that each
     carries ~0.1 s of work, which matters only for very short runs). Ctrl-C or SIGTERM stop the batch after saving what finished
-    (:class:`BatchInterrupted`); running it again resumes.
+    (:class:`BatchInterrupted`); running it again resumes. ``progress``: a bar on a terminal (True), none (False), or
+    a function called as ``progress(done, total)`` after every run (a dashboard's progress bar); an exception it
+    raises stops the batch like Ctrl-C, keeping what finished, and propagates.
     """
     _check_batch_arguments(executor, save=save, fresh=fresh, allow_model_change=allow_model_change,
                            rerun_if_model_changed=rerun_if_model_changed, retry_failed=retry_failed,
@@ -374,6 +386,9 @@ def _check_batch_arguments(executor, *, out, run_fn, max_in_flight, chunk, flush
     """run_batch's arguments, checked before anything is planned or written."""
     from ..arguments import flag, path, positive_number, whole_number
 
+    progress = flags.pop("progress", False)
+    if not callable(progress):  # a bar (True), none (False), or a function progress(done, total)
+        flag("progress", progress)
     for name, value in flags.items():
         flag(name, value)
     if executor is not None and not callable(getattr(executor, "submit", None)):
@@ -404,9 +419,11 @@ def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progre
 
     steps = plan.scenario.steps
     # disable=None: a bar on a terminal, silence in a log file
+    report = progress if callable(progress) else None
     bar = tqdm(total=len(plan.tasks), initial=already, desc=plan.scenario.name, unit="run",
-               disable=None if progress else True, dynamic_ncols=True, smoothing=0.05)
+               disable=True if report or not progress else None, dynamic_ncols=True, smoothing=0.05)
     failed = 0
+    done = already
     last_flush = time.perf_counter()
     start = last_flush
     try:
@@ -415,6 +432,9 @@ def _drive(plan: BatchPlan, todo: list[RunTask], executor, store, run_fn, progre
             store.add(row, ts)
             failed += row["status"] != "ok"
             bar.update(1)
+            done += 1
+            if report is not None:
+                report(done, len(plan.tasks))
             if failed:
                 bar.set_postfix(failed=failed, refresh=False)
             now = time.perf_counter()

@@ -1,0 +1,284 @@
+"""The dashboard's controls, generated from ``sim.REGISTRY``: the proposal's five levers, presets, and the
+page's settings as a URL query (so a link reproduces the view).
+
+Nothing here is typed twice: a control's range, unit, meaning and source are the registry's, and every value
+a user enters is checked by the registry, whose messages the page shows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import sim
+
+# The proposal's five levers (DESIGN §3), in its order, with the registry's lever names.
+LEVERS: tuple[tuple[str, str, str], ...] = (
+    ("participation_audit", "1. Participation audit",
+     "channels that lower the cost of taking part or recruit people, and an annual audit of who takes part"),
+    ("decentralisation", "2. Decentralisation",
+     "small units, local autonomy from the central design, capacity building for citizens and workers"),
+    ("recognised_status", "3. Recognised status",
+     "an asset lock against demutualisation, local bonds, a quality mark, federations of mutuals"),
+    ("conversion", "4. Conversion",
+     "state services become mutuals through approval and an employee ballot (acts in the 'conversion' regime)"),
+    ("guarantor", "5. Guarantor state",
+     "funding and regulation: inspection or self-audit, social investment from citizens"),
+)
+LEVER_NAMES = tuple(name for name, _, _ in LEVERS)
+COMPARED_REGIMES = ("state", "privatised", "mutual")
+REGIME_WORDS = {"state": "state departments", "privatised": "private contractors", "mutual": "mutuals",
+                "conversion": "conversion to mutuals"}
+
+SLIDER_MAX_SPAN = 10.0  # a float whose allowed range is wider is typed, not slid (a slider to 1e7 is useless)
+INT_SLIDER_MAX_SPAN = 60
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control: which widget, its range and its help text (all from the registry)."""
+
+    name: str
+    widget: str  # "slider" | "int_slider" | "checkbox" | "select" | "text"
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+
+def help_text(name: str) -> str:
+    """Meaning, unit, allowed and plausible range, and source of a parameter, in one line."""
+    p = sim.REGISTRY[name]
+    parts = [p.description[0].upper() + p.description[1:] + "."]
+    if p.unit and p.unit != "-":
+        parts.append(f"Unit: {p.unit}.")
+    parts.append(f"Allowed: {p.allowed()}.")
+    if p.plausible and p.kind in ("float", "int"):
+        parts.append(f"Plausible: {p.plausible[0]:g} to {p.plausible[1]:g}.")
+    parts.append(f"Source: {p.source}.")
+    return " ".join(parts)
+
+
+def control_for(name: str) -> Control:
+    p = sim.REGISTRY[name]
+    h = help_text(name)
+    if p.kind == "bool":
+        return Control(name, "checkbox", p.default, help=h)
+    if p.kind == "choice":
+        return Control(name, "select", p.default, choices=p.choices, help=h)
+    if p.kind == "float" and p.bounds and p.bounds[1] - p.bounds[0] <= SLIDER_MAX_SPAN:
+        lo, hi = p.bounds
+        return Control(name, "slider", p.default, lo, hi, _nice_step(hi - lo), help=h)
+    if p.kind == "int" and p.bounds and p.bounds[1] - p.bounds[0] <= INT_SLIDER_MAX_SPAN:
+        return Control(name, "int_slider", p.default, p.bounds[0], p.bounds[1], 1, help=h)
+    return Control(name, "text", p.default, *(p.bounds or (None, None)), help=h)
+
+
+def _nice_step(span: float) -> float:
+    """About a thousand steps over the range, rounded to 1, 2 or 5 times a power of ten (fine enough that the
+    registry's defaults sit on the grid)."""
+    raw = span / 1000.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def lever_controls() -> dict[str, list[Control]]:
+    """The controls of each of the five levers, in registry order."""
+    out: dict[str, list[Control]] = {lever: [] for lever in LEVER_NAMES}
+    for p in sim.REGISTRY.values():
+        if p.lever in out:
+            out[p.lever].append(control_for(p.name))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ values
+def parse_text(name: str, text: str) -> Any:
+    """A value typed by a user, checked by the registry: raises ``sim.ParameterError`` with its message."""
+    if name not in sim.REGISTRY:
+        raise sim.ParameterError(f"{name}: unknown parameter; see the parameter table in docs/ODD.md")
+    p = sim.REGISTRY[name]
+    text = str(text).strip()
+    value: Any = text
+    if p.kind == "size":
+        value = _size(text)
+    elif p.kind in ("float", "int"):
+        value = _number(text)
+    elif p.kind == "bool":
+        value = {"true": True, "false": False, "on": True, "off": False}.get(text.lower(), text)
+    elif p.kind == "sectors":
+        value = "all" if text == "all" else [s.strip() for s in text.split(",") if s.strip()]
+    return p.validate(value)
+
+
+def _number(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text  # not a number: the registry says so in its own words
+
+
+RANGE = re.compile(r"\s*\[?\s*([^,\s\]]+?)\s*(?:,|-|–|—|\bto\b)\s*([^,\s\]]+)\s*\]?\s*")
+
+
+def _size(text: str) -> Any:
+    """'500', '400-600', '400–600', '400 to 600', '400, 600' or '[400, 600]'."""
+    m = RANGE.fullmatch(text)
+    if m:
+        return [_number(m.group(1)), _number(m.group(2))]
+    return _number(text.strip().strip("[]"))
+
+
+def show_value(name: str, value: Any) -> str:
+    """A value as a user types it (the inverse of :func:`parse_text`)."""
+    p = sim.REGISTRY[name]
+    if p.kind == "size":
+        lo, hi = value if isinstance(value, (tuple, list)) else (value, value)
+        return f"{lo}" if lo == hi else f"{lo}-{hi}"
+    if p.kind == "bool":
+        return "true" if value else "false"
+    if p.kind == "sectors":
+        return ",".join(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def is_default(name: str, value: Any) -> bool:
+    p = sim.REGISTRY[name]
+    return p.validate(p.default) == p.validate(value)
+
+
+# ------------------------------------------------------------------------------------------------ presets
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    headline: str  # the regime the readout speaks about first
+    description: str
+    params: dict[str, Any]
+
+
+# The proposal's levers as Mayo & Moore (2001) set them out. Where the seed names a lever but not a number, the
+# number is an assumption (stated here and in the preset's description).
+PROPOSAL = {
+    "participation_audit": True, "channel_elections": True, "channel_user_panels": True,
+    "channel_children": True, "channel_named_contacts": True,  # seed: the audit's channels, all of them
+    "local_autonomy": 0.8,  # seed: 'greater autonomy' (0.8: assumption)
+    "capacity_building": 10.0,  # seed: 'build capacity' (£10 per adult-year: assumption)
+    "asset_lock": 1.0, "local_bonds": True, "quality_mark": True,  # seed: recognised status
+    "secondary_mutuals": True,  # seed: 'local education authorities as secondary mutuals'
+    "audit_mode": "self_audit", "social_investment": True,  # seed: enabling self-audit, social investment
+}
+
+
+def presets() -> dict[str, Preset]:
+    """The presets the Compare page offers; "neutral kinds" only where the model provides it."""
+    out = {
+        "services as they are": Preset(
+            "services as they are", "state", "Every lever at its registry default (no audit or channels, no "
+            "recognised status, inspection): the three regimes as things stand, read from state departments.", {}),
+        "contracted out": Preset(
+            "contracted out", "privatised", "Every lever at its default, read from private contractors (users "
+            "may switch provider and money follows them, as in quasi-markets).", {}),
+        "the proposal": Preset(
+            "the proposal", "mutual", "All five levers on as Mayo & Moore set them out: the participation audit "
+            "with every channel, greater local autonomy (0.8, an assumption), capacity building (£10 per adult a "
+            "year, an assumption), a full asset lock, local bonds, a quality mark and federations, self-audit "
+            "and social investment.", dict(PROPOSAL)),
+    }
+    neutral = getattr(sim, "neutral_kinds", None)
+    if callable(neutral):
+        params = {k: v for k, v in neutral().items() if k in sim.REGISTRY and k != "regime"}
+        out["neutral kinds"] = Preset(
+            "neutral kinds", "mutual", "The null model: every difference between provider kinds switched off "
+            "(sim.neutral_kinds()), so the regimes should not differ beyond noise.", params)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ settings
+@dataclass(frozen=True)
+class RunSettings:
+    """How a comparison is run (not model parameters)."""
+
+    years: int = 10
+    replicates: int = 5
+    seed: int = 1
+    regimes: tuple[str, ...] = COMPARED_REGIMES
+
+    @property
+    def steps(self) -> int:
+        return 12 * self.years
+
+
+RUN_LIMITS = {"years": (1, 50), "replicates": (2, 50), "seed": (0, 2**63 - 1)}
+
+
+def parse_run_setting(name: str, text: Any) -> int:
+    """years, replicates or seed, as typed; ValueError with a message naming the field otherwise."""
+    lo, hi = RUN_LIMITS[name]
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{name}: {str(text)!r} is not a whole number; expected a whole number from {lo} to "
+                         f"{hi}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}: {value} is not allowed; expected a whole number from {lo} to {hi}")
+    return value
+
+
+def to_query(params: dict[str, Any], run: RunSettings, preset: str | None = None) -> str:
+    """The page's settings as a URL query: parameters that differ from their defaults, and the run settings."""
+    items: list[tuple[str, str]] = []
+    if preset:
+        items.append(("preset", preset))
+    items += [(k, show_value(k, v)) for k, v in params.items() if not is_default(k, v)]
+    base = RunSettings()
+    for field in ("years", "replicates", "seed"):
+        if getattr(run, field) != getattr(base, field):
+            items.append((field, str(getattr(run, field))))
+    if run.regimes != base.regimes:
+        items.append(("regimes", ",".join(run.regimes)))
+    return urlencode(items)
+
+
+def from_query(query: str | None) -> tuple[dict[str, Any], RunSettings, str | None, list[str]]:
+    """Settings from a URL query: (parameters, run settings, preset name, messages about what was ignored).
+    A bad value never raises: it is left out and its message returned, so a mangled link still opens."""
+    params: dict[str, Any] = {}
+    run: dict[str, Any] = {}
+    preset = None
+    problems: list[str] = []
+    for key, text in parse_qsl(query or "", keep_blank_values=True):
+        try:
+            if key == "preset":
+                if text not in presets():
+                    raise ValueError(f"preset: {text!r} is not one of {', '.join(presets())}")
+                preset = text
+            elif key in RUN_LIMITS:
+                run[key] = parse_run_setting(key, text)
+            elif key == "regimes":
+                regimes = tuple(r for r in text.split(",") if r)
+                bad = [r for r in regimes if r not in sim.REGISTRY["regime"].choices]
+                if bad or not regimes:
+                    raise ValueError(f"regimes: {text!r} is not allowed; expected regimes from "
+                                     f"{', '.join(sim.REGISTRY['regime'].choices)}")
+                run["regimes"] = regimes
+            elif key == "regime":
+                raise ValueError("regime: the comparison runs every regime; leave regime out")
+            else:
+                params[key] = parse_text(key, text)
+        except (ValueError, sim.ParameterError) as e:
+            problems.append(f"Ignored from the link: {e}")
+    return params, RunSettings(**run), preset, problems

@@ -1,0 +1,188 @@
+"""The comparison in plain words: what differs, by how much, how sure we are, and why where the model can say.
+
+Every number in a sentence is a number of the comparison's tables (``Comparison.summary`` and
+``Comparison.differences``, i.e. ``sim.BatchResult.summary`` and ``.compare``), formatted for people; nothing is
+computed here that the API does not compute.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+import sim
+
+from .controls import REGIME_WORDS, presets
+from .runs import HEADLINE, Comparison, cost_components
+
+ALPHA = 0.05  # a difference is "clear" when its Holm-adjusted paired p-value is below this
+
+# How the headline metrics read in a sentence: (noun phrase, word for more, word for less).
+PHRASES = {
+    "participation_rate": ("adults taking part in running services", "more take part", "fewer take part"),
+    "cost_per_capita": ("public cost per adult a month", "dearer", "cheaper"),
+    "responsiveness": ("fit between services and what users want", "closer fit", "looser fit"),
+}
+
+
+def value_text(metric: str, x: float, signed: bool = False) -> str:
+    """A metric's value in its unit, for people: shares as percentages, money in pounds."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    m = sim.METRICS.get(metric)
+    unit = m.unit if m else ""
+    sign = "+" if signed and x > 0 else ("−" if x < 0 else "")
+    a = abs(x)
+    if unit.startswith("share") and m.high <= 1.0:
+        digits = 2 if a < 0.1 else 1
+        return f"{sign}{100 * a:.{digits}f}{' points' if signed else '%'}"
+    if unit.startswith("£"):
+        return f"{sign}£{a:,.2f}"
+    return f"{sign}{_num(a)}" + (f" {unit}" if unit and unit not in ("-", "count") else "")
+
+
+def _num(a: float) -> str:
+    if a == 0:
+        return "0"
+    if a >= 1000:
+        return f"{a:,.0f}"
+    if a >= 100:
+        return f"{a:.1f}"
+    return f"{a:.3g}"
+
+
+def p_text(p: float) -> str:
+    if not math.isfinite(p):
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One regime against the baseline on one metric, with the numbers a sentence quotes."""
+
+    metric: str
+    regime: str
+    baseline: str
+    mean: float
+    baseline_mean: float
+    diff: float
+    low: float
+    high: float
+    p_holm: float
+    n_pairs: int
+    effect: str
+    improves: bool | None
+
+    @property
+    def clear(self) -> bool:
+        return math.isfinite(self.p_holm) and self.p_holm < ALPHA
+
+    @property
+    def sentence(self) -> str:
+        who, base = REGIME_WORDS.get(self.regime, self.regime), REGIME_WORDS.get(self.baseline, self.baseline)
+        label = sim.METRICS[self.metric].description if self.metric in sim.METRICS else self.metric
+        noun = PHRASES.get(self.metric, (label, "higher", "lower"))
+        direction = noun[1] if self.diff > 0 else noun[2]
+        what = (f"{who[0].upper() + who[1:]}: {noun[0]} — {value_text(self.metric, self.mean)} against "
+                f"{value_text(self.metric, self.baseline_mean)} with {base}, a difference of "
+                f"{value_text(self.metric, self.diff, signed=True)} "
+                f"(95% CI {value_text(self.metric, self.low, signed=True)} to "
+                f"{value_text(self.metric, self.high, signed=True)}).")
+        if self.n_pairs < 2 or not math.isfinite(self.low):
+            sure = "Too few paired runs to say how sure."
+        elif self.clear:
+            judged = "" if self.improves is None else (" — better" if self.improves else " — worse")
+            sure = (f"A clear difference ({direction}{judged}; {p_text(self.p_holm)} after Holm adjustment, "
+                    f"{self.effect} effect, {self.n_pairs} paired runs).")
+        else:
+            sure = (f"Not distinguishable from chance with {self.n_pairs} paired runs ({p_text(self.p_holm)} after "
+                    f"Holm adjustment); more replicates would narrow it.")
+        return f"{what} {sure}"
+
+
+def findings(comparison: Comparison, metrics: list[str] | None = None) -> list[Finding]:
+    """Each regime against the baseline on each metric (headline metrics first), from the API's tables."""
+    metrics = list(metrics or HEADLINE)
+    diffs = comparison.differences(metrics)
+    means = comparison.summary(metrics).set_index(["regime", "metric"])["mean"]
+    out = []
+    for r in diffs.itertuples(index=False):
+        out.append(Finding(r.metric, r.level, r.baseline, float(means[(r.level, r.metric)]),
+                           float(means[(r.baseline, r.metric)]), float(r.mean_diff), float(r.ci_low),
+                           float(r.ci_high), float(r.p_holm), int(r.n_pairs), str(r.effect), r.improves))
+    order = {m: i for i, m in enumerate(metrics)}
+    preset = presets().get(comparison.preset) if comparison.preset else None
+    first = preset.headline if preset else None  # the preset's regime is read first ("contracted out": contractors)
+    return sorted(out, key=lambda f: (order.get(f.metric, 99), f.regime != first, comparison.regimes.index(f.regime)))
+
+
+def intro(comparison: Comparison) -> str:
+    run = comparison.run
+    params = comparison.params
+    units = params.get("n_units", sim.REGISTRY["n_units"].default)
+    size = params.get("unit_size", sim.REGISTRY["unit_size"].default)
+    size = size if isinstance(size, (list, tuple)) else (size, size)
+    size_text = f"{size[0]}" if size[0] == size[1] else f"{size[0]}–{size[1]}"
+    failed = len(comparison.failures)
+    return (f"{len(comparison.regimes)} regimes over {run.years} year{'s' if run.years != 1 else ''} in a district "
+            f"of {units} units of {size_text} adults, {run.replicates} paired runs each on the same random numbers "
+            f"(seed {run.seed}); each run's outcome is its mean over the last 12 months. Differences are against "
+            f"{REGIME_WORDS.get(comparison.baseline, comparison.baseline)}."
+            + (f" {failed} run(s) failed and are left out." if failed else ""))
+
+
+def why(comparison: Comparison, attribution: pd.DataFrame | None = None) -> list[str]:
+    """What the model can say about why. With an attribution (``sim.attribute_differences``): the mechanisms
+    that carry each headline difference; without it, how the cost difference splits into its components."""
+    lines = []
+    if attribution is not None and len(attribution):
+        lines += attribution_sentences(attribution)
+    costs = cost_components(comparison)
+    base = comparison.baseline
+    for regime in comparison.regimes:
+        if regime == base:
+            continue
+        delta = costs.loc[regime] - costs.loc[base]
+        total = float(delta.sum())
+        if not math.isfinite(total):
+            continue
+        parts = ", ".join(f"{name} {value_text('cost_per_capita', float(v), signed=True)}"
+                          for name, v in delta.items())
+        lines.append(f"Cost of {REGIME_WORDS.get(regime, regime)} against {REGIME_WORDS.get(base, base)}, by "
+                     f"component (per adult a month, including private and volunteer resources): {parts}.")
+    if attribution is None:
+        lines.append("Which of the model's mechanisms carry these differences is not computed here"
+                     + (": press “Explain why” to attribute them." if hasattr(sim, "attribute_differences") else
+                        ": this version of the model has no attribution of differences to mechanisms; the rules "
+                        "by which provider kinds differ are set out in docs/ODD.md."))
+    return lines
+
+
+def attribution_sentences(attribution: pd.DataFrame, top: int = 3) -> list[str]:
+    """One sentence per metric: the mechanisms with the largest contributions, with their 95% CIs."""
+    lines = []
+    for metric, g in attribution.groupby("metric", sort=False):
+        parts = g[~g["mechanism"].isin(["total", "interaction"])].copy()
+        if parts.empty:
+            continue
+        parts["size"] = parts["contribution"].abs()
+        parts = parts.sort_values("size", ascending=False).head(top)
+        total = g.loc[g["mechanism"] == "total", "contribution"]
+        said = "; ".join(f"{r.mechanism} {value_text(metric, r.contribution, signed=True)} (95% CI "
+                         f"{value_text(metric, r.low, signed=True)} to {value_text(metric, r.high, signed=True)})"
+                         for r in parts.itertuples())
+        head = f"of the total {value_text(metric, float(total.iloc[0]), signed=True)}" if len(total) else ""
+        lines.append(f"Why {metric} differs {head}: {said}.")
+    return lines
+
+
+def readout(comparison: Comparison, metrics: list[str] | None = None,
+            attribution: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The whole readout: an introduction, one sentence per finding, and the why."""
+    fs = findings(comparison, metrics)
+    return {"intro": intro(comparison), "findings": fs, "sentences": [f.sentence for f in fs],
+            "why": why(comparison, attribution)}

@@ -1,0 +1,257 @@
+"""The comparison the Compare page runs: the regimes on common random numbers, through ``sim.run_batch``.
+
+The dashboard runs nothing of its own: a comparison is a scenario (one factor, ``regime``) run by the same
+batch runner as ``mutual-state batch``, so its numbers are the API's numbers for the same settings and seeds.
+What it adds is a progress callback that can stop the batch (Cancel), a process pool kept between runs, and a
+map of the units in one run per regime (replicate 1, the same seed as the batch's first replicate).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import sim
+
+from .controls import RunSettings
+
+HEADLINE = ("participation_rate", "cost_per_capita", "responsiveness")  # the proposal's three claims
+KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
+
+
+_IDENTS = itertools.count(1)
+
+
+class Cancelled(Exception):
+    """The user stopped the comparison; runs already finished are discarded."""
+
+
+class ComparisonFailed(RuntimeError):
+    """No run of the comparison finished; the message is the model's error in words."""
+
+
+# ------------------------------------------------------------------------------------------------ scenario
+def comparison_scenario(params: dict[str, Any], run: RunSettings) -> sim.Scenario:
+    """The comparison as a scenario: ``regime`` varied, everything else fixed; errors name the field."""
+    regimes = list(run.regimes)
+    return sim.scenario_from_dict({
+        "name": "dashboard", "description": "A comparison of regimes run from the dashboard.",
+        "steps": run.steps, "replicates": run.replicates, "seed": run.seed,
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        "design": {"kind": "factorial", "factors": {"regime": regimes}},
+        "analysis": {"compare": "regime", "baseline": "state" if "state" in regimes else regimes[0]},
+    }, "dashboard settings")
+
+
+# ------------------------------------------------------------------------------------------------ unit map
+@dataclass
+class UnitMap:
+    """Where the units are and who runs what in each, at one month of one run."""
+
+    month: int
+    positions: list[tuple[int, int]]  # (column, row) per unit
+    population: list[int]
+    sectors: list[str]
+    kind: list[list[str]]  # [unit][sector]: "state" | "contractor" | "mutual"
+    participation: list[list[float]]  # [unit][sector]: contributors / active users this month
+    unit_participation: list[float]  # users-weighted mean over sectors
+    failing: list[list[bool]]
+    metrics: dict[str, float] = field(default_factory=dict)  # the run's metrics at that month
+
+
+def rows_of_unit(model: sim.MutualStateModel, unit: int) -> list[int]:
+    """The provider row that serves ``unit`` in each sector (an organisation may serve a catchment of several
+    units: ``model.home_row``; without it, one row per sector and unit)."""
+    home = getattr(model, "home_row", None)
+    if home is not None:
+        return [int(rows[unit]) for rows in home]
+    frame = model.providers_frame()
+    return [int(r) for r in frame.index[frame["unit"] == unit]]
+
+
+def snapshot(model: sim.MutualStateModel) -> UnitMap:
+    """The unit map of a model now, from its public views (``providers_frame`` and its units): for each unit
+    and sector, the kind and participation of the organisation that serves it."""
+    frame = model.providers_frame()
+    n = len(model.units)
+    sectors = list(dict.fromkeys(frame["sector"]))
+    kinds = [KIND_NAMES.get(k, k.lower()) for k in frame["kind"]]
+    part_col, fail_col = frame["participation"].to_numpy(float), frame["failing"].to_numpy(bool)
+    served = frame["units_served"].to_numpy(float) if "units_served" in frame else np.ones(len(frame))
+    users_per_unit = frame["users"].to_numpy(float) / np.maximum(served, 1.0)
+    kind, part, failing, unit_part = [], [], [], []
+    for u in range(n):
+        rows = rows_of_unit(model, u)
+        kind.append([kinds[r] for r in rows])
+        part.append([float(part_col[r]) for r in rows])
+        failing.append([bool(fail_col[r]) for r in rows])
+        w = users_per_unit[rows]
+        unit_part.append(float(np.average(part_col[rows], weights=w)) if w.sum() > 0 else 0.0)
+    metrics = {k: float(v) for k, v in model.datacollector.get_model_vars_dataframe().iloc[-1].items()}
+    return UnitMap(int(model.month), [tuple(u.position) for u in model.units], [int(u.population) for u in model.units],
+                   sectors, kind, part, unit_part, failing, metrics)
+
+
+def run_unit_map(params: dict[str, Any], regime: str, seed: int, steps: int) -> UnitMap:
+    """One run to its end and its unit map (module-level so that a process pool can run it)."""
+    model = sim.MutualStateModel(rng=seed, **{**params, "regime": regime})
+    model.run(steps)
+    return snapshot(model)
+
+
+# ------------------------------------------------------------------------------------------------ the comparison
+@dataclass
+class Comparison:
+    """A finished comparison: the batch's results, one unit map per regime, and how long it took."""
+
+    params: dict[str, Any]
+    run: RunSettings
+    result: sim.BatchResult
+    maps: dict[str, UnitMap]
+    seconds: float
+    preset: str | None = None
+    ident: int = field(default_factory=lambda: next(_IDENTS))  # unique, unlike id(), for caches keyed on it
+
+    @property
+    def regimes(self) -> list[str]:
+        return list(self.run.regimes)
+
+    @property
+    def baseline(self) -> str:
+        return self.result.scenario.analysis.baseline
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.result.failures
+
+    def summary(self, metrics: list[str] | None = None) -> pd.DataFrame:
+        """Mean, s.d. and 95% CI of each metric's outcome (mean of the last 12 months) per regime."""
+        return self.result.summary(by=["regime"], metrics=metrics)
+
+    def differences(self, metrics: list[str] | None = None) -> pd.DataFrame:
+        """Each regime against the baseline, paired on replicates (common random numbers)."""
+        return self.result.compare("regime", baseline=self.baseline, metrics=metrics)
+
+    def bands(self, metrics: list[str]) -> pd.DataFrame:
+        """Monthly means with 95% bands per regime."""
+        return self.result.timeseries_summary(["regime"], metrics)
+
+
+_POOL: cf.ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _one_thread() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def shared_pool() -> cf.ProcessPoolExecutor:
+    """One process pool for the server's life: workers fork from a forkserver that has imported the model, so
+    a comparison does not pay process start-up (Mesa sets a global "spawn" start method; FACTS.md)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["sim", "sim.dashboard.runs"])
+            _POOL = cf.ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=ctx, initializer=_one_thread)
+        return _POOL
+
+
+def reset_pool() -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL = None
+
+
+Progress = Callable[[float, str], None]  # (fraction done, what is running); may raise Cancelled
+
+
+def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress | None = None,
+                   executor: cf.Executor | None | str = "pool", preset: str | None = None) -> Comparison:
+    """Run the comparison: every regime x replicate on common random numbers, then a unit map per regime.
+
+    ``progress(fraction, words)`` is called after each run; if it raises (``Cancelled``), the batch stops and
+    the exception propagates. ``executor``: "pool" (the shared process pool), None (this thread) or any
+    ``concurrent.futures`` executor. Raises ``sim.ScenarioError``/``sim.ParameterError`` for bad settings and
+    :class:`ComparisonFailed` when no run finishes.
+    """
+    start = time.perf_counter()
+    scenario = comparison_scenario(params, run)
+    ex = shared_pool() if executor == "pool" else executor
+    n_runs = len(run.regimes) * run.replicates
+    total = n_runs + len(run.regimes)  # the maps count as runs in the progress bar
+    report = progress or (lambda fraction, words: None)
+    report(0.0, f"running {n_runs} runs")
+
+    def on_run(done: int, _total: int) -> None:
+        report(done / total, f"{done} of {n_runs} runs")
+
+    try:
+        result = sim.run_batch(scenario, executor=ex, save=False, progress=on_run, executor_label="dashboard")
+    except Exception as e:
+        if type(e).__name__ == "ExecutorBroken":
+            reset_pool()
+        raise
+    if result.ok.empty:
+        first = result.failures["error"].iloc[0] if len(result.failures) else "no runs"
+        raise ComparisonFailed(f"No run finished. The model said: {first}")
+    seed = int(result.runs.loc[result.runs["replicate"] == 0, "seed"].iloc[0])
+    maps: dict[str, UnitMap] = {}
+    if ex is None:
+        for i, regime in enumerate(run.regimes):
+            maps[regime] = run_unit_map(params, regime, seed, run.steps)
+            report((n_runs + i + 1) / total, "unit maps")
+    else:
+        futures = {ex.submit(run_unit_map, dict(params), regime, seed, run.steps): regime for regime in run.regimes}
+        try:
+            for fut in cf.as_completed(futures):
+                maps[futures[fut]] = fut.result()
+                report((n_runs + len(maps)) / total, "unit maps")
+        finally:
+            for fut in futures:
+                fut.cancel()
+    maps = {r: maps[r] for r in run.regimes}
+    return Comparison(dict(params), run, result, maps, time.perf_counter() - start, preset)
+
+
+# ------------------------------------------------------------------------------------------------ cost
+def cost_components(comparison: Comparison) -> pd.DataFrame:
+    """Cost per adult-month split into components, per regime (mean of the outcome window).
+
+    Where the model reports components of ``cost_per_capita`` (metrics whose catalogue entry names it as their
+    whole), those are used; otherwise the split the model can make: public money, and private and community
+    finance with volunteer time valued (``total_cost_per_capita`` minus ``cost_per_capita``).
+    """
+    parts = component_metrics()
+    names = parts or ["cost_per_capita", "total_cost_per_capita"]
+    summary = comparison.summary(metrics=names)
+    means = summary.pivot_table(index="regime", columns="metric", values="mean").reindex(comparison.regimes)
+    if parts:
+        out = means[parts].copy()
+        out.columns = [sim.METRICS[m].description for m in parts]
+    else:
+        out = pd.DataFrame({
+            "public money": means["cost_per_capita"],
+            "private and community finance, volunteer time valued":
+                means["total_cost_per_capita"] - means["cost_per_capita"],
+        })
+    return out
+
+
+def component_metrics() -> list[str]:
+    """Metrics the catalogue declares as parts of ``cost_per_capita`` (empty if it declares none)."""
+    return [name for name, m in sim.METRICS.items() if getattr(m, "component_of", None) == "cost_per_capita"]

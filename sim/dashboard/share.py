@@ -1,0 +1,83 @@
+"""Share and keep a comparison: a tidy CSV of its outcomes, and a Markdown report with its figures inside."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pandas as pd
+
+import sim
+
+from . import figures
+from .controls import to_query
+from .readout import readout, value_text
+from .runs import HEADLINE, Comparison, cost_components
+
+
+def outcomes_table(comparison: Comparison, metrics: list[str] | None = None) -> pd.DataFrame:
+    """One row per regime and metric: mean over replicates with its 95% CI, and the paired difference from the
+    baseline with its CI and Holm-adjusted p (blank for the baseline itself)."""
+    metrics = list(metrics or sim.METRICS)
+    summary = comparison.summary(metrics)
+    diffs = comparison.differences(metrics)
+    diffs = diffs.rename(columns={"level": "regime", "mean_diff": "diff_from_baseline", "ci_low": "diff_ci_low",
+                                  "ci_high": "diff_ci_high"})
+    keep = ["regime", "metric", "baseline", "n_pairs", "diff_from_baseline", "diff_ci_low", "diff_ci_high",
+            "p_holm", "effect"]
+    table = summary.merge(diffs[keep], on=["regime", "metric"], how="left")
+    table.insert(2, "unit", [sim.METRICS[m].unit if m in sim.METRICS else "" for m in table["metric"]])
+    return table
+
+
+def to_csv(comparison: Comparison, metrics: list[str] | None = None) -> bytes:
+    return outcomes_table(comparison, metrics).to_csv(index=False).encode("utf-8")
+
+
+def _img(fig, alt: str) -> str:
+    data = base64.b64encode(figures.png_bytes(fig)).decode("ascii")
+    return f"![{alt}](data:image/png;base64,{data})"
+
+
+def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: str | None = None,
+                attribution: pd.DataFrame | None = None) -> bytes:
+    """The comparison as a self-contained Markdown report: settings, readout, outcomes table, figures."""
+    metrics = list(metrics or HEADLINE)
+    words = readout(comparison, metrics, attribution)
+    run = comparison.run
+    changed = {k: v for k, v in comparison.params.items()}
+    lines = ["# Mutual State: regimes compared", ""]
+    if comparison.preset:
+        lines += [f"Preset: **{comparison.preset}**.", ""]
+    lines += [words["intro"], "", "## Settings", ""]
+    lines += [f"- `{k}` = {_show(v)}" for k, v in changed.items()] or ["- every parameter at its default"]
+    lines += [f"- {run.years} years, {run.replicates} replicates, seed {run.seed}, regimes {', '.join(run.regimes)}"]
+    query = to_query(comparison.params, run, comparison.preset)
+    lines += ["", f"Settings as a dashboard link query: `?{query}`" if query else "", ""]
+    if link:
+        lines += [f"Link: {link}", ""]
+    lines += ["## What differs, and how sure we are", ""] + [f"- {s}" for s in words["sentences"]]
+    lines += ["", "## Why", ""] + [f"- {s}" for s in words["why"]]
+    lines += ["", "## Outcomes (mean of the last 12 months, 95% CI over replicates)", ""]
+    summary = comparison.summary(metrics)
+    lines += ["| metric | " + " | ".join(comparison.regimes) + " |", "|---" * (len(comparison.regimes) + 1) + "|"]
+    for m in metrics:
+        cells = []
+        for regime in comparison.regimes:
+            r = summary[(summary["regime"] == regime) & (summary["metric"] == m)].iloc[0]
+            cells.append(f"{value_text(m, r['mean'])} [{value_text(m, r['ci_low'])}, {value_text(m, r['ci_high'])}]")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    lines += ["", "## Figures", "",
+              _img(figures.timeseries(comparison.bands(metrics), metrics, comparison.regimes),
+                   "Monthly means with 95% bands"), "",
+              _img(figures.cost_bars(cost_components(comparison)), "Cost per adult a month by component"), ""]
+    for regime, m in comparison.maps.items():
+        lines += [_img(figures.unit_map(m, f"{regime}: units at month {m.month}"), f"Units under {regime}"), ""]
+    lines += ["Made with the Mutual State dashboard (sim " + sim.__version__ + ")."]
+    return "\n".join(lines).encode("utf-8")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, (tuple, list)):
+        return "–".join(str(x) for x in v)
+    return str(v).lower() if isinstance(v, bool) else str(v)

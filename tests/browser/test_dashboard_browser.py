@@ -1,0 +1,140 @@
+"""The served dashboard in a real browser (headless Chromium): offline, clean, and doing what the pages say.
+
+Few and small on purpose (the whole CI must stay under 20 minutes on 2 cores): a 4-unit district over 2 years.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+import sim
+from sim.dashboard import readout
+
+SMALL_QUERY = "n_units=4&unit_size=100-150&years=2&replicates=3&seed=7"
+
+
+def api_differences(**params):
+    scenario = sim.scenario_from_dict({
+        "name": "api", "steps": 24, "replicates": 3, "seed": 7, "params": {"n_units": 4, "unit_size": [100, 150],
+                                                                            **params},
+        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}}})
+    return sim.run_batch(scenario, save=False, progress=False).compare("regime", baseline="state",
+                                                                       metrics=["participation_rate",
+                                                                                "cost_per_capita",
+                                                                                "responsiveness"])
+
+
+def run_and_wait(page) -> str:
+    """Run, wait for a new comparison (a new number), and return its readout."""
+    count = page.locator(".ms-run-count")
+    before = count.inner_text() if count.count() else ""
+    page.locator(".ms-run").click()
+    expect(count).to_contain_text("Comparison no.", timeout=120_000)
+    expect(count).not_to_have_text(before, timeout=120_000)
+    return page.locator(".ms-readout").inner_text()
+
+
+def test_compare_runs_matches_the_api_and_a_lever_changes_the_answer(watched):
+    page = watched.open("?" + SMALL_QUERY, ready=".ms-run")
+    first = run_and_wait(page)
+    for r in api_differences().itertuples():  # the page's numbers are the API's for the same settings and seeds
+        assert readout.value_text(r.metric, r.mean_diff, signed=True) in first
+    chart = page.locator("img").nth(0).get_attribute("src")
+    assert page.locator("#ms-outcomes").is_visible()
+    watched.screenshot("compare")
+
+    page.get_by_text("channel user panels", exact=True).click()  # a Vuetify checkbox is clicked on its label
+    expect(page).to_have_url(re.compile("channel_user_panels=true"))
+    second = run_and_wait(page)
+    assert second != first
+    assert page.locator("img").nth(0).get_attribute("src") != chart
+    for r in api_differences(channel_user_panels=True).itertuples():
+        assert readout.value_text(r.metric, r.mean_diff, signed=True) in second
+    watched.assert_clean()
+
+
+def test_cancel_stops_a_run_and_the_page_answers_meanwhile(watched):
+    page = watched.open("?years=30&replicates=20", ready=".ms-run")
+    page.locator(".ms-run").click()
+    expect(page.locator(".ms-progress")).to_be_visible()
+    page.get_by_text("2. Decentralisation").click()  # the page answers while the run goes on
+    expect(page.get_by_text("local autonomy: 0.5")).to_be_visible(timeout=5_000)
+    page.locator(".ms-cancel").click()
+    expect(page.get_by_text("Cancelled")).to_be_visible(timeout=30_000)
+    expect(page.locator(".ms-run")).to_be_enabled()
+    assert not page.get_by_text("What it means").is_visible()
+    watched.assert_clean()
+
+
+def test_bad_text_input_shows_the_registry_message(watched):
+    page = watched.open(ready=".ms-run")
+    page.get_by_text("2. Decentralisation").click()
+    field = page.get_by_label("unit size")
+    field.fill("abc")
+    field.press("Enter")
+    expect(page.get_by_text("unit_size: 'abc' is not a number")).to_be_visible()
+    field.fill("50-5000")
+    field.press("Enter")
+    expect(page.get_by_text("unit_size: 'abc' is not a number")).to_be_hidden()
+    expect(page).to_have_url(re.compile("unit_size=50-5000"))
+    watched.assert_clean()
+
+
+def test_explore_steps_plays_and_follows_a_citizen(watched):
+    page = watched.open("explore?n_units=4&unit_size=100-150", ready=".ms-month")
+    page.wait_for_timeout(1500)
+    month = page.locator(".ms-month")
+    expect(month).to_have_text("month 0")
+    page.get_by_role("button", name="Step").click()
+    expect(month).to_have_text("month 1")
+    page.get_by_role("button", name="Play").click()
+    expect(month).to_have_text(re.compile(r"month ([3-9]|\d\d+)"), timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_enabled()
+    citizen = page.get_by_label("citizen")
+    citizen.fill("abc")
+    citizen.press("Enter")
+    expect(page.get_by_text("citizen: 'abc' is not a whole number")).to_be_visible()
+    citizen.fill("12")
+    citizen.press("Enter")
+    expect(page.get_by_text("citizen: 'abc' is not a whole number")).to_be_hidden()
+    expect(page.locator("#ms-citizen")).to_contain_text("deprivation quintile")
+    expect(page.locator("#ms-unit")).to_contain_text("primary_education")
+    watched.screenshot("explore")
+    page.get_by_role("button", name="Reset").click()
+    expect(month).to_have_text("month 0")
+    watched.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def small_batch(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch")
+    scenario = folder / "tiny.toml"
+    scenario.write_text('name = "tiny"\nsteps = 12\nreplicates = 2\nseed = 3\n[params]\nn_units = 4\n'
+                        'unit_size = [60, 80]\n[design]\nkind = "factorial"\n[design.factors]\n'
+                        'regime = ["state", "mutual"]\n[analysis]\ncompare = "regime"\nbaseline = "state"\n')
+    out = folder / "results"
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--report",
+                           "--serial", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_results_page_opens_a_batch_and_says_what_is_wrong_with_a_bad_folder(watched, small_batch):
+    page = watched.open("results", ready=".ms-nav-results")
+    folder = page.get_by_label("or type a folder")
+    folder.fill(str(small_batch.parent / "nowhere"))
+    folder.press("Enter")
+    expect(page.locator(".ms-results-error")).to_contain_text("no such folder")
+    folder.fill(str(small_batch))
+    folder.press("Enter")
+    expect(page.locator(".ms-report").first).to_contain_text("Outcomes")
+    expect(page.locator(".ms-report table").first).to_be_visible()
+    assert page.locator(".ms-report img").count() >= 1
+    watched.screenshot("results")
+    watched.assert_clean()

@@ -1,0 +1,284 @@
+"""The dashboard's pure parts, without a browser: controls from the registry, settings in a URL, the comparison
+(equal to the API's numbers), Cancel, the readout's sentences, downloads, and the results page's rendering."""
+
+import csv
+import io
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+
+import sim
+from sim.dashboard import controls as ctl
+from sim.dashboard import readout, results_view, runs, share
+
+SMALL = {"n_units": 4, "unit_size": (100, 150)}
+RUN = ctl.RunSettings(years=2, replicates=3, seed=7)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return runs.run_comparison(dict(SMALL), RUN, executor=None)
+
+
+@pytest.fixture(scope="module")
+def api_result():
+    """The same comparison asked of the API directly, as a researcher would."""
+    scenario = sim.scenario_from_dict({
+        "name": "same", "steps": RUN.steps, "replicates": RUN.replicates, "seed": RUN.seed,
+        "params": {"n_units": 4, "unit_size": [100, 150]},
+        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
+        "analysis": {"compare": "regime", "baseline": "state"}})
+    return sim.run_batch(scenario, save=False, progress=False)
+
+
+# ------------------------------------------------------------------------------------------------ controls
+def test_every_lever_parameter_has_a_control_with_the_registry_range_and_help():
+    groups = ctl.lever_controls()
+    assert list(groups) == list(ctl.LEVER_NAMES)
+    expected = {p.name for p in sim.REGISTRY.values() if p.lever in ctl.LEVER_NAMES}
+    assert {c.name for cs in groups.values() for c in cs} == expected
+    for cs in groups.values():
+        for c in cs:
+            p = sim.REGISTRY[c.name]
+            assert p.source in c.help and p.allowed() in c.help
+            if c.widget in ("slider", "int_slider"):
+                assert (c.low, c.high) == p.bounds
+                assert abs(round(p.default / c.step) * c.step - p.default) < 1e-9  # the default sits on the grid
+            if c.widget == "select":
+                assert c.choices == p.choices
+
+
+def test_wide_ranges_are_typed_and_checked_with_the_registry_messages():
+    wide = next(p.name for p in sim.REGISTRY.values() if p.kind == "float" and p.bounds[1] - p.bounds[0] > 10)
+    assert ctl.control_for(wide).widget == "text"
+    assert ctl.parse_text("unit_size", "50-100") == (50, 100)
+    assert ctl.parse_text("unit_size", "[400, 600]") == (400, 600)
+    assert ctl.parse_text("n_units", "12") == 12
+    for name, text, words in [("unit_size", "abc", "unit_size: 'abc' is not a number"),
+                              ("unit_size", "600-400", "minimum above its maximum"),
+                              ("n_units", "0", "n_units: 0 is below the minimum 1"),
+                              ("local_autonomy", "2", "local_autonomy: 2 is above the maximum 1"),
+                              ("no_such_lever", "1", "no_such_lever: unknown parameter")]:
+        with pytest.raises(sim.ParameterError, match=re.escape(words)):
+            ctl.parse_text(name, text)
+
+
+def test_settings_survive_the_url_and_a_bad_link_is_reported_not_raised():
+    params = {"local_autonomy": 0.8, "unit_size": (50, 100), "participation_audit": True, "audit_mode": "self_audit"}
+    run = ctl.RunSettings(years=3, replicates=4, seed=11)
+    query = ctl.to_query(params, run, "the proposal")
+    back, run_back, preset, problems = ctl.from_query(query)
+    assert (back, run_back, preset, problems) == (params, run, "the proposal", [])
+    back, run_back, _, problems = ctl.from_query("n_units=abc&years=0&local_autonomy=0.3&regime=mutual")
+    assert back == {"local_autonomy": 0.3} and run_back == ctl.RunSettings()
+    assert len(problems) == 3 and any("n_units: 'abc' is not a number" in p for p in problems)
+
+
+def test_presets_are_valid_and_the_proposal_pulls_every_lever():
+    presets = ctl.presets()
+    assert {"services as they are", "contracted out", "the proposal"} <= set(presets)
+    assert ("neutral kinds" in presets) == hasattr(sim, "neutral_kinds")
+    for preset in presets.values():
+        for k, v in preset.params.items():
+            sim.REGISTRY[k].validate(v)
+    levers = {sim.REGISTRY[k].lever for k in presets["the proposal"].params}
+    assert {"participation_audit", "decentralisation", "recognised_status", "guarantor"} <= levers
+    assert presets["services as they are"].params == {} and presets["services as they are"].headline == "state"
+
+
+# ------------------------------------------------------------------------------------------------ runs
+def test_the_comparison_equals_the_api_for_the_same_settings_and_seeds(comparison, api_result):
+    ours = comparison.summary()
+    theirs = api_result.summary(by=["regime"])
+    assert ours[["regime", "metric", "n"]].equals(theirs[["regime", "metric", "n"]])
+    assert (ours["mean"].to_numpy() == theirs["mean"].to_numpy()).all()
+    diffs, api_diffs = comparison.differences(), api_result.compare("regime", baseline="state")
+    assert (diffs["mean_diff"].to_numpy() == api_diffs["mean_diff"].to_numpy()).all()
+
+
+def test_each_unit_map_is_the_batchs_first_replicate(comparison):
+    runs_table = comparison.result.runs
+    for regime, m in comparison.maps.items():
+        row = runs_table[(runs_table["regime"] == regime) & (runs_table["replicate"] == 0)].iloc[0]
+        for metric in runs.HEADLINE:
+            assert m.metrics[metric] == row[metric]
+        assert m.month == RUN.steps and len(m.positions) == SMALL["n_units"]
+        kinds = {k for unit in m.kind for k in unit}
+        assert kinds <= {"state", "contractor", "mutual"}
+    assert {k for unit in comparison.maps["mutual"].kind for k in unit} == {"mutual"}
+
+
+def test_progress_is_reported_and_cancel_stops_the_batch():
+    seen = []
+
+    def progress(fraction, words):
+        seen.append(fraction)
+        if len(seen) == 3:
+            raise runs.Cancelled()
+
+    with pytest.raises(runs.Cancelled):
+        runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=5), progress, executor=None)
+    assert len(seen) == 3  # the start and two runs of fifteen, then nothing more ran
+
+    done = []
+    runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=2), lambda f, w: done.append(f),
+                        executor=None)
+    assert done[0] == 0.0 and done[-1] == 1.0 and done == sorted(done) and len(done) == 1 + 6 + 3
+
+
+def test_bad_settings_and_failing_runs_are_errors_in_words(monkeypatch):
+    with pytest.raises(sim.ScenarioError, match="local_autonomy: 7 is above the maximum 1"):
+        runs.run_comparison({"local_autonomy": 7.0}, RUN, executor=None)
+
+    def broken_step(self):
+        raise RuntimeError("a provider's books do not balance")
+
+    monkeypatch.setattr(sim.MutualStateModel, "step", broken_step)
+    with pytest.raises(runs.ComparisonFailed, match="No run finished. The model said: RuntimeError: a provider's"):
+        runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=2), executor=None)
+
+
+def test_cost_components_add_up_to_the_total_cost(comparison):
+    costs = runs.cost_components(comparison)
+    totals = comparison.summary(["total_cost_per_capita"]).set_index("regime")["mean"]
+    for regime in comparison.regimes:
+        if not runs.component_metrics():
+            assert costs.loc[regime].sum() == pytest.approx(totals[regime])
+
+
+# ------------------------------------------------------------------------------------------------ readout
+def test_readout_quotes_the_apis_differences(comparison, api_result):
+    words = readout.readout(comparison)
+    api = api_result.compare("regime", baseline="state", metrics=list(runs.HEADLINE))
+    assert len(words["sentences"]) == len(api) == 6
+    text = " ".join(words["sentences"])
+    for r in api.itertuples():
+        assert readout.value_text(r.metric, r.mean_diff, signed=True) in text
+        assert readout.value_text(r.metric, r.ci_low, signed=True) in text
+    assert "4 units of 100–150 adults" in words["intro"] and "3 paired runs" in words["intro"]
+    assert words["why"]
+
+
+def test_the_presets_regime_is_read_first(comparison):
+    import dataclasses
+
+    plain = readout.findings(comparison)
+    assert [f.regime for f in plain[:2]] == ["privatised", "mutual"]
+    proposal = readout.findings(dataclasses.replace(comparison, preset="the proposal"))
+    assert [f.regime for f in proposal[:2]] == ["mutual", "privatised"]
+    assert sorted(f.sentence for f in proposal) == sorted(f.sentence for f in plain)
+
+
+def _finding(p, diff=0.02, improves=True):
+    return readout.Finding("participation_rate", "mutual", "state", 0.05, 0.03, diff, diff - 0.01, diff + 0.01, p, 10,
+                           "large", improves)
+
+
+def test_a_sentence_says_how_sure_and_says_so_only_when_the_test_says_so():
+    clear = _finding(0.001).sentence
+    assert "Mutuals" in clear and "A clear difference" in clear and "+2.00 points" in clear and "better" in clear
+    unclear = _finding(0.4).sentence  # ablation: same difference, not significant -> no claim
+    assert "Not distinguishable from chance" in unclear and "clear" not in unclear
+    worse = _finding(0.001, diff=-0.02, improves=False).sentence
+    assert "fewer take part" in worse and "worse" in worse
+
+
+def test_values_read_in_their_units():
+    assert readout.value_text("participation_rate", 0.0123) == "1.23%"
+    assert readout.value_text("cost_per_capita", 228.6249) == "£228.62"
+    assert readout.value_text("cost_per_capita", -3.5, signed=True) == "−£3.50"
+    assert readout.value_text("responsiveness", 0.004, signed=True) == "+0.40 points"
+    unit = sim.METRICS["provider_failures"].unit
+    assert readout.value_text("provider_failures", 3.0) == ("3" if unit in ("-", "count") else f"3 {unit}")
+
+
+def test_attribution_reads_as_sentences():
+    import pandas as pd
+
+    frame = pd.DataFrame({"mechanism": ["monitoring", "surplus", "interaction", "total"],
+                          "metric": ["cost_per_capita"] * 4, "contribution": [5.0, 2.0, 0.1, 7.1],
+                          "low": [4.0, 1.0, -0.2, 6.0], "high": [6.0, 3.0, 0.4, 8.2]})
+    (line,) = readout.attribution_sentences(frame)
+    assert line.startswith("Why cost_per_capita differs of the total +£7.10: monitoring +£5.00")
+
+
+# ------------------------------------------------------------------------------------------------ share
+def test_csv_holds_every_regime_and_metric_with_the_summarys_numbers(comparison):
+    rows = list(csv.DictReader(io.StringIO(share.to_csv(comparison).decode())))
+    assert len(rows) == 3 * len(sim.METRICS)
+    summary = comparison.summary().set_index(["regime", "metric"])
+    for r in rows:
+        assert math.isclose(float(r["mean"]), summary.loc[(r["regime"], r["metric"]), "mean"], rel_tol=1e-12)
+        assert (r["diff_from_baseline"] == "") == (r["regime"] == "state")
+
+
+def test_markdown_report_is_self_contained(comparison):
+    text = share.to_markdown(comparison).decode()
+    assert text.count("](data:image/png;base64,") == 2 + len(comparison.maps)
+    assert "## What differs, and how sure we are" in text and "n_units" in text
+    assert readout.readout(comparison)["sentences"][0] in text
+
+
+# ------------------------------------------------------------------------------------------------ results page
+@pytest.fixture(scope="module")
+def small_batch(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch")
+    scenario = folder / "tiny.toml"
+    scenario.write_text('name = "tiny"\nsteps = 12\nreplicates = 2\nseed = 3\n[params]\nn_units = 4\n'
+                        'unit_size = [60, 80]\n[design]\nkind = "factorial"\n[design.factors]\n'
+                        'regime = ["state", "mutual"]\n[analysis]\ncompare = "regime"\nbaseline = "state"\n')
+    out = folder / "results"
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--report",
+                           "--serial", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_a_batch_report_renders_with_tables_and_figures(small_batch):
+    view = results_view.open_report(small_batch)
+    assert view.title == "tiny" and view.figures >= 1
+    assert "<table" in view.html and "data:image/png;base64," in view.html and "Outcomes" in view.sections
+    assert results_view.results_folders(small_batch.parent) == [small_batch]
+
+
+def test_report_text_is_escaped_and_images_stay_in_the_folder(tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "report.md").write_text("# T\n\n<script>alert(1)</script> **bold** [link](http://example.com)\n\n"
+                                        "![outside](../secret.png)\n\n![remote](http://example.com/x.png)\n\n"
+                                        "| a | b |\n|---|---|\n| <b>x</b> | 2 |\n\n## Where does each regime win?\n\n"
+                                        "- mutual where `local_autonomy` > 0.5\n")
+    view = results_view.open_report(tmp_path)
+    assert "<script>" not in view.html and "&lt;script&gt;" in view.html and "<strong>bold</strong>" in view.html
+    assert "example.com" not in view.html and "figure not found: outside" in view.html
+    assert "&lt;b&gt;x&lt;/b&gt;" in view.html and view.figures == 0
+    assert "<code>local_autonomy</code>" in view.sections["Where does each regime win?"]
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p / "nope", "no such folder"),
+    (lambda p: (p / "f.txt").write_text("x") and p / "f.txt", "is a file"),
+    (lambda p: (p / "manifest.json").write_text("{}") and p, "has results but no report yet"),
+    (lambda p: p, "is not a results folder"),
+])
+def test_a_folder_that_cannot_be_shown_says_why(tmp_path, make, words):
+    with pytest.raises(results_view.ResultsFolderError, match=words):
+        results_view.open_report(make(tmp_path))
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def test_the_cli_serves_the_dashboard_and_checks_its_port():
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["dashboard", "--help"])
+    assert done.value.code == 0
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "dashboard", "--port", "0"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "expected a port from 1 to 65535" in done.stderr
+    from sim.dashboard.server import command
+
+    cmd = command("127.0.0.1", 9999)
+    assert "--production" in cmd and "--no-check-version" in cmd and cmd[cmd.index("--port") + 1] == "9999"
