@@ -76,8 +76,9 @@ class Provider(Agent):
     #: May demutualise (``consider_demutualising``) when its asset lock is weak.
     may_demutualise: bool = False
     #: How often a year its governance acts on what it hears (0: it does not listen); sets the response to
-    #: voice from which efficacy is learnt (``sim.participation.voice_response``).
-    hearings_per_year: int = 0
+    #: voice from which efficacy is learnt (``sim.participation.voice_response``). Neutral: a department's
+    #: yearly service review.
+    hearings_per_year: int = 1
 
     def __init__(self, model, row: int):
         super().__init__(model)
@@ -226,7 +227,9 @@ def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
 
 # Kind attributes that a switch turns off: without the switch every kind has the neutral (base) value.
 SWITCHED_ATTRIBUTES = {"treasury_covers_deficit": "independent_status", "may_be_insolvent": "independent_status",
-                       "holds_contract": "independent_status", "listens_to_voice": "kind_governance"}
+                       "holds_contract": "independent_status", "listens_to_voice": "kind_governance",
+                       "hearings_per_year": "kind_governance",
+                       "members_own_it": "kind_governance"}
 
 
 def kind_attribute(params: dict, cls: type[Provider], attribute: str):

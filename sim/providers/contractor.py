@@ -26,6 +26,7 @@ class Contractor(Provider):
 
     kind = CONTRACTOR
     listens_to_voice = False
+    hearings_per_year = 0
     holds_contract = True
     treasury_covers_deficit = False
     may_be_insolvent = True
