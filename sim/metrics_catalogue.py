@@ -19,6 +19,7 @@ class Metric:
     low: float
     high: float
     better: str  # "higher", "lower" or "neither": which direction a report calls an improvement
+    part_of: str = ""  # the metric this one is an additive component of ("" if none): the parts sum to the whole
 
 
 METRICS: dict[str, Metric] = {
@@ -66,22 +67,22 @@ METRICS: dict[str, Metric] = {
         Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
                "the most deprived", -INF, INF, "lower"),
         Metric("cost_provision", "£/adult-month", "public cost component: funding spent on the service (net of "
-               "providers' overhead and profit)", -INF, INF, "neither"),
+               "providers' overhead and profit)", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_management_overhead", "£/adult-month", "public cost component: funding providers spend on "
-               "their back office and governance", -INF, INF, "neither"),
+               "their back office and governance", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_commissioning", "£/adult-month", "public cost component: commissioning and monitoring of "
-               "services (every kind)", -INF, INF, "neither"),
+               "services (every kind)", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_inspection", "£/adult-month", "public cost component: inspection and self-audit, accrued "
-               "over the year they serve", -INF, INF, "neither"),
+               "over the year they serve", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_tendering", "£/adult-month", "public cost component: letting contracts, accrued over the "
-               "contract term", -INF, INF, "neither"),
+               "contract term", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_interventions", "£/adult-month", "public cost component: rescues (support grants, deficits "
-               "covered, debts taken over)", -INF, INF, "neither"),
+               "covered, debts taken over)", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_surpluses", "£/adult-month", "public cost component: funding paid out as profit minus "
-               "surpluses returned to the treasury", -INF, INF, "neither"),
+               "surpluses returned to the treasury", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_other", "£/adult-month", "public cost component: the levers' own costs (participation "
                "channels, capacity building, matched investment) and any other public outlay", -INF, INF,
-               "neither"),
+               "neither", part_of="cost_per_capita"),
     ]
 }
 

@@ -141,12 +141,56 @@ def test_bad_settings_and_failing_runs_are_errors_in_words(monkeypatch):
         runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=2), executor=None)
 
 
+def test_the_catalogue_declares_the_models_cost_components():
+    from sim.public_cost import COMPONENT_METRICS
+
+    assert runs.component_metrics() == list(COMPONENT_METRICS)  # the catalogue's parts are the model's parts
+    assert runs.component_metrics("participation_rate") == []
+    assert runs.component_label("cost_management_overhead") == "management overhead"
+
+
 def test_cost_components_add_up_to_the_total_cost(comparison):
     costs = runs.cost_components(comparison)
-    totals = comparison.summary(["total_cost_per_capita"]).set_index("regime")["mean"]
+    assert list(costs.index) == comparison.regimes and len(costs.columns) == len(runs.component_metrics())
+    totals = comparison.summary([runs.COST]).set_index("regime")["mean"]
     for regime in comparison.regimes:
-        if not runs.component_metrics():
-            assert costs.loc[regime].sum() == pytest.approx(totals[regime])
+        assert costs.loc[regime].sum() == pytest.approx(totals[regime], rel=1e-9)
+        assert costs.loc[regime, "provision"] > 0
+    assert (costs.loc["privatised", "tendering"] > 0) and costs.loc["state", "tendering"] == 0  # only contracts
+
+
+def _bar_stacks(fig):
+    """(regime position -> [(bottom, height)]) of the bars drawn, and the total ticks' heights."""
+    from matplotlib.patches import Rectangle
+
+    ax = fig.axes[0]
+    stacks: dict[float, list[tuple[float, float]]] = {}
+    for patch in ax.patches:
+        if isinstance(patch, Rectangle):
+            stacks.setdefault(round(patch.get_x() + patch.get_width() / 2, 6), []).append(
+                (patch.get_y(), patch.get_height()))
+    (ticks,) = [c for c in ax.collections if c.get_label() == "total"]
+    return stacks, [float(y) for y in ticks.get_offsets()[:, 1]]
+
+
+def test_the_cost_bars_stack_the_components_to_the_total(comparison):
+    from sim.dashboard import figures
+
+    fig = figures.comparison_cost(comparison)
+    stacks, ticks = _bar_stacks(fig)
+    totals = comparison.summary([runs.COST]).set_index("regime")["mean"].reindex(comparison.regimes).to_numpy()
+    assert len(stacks) == len(comparison.regimes)
+    for (_, parts), total in zip(sorted(stacks.items()), totals, strict=True):
+        assert sum(h for _, h in parts) == pytest.approx(total, abs=0.005 * len(runs.component_metrics()))
+        ups = sorted((b, h) for b, h in parts if h > 0)  # positive parts stack upwards from zero without gaps
+        assert ups[0][0] == 0 and all(b2 == pytest.approx(b1 + h1) for (b1, h1), (b2, _) in zip(ups, ups[1:], strict=False))
+    assert ticks == pytest.approx(list(totals))
+    # ablation: a component that is negative is drawn below zero, not stacked on top of the others
+    import pandas as pd
+
+    frame = pd.DataFrame({"provision": [10.0], "surpluses": [-2.0]}, index=["state"])
+    ((_, parts),) = _bar_stacks(figures.cost_bars(frame))[0].items()
+    assert sorted(parts) == [(0.0, -2.0), (0.0, 10.0)]
 
 
 # ------------------------------------------------------------------------------------------------ readout
@@ -191,6 +235,13 @@ def test_values_read_in_their_units():
     assert readout.value_text("cost_per_capita", 228.6249) == "£228.62"
     assert readout.value_text("cost_per_capita", -3.5, signed=True) == "−£3.50"
     assert readout.value_text("responsiveness", 0.004, signed=True) == "+0.40 points"
+    for tiny in (-1e-12, -0.004, 0.0, -0.0, 0.004):  # rounds to zero: no sign, never "−£0.00"
+        assert readout.value_text("cost_per_capita", tiny) == "£0.00"
+        assert readout.value_text("cost_per_capita", tiny, signed=True) == "£0.00"
+    assert readout.value_text("participation_rate", -0.00004, signed=True) == "0.00 points"
+    assert readout.value_text("cost_per_capita", -0.006) == "−£0.01"  # ablation: a visible negative keeps its sign
+    assert readout.fixed(-0.0004, ".3f") == "0.000" and readout.fixed(-0.4, ".0f") == "0"
+    assert readout.fixed(-2.5, ",.1f") == "-2.5"
     unit = sim.METRICS["provider_failures"].unit
     assert readout.value_text("provider_failures", 3.0) == ("3" if unit in ("-", "count") else f"3 {unit}")
 

@@ -32,7 +32,11 @@ CSS = """
 .ms-table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px 0; }
 .ms-table th, .ms-table td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 .ms-table th:first-child, .ms-table td:first-child { text-align: left; }
+.ms-table td:first-child small { display: block; max-width: 380px; color: #555; }
 .ms-readout li { margin-bottom: 6px; }
+.ms-lever-meaning { font-size: 12px; color: #555; line-height: 1.35; margin: 0 0 16px 0; }
+.ms-control-text { padding-top: 6px; }
+.ms-page-end { height: 48px; }
 .ms-report h2 { font-size: 1.4em; margin-top: 14px; } .ms-report h3 { font-size: 1.15em; margin-top: 12px; }
 """
 
@@ -57,6 +61,12 @@ def error_words(e: BaseException | None) -> str:
     if isinstance(e, (sim.ParameterError, sim.ScenarioError, runs.ComparisonFailed, ValueError)):
         return str(e)
     return f"The model stopped with an error: {type(e).__name__}: {e}"
+
+
+@solara.component
+def PageEnd():
+    """Room below a page's last card, so that Solara's badge in the corner does not cover it."""
+    solara.HTML(tag="div", classes=["ms-page-end"])
 
 
 # ------------------------------------------------------------------------------------------------ the comparison
@@ -133,15 +143,19 @@ def ControlWidget(control: ctl.Control):
         TextControl(control, value, on_value)
 
 
+WIDGET_ORDER = ("checkbox", "select", "slider", "int_slider", "text")
+
+
 @solara.component
 def LeverControls():
     groups = solara.use_memo(ctl.lever_controls, [])
     for lever, title, meaning in ctl.LEVERS:
         with solara.Details(summary=title, expand=lever == "participation_audit"):
-            solara.Text(meaning, style={"font-size": "12px", "color": "#555"})
-            for control in groups[lever]:
+            # a block of its own with room below: a dense text field's floating label would otherwise sit on it
+            solara.HTML(tag="div", unsafe_innerHTML=esc(meaning), classes=["ms-lever-meaning"])
+            for control in sorted(groups[lever], key=lambda c: WIDGET_ORDER.index(c.widget)):  # switches first
                 with solara.Tooltip(control.help):
-                    with solara.Column(gap="0px", classes=[f"ms-control-{control.name}"]):
+                    with solara.Column(gap="0px", classes=[f"ms-control-{control.name}", f"ms-control-{control.widget}"]):
                         ControlWidget(control)
 
 
@@ -163,7 +177,7 @@ def RunControls():
     solara.SliderInt(f"years: {run.years}", value=run.years, min=1, max=30, on_value=lambda v: set_run(years=v))
     solara.SliderInt(f"paired runs per regime: {run.replicates}", value=run.replicates, min=2, max=20,
                      on_value=lambda v: set_run(replicates=v))
-    solara.InputText("seed", value=str(run.seed), on_value=on_seed, error=bool(seed_message),
+    solara.InputText("random seed (the same seed gives the same runs)", value=str(run.seed), on_value=on_seed, error=bool(seed_message),
                      message=seed_message or None, dense=True)
     with_conversion = "conversion" in run.regimes
     solara.Checkbox(label="also run the conversion path", value=with_conversion,
@@ -212,20 +226,42 @@ def use_url_settings():
 
 
 # ------------------------------------------------------------------------------------------------ results
+def regime_heads(comparison: runs.Comparison) -> str:
+    return "".join(f"<th>{esc(ctl.REGIME_WORDS.get(r, r))}</th>" for r in comparison.regimes)
+
+
 def outcome_table_html(comparison: runs.Comparison, metrics: list[str]) -> str:
-    summary = comparison.summary(metrics)
-    head = "".join(f"<th>{esc(r)}</th>" for r in comparison.regimes)
+    """Each outcome's mean and 95% CI per regime; the outcome named in words, with its meaning under it."""
+    summary = comparison.summary(metrics).set_index(["regime", "metric"])
     rows = []
     for m in metrics:
         cells = []
         for regime in comparison.regimes:
-            r = summary[(summary["regime"] == regime) & (summary["metric"] == m)].iloc[0]
+            r = summary.loc[(regime, m)]
             cells.append(f"<td>{esc(readout.value_text(m, r['mean']))}<br><small>[{esc(readout.value_text(m, r['ci_low']))}, "
                          f"{esc(readout.value_text(m, r['ci_high']))}]</small></td>")
-        unit = sim.METRICS[m].unit if m in sim.METRICS else ""
-        rows.append(f"<tr><td>{esc(m)}<br><small>{esc(unit)}</small></td>{''.join(cells)}</tr>")
+        meaning = sim.METRICS[m].description if m in sim.METRICS else ""
+        rows.append(f'<tr data-metric="{esc(m)}"><td>{esc(figures.metric_label(m))}<small>{esc(meaning)}</small></td>'
+                    f"{''.join(cells)}</tr>")
     return (f'<table class="ms-table" id="ms-outcomes"><thead><tr><th>outcome (mean of the last 12 months, '
-            f'95% CI)</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            f'95% CI)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def cost_table_html(comparison: runs.Comparison) -> str:
+    """The public cost's components per regime (the bars' numbers), and the total: ``cost_per_capita``'s mean."""
+    costs = runs.cost_components(comparison)
+    totals = comparison.summary([runs.COST]).set_index("regime")["mean"]
+    rows = []
+    for metric, name in zip(runs.component_metrics(), costs.columns, strict=True):
+        meaning = sim.METRICS[metric].description.removeprefix("public cost component: ")
+        rows.append(f'<tr data-metric="{esc(metric)}"><td>{esc(name)}<small>{esc(meaning)}</small></td>'
+                    + "".join(f"<td>{esc(readout.value_text(runs.COST, costs.at[r, name]))}</td>"
+                              for r in comparison.regimes) + "</tr>")
+    rows.append(f'<tr data-metric="{runs.COST}"><td><b>total public cost</b></td>'
+                + "".join(f"<td><b>{esc(readout.value_text(runs.COST, totals[r]))}</b></td>" for r in comparison.regimes)
+                + "</tr>")
+    return (f'<table class="ms-table" id="ms-cost"><thead><tr><th>component (£ per adult a month, mean of the last '
+            f'12 months)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 @solara.component
@@ -237,10 +273,9 @@ def ComparisonView(comparison: runs.Comparison):
     series_png = solara.use_memo(lambda: figures.png_bytes(figures.timeseries(comparison.bands(metrics), metrics,
                                                                                 comparison.regimes)),
                                  [comparison.ident, tuple(metrics)])
-    cost_png = solara.use_memo(lambda: figures.png_bytes(figures.cost_bars(runs.cost_components(comparison))),
-                               [comparison.ident])
-    map_pngs = solara.use_memo(lambda: {r: figures.png_bytes(figures.unit_map(m, f"{r}: month {m.month}"))
-                                        for r, m in comparison.maps.items()}, [comparison.ident])
+    cost_png = solara.use_memo(lambda: figures.png_bytes(figures.comparison_cost(comparison)), [comparison.ident])
+    map_pngs = solara.use_memo(lambda: {r: figures.png_bytes(f) for r, f in figures.comparison_unit_maps(comparison)
+                                        .items()}, [comparison.ident])
 
     solara.HTML(tag="div", unsafe_innerHTML=f"<style>{CSS}</style>")
     with solara.Card("What it means", classes=["ms-readout-card"]):
@@ -266,9 +301,14 @@ def ComparisonView(comparison: runs.Comparison):
     with solara.Card("Units: who runs each service (colour) and how many take part (shade; % in each unit)"):
         with solara.Row(style={"flex-wrap": "wrap"}):
             for png in map_pngs.values():
-                solara.Image(png, width="300px")
-    with solara.Card("Cost per adult a month, by component"):
-        solara.Image(cost_png, width="520px")
+                solara.Image(png, width="290px")
+    with solara.Card("Public cost per adult a month, by component"):
+        solara.Text("What the public purse pays, split by what it pays for; money returned to the treasury (a "
+                    "department's underspend, reserves taken over) counts below zero.",
+                    style={"font-size": "12px", "color": "#555"})
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            solara.Image(cost_png, width="640px")
+            solara.HTML(tag="div", unsafe_innerHTML=cost_table_html(comparison))
     with solara.Card("Share and keep"):
         query = ctl.to_query(comparison.params, comparison.run, comparison.preset)
         solara.Text("A link to this page with these settings reproduces the comparison: the settings are in the "
@@ -282,6 +322,7 @@ def ComparisonView(comparison: runs.Comparison):
                                 mime_type="text/markdown")
         if query:
             solara.Text(f"?{query}", style={"font-size": "11px", "color": "#777"})
+    PageEnd()
 
 
 @solara.component
@@ -376,8 +417,8 @@ def citizen_html(model, index: int) -> str:
     c = model.citizens[index]
     frame = model.providers_frame()
     rows = [("unit", c.unit), ("deprivation quintile (0 least deprived)", c.deprivation_quintile),
-            ("civic resources", f"{c.civic_resources:.2f}"), ("efficacy", f"{c.efficacy:.2f}"),
-            ("trust", f"{c.trust:.2f}"), ("took part in the last 12 months", "yes" if c.participated_last_year else "no"),
+            ("civic resources", readout.fixed(c.civic_resources, ".2f")), ("efficacy", readout.fixed(c.efficacy, ".2f")),
+            ("trust", readout.fixed(c.trust, ".2f")), ("took part in the last 12 months", "yes" if c.participated_last_year else "no"),
             ("member of a mutual in", ", ".join(c.memberships) or "none")]
     out = '<table class="ms-table" id="ms-citizen">' + "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>"
                                                                 for k, v in rows) + "</table>"
@@ -388,7 +429,7 @@ def citizen_html(model, index: int) -> str:
         for s in services:
             p = frame.iloc[s.provider_row]
             kind = runs.KIND_NAMES.get(p["kind"], p["kind"])
-            out += (f"<tr><td>{esc(s.sector)}</td><td>{esc(s.stance)}</td><td>{s.satisfaction:.2f}</td>"
+            out += (f"<tr><td>{esc(s.sector)}</td><td>{esc(s.stance)}</td><td>{readout.fixed(s.satisfaction, '.2f')}</td>"
                     f"<td>{s.provider_row}, {esc(kind)}, unit {int(p['unit'])}</td></tr>")
         out += "</tbody></table>"
     else:
@@ -396,12 +437,18 @@ def citizen_html(model, index: int) -> str:
     return out
 
 
+UNIT_COLUMNS = {"units_served": "units served", "participation": "users taking part",
+                "design": "service design (0 to 1)", "quality_contractible": "quality written into the contract",
+                "quality_noncontractible": "quality no contract can write", "morale": "staff morale",
+                "cash": "cash (£)", "failing": "failing"}
+
+
 def unit_html(model, unit: int) -> str:
     frame = model.providers_frame()
     part = frame.iloc[runs.rows_of_unit(model, unit)]
     cols = [c for c in ["sector", "kind", "units_served", "users", "participation", "design", "quality_contractible",
                         "quality_noncontractible", "staff", "morale", "cash", "failing"] if c in frame.columns]
-    head = "".join(f"<th>{esc(c.replace('_', ' '))}</th>" for c in cols)
+    head = "".join(f"<th>{esc(UNIT_COLUMNS.get(c, c.replace('_', ' ')))}</th>" for c in cols)
     body = ""
     for r in part.itertuples(index=False):
         cells = []
@@ -409,10 +456,14 @@ def unit_html(model, unit: int) -> str:
             v = getattr(r, c)
             if c == "kind":
                 v = runs.KIND_NAMES.get(v, v)
+            elif c == "failing":
+                v = "yes" if v else "no"
+            elif c == "participation":
+                v = readout.value_text("participation_rate", float(v))
             elif c in ("users", "staff", "cash", "units_served"):
-                v = f"{float(v):,.0f}"
+                v = readout.fixed(float(v), ",.0f")
             elif isinstance(v, float):
-                v = f"{v:.3f}"
+                v = readout.fixed(v, ".3f")
             cells.append(f"<td>{esc(v)}</td>")
         body += "<tr>" + "".join(cells) + "</tr>"
     size = model.units[unit].population
@@ -477,23 +528,27 @@ def ExploreRun(model, tick: int):
     frame = model.datacollector.get_model_vars_dataframe()
     map_png = solara.use_memo(lambda: figures.png_bytes(figures.unit_map(runs.snapshot(model),
                                                                          f"{explore_regime.value}: month {model.month}",
-                                                                         width=4.0)), [tick, id(model)])
-    series_png = solara.use_memo(lambda: figures.png_bytes(figures.series(frame, list(runs.HEADLINE))),
-                                 [tick, id(model)])
+                                                                         width=4.0, numbered=True)),
+                             [tick, id(model)])
+    series_png = solara.use_memo(lambda: figures.png_bytes(figures.series(frame, list(runs.HEADLINE), width=6.6),
+                                                           dpi=100), [tick, id(model)])
     with solara.Columns([1, 2]):
         with solara.Card("Units"):
+            solara.Text("Colour: who runs each service; shade: how many of its users take part.",
+                        style={"font-size": "12px", "color": "#555"})
             solara.Image(map_png, width="100%")
         with solara.Card("Over time"):
             solara.Image(series_png, width="100%")
-    with solara.Columns([1, 1]):
-        with solara.Card("Follow a unit"):
-            IndexInput("unit", follow_unit, len(model.units))
-            if follow_unit.value < len(model.units):
-                solara.HTML(tag="div", unsafe_innerHTML=safe_html(unit_html, model, follow_unit.value))
+    with solara.Card("Follow a unit (units are numbered on the map)"):
+        IndexInput("unit", follow_unit, len(model.units))
+        if follow_unit.value < len(model.units):
+            solara.HTML(tag="div", unsafe_innerHTML=safe_html(unit_html, model, follow_unit.value))
+    with solara.Columns([1]):
         with solara.Card("Follow a citizen"):
             IndexInput("citizen", follow_citizen, len(model.citizens))
             if follow_citizen.value < len(model.citizens):
                 solara.HTML(tag="div", unsafe_innerHTML=safe_html(citizen_html, model, follow_citizen.value))
+    PageEnd()
 
 
 # ------------------------------------------------------------------------------------------------ results
@@ -532,6 +587,7 @@ def ResultsPage():
             solara.HTML(tag="div", classes=["ms-report"], unsafe_innerHTML=view.sections[wins[0]])
     with solara.Card("Report"):
         solara.HTML(tag="div", classes=["ms-report"], unsafe_innerHTML=view.html)
+    PageEnd()
 
 
 # ------------------------------------------------------------------------------------------------ the app

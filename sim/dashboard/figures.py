@@ -8,28 +8,59 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import PercentFormatter
 
 import sim
 
-from .runs import UnitMap
+from .readout import value_text
+from .runs import COST, Comparison, UnitMap, cost_components
 
 REGIME_COLOURS = {"state": "#3b6fb6", "privatised": "#e08a1e", "mutual": "#2e9d5b", "conversion": "#8e5fb8"}
 KIND_COLOURS = {"state": "#3b6fb6", "contractor": "#e08a1e", "mutual": "#2e9d5b"}
 
 
 def metric_label(metric: str) -> str:
+    """A metric's name and unit for a chart or table: "participation rate (% of adults)"."""
     m = sim.METRICS.get(metric)
-    return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric
+    if not m:
+        return metric
+    unit = m.unit.replace("share of ", "% of ") if is_percent(metric) and m.unit != "share" else (
+        "%" if is_percent(metric) else m.unit.replace("£/adult-month", "£ per adult a month"))
+    return f"{metric.replace('_', ' ')} ({unit})"
+
+
+def _panels(metrics: list[str], width: float, panel_height: float) -> tuple[Figure, list]:
+    """A figure with one panel per metric, up to three a row; the axes of the metrics, spare panels hidden."""
+    cols = min(3, len(metrics))
+    rows = math.ceil(len(metrics) / cols)
+    fig = Figure(figsize=(width, panel_height * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    return fig, list(axes[:len(metrics)])
+
+
+def is_percent(metric: str) -> bool:
+    """A share from 0 to 1, read as a percentage (as the tables and the readout show it)."""
+    m = sim.METRICS.get(metric)
+    return bool(m) and m.unit.startswith("share") and m.high <= 1.0
+
+
+def _label_panel(ax, metric: str, xlabel: str) -> None:
+    if is_percent(metric):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    ax.set_title(metric_label(metric).replace(" (", "\n(", 1), fontsize=9)  # the unit on a line of its own
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
 
 
 def timeseries(bands: pd.DataFrame, metrics: list[str], regimes: list[str], width: float = 9.0) -> Figure:
     """Monthly means per regime with 95% confidence bands, one panel per metric, time in years."""
-    cols = min(3, len(metrics))
-    rows = math.ceil(len(metrics) / cols)
-    fig = Figure(figsize=(width, 2.6 * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, metric in zip(axes, metrics, strict=False):
+    fig, axes = _panels(metrics, width, 2.6)
+    for ax, metric in zip(axes, metrics, strict=True):
         part = bands[bands["metric"] == metric]
         for regime in regimes:
             g = part[part["regime"] == regime].sort_values("step")
@@ -39,77 +70,135 @@ def timeseries(bands: pd.DataFrame, metrics: list[str], regimes: list[str], widt
             colour = REGIME_COLOURS.get(regime, None)
             ax.plot(years, g["mean"], color=colour, lw=1.6, label=regime)
             ax.fill_between(years, g["ci_low"], g["ci_high"], color=colour, alpha=0.2, lw=0)
-        ax.set_title(metric_label(metric), fontsize=9)
-        ax.set_xlabel("year", fontsize=8)
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
+        _label_panel(ax, metric, "year")
     axes[0].legend(fontsize=8, frameon=False)
-    return fig
-
-
-def unit_map(m: UnitMap, title: str = "", width: float = 3.2) -> Figure:
-    """Units on their grid: each unit split into one stripe per sector, coloured by who runs it, shaded by
-    participation (darker = more of its users take part), with the unit's participation written in it."""
-    cols = max(p[0] for p in m.positions) + 1
-    rows = max(p[1] for p in m.positions) + 1
-    fig = Figure(figsize=(width, width * rows / cols + 0.6), layout="constrained")
-    ax = fig.add_subplot()
-    top = max(max(u) for u in m.participation) if m.participation else 0.0
-    scale = top if top > 0 else 1.0
-    k = len(m.sectors)
-    for u, (x, y) in enumerate(m.positions):
-        for s in range(k):
-            shade = 0.25 + 0.75 * min(1.0, m.participation[u][s] / scale)
-            colour = KIND_COLOURS.get(m.kind[u][s], "#999999")
-            ax.add_patch(Rectangle((x + 0.05 + s * 0.9 / k, y + 0.05), 0.9 / k, 0.9, facecolor=colour, alpha=shade,
-                                   edgecolor="black" if m.failing[u][s] else "white",
-                                   linewidth=1.2 if m.failing[u][s] else 0.5))
-        ax.text(x + 0.5, y + 0.5, f"{100 * m.unit_participation[u]:.1f}%", ha="center", va="center", fontsize=7)
-    ax.set_xlim(0, cols)
-    ax.set_ylim(rows, 0)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    present = [kind for kind in KIND_COLOURS if any(kind in row for row in m.kind)]
-    ax.legend(handles=[Patch(color=KIND_COLOURS[kind], label=kind) for kind in present], fontsize=7, frameon=False,
-              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
-    ax.set_title(title or f"month {m.month}", fontsize=9)
-    return fig
-
-
-def cost_bars(components: pd.DataFrame) -> Figure:
-    """Cost per adult a month per regime, stacked by component."""
-    fig = Figure(figsize=(5.0, 2.8), layout="constrained")
-    ax = fig.add_subplot()
-    bottom = np.zeros(len(components))
-    palette = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974"]
-    for i, name in enumerate(components.columns):
-        values = components[name].to_numpy(dtype=float)
-        ax.bar(components.index.astype(str), values, bottom=bottom, label=name, color=palette[i % len(palette)])
-        bottom += np.where(np.isfinite(values), values, 0.0)
-    ax.set_ylabel("£ per adult a month", fontsize=8)
-    ax.tick_params(labelsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.grid(axis="y", alpha=0.3)
     return fig
 
 
 def series(frame: pd.DataFrame, metrics: list[str], width: float = 9.0) -> Figure:
     """One run's metrics so far (Explore page): one panel per metric, time in months."""
-    cols = min(3, len(metrics))
-    rows = math.ceil(len(metrics) / cols)
-    fig = Figure(figsize=(width, 2.3 * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, metric in zip(axes, metrics, strict=False):
-        ax.plot(frame.index, frame[metric], color="#2e6f9e", lw=1.5)
-        ax.set_title(metric_label(metric), fontsize=9)
-        ax.set_xlabel("month", fontsize=8)
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
+    fig, axes = _panels(metrics, width, 2.3)
+    for ax, metric in zip(axes, metrics, strict=True):
+        ax.plot(frame.index, frame[metric], color="#2e6f9e", lw=1.5, marker="o" if len(frame) < 3 else None)
+        _label_panel(ax, metric, "month")
     return fig
+
+
+SHADE_FLOOR = 0.2  # the shade of a stripe where nobody takes part; full colour at the map's top participation
+
+
+def participation_scale(maps: list[UnitMap]) -> float:
+    """The participation drawn at full colour: the highest of any stripe in ``maps``, so that maps drawn side by
+    side share one scale (0 if nobody takes part anywhere)."""
+    return max((p for m in maps for unit in m.participation for p in unit), default=0.0)
+
+
+def unit_map(m: UnitMap, title: str = "", width: float = 3.2, scale: float | None = None,
+             numbered: bool = False) -> Figure:
+    """Units on their grid: each unit split into one stripe per service, coloured by who runs it and shaded by
+    its participation (pale = nobody takes part, full colour = ``scale``, by default this map's highest), with
+    the unit's participation written in it. Where the cells are large (a district of a few units), each stripe
+    is named and carries its own participation, and each unit its number; otherwise a line under the map says
+    which stripe is which, and ``numbered`` writes each unit's number in its corner."""
+    cols = max(p[0] for p in m.positions) + 1
+    rows = max(p[1] for p in m.positions) + 1
+    cell = width / cols  # inches per unit on the page
+    grid_height = min(width * rows / cols, 2.2 * width)
+    fig = Figure(figsize=(width, grid_height + 1.0), layout="constrained")
+    ax = fig.add_subplot()
+    top = participation_scale([m]) if scale is None else scale
+    top = top if top > 0 else 1.0
+    k = len(m.sectors)
+    named = cell >= 1.0  # room to name each stripe
+    size = float(np.clip(5.0 * cell, 7.0, 11.0))
+    top_edge = 0.22 if named else 0.05  # named: a line above the stripes says which unit and its participation
+    for u, (x, y) in enumerate(m.positions):
+        for s in range(k):
+            part = m.participation[u][s]
+            shade = SHADE_FLOOR + (1 - SHADE_FLOOR) * min(1.0, part / top)
+            left = x + 0.05 + s * 0.9 / k
+            ax.add_patch(Rectangle((left, y + top_edge), 0.9 / k, 0.95 - top_edge,
+                                   facecolor=KIND_COLOURS.get(m.kind[u][s], "#999999"), alpha=shade,
+                                   edgecolor="black" if m.failing[u][s] else "white",
+                                   linewidth=1.5 if m.failing[u][s] else 0.5))
+            if named:
+                ax.text(left + 0.45 / k, y + 0.9, m.sectors[s].replace("_", " "), rotation=90, ha="center",
+                        va="bottom", fontsize=size - 2, color="#222222")
+                ax.text(left + 0.45 / k, y + top_edge + 0.03, f"{100 * part:.1f}%", ha="center", va="top",
+                        fontsize=size - 2, color="#222222")
+        if named:
+            ax.text(x + 0.5, y + 0.17, f"unit {u}: {100 * m.unit_participation[u]:.1f}% take part", ha="center",
+                    va="bottom", fontsize=size - 1, fontweight="bold")
+        else:
+            ax.text(x + 0.5, y + 0.5, f"{100 * m.unit_participation[u]:.1f}%", ha="center", va="center",
+                    fontsize=size, fontweight="bold",
+                    bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.5})
+            if numbered:
+                ax.text(x + 0.08, y + 0.08, str(u), ha="left", va="top", fontsize=6, color="#222222",
+                        bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, 0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    present = [kind for kind in KIND_COLOURS if any(kind in row for row in m.kind)]
+    handles = [Patch(color=KIND_COLOURS[kind], label=kind) for kind in present]
+    if any(f for unit in m.failing for f in unit):
+        handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.5, label="failing"))
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+              ncol=len(handles))
+    key = "" if named else "stripes, left to right: " + ", ".join(s.replace("_", " ") for s in m.sectors) + "\n"
+    fig.supxlabel(f"{key}pale = nobody takes part, full colour = {100 * top:.1f}%", fontsize=7, color="#444444")
+    ax.set_title(title or f"month {m.month}", fontsize=9)
+    return fig
+
+
+COMPONENT_PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c",
+                     "#ccb974"]
+
+
+def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figure:
+    """Cost per adult a month per regime, stacked by component: positive parts upwards from zero, negative parts
+    (money returned to the treasury) downwards, and the total (their sum, or ``totals``) as a black tick with its
+    value. Components that are zero in every regime are left out of the bars and the legend."""
+    fig = Figure(figsize=(7.0, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    regimes = components.index.astype(str)
+    values = components.to_numpy(dtype=float)
+    values = np.where(np.isfinite(values), values, 0.0)
+    up, down = np.zeros(len(components)), np.zeros(len(components))
+    for i, name in enumerate(components.columns):
+        v = values[:, i]
+        if not np.any(np.abs(v) >= 0.005):  # nothing a reader would see at £0.01
+            continue
+        base = np.where(v >= 0, up, down)
+        ax.bar(regimes, v, bottom=base, label=name, color=COMPONENT_PALETTE[i % len(COMPONENT_PALETTE)], width=0.6)
+        up += np.where(v >= 0, v, 0.0)
+        down += np.where(v < 0, v, 0.0)
+    total = values.sum(axis=1) if totals is None else totals.reindex(components.index).to_numpy(dtype=float)
+    ax.scatter(regimes, total, marker="_", s=900, color="black", linewidths=2, zorder=3, label="total")
+    handles, _ = ax.get_legend_handles_labels()
+    handles[-1] = Line2D([], [], color="black", lw=2, label="total")  # the tick, not its 900-point marker
+    for x, t, top in zip(regimes, total, up, strict=True):
+        ax.annotate(f"total {value_text('cost_per_capita', t)}", (x, max(top, t, 0.0)), xytext=(0, 4),
+                    textcoords="offset points", ha="center", fontsize=8, fontweight="bold")
+    ax.axhline(0, color="#555555", lw=0.8)
+    ax.set_ylabel("£ per adult a month", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.margins(y=0.12)
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def comparison_unit_maps(comparison: Comparison) -> dict[str, Figure]:
+    """One unit map per regime, on one participation scale so that shades compare across regimes."""
+    scale = participation_scale(list(comparison.maps.values()))
+    return {r: unit_map(m, f"{r}: month {m.month}", scale=scale) for r, m in comparison.maps.items()}
+
+
+def comparison_cost(comparison: Comparison) -> Figure:
+    """The comparison's public cost by component, with each regime's mean ``cost_per_capita`` as its total."""
+    return cost_bars(cost_components(comparison), comparison.summary([COST]).set_index("regime")["mean"])
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:

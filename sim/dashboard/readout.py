@@ -16,7 +16,7 @@ import pandas as pd
 import sim
 
 from .controls import REGIME_WORDS, presets
-from .runs import HEADLINE, Comparison, cost_components
+from .runs import COST, HEADLINE, Comparison, cost_components
 
 ALPHA = 0.05  # a difference is "clear" when its Holm-adjusted paired p-value is below this
 
@@ -29,19 +29,36 @@ PHRASES = {
 
 
 def value_text(metric: str, x: float, signed: bool = False) -> str:
-    """A metric's value in its unit, for people: shares as percentages, money in pounds."""
+    """A metric's value in its unit, for people: shares as percentages, money in pounds. A value that rounds to
+    zero at the precision shown reads as zero, without a sign ("£0.00", never "−£0.00")."""
     if x is None or not math.isfinite(x):
         return "n/a"
     m = sim.METRICS.get(metric)
     unit = m.unit if m else ""
-    sign = "+" if signed and x > 0 else ("−" if x < 0 else "")
     a = abs(x)
     if unit.startswith("share") and m.high <= 1.0:
         digits = 2 if a < 0.1 else 1
-        return f"{sign}{100 * a:.{digits}f}{' points' if signed else '%'}"
-    if unit.startswith("£"):
-        return f"{sign}£{a:,.2f}"
-    return f"{sign}{_num(a)}" + (f" {unit}" if unit and unit not in ("-", "count") else "")
+        body, suffix = f"{100 * a:.{digits}f}", (" points" if signed else "%")
+    elif unit.startswith("£"):
+        body, suffix = f"£{a:,.2f}", ""
+    else:
+        body, suffix = _num(a), (f" {unit}" if unit and unit not in ("-", "count") else "")
+    return _signed(body, x, signed) + suffix
+
+
+def _signed(body: str, x: float, signed: bool) -> str:
+    """``body`` (the formatted magnitude of ``x``) with its sign: "−" when negative, "+" when positive and
+    ``signed``, none when what is shown is zero."""
+    if not any(ch in "123456789" for ch in body):
+        return body
+    return ("−" if x < 0 else "+" if signed else "") + body
+
+
+def fixed(x: float, spec: str) -> str:
+    """``format(x, spec)`` without a negative zero ("-0.00" reads as "0.00"): for tables of raw values."""
+    if not math.isfinite(x):
+        return "n/a"
+    return _signed(format(abs(x), spec), x, False).replace("−", "-")
 
 
 def _num(a: float) -> str:
@@ -137,7 +154,8 @@ def intro(comparison: Comparison) -> str:
 
 def why(comparison: Comparison, attribution: pd.DataFrame | None = None) -> list[str]:
     """What the model can say about why. With an attribution (``sim.attribute_differences``): the mechanisms
-    that carry each headline difference; without it, how the cost difference splits into its components."""
+    that carry each headline difference; always: how the difference in public cost splits into its components
+    (those that differ by at least a penny, largest first)."""
     lines = []
     if attribution is not None and len(attribution):
         lines += attribution_sentences(attribution)
@@ -150,10 +168,11 @@ def why(comparison: Comparison, attribution: pd.DataFrame | None = None) -> list
         total = float(delta.sum())
         if not math.isfinite(total):
             continue
-        parts = ", ".join(f"{name} {value_text('cost_per_capita', float(v), signed=True)}"
-                          for name, v in delta.items())
-        lines.append(f"Cost of {REGIME_WORDS.get(regime, regime)} against {REGIME_WORDS.get(base, base)}, by "
-                     f"component (per adult a month, including private and volunteer resources): {parts}.")
+        shown = delta[delta.abs() >= 0.005].sort_values(key=abs, ascending=False)
+        parts = ", ".join(f"{name} {value_text(COST, float(v), signed=True)}" for name, v in shown.items())
+        lines.append(f"Public cost of {REGIME_WORDS.get(regime, regime)} against {REGIME_WORDS.get(base, base)}: "
+                     f"{value_text(COST, total, signed=True)} per adult a month"
+                     + (f", made of {parts}." if parts else "; no component differs by a penny."))
     if attribution is None:
         lines.append("Which of the model's mechanisms carry these differences is not computed here"
                      + (": press “Explain why” to attribute them." if hasattr(sim, "attribute_differences") else

@@ -229,29 +229,30 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
 
 
 # ------------------------------------------------------------------------------------------------ cost
+COST = "cost_per_capita"
+
+
+def component_metrics(whole: str = COST) -> list[str]:
+    """The metrics the public catalogue (``sim.METRICS``) declares as additive parts of ``whole``, in its order."""
+    return [name for name, m in sim.METRICS.items() if m.part_of == whole]
+
+
+def component_label(metric: str) -> str:
+    """A component's name for people: ``cost_management_overhead`` -> "management overhead"."""
+    whole = sim.METRICS[metric].part_of
+    prefix = whole.split("_")[0] + "_"
+    return (metric[len(prefix):] if metric.startswith(prefix) else metric).replace("_", " ")
+
+
 def cost_components(comparison: Comparison) -> pd.DataFrame:
-    """Cost per adult-month split into components, per regime (mean of the outcome window).
-
-    Where the model reports components of ``cost_per_capita`` (metrics whose catalogue entry names it as their
-    whole), those are used; otherwise the split the model can make: public money, and private and community
-    finance with volunteer time valued (``total_cost_per_capita`` minus ``cost_per_capita``).
-    """
+    """Public cost per adult a month split into its components, per regime (rows, in the comparison's order),
+    each the mean over replicates of the outcome (last 12 months); the columns, named for people, sum to the
+    mean of ``cost_per_capita`` because every component is averaged over the same runs and months."""
     parts = component_metrics()
-    names = parts or ["cost_per_capita", "total_cost_per_capita"]
-    summary = comparison.summary(metrics=names)
+    summary = comparison.summary(metrics=parts)
     means = summary.pivot_table(index="regime", columns="metric", values="mean").reindex(comparison.regimes)
-    if parts:
-        out = means[parts].copy()
-        out.columns = [sim.METRICS[m].description for m in parts]
-    else:
-        out = pd.DataFrame({
-            "public money": means["cost_per_capita"],
-            "private and community finance, volunteer time valued":
-                means["total_cost_per_capita"] - means["cost_per_capita"],
-        })
+    out = means[parts].copy()
+    out.columns = [component_label(m) for m in parts]
+    out.columns.name = None
+    out.index.name = "regime"
     return out
-
-
-def component_metrics() -> list[str]:
-    """Metrics the catalogue declares as parts of ``cost_per_capita`` (empty if it declares none)."""
-    return [name for name, m in sim.METRICS.items() if getattr(m, "component_of", None) == "cost_per_capita"]

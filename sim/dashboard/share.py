@@ -12,7 +12,7 @@ import sim
 from . import figures
 from .controls import to_query
 from .readout import readout, value_text
-from .runs import HEADLINE, Comparison, cost_components
+from .runs import HEADLINE, Comparison
 
 
 def outcomes_table(comparison: Comparison, metrics: list[str] | None = None) -> pd.DataFrame:
@@ -70,9 +70,9 @@ def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: 
     lines += ["", "## Figures", "",
               _img(figures.timeseries(comparison.bands(metrics), metrics, comparison.regimes),
                    "Monthly means with 95% bands"), "",
-              _img(figures.cost_bars(cost_components(comparison)), "Cost per adult a month by component"), ""]
-    for regime, m in comparison.maps.items():
-        lines += [_img(figures.unit_map(m, f"{regime}: units at month {m.month}"), f"Units under {regime}"), ""]
+              _img(figures.comparison_cost(comparison), "Public cost per adult a month by component"), ""]
+    for regime, fig in figures.comparison_unit_maps(comparison).items():
+        lines += [_img(fig, f"Units under {regime}"), ""]
     lines += ["Made with the Mutual State dashboard (sim " + sim.__version__ + ")."]
     return "\n".join(lines).encode("utf-8")
 

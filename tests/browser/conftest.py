@@ -107,7 +107,14 @@ class Watched:
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        size = self.page.viewport_size
+        # Solara's layout scrolls inside a container, so a full-page shot is only the viewport: grow the viewport
+        # to the tallest scrolling content for the shot, then restore it
+        height = self.page.evaluate("Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
+        self.page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+        self.page.wait_for_timeout(300)
         self.page.screenshot(path=path)
+        self.page.set_viewport_size(size)
         return path
 
     def assert_clean(self):

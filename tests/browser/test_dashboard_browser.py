@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 import sim
-from sim.dashboard import readout
+from sim.dashboard import readout, runs
 
 SMALL_QUERY = "n_units=4&unit_size=100-150&years=2&replicates=3&seed=7"
 
@@ -39,6 +39,18 @@ def run_and_wait(page) -> str:
     return page.locator(".ms-readout").inner_text()
 
 
+def pounds(text: str) -> float:
+    return float(text.strip().replace("−", "-").replace("£", "").replace(",", ""))
+
+
+def cost_table(page) -> dict[str, list[float]]:
+    """The cost card's table: regime -> [component values..., total]."""
+    table = page.locator("#ms-cost")
+    regimes = table.locator("thead th").all_inner_texts()[1:]
+    rows = [row.locator("td").all_inner_texts()[1:] for row in table.locator("tbody tr").all()]
+    return {r: [pounds(row[i]) for row in rows] for i, r in enumerate(regimes)}
+
+
 def test_compare_runs_matches_the_api_and_a_lever_changes_the_answer(watched):
     page = watched.open("?" + SMALL_QUERY, ready=".ms-run")
     first = run_and_wait(page)
@@ -46,6 +58,19 @@ def test_compare_runs_matches_the_api_and_a_lever_changes_the_answer(watched):
         assert readout.value_text(r.metric, r.mean_diff, signed=True) in first
     chart = page.locator("img").nth(0).get_attribute("src")
     assert page.locator("#ms-outcomes").is_visible()
+    # the public cost by component: a chart and its table, the components summing to the total (to the penny
+    # each is rounded to), which is the outcome table's cost per adult
+    expect(page.get_by_text("Public cost per adult a month, by component")).to_be_visible()
+    assert page.locator("img[src^='blob:']").count() >= 5  # series, three unit maps, cost bars
+    costs = cost_table(page)
+    assert list(costs) == ["state departments", "private contractors", "mutuals"]
+    assert all(len(v) == len(runs.component_metrics()) + 1 for v in costs.values())
+    outcomes = page.locator("#ms-outcomes tr[data-metric='cost_per_capita'] td").all_inner_texts()
+    for i, (regime, values) in enumerate(costs.items()):
+        *parts, total = values
+        assert abs(sum(parts) - total) <= 0.005 * len(parts) + 1e-9, (regime, parts, total)
+        assert pounds(outcomes[i + 1].split("\n")[0]) == total
+    assert "−£0.00" not in page.locator("body").inner_text()
     watched.screenshot("compare")
 
     page.get_by_text("channel user panels", exact=True).click()  # a Vuetify checkbox is clicked on its label
