@@ -408,9 +408,17 @@ _GLOBAL: list[Parameter] = [
        "(false: every kind has the state manager's objective)", "Hart, Shleifer & Vishny 1997",
        "regime"),
     _p("kind_governance", True, "bool", "-", "each kind's design follows its own channel: a department hears "
-       "voice once a year, a mutual's members every month, a contractor follows its contract or market "
+       "voice once a year, a mutual's members every month, a contractor follows its contract (reviewed on users' "
+       "voice contractor_hearings_per_year times a year) or, under choice, its market "
        "(false: every kind consults once a year as a department does)", "DESIGN §2; Hirschman 1970; "
        "Mayo & Moore 2001", "regime"),
+    _p("contractor_hearings_per_year", 1.0, "float", "1/year", "how often a year a contract's design is revised "
+       "on what the service's users say (1: a yearly contract review, as a department's yearly review; 0: the "
+       "contract fixes the design for its term, revised only at re-tender)", "every registered care provider "
+       "must seek and act on feedback (Health and Social Care Act 2008 (Regulated Activities) Regulations 2014 "
+       "reg. 17(2)(e)) and the council keeps its best-value duty to consult (Local Government Act 1999 s.3(2)); "
+       "that a contract fixes the design (Bajari & Tadelis 2001: changes need costly renegotiation) is the "
+       "claim: neutral by default, the plausible range covers it", "regime", (0.0, 12.0), (0.0, 1.0)),
     _p("independent_status", True, "bool", "-", "contractors and mutuals are independent bodies: they keep or "
        "pay out surpluses, can become insolvent, are rescued or re-let on failure, and contracts are "
        "re-tendered (false: every kind is run as a department: underspend returned, deficits covered, "
@@ -653,7 +661,7 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
 # Every difference between provider kinds, at the setting that makes the kinds behave alike (sim/providers/).
 NEUTRAL_KINDS: dict[str, Any] = {
     "hsv_incentives": False, "kind_governance": False, "independent_status": False,
-    "member_internalisation": 0.0, "mutual_innovation_share": 0.5, "independent_monitoring_premium": 0.0,
+    "contractor_hearings_per_year": 1.0, "member_internalisation": 0.0, "mutual_innovation_share": 0.5, "independent_monitoring_premium": 0.0,
     "mutual_governance_cost": 0.0, "tender_saving": 0.0, "contractor_wage_cut": 0.0, "contractor_incentive": 0.0,
     "ownership_morale": 0.0, "audit_mode": "inspection", "quality_mark": False, "social_investment": False,
     "demutualisation_rate": 0.0, "user_choice": "off",

@@ -33,8 +33,7 @@ def test_no_module_outside_providers_branches_on_a_kind():
 def test_every_kind_attribute_is_declared_on_the_base_with_a_neutral_default():
     declared = {name for name, value in vars(Provider).items() if isinstance(value, bool)}
     assert {"members_own_it", "treasury_covers_deficit", "may_be_insolvent", "self_audits", "holds_contract",
-            "convertible", "eligible_for_quality_mark", "takes_community_investment", "may_demutualise",
-            "listens_to_voice"} <= declared
+            "convertible", "eligible_for_quality_mark", "takes_community_investment", "may_demutualise"} <= declared
     for cls in KINDS.values():
         extra = {n for n, v in vars(cls).items() if isinstance(v, bool)} - declared
         assert not extra, f"{cls.__name__} declares kind attributes the base does not: {extra}"
@@ -47,6 +46,7 @@ KIND_DIFFERENCES = [
     # (parameter, neutral value, value that makes the kinds differ, regime it belongs to, outcome it names)
     ("hsv_incentives", False, True, "privatised", "quality_noncontractible"),
     ("kind_governance", False, True, "mutual", "responsiveness"),
+    ("contractor_hearings_per_year", 1.0, 0.0, "privatised", "participation_rate"),
     ("independent_status", False, True, "privatised", "cost_surpluses"),
     ("member_internalisation", 0.0, 2.0, "mutual", "quality_noncontractible"),
     ("mutual_innovation_share", 0.5, 1.0, "mutual", "quality_noncontractible"),

@@ -184,8 +184,8 @@ def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
 def test_efficacy_is_learnt_from_whether_voice_is_heeded_and_diluted_by_the_number_of_voices():
     """A channel whose design already fits teaches that voice is heeded (it need not move); the same fit teaches
     less where more voices are heard (Olson), nothing where the design is far from one's wish, and nothing from
-    a contractor, which does not listen. Ablation twin: with voice_dilution off the number of voices is
-    irrelevant."""
+    a contract that does not listen (contractor_hearings_per_year = 0); a contract reviewed yearly teaches what
+    a department does. Ablation twin: with voice_dilution off the number of voices is irrelevant."""
     def learnt(regime, heard, distance=0.0, **params):
         m = sim.MutualStateModel(regime=regime, rng=1, n_units=2, unit_size=300, sectors=["leisure"],
                                  organisation_scale="unit", **params)
@@ -201,8 +201,9 @@ def test_efficacy_is_learnt_from_whether_voice_is_heeded_and_diluted_by_the_numb
     few, many = learnt("mutual", np.array([1.0, 500.0]))
     assert few > 5 * many > 0
     assert learnt("mutual", np.array([1.0, 1.0]), distance=0.4) == [0.0, 0.0]
-    assert learnt("privatised", np.array([1.0, 500.0])) == [0.0, 0.0]
+    assert learnt("privatised", np.array([1.0, 500.0]), contractor_hearings_per_year=0.0) == [0.0, 0.0]
     state_few, _ = learnt("state", np.array([1.0, 500.0]))
+    assert learnt("privatised", np.array([1.0, 500.0])) == pytest.approx(learnt("state", np.array([1.0, 500.0])))
     assert 0 < state_few < few  # a department acts on what it hears once a year, a mutual every month
     undiluted = learnt("mutual", np.array([1.0, 500.0]), voice_dilution=False)
     assert undiluted[0] == pytest.approx(undiluted[1], rel=0.05)

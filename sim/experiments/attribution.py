@@ -43,7 +43,7 @@ RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
 #: Kind differences, grouped; off = ``sim.neutral_kinds()``, on = the value in force (ODD §2.4).
 KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
     "incentives": ("hsv_incentives", "member_internalisation", "mutual_innovation_share"),
-    "governance": ("kind_governance",),
+    "governance": ("kind_governance", "contractor_hearings_per_year"),
     "independent status": ("independent_status",),
     "contract terms": ("independent_monitoring_premium", "tender_saving", "mutual_governance_cost"),
     "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),

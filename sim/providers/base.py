@@ -57,8 +57,6 @@ class Provider(Agent):
     #: Owned by its members (workers and users who join): ownership morale applies to its workers
     #: (``Workforce.update``) and citizens who take part in its governance are its members.
     members_own_it: bool = False
-    #: Its design responds to the voice of those who take part (efficacy is learnt only where it does).
-    listens_to_voice: bool = True
     #: The treasury covers a monthly deficit (a council department cannot go bust).
     treasury_covers_deficit: bool = True
     #: Debts beyond ``insolvency_months`` of income are a failure (an independent body can go bust).
@@ -77,8 +75,8 @@ class Provider(Agent):
     may_demutualise: bool = False
     #: How often a year its governance acts on what it hears (0: it does not listen); sets the response to
     #: voice from which efficacy is learnt (``sim.participation.voice_response``). Neutral: a department's
-    #: yearly service review.
-    hearings_per_year: int = 1
+    #: yearly service review. Read it through ``kind_attribute``/``kind_table`` (it may be a ``FromParameter``).
+    hearings_per_year: float = 1
 
     def __init__(self, model, row: int):
         super().__init__(model)
@@ -195,17 +193,21 @@ def restart_efforts(model, row: int) -> None:
     model.providers.effort_e[row] = model.providers.effort_i[row] = INITIAL_EFFORT
 
 
-def move_toward_voice(model, rows: np.ndarray) -> None:
+def move_toward_voice(model, rows: np.ndarray, design: np.ndarray | None = None, hearings: float = 1.0) -> None:
     """The voice channel: d <- d + omega * f(participation) * (x_heard - d), where anyone was heard.
     ``x_heard`` is what governance hears (``sim.participation.heard_preference``: voters, consultation
     respondents and contributors, each weighted by how many took part); omega * f(p) is its inertia. Those who
-    take part steer; unequal participation biases the design toward the active."""
+    take part steer; unequal participation biases the design toward the active. ``design`` is the array moved
+    (default ``voice_design``); ``hearings`` H compounds H hearings into one step, 1 - (1 - omega f(p))^H."""
     if rows.size == 0:
         return
     t, p = model.providers, model.params
+    design = t.voice_design if design is None else design
     pull = p["voice_speed"] * governance_strength(t.participation[rows], p["voice_half_participation"])
+    if hearings != 1.0:
+        pull = 1.0 - (1.0 - pull) ** hearings
     has_voice = t.heard[rows] > 0
-    t.voice_design[rows] += np.where(has_voice, pull * (t.heard_pref[rows] - t.voice_design[rows]), 0.0)
+    design[rows] += np.where(has_voice, pull * (t.heard_pref[rows] - design[rows]), 0.0)
 
 
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
@@ -227,15 +229,20 @@ def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
 
 # Kind attributes that a switch turns off: without the switch every kind has the neutral (base) value.
 SWITCHED_ATTRIBUTES = {"treasury_covers_deficit": "independent_status", "may_be_insolvent": "independent_status",
-                       "holds_contract": "independent_status", "listens_to_voice": "kind_governance",
-                       "hearings_per_year": "kind_governance",
+                       "holds_contract": "independent_status", "hearings_per_year": "kind_governance",
                        "members_own_it": "kind_governance"}
+
+
+class FromParameter(str):
+    """A kind attribute whose value is a registry parameter: a kind difference that a user can vary (and that
+    sensitivity analysis and attribution see), e.g. ``FromParameter("contractor_hearings_per_year")``."""
 
 
 def kind_attribute(params: dict, cls: type[Provider], attribute: str):
     """A kind's value of an attribute, or the neutral one where the switch that gates it is off."""
     switch = SWITCHED_ATTRIBUTES.get(attribute)
-    return getattr(Provider if switch and not params[switch] else cls, attribute)
+    value = getattr(Provider if switch and not params[switch] else cls, attribute)
+    return params[value] if isinstance(value, FromParameter) else value
 
 
 def kind_table(model, attribute: str) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Provider, budget_saved, cost_reduction, independent, innovation_gain
+from .base import FromParameter, Provider, budget_saved, cost_reduction, independent, innovation_gain, move_toward_voice
 from .table import CONTRACTOR
 
 
@@ -13,8 +13,10 @@ class Contractor(Provider):
     parameter that turns it off in brackets):
 
     - ``objective``: keeps all cost savings, half of innovation gains (HSV 1997) [``hsv_incentives``].
-    - ``update_voice_design``: follows its contract, or under choice its profitable catchment
-      [``kind_governance``]; ``listens_to_voice = False``.
+    - ``update_voice_design``: follows its contract, revised at the yearly contract review on what users say
+      (``hearings_per_year`` = ``contractor_hearings_per_year``: 1, a department's yearly review, by default;
+      0: the contract fixes the design for its term), or under choice its profitable catchment
+      [``kind_governance``].
     - independent body [``independent_status``]: ``holds_contract`` and ``on_contract_expiry`` (re-tendered
       at the end of its term), ``may_be_insolvent``, ``settle_surplus`` (profit paid to investors),
       ``on_failure`` (contract re-let).
@@ -25,8 +27,7 @@ class Contractor(Provider):
     """
 
     kind = CONTRACTOR
-    listens_to_voice = False
-    hearings_per_year = 0
+    hearings_per_year = FromParameter("contractor_hearings_per_year")
     holds_contract = True
     treasury_covers_deficit = False
     may_be_insolvent = True
@@ -43,14 +44,24 @@ class Contractor(Provider):
 
     @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
-        """Without choice the design is the contract's. With choice, the firm moves toward where it gains
-        profitable users: the mean preference of its catchment, weighted by capitation / cost
-        (flat capitation makes low-need users the profitable ones: cream-skimming)."""
+        """Without choice the design is the contract's. At the fiscal year's end the commissioner's contract
+        review revises it on what the service's users say, closing 1 - (1 - omega f(p))^H of the gap to what is
+        heard, H = ``contractor_hearings_per_year``: 1 by default, as a department's yearly review (every
+        registered care provider must seek and act on feedback, Health and Social Care Act 2008 (Regulated
+        Activities) Regulations 2014 reg. 17(2)(e); the council keeps its best-value duty to consult, Local
+        Government Act 1999 s.3(2)); 0 is the claim that a contract fixes the design for its term (changes
+        need costly renegotiation: Bajari & Tadelis 2001). A re-tender writes a new contract from the centre's
+        design (``GuarantorState`` re-tendering). With choice, the firm moves toward where it gains profitable
+        users: the mean preference of its catchment, weighted by capitation / cost (flat capitation makes
+        low-need users the profitable ones: cream-skimming)."""
         if not model.params["kind_governance"]:
             return super().update_voice_design(model, rows, fiscal_year_end)
         t = model.providers
         market = model.choice_in[t.sector[rows]]
         contract, chosen = rows[~market], rows[market]
+        hearings = model.params["contractor_hearings_per_year"]
+        if fiscal_year_end and hearings > 0:
+            move_toward_voice(model, contract, design=model.contract_design, hearings=hearings)
         t.voice_design[contract] = model.contract_design[contract]
         if chosen.size:
             target = model.catchment_target(chosen)

@@ -35,7 +35,6 @@ class Mutual(Provider):
     """
 
     kind = MUTUAL
-    listens_to_voice = True
     hearings_per_year = 12
     members_own_it = True
     self_audits = True
