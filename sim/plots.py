@@ -268,3 +268,43 @@ def waterfall(table: pd.DataFrame, metric: str, title: str = "") -> plt.Figure:
         ax.set_ylabel(f"difference in {_label(metric)}")
         ax.set_title(title or metric)
     return fig
+
+
+def cost_components(means: pd.DataFrame, total: pd.Series, title: str = "") -> plt.Figure:
+    """Public cost per adult a month taken apart. Left: one stacked bar per condition (rows of ``means``), one
+    segment per component (columns); components below zero (underspend returned, other income) stack downward,
+    so the bar's net height is the total, marked with a black tick. Right: each component's difference from
+    the first condition (the baseline), where differences between regimes are visible at their own scale."""
+    colour = dict(zip(means.columns, OKABE_ITO, strict=False))
+    shown = [c for c in means.columns if np.any(np.abs(means[c].to_numpy(dtype=float)) > 1e-9)]
+    name = {c: c.removeprefix("cost_").replace("_", " ") for c in shown}
+    with plt.rc_context(RC):
+        fig, (ax, dx) = plt.subplots(1, 2, figsize=(max(7.5, 2.2 * len(means) + 4.5), 3.4), layout="constrained",
+                                     gridspec_kw={"width_ratios": [1, 1.2]})
+        x = np.arange(len(means))
+        up, down = np.zeros(len(means)), np.zeros(len(means))
+        for comp in shown:
+            v = means[comp].to_numpy(dtype=float)
+            ax.bar(x, v, bottom=np.where(v >= 0, up, down), width=0.6, color=colour[comp], label=name[comp])
+            up, down = np.where(v >= 0, up + v, up), np.where(v < 0, down + v, down)
+        ax.plot(x, total.to_numpy(dtype=float), "_", color="black", markersize=24, markeredgewidth=2, label="total")
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        ax.set_xticks(x, [str(i) for i in means.index])
+        ax.set_ylabel("£ per adult a month")
+        ax.set_title("Level")
+        others = means.index[1:]
+        width = 0.8 / max(1, len(others))
+        y = np.arange(len(shown))
+        for k, level in enumerate(others):
+            diff = (means.loc[level, shown] - means.iloc[0][shown]).to_numpy(dtype=float)
+            dx.barh(y + (k - (len(others) - 1) / 2) * width, diff, height=width, color=colours(list(means.index))[level],
+                    label=f"{level} − {means.index[0]}")
+        dx.axvline(0.0, color="black", linewidth=0.6)
+        dx.set_yticks(y, [name[c] for c in shown])
+        dx.invert_yaxis()
+        dx.set_xlabel(f"difference from {means.index[0]}, £ per adult a month")
+        dx.set_title("Difference by component")
+        dx.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=max(1, len(others)))
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right center")
+        fig.suptitle(title or "Public cost by component")
+    return fig

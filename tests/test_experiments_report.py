@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.experiments.report import write_report
 from sim.experiments.runner import run_batch
@@ -124,3 +125,34 @@ def test_the_report_warns_when_a_metric_still_moves_over_its_outcome_window(tmp_
     assert "- satisfaction (regime = mutual): -0.0921 over the window (level 0.854; p < 0.001)" in text
     drift = pd.read_csv(tmp_path / "drifting" / "tables" / "drift.csv")
     assert drift["drifting"].sum() == 1
+
+
+def tendered_and_profitable(params, seed, steps):
+    """Contractors cost 3 more in tendering and 5 more in surpluses; provision is the same for every regime."""
+    rng = np.random.default_rng(seed)
+    extra = {"tendering": 3.0, "surpluses": 5.0} if params["regime"] == "privatised" else {}
+    parts = {"cost_provision": 150.0, "cost_management_overhead": 12.0, "cost_tendering": extra.get("tendering", 0.0),
+             "cost_surpluses": extra.get("surpluses", -1.0)}
+    frame = _frame({}, steps, rng)
+    for c in [m for m in METRIC_NAMES if m.startswith("cost_") and m != "cost_per_capita"]:
+        frame[c] = parts.get(c, 0.0)
+    frame["cost_per_capita"] = frame[[m for m in METRIC_NAMES if m.startswith("cost_") and m != "cost_per_capita"]].sum(axis=1)
+    return frame
+
+
+def test_the_report_takes_public_cost_apart_by_component(tmp_path):
+    s = scenario_from_dict({
+        "name": "components", "steps": 24, "replicates": 3, "seed": 1,
+        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised"]}},
+        "analysis": {"metrics": ["cost_per_capita"], "window": 12, "compare": "regime", "baseline": "state"},
+    })
+    result = run_batch(s, out=tmp_path / "components", progress=False, run_fn=tendered_and_profitable)
+    text = write_report(result).read_text()
+    assert "## Where the money goes" in text
+    assert "| tendering | 0 | 3 |" in text and "| surpluses | -1 | 5 |" in text
+    assert "| inspection |" not in text  # zero in every column: left out
+    table = pd.read_csv(tmp_path / "components" / "tables" / "cost_components.csv", index_col=0)
+    parts = table.drop(columns="cost_per_capita").sum(axis=1)
+    assert np.allclose(parts, table["cost_per_capita"])
+    assert table.loc["privatised", "cost_per_capita"] - table.loc["state", "cost_per_capita"] == pytest.approx(9.0, abs=0.05)
+    assert (tmp_path / "components" / "figures" / "cost_components.png").exists()

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import plots
 from ..metrics_catalogue import METRICS
 from ..parameters import REGISTRY
+from ..public_cost import COMPONENT_METRICS
 from .analysis import (
     DRIFT_ALPHA,
     DRIFT_TOLERANCE,
@@ -201,6 +202,10 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
             lines += [""] + _comparisons(result, table, ms, tabdir)
         except AnalysisError as e:
             lines += ["", "## What differs, and how sure we are", "", f"Not compared: {md_text(e)}."]
+
+    # where the money goes
+    if conds and s.compare in conds:
+        lines += _cost_components(result, s.compare, figdir, tabdir, out)
 
     # why the regimes differ: attribution to mechanisms
     if s.attribution is not None:
@@ -446,6 +451,32 @@ def _claim(result: BatchResult, table: pd.DataFrame) -> list[str]:
                      f"{ci_text(res.mean_diff, res.low, res.high, signed=True)} (95% CI; {pval(p)}, d_z = "
                      f"{num(res.d_z)}, {res.n} pairs).")
     return lines + [""] + kind_differences_note(result)
+
+
+def _cost_components(result: BatchResult, factor: str, figdir: Path, tabdir: Path, out: Path) -> list[str]:
+    """Where the money goes: the accrued public cost per adult taken apart into its components (they sum to
+    ``cost_per_capita`` month by month), mean over the outcome window and replicates, per level of ``factor``."""
+    parts = [c for c in COMPONENT_METRICS if c in result.timeseries.columns]
+    if not parts or "cost_per_capita" not in result.timeseries.columns:
+        return []
+    table = outcomes(result, metrics=[*parts, "cost_per_capita"])
+    levels = list(dict.fromkeys(table[factor]))
+    means = table.groupby(factor, sort=False)[parts].mean().reindex(levels)
+    total = table.groupby(factor, sort=False)["cost_per_capita"].mean().reindex(levels)
+    means.assign(cost_per_capita=total).to_csv(tabdir / "cost_components.csv")
+    shown = [c for c in parts if (means[c].abs() >= 0.005).any()]
+    header = f"| component | {' | '.join(md_text(v) for v in levels)} |"
+    rows = [header, "|---" * (len(levels) + 1) + "|"]
+    for c in shown:
+        rows.append(f"| {c.removeprefix('cost_').replace('_', ' ')} | "
+                    + " | ".join(num(means.loc[v, c]) for v in levels) + " |")
+    rows.append("| **total** (`cost_per_capita`) | " + " | ".join(f"**{num(total[v])}**" for v in levels) + " |")
+    fig = plots.cost_components(means, total, title=f"{result.scenario.name}: public cost by component")
+    return ["", "## Where the money goes", "",
+            "Public cost per adult a month (accrued: yearly and contract-long payments are spread over the months "
+            "they serve), taken apart into the components that sum to it; mean over the outcome window and "
+            "replicates. Components below £0.005 in every column are left out of the table.", ""] + rows + [
+        "", _figure(plots.save(fig, figdir / "cost_components"), out, f"Public cost by component, per {factor}")]
 
 
 def kind_differences_note(result: BatchResult) -> list[str]:
