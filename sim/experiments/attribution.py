@@ -124,8 +124,8 @@ def _late_means(run_fn: RunFunction, params: dict[str, Any], seed: int, steps: i
     return frame[list(METRIC_NAMES)].iloc[-window:].mean().to_numpy(dtype=np.float64)
 
 
-def attribute_differences(baseline: str = "state", regime: str = "mutual", replicates: int = 10,
-                          steps: int = 120, rng: int = 0, mechanisms: Any = None, *, window: int = 12,
+def attribute_differences(baseline: str = "state", regime: str = "mutual", replicates: int = 6,
+                          steps: int = 300, rng: int = 0, mechanisms: Any = None, *, window: int | None = None,
                           metrics: Sequence[str] | None = None, executor: cf.Executor | None = None,
                           workers: int | None = None, progress: bool = True, bootstrap: int = 2000,
                           run_fn: RunFunction = run_one, **params: Any) -> pd.DataFrame:
@@ -133,7 +133,9 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
 
     ``mechanisms``: None (every group of kind differences in force), a list of names (``KIND_MECHANISMS``,
     ``"provider kind"``, ``LEVER_MECHANISMS``), or a mapping name -> {parameter: value when on}. ``params``
-    are the model's parameters for both regimes. Runs go to ``executor`` (any ``concurrent.futures`` executor),
+    are the model's parameters for both regimes. A run's outcome is its mean over the last ``window`` months
+    (default: the last 120, or half the run if shorter); the defaults read the regimes at a steady state, as
+    ``scenarios/compare_regimes.toml`` does (a 15-year burn-in, ODD §2.5). Runs go to ``executor`` (any ``concurrent.futures`` executor),
     or to a process pool of ``workers`` (all cores by default; ``workers=1`` runs in this process).
     Returns a tidy DataFrame: mechanism, metric, contribution, low, high, shapley, shapley_low, shapley_high.
     """
@@ -146,6 +148,7 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
         raise ValueError(f"mechanisms: {len(names)} groups; exact Shapley values are limited to {MAX_EXACT} "
                          "(group them)")
     metrics = list(metrics or METRIC_NAMES)
+    window = min(120, max(1, steps // 2)) if window is None else window
     seeds = replicate_seeds(rng, replicates)
     coalitions = [frozenset(c) for k in range(len(names) + 1) for c in itertools.combinations(names, k)]
 
