@@ -560,8 +560,52 @@ def validate(overrides: dict[str, Any]) -> dict[str, Any]:
     params = defaults()
     for k, v in overrides.items():
         params[k] = REGISTRY[k].validate(v)
+    check_imitation(params)
     check_memory(params)
     return params
+
+
+def payoff_spread(params: dict[str, Any]) -> float:
+    """The largest difference between two satisfactions the model can produce when the service carries no
+    weight in payoffs (``service_weight = 0``): over the modelled sectors, the best payoff (a loner's sigma, a
+    defector among N - 1 contributors, a contributor in a group of contributors at the lowest personal cost
+    plus the most voice value, or the initial 0) minus the worst (sigma, a defector with no contributors, the
+    one contributor among N - 1 defectors at the highest personal cost). Satisfaction is an average of these.
+    Under Hauert's game (``optional_public_goods_game``) it is max(r c (N - 1) / N, sigma) - min(r c / N - c,
+    sigma)."""
+    c, n, g = params["participation_cost"], params["group_size"], params["resource_gradient"]
+    cost_max = c * max(1.0 + 0.5 * g, 0.05)  # civic resources lie in [0, 1]; channels only lower the cost
+    channels = sum(bool(params[f"channel_{k}"]) for k in ("elections", "user_panels", "children", "named_contacts"))
+    cost_min = c * max(1.0 - 0.5 * g, 0.05) * max(1.0 - params["channel_cost_reduction"] * channels, 0.0)
+    voice_max = params["voice_value"] * params["aspiration"]  # efficacy <= 1, dissatisfaction <= aspiration
+    bonus = params["choice_outside_bonus"] if params["user_choice"] != "off" else 0.0
+    spread = 0.0
+    for s in params["sectors"]:
+        r, sigma = params[f"{s}.coproduction_r"], params[f"{s}.outside_option"]
+        best = max(sigma, sigma + bonus, 0.0, r * c * (n - 1) / n, r * c - cost_min + voice_max)
+        worst = min(sigma, 0.0, r * c / n - cost_max)
+        spread = max(spread, best - worst)
+    return spread
+
+
+def check_imitation(params: dict[str, Any]) -> None:
+    """Pairwise proportional imitation copies with chance s * gain, which must stay a probability: refuse, before
+    the run starts, a parameter set under which it could exceed 1 (Schlag 1998: 1 / s bounds the payoff
+    differences). The bound is known only where the service carries no weight in payoffs."""
+    if params["imitation_rule"] != "proportional":
+        return
+    if params["service_weight"] > 0:
+        raise ParameterError(
+            f"imitation_rule: 'proportional' needs payoff differences bounded up front, but with service_weight = "
+            f"{_fmt(params['service_weight'])} payoffs include the service's quality, which has no bound; set "
+            "service_weight = 0 (as sim.optional_public_goods_game() does) or imitation_rule = 'fermi'")
+    spread = payoff_spread(params)
+    if spread > 0 and params["imitation_strength"] * spread > 1.0 + 1e-9:
+        raise ParameterError(
+            f"imitation_strength: {_fmt(params['imitation_strength'])} is not allowed under imitation_rule = "
+            f"'proportional'; it must be at most 1 / {spread:.4g} = {1.0 / spread:.4g}, one over the largest payoff "
+            "difference that <sector>.coproduction_r, <sector>.outside_option, participation_cost, group_size, "
+            "resource_gradient, channel_cost_reduction, voice_value, aspiration and choice_outside_bonus allow")
 
 
 # Memory a district needs at its peak (tracemalloc over construction and two months, 4*10^4 and 10^5 adults,
@@ -635,18 +679,13 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         except ParameterError as e:
             raise ParameterError(argument + str(e)[len(name):]) from None
     r, sigma, group_size, participation_cost = (_plain(v) for v in (r, sigma, group_size, participation_cost))
-    c, n = participation_cost, group_size
-    best = max(r * c * (n - 1) / n, sigma)  # a defector among N - 1 contributors, or a loner
-    worst = min(r * c / n - c, sigma)  # the one contributor among N - 1 defectors, or a loner
-    spread = best - worst
     params: dict[str, Any] = {
         "funding_level": 0.0, "service_weight": 0.0, "voice_value": 0.0, "resource_gradient": 0.0,
         "participation_cost": participation_cost, "group_size": group_size, "satisfaction_memory": 1.0,
         "channel_recruitment": 0.0, "user_choice": "off", "audit_mode": "none", "capacity_building": 0.0,
         "choice_outside_bonus": 0.0, "conversions_per_year": 0, "social_investment": False,
         "initial_contributors": 1 / 3, "initial_opt_outs": 1 / 3, "imitation_rule": "proportional",
-        "imitation_strength": 1.0 / spread if spread > 0 else 1.0, "exploration_rate": 0.0, "revision_rate": 0.2,
-        "motive_share": 0.0,
+        "exploration_rate": 0.0, "revision_rate": 0.2, "motive_share": 0.0,
     }
     sectors = extra.get("sectors", DEFAULT_SECTORS)
     sectors = SECTOR_NAMES if sectors == "all" else sectors
@@ -654,6 +693,9 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         params[f"{s}.coproduction_r"] = r
         params[f"{s}.outside_option"] = sigma
         params[f"{s}.need_volatility"] = 0.0
+    # The largest payoff difference the game allows: max(r c (N - 1) / N, sigma) - min(r c / N - c, sigma).
+    spread = payoff_spread({**defaults(), **params, "sectors": tuple(sectors)})
+    params["imitation_strength"] = 1.0 / spread if spread > 0 else 1.0
     params.update(extra)
     return params
 

@@ -248,3 +248,29 @@ def test_proportional_imitation_refuses_a_strength_that_breaks_its_bound():
     with pytest.raises(ValueError, match="imitation_strength"):
         revise_stances(np.random.default_rng(0), np.array([0, 1], dtype=np.int8), np.array([0.0, 3.0], np.float32),
                        np.array([0]), np.array([1]), strength=1.0, exploration=0.0, rule="proportional")
+
+
+def test_the_proportional_rule_is_refused_up_front_where_its_bound_cannot_hold():
+    """Issue 10: a parameter set under which s * gain could exceed 1 is refused at construction, naming the
+    field and what is allowed, not mid-run."""
+    with pytest.raises(sim.parameters.ParameterError, match="imitation_rule: 'proportional'.*service_weight"):
+        sim.MutualStateModel(n_units=2, imitation_rule="proportional")
+    with pytest.raises(sim.parameters.ParameterError, match=r"imitation_strength: 5 .* at most 1 / "):
+        sim.MutualStateModel(n_units=2, imitation_rule="proportional", service_weight=0.0)
+
+
+@pytest.mark.parametrize("extra", [
+    {"voice_value": 3.0, "aspiration": 2.0, "resource_gradient": 1.9, "group_size": 2},
+    {"user_choice": "on", "choice_outside_bonus": 1.0, "channel_elections": True, "channel_user_panels": True,
+     "channel_recruitment": 0.1, "channel_cost_reduction": 0.5, "health.coproduction_r": 20.0},
+    {"sectors": "all", "satisfaction_memory": 0.5, "motive_share": 0.5, "funding_level": 1.0},
+])
+def test_the_proportional_rule_at_its_largest_allowed_strength_never_breaks_its_bound(extra):
+    """Any parameter set the check accepts runs without the mid-run error, however extreme its payoffs."""
+    params = {**sim.parameters.optional_public_goods_game(r=3.0, sigma=-1.0, **extra), "revision_rate": 1.0,
+              "exploration_rate": 0.05}
+    spread = sim.parameters.payoff_spread(sim.parameters.validate({**params, "imitation_strength": 0.0}))
+    model = sim.MutualStateModel(n_units=3, unit_size=(40, 60), rng=1, **{**params, "imitation_strength": 1 / spread})
+    model.run(36)
+    with pytest.raises(sim.parameters.ParameterError, match="imitation_strength"):
+        sim.MutualStateModel(n_units=3, unit_size=(40, 60), rng=1, **{**params, "imitation_strength": 1.01 / spread})
