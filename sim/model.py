@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from mesa import DataCollector, Model
+from scipy.special import expit
 
 from . import metrics, participation
 from .arguments import rng_seed, whole_number
@@ -338,7 +339,7 @@ class MutualStateModel(Model):
             return
         alternative, gain = self._alternatives[s]
         reviewing = (users.stance != OPT_OUT) & (self.np_rng.random(users.m) < p["revision_rate"])
-        chance = 1.0 / (1.0 + np.exp(-p["exit_sensitivity"] * gain))
+        chance = expit(p["exit_sensitivity"] * gain)  # the logistic, without overflow for a large loss
         switch = reviewing & (alternative != users.provider) & (self.np_rng.random(users.m) < chance)
         users.provider[switch] = alternative[switch]
         users.civic[switch] = 0
@@ -481,7 +482,7 @@ class MutualStateModel(Model):
         divided by the number of services she needs); a quality mark on one's provider adds to it."""
         pop, p, t = self.population, self.params, self.providers
         for users in self.users:
-            target = 1.0 / (1.0 + np.exp(-p["trust_sensitivity"] * (users.satisfaction - p["aspiration"] + 0.5)))
+            target = expit(p["trust_sensitivity"] * (users.satisfaction - p["aspiration"] + 0.5))
             target = np.clip(target + p["quality_mark_trust"] * t.quality_mark[users.provider], 0.0, 1.0)
             cit = users.citizen
             step = p["trust_adjustment"] / pop.services_needed(cit)

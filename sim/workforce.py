@@ -12,10 +12,12 @@ in morale (Hom et al. 2017 on turnover; Francois 2000 and Besley & Ghatak 2005 o
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 
 def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    """The logistic function 1 / (1 + exp(-x)), stable for any x (no overflow warning)."""
+    return expit(x)
 
 
 class Workforce:

@@ -161,6 +161,17 @@ def test_no_service_runs_with_a_lone_worker():
     assert (model.providers.staff == 4).all()
 
 
+def test_choosing_a_provider_far_worse_is_computed_without_overflow():
+    """A switch that would lose much utility has a logistic chance of (nearly) zero, computed stably: no NumPy
+    overflow warning at the registry's extreme exit sensitivity and switching cost."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = sim.MutualStateModel(rng=0, n_units=6, regime="mutual", user_choice="on", switch_cost=5.0,
+                                     exit_sensitivity=100.0)
+        model.run(13)
+
+
 def test_overhead_is_not_charged_on_the_fixed_cost_lump():
     """A bigger building (fixed cost, funded by an equal lump) costs exactly its price: no back-office or
     governance overhead is levied on the lump, so the money for the service itself does not shrink."""
