@@ -130,13 +130,15 @@ class GuarantorState(Agent):
 
     def intervene(self) -> None:
         """Measured under the standard twice running: the guarantor finds why (``diagnose``), the kind's
-        ``on_failure`` decides who runs the service next, and an improvement plan addresses the cause."""
+        ``on_failure`` decides who runs the service next, and (``address_causes``) an improvement plan addresses the
+        cause."""
         m = self.model
         for row in np.flatnonzero(m.providers.fail_count >= 2):
             cause = self.diagnose(int(row))
             self.record_failure(row, "quality", cause)
             m.provider_agents[row].on_failure("quality")
-            self.improve(int(row), cause)
+            if m.params["address_causes"]:
+                self.improve(int(row), cause)
             self.after_intervention(row)
 
     def diagnose(self, row: int) -> str:

@@ -465,6 +465,11 @@ _GLOBAL: list[Parameter] = [
     _p("step_in_years", 2, "int", "years", "how long the guarantor runs a failed mutual's service before a "
        "successor mutual takes it over (if it no longer fails)", f"{A}: interim management of 1-3 years, as in "
        "NHS and academy trust interventions", "guarantor", (1, 50), (1, 5)),
+    _p("address_causes", True, "bool", "-", "after a quality failure the guarantor diagnoses its cause (cost "
+       "cutting, workforce or spending) and an improvement plan addresses it, whoever runs the service next "
+       "(false: the ablation - only the change of operator or the support grant)", "Boyne 2006 (public service "
+       "turnaround: retrenchment, repositioning, reorganisation); Ofsted/CQC improvement plans; issue 7",
+       "guarantor"),
     _p("turnaround_cost", 1500.0, "float", "£/worker", "public cost of a workforce plan (training, support) per "
        "worker of a service that failed for its workforce", f"{A}: a few days' training per worker",
        "guarantor", (0.0, 1e5), (500.0, 5000.0)),

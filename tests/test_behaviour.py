@@ -176,3 +176,34 @@ def test_a_need_shock_is_tracked_faster_by_mutuals_than_by_state_departments():
     diff = np.array(recovered["mutual"]) - np.array(recovered["state"])
     assert diff.mean() > 0 and stats.ttest_1samp(diff, 0, alternative="greater").pvalue < 0.05, diff
 
+
+def repeat_failure_share(address_causes, seed, months=180, follow=36):
+    """The share of quality failures after which the same service fails again within ``follow`` months, in a
+    district under strain (funding at 85% of the formula, yearly inspection, one organisation per area so that
+    enough services fail)."""
+    m = sim.MutualStateModel(regime="state", rng=seed, n_units=12, organisation_scale="unit", funding_level=0.85,
+                             inspection_interval=1, address_causes=address_causes)
+    m.run(months)
+    log = m.guarantor.failure_log
+    failed = [e for e in log if e["reason"] == "quality" and e["month"] <= months - follow]
+    again = [any(f["row"] == e["row"] and e["month"] < f["month"] <= e["month"] + follow for f in log) for e in failed]
+    return float(np.mean(again)), len(failed)
+
+
+def test_an_intervention_that_addresses_the_cause_makes_a_second_failure_less_likely():
+    """Issue 7: the guarantor diagnoses why a service failed (cost cutting, workforce, spending) and its
+    improvement plan addresses that cause, so a failed service is less likely to fail again. Ablation twin:
+    with address_causes off (a new management or support grant only) services fail again more often.
+
+    Measured 2026-12-06: here (6 seeds, 16-25 failures each) a service fails again within 3 years after 0.14 of
+    failures with the plan and 0.29 without (paired p = 0.01); with 20 areas and 4 seeds, state departments
+    0.20 / 0.34, contractors 0.21 / 0.30, mutuals 0.19 / 0.31."""
+    with_plan, without = [], []
+    for seed in range(6):
+        share, n = repeat_failure_share(True, seed)
+        assert n >= 10, n  # the strain makes enough services fail to measure recurrence
+        with_plan.append(share)
+        without.append(repeat_failure_share(False, seed)[0])
+    with_plan, without = np.array(with_plan), np.array(without)
+    assert with_plan.mean() < without.mean() - 0.05, (with_plan, without)
+    assert stats.ttest_rel(with_plan, without, alternative="less").pvalue < 0.05, (with_plan, without)
