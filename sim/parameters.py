@@ -698,10 +698,12 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         params[f"{s}.coproduction_r"] = r
         params[f"{s}.outside_option"] = sigma
         params[f"{s}.need_volatility"] = 0.0
-    # The largest payoff difference the game allows: max(r c (N - 1) / N, sigma) - min(r c / N - c, sigma).
-    spread = payoff_spread({**defaults(), **params, "sectors": tuple(sectors)})
-    params["imitation_strength"] = 1.0 / spread if spread > 0 else 1.0
     params.update(extra)
+    if "imitation_strength" not in extra:
+        # The largest payoff difference the game allows, max(r c (N - 1) / N, sigma) - min(r c / N - c, sigma),
+        # or more where ``extra`` adds to it (a voice value, a gradient in the cost of taking part).
+        spread = payoff_spread(validate({**params, "imitation_strength": 0.0}))
+        params["imitation_strength"] = 1.0 / spread if spread > 0 else 1.0
     return params
 
 
