@@ -198,7 +198,7 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
     if s.compare and s.compare in table.columns:
         try:
             if s.compare == "regime":
-                lines += [""] + _claim(result, table)
+                lines += [""] + _claim(result, table, tabdir)
             lines += [""] + _comparisons(result, table, ms, tabdir)
         except AnalysisError as e:
             lines += ["", "## What differs, and how sure we are", "", f"Not compared: {md_text(e)}."]
@@ -412,8 +412,33 @@ CLAIM = [("participation_rate", "more participatory", "less participatory"),
          ("responsiveness", "more responsive", "less responsive")]
 
 
-def _claim(result: BatchResult, table: pd.DataFrame) -> list[str]:
-    """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive."""
+def _claim_basis(result: BatchResult, tabdir: Path, metric: str, other: str) -> str:
+    """Where the scenario attributes mutual − ``other`` (its attribution baseline): which mechanism carries the
+    difference in ``metric`` (the largest Shapley value), and whether a source or an assumption supports it."""
+    from .attribution import MECHANISM_BASIS
+
+    at = result.scenario.attribution
+    if at is None or other != at.baseline or metric not in at.metrics or (at.regimes and "mutual" not in at.regimes):
+        return ""
+    try:
+        table = _attribution_table(result, "mutual", tabdir)
+    except Exception:  # the claim must not be lost to an attribution failure; its section says what went wrong
+        return ""
+    rows = table[table["metric"] == metric].set_index("mechanism")
+    parts = rows.drop(index=["total", "interaction", "not attributed"], errors="ignore")["shapley"]
+    total = float(rows.loc["total", "contribution"])
+    if parts.empty or total == 0 or not math.isfinite(total):
+        return ""
+    lead = parts.abs().idxmax()
+    share = float(parts[lead]) / total
+    sourced, _ = MECHANISM_BASIS.get(lead, (False, ""))
+    return (f" Carried mostly by **{lead}** ({share:.0%} of the difference, Shapley): "
+            + ("sourced." if sourced else "**an assumption**, so this verdict is conditional on it."))
+
+
+def _claim(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> list[str]:
+    """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive; where
+    the scenario attributes the differences, each clear verdict says which mechanism carries it."""
     levels = list(dict.fromkeys(table["regime"]))
     if "mutual" not in levels or len(levels) < 2:
         return []
@@ -447,9 +472,10 @@ def _claim(result: BatchResult, table: pd.DataFrame) -> list[str]:
             verdict = f"**{good if improves else bad}** than {other}"
         else:
             verdict = f"not detectably {good} than {other}"
+        basis = _claim_basis(result, tabdir, metric, other) if p < ALPHA else ""
         lines.append(f"- Mutuals are {verdict}: {metric} differs by "
                      f"{ci_text(res.mean_diff, res.low, res.high, signed=True)} (95% CI; {pval(p)}, d_z = "
-                     f"{num(res.d_z)}, {res.n} pairs).")
+                     f"{num(res.d_z)}, {res.n} pairs).{basis}")
     return lines + [""] + kind_differences_note(result)
 
 
