@@ -347,9 +347,12 @@ _GLOBAL: list[Parameter] = [
        f"{A}: ten-year asset life", "guarantor", (0.0, 1.0), (0.05, 0.2)),
     _p("investment_return", 0.02, "float", "1/year", "yearly return paid on community investment", f"{A}",
        "guarantor", (0.0, 0.2), (0.0, 0.05)),
-    _p("capital_productivity", 0.5, "float", "quality per year of unit cost", "quality gained from community-"
-       "financed capital per need-weighted user, measured in years of the sector's unit cost", f"{A}", "guarantor",
-       (0.0, 5.0), (0.1, 1.0)),
+    _p("capital_productivity", 0.06, "float", "quality per year of unit cost", "quality gained from community-"
+       "financed capital per need-weighted user, measured in years of the sector's unit cost", "neutral: the user "
+       "cost of capital (Jorgenson 1963) - a pound of capital held for a year buys what the same pound spent on "
+       "running the service would, alpha x (capital_depreciation + investment_return) = 0.5 x 0.12; that "
+       "community capital is more productive than spending is the proposal's claim, covered by the plausible range",
+       "guarantor", (0.0, 5.0), (0.03, 0.5)),
     _p("secondary_mutuals", False, "bool", "-", "mutuals of a sector federate across neighbouring units, "
        "pooling fixed costs and reserves", "seed: 'local education authorities as secondary mutuals'",
        "recognised_status"),

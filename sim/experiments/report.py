@@ -180,6 +180,8 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
 
     table = outcomes(result, metrics=ms)
     conds = condition_columns(result)
+    if s.compare in conds:  # a list design's companions of the compared factor name no groups of their own
+        conds = [c for c in conds if c not in tied_to(table, s.compare, conds)]
     lines += ["", "## Outcomes", "",
               f"A run's outcome is the mean of its last {s.window} month{'s' if s.window > 1 else ''}. Each cell is "
               f"the mean over replicates with its 95% confidence interval in brackets"
@@ -362,6 +364,7 @@ def _comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir
     s = result.scenario
     factor = s.compare
     blocks = [c for c in condition_columns(result) if c != factor]
+    blocks = [c for c in blocks if c not in tied_to(table, factor, blocks)]
     baseline = s.analysis.baseline
     if baseline is not None:
         baseline = REGISTRY[factor].validate(baseline) if factor in REGISTRY else baseline
@@ -444,6 +447,7 @@ def _claim(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> list[str]:
         return []
     others = [lv for lv in levels if lv != "mutual"]
     pool = [c for c in condition_columns(result) if c != "regime"]
+    pool = [c for c in pool if c not in tied_to(table, "regime", pool)]  # moves with the regime: not a block
     keys = ["replicate"] + (["point"] if "point" in table.columns else []) + pool
     rows = []
     for metric, _, _ in CLAIM:
@@ -466,8 +470,9 @@ def _claim(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> list[str]:
         good, bad = words[metric]
         better = METRICS[metric].better
         if not math.isfinite(res.mean_diff) or res.n < 2:
-            verdict = "cannot be tested (too few pairs)"
-        elif p < ALPHA:
+            lines.append(f"- Mutuals against {other}: {metric} cannot be tested ({res.n} pairs).")
+            continue
+        if p < ALPHA:
             improves = (res.mean_diff > 0) == (better == "higher")
             verdict = f"**{good if improves else bad}** than {other}"
         else:
