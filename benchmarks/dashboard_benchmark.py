@@ -9,7 +9,9 @@
 3. A click answered while a run is in progress: opening a lever group until its first control is visible
    (target < 0.5 s).
 
-Prints medians over ``--repeats`` and the load average, because other work on the machine slows every figure.
+Prints medians over ``--repeats`` with the 1-minute load average during each figure, because other work on the
+machine slows every figure; and, for the comparison in the page, the CPU seconds it cost the server and its
+process pool, which do not depend on the load: (pool CPU / 2 + server CPU) is about what it takes on 2 idle cores.
 Needs the dashboard extra, Playwright and /usr/bin/chromium.
 """
 
@@ -59,10 +61,29 @@ def median(xs: list[float]) -> str:
     return f"{statistics.median(xs):.2f} s (n={len(xs)}, min {min(xs):.2f}, max {max(xs):.2f})"
 
 
-def browser_figures(url: str, repeats: int) -> dict[str, list[float]]:
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) so far of the server (the process running Solara under ``pid``) and of its
+    children (the process pool, living and finished)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    procs = [root, *root.children(recursive=True)]
+    server = next((p for p in procs if "solara" in " ".join(p.cmdline())), root)
+    own = server.cpu_times()
+    kids = sum(sum(c.cpu_times()[:2]) for c in server.children(recursive=True))
+    return own.user + own.system, kids + own.children_user + own.children_system
+
+
+def browser_figures(url: str, repeats: int, pid: int) -> dict[str, list[float]]:
     from playwright.sync_api import expect, sync_playwright
 
-    out: dict[str, list[float]] = {"first_render": [], "comparison_in_page": [], "click_during_run": []}
+    out: dict[str, list[float]] = {k: [] for k in ("first_render", "comparison_in_page", "click_during_run",
+                                                   "load_first_render", "load_comparison", "load_click",
+                                                   "server_cpu", "pool_cpu")}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(repeats):
@@ -72,7 +93,9 @@ def browser_figures(url: str, repeats: int) -> dict[str, list[float]]:
             page.goto(url)
             page.locator(".ms-run").wait_for(timeout=60_000)
             out["first_render"].append(time.perf_counter() - start)
+            out["load_first_render"].append(load())
             page.wait_for_timeout(1000)
+            server0, pool0 = cpu_seconds(pid)
             start = time.perf_counter()
             page.locator(".ms-run").click()
             expect(page.locator(".ms-progress")).to_be_visible()
@@ -82,44 +105,59 @@ def browser_figures(url: str, repeats: int) -> dict[str, list[float]]:
                 page.get_by_text(title).click()
                 page.get_by_text(control).wait_for(state="visible", timeout=10_000)
                 out["click_during_run"].append(time.perf_counter() - t0)
+                out["load_click"].append(load())
             expect(page.locator(".ms-run-count")).to_be_visible(timeout=300_000)
             out["comparison_in_page"].append(time.perf_counter() - start)
+            out["load_comparison"].append(load())
+            server1, pool1 = cpu_seconds(pid)
+            out["server_cpu"].append(server1 - server0)
+            out["pool_cpu"].append(pool1 - pool0)
             context.close()
         browser.close()
     return out
 
 
-def python_comparison(repeats: int) -> list[float]:
+def python_comparison(repeats: int) -> tuple[list[float], list[float]]:
     from sim.dashboard.controls import RunSettings
-    from sim.dashboard.runs import run_comparison, shared_pool
+    from sim.dashboard.runs import run_comparison, warm_up
 
-    shared_pool()  # the server's pool is warm after its first comparison too
-    times = []
-    for _ in range(repeats + 1):
+    warm_up()  # as the server does when its first page opens
+    times, loads = [], []
+    for _ in range(repeats):
         c = run_comparison({}, RunSettings())
         times.append(c.seconds)
-    return times[1:]
+        loads.append(load())
+    return times, loads
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"load average before: {load():.2f} on {os.cpu_count()} cores")
     proc, url, started = serve()
     try:
-        print(f"server answers HTTP 200 after {started:.2f} s")
-        figures = browser_figures(url, args.repeats)
+        print(f"server answers HTTP 200 after {started:.2f} s (load {load():.2f})")
+        f = browser_figures(url, args.repeats, proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=20)
-    print(f"first render after the server answers: {median(figures['first_render'])}   (target < 5 s)")
-    print(f"default-district comparison in the page (click Run to readout): {median(figures['comparison_in_page'])}"
-          f"   (target < 10 s)")
-    print(f"click answered during a run: {median(figures['click_during_run'])}   (target < 0.5 s)")
-    print(f"default-district comparison in Python (run_comparison, process pool): "
-          f"{median(python_comparison(args.repeats))}")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+    def at(key: str) -> str:
+        return f"load {statistics.median(f[key]):.2f}"
+
+    print(f"first render after the server answers: {median(f['first_render'])}, {at('load_first_render')}"
+          f"   (target < 5 s)")
+    print(f"default-district comparison in the page (click Run to readout): {median(f['comparison_in_page'])}, "
+          f"{at('load_comparison')}   (target < 10 s)")
+    server, pool = statistics.median(f["server_cpu"]), statistics.median(f["pool_cpu"])
+    print(f"  CPU it cost: server {server:.2f} s, process pool {pool:.2f} s -> about {server + pool / 2:.1f} s on 2 "
+          f"idle cores")
+    print(f"click answered during a run: {median(f['click_during_run'])}, {at('load_click')}   (target < 0.5 s)")
+    times, loads = python_comparison(args.repeats)
+    print(f"default-district comparison in Python (run_comparison, process pool): {median(times)}, "
+          f"load {statistics.median(loads):.2f}")
+    print(f"load average after: {load():.2f}")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ def test_the_comparison_equals_the_api_for_the_same_settings_and_seeds(compariso
 
 def test_each_unit_map_is_the_batchs_first_replicate(comparison):
     runs_table = comparison.result.runs
+    seeds = runs_table.sort_values("replicate").drop_duplicates("replicate")["seed"].tolist()
+    assert comparison.result.scenario.replicate_seeds == seeds  # the seeds the maps are given before the batch
     for regime, m in comparison.maps.items():
         row = runs_table[(runs_table["regime"] == regime) & (runs_table["replicate"] == 0)].iloc[0]
         for metric in runs.HEADLINE:
@@ -109,6 +111,18 @@ def test_each_unit_map_is_the_batchs_first_replicate(comparison):
         kinds = {k for unit in m.kind for k in unit}
         assert kinds <= {"state", "contractor", "mutual"}
     assert {k for unit in comparison.maps["mutual"].kind for k in unit} == {"mutual"}
+
+
+def test_on_an_executor_the_maps_run_beside_the_batch_and_equal_the_serial_ones(comparison):
+    import concurrent.futures as cf
+
+    seen = []
+    with cf.ThreadPoolExecutor(2) as ex:
+        pooled = runs.run_comparison(dict(SMALL), RUN, lambda f, w: seen.append(f), executor=ex)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert (pooled.summary()["mean"].to_numpy() == comparison.summary()["mean"].to_numpy()).all()
+    for regime in comparison.regimes:
+        assert pooled.maps[regime] == comparison.maps[regime]
 
 
 def test_progress_is_reported_and_cancel_stops_the_batch():
@@ -185,6 +199,9 @@ def test_the_cost_bars_stack_the_components_to_the_total(comparison):
         ups = sorted((b, h) for b, h in parts if h > 0)  # positive parts stack upwards from zero without gaps
         assert ups[0][0] == 0 and all(b2 == pytest.approx(b1 + h1) for (b1, h1), (b2, _) in zip(ups, ups[1:], strict=False))
     assert ticks == pytest.approx(list(totals))
+    shown = [c for c in runs.cost_components(comparison).columns
+             if (runs.cost_components(comparison)[c].abs() >= 0.005).any()]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [*shown, "total"]  # every part named
     # ablation: a component that is negative is drawn below zero, not stacked on top of the others
     import pandas as pd
 

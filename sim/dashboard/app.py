@@ -8,6 +8,7 @@ playing a run) runs in threaded ``solara.lab.task``s so the page keeps answering
 from __future__ import annotations
 
 import html
+import threading
 import time
 from typing import Any
 
@@ -25,7 +26,7 @@ run_settings = solara.reactive(ctl.RunSettings())
 preset_name: solara.Reactive[str | None] = solara.reactive(None)
 extra_metrics: solara.Reactive[list[str]] = solara.reactive([])
 link_messages: solara.Reactive[list[str]] = solara.reactive([])
-progress_words = solara.reactive("")
+run_progress: solara.Reactive[tuple[float | None, str]] = solara.reactive((None, ""))  # (percent, words): one update
 url_loaded = solara.reactive(False)
 
 CSS = """
@@ -75,8 +76,7 @@ def compare_task(overrides: dict[str, Any], run: ctl.RunSettings, preset: str | 
     def progress(fraction: float, words: str) -> None:
         if not compare_task.is_current():
             raise runs.Cancelled()
-        compare_task.progress = 100.0 * fraction
-        progress_words.value = words
+        run_progress.value = (100.0 * fraction, words)
 
     return runs.run_comparison(overrides, run, progress, preset=preset)
 
@@ -277,6 +277,9 @@ def ComparisonView(comparison: runs.Comparison):
     map_pngs = solara.use_memo(lambda: {r: figures.png_bytes(f) for r, f in figures.comparison_unit_maps(comparison)
                                         .items()}, [comparison.ident])
 
+    outcome_html = solara.use_memo(lambda: outcome_table_html(comparison, metrics), [comparison.ident, tuple(metrics)])
+    cost_html = solara.use_memo(lambda: cost_table_html(comparison), [comparison.ident])
+
     solara.HTML(tag="div", unsafe_innerHTML=f"<style>{CSS}</style>")
     with solara.Card("What it means", classes=["ms-readout-card"]):
         solara.HTML(tag="div", classes=["ms-readout"], unsafe_innerHTML=(
@@ -297,7 +300,7 @@ def ComparisonView(comparison: runs.Comparison):
                               on_value=lambda v: extra_metrics.set(list(v)), dense=True)
         solara.Image(series_png, width="100%")
     with solara.Card("Final outcomes"):
-        solara.HTML(tag="div", unsafe_innerHTML=outcome_table_html(comparison, metrics))
+        solara.HTML(tag="div", unsafe_innerHTML=outcome_html)
     with solara.Card("Units: who runs each service (colour) and how many take part (shade; % in each unit)"):
         with solara.Row(style={"flex-wrap": "wrap"}):
             for png in map_pngs.values():
@@ -308,7 +311,7 @@ def ComparisonView(comparison: runs.Comparison):
                     style={"font-size": "12px", "color": "#555"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             solara.Image(cost_png, width="640px")
-            solara.HTML(tag="div", unsafe_innerHTML=cost_table_html(comparison))
+            solara.HTML(tag="div", unsafe_innerHTML=cost_html)
     with solara.Card("Share and keep"):
         query = ctl.to_query(comparison.params, comparison.run, comparison.preset)
         solara.Text("A link to this page with these settings reproduces the comparison: the settings are in the "
@@ -338,21 +341,35 @@ def ComparePage():
     solara.HTML(tag="div", unsafe_innerHTML=f"<style>{CSS}</style>")
     for message in link_messages.value:
         solara.Warning(message, dense=True)
+    RunBar()
+    ComparisonArea()
+
+
+@solara.component
+def RunBar():
+    """Run, Cancel and the progress of a run: a component of its own, so that a progress update re-renders
+    this bar and not the page with its controls and charts."""
     with solara.Row():
         solara.Button("Run", color="primary", icon_name="mdi-play", classes=["ms-run"],
-                      on_click=lambda: compare_task(dict(params.value), run_settings.value, preset_name.value),
+                      on_click=lambda: (run_progress.set((None, "starting")),
+                                        compare_task(dict(params.value), run_settings.value, preset_name.value)),
                       disabled=compare_task.pending)
         solara.Button("Cancel", icon_name="mdi-stop", classes=["ms-cancel"], on_click=compare_task.cancel, disabled=not compare_task.pending)
         n = len(run_settings.value.regimes) * run_settings.value.replicates
         solara.Text(f"{len(run_settings.value.regimes)} regimes × {run_settings.value.replicates} paired runs × "
                     f"{run_settings.value.years} years = {n} runs on common random numbers")
     if compare_task.pending:
-        solara.ProgressLinear(compare_task.progress if compare_task.progress is not None else True)
-        solara.Text(f"Running: {progress_words.value}", classes=["ms-progress"])
+        percent, words = run_progress.value
+        solara.ProgressLinear(percent if percent is not None else True)
+        solara.Text(f"Running: {words}", classes=["ms-progress"])
     elif compare_task.cancelled or isinstance(compare_task.exception, runs.Cancelled):
         solara.Info("Cancelled: the comparison was stopped. Change the levers or run it again.", dense=True)
     elif compare_task.error:
         solara.Error(error_words(compare_task.exception), classes=["ms-run-error"])
+
+
+@solara.component
+def ComparisonArea():
     comparison = compare_task.value if compare_task.finished else compare_task.latest
     if comparison is not None:
         ComparisonView(comparison)
@@ -581,6 +598,10 @@ def ResultsPage():
         solara.Error(str(e), classes=["ms-results-error"])
         return
     solara.Text(f"{view.folder}: {view.figures} figures", style={"font-size": "12px", "color": "#777"})
+    solara.Text("The batch's own report, as the researcher's tools wrote it: shares are fractions (0.25 is 25%), "
+                "money is £ per adult a month, and each outcome is a run's mean over its last 12 months. What each "
+                "metric means is in the Compare page's outcome table and in docs/ODD.md §8.",
+                style={"font-size": "12px", "color": "#555"})
     wins = [k for k in view.sections if k.lower().startswith("where does each")]
     if wins:
         with solara.Card(wins[0]):
@@ -594,6 +615,8 @@ def ResultsPage():
 @solara.component
 def SiteLayout(children=[]):  # noqa: B006 - Solara's layout signature
     route, siblings = solara.use_route()
+    # the first comparison should not pay for starting the process pool: start it beside the first page
+    solara.use_effect(lambda: threading.Thread(target=runs.warm_up, daemon=True, name="warm-up").start(), [])
     with solara.AppLayout(title="Mutual State — public services as mutuals?", navigation=False,
                           color="#2e6f9e") as main:
         with solara.AppBar():

@@ -166,18 +166,19 @@ def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figu
     values = components.to_numpy(dtype=float)
     values = np.where(np.isfinite(values), values, 0.0)
     up, down = np.zeros(len(components)), np.zeros(len(components))
+    handles: list = []
     for i, name in enumerate(components.columns):
         v = values[:, i]
         if not np.any(np.abs(v) >= 0.005):  # nothing a reader would see at £0.01
             continue
         base = np.where(v >= 0, up, down)
-        ax.bar(regimes, v, bottom=base, label=name, color=COMPONENT_PALETTE[i % len(COMPONENT_PALETTE)], width=0.6)
+        handles.append(ax.bar(regimes, v, bottom=base, label=name, color=COMPONENT_PALETTE[i % len(COMPONENT_PALETTE)],
+                              width=0.6))
         up += np.where(v >= 0, v, 0.0)
         down += np.where(v < 0, v, 0.0)
     total = values.sum(axis=1) if totals is None else totals.reindex(components.index).to_numpy(dtype=float)
     ax.scatter(regimes, total, marker="_", s=900, color="black", linewidths=2, zorder=3, label="total")
-    handles, _ = ax.get_legend_handles_labels()
-    handles[-1] = Line2D([], [], color="black", lw=2, label="total")  # the tick, not its 900-point marker
+    handles.append(Line2D([], [], color="black", lw=2, label="total"))  # the tick, not its 900-point marker
     for x, t, top in zip(regimes, total, up, strict=True):
         ax.annotate(f"total {value_text('cost_per_capita', t)}", (x, max(top, t, 0.0)), xytext=(0, 4),
                     textcoords="offset points", ha="center", fontsize=8, fontweight="bold")

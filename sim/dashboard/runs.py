@@ -169,6 +169,24 @@ def shared_pool() -> cf.ProcessPoolExecutor:
         return _POOL
 
 
+_WARMED = threading.Event()
+
+
+def warm_up() -> None:
+    """Get the first comparison's one-off costs out of the way (call it once, off the page's thread, when the
+    server starts): the pool's forkserver and workers (≈1.5 s), and the statistics the comparison's tables use,
+    which ``sim`` imports on first use (scipy.stats, ≈1.5 s). Idempotent."""
+    if _WARMED.is_set():
+        return
+    _WARMED.set()
+    import importlib
+
+    pool = shared_pool()
+    for fut in [pool.submit(os.getpid) for _ in range(pool._max_workers)]:
+        fut.result()
+    importlib.import_module("sim.experiments.analysis")
+
+
 def reset_pool() -> None:
     global _POOL
     with _POOL_LOCK:
@@ -194,36 +212,44 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
     ex = shared_pool() if executor == "pool" else executor
     n_runs = len(run.regimes) * run.replicates
     total = n_runs + len(run.regimes)  # the maps count as runs in the progress bar
-    report = progress or (lambda fraction, words: None)
+    shown = [0.0]
+
+    def report(fraction: float, words: str) -> None:  # never backwards: the maps may finish before the batch
+        shown[0] = max(shown[0], fraction)
+        if progress is not None:
+            progress(shown[0], words)
+
     report(0.0, f"running {n_runs} runs")
-
-    def on_run(done: int, _total: int) -> None:
-        report(done / total, f"{done} of {n_runs} runs")
-
+    # The maps' runs go to the pool first, so that they run beside the batch's and no worker idles at the end;
+    # their seed is the batch's first replicate's.
+    seed = scenario.replicate_seeds[0]
+    futures = {} if ex is None else {ex.submit(run_unit_map, dict(params), regime, seed, run.steps): regime
+                                     for regime in run.regimes}
     try:
-        result = sim.run_batch(scenario, executor=ex, save=False, progress=on_run, executor_label="dashboard")
-    except Exception as e:
-        if type(e).__name__ == "ExecutorBroken":
-            reset_pool()
-        raise
-    if result.ok.empty:
-        first = result.failures["error"].iloc[0] if len(result.failures) else "no runs"
-        raise ComparisonFailed(f"No run finished. The model said: {first}")
-    seed = int(result.runs.loc[result.runs["replicate"] == 0, "seed"].iloc[0])
-    maps: dict[str, UnitMap] = {}
-    if ex is None:
-        for i, regime in enumerate(run.regimes):
-            maps[regime] = run_unit_map(params, regime, seed, run.steps)
-            report((n_runs + i + 1) / total, "unit maps")
-    else:
-        futures = {ex.submit(run_unit_map, dict(params), regime, seed, run.steps): regime for regime in run.regimes}
+        def on_run(done: int, _total: int) -> None:
+            report((done + sum(f.done() for f in futures)) / total, f"{done} of {n_runs} runs")
+
         try:
+            result = sim.run_batch(scenario, executor=ex, save=False, progress=on_run, executor_label="dashboard")
+        except Exception as e:
+            if type(e).__name__ == "ExecutorBroken":
+                reset_pool()
+            raise
+        if result.ok.empty:
+            first = result.failures["error"].iloc[0] if len(result.failures) else "no runs"
+            raise ComparisonFailed(f"No run finished. The model said: {first}")
+        maps: dict[str, UnitMap] = {}
+        if ex is None:
+            for i, regime in enumerate(run.regimes):
+                maps[regime] = run_unit_map(params, regime, seed, run.steps)
+                report((n_runs + i + 1) / total, "unit maps")
+        else:
             for fut in cf.as_completed(futures):
                 maps[futures[fut]] = fut.result()
                 report((n_runs + len(maps)) / total, "unit maps")
-        finally:
-            for fut in futures:
-                fut.cancel()
+    finally:
+        for fut in futures:
+            fut.cancel()
     maps = {r: maps[r] for r in run.regimes}
     return Comparison(dict(params), run, result, maps, time.perf_counter() - start, preset)
 

@@ -172,6 +172,14 @@ class Scenario(_Strict):
         return None
 
     @property
+    def replicate_seeds(self) -> list[int]:
+        """The seed of each replicate, the same in every condition (common random numbers): what ``run_batch``
+        gives replicate k, so a single run can be repeated exactly."""
+        from .designs import replicate_seeds
+
+        return replicate_seeds(self.seed, self.replicates)
+
+    @property
     def window(self) -> int:
         """Months at the end of a run averaged into its outcome."""
         return self.analysis.window if self.analysis.window is not None else min(12, self.steps)
