@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## The main job: the three regimes compared on common random numbers, with a report and figures.
 compare: $(STAMP)
-	$(VENV)/bin/mutual-state batch scenarios/compare_regimes.toml --rerun-if-model-changed --report
+	$(VENV)/bin/mutual-state batch scenarios/compare_regimes.toml --rerun-if-changed --report
 
 ## The course for students: JupyterLab on notebooks/, with the project and the notebooks extra installed.
 $(NOTEBOOK_STAMP): $(STAMP)

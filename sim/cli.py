@@ -93,9 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-model-change", action="store_true",
                    help="resume even though the model's code changed since the folder's runs were made (the "
                         "tables will mix two versions of the model; the report says so)")
-    b.add_argument("--rerun-if-model-changed", action="store_true",
-                   help="if the folder's runs were made by another version of the model's code, start again "
-                        "(as --fresh) instead of stopping; otherwise resume as usual")
+    b.add_argument("--rerun-if-changed", "--rerun-if-model-changed", dest="rerun_if_model_changed",
+                   action="store_true",
+                   help="if the folder's runs were made by another version of the model's code or of this "
+                        "scenario file, start again (as --fresh) instead of stopping; otherwise resume as usual")
     b.add_argument("--report", action="store_true", help="write the report when the batch finishes")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     add_exec(b)

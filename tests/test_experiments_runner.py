@@ -235,3 +235,16 @@ def test_rerun_if_model_changed_resumes_the_same_model_and_restarts_after_a_chan
     again = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, rerun_if_model_changed=True)
     assert again.manifest["model_code"] == "0123456789abcdef"
     assert len(again.runs) == len(first.runs) and (again.runs["model_code"] == "0123456789abcdef").all()
+
+
+def test_rerun_if_changed_runs_an_edited_scenario_file_again_but_never_another_scenario(tmp_path):
+    """`make compare` after the shipped scenario changed (a longer burn-in): the folder's runs are of an older
+    version of the same scenario, so --rerun-if-changed starts again; a folder of another scenario is refused."""
+    from sim.experiments.runner import run_batch as batch
+
+    batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
+    again = batch(tiny(steps=6), out=tmp_path / "r", progress=False, run_fn=toy, rerun_if_model_changed=True)
+    assert again.timeseries["step"].max() == 6 and again.manifest["sessions"][-1]["runs"] == len(again.runs)
+    with pytest.raises(ResultsError, match="holds results of a different scenario"):
+        batch(tiny(name="another", steps=6), out=tmp_path / "r", progress=False, run_fn=toy,
+              rerun_if_model_changed=True)

@@ -422,7 +422,7 @@ def test_damaged_manifests_are_refused(tmp_path, capsys, label, change, message)
 
 
 def test_a_folder_of_the_older_format_is_rerun_only_when_asked(tmp_path):
-    """`make compare` passes --rerun-if-model-changed: a folder written before checksums is run again; a plain
+    """`make compare` passes --rerun-if-changed (alias --rerun-if-model-changed): a folder written before checksums is run again; a plain
     resume is refused; a file the user put there survives both."""
     s, out = toy_scenario(), tmp_path / "r"
     run_batch(s, out=out, progress=False, run_fn=toy)

@@ -331,7 +331,8 @@ def run_batch(
     ``save=False`` nothing is written. A folder that already holds part of this scenario's runs is resumed;
     ``fresh=True`` discards it first; a folder whose runs were made by other model code is refused unless
     ``allow_model_change=True`` (resume anyway) or ``rerun_if_model_changed=True`` (start again, as if
-    ``fresh``, only then). ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
+    ``fresh``, only then; it also starts again where the folder holds an edited version of this scenario, same
+    name, other numbers, which is otherwise refused). ``run_fn(params, seed, steps) -> DataFrame`` replaces the model (it must be
     picklable for process pools). ``chunk`` runs travel in one submission (default: adapted so that each
     carries ~0.1 s of work, which matters only for very short runs). Ctrl-C or SIGTERM stop the batch after saving what finished
     (:class:`BatchInterrupted`); running it again resumes. ``progress``: a bar on a terminal (True), none (False), or

@@ -409,6 +409,11 @@ class ResultsStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _older_version_of_this_scenario(self, manifest: dict[str, Any]) -> bool:
+        """The folder holds runs of a scenario with this one's name but other numbers (an edited file)."""
+        return (manifest.get("fingerprint") != self.scenario.fingerprint()
+                and manifest.get("scenario", {}).get("name") == self.scenario.name)
+
     def open(self, executor_label: str = "serial") -> None:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -418,7 +423,8 @@ class ResultsStore:
             raise self._storage_error(e, "the folder", saved=False) from None
         self._lock()
         manifest = self._existing_manifest()
-        if self.fresh:
+        # --rerun-if-changed: an edited version of this scenario file (e.g. a longer burn-in) is run again
+        if self.fresh or (manifest and self.rerun_if_model_changed and self._older_version_of_this_scenario(manifest)):
             self._wipe(manifest)
             manifest = {}
         elif manifest:
