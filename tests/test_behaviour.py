@@ -1,7 +1,6 @@
 """What the model does, checked with statistics over seeds (not just that it runs)."""
 
 import numpy as np
-import pytest
 from scipy import stats
 
 import sim
