@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +16,7 @@ from sim.experiments import load_results, process_pool, run_batch
 from sim.experiments.schema import load_scenario
 from sim.experiments.store import read_runs
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT, cli, same_tables, start_batch, wait_for_a_committed_run
 
 SMALL = """
 name = "small"
@@ -38,12 +35,6 @@ regime = ["state", "privatised", "mutual"]
 metrics = ["participation_rate", "cost_per_capita", "responsiveness", "satisfaction"]
 window = 6
 """
-
-
-def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT,
-                          env=env, timeout=timeout)
 
 
 def test_help_explains_every_option(capsys):
@@ -156,43 +147,19 @@ def test_batch_with_report_ends_with_the_headline_table_and_the_claim(tmp_path):
     assert "Mutuals are " in done.stdout and "report: results/small/report.md" in done.stdout
 
 
-def _wait_for(predicate, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _start_batch(tmp_path: Path, name: str, replicates: int, folder: str, capture: bool):
     """Start a batch of the small scenario in its own process group, as a user's terminal would."""
     scenario_path = tmp_path / f"{name}.toml"
     scenario_path.write_text(SMALL.replace('name = "small"', f'name = "{name}"').replace(
         "replicates = 3", f"replicates = {replicates}"))
     out = tmp_path / folder
-    stream = subprocess.PIPE if capture else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario_path), "--out", str(out),
-                             "--workers", "2", "--quiet"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=stream, stderr=stream, text=True, start_new_session=True)
-    return scenario_path, out, proc
-
-
-def _saved_a_part(out: Path, timeout: float = 60) -> bool:
-    """True once the manifest lists a committed part (a part file alone is not committed yet)."""
-    def committed() -> bool:
-        try:
-            return len(read_runs(out)) > 0
-        except Exception:  # no manifest yet, or caught between writes
-            return False
-
-    return _wait_for(committed, timeout)
+    return scenario_path, out, start_batch(scenario_path, out, "--workers", "2", cwd=tmp_path, capture=capture)
 
 
 def test_killed_batch_resumes_to_the_same_tables(tmp_path):
     scenario_path, out, proc = _start_batch(tmp_path, "resume", 20, "killed", capture=False)
     try:
-        assert _saved_a_part(out), "the batch never saved a part"
+        assert wait_for_a_committed_run(out), "the batch never saved a part"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the batch, its pool and its forkserver: no chance to clean up
         proc.wait()
@@ -209,15 +176,13 @@ def test_killed_batch_resumes_to_the_same_tables(tmp_path):
     with process_pool(2) as pool:
         reference = run_batch(load_scenario(scenario_path), executor=pool, out=tmp_path / "reference",
                               progress=False)
-    cols = [c for c in reference.runs.columns if c != "seconds"]
-    pd.testing.assert_frame_equal(resumed.runs[cols], reference.runs[cols])
-    pd.testing.assert_frame_equal(resumed.timeseries, reference.timeseries)
+    same_tables(resumed, reference)
 
 
 def test_sigterm_saves_and_exits_130(tmp_path):
     scenario_path, out, proc = _start_batch(tmp_path, "term", 40, "term", capture=True)
     try:
-        assert _saved_a_part(out)
+        assert wait_for_a_committed_run(out)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -246,8 +211,7 @@ def test_batch_on_an_existing_dask_scheduler(tmp_path, capsys):
     on_dask = load_results(tmp_path / "on_dask")
     assert on_dask.manifest["sessions"][0]["executor"].startswith("Dask (tcp://")
     serial = run_batch(load_scenario(scenario), save=False, progress=False)
-    cols = [c for c in serial.runs.columns if c != "seconds"]
-    pd.testing.assert_frame_equal(on_dask.runs[cols], serial.runs[cols])
+    same_tables(on_dask, serial)
 
 
 def test_sensitivity_command_runs_the_screen_and_writes_its_report(tmp_path, capsys):

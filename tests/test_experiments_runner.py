@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,43 +14,22 @@ from sim.experiments.schema import scenario_from_dict
 from sim.experiments.store import ResultsStore, read_runs
 from sim.metrics_catalogue import METRIC_NAMES
 
+from helpers import CALLS, interrupting, same_tables, toy
+
 TINY = {
     "name": "tiny", "steps": 12, "replicates": 3, "seed": 11,
     "params": {"n_units": 2, "unit_size": [40, 60]},
     "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
 }
-TIMING = ["seconds"]
 
 
 def tiny(**changes):
     return scenario_from_dict({**TINY, **changes})
 
 
-def same_tables(a, b):
-    pd.testing.assert_frame_equal(a.runs.drop(columns=TIMING), b.runs.drop(columns=TIMING))
-    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
-
-
-def toy(params, seed, steps):
-    """A stand-in model: deterministic in (params, seed), fast."""
-    rng = np.random.default_rng(seed)
-    level = {"state": 0.0, "privatised": 0.1, "mutual": 0.2}[params.get("regime", "state")]
-    return pd.DataFrame({m: level + rng.normal(0, 0.01, steps + 1).cumsum() for m in METRIC_NAMES})
-
-
 def flaky(params, seed, steps):
     if params.get("regime") == "privatised":
         raise ValueError("the contractor went bust in a way the model did not expect")
-    return toy(params, seed, steps)
-
-
-CALLS = {"n": 0, "stop_at": None}
-
-
-def interrupting(params, seed, steps):
-    CALLS["n"] += 1
-    if CALLS["stop_at"] is not None and CALLS["n"] == CALLS["stop_at"]:
-        raise KeyboardInterrupt
     return toy(params, seed, steps)
 
 

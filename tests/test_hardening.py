@@ -15,13 +15,11 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import sim
@@ -30,9 +28,8 @@ from sim.experiments import ResultsError, load_results, run_batch
 from sim.experiments.runner import BatchInterrupted
 from sim.experiments.schema import ScenarioError, load_scenario, scenario_from_dict
 from sim.experiments.store import DamagedResults, StorageError
-from sim.metrics_catalogue import METRIC_NAMES
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import CALLS, ROOT, interrupting, same_tables, start_batch, toy, wait_for_a_committed_run
 
 GOOD = """name = "ok"
 description = "A tiny scenario."
@@ -310,30 +307,9 @@ def test_batch_api_arguments_are_exact(tmp_path):
 
 
 # --------------------------------------------------------------------------------- results: verified, not trusted
-def toy(params, seed, steps):
-    rng = np.random.default_rng(seed)
-    level = {"state": 0.0, "mutual": 0.2}[params.get("regime", "state")]
-    return pd.DataFrame({m: level + rng.normal(0, 0.01, steps + 1).cumsum() for m in METRIC_NAMES})
-
-
-CALLS = {"n": 0, "stop_at": None}
-
-
-def interrupting(params, seed, steps):
-    CALLS["n"] += 1
-    if CALLS["stop_at"] is not None and CALLS["n"] == CALLS["stop_at"]:
-        raise KeyboardInterrupt
-    return toy(params, seed, steps)
-
-
 def toy_scenario(replicates=4, factors=True):
     return scenario_from_dict({"name": "toy", "steps": 6, "replicates": replicates, "seed": 2,
                                "design": {"factors": {"regime": ["state", "mutual"]} if factors else {}}})
-
-
-def same_tables(a, b):
-    pd.testing.assert_frame_equal(a.runs.drop(columns="seconds"), b.runs.drop(columns="seconds"))
-    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
 
 
 def _truncate(p: Path):
@@ -618,29 +594,14 @@ def _batch_process(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]
     scenario = tmp_path / "s.toml"
     scenario.write_text(SLOW_SCENARIO)
     out = tmp_path / "r"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--quiet",
-                             *extra], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    return proc, out
-
-
-def _wait_for_a_committed_run(out: Path, timeout: float = 60) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if len(load_results(out).runs):
-                return True
-        except Exception:
-            pass
-        time.sleep(0.1)
-    return False
+    return start_batch(scenario, out, *extra, cwd=tmp_path), out
 
 
 @pytest.mark.slow
 def test_workers_exit_when_the_main_process_is_killed(tmp_path):
     proc, out = _batch_process(tmp_path, "--workers", "2")
     try:
-        assert _wait_for_a_committed_run(out)
+        assert wait_for_a_committed_run(out)
         assert len(_session_processes(proc.pid)) >= 3, "the main process, the forkserver and the workers"
         os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers must notice by themselves
         proc.wait()
@@ -658,7 +619,7 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path):
 def test_ctrl_c_on_a_dask_batch_is_clean(tmp_path):
     proc, out = _batch_process(tmp_path, "--dask", "--workers", "2")
     try:
-        assert _wait_for_a_committed_run(out, timeout=90)
+        assert wait_for_a_committed_run(out, timeout=90)
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
         _, err = proc.communicate(timeout=60)
     finally:
