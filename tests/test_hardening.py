@@ -587,7 +587,9 @@ def _session_processes(sid: int) -> list[int]:
     return [int(p) for p, s in (line.split() for line in out if line.strip()) if int(s) == sid]
 
 
-SLOW_SCENARIO = GOOD.replace("replicates = 2", "replicates = 40").replace("steps = 6", "steps = 24")
+# Long enough that a signal sent after the first committed run lands mid-batch even on a loaded machine (with 40
+# replicates the 80 runs could all finish between two polls, and Ctrl-C then hit the Dask cluster's shutdown).
+SLOW_SCENARIO = GOOD.replace("replicates = 2", "replicates = 200").replace("steps = 6", "steps = 24")
 
 
 def _batch_process(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
