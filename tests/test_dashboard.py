@@ -259,6 +259,9 @@ def test_values_read_in_their_units():
     assert readout.value_text("cost_per_capita", -0.006) == "−£0.01"  # ablation: a visible negative keeps its sign
     assert readout.fixed(-0.0004, ".3f") == "0.000" and readout.fixed(-0.4, ".0f") == "0"
     assert readout.fixed(-2.5, ",.1f") == "-2.5"
+    assert readout.interval_text("participation_rate", -0.131, 0.784) == "[0.00%, 78.4%]"  # no run goes below 0%
+    assert readout.interval_text("responsiveness", 0.628, 1.091) == "[62.8%, 100.0%]"
+    assert readout.interval_text("cost_per_capita", -466.31, 942.19) == "[−£466.31, £942.19]"  # unbounded: as is
     unit = sim.METRICS["provider_failures"].unit
     assert readout.value_text("provider_failures", 3.0) == ("3" if unit in ("-", "count") else f"3 {unit}")
 

@@ -36,7 +36,7 @@ CSS = """
 .ms-table td:first-child small { display: block; max-width: 380px; color: #555; }
 .ms-readout li { margin-bottom: 6px; }
 .ms-lever-meaning { font-size: 12px; color: #555; line-height: 1.35; margin: 0 0 16px 0; }
-.ms-control-text { padding-top: 6px; }
+.ms-control-text { padding-top: 14px; }
 .ms-page-end { height: 48px; }
 .ms-report h2 { font-size: 1.4em; margin-top: 14px; } .ms-report h3 { font-size: 1.15em; margin-top: 12px; }
 """
@@ -238,13 +238,13 @@ def outcome_table_html(comparison: runs.Comparison, metrics: list[str]) -> str:
         cells = []
         for regime in comparison.regimes:
             r = summary.loc[(regime, m)]
-            cells.append(f"<td>{esc(readout.value_text(m, r['mean']))}<br><small>[{esc(readout.value_text(m, r['ci_low']))}, "
-                         f"{esc(readout.value_text(m, r['ci_high']))}]</small></td>")
+            cells.append(f"<td>{esc(readout.value_text(m, r['mean']))}<br>"
+                         f"<small>{esc(readout.interval_text(m, r['ci_low'], r['ci_high']))}</small></td>")
         meaning = sim.METRICS[m].description if m in sim.METRICS else ""
         rows.append(f'<tr data-metric="{esc(m)}"><td>{esc(figures.metric_label(m))}<small>{esc(meaning)}</small></td>'
                     f"{''.join(cells)}</tr>")
     return (f'<table class="ms-table" id="ms-outcomes"><thead><tr><th>outcome (mean of the last 12 months, '
-            f'95% CI)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            f'95% CI within the possible range)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def cost_table_html(comparison: runs.Comparison) -> str:
@@ -301,7 +301,10 @@ def ComparisonView(comparison: runs.Comparison):
         solara.Image(series_png, width="100%")
     with solara.Card("Final outcomes"):
         solara.HTML(tag="div", unsafe_innerHTML=outcome_html)
-    with solara.Card("Units: who runs each service (colour) and how many take part (shade; % in each unit)"):
+    with solara.Card("Units: who runs each service (colour) and how many of its users contribute (shade)"):
+        solara.Text("Each unit is split into its services; the shade and the % are the share of users who contribute "
+                    "to the service this month (co-production), at the end of the first paired run.",
+                    style={"font-size": "12px", "color": "#555"})
         with solara.Row(style={"flex-wrap": "wrap"}):
             for png in map_pngs.values():
                 solara.Image(png, width="290px")
@@ -545,13 +548,13 @@ def ExploreRun(model, tick: int):
     frame = model.datacollector.get_model_vars_dataframe()
     map_png = solara.use_memo(lambda: figures.png_bytes(figures.unit_map(runs.snapshot(model),
                                                                          f"{explore_regime.value}: month {model.month}",
-                                                                         width=4.0, numbered=True)),
+                                                                         width=3.0, numbered=True), dpi=100),
                              [tick, id(model)])
     series_png = solara.use_memo(lambda: figures.png_bytes(figures.series(frame, list(runs.HEADLINE), width=6.6),
                                                            dpi=100), [tick, id(model)])
     with solara.Columns([1, 2]):
         with solara.Card("Units"):
-            solara.Text("Colour: who runs each service; shade: how many of its users take part.",
+            solara.Text("Colour: who runs each service; shade: the share of its users who contribute this month.",
                         style={"font-size": "12px", "color": "#555"})
             solara.Image(map_png, width="100%")
         with solara.Card("Over time"):

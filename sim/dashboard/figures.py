@@ -4,13 +4,14 @@ draws from background tasks; Altair charts stay blank offline — FACTS.md)."""
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 import sim
 
@@ -80,6 +81,8 @@ def series(frame: pd.DataFrame, metrics: list[str], width: float = 9.0) -> Figur
     fig, axes = _panels(metrics, width, 2.3)
     for ax, metric in zip(axes, metrics, strict=True):
         ax.plot(frame.index, frame[metric], color="#2e6f9e", lw=1.5, marker="o" if len(frame) < 3 else None)
+        ax.set_xlim(0, max(12, int(frame.index.max())))  # a year's axis from the start, in whole months
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         _label_panel(ax, metric, "month")
     return fig
 
@@ -96,8 +99,8 @@ def participation_scale(maps: list[UnitMap]) -> float:
 def unit_map(m: UnitMap, title: str = "", width: float = 3.2, scale: float | None = None,
              numbered: bool = False) -> Figure:
     """Units on their grid: each unit split into one stripe per service, coloured by who runs it and shaded by
-    its participation (pale = nobody takes part, full colour = ``scale``, by default this map's highest), with
-    the unit's participation written in it. Where the cells are large (a district of a few units), each stripe
+    the share of its users who contribute this month (pale = none, full colour = ``scale``, by default this
+    map's highest), with the unit's share (users-weighted over services) written in it. Where the cells are large (a district of a few units), each stripe
     is named and carries its own participation, and each unit its number; otherwise a line under the map says
     which stripe is which, and ``numbered`` writes each unit's number in its corner."""
     cols = max(p[0] for p in m.positions) + 1
@@ -127,7 +130,7 @@ def unit_map(m: UnitMap, title: str = "", width: float = 3.2, scale: float | Non
                 ax.text(left + 0.45 / k, y + top_edge + 0.03, f"{100 * part:.1f}%", ha="center", va="top",
                         fontsize=size - 2, color="#222222")
         if named:
-            ax.text(x + 0.5, y + 0.17, f"unit {u}: {100 * m.unit_participation[u]:.1f}% take part", ha="center",
+            ax.text(x + 0.5, y + 0.17, f"unit {u}: {100 * m.unit_participation[u]:.1f}% contribute", ha="center",
                     va="bottom", fontsize=size - 1, fontweight="bold")
         else:
             ax.text(x + 0.5, y + 0.5, f"{100 * m.unit_participation[u]:.1f}%", ha="center", va="center",
@@ -146,8 +149,9 @@ def unit_map(m: UnitMap, title: str = "", width: float = 3.2, scale: float | Non
         handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.5, label="failing"))
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0.0),
               ncol=len(handles))
-    key = "" if named else "stripes, left to right: " + ", ".join(s.replace("_", " ") for s in m.sectors) + "\n"
-    fig.supxlabel(f"{key}pale = nobody takes part, full colour = {100 * top:.1f}%", fontsize=7, color="#444444")
+    lines = [] if named else ["stripes, left to right: " + ", ".join(s.replace("_", " ") for s in m.sectors)]
+    lines.append(f"share of users who contribute this month: pale = none, full colour = {100 * top:.1f}%")
+    fig.supxlabel("\n".join(textwrap.fill(line, int(14 * width)) for line in lines), fontsize=7, color="#444444")
     ax.set_title(title or f"month {m.month}", fontsize=9)
     return fig
 

@@ -46,6 +46,15 @@ def value_text(metric: str, x: float, signed: bool = False) -> str:
     return _signed(body, x, signed) + suffix
 
 
+def interval_text(metric: str, low: float, high: float) -> str:
+    """A metric's 95% interval for people, "[a, b]", cut to the values the metric can take (a share's interval
+    from few replicates can reach below 0%; no run can)."""
+    m = sim.METRICS.get(metric)
+    if m is not None:
+        low, high = max(low, m.low), min(high, m.high)
+    return f"[{value_text(metric, low)}, {value_text(metric, high)}]"
+
+
 def _signed(body: str, x: float, signed: bool) -> str:
     """``body`` (the formatted magnitude of ``x``) with its sign: "−" when negative, "+" when positive and
     ``signed``, none when what is shown is zero."""

@@ -11,7 +11,7 @@ import sim
 
 from . import figures
 from .controls import to_query
-from .readout import readout, value_text
+from .readout import interval_text, readout, value_text
 from .runs import HEADLINE, Comparison
 
 
@@ -58,14 +58,14 @@ def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: 
         lines += [f"Link: {link}", ""]
     lines += ["## What differs, and how sure we are", ""] + [f"- {s}" for s in words["sentences"]]
     lines += ["", "## Why", ""] + [f"- {s}" for s in words["why"]]
-    lines += ["", "## Outcomes (mean of the last 12 months, 95% CI over replicates)", ""]
+    lines += ["", "## Outcomes (mean of the last 12 months, 95% CI over replicates within the possible range)", ""]
     summary = comparison.summary(metrics)
     lines += ["| metric | " + " | ".join(comparison.regimes) + " |", "|---" * (len(comparison.regimes) + 1) + "|"]
     for m in metrics:
         cells = []
         for regime in comparison.regimes:
             r = summary[(summary["regime"] == regime) & (summary["metric"] == m)].iloc[0]
-            cells.append(f"{value_text(m, r['mean'])} [{value_text(m, r['ci_low'])}, {value_text(m, r['ci_high'])}]")
+            cells.append(f"{value_text(m, r['mean'])} {interval_text(m, r['ci_low'], r['ci_high'])}")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     lines += ["", "## Figures", "",
               _img(figures.timeseries(comparison.bands(metrics), metrics, comparison.regimes),
