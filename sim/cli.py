@@ -316,7 +316,7 @@ def cmd_batch(args) -> int:
     if failed:
         print(f"  first failure: {result.failures['error'].iloc[0]} (all in {out}/manifest.json)")
     if args.report:
-        report = write_report(result, out)
+        report = write_report(result, out, progress=not args.quiet)
         text = report.read_text()
         summary = out / "tables" / "summary.csv"
         table = headline_table(_read_csv(summary)) if summary.exists() else ""

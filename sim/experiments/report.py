@@ -8,6 +8,7 @@ test as a check), the best level along a swept factor, Morris/Sobol' sensitivity
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import re
@@ -39,6 +40,8 @@ from .runner import BatchResult, load_results
 from .store import files_under, register_outputs
 
 ALPHA = 0.05
+#: whether the attribution's runs show a progress bar (``write_report(progress=...)``; the CLI's --quiet)
+_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("report_progress", default=True)
 
 
 # ------------------------------------------------------------------------------------------------ formatting
@@ -148,11 +151,13 @@ def sweep_factor(result: BatchResult) -> str | None:
 
 # ------------------------------------------------------------------------------------------------ the report
 def write_report(source: BatchResult | str | Path, out: str | Path | None = None, metrics: list[str] | None = None,
-                 target: str | None = None) -> Path:
+                 target: str | None = None, progress: bool = True) -> Path:
     """Analyse a batch and write ``report.md``, ``figures/`` and ``tables/``; return the report's path.
 
     Written into the batch's own folder, the files are recorded in its manifest as the report's outputs (so
-    that ``batch --fresh`` deletes them, and nothing it did not write)."""
+    that ``batch --fresh`` deletes them, and nothing it did not write). ``progress``: a bar while the
+    attribution's runs are computed (where the scenario asks for one and it is not cached)."""
+    _PROGRESS.set(bool(progress))
     result = source if isinstance(source, BatchResult) else load_results(source)
     out = Path(out) if out is not None else (result.path or Path("results") / result.scenario.name)
     own_folder = result.path is not None and out.resolve() == Path(result.path).resolve()
@@ -808,7 +813,7 @@ def _attribution_table(result: BatchResult, regime: str, tabdir: Path) -> pd.Dat
         return pd.read_csv(csv)
     table = attribute_differences(baseline=at.baseline, regime=regime, replicates=at.replicates,
                                   steps=at.steps or s.steps, rng=s.seed, mechanisms=at.mechanisms, window=s.window,
-                                  metrics=at.metrics, **{**s.params, **at.params})
+                                  metrics=at.metrics, progress=_PROGRESS.get(), **{**s.params, **at.params})
     table.to_csv(csv, index=False)
     meta.write_text(json.dumps(key, sort_keys=True))
     return table
