@@ -863,10 +863,17 @@ def why_regimes_differ(result: BatchResult, figdir: Path, tabdir: Path, out: Pat
     s, at = result.scenario, result.scenario.attribution
     levels = list(s.design.factors.get("regime", [])) + [c["regime"] for c in s.design.conditions if "regime" in c]
     regimes = at.regimes or [r for r in dict.fromkeys(levels) if r != at.baseline]
+    from .attribution import LEVER_MECHANISMS
+
+    levers = [m for m in (at.mechanisms or []) if m in LEVER_MECHANISMS]
+    what = (f"the named mechanisms — the provider kind (every kind difference together, off in the null model "
+            f"`sim.neutral_kinds()`) and the proposal's levers ({', '.join(levers)}; off = the setting in force "
+            f"today) —" if levers else
+            "the mechanisms that make the kinds differ, from the null model in which the kinds behave alike "
+            "(`sim.neutral_kinds()`),")
     lines = ["## Why the regimes differ", "",
              f"Each difference against {REGIME_NOUNS.get(at.baseline, at.baseline)} is taken apart by switching "
-             f"the mechanisms that make the kinds differ on one at a time, and in every combination, from the "
-             f"null model in which the kinds behave alike (`sim.neutral_kinds()`), on {at.replicates} "
+             f"{what} on one at a time and in every combination, on {at.replicates} "
              f"common-random-number replicates (`sim.attribute_differences`; ODD §9 D-N5). A mechanism's "
              f"contribution is its effect switched on alone; `interaction` is what they do together beyond the "
              f"sum; `not attributed` is what remains with every named mechanism off; the parts add up to the total. "
