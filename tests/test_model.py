@@ -161,6 +161,16 @@ def test_no_service_runs_with_a_lone_worker():
     assert (model.providers.staff == 4).all()
 
 
+def test_no_default_service_runs_with_a_handful_of_workers():
+    """Issue 7: organisations have a staff of tens. At the defaults a leisure organisation needs ~1.5 FTE for its
+    ~450 users; a rota of part-time and casual staff delivers it, so every service employs at least ten people,
+    while FTE (and wages) still follow users."""
+    frame = sim.MutualStateModel(rng=0).providers_frame()
+    assert (frame["staff"] >= 10).all(), frame.groupby("sector")["staff"].min()
+    leisure = frame[frame["sector"] == "leisure"]
+    assert (leisure["fte"] < 3).all() and (leisure["staff"] == 10).all()
+
+
 def test_choosing_a_provider_far_worse_is_computed_without_overflow():
     """A switch that would lose much utility has a logistic chance of (nearly) zero, computed stably: no NumPy
     overflow warning at the registry's extreme exit sensitivity and switching cost."""
