@@ -50,8 +50,9 @@ def test_lever2_capacity_building_raises_civic_resources_at_a_cost():
 
 
 def test_lever3_the_asset_lock_stops_demutualisation():
-    weak = late("demutualisations", steps=60, regime="mutual", asset_lock=0.0, demutualisation_rate=1.0)
-    locked = late("demutualisations", steps=60, regime="mutual", asset_lock=1.0, demutualisation_rate=1.0)
+    # Ten years: reserves must build up before members are tempted to sell (in five, one seed of three had not).
+    weak = late("demutualisations", steps=120, regime="mutual", asset_lock=0.0, demutualisation_rate=1.0)
+    locked = late("demutualisations", steps=120, regime="mutual", asset_lock=1.0, demutualisation_rate=1.0)
     assert weak.min() > 0 and locked.max() == 0
 
 
