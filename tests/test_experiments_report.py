@@ -143,12 +143,13 @@ def tendered_and_profitable(params, seed, steps):
 def test_the_report_takes_public_cost_apart_by_component(tmp_path):
     s = scenario_from_dict({
         "name": "components", "steps": 24, "replicates": 3, "seed": 1,
-        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised"]}},
+        "design": {"kind": "factorial", "factors": {"regime": ["privatised", "state"]}},
         "analysis": {"metrics": ["cost_per_capita"], "window": 12, "compare": "regime", "baseline": "state"},
     })
     result = run_batch(s, out=tmp_path / "components", progress=False, run_fn=tendered_and_profitable)
     text = write_report(result).read_text()
     assert "## Where the money goes" in text
+    assert "| component | state | privatised |" in text  # the baseline first: differences are from it
     assert "| tendering | 0 | 3 |" in text and "| surpluses | -1 | 5 |" in text
     assert "| inspection |" not in text  # zero in every column: left out
     table = pd.read_csv(tmp_path / "components" / "tables" / "cost_components.csv", index_col=0)

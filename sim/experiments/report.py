@@ -497,6 +497,9 @@ def _cost_components(result: BatchResult, factor: str, figdir: Path, tabdir: Pat
         return []
     table = outcomes(result, metrics=[*parts, "cost_per_capita"])
     levels = list(dict.fromkeys(table[factor]))
+    baseline = _stored_form(table[factor], result.scenario.analysis.baseline)
+    if baseline in levels:  # the figure's differences are from the scenario's baseline, drawn first
+        levels = [baseline] + [v for v in levels if v != baseline]
     means = table.groupby(factor, sort=False)[parts].mean().reindex(levels)
     total = table.groupby(factor, sort=False)["cost_per_capita"].mean().reindex(levels)
     means.assign(cost_per_capita=total).to_csv(tabdir / "cost_components.csv")
