@@ -14,11 +14,13 @@ from .experiments import (
     scenario_from_dict,
 )
 from .experiments.attribution import attribute_differences
-from .metrics_catalogue import METRICS
+from .metrics_catalogue import HEADLINE_METRICS, METRICS
 from .model import MutualStateModel
 from .parameters import REGISTRY, ParameterError, neutral_kinds, optional_public_goods_game
+from .proposal import the_proposal
+from .regimes import REGIMES
 
 __all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds", "Scenario",
            "ScenarioError", "BatchResult", "load_scenario", "scenario_from_dict", "run_batch", "load_results",
-           "attribute_differences", "calibrate", "METRICS"]
+           "attribute_differences", "calibrate", "METRICS", "HEADLINE_METRICS", "the_proposal", "REGIMES"]
 __version__ = "0.1.0"

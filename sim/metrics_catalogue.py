@@ -87,3 +87,7 @@ METRICS: dict[str, Metric] = {
 }
 
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+
+#: The proposal's three claims: more participatory, cheaper, more responsive. Every surface that leads with a
+#: headline (the command line, the report, the dashboard) reads these, in this order.
+HEADLINE_METRICS: tuple[str, ...] = ("participation_rate", "cost_per_capita", "responsiveness")

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .regimes import REGIMES
 from .sectors import DEFAULT_SECTORS, SECTOR_FIELDS, SECTOR_NAMES, SECTOR_SOURCE, SECTORS
 
-REGIMES = ("state", "privatised", "mutual", "conversion")
 MAX_MONTHS = 32_000  # the longest run: months of last participation are stored as int16
 
 
