@@ -16,7 +16,8 @@ from .experiments import (
 from .experiments.attribution import attribute_differences
 from .metrics_catalogue import HEADLINE_METRICS, METRICS
 from .model import MutualStateModel
-from .parameters import REGISTRY, ParameterError, neutral_kinds, optional_public_goods_game
+from .parameters import REGISTRY, ParameterError, neutral_kinds
+from .presets import optional_public_goods_game
 from .proposal import the_proposal
 from .regimes import REGIMES
 

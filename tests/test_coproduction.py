@@ -267,7 +267,7 @@ def test_the_proportional_rule_is_refused_up_front_where_its_bound_cannot_hold()
 ])
 def test_the_proportional_rule_at_its_largest_allowed_strength_never_breaks_its_bound(extra):
     """Any parameter set the check accepts runs without the mid-run error, however extreme its payoffs."""
-    params = {**sim.parameters.optional_public_goods_game(r=3.0, sigma=-1.0, **extra), "revision_rate": 1.0,
+    params = {**sim.optional_public_goods_game(r=3.0, sigma=-1.0, **extra), "revision_rate": 1.0,
               "exploration_rate": 0.05}
     spread = sim.parameters.payoff_spread(sim.parameters.validate({**params, "imitation_strength": 0.0}))
     model = sim.MutualStateModel(n_units=3, unit_size=(40, 60), rng=1, **{**params, "imitation_strength": 1 / spread})

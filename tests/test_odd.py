@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from sim.docs import TABLE_BEGIN, TABLE_END, markdown_table
 from sim.metrics_catalogue import METRIC_NAMES
-from sim.parameters import TABLE_BEGIN, TABLE_END, markdown_table
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
