@@ -40,9 +40,9 @@ def markdown_table() -> str:
             allowed = f"{format_number(parameter.bounds[0])} to {format_number(parameter.bounds[1])}"
         plausible = (f"{format_number(parameter.plausible[0])} to {format_number(parameter.plausible[1])}"
                      if parameter.plausible else "–")
-        lines.append(f"| `{parameter.name}` | {_cell(_shown(parameter, parameter.default))} | {_cell(parameter.unit)} | "
-                     f"{_cell(allowed)} | {plausible} | {parameter.lever} | {_cell(parameter.description)} | "
-                     f"{_cell(parameter.source)} |")
+        lines.append(f"| `{parameter.name}` | {_cell(_shown(parameter, parameter.default))} | "
+                     f"{_cell(parameter.unit)} | {_cell(allowed)} | {plausible} | {parameter.lever} | "
+                     f"{_cell(parameter.description)} | {_cell(parameter.source)} |")
     lines += ["", TABLE_END]
     return "\n".join(lines)
 

@@ -311,7 +311,7 @@ def _sector_parameters() -> list[Parameter]:
 def _sector_regimes() -> list[Parameter]:
     """A scenario may mix kinds across sectors: each sector can override the authority's regime."""
     return [Parameter(f"{sector}.regime", "inherit", "choice", "-", f"{sector}: who runs this service ('inherit': "
-                      "the authority's regime)", "DESIGN §3: a scenario may mix kinds across sectors", "regime",
+                      "the authority's regime)", "ODD §5: a scenario may mix kinds across sectors", "regime",
                       choices=("inherit",) + REGIMES) for sector in SECTORS]
 
 

@@ -17,13 +17,13 @@ from sim.sectors import DEFAULT_SECTORS, SECTOR_FIELDS, SECTOR_NAMES
 
 
 def test_every_parameter_is_documented():
-    for p in REGISTRY.values():
-        assert p.description and p.unit and p.source, p.name
-        if p.kind in ("float", "int"):
-            lo, hi = p.bounds
-            plo, phi = p.plausible
-            assert lo <= plo <= phi <= hi, p.name
-            assert lo <= p.default <= hi, p.name
+    for parameter in REGISTRY.values():
+        assert parameter.description and parameter.unit and parameter.source, parameter.name
+        if parameter.kind in ("float", "int"):
+            low, high = parameter.bounds
+            plausible_low, plausible_high = parameter.plausible
+            assert low <= plausible_low <= plausible_high <= high, parameter.name
+            assert low <= parameter.default <= high, parameter.name
 
 
 def test_all_twelve_sectors_have_their_parameters():
@@ -54,10 +54,10 @@ def test_bad_values_are_named_with_what_is_allowed(overrides, message):
 
 
 def test_canonical_forms():
-    p = validate({"unit_size": 500, "sectors": "all", "n_units": 3.0})
-    assert p["unit_size"] == (500, 500)
-    assert p["sectors"] == SECTOR_NAMES
-    assert p["n_units"] == 3 and isinstance(p["n_units"], int)
+    params = validate({"unit_size": 500, "sectors": "all", "n_units": 3.0})
+    assert params["unit_size"] == (500, 500)
+    assert params["sectors"] == SECTOR_NAMES
+    assert params["n_units"] == 3 and isinstance(params["n_units"], int)
     assert defaults()["unit_size"] == (400, 600)
 
 
@@ -80,6 +80,8 @@ source = "Hauert et al. 2002 use N = 5"
 
 @pytest.mark.parametrize("group", PARAMETER_GROUPS)
 def test_each_data_file_is_complete_and_valid(group):
+    """Each shipped file loads, and every entry has what a person needs to set the parameter well (the loader
+    refuses less; this states it as a specification of the files)."""
     path = PARAMETER_DATA / f"{group}.toml"
     loaded = load_parameter_file(path)
     assert loaded.description.strip() and loaded.parameters, path
@@ -147,7 +149,8 @@ def test_a_shipped_file_broken_in_a_copy_is_refused(tmp_path):
         (tmp_path / f"{group}.toml").write_text((PARAMETER_DATA / f"{group}.toml").read_text())
     workers = tmp_path / "workers.toml"
     workers.write_text(workers.read_text().replace("default = 0.015", "default = 1.5", 1))
-    with pytest.raises(ParameterFileError, match=r"workers\.toml: quit_base_rate\.default: 1\.5 is above the maximum 1"):
+    expected = r"workers\.toml: quit_base_rate\.default: 1\.5 is above the maximum 1"
+    with pytest.raises(ParameterFileError, match=expected):
         load_groups(tmp_path)
 
 
