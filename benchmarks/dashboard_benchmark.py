@@ -1,4 +1,4 @@
-"""Speed of the dashboard against issue 8's targets, measured in a served app and headless Chromium.
+"""Speed of the dashboard against its targets, measured in a served app and headless Chromium.
 
     python benchmarks/dashboard_benchmark.py [--repeats 3]
 
@@ -34,12 +34,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def serve() -> tuple[subprocess.Popen, str, float]:
+    """``mutual-state dashboard`` on a free port, as a user starts it; how long until it answers HTTP 200."""
     port = free_port()
     env = {**os.environ, "SOLARA_HOME": tempfile.mkdtemp(prefix="solara_home")}
     start = time.perf_counter()
@@ -79,13 +80,14 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 
 
 def browser_figures(url: str, repeats: int, pid: int) -> dict[str, list[float]]:
+    """The three figures a user feels (first render, a comparison, a click during it), each with its load."""
     from playwright.sync_api import expect, sync_playwright
 
     out: dict[str, list[float]] = {k: [] for k in ("first_render", "comparison_in_page", "click_during_run",
                                                    "load_first_render", "load_comparison", "load_click",
                                                    "server_cpu", "pool_cpu")}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(repeats):
             context = browser.new_context(viewport={"width": 1400, "height": 1400})
             page = context.new_page()
@@ -118,42 +120,44 @@ def browser_figures(url: str, repeats: int, pid: int) -> dict[str, list[float]]:
 
 
 def python_comparison(repeats: int) -> tuple[list[float], list[float]]:
+    """The page's default comparison called in Python: the page's time less what the page itself costs."""
     from sim.dashboard.controls import RunSettings
     from sim.dashboard.runs import run_comparison, warm_up
 
     warm_up()  # as the server does when its first page opens
     times, loads = [], []
     for _ in range(repeats):
-        c = run_comparison({}, RunSettings())
-        times.append(c.seconds)
+        comparison = run_comparison({}, RunSettings())
+        times.append(comparison.seconds)
         loads.append(load())
     return times, loads
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
+    """Serve, measure in the browser, stop the server, then measure in Python; print medians with the load."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
     print(f"load average before: {load():.2f} on {os.cpu_count()} cores")
     proc, url, started = serve()
     try:
         print(f"server answers HTTP 200 after {started:.2f} s (load {load():.2f})")
-        f = browser_figures(url, args.repeats, proc.pid)
+        figures = browser_figures(url, args.repeats, proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=20)
 
     def at(key: str) -> str:
-        return f"load {statistics.median(f[key]):.2f}"
+        return f"load {statistics.median(figures[key]):.2f}"
 
-    print(f"first render after the server answers: {median(f['first_render'])}, {at('load_first_render')}"
+    print(f"first render after the server answers: {median(figures['first_render'])}, {at('load_first_render')}"
           f"   (target < 5 s)")
-    print(f"default-district comparison in the page (click Run to readout): {median(f['comparison_in_page'])}, "
+    print(f"default-district comparison in the page (click Run to readout): {median(figures['comparison_in_page'])}, "
           f"{at('load_comparison')}   (target < 10 s)")
-    server, pool = statistics.median(f["server_cpu"]), statistics.median(f["pool_cpu"])
+    server, pool = statistics.median(figures["server_cpu"]), statistics.median(figures["pool_cpu"])
     print(f"  CPU it cost: server {server:.2f} s, process pool {pool:.2f} s -> about {server + pool / 2:.1f} s on 2 "
           f"idle cores")
-    print(f"click answered during a run: {median(f['click_during_run'])}, {at('load_click')}   (target < 0.5 s)")
+    print(f"click answered during a run: {median(figures['click_during_run'])}, {at('load_click')}   (target < 0.5 s)")
     times, loads = python_comparison(args.repeats)
     print(f"default-district comparison in Python (run_comparison, process pool): {median(times)}, "
           f"load {statistics.median(loads):.2f}")

@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -9,3 +11,25 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def small():
     """Keyword arguments for a small, fast district."""
     return {"n_units": 6, "unit_size": (150, 250)}
+
+
+@pytest.fixture(scope="session")
+def four_units():
+    """Keyword arguments for a district of four small units: a comparison of every regime in seconds."""
+    return {"n_units": 4, "unit_size": (100, 150)}
+
+
+@pytest.fixture(scope="session")
+def small_batch(tmp_path_factory):
+    """A results folder written as a user writes one (``mutual-state batch … --report``): a tiny two-regime
+    batch with its report, for the tests that open a batch's results."""
+    folder = tmp_path_factory.mktemp("batch")
+    scenario = folder / "tiny.toml"
+    scenario.write_text('name = "tiny"\nsteps = 12\nreplicates = 2\nseed = 3\n[params]\nn_units = 4\n'
+                        'unit_size = [60, 80]\n[design]\nkind = "factorial"\n[design.factors]\n'
+                        'regime = ["state", "mutual"]\n[analysis]\ncompare = "regime"\nbaseline = "state"\n')
+    out = folder / "results"
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--report",
+                           "--serial", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return out

@@ -1,34 +1,37 @@
 """The dashboard's pure parts, without a browser: controls from the registry, settings in a URL, the comparison
 (equal to the API's numbers), Cancel, the readout's sentences, downloads, and the results page's rendering."""
 
+import ast
 import csv
 import io
 import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import sim
 from sim.dashboard import controls as ctl
-from sim.dashboard import readout, results_view, runs, share
+from sim.dashboard import figures, readout, results_view, runs, share
+from sim.proposal import LEVERS, PROPOSAL_REGIME, THE_PROPOSAL
+from sim.regimes import KIND_COLOURS, REGIME_COLOURS
 
-SMALL = {"n_units": 4, "unit_size": (100, 150)}
 RUN = ctl.RunSettings(years=2, replicates=3, seed=7)
 
 
 @pytest.fixture(scope="module")
-def comparison():
-    return runs.run_comparison(dict(SMALL), RUN, executor=None)
+def comparison(four_units):
+    return runs.run_comparison(dict(four_units), RUN, executor=None)
 
 
 @pytest.fixture(scope="module")
-def api_result():
+def api_result(four_units):
     """The same comparison asked of the API directly, as a researcher would."""
     scenario = sim.scenario_from_dict({
         "name": "same", "steps": RUN.steps, "replicates": RUN.replicates, "seed": RUN.seed,
-        "params": {"n_units": 4, "unit_size": [100, 150]},
+        "params": {"n_units": four_units["n_units"], "unit_size": list(four_units["unit_size"])},
         "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
         "analysis": {"compare": "regime", "baseline": "state"}})
     return sim.run_batch(scenario, save=False, progress=False)
@@ -36,8 +39,9 @@ def api_result():
 
 # ------------------------------------------------------------------------------------------------ controls
 def test_every_lever_parameter_has_a_control_with_the_registry_range_and_help():
+    """Controls are generated from the registry, so none may be missing or disagree with it."""
     groups = ctl.lever_controls()
-    assert list(groups) == list(ctl.LEVER_NAMES)
+    assert list(groups) == list(ctl.LEVER_NAMES) == [lever for lever, _, _ in LEVERS]
     expected = {p.name for p in sim.REGISTRY.values() if p.lever in ctl.LEVER_NAMES}
     assert {c.name for cs in groups.values() for c in cs} == expected
     for cs in groups.values():
@@ -52,6 +56,7 @@ def test_every_lever_parameter_has_a_control_with_the_registry_range_and_help():
 
 
 def test_wide_ranges_are_typed_and_checked_with_the_registry_messages():
+    """A value a user types is checked by the registry, and its message is the one the page shows."""
     wide = next(p.name for p in sim.REGISTRY.values() if p.kind == "float" and p.bounds[1] - p.bounds[0] > 10)
     assert ctl.control_for(wide).widget == "text"
     assert ctl.parse_text("unit_size", "50-100") == (50, 100)
@@ -78,6 +83,7 @@ def test_settings_survive_the_url_and_a_bad_link_is_reported_not_raised():
 
 
 def test_presets_are_valid_and_the_proposal_pulls_every_lever():
+    """A preset the registry refused would break the page at the first click; the proposal is the package."""
     presets = ctl.presets()
     assert {"services as they are", "contracted out", "the proposal"} <= set(presets)
     assert ("neutral kinds" in presets) == hasattr(sim, "neutral_kinds")
@@ -87,6 +93,7 @@ def test_presets_are_valid_and_the_proposal_pulls_every_lever():
     levers = {sim.REGISTRY[k].lever for k in presets["the proposal"].params}
     assert {"participation_audit", "decentralisation", "recognised_status", "guarantor"} <= levers
     assert presets["services as they are"].params == {} and presets["services as they are"].headline == "state"
+    assert presets["the proposal"].params == THE_PROPOSAL and presets["the proposal"].headline == PROPOSAL_REGIME
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -99,33 +106,36 @@ def test_the_comparison_equals_the_api_for_the_same_settings_and_seeds(compariso
     assert (diffs["mean_diff"].to_numpy() == api_diffs["mean_diff"].to_numpy()).all()
 
 
-def test_each_unit_map_is_the_batchs_first_replicate(comparison):
+def test_each_unit_map_is_the_batchs_first_replicate(comparison, four_units):
+    """The maps are run beside the batch, not taken from it: they must be the same runs as its first replicate."""
     runs_table = comparison.result.runs
     seeds = runs_table.sort_values("replicate").drop_duplicates("replicate")["seed"].tolist()
     assert comparison.result.scenario.replicate_seeds == seeds  # the seeds the maps are given before the batch
     for regime, m in comparison.maps.items():
         row = runs_table[(runs_table["regime"] == regime) & (runs_table["replicate"] == 0)].iloc[0]
-        for metric in runs.HEADLINE:
+        for metric in sim.HEADLINE_METRICS:
             assert m.metrics[metric] == row[metric]
-        assert m.month == RUN.steps and len(m.positions) == SMALL["n_units"]
+        assert m.month == RUN.steps and len(m.positions) == four_units["n_units"]
         kinds = {k for unit in m.kind for k in unit}
         assert kinds <= {"state", "contractor", "mutual"}
     assert {k for unit in comparison.maps["mutual"].kind for k in unit} == {"mutual"}
 
 
-def test_on_an_executor_the_maps_run_beside_the_batch_and_equal_the_serial_ones(comparison):
+def test_on_an_executor_the_maps_run_beside_the_batch_and_equal_the_serial_ones(comparison, four_units):
+    """The page runs on a pool; its numbers must not depend on where the runs ran."""
     import concurrent.futures as cf
 
     seen = []
     with cf.ThreadPoolExecutor(2) as ex:
-        pooled = runs.run_comparison(dict(SMALL), RUN, lambda f, w: seen.append(f), executor=ex)
+        pooled = runs.run_comparison(dict(four_units), RUN, lambda f, w: seen.append(f), executor=ex)
     assert seen == sorted(seen) and seen[-1] == 1.0
     assert (pooled.summary()["mean"].to_numpy() == comparison.summary()["mean"].to_numpy()).all()
     for regime in comparison.regimes:
         assert pooled.maps[regime] == comparison.maps[regime]
 
 
-def test_progress_is_reported_and_cancel_stops_the_batch():
+def test_progress_is_reported_and_cancel_stops_the_batch(four_units):
+    """Cancel works by the progress callback raising: nothing may run after it raised."""
     seen = []
 
     def progress(fraction, words):
@@ -134,16 +144,17 @@ def test_progress_is_reported_and_cancel_stops_the_batch():
             raise runs.Cancelled()
 
     with pytest.raises(runs.Cancelled):
-        runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=5), progress, executor=None)
+        runs.run_comparison(dict(four_units), ctl.RunSettings(years=1, replicates=5), progress, executor=None)
     assert len(seen) == 3  # the start and two runs of fifteen, then nothing more ran
 
     done = []
-    runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=2), lambda f, w: done.append(f),
+    runs.run_comparison(dict(four_units), ctl.RunSettings(years=1, replicates=2), lambda f, w: done.append(f),
                         executor=None)
     assert done[0] == 0.0 and done[-1] == 1.0 and done == sorted(done) and len(done) == 1 + 6 + 3
 
 
-def test_bad_settings_and_failing_runs_are_errors_in_words(monkeypatch):
+def test_bad_settings_and_failing_runs_are_errors_in_words(monkeypatch, four_units):
+    """A policymaker reads the error on the page: it must be a sentence, not a traceback."""
     with pytest.raises(sim.ScenarioError, match="local_autonomy: 7 is above the maximum 1"):
         runs.run_comparison({"local_autonomy": 7.0}, RUN, executor=None)
 
@@ -152,13 +163,18 @@ def test_bad_settings_and_failing_runs_are_errors_in_words(monkeypatch):
 
     monkeypatch.setattr(sim.MutualStateModel, "step", broken_step)
     with pytest.raises(runs.ComparisonFailed, match="No run finished. The model said: RuntimeError: a provider's"):
-        runs.run_comparison(dict(SMALL), ctl.RunSettings(years=1, replicates=2), executor=None)
+        runs.run_comparison(dict(four_units), ctl.RunSettings(years=1, replicates=2), executor=None)
 
 
-def test_the_catalogue_declares_the_models_cost_components():
-    from sim.public_cost import COMPONENT_METRICS
-
-    assert runs.component_metrics() == list(COMPONENT_METRICS)  # the catalogue's parts are the model's parts
+def test_the_catalogue_declares_the_models_cost_components(four_units):
+    """The page splits the cost by the catalogue's parts: in every regime, month by month, they must add up to
+    the cost the model reports, so that no part of it is missing from the bars."""
+    parts = runs.component_metrics()
+    assert parts and all(sim.METRICS[metric].part_of == runs.COST for metric in parts)
+    for regime in sim.REGIMES:  # every lever on, so that the levers' own costs are in the sum
+        series = sim.MutualStateModel(rng=3, **four_units, **sim.the_proposal(regime=regime)).run(24)
+        assert series[parts].sum(axis=1).to_numpy() == pytest.approx(series[runs.COST].to_numpy(), rel=1e-9,
+                                                                      abs=1e-9)
     assert runs.component_metrics("participation_rate") == []
     assert runs.component_label("cost_management_overhead") == "management overhead"
 
@@ -188,8 +204,7 @@ def _bar_stacks(fig):
 
 
 def test_the_cost_bars_stack_the_components_to_the_total(comparison):
-    from sim.dashboard import figures
-
+    """The bars must draw the table's numbers: positive parts up from zero, negative ones down, the total ticked."""
     fig = figures.comparison_cost(comparison)
     stacks, ticks = _bar_stacks(fig)
     totals = comparison.summary([runs.COST]).set_index("regime")["mean"].reindex(comparison.regimes).to_numpy()
@@ -212,8 +227,9 @@ def test_the_cost_bars_stack_the_components_to_the_total(comparison):
 
 # ------------------------------------------------------------------------------------------------ readout
 def test_readout_quotes_the_apis_differences(comparison, api_result):
+    """Every number a sentence quotes is the API's, so the page never says what the researcher's tools do not."""
     words = readout.readout(comparison)
-    api = api_result.compare("regime", baseline="state", metrics=list(runs.HEADLINE))
+    api = api_result.compare("regime", baseline="state", metrics=list(sim.HEADLINE_METRICS))
     assert len(words["sentences"]) == len(api) == 6
     text = " ".join(words["sentences"])
     for r in api.itertuples():
@@ -248,6 +264,7 @@ def test_a_sentence_says_how_sure_and_says_so_only_when_the_test_says_so():
 
 
 def test_values_read_in_their_units():
+    """Shares read as %, money as £, and nothing that rounds to zero carries a sign."""
     assert readout.value_text("participation_rate", 0.0123) == "1.23%"
     assert readout.value_text("cost_per_capita", 228.6249) == "£228.62"
     assert readout.value_text("cost_per_capita", -3.5, signed=True) == "−£3.50"
@@ -294,20 +311,6 @@ def test_markdown_report_is_self_contained(comparison):
 
 
 # ------------------------------------------------------------------------------------------------ results page
-@pytest.fixture(scope="module")
-def small_batch(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("batch")
-    scenario = folder / "tiny.toml"
-    scenario.write_text('name = "tiny"\nsteps = 12\nreplicates = 2\nseed = 3\n[params]\nn_units = 4\n'
-                        'unit_size = [60, 80]\n[design]\nkind = "factorial"\n[design.factors]\n'
-                        'regime = ["state", "mutual"]\n[analysis]\ncompare = "regime"\nbaseline = "state"\n')
-    out = folder / "results"
-    done = subprocess.run([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--report",
-                           "--serial", "--quiet"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
 def test_a_batch_report_renders_with_tables_and_figures(small_batch):
     view = results_view.open_report(small_batch)
     assert view.title == "tiny" and view.figures >= 1
@@ -316,6 +319,7 @@ def test_a_batch_report_renders_with_tables_and_figures(small_batch):
 
 
 def test_report_text_is_escaped_and_images_stay_in_the_folder(tmp_path):
+    """A results folder is untrusted text: nothing in it may run in the page or fetch from elsewhere."""
     (tmp_path / "manifest.json").write_text("{}")
     (tmp_path / "report.md").write_text("# T\n\n<script>alert(1)</script> **bold** [link](http://example.com)\n\n"
                                         "![outside](../secret.png)\n\n![remote](http://example.com/x.png)\n\n"
@@ -341,6 +345,7 @@ def test_a_folder_that_cannot_be_shown_says_why(tmp_path, make, words):
 
 # ------------------------------------------------------------------------------------------------ CLI
 def test_the_cli_serves_the_dashboard_and_checks_its_port():
+    """The README's command serves the dashboard offline; a bad port is refused in words before anything starts."""
     from sim.cli import main
 
     with pytest.raises(SystemExit) as done:
@@ -353,3 +358,33 @@ def test_the_cli_serves_the_dashboard_and_checks_its_port():
 
     cmd = command("127.0.0.1", 9999)
     assert "--production" in cmd and "--no-check-version" in cmd and cmd[cmd.index("--port") + 1] == "9999"
+
+
+# ------------------------------------------------------------------------------------------------ one meaning each
+def test_regimes_and_kinds_are_drawn_in_the_colours_every_figure_uses(comparison):
+    """A regime looks the same on the page as in the report: the dashboard draws with ``sim.regimes``' colours."""
+    from matplotlib.colors import to_hex
+
+    (series_panel, *_) = figures.timeseries(comparison.bands(["participation_rate"]), ["participation_rate"],
+                                            comparison.regimes).axes
+    drawn = {line.get_label(): to_hex(line.get_color()) for line in series_panel.get_lines()}
+    assert drawn == {regime: REGIME_COLOURS[regime].lower() for regime in comparison.regimes}
+    for regime, snapshot in comparison.maps.items():
+        stripes = {to_hex(patch.get_facecolor(), keep_alpha=False)
+                   for patch in figures.unit_map(snapshot).axes[0].patches}
+        assert stripes == {KIND_COLOURS[kind].lower() for unit in snapshot.kind for kind in unit}, regime
+
+
+def test_the_dashboard_uses_only_the_public_api_and_the_shared_meanings():
+    """The dashboard must not reach into the model: it imports ``sim``, the modules that define what regimes,
+    the proposal and the metrics mean, the batch API, and its own modules; nothing else of ``sim``."""
+    allowed = ("sim", "sim.regimes", "sim.proposal", "sim.metrics_catalogue")
+    folder = Path(sim.__file__).parent / "dashboard"
+    reached = []
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            reached += [f"{path.name}: {name}" for name in names if name.split(".")[0] == "sim"
+                        and name not in allowed and not name.startswith(("sim.dashboard", "sim.experiments"))]
+    assert reached == []

@@ -14,24 +14,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import sim
+from sim.proposal import LEVERS, PROPOSAL_REGIME, THE_PROPOSAL
 
-# The proposal's five levers (DESIGN §3), in its order, with the registry's lever names.
-LEVERS: tuple[tuple[str, str, str], ...] = (
-    ("participation_audit", "1. Participation audit",
-     "channels that lower the cost of taking part or recruit people, and an annual audit of who takes part"),
-    ("decentralisation", "2. Decentralisation",
-     "small units, local autonomy from the central design, capacity building for citizens and workers"),
-    ("recognised_status", "3. Recognised status",
-     "an asset lock against demutualisation, local bonds, a quality mark, federations of mutuals"),
-    ("conversion", "4. Conversion",
-     "state services become mutuals through approval and an employee ballot (acts in the 'conversion' regime)"),
-    ("guarantor", "5. Guarantor state",
-     "funding and regulation: inspection or self-audit, social investment from citizens"),
-)
 LEVER_NAMES = tuple(name for name, _, _ in LEVERS)
 COMPARED_REGIMES = ("state", "privatised", "mutual")
-REGIME_WORDS = {"state": "state departments", "privatised": "private contractors", "mutual": "mutuals",
-                "conversion": "conversion to mutuals"}
 
 SLIDER_MAX_SPAN = 10.0  # a float whose allowed range is wider is typed, not slid (a slider to 1e7 is useless)
 INT_SLIDER_MAX_SPAN = 60
@@ -57,30 +43,32 @@ class Control:
 
 def help_text(name: str) -> str:
     """Meaning, unit, allowed and plausible range, and source of a parameter, in one line."""
-    p = sim.REGISTRY[name]
-    parts = [p.description[0].upper() + p.description[1:] + "."]
-    if p.unit and p.unit != "-":
-        parts.append(f"Unit: {p.unit}.")
-    parts.append(f"Allowed: {p.allowed()}.")
-    if p.plausible and p.kind in ("float", "int"):
-        parts.append(f"Plausible: {p.plausible[0]:g} to {p.plausible[1]:g}.")
-    parts.append(f"Source: {p.source}.")
+    parameter = sim.REGISTRY[name]
+    parts = [parameter.description[0].upper() + parameter.description[1:] + "."]
+    if parameter.unit and parameter.unit != "-":
+        parts.append(f"Unit: {parameter.unit}.")
+    parts.append(f"Allowed: {parameter.allowed()}.")
+    if parameter.plausible and parameter.kind in ("float", "int"):
+        parts.append(f"Plausible: {parameter.plausible[0]:g} to {parameter.plausible[1]:g}.")
+    parts.append(f"Source: {parameter.source}.")
     return " ".join(parts)
 
 
 def control_for(name: str) -> Control:
-    p = sim.REGISTRY[name]
-    h = help_text(name)
-    if p.kind == "bool":
-        return Control(name, "checkbox", p.default, help=h)
-    if p.kind == "choice":
-        return Control(name, "select", p.default, choices=p.choices, help=h)
-    if p.kind == "float" and p.bounds and p.bounds[1] - p.bounds[0] <= SLIDER_MAX_SPAN:
-        lo, hi = p.bounds
-        return Control(name, "slider", p.default, lo, hi, _nice_step(hi - lo), help=h)
-    if p.kind == "int" and p.bounds and p.bounds[1] - p.bounds[0] <= INT_SLIDER_MAX_SPAN:
-        return Control(name, "int_slider", p.default, p.bounds[0], p.bounds[1], 1, help=h)
-    return Control(name, "text", p.default, *(p.bounds or (None, None)), help=h)
+    """The widget that suits a parameter: a switch, a list, a slider over a narrow range, else a text field."""
+    parameter = sim.REGISTRY[name]
+    help_words = help_text(name)
+    bounds = parameter.bounds
+    if parameter.kind == "bool":
+        return Control(name, "checkbox", parameter.default, help=help_words)
+    if parameter.kind == "choice":
+        return Control(name, "select", parameter.default, choices=parameter.choices, help=help_words)
+    if parameter.kind == "float" and bounds and bounds[1] - bounds[0] <= SLIDER_MAX_SPAN:
+        lo, hi = bounds
+        return Control(name, "slider", parameter.default, lo, hi, _nice_step(hi - lo), help=help_words)
+    if parameter.kind == "int" and bounds and bounds[1] - bounds[0] <= INT_SLIDER_MAX_SPAN:
+        return Control(name, "int_slider", parameter.default, bounds[0], bounds[1], 1, help=help_words)
+    return Control(name, "text", parameter.default, *(bounds or (None, None)), help=help_words)
 
 
 def _nice_step(span: float) -> float:
@@ -94,9 +82,9 @@ def _nice_step(span: float) -> float:
 def lever_controls() -> dict[str, list[Control]]:
     """The controls of each of the five levers, in registry order."""
     out: dict[str, list[Control]] = {lever: [] for lever in LEVER_NAMES}
-    for p in sim.REGISTRY.values():
-        if p.lever in out:
-            out[p.lever].append(control_for(p.name))
+    for parameter in sim.REGISTRY.values():
+        if parameter.lever in out:
+            out[parameter.lever].append(control_for(parameter.name))
     return out
 
 
@@ -105,18 +93,18 @@ def parse_text(name: str, text: str) -> Any:
     """A value typed by a user, checked by the registry: raises ``sim.ParameterError`` with its message."""
     if name not in sim.REGISTRY:
         raise sim.ParameterError(f"{name}: unknown parameter; see the parameter table in docs/ODD.md")
-    p = sim.REGISTRY[name]
+    parameter = sim.REGISTRY[name]
     text = str(text).strip()
     value: Any = text
-    if p.kind == "size":
+    if parameter.kind == "size":
         value = _size(text)
-    elif p.kind in ("float", "int"):
+    elif parameter.kind in ("float", "int"):
         value = _number(text)
-    elif p.kind == "bool":
+    elif parameter.kind == "bool":
         value = {"true": True, "false": False, "on": True, "off": False}.get(text.lower(), text)
-    elif p.kind == "sectors":
+    elif parameter.kind == "sectors":
         value = "all" if text == "all" else [s.strip() for s in text.split(",") if s.strip()]
-    return p.validate(value)
+    return parameter.validate(value)
 
 
 def _number(text: str) -> Any:
@@ -135,21 +123,21 @@ RANGE = re.compile(r"\s*\[?\s*([^,\s\]]+?)\s*(?:,|-|–|—|\bto\b)\s*([^,\s\]]+
 
 def _size(text: str) -> Any:
     """'500', '400-600', '400–600', '400 to 600', '400, 600' or '[400, 600]'."""
-    m = RANGE.fullmatch(text)
-    if m:
-        return [_number(m.group(1)), _number(m.group(2))]
+    found = RANGE.fullmatch(text)
+    if found:
+        return [_number(found.group(1)), _number(found.group(2))]
     return _number(text.strip().strip("[]"))
 
 
 def show_value(name: str, value: Any) -> str:
     """A value as a user types it (the inverse of :func:`parse_text`)."""
-    p = sim.REGISTRY[name]
-    if p.kind == "size":
+    kind = sim.REGISTRY[name].kind
+    if kind == "size":
         lo, hi = value if isinstance(value, (tuple, list)) else (value, value)
         return f"{lo}" if lo == hi else f"{lo}-{hi}"
-    if p.kind == "bool":
+    if kind == "bool":
         return "true" if value else "false"
-    if p.kind == "sectors":
+    if kind == "sectors":
         return ",".join(value)
     if isinstance(value, float):
         return f"{value:g}"
@@ -157,8 +145,8 @@ def show_value(name: str, value: Any) -> str:
 
 
 def is_default(name: str, value: Any) -> bool:
-    p = sim.REGISTRY[name]
-    return p.validate(p.default) == p.validate(value)
+    parameter = sim.REGISTRY[name]
+    return parameter.validate(parameter.default) == parameter.validate(value)
 
 
 # ------------------------------------------------------------------------------------------------ presets
@@ -168,19 +156,6 @@ class Preset:
     headline: str  # the regime the readout speaks about first
     description: str
     params: dict[str, Any]
-
-
-# The proposal's levers as Mayo & Moore (2001) set them out. Where the seed names a lever but not a number, the
-# number is an assumption (stated here and in the preset's description).
-PROPOSAL = {
-    "participation_audit": True, "channel_elections": True, "channel_user_panels": True,
-    "channel_children": True, "channel_named_contacts": True,  # seed: the audit's channels, all of them
-    "local_autonomy": 0.8,  # seed: 'greater autonomy' (0.8: assumption)
-    "capacity_building": 10.0,  # seed: 'build capacity' (£10 per adult-year: assumption)
-    "asset_lock": 1.0, "local_bonds": True, "quality_mark": True,  # seed: recognised status
-    "secondary_mutuals": True,  # seed: 'local education authorities as secondary mutuals'
-    "audit_mode": "self_audit", "social_investment": True,  # seed: enabling self-audit, social investment
-}
 
 
 def presets() -> dict[str, Preset]:
@@ -193,10 +168,10 @@ def presets() -> dict[str, Preset]:
             "contracted out", "privatised", "Every lever at its default, read from private contractors (users "
             "may switch provider and money follows them, as in quasi-markets).", {}),
         "the proposal": Preset(
-            "the proposal", "mutual", "All five levers on as Mayo & Moore set them out: the participation audit "
+            "the proposal", PROPOSAL_REGIME, "All five levers on as Mayo & Moore set them out: the participation audit "
             "with every channel, greater local autonomy (0.8, an assumption), capacity building (£10 per adult a "
             "year, an assumption), a full asset lock, local bonds, a quality mark and federations, self-audit "
-            "and social investment.", dict(PROPOSAL)),
+            "and social investment.", dict(THE_PROPOSAL)),
     }
     neutral = getattr(sim, "neutral_kinds", None)
     if callable(neutral):

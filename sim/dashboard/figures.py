@@ -1,5 +1,8 @@
 """The dashboard's figures, as ``matplotlib.figure.Figure`` objects (pyplot is not thread-safe, and the page
-draws from background tasks; Altair charts stay blank offline — FACTS.md)."""
+draws from background tasks; Altair charts stay blank offline, their scripts fetched from the network).
+
+Regimes and provider kinds take their colours from ``sim.regimes``, as in the report's figures; other
+categories (the components of cost) take ``sim.regimes.OTHER_COLOURS``, which borrows no regime's colour."""
 
 from __future__ import annotations
 
@@ -14,21 +17,19 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 import sim
+from sim.regimes import KIND_COLOURS, OTHER_COLOURS, REGIME_COLOURS
 
 from .readout import value_text
 from .runs import COST, Comparison, UnitMap, cost_components
 
-REGIME_COLOURS = {"state": "#3b6fb6", "privatised": "#e08a1e", "mutual": "#2e9d5b", "conversion": "#8e5fb8"}
-KIND_COLOURS = {"state": "#3b6fb6", "contractor": "#e08a1e", "mutual": "#2e9d5b"}
-
 
 def metric_label(metric: str) -> str:
     """A metric's name and unit for a chart or table: "participation rate (% of adults)"."""
-    m = sim.METRICS.get(metric)
-    if not m:
+    described = sim.METRICS.get(metric)
+    if not described:
         return metric
-    unit = m.unit.replace("share of ", "% of ") if is_percent(metric) and m.unit != "share" else (
-        "%" if is_percent(metric) else m.unit.replace("£/adult-month", "£ per adult a month"))
+    unit = described.unit.replace("share of ", "% of ") if is_percent(metric) and described.unit != "share" else (
+        "%" if is_percent(metric) else described.unit.replace("£/adult-month", "£ per adult a month"))
     return f"{metric.replace('_', ' ')} ({unit})"
 
 
@@ -45,8 +46,8 @@ def _panels(metrics: list[str], width: float, panel_height: float) -> tuple[Figu
 
 def is_percent(metric: str) -> bool:
     """A share from 0 to 1, read as a percentage (as the tables and the readout show it)."""
-    m = sim.METRICS.get(metric)
-    return bool(m) and m.unit.startswith("share") and m.high <= 1.0
+    described = sim.METRICS.get(metric)
+    return bool(described) and described.unit.startswith("share") and described.high <= 1.0
 
 
 def _label_panel(ax, metric: str, xlabel: str) -> None:
@@ -64,13 +65,13 @@ def timeseries(bands: pd.DataFrame, metrics: list[str], regimes: list[str], widt
     for ax, metric in zip(axes, metrics, strict=True):
         part = bands[bands["metric"] == metric]
         for regime in regimes:
-            g = part[part["regime"] == regime].sort_values("step")
-            if g.empty:
+            band = part[part["regime"] == regime].sort_values("step")
+            if band.empty:
                 continue
-            years = g["step"].to_numpy() / 12.0
+            years = band["step"].to_numpy() / 12.0
             colour = REGIME_COLOURS.get(regime, None)
-            ax.plot(years, g["mean"], color=colour, lw=1.6, label=regime)
-            ax.fill_between(years, g["ci_low"], g["ci_high"], color=colour, alpha=0.2, lw=0)
+            ax.plot(years, band["mean"], color=colour, lw=1.6, label=regime)
+            ax.fill_between(years, band["ci_low"], band["ci_high"], color=colour, alpha=0.2, lw=0)
         _label_panel(ax, metric, "year")
     axes[0].legend(fontsize=8, frameon=False)
     return fig
@@ -93,47 +94,47 @@ SHADE_FLOOR = 0.2  # the shade of a stripe where nobody takes part; full colour 
 def participation_scale(maps: list[UnitMap]) -> float:
     """The participation drawn at full colour: the highest of any stripe in ``maps``, so that maps drawn side by
     side share one scale (0 if nobody takes part anywhere)."""
-    return max((p for m in maps for unit in m.participation for p in unit), default=0.0)
+    return max((share for one in maps for unit in one.participation for share in unit), default=0.0)
 
 
-def unit_map(m: UnitMap, title: str = "", width: float = 3.2, scale: float | None = None,
+def unit_map(snapshot: UnitMap, title: str = "", width: float = 3.2, scale: float | None = None,
              numbered: bool = False) -> Figure:
     """Units on their grid: each unit split into one stripe per service, coloured by who runs it and shaded by
     the share of its users who contribute this month (pale = none, full colour = ``scale``, by default this
     map's highest), with the unit's share (users-weighted over services) written in it. Where the cells are large (a district of a few units), each stripe
     is named and carries its own participation, and each unit its number; otherwise a line under the map says
     which stripe is which, and ``numbered`` writes each unit's number in its corner."""
-    cols = max(p[0] for p in m.positions) + 1
-    rows = max(p[1] for p in m.positions) + 1
+    cols = max(p[0] for p in snapshot.positions) + 1
+    rows = max(p[1] for p in snapshot.positions) + 1
     cell = width / cols  # inches per unit on the page
     grid_height = min(width * rows / cols, 2.2 * width)
     fig = Figure(figsize=(width, grid_height + 1.0), layout="constrained")
     ax = fig.add_subplot()
-    top = participation_scale([m]) if scale is None else scale
+    top = participation_scale([snapshot]) if scale is None else scale
     top = top if top > 0 else 1.0
-    k = len(m.sectors)
+    n_sectors = len(snapshot.sectors)
     named = cell >= 1.0  # room to name each stripe
     size = float(np.clip(5.0 * cell, 7.0, 11.0))
     top_edge = 0.22 if named else 0.05  # named: a line above the stripes says which unit and its participation
-    for u, (x, y) in enumerate(m.positions):
-        for s in range(k):
-            part = m.participation[u][s]
+    for u, (x, y) in enumerate(snapshot.positions):
+        for s in range(n_sectors):
+            part = snapshot.participation[u][s]
             shade = SHADE_FLOOR + (1 - SHADE_FLOOR) * min(1.0, part / top)
-            left = x + 0.05 + s * 0.9 / k
-            ax.add_patch(Rectangle((left, y + top_edge), 0.9 / k, 0.95 - top_edge,
-                                   facecolor=KIND_COLOURS.get(m.kind[u][s], "#999999"), alpha=shade,
-                                   edgecolor="black" if m.failing[u][s] else "white",
-                                   linewidth=1.5 if m.failing[u][s] else 0.5))
+            left = x + 0.05 + s * 0.9 / n_sectors
+            ax.add_patch(Rectangle((left, y + top_edge), 0.9 / n_sectors, 0.95 - top_edge,
+                                   facecolor=KIND_COLOURS.get(snapshot.kind[u][s], "#999999"), alpha=shade,
+                                   edgecolor="black" if snapshot.failing[u][s] else "white",
+                                   linewidth=1.5 if snapshot.failing[u][s] else 0.5))
             if named:
-                ax.text(left + 0.45 / k, y + 0.9, m.sectors[s].replace("_", " "), rotation=90, ha="center",
+                ax.text(left + 0.45 / n_sectors, y + 0.9, snapshot.sectors[s].replace("_", " "), rotation=90, ha="center",
                         va="bottom", fontsize=size - 2, color="#222222")
-                ax.text(left + 0.45 / k, y + top_edge + 0.03, f"{100 * part:.1f}%", ha="center", va="top",
+                ax.text(left + 0.45 / n_sectors, y + top_edge + 0.03, f"{100 * part:.1f}%", ha="center", va="top",
                         fontsize=size - 2, color="#222222")
         if named:
-            ax.text(x + 0.5, y + 0.17, f"unit {u}: {100 * m.unit_participation[u]:.1f}% contribute", ha="center",
+            ax.text(x + 0.5, y + 0.17, f"unit {u}: {100 * snapshot.unit_participation[u]:.1f}% contribute", ha="center",
                     va="bottom", fontsize=size - 1, fontweight="bold")
         else:
-            ax.text(x + 0.5, y + 0.5, f"{100 * m.unit_participation[u]:.1f}%", ha="center", va="center",
+            ax.text(x + 0.5, y + 0.5, f"{100 * snapshot.unit_participation[u]:.1f}%", ha="center", va="center",
                     fontsize=size, fontweight="bold",
                     bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.5})
             if numbered:
@@ -143,21 +144,17 @@ def unit_map(m: UnitMap, title: str = "", width: float = 3.2, scale: float | Non
     ax.set_ylim(rows, 0)
     ax.set_aspect("equal")
     ax.axis("off")
-    present = [kind for kind in KIND_COLOURS if any(kind in row for row in m.kind)]
+    present = [kind for kind in KIND_COLOURS if any(kind in row for row in snapshot.kind)]
     handles = [Patch(color=KIND_COLOURS[kind], label=kind) for kind in present]
-    if any(f for unit in m.failing for f in unit):
+    if any(f for unit in snapshot.failing for f in unit):
         handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.5, label="failing"))
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0.0),
               ncol=len(handles))
-    lines = [] if named else ["stripes, left to right: " + ", ".join(s.replace("_", " ") for s in m.sectors)]
+    lines = [] if named else ["stripes, left to right: " + ", ".join(s.replace("_", " ") for s in snapshot.sectors)]
     lines.append(f"share of users who contribute this month: pale = none, full colour = {100 * top:.1f}%")
     fig.supxlabel("\n".join(textwrap.fill(line, int(14 * width)) for line in lines), fontsize=7, color="#444444")
-    ax.set_title(title or f"month {m.month}", fontsize=9)
+    ax.set_title(title or f"month {snapshot.month}", fontsize=9)
     return fig
-
-
-COMPONENT_PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c",
-                     "#ccb974"]
 
 
 def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figure:
@@ -172,14 +169,14 @@ def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figu
     up, down = np.zeros(len(components)), np.zeros(len(components))
     handles: list = []
     for i, name in enumerate(components.columns):
-        v = values[:, i]
-        if not np.any(np.abs(v) >= 0.005):  # nothing a reader would see at £0.01
+        part = values[:, i]
+        if not np.any(np.abs(part) >= 0.005):  # nothing a reader would see at £0.01
             continue
-        base = np.where(v >= 0, up, down)
-        handles.append(ax.bar(regimes, v, bottom=base, label=name, color=COMPONENT_PALETTE[i % len(COMPONENT_PALETTE)],
+        base = np.where(part >= 0, up, down)
+        handles.append(ax.bar(regimes, part, bottom=base, label=name, color=OTHER_COLOURS[i % len(OTHER_COLOURS)],
                               width=0.6))
-        up += np.where(v >= 0, v, 0.0)
-        down += np.where(v < 0, v, 0.0)
+        up += np.where(part >= 0, part, 0.0)
+        down += np.where(part < 0, part, 0.0)
     total = values.sum(axis=1) if totals is None else totals.reindex(components.index).to_numpy(dtype=float)
     ax.scatter(regimes, total, marker="_", s=900, color="black", linewidths=2, zorder=3, label="total")
     handles.append(Line2D([], [], color="black", lw=2, label="total"))  # the tick, not its 900-point marker
@@ -198,7 +195,8 @@ def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figu
 def comparison_unit_maps(comparison: Comparison) -> dict[str, Figure]:
     """One unit map per regime, on one participation scale so that shades compare across regimes."""
     scale = participation_scale(list(comparison.maps.values()))
-    return {r: unit_map(m, f"{r}: month {m.month}", scale=scale) for r, m in comparison.maps.items()}
+    return {regime: unit_map(snapshot, f"{regime}: month {snapshot.month}", scale=scale)
+            for regime, snapshot in comparison.maps.items()}
 
 
 def comparison_cost(comparison: Comparison) -> Figure:
@@ -207,6 +205,7 @@ def comparison_cost(comparison: Comparison) -> Figure:
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """A figure as PNG bytes, which ``solara.Image`` and a Markdown data URL both take."""
     import io
 
     buf = io.BytesIO()

@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim.regimes import regime_noun
 
-from .controls import REGIME_WORDS, presets
-from .runs import COST, HEADLINE, Comparison, cost_components
+from .controls import presets
+from .runs import COST, Comparison, cost_components
 
 ALPHA = 0.05  # a difference is "clear" when its Holm-adjusted paired p-value is below this
 
@@ -33,25 +34,25 @@ def value_text(metric: str, x: float, signed: bool = False) -> str:
     zero at the precision shown reads as zero, without a sign ("£0.00", never "−£0.00")."""
     if x is None or not math.isfinite(x):
         return "n/a"
-    m = sim.METRICS.get(metric)
-    unit = m.unit if m else ""
-    a = abs(x)
-    if unit.startswith("share") and m.high <= 1.0:
-        digits = 2 if a < 0.1 else 1
-        body, suffix = f"{100 * a:.{digits}f}", (" points" if signed else "%")
+    described = sim.METRICS.get(metric)
+    unit = described.unit if described else ""
+    size = abs(x)
+    if unit.startswith("share") and described.high <= 1.0:
+        digits = 2 if size < 0.1 else 1
+        body, suffix = f"{100 * size:.{digits}f}", (" points" if signed else "%")
     elif unit.startswith("£"):
-        body, suffix = f"£{a:,.2f}", ""
+        body, suffix = f"£{size:,.2f}", ""
     else:
-        body, suffix = _num(a), (f" {unit}" if unit and unit not in ("-", "count") else "")
+        body, suffix = _num(size), (f" {unit}" if unit and unit not in ("-", "count") else "")
     return _signed(body, x, signed) + suffix
 
 
 def interval_text(metric: str, low: float, high: float) -> str:
     """A metric's 95% interval for people, "[a, b]", cut to the values the metric can take (a share's interval
     from few replicates can reach below 0%; no run can)."""
-    m = sim.METRICS.get(metric)
-    if m is not None:
-        low, high = max(low, m.low), min(high, m.high)
+    described = sim.METRICS.get(metric)
+    if described is not None:
+        low, high = max(low, described.low), min(high, described.high)
     return f"[{value_text(metric, low)}, {value_text(metric, high)}]"
 
 
@@ -70,14 +71,14 @@ def fixed(x: float, spec: str) -> str:
     return _signed(format(abs(x), spec), x, False).replace("−", "-")
 
 
-def _num(a: float) -> str:
-    if a == 0:
+def _num(size: float) -> str:
+    if size == 0:
         return "0"
-    if a >= 1000:
-        return f"{a:,.0f}"
-    if a >= 100:
-        return f"{a:.1f}"
-    return f"{a:.3g}"
+    if size >= 1000:
+        return f"{size:,.0f}"
+    if size >= 100:
+        return f"{size:.1f}"
+    return f"{size:.3g}"
 
 
 def p_text(p: float) -> str:
@@ -109,7 +110,8 @@ class Finding:
 
     @property
     def sentence(self) -> str:
-        who, base = REGIME_WORDS.get(self.regime, self.regime), REGIME_WORDS.get(self.baseline, self.baseline)
+        """The finding for people: the two means, the difference with its CI, and how sure we are of it."""
+        who, base = regime_noun(self.regime), regime_noun(self.baseline)
         label = sim.METRICS[self.metric].description if self.metric in sim.METRICS else self.metric
         noun = PHRASES.get(self.metric, (label, "higher", "lower"))
         direction = noun[1] if self.diff > 0 else noun[2]
@@ -132,7 +134,7 @@ class Finding:
 
 def findings(comparison: Comparison, metrics: list[str] | None = None) -> list[Finding]:
     """Each regime against the baseline on each metric (headline metrics first), from the API's tables."""
-    metrics = list(metrics or HEADLINE)
+    metrics = list(metrics or sim.HEADLINE_METRICS)
     diffs = comparison.differences(metrics)
     means = comparison.summary(metrics).set_index(["regime", "metric"])["mean"]
     out = []
@@ -147,6 +149,7 @@ def findings(comparison: Comparison, metrics: list[str] | None = None) -> list[F
 
 
 def intro(comparison: Comparison) -> str:
+    """What was compared, how, and against whom: so a reader knows what the sentences below stand on."""
     run = comparison.run
     params = comparison.params
     units = params.get("n_units", sim.REGISTRY["n_units"].default)
@@ -157,7 +160,7 @@ def intro(comparison: Comparison) -> str:
     return (f"{len(comparison.regimes)} regimes over {run.years} year{'s' if run.years != 1 else ''} in a district "
             f"of {units} units of {size_text} adults, {run.replicates} paired runs each on the same random numbers "
             f"(seed {run.seed}); each run's outcome is its mean over the last 12 months. Differences are against "
-            f"{REGIME_WORDS.get(comparison.baseline, comparison.baseline)}."
+            f"{regime_noun(comparison.baseline)}."
             + (f" {failed} run(s) failed and are left out." if failed else ""))
 
 
@@ -179,7 +182,7 @@ def why(comparison: Comparison, attribution: pd.DataFrame | None = None) -> list
             continue
         shown = delta[delta.abs() >= 0.005].sort_values(key=abs, ascending=False)
         parts = ", ".join(f"{name} {value_text(COST, float(v), signed=True)}" for name, v in shown.items())
-        lines.append(f"Public cost of {REGIME_WORDS.get(regime, regime)} against {REGIME_WORDS.get(base, base)}: "
+        lines.append(f"Public cost of {regime_noun(regime)} against {regime_noun(base)}: "
                      f"{value_text(COST, total, signed=True)} per adult a month"
                      + (f", made of {parts}." if parts else "; no component differs by a penny."))
     if attribution is None:
@@ -211,6 +214,6 @@ def attribution_sentences(attribution: pd.DataFrame, top: int = 3) -> list[str]:
 def readout(comparison: Comparison, metrics: list[str] | None = None,
             attribution: pd.DataFrame | None = None) -> dict[str, Any]:
     """The whole readout: an introduction, one sentence per finding, and the why."""
-    fs = findings(comparison, metrics)
-    return {"intro": intro(comparison), "findings": fs, "sentences": [f.sentence for f in fs],
+    found = findings(comparison, metrics)
+    return {"intro": intro(comparison), "findings": found, "sentences": [finding.sentence for finding in found],
             "why": why(comparison, attribution)}

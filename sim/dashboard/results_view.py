@@ -130,6 +130,7 @@ def render(source: str, folder: Path) -> tuple[str, dict[str, str], int]:
 
 
 def _table(block: list[str], folder: Path, counter: dict) -> str:
+    """A pipe table as an HTML table, its cells escaped like any text (a second row of dashes makes a head)."""
     rows = [[c.strip() for c in row.strip("|").split("|")] for row in block]
     if len(rows) >= 2 and all(re.fullmatch(r":?-{1,}:?", c) for c in rows[1] if c):
         head, body = rows[0], rows[2:]
@@ -147,17 +148,17 @@ def _inline(text: str, folder: Path, counter: dict) -> str:
     """Escape first, then turn the few Markdown marks into tags; images become embedded PNGs."""
     images: list[str] = []
 
-    def image(m: re.Match) -> str:
-        images.append(_image_tag(html.unescape(m.group(1)), html.unescape(m.group(2)), folder, counter))
+    def image(found: re.Match) -> str:
+        images.append(_image_tag(html.unescape(found.group(1)), html.unescape(found.group(2)), folder, counter))
         return f"\x00{len(images) - 1}\x00"
 
-    s = html.escape(text.rstrip("\\").rstrip(), quote=True)
-    s = IMAGE.sub(image, s)
-    s = LINK.sub(lambda m: m.group(1), s)  # links show as their words: nothing leaves the page
-    s = CODE.sub(r"<code>\1</code>", s)
-    s = BOLD.sub(r"<strong>\1</strong>", s)
-    s = ITALIC.sub(r"<em>\1</em>", s)
-    return re.sub(r"\x00(\d+)\x00", lambda m: images[int(m.group(1))], s)
+    marked = html.escape(text.rstrip("\\").rstrip(), quote=True)
+    marked = IMAGE.sub(image, marked)
+    marked = LINK.sub(lambda found: found.group(1), marked)  # links show as their words: nothing leaves the page
+    marked = CODE.sub(r"<code>\1</code>", marked)
+    marked = BOLD.sub(r"<strong>\1</strong>", marked)
+    marked = ITALIC.sub(r"<em>\1</em>", marked)
+    return re.sub(r"\x00(\d+)\x00", lambda found: images[int(found.group(1))], marked)
 
 
 def _image_tag(alt: str, src: str, folder: Path, counter: dict) -> str:

@@ -25,7 +25,6 @@ import sim
 
 from .controls import RunSettings
 
-HEADLINE = ("participation_rate", "cost_per_capita", "responsiveness")  # the proposal's three claims
 KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
 
 

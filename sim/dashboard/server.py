@@ -1,7 +1,7 @@
 """Serve the dashboard offline with Solara's server (``mutual-state dashboard``).
 
 Offline means: Solara's front-end from the installed ``solara-assets`` (no CDN), production mode (which skips
-the check that loads a page from solara.dev), no version check and no telemetry (FACTS.md).
+the check that loads a page from solara.dev), no version check and no telemetry.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import sim
 from . import figures
 from .controls import to_query
 from .readout import interval_text, readout, value_text
-from .runs import HEADLINE, Comparison
+from .runs import Comparison
 
 
 def outcomes_table(comparison: Comparison, metrics: list[str] | None = None) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def _img(fig, alt: str) -> str:
 def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: str | None = None,
                 attribution: pd.DataFrame | None = None) -> bytes:
     """The comparison as a self-contained Markdown report: settings, readout, outcomes table, figures."""
-    metrics = list(metrics or HEADLINE)
+    metrics = list(metrics or sim.HEADLINE_METRICS)
     words = readout(comparison, metrics, attribution)
     run = comparison.run
     changed = {k: v for k, v in comparison.params.items()}
@@ -61,12 +61,12 @@ def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: 
     lines += ["", "## Outcomes (mean of the last 12 months, 95% CI over replicates within the possible range)", ""]
     summary = comparison.summary(metrics)
     lines += ["| metric | " + " | ".join(comparison.regimes) + " |", "|---" * (len(comparison.regimes) + 1) + "|"]
-    for m in metrics:
+    for metric in metrics:
         cells = []
         for regime in comparison.regimes:
-            r = summary[(summary["regime"] == regime) & (summary["metric"] == m)].iloc[0]
-            cells.append(f"{value_text(m, r['mean'])} {interval_text(m, r['ci_low'], r['ci_high'])}")
-        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+            row = summary[(summary["regime"] == regime) & (summary["metric"] == metric)].iloc[0]
+            cells.append(f"{value_text(metric, row['mean'])} {interval_text(metric, row['ci_low'], row['ci_high'])}")
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     lines += ["", "## Figures", "",
               _img(figures.timeseries(comparison.bands(metrics), metrics, comparison.regimes),
                    "Monthly means with 95% bands"), "",

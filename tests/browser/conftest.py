@@ -23,7 +23,7 @@ CHROMIUM = os.environ.get("MUTUAL_STATE_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-HARMLESS = ("/_solara/api/close",)  # aborted when a test navigates away (FACTS.md)
+HARMLESS = ("/_solara/api/close",)  # Solara's closing call, aborted when a test navigates away: harmless
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium) to run the "
@@ -32,9 +32,9 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -69,16 +69,17 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
 
 
 class Watched:
     """A page and what it did wrong."""
 
     def __init__(self, page, base: str):
+        """Listen to the page from the start: an error before the first assertion counts too."""
         self.page = page
         self.base = base
         self.console_errors: list[str] = []
@@ -105,6 +106,7 @@ class Watched:
         return self.page
 
     def screenshot(self, name: str) -> Path:
+        """The whole page, for a person to look at (tests/browser/screenshots), not only what fits on screen."""
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         size = self.page.viewport_size
@@ -128,6 +130,5 @@ def watched(browser, served):
     context = browser.new_context(viewport={"width": 1400, "height": 1500})
     page = context.new_page()
     page.set_default_timeout(60_000)
-    w = Watched(page, served)
-    yield w
+    yield Watched(page, served)
     context.close()

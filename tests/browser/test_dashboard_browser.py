@@ -6,10 +6,7 @@ Few and small on purpose (the whole CI must stay under 20 minutes on 2 cores): a
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
-import pytest
 from playwright.sync_api import expect
 
 import sim
@@ -24,9 +21,7 @@ def api_differences(**params):
                                                                             **params},
         "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}}})
     return sim.run_batch(scenario, save=False, progress=False).compare("regime", baseline="state",
-                                                                       metrics=["participation_rate",
-                                                                                "cost_per_capita",
-                                                                                "responsiveness"])
+                                                                       metrics=list(sim.HEADLINE_METRICS))
 
 
 def run_and_wait(page) -> str:
@@ -52,6 +47,7 @@ def cost_table(page) -> dict[str, list[float]]:
 
 
 def test_compare_runs_matches_the_api_and_a_lever_changes_the_answer(watched):
+    """What a policymaker reads is the API's numbers, and pulling a lever changes them as the API says."""
     page = watched.open("?" + SMALL_QUERY, ready=".ms-run")
     first = run_and_wait(page)
     for r in api_differences().itertuples():  # the page's numbers are the API's for the same settings and seeds
@@ -84,6 +80,7 @@ def test_compare_runs_matches_the_api_and_a_lever_changes_the_answer(watched):
 
 
 def test_cancel_stops_a_run_and_the_page_answers_meanwhile(watched):
+    """A long comparison must neither freeze the page nor be impossible to stop."""
     page = watched.open("?years=30&replicates=20", ready=".ms-run")
     page.locator(".ms-run").click()
     expect(page.locator(".ms-progress")).to_be_visible()
@@ -97,6 +94,7 @@ def test_cancel_stops_a_run_and_the_page_answers_meanwhile(watched):
 
 
 def test_bad_text_input_shows_the_registry_message(watched):
+    """A bad entry is explained where it was typed, and a good one goes into the link."""
     page = watched.open(ready=".ms-run")
     page.get_by_text("2. Decentralisation").click()
     field = page.get_by_label("unit size")
@@ -111,6 +109,7 @@ def test_bad_text_input_shows_the_registry_message(watched):
 
 
 def test_explore_steps_plays_and_follows_a_citizen(watched):
+    """Every button of the Explore page does what it says, and a bad index is refused in words."""
     page = watched.open("explore?n_units=4&unit_size=100-150", ready=".ms-month")
     page.wait_for_timeout(1500)
     month = page.locator(".ms-month")
@@ -136,21 +135,8 @@ def test_explore_steps_plays_and_follows_a_citizen(watched):
     watched.assert_clean()
 
 
-@pytest.fixture(scope="module")
-def small_batch(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("batch")
-    scenario = folder / "tiny.toml"
-    scenario.write_text('name = "tiny"\nsteps = 12\nreplicates = 2\nseed = 3\n[params]\nn_units = 4\n'
-                        'unit_size = [60, 80]\n[design]\nkind = "factorial"\n[design.factors]\n'
-                        'regime = ["state", "mutual"]\n[analysis]\ncompare = "regime"\nbaseline = "state"\n')
-    out = folder / "results"
-    done = subprocess.run([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--report",
-                           "--serial", "--quiet"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
 def test_results_page_opens_a_batch_and_says_what_is_wrong_with_a_bad_folder(watched, small_batch):
+    """A batch's report opens from its folder (small_batch, in tests/conftest.py); a wrong folder says why."""
     page = watched.open("results", ready=".ms-nav-results")
     folder = page.get_by_label("or type a folder")
     folder.fill(str(small_batch.parent / "nowhere"))

@@ -1,0 +1,49 @@
+"""The Results page: a batch's report (written by ``mutual-state batch … --report``), opened from its folder
+and rendered safely by ``sim.dashboard.results_view``."""
+
+from __future__ import annotations
+
+import solara
+
+from .. import results_view, state
+from .common import PageEnd, StyleSheet
+
+
+@solara.component
+def ResultsPage():
+    """The page at "/results": a folder chosen or typed on the left, its report (where each regime wins first)."""
+    solara.Title("Mutual State: results")
+    StyleSheet()
+    folders = solara.use_memo(lambda: [str(path) for path in results_view.results_folders("results")], [])
+    typed, set_typed = solara.use_state(state.results_path.value)
+    with solara.Sidebar():
+        solara.HTML(tag="h3", unsafe_innerHTML="A batch's report")
+        solara.Text("Open a folder written by `mutual-state batch … --report` (or `mutual-state report`).",
+                    style={"font-size": "12px"})
+        if folders:
+            solara.Select("results folders found", values=folders,
+                          value=state.results_path.value if state.results_path.value in folders else None,
+                          on_value=lambda v: (state.results_path.set(v or ""), set_typed(v or "")))
+        solara.InputText("or type a folder", value=typed, on_value=lambda v: (set_typed(v or ""),
+                                                                             state.results_path.set(v or "")))
+    if not state.results_path.value:
+        solara.Info("Choose or type a results folder to see its report: tables with confidence intervals, figures, "
+                    "and where each regime wins.")
+        return
+    try:
+        view = results_view.open_report(state.results_path.value)
+    except results_view.ResultsFolderError as error:
+        solara.Error(str(error), classes=["ms-results-error"])
+        return
+    solara.Text(f"{view.folder}: {view.figures} figures", style={"font-size": "12px", "color": "#777"})
+    solara.Text("The batch's own report, as the researcher's tools wrote it: shares are fractions (0.25 is 25%), "
+                "money is £ per adult a month, and each outcome is a run's mean over its last 12 months. What each "
+                "metric means is in the Compare page's outcome table and in docs/ODD.md §8.",
+                style={"font-size": "12px", "color": "#555"})
+    wins = [title for title in view.sections if title.lower().startswith("where does each")]
+    if wins:
+        with solara.Card(wins[0]):
+            solara.HTML(tag="div", classes=["ms-report"], unsafe_innerHTML=view.sections[wins[0]])
+    with solara.Card("Report"):
+        solara.HTML(tag="div", classes=["ms-report"], unsafe_innerHTML=view.html)
+    PageEnd()
