@@ -24,6 +24,7 @@ import pandas as pd
 from .metrics_catalogue import METRIC_NAMES
 
 TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
+TARGET_USES = ("fit", "validate")
 SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult")
 
 
@@ -37,6 +38,14 @@ class Target:
     mapping: str
     tolerance: float | None = None
     factor: float | None = None
+    use: str = "fit"  # "fit": fitted by `calibrate --fit`; "validate": held out, only checked
+
+    def standardised_error(self, model_value: float) -> float:
+        """How far a model value lies from the target in units of its uncertainty (the tolerance, or the
+        factor on a log scale): 1 at the edge of the band."""
+        if self.factor is not None:
+            return float(np.log(model_value / self.value) / np.log(self.factor)) if model_value > 0 else np.inf
+        return (model_value - self.value) / self.tolerance
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -73,6 +82,8 @@ def load_targets(path: str | Path = TARGETS_FILE) -> list[Target]:
         elif observable not in METRIC_NAMES:
             raise ValueError(f"{where}: unknown observable {observable!r}; expected a metric or "
                              f"<{'|'.join(SECTOR_OBSERVABLES)}>:<sector>")
+        if t.get("use", "fit") not in TARGET_USES:
+            raise ValueError(f"{where}: use {t['use']!r} is not one of {', '.join(TARGET_USES)}")
         if t["regime"] not in REGIMES:
             raise ValueError(f"{where}: regime {t['regime']!r} is not one of {', '.join(REGIMES)}")
         targets.append(Target(**{k: t[k] for k in Target.__dataclass_fields__ if k in t}))
@@ -133,7 +144,7 @@ def calibrate(seeds: int = 3, steps: int = 240, window: int = 60, targets: list[
         rows.append({"target": t.name, "observable": t.observable, "regime": t.regime, "model": mean,
                      "model_low": float(np.nanmin(values)), "model_high": float(np.nanmax(values)),
                      "value": t.value, "tolerance": t.tolerance_text, "low": low, "high": high,
-                     "fits": bool(low <= mean <= high), "source": t.source, "mapping": t.mapping})
+                     "fits": bool(low <= mean <= high), "use": t.use, "source": t.source, "mapping": t.mapping})
     return pd.DataFrame(rows)
 
 
