@@ -30,7 +30,7 @@ from .sectors import DEFAULT_SECTORS, SECTOR_FIELDS, SECTOR_NAMES, SECTOR_SOURCE
 # model_bytes to sim.memory_guard, payoff_spread to sim.parameter_checks; and the sector and regime lists).
 __all__ = ["MAX_MONTHS", "ParameterError", "ParameterFileError", "Parameter", "ParameterGroup", "REGISTRY",
            "GROUPS", "PARAMETER_DATA", "PARAMETER_GROUPS", "KINDS", "defaults", "validate", "load_parameter_file",
-           "load_groups", "python_value", "format_number", "NEUTRAL_KINDS", "neutral_kinds", "model_bytes",
+           "load_groups", "python_value", "ROLES", "format_number", "NEUTRAL_KINDS", "neutral_kinds", "model_bytes",
            "payoff_spread", "REGIMES", "SECTOR_NAMES", "DEFAULT_SECTORS"]
 
 MAX_MONTHS = 32_000  # the longest run: months of last participation are stored as int16 (ODD §2.1)
@@ -58,6 +58,7 @@ class Parameter:
     bounds: tuple[float, float] | None = None  # allowed, inclusive
     plausible: tuple[float, float] | None = None  # for sensitivity analysis
     choices: tuple[str, ...] = field(default_factory=tuple)
+    role: str = ""  # "estimated" (fitted by ABC), "sourced", "proposal" or "assumption"; "" derived (ODD §10)
 
     def allowed(self) -> str:
         """Describe the allowed values in words, for error messages and documentation."""
@@ -164,7 +165,11 @@ PARAMETER_GROUPS = ("structure", "citizens", "participation_audit", "decentralis
 KINDS = ("float", "int", "bool", "choice", "sectors", "size")
 NUMERIC_KINDS = ("float", "int", "size")
 TEXT_FIELDS = ("description", "unit", "kind", "lever", "source")
-FIELDS = TEXT_FIELDS + ("default", "default_from", "bounds", "plausible", "choices", "choices_from")
+FIELDS = TEXT_FIELDS + ("default", "default_from", "bounds", "plausible", "choices", "choices_from", "role")
+# How a parameter is set (ODD §10): fitted to the record by `calibrate --fit` (its prior: the plausible range),
+# fixed at a cited value, an assumption about the proposal (never fitted), or a model assumption. A data file
+# states the role where it is not read off the lever and source (sim.estimation.parameter_role).
+ROLES = ("estimated", "sourced", "proposal", "assumption")
 # Lists a data file names (``choices_from``, ``default_from``) instead of copying them, so that each stays
 # defined once, in code.
 DEFINED_IN_CODE: dict[str, tuple[str, ...]] = {"REGIMES": REGIMES, "DEFAULT_SECTORS": DEFAULT_SECTORS}
@@ -230,11 +235,16 @@ def _parameter_from_entry(path: Path, name: str, entry: Any) -> Parameter:
     if choices is not None and (not choices or len(set(choices)) != len(choices)
                                 or not all(isinstance(choice, str) and choice for choice in choices)):
         raise ParameterFileError(f"{where}.choices: {choices!r} is not a list of distinct names")
+    role = entry.get("role", "")
+    if "role" in entry and role not in ROLES:
+        raise ParameterFileError(f"{where}.role: {role!r} is not one of {', '.join(ROLES)}")
+    if role == "estimated" and (kind != "float" or plausible is None):
+        raise ParameterFileError(f"{where}.role: only a float with a plausible range (its prior) is estimated")
     default = _from_code_or_data(where, entry, "default")
     if default is None:
         raise ParameterFileError(f"{where}.default: missing")
     parameter = Parameter(name, default, kind, entry["unit"], entry["description"], entry["source"],
-                          entry["lever"], bounds, plausible, tuple(choices or ()))
+                          entry["lever"], bounds, plausible, tuple(choices or ()), role)
     try:
         return replace(parameter, default=parameter.validate(default))
     except ParameterError as error:
@@ -295,6 +305,10 @@ def load_groups(folder: Path = PARAMETER_DATA, names: tuple[str, ...] = PARAMETE
 
 # ---- the registry -----------------------------------------------------------------------------------------------
 
+# Sector fields fitted to the spending targets of sim/calibration_targets.toml (ODD §10).
+ESTIMATED_SECTOR_FIELDS = ("primary_education.unit_cost", "elderly_care.unit_cost")
+
+
 def _sector_parameters() -> list[Parameter]:
     """Every field of every sector of ``sim/sectors.py`` as a parameter ``<sector>.<field>`` (ODD §6), so that
     a scenario can override it and the sensitivity analysis can vary it (by half either way of its value)."""
@@ -303,8 +317,10 @@ def _sector_parameters() -> list[Parameter]:
         for field_name, (unit, description, bounds) in SECTOR_FIELDS.items():
             value = getattr(sector, field_name)
             plausible = (max(bounds[0], value * 0.5), min(bounds[1], value * 1.5)) if value else bounds
-            out.append(Parameter(f"{sector.name}.{field_name}", value, "float", unit, f"{sector.name}: {description}",
-                                 SECTOR_SOURCE, "sectors", bounds, plausible))
+            name = f"{sector.name}.{field_name}"
+            out.append(Parameter(name, value, "float", unit, f"{sector.name}: {description}", SECTOR_SOURCE,
+                                 "sectors", bounds, plausible, role="estimated" if name in ESTIMATED_SECTOR_FIELDS
+                                 else ""))
     return out
 
 

@@ -1,12 +1,13 @@
 """Which parameters are estimated from the record, and the role of every other one (ODD §10).
 
-Each parameter of the registry has one role:
+The registry marks each parameter's role (``Parameter.role``; sim/parameter_data/*.toml states it where it
+is not read off the lever and source):
 
 - ``estimated``: a behavioural constant the fitting targets can identify, fitted by ABC with a uniform prior
-  over its plausible range (the registry's ``plausible``);
-- ``proposal``: an assumption about the proposal (one of its levers, or a difference between provider kinds):
-  kept as a lever or a sensitivity factor, never fitted, since fitting it to today's England (run by the
-  state) would read the proposal's effect off data that cannot contain it;
+  over its plausible range;
+- ``proposal``: an assumption about the proposal (a setting of one of its levers, or a difference between
+  provider kinds): kept as a lever or a sensitivity factor, never fitted, since today's England (run by the
+  state) holds no record of the proposal's effects;
 - ``sourced``: fixed at a cited value;
 - ``assumption``: fixed by assumption, with no target that could identify it (studied by sensitivity analysis).
 """
@@ -15,72 +16,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("estimated", "proposal", "sourced", "assumption")
+from ..parameters import NEUTRAL_KINDS, REGISTRY, ROLES, ParameterError
+from ..proposal import LEVERS
+
+PROPOSAL_LEVERS = frozenset(lever for lever, _, _ in LEVERS)
 
 
 @dataclass(frozen=True)
 class EstimatedParameter:
-    """A parameter fitted by ABC: its prior is uniform over [low, high] (the registry's plausible range)."""
+    """A parameter fitted by ABC: its prior is uniform over the registry's plausible range."""
 
     name: str
-    identified_by: str  # which targets carry information about it, and why
 
     @property
     def prior_range(self) -> tuple[float, float]:
-        from ..parameters import REGISTRY
-
         low, high = REGISTRY[self.name].plausible
         return float(low), float(high)
 
 
-#: The behavioural constants that set participation's level, staff turnover and spending: those the fitting
-#: targets of ``sim/calibration_targets.toml`` can identify.
-ESTIMATED: dict[str, EstimatedParameter] = {
-    p.name: p
-    for p in [
-        EstimatedParameter("participation_cost", "co-production and the governance participation rate: the "
-                           "cost of taking part sets how many contribute"),
-        EstimatedParameter("consultation_cost", "civic consultation: the cost of answering a consultation"),
-        EstimatedParameter("motive_sensitivity", "the three participation rates together: how sharply motives "
-                           "(can, want to, asked) sort people into taking part"),
-        EstimatedParameter("efficacy_learning", "the participation rates' level after the transient: how fast "
-                           "people learn that their voice is heeded"),
-        EstimatedParameter("quit_base_rate", "staff turnover in adult social care and primary schools"),
-        EstimatedParameter("quit_morale_sensitivity", "the difference between the two sectors' turnover, which "
-                           "face different workloads and pay"),
-        EstimatedParameter("primary_education.unit_cost", "school spending per pupil"),
-        EstimatedParameter("elderly_care.unit_cost", "adult social care spending per adult"),
-    ]
-}
-
-
-def proposal_assumptions() -> set[str]:
-    """The parameters that are assumptions about the proposal: its levers' and every kind difference's."""
-    from ..parameters import NEUTRAL_KINDS, REGISTRY
-    from ..proposal import LEVERS
-
-    lever_names = {lever for lever, _, _ in LEVERS}
-    return {name for name, param in REGISTRY.items() if param.lever in lever_names} | set(NEUTRAL_KINDS)
+def is_proposal_assumption(name: str) -> bool:
+    """A setting of one of the proposal's levers, or a difference between provider kinds."""
+    return REGISTRY[name].lever in PROPOSAL_LEVERS or name in NEUTRAL_KINDS
 
 
 def parameter_role(name: str) -> str:
-    """The role of a registry parameter: one of ``ROLES``."""
-    from ..parameters import REGISTRY, ParameterError
-
+    """The role of a registry parameter (one of ``ROLES``): the one its data states, or else a proposal
+    assumption by its lever, an assumption if its source says so, and sourced otherwise."""
     if name not in REGISTRY:
         raise ParameterError(f"{name}: unknown parameter")
-    if name in proposal_assumptions():
+    parameter = REGISTRY[name]
+    if parameter.role:
+        return parameter.role
+    if is_proposal_assumption(name):
         return "proposal"
-    if name in ESTIMATED:
-        return "estimated"
-    return "assumption" if REGISTRY[name].source.lower().startswith("assumption") else "sourced"
+    return "assumption" if parameter.source.lower().startswith(("assumption", "model switch")) else "sourced"
+
+
+#: The parameters the registry marks as estimated, in the registry's order.
+ESTIMATED: dict[str, EstimatedParameter] = {name: EstimatedParameter(name) for name in REGISTRY
+                                            if parameter_role(name) == "estimated"}
 
 
 def check_estimated(names: list[str] | tuple[str, ...]) -> list[str]:
-    """Refuse to fit anything but estimated parameters (never the proposal's assumptions, never a sourced
-    value); return the names in the order given."""
-    from ..parameters import ParameterError
-
+    """Refuse to fit anything but estimated parameters (never an assumption about the proposal, never a
+    sourced value); return the names in the order given."""
     for name in names:
         role = parameter_role(name)
         if role != "estimated":
@@ -89,3 +68,7 @@ def check_estimated(names: list[str] | tuple[str, ...]) -> list[str]:
     if len(set(names)) != len(names):
         raise ParameterError(f"estimated parameters named twice: {', '.join(names)}")
     return list(names)
+
+
+__all__ = ["ROLES", "ESTIMATED", "EstimatedParameter", "parameter_role", "is_proposal_assumption",
+           "check_estimated"]

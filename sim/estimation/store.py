@@ -125,12 +125,16 @@ class PosteriorStore:
         if manifest and fresh:
             self._wipe(manifest)
             manifest = {}
-        if manifest and manifest.get("settings") != self.settings:
+        # A fit may be continued with more generations: every other setting must be the same.
+        stored = manifest.get("settings", {})
+        changed = sorted(k for k in {**stored, **self.settings}
+                         if k != "generations" and stored.get(k) != self.settings.get(k))
+        if manifest and changed:
             self.close()
-            changed = sorted(k for k in {**manifest.get("settings", {}), **self.settings}
-                             if manifest.get("settings", {}).get(k) != self.settings.get(k))
             raise PosteriorError(f"{self.path}: holds a fit with other settings ({', '.join(changed)}); use "
                                  f"--fresh to replace it or another folder")
+        if manifest:
+            manifest["settings"] = self.settings
         if not manifest and (self.path / DATABASE).exists():
             (self.path / DATABASE).unlink()  # a fit interrupted before its first generation was committed
         self.manifest = manifest or {

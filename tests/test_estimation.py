@@ -1,0 +1,196 @@
+"""Estimation by ABC-SMC: which parameters are fitted, reproducibility on any number of workers, resuming,
+the posterior store, and diagnostics that can fail (the predictive check, recovery of known parameters)."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.calibration import Target, load_targets
+from sim.estimation import ESTIMATED, PosteriorError, parameter_role, posterior, read_posterior
+from sim.estimation.diagnostics import (
+    coverage_p_value,
+    format_predictive_check,
+    predictive_check,
+    predictive_figure,
+    recovery_check,
+)
+from sim.estimation.estimated import check_estimated, is_proposal_assumption
+from sim.estimation.fit import fit_posterior
+from sim.estimation.problem import FitProblem
+from sim.estimation.sampler import DeterministicSampler
+from sim.experiments import process_pool
+from sim.parameters import REGISTRY, ParameterError
+
+TINY_DISTRICT = {"n_units": 1, "sectors": ["leisure"]}
+
+
+def tiny_targets(**values):
+    """Two fitted participation targets and a held-out one, at given values (defaults: the model's own)."""
+    return (
+        Target("co-production", "coproduction_share", "state", values.get("coproduction", 0.2), "test", "test",
+               tolerance=0.03),
+        Target("participation", "participation_rate", "state", values.get("participation", 0.19), "test", "test",
+               tolerance=0.02),
+        Target("consultation", "consultation_share", "state", values.get("consultation", 0.14), "test", "test",
+               tolerance=0.02, use="validate"),
+    )
+
+
+def tiny_problem(**values):
+    """One parameter, a one-unit district with one service, 18 months: a fit of a few seconds."""
+    return FitProblem(parameters=("participation_cost",), targets=tiny_targets(**values), steps=18, window=6,
+                      fixed=TINY_DISTRICT)
+
+
+@pytest.fixture(scope="module")
+def tiny_fit(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fit")
+    return fit_posterior(tiny_problem(), folder, population=12, generations=2, seed=3, progress=False)
+
+
+# ------------------------------------------------------------------------------------------------ roles
+def test_no_parameter_marked_sourced_or_an_assumption_about_the_proposal_is_ever_fitted():
+    roles = {name: parameter_role(name) for name in REGISTRY}
+    assert set(roles.values()) == {"estimated", "sourced", "proposal", "assumption"}
+    for name, role in roles.items():
+        if role != "estimated":
+            with pytest.raises(ParameterError, match="never fitted"):
+                check_estimated([name])
+    for name in ESTIMATED:
+        assert roles[name] == "estimated" and not is_proposal_assumption(name)
+        low, high = ESTIMATED[name].prior_range
+        assert REGISTRY[name].kind == "float" and REGISTRY[name].bounds[0] <= low < high <= REGISTRY[name].bounds[1]
+    # the proposal's levers and every kind difference are assumptions about the proposal
+    for name in ("local_autonomy", "asset_lock", "ballot_threshold", "member_internalisation", "channel_elections"):
+        assert roles[name] == "proposal"
+    with pytest.raises(ParameterError, match="never fitted"):
+        FitProblem(parameters=("participation_cost", "asset_lock"), targets=tiny_targets())
+    assert FitProblem.default().parameters == tuple(ESTIMATED)
+
+
+def test_a_data_file_that_marks_a_choice_as_estimated_is_refused(tmp_path):
+    from sim.parameters import ParameterFileError, load_parameter_file
+
+    bad = tmp_path / "group.toml"
+    bad.write_text('description = "d"\n[mode]\ndescription = "d"\nunit = "-"\nkind = "choice"\n'
+                   'choices = ["a", "b"]\ndefault = "a"\nlever = "citizens"\nsource = "s"\nrole = "estimated"\n')
+    with pytest.raises(ParameterFileError, match="mode.role: only a float"):
+        load_parameter_file(bad)
+
+
+# ------------------------------------------------------------------------------------------------ targets
+def test_targets_are_fitted_or_held_out_and_weigh_by_their_uncertainty():
+    targets = load_targets()
+    uses = {t.use for t in targets}
+    assert uses == {"fit", "validate"}
+    assert {t.observable for t in targets if t.use == "validate"} >= {"election_turnout"}
+    for t in targets:
+        low, high = t.bounds
+        assert t.standardised_error(t.value) == pytest.approx(0.0)
+        assert t.standardised_error(high) == pytest.approx(1.0)
+        assert t.standardised_error(low) == pytest.approx(-1.0)
+    problem = tiny_problem()
+    observed = problem.observed()
+    assert "consultation" not in observed  # held out: never in the distance
+    one_band_off = {"co-production": 0.23, "participation": 0.19 - 0.02}
+    assert problem.distance(one_band_off, observed) == pytest.approx(1.0)
+    assert problem.distance({"co-production": np.nan, "participation": 0.19}, observed) == np.inf
+
+
+# ------------------------------------------------------------------------------------------------ the fit
+def test_a_fit_stores_particles_weights_distances_acceptance_and_ess(tiny_fit):
+    final = tiny_fit.final
+    assert len(final) == 12 and final["weight"].sum() == pytest.approx(1.0)
+    assert {"participation_cost", "weight", "distance", "sim:co-production", "sim:participation"} <= set(final)
+    generations = tiny_fit.generations
+    assert list(generations["generation"]) == [0, 1]
+    assert (generations["acceptance_rate"] > 0).all() and (generations["acceptance_rate"] <= 1).all()
+    assert (generations["effective_sample_size"] <= 12 + 1e-9).all()
+    assert generations["epsilon"].iloc[1] < generations["epsilon"].iloc[0]
+    assert (final["distance"] <= generations["epsilon"].iloc[1]).all()
+    low, high = tiny_fit.credible_interval("participation_cost")
+    assert 0.03 <= low < high <= 0.3
+    draws = sim.posterior(tiny_fit.path, draws=30)
+    assert list(draws.columns) == ["participation_cost"] and len(draws) == 30
+    assert set(draws["participation_cost"]) <= set(final["participation_cost"])
+    pd.testing.assert_frame_equal(draws, posterior(tiny_fit.path, draws=30))
+
+
+def test_the_same_seed_gives_the_same_posterior_on_one_and_two_workers(tiny_fit, tmp_path):
+    with process_pool(2) as pool:
+        parallel = fit_posterior(tiny_problem(), tmp_path / "two", population=12, generations=2, seed=3,
+                                 executor=pool, workers=2, progress=False)
+    pd.testing.assert_frame_equal(tiny_fit.particles, parallel.particles)
+    other_seed = fit_posterior(tiny_problem(), tmp_path / "other", population=12, generations=1, seed=4,
+                               progress=False)
+    assert not np.array_equal(other_seed.particles["participation_cost"],
+                              tiny_fit.particles.query("generation == 0")["participation_cost"])
+
+
+def test_an_interrupted_fit_resumes_generation_by_generation_to_the_same_posterior(tiny_fit, tmp_path,
+                                                                                     monkeypatch):
+    original = DeterministicSampler.sample_until_n_accepted
+    calls = []
+
+    def interrupted_in_generation_one(self, n, simulate_one, t, **kwargs):
+        calls.append(t)
+        if t == 1:
+            raise KeyboardInterrupt
+        return original(self, n, simulate_one, t, **kwargs)
+
+    monkeypatch.setattr(DeterministicSampler, "sample_until_n_accepted", interrupted_in_generation_one)
+    with pytest.raises(KeyboardInterrupt):
+        fit_posterior(tiny_problem(), tmp_path, population=12, generations=2, seed=3, progress=False)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and len(manifest["generations"]) == 1
+    monkeypatch.setattr(DeterministicSampler, "sample_until_n_accepted", original)
+    calls.clear()
+    resumed = fit_posterior(tiny_problem(), tmp_path, population=12, generations=2, seed=3, progress=False)
+    pd.testing.assert_frame_equal(tiny_fit.particles, resumed.particles)
+    assert resumed.complete
+
+
+def test_the_store_refuses_another_fits_folder_and_damaged_files(tiny_fit, tmp_path):
+    with pytest.raises(PosteriorError, match="other settings"):
+        fit_posterior(tiny_problem(), tiny_fit.path, population=12, generations=2, seed=4, progress=False)
+    copy = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(tiny_fit.path, copy)
+    particles = copy / "particles" / "gen-000001.parquet"
+    particles.write_bytes(particles.read_bytes()[:-10])
+    with pytest.raises(PosteriorError, match="gen-000001.parquet was altered or truncated"):
+        read_posterior(copy)
+    with pytest.raises(PosteriorError, match="no fit here"):
+        read_posterior(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------------ diagnostics
+def test_the_predictive_check_covers_fitted_and_held_out_targets_and_can_fail(tiny_fit, tmp_path):
+    problem = tiny_problem()
+    table = predictive_check(tiny_fit, problem, draws=12, seed=1)
+    assert list(table["use"]) == ["fit", "fit", "validate"]
+    assert (table["low"] <= table["median"]).all() and (table["median"] <= table["high"]).all()
+    text = format_predictive_check(table)
+    assert "fitted targets inside" in text and "held-out targets inside" in text
+    predictive_figure(table, tmp_path / "predictive.png")
+    assert (tmp_path / "predictive.png").stat().st_size > 1000
+    # a held-out figure the model cannot reach is reported as a miss
+    impossible = dataclasses.replace(problem, targets=tiny_targets(consultation=0.9))
+    missed = predictive_check(tiny_fit, impossible, draws=12, seed=1)
+    assert not missed.set_index("target").loc["consultation", "inside"]
+
+
+def test_known_parameters_are_recovered_inside_their_credible_intervals(tmp_path):
+    """Simulation-based calibration on the tiny district: true values drawn from the prior, data simulated at
+    each, fitted; they fall in their 90% intervals at a rate a binomial test accepts, and the intervals are
+    narrower than the prior (the data inform the fit)."""
+    table = recovery_check(tiny_problem(), tmp_path, replicates=4, population=16, generations=2, seed=5)
+    assert len(table) == 4
+    assert coverage_p_value(table, 0.9) > 0.01
+    assert table["inside"].sum() >= 3
+    assert table["contraction"].mean() < 0.7
