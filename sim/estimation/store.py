@@ -140,7 +140,7 @@ class PosteriorStore:
         self.manifest = manifest or {
             "format": FORMAT, "format_version": FORMAT_VERSION, "created": now(), "settings": self.settings,
             "provenance": {"package": package_version(), "model_code": model_fingerprint(), "git": git_state(),
-                           "environment": environment()},
+                           "environment": {**environment(), "pyabc": _version("pyabc")}},
             "status": "running", "generations": [], "checksums": {},
         }
 
@@ -204,6 +204,15 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
     except (OSError, ValueError) as e:
         raise PosteriorError(f"{path}: cannot be read ({e})") from None
+
+
+def _version(distribution: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 def _plain(o: Any) -> Any:

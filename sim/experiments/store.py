@@ -149,7 +149,7 @@ def package_version() -> str:
 
 
 # Code that cannot change a run's numbers: the experiment layer, the CLI, the figures, the dashboard.
-_NOT_MODEL = ("experiments/", "cli.py", "plots.py", "dashboard/")
+_NOT_MODEL = ("experiments/", "estimation/", "cli.py", "plots.py", "dashboard/")
 
 
 @functools.lru_cache(maxsize=1)
