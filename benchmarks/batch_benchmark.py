@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.experiments import process_pool, run_batch  # noqa: E402
-from sim.experiments.runner import dask_executor  # noqa: E402
+from sim.experiments.executors import dask_executor  # noqa: E402
 from sim.experiments.schema import scenario_from_dict  # noqa: E402
 
 

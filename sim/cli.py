@@ -22,10 +22,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .metrics_catalogue import HEADLINE_METRICS
+from .regimes import REGIMES
+
+# Commands import the experiment layer when they run, so that `mutual-state --help` and a mistyped option answer
+# without loading NumPy, pandas, Mesa or Matplotlib.
+
 EXIT_FAULT = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-DEFAULT_COMPARE = ["participation_rate", "cost_per_capita", "responsiveness"]
 
 
 class UsageError(Exception):
@@ -34,14 +39,13 @@ class UsageError(Exception):
 
 # ------------------------------------------------------------------------------------------------ parsing
 def _parser() -> argparse.ArgumentParser:
-    from .parameters import REGIMES
-
-    p = argparse.ArgumentParser(
+    """The command line's commands and options, each with help that says what is allowed."""
+    parser = argparse.ArgumentParser(
         prog="mutual-state",
         description="Mutual State: an agent-based model of public services run by the state, by contractors or "
                     "as mutuals. Run one model, compare the regimes, or run scenario batches and report on them.",
         epilog="Each command has its own --help. Parameters are listed in docs/ODD.md and sim/parameters.py.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add_set(sp):
         sp.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
@@ -50,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                              "true/false, words, [lists]")
 
     def add_exec(sp, default_desc="all cores"):
+        """The options that choose where runs go: processes, this process, or Dask."""
         sp.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                         help=f"number of parallel worker processes (default: {default_desc})")
         g = sp.add_mutually_exclusive_group()
@@ -60,46 +65,46 @@ def _parser() -> argparse.ArgumentParser:
                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need this "
                             "package installed)")
 
-    r = sub.add_parser("run", help="run the model once and print its final metrics",
+    run_parser = sub.add_parser("run", help="run the model once and print its final metrics",
                        description="Run the model once and print the metrics after the last step.")
-    r.add_argument("--regime", choices=REGIMES, default=None,
+    run_parser.add_argument("--regime", choices=REGIMES, default=None,
                    help="who runs the services (default: the registry default, state)")
-    r.add_argument("--steps", type=_steps, default=120, help="months to simulate (default: 120)")
-    r.add_argument("--seed", type=_seed, default=1, help="random seed; the same seed gives the same run (default 1)")
-    r.add_argument("--every", type=_positive_int, default=None, metavar="K",
+    run_parser.add_argument("--steps", type=_steps, default=120, help="months to simulate (default: 120)")
+    run_parser.add_argument("--seed", type=_seed, default=1, help="random seed; the same seed gives the same run (default 1)")
+    run_parser.add_argument("--every", type=_positive_int, default=None, metavar="K",
                    help="also print the metrics every K months")
-    add_set(r)
+    add_set(run_parser)
 
-    c = sub.add_parser("compare", help="compare the three regimes on common random numbers",
+    compare_parser = sub.add_parser("compare", help="compare the three regimes on common random numbers",
                        description="Run state, privatised and mutual provision on the same seeds and print mean "
                                    "outcomes (last 12 months of each run) with 95%% confidence intervals, and "
                                    "paired differences from state.")
-    c.add_argument("--seeds", type=_positive_int, default=5, help="replicates per regime (default: 5)")
-    c.add_argument("--steps", type=_steps, default=120, help="months per run (default: 120)")
-    c.add_argument("--seed", type=_seed, default=1, help="root seed the replicate seeds are spawned from (default 1)")
-    c.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
-                   help=f"metric to show (repeatable; default: {', '.join(DEFAULT_COMPARE)})")
-    add_set(c)
-    add_exec(c)
+    compare_parser.add_argument("--seeds", type=_positive_int, default=5, help="replicates per regime (default: 5)")
+    compare_parser.add_argument("--steps", type=_steps, default=120, help="months per run (default: 120)")
+    compare_parser.add_argument("--seed", type=_seed, default=1, help="root seed the replicate seeds are spawned from (default 1)")
+    compare_parser.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
+                   help=f"metric to show (repeatable; default: {', '.join(HEADLINE_METRICS)})")
+    add_set(compare_parser)
+    add_exec(compare_parser)
 
-    b = sub.add_parser("batch", help="run a scenario file: every condition x replicate, saved as it goes",
+    batch_parser = sub.add_parser("batch", help="run a scenario file: every condition x replicate, saved as it goes",
                        description="Run every condition and replicate of a scenario, in parallel, streaming "
                                    "results to results/<scenario>/ (Parquet + manifest.json). Interrupt it at will: "
                                    "the same command resumes where it stopped. Exit status: 0 all runs finished, 1 "
                                    "some runs failed (recorded in manifest.json), 2 bad input, 130 interrupted.")
-    b.add_argument("scenario", metavar="SCENARIO", help="scenario file, e.g. scenarios/compare_regimes.toml")
-    b.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
-    b.add_argument("--fresh", action="store_true", help="discard results already in the folder and start again")
-    b.add_argument("--allow-model-change", action="store_true",
+    batch_parser.add_argument("scenario", metavar="SCENARIO", help="scenario file, e.g. scenarios/compare_regimes.toml")
+    batch_parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
+    batch_parser.add_argument("--fresh", action="store_true", help="discard results already in the folder and start again")
+    batch_parser.add_argument("--allow-model-change", action="store_true",
                    help="resume even though the model's code changed since the folder's runs were made (the "
                         "tables will mix two versions of the model; the report says so)")
-    b.add_argument("--rerun-if-changed", "--rerun-if-model-changed", dest="rerun_if_model_changed",
+    batch_parser.add_argument("--rerun-if-changed", "--rerun-if-model-changed", dest="rerun_if_model_changed",
                    action="store_true",
                    help="if the folder's runs were made by another version of the model's code or of this "
                         "scenario file, start again (as --fresh) instead of stopping; otherwise resume as usual")
-    b.add_argument("--report", action="store_true", help="write the report when the batch finishes")
-    b.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_exec(b)
+    batch_parser.add_argument("--report", action="store_true", help="write the report when the batch finishes")
+    batch_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_exec(batch_parser)
 
     rp = sub.add_parser("report", help="write the Markdown report of a results folder",
                         description="Analyse a results folder and write report.md, figures/ (PNG and SVG) and "
@@ -127,56 +132,56 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the fit table as CSV")
     add_set(cal)
 
-    s = sub.add_parser("sensitivity", help="Morris or Sobol' sensitivity of a scenario's metrics",
+    sensitivity_parser = sub.add_parser("sensitivity", help="Morris or Sobol' sensitivity of a scenario's metrics",
                        description="Run (or resume) a scenario with a morris or sobol design, then compute "
                                    "sensitivity indices with SALib and write sensitivity.md and a figure per "
                                    "metric into the results folder.")
-    s.add_argument("scenario", metavar="SCENARIO", help="scenario file with design.kind = morris or sobol")
-    s.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
+    sensitivity_parser.add_argument("scenario", metavar="SCENARIO", help="scenario file with design.kind = morris or sobol")
+    sensitivity_parser.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
                    help="metric to analyse (repeatable; default: analysis.target and the scenario's metrics)")
-    s.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_exec(s)
-    d = sub.add_parser("dashboard", help="serve the policymakers' dashboard (needs the 'dashboard' extra)",
+    sensitivity_parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
+    sensitivity_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_exec(sensitivity_parser)
+    dashboard_parser = sub.add_parser("dashboard", help="serve the policymakers' dashboard (needs the 'dashboard' extra)",
                        description="Serve the dashboard (Solara) on this machine: compare the regimes with the "
                                    "proposal's levers, explore one run month by month, open a batch's report. Works "
                                    "offline. Needs `pip install -e \".[dashboard]\"` (the dev set-up includes it).")
-    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    d.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765)")
-    return p
+    dashboard_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    dashboard_parser.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765)")
+    return parser
 
 
 def _port(text: str) -> int:
     try:
-        v = int(text)
+        port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected a port from 1 to 65535") from None
-    if not 1 <= v <= 65535:
-        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected a port from 1 to 65535")
-    return v
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not allowed; expected a port from 1 to 65535")
+    return port
 
 
 def _positive_int(text: str) -> int:
     try:
-        v = int(text)
+        value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected 1 or more") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 1 or more")
-    return v
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; expected 1 or more")
+    return value
 
 
 def _steps(text: str) -> int:
     from .parameters import MAX_MONTHS
 
-    v = _positive_int(text)
-    if v > MAX_MONTHS:
-        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 1 to {MAX_MONTHS} (the longest run)")
-    return v
+    value = _positive_int(text)
+    if value > MAX_MONTHS:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; expected 1 to {MAX_MONTHS} (the longest run)")
+    return value
 
 
 def _scheduler(text: str) -> str:
-    from .experiments.runner import scheduler_address
+    from .experiments.executors import scheduler_address
     from .parameters import ParameterError
 
     try:
@@ -201,15 +206,16 @@ def _out_folder(option: str, text: str | None) -> Path | None:
 
 def _seed(text: str) -> int:
     try:
-        v = int(text)
+        value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected 0 to 2**63-1") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError(f"{v} is not allowed; expected 0 to 2**63-1")
-    return v
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; expected 0 to 2**63-1")
+    return value
 
 
 def _params(sets: list[str], **extra: Any) -> dict[str, Any]:
+    """``--set NAME=VALUE`` options as model parameters, checked by the registry before any run."""
     from .experiments.schema import parse_value
     from .parameters import ParameterError, validate
 
@@ -233,10 +239,11 @@ def _params(sets: list[str], **extra: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------------ commands
 def cmd_run(args) -> int:
+    """``mutual-state run``: one run's final metrics, and the path every K months if asked."""
     import pandas as pd
 
-    from .experiments.report import num
-    from .experiments.runner import run_one
+    from .experiments.formatting import num
+    from .experiments.tasks import run_one
     from .metrics_catalogue import METRICS
 
     params = _params(args.sets, regime=args.regime)
@@ -260,13 +267,15 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    """``mutual-state compare``: the three regimes on common random numbers, in a terminal table."""
     from .experiments.analysis import outcomes, paired_comparisons
-    from .experiments.report import ci_text, comparison_table, format_table, pval
+    from .experiments.formatting import ci_text, format_table, pval
     from .experiments.runner import run_batch
     from .experiments.schema import ScenarioError, scenario_from_dict
+    from .experiments.sections import comparison_table
     from .metrics_catalogue import METRIC_NAMES
 
-    metrics = args.metrics or DEFAULT_COMPARE
+    metrics = args.metrics or list(HEADLINE_METRICS)
     for m in metrics:
         if m not in METRIC_NAMES:
             raise UsageError(f"--metric: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
@@ -299,6 +308,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_batch(args) -> int:
+    """``mutual-state batch``: run or resume a scenario file, then report if asked."""
     from .experiments.report import write_report
     from .experiments.runner import run_batch
     from .experiments.schema import load_scenario
@@ -329,9 +339,6 @@ def cmd_batch(args) -> int:
     else:
         print(f"next: mutual-state report {out}")
     return 0 if not failed else 1
-
-
-HEADLINE_METRICS = ("participation_rate", "cost_per_capita", "responsiveness")  # the proposal's three claims
 
 
 def _read_csv(path: Path):
@@ -377,8 +384,9 @@ def _plan_runs(scenario) -> list:
 
 
 def cmd_report(args) -> int:
+    """``mutual-state report``: the Markdown report of a results folder."""
     from .experiments.report import write_report
-    from .experiments.runner import load_results
+    from .experiments.results import load_results
     from .metrics_catalogue import METRIC_NAMES
 
     for m in (args.metrics or []) + ([args.target] if args.target else []):
@@ -397,12 +405,12 @@ def cmd_report(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
+    """``mutual-state sensitivity``: run a Morris or Sobol' scenario and write its indices."""
     from .experiments import sensitivity as sens
     from .experiments.analysis import AnalysisError
-    from .experiments.report import _write, md_text, sensitivity_section
+    from .experiments.report import write_sensitivity_report
     from .experiments.runner import run_batch
     from .experiments.schema import load_scenario
-    from .experiments.store import files_under, register_outputs
     from .metrics_catalogue import METRIC_NAMES
 
     out_arg = _out_folder("--out", args.out)
@@ -418,15 +426,7 @@ def cmd_sensitivity(args) -> int:
     out = out_arg or _out_folder("results folder", str(Path("results") / scenario.name))
     with _executor(args) as (executor, label):
         result = run_batch(scenario, executor=executor, out=out, progress=not args.quiet, executor_label=label)
-    lines = [f"# Sensitivity: {md_text(scenario.name)}", ""]
-    if scenario.description.strip():
-        lines += [md_text(scenario.description.strip()), ""]
-    before = files_under(out)
-    for sub in ("figures", "tables"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-    lines += sensitivity_section(result, metrics, out / "figures", out / "tables", out)
-    final = _write(out, lines, "sensitivity.md")
-    register_outputs(out, [p for p, t in files_under(out).items() if before.get(p) != t])
+    final = write_sensitivity_report(result, out, metrics)
     for m in metrics:
         try:
             sr = sens.analyse(result, m)
@@ -459,20 +459,21 @@ class _executor:
         self._pool = None
 
     def __enter__(self):
-        from .experiments.runner import dask_executor, process_pool
+        """The executor the options ask for, with a label for the progress line."""
+        from .experiments.executors import dask_executor, process_pool
 
-        a = self.args
-        workers = a.workers or os.cpu_count() or 1
-        if a.serial:
+        options = self.args
+        workers = options.workers or os.cpu_count() or 1
+        if options.serial:
             return None, "serial (this process)"
-        if a.dask or a.scheduler:
-            self._cm = dask_executor(workers, a.scheduler)
+        if options.dask or options.scheduler:
+            self._cm = dask_executor(workers, options.scheduler)
             try:
                 ex = self._cm.__enter__()
             except OSError as e:
-                what = f"--scheduler {a.scheduler}" if a.scheduler else "--dask"
+                what = f"--scheduler {options.scheduler}" if options.scheduler else "--dask"
                 raise UsageError(f"{what}: cannot connect ({e})") from None
-            where = a.scheduler or f"a local Dask cluster of {workers} workers"
+            where = options.scheduler or f"a local Dask cluster of {workers} workers"
             return ex, f"Dask ({where})"
         if workers == 1:
             return None, "serial (this process)"
@@ -509,6 +510,7 @@ def _one_line_warnings(command: str) -> None:
 
 # ------------------------------------------------------------------------------------------------ main
 def cmd_calibrate(args) -> int:
+    """``mutual-state calibrate``: the default model against the real figures it should reproduce."""
     from .calibration import calibrate, format_fit, load_targets
 
     if args.window > args.steps:
@@ -533,10 +535,12 @@ COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "compare": cmd_compare, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; every error a user can cause ends as one line and an exit status, not a traceback."""
     parser = _parser()
     args = parser.parse_args(argv)
     from .experiments.analysis import AnalysisError
-    from .experiments.runner import BatchInterrupted, ExecutorBroken
+    from .experiments.executors import ExecutorBroken
+    from .experiments.runner import BatchInterrupted
     from .experiments.schema import ScenarioError
     from .experiments.store import ResultsError, StorageError
     from .parameters import ParameterError

@@ -1,12 +1,15 @@
 """Publication-quality figures of batch results, saved as PNG (200 dpi) and SVG.
 
 Every figure shows uncertainty: 95% confidence bands or intervals over replicates. Colours are the Okabe-Ito
-palette (distinguishable with colour-blindness), with a fixed colour per regime across all figures. Files are
+palette (distinguishable with colour-blindness): each regime its own colour from ``sim.regimes.REGIME_COLOURS``
+in every figure, and every other category (cost components, sensitivity indices, the waterfall's steps, levels
+of other factors) from ``OTHER_COLOURS``, so that no other meaning borrows a regime's colour. Files are
 reproducible byte for byte (no timestamps, a fixed SVG id salt), so re-running a report does not churn them.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +24,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .metrics_catalogue import METRICS  # noqa: E402
+from .regimes import OTHER_COLOURS, REGIME_COLOURS  # noqa: E402
 
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-REGIME_COLOURS = {"state": "#0072B2", "privatised": "#D55E00", "mutual": "#009E73", "conversion": "#E69F00"}
+# The waterfall's steps: a mechanism that raises the difference, one that lowers it, and the total.
+RAISES, LOWERS, TOTAL = OTHER_COLOURS[0], OTHER_COLOURS[1], OTHER_COLOURS[4]
+# The two series of a sensitivity figure: the main index and its companion.
+MAIN_INDEX, OTHER_INDEX = OTHER_COLOURS[1], OTHER_COLOURS[0]
 
 RC = {
     "figure.dpi": 100,
@@ -46,10 +52,10 @@ RC = {
 
 
 def colours(levels: Sequence[Any]) -> dict[Any, str]:
-    """A fixed colour per regime; other levels take the palette in order."""
-    out, spare = {}, iter([c for c in OKABE_ITO if c not in REGIME_COLOURS.values()] + OKABE_ITO)
-    for lv in levels:
-        out[lv] = REGIME_COLOURS.get(str(lv)) or next(spare)
+    """A fixed colour per regime; other levels take ``OTHER_COLOURS`` in order (again from the start if many)."""
+    out, spare = {}, itertools.cycle(OTHER_COLOURS)
+    for level in levels:
+        out[level] = REGIME_COLOURS.get(str(level)) or next(spare)
     return out
 
 
@@ -102,9 +108,9 @@ def timeseries(summary: pd.DataFrame, metrics: Sequence[str], by: list[str], tit
                 for b, v in zip(by, g, strict=True):
                     sel = sel[sel[b] == v]
                 key = g[0] if len(g) == 1 else g
-                c = col[key]
-                ax.plot(sel["step"], sel["mean"], color=c, label=_group_label(by, g) if by else None)
-                ax.fill_between(sel["step"], sel["ci_low"], sel["ci_high"], color=c, alpha=0.2, linewidth=0)
+                colour = col[key]
+                ax.plot(sel["step"], sel["mean"], color=colour, label=_group_label(by, g) if by else None)
+                ax.fill_between(sel["step"], sel["ci_low"], sel["ci_high"], color=colour, alpha=0.2, linewidth=0)
             ax.set_title(_label(metric))
             ax.set_xlabel("month")
             steps = part["step"].max() if len(part) else 0
@@ -171,10 +177,10 @@ def curve(summary: pd.DataFrame, x: str, metrics: Sequence[str], by: list[str], 
                     sel = sel[sel[b] == v]
                 sel = sel.sort_values("_x")
                 key = g[0] if len(g) == 1 else g
-                c = col[key]
-                ax.plot(sel["_x"], sel["mean"], "o-", color=c, markersize=3.5,
+                colour = col[key]
+                ax.plot(sel["_x"], sel["mean"], "o-", color=colour, markersize=3.5,
                         label=_group_label(by, g) if by else None)
-                ax.fill_between(sel["_x"], sel["ci_low"], sel["ci_high"], color=c, alpha=0.2, linewidth=0)
+                ax.fill_between(sel["_x"], sel["ci_low"], sel["ci_high"], color=colour, alpha=0.2, linewidth=0)
             if log_x:
                 ax.set_xscale("log")
                 ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -198,15 +204,15 @@ def sensitivity(table: pd.DataFrame, method: str, groups: list[str], metric: str
             g = g.sort_values(main, ascending=True).tail(top)
             y = np.arange(len(g))
             if method == "morris":
-                ax.barh(y, g["mu_star"], xerr=g["mu_star_conf"], color="#0072B2", alpha=0.85, label="mu*",
+                ax.barh(y, g["mu_star"], xerr=g["mu_star_conf"], color=MAIN_INDEX, alpha=0.85, label="mu*",
                         error_kw={"elinewidth": 0.8, "capsize": 2})
-                ax.plot(g["sigma"], y, "D", color="#D55E00", markersize=4, label="sigma")
+                ax.plot(g["sigma"], y, "D", color=OTHER_INDEX, markersize=4, label="sigma")
                 ax.set_xlabel(f"elementary effect on {metric}")
             else:
                 h = 0.38
-                ax.barh(y + h / 2, g["ST"], h, xerr=g["ST_conf"], color="#0072B2", label="ST (total)",
+                ax.barh(y + h / 2, g["ST"], h, xerr=g["ST_conf"], color=MAIN_INDEX, label="ST (total)",
                         error_kw={"elinewidth": 0.8, "capsize": 2})
-                ax.barh(y - h / 2, g["S1"], h, xerr=g["S1_conf"], color="#56B4E9", label="S1 (first order)",
+                ax.barh(y - h / 2, g["S1"], h, xerr=g["S1_conf"], color=OTHER_INDEX, label="S1 (first order)",
                         error_kw={"elinewidth": 0.8, "capsize": 2})
                 ax.set_xlabel(f"share of variance of {metric}")
             ax.set_yticks(y, g["parameter"])
@@ -249,7 +255,7 @@ def waterfall(table: pd.DataFrame, metric: str, title: str = "") -> plt.Figure:
         level = 0.0
         for k, name in enumerate(steps):
             value = float(rows.loc[name, "contribution"])
-            colour = "#009E73" if value >= 0 else "#D55E00"
+            colour = RAISES if value >= 0 else LOWERS
             ax.bar(k, value, bottom=level, color=colour, width=0.6)
             low, high = float(rows.loc[name, "low"]), float(rows.loc[name, "high"])
             if math.isfinite(low) and math.isfinite(high) and name != "interaction":
@@ -259,7 +265,7 @@ def waterfall(table: pd.DataFrame, metric: str, title: str = "") -> plt.Figure:
                 ax.plot([k + 0.3, k + 0.7], [level + value] * 2, color="grey", linewidth=0.6)
             level += value
         total = rows.loc["total"]
-        ax.bar(len(steps), float(total["contribution"]), color="#0072B2", width=0.6)
+        ax.bar(len(steps), float(total["contribution"]), color=TOTAL, width=0.6)
         ax.errorbar(len(steps), float(total["contribution"]),
                     yerr=[[float(total["contribution"] - total["low"])], [float(total["high"] - total["contribution"])]],
                     color="black", capsize=3, linewidth=0.8)
@@ -275,7 +281,7 @@ def cost_components(means: pd.DataFrame, total: pd.Series, title: str = "") -> p
     segment per component (columns); components below zero (underspend returned, other income) stack downward,
     so the bar's net height is the total, marked with a black tick. Right: each component's difference from
     the first condition (the baseline), where differences between regimes are visible at their own scale."""
-    colour = dict(zip(means.columns, OKABE_ITO, strict=False))
+    colour = dict(zip(means.columns, itertools.cycle(OTHER_COLOURS)))
     shown = [c for c in means.columns if np.any(np.abs(means[c].to_numpy(dtype=float)) > 1e-9)]
     name = {c: c.removeprefix("cost_").replace("_", " ") for c in shown}
     with plt.rc_context(RC):

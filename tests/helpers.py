@@ -1,6 +1,7 @@
 """Set-up shared by the batch, results-store and command-line tests (test_experiments_runner.py,
-test_hardening.py, test_cli_experiments.py): a stand-in model for the runner, a stand-in that stops part-way,
-tables compared without their timings, the command line run as a user's terminal runs it, and waiting for a
+test_results_integrity.py, test_scenario_errors.py, test_cli_errors.py, test_worker_processes.py,
+test_cli_experiments.py): a stand-in model for the runner, a stand-in that stops part-way, tables compared
+without their timings, the command line run as a user's terminal runs it, a tiny scenario file, and waiting for a
 batch in another process to commit a run.
 
 Imported as ``helpers`` (pytest puts tests/ on the path: it has no ``__init__.py``). The stand-ins run in the
@@ -23,6 +24,8 @@ from sim.experiments.store import read_runs
 from sim.metrics_catalogue import METRIC_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The smallest district the experiment tests run the real model on (two units of 40-60 adults).
+TINY_DISTRICT = {"n_units": 2, "unit_size": [40, 60]}
 TIMING = ["seconds"]  # the one column of a run's record that differs between two identical runs
 
 # ------------------------------------------------------------------------------------------- stand-in models
@@ -94,3 +97,26 @@ def has_a_committed_run(out: Path) -> bool:
 
 def wait_for_a_committed_run(out: Path, timeout: float = 60) -> bool:
     return wait_for(lambda: has_a_committed_run(out), timeout)
+
+
+# ------------------------------------------------------------------------------------------- scenarios
+#: A tiny valid scenario file that the error tests edit one field at a time.
+GOOD_SCENARIO = """name = "ok"
+description = "A tiny scenario."
+steps = 6
+replicates = 2
+seed = 3
+[params]
+n_units = 1
+unit_size = [20, 30]
+[design]
+kind = "factorial"
+[design.factors]
+regime = ["state", "mutual"]
+"""
+
+
+def edited_scenario(old: str, new: str) -> str:
+    """``GOOD_SCENARIO`` with one piece of text replaced (which must be there)."""
+    assert old in GOOD_SCENARIO, old
+    return GOOD_SCENARIO.replace(old, new)

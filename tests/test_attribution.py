@@ -101,23 +101,25 @@ def test_the_report_explains_why_the_regimes_differ(tmp_path):
     assert "The kinds differ here only through these mechanisms" in text  # the claim lists its assumptions
 
 
-def test_a_clear_verdict_in_the_claim_names_the_mechanism_that_carries_it(monkeypatch, tmp_path):
+def test_a_clear_verdict_in_the_claim_names_the_mechanism_that_carries_it():
     """The claim section says, per verdict against the attribution's baseline, which mechanism carries it (the
     largest Shapley value) and whether a source or an assumption supports it."""
-    from types import SimpleNamespace
-
-    from sim.experiments import report
+    from sim.experiments.claims import attribution_explains, claim_basis
+    from sim.experiments.schema import Attribution
 
     table = pd.DataFrame({"mechanism": ["governance", "independent status", "interaction", "not attributed", "total"],
                           "metric": "participation_rate", "contribution": [0.02, 0.001, 0.004, 0.0, 0.03],
                           "shapley": [0.027, 0.003, 0.0, 0.0, 0.03]})
-    monkeypatch.setattr(report, "_attribution_table", lambda result, regime, tabdir: table)
-    result = SimpleNamespace(scenario=SimpleNamespace(attribution=SimpleNamespace(
-        baseline="state", metrics=["participation_rate"], regimes=None)))
-    text = report._claim_basis(result, tmp_path, "participation_rate", "state")
+    text = claim_basis(table, "participation_rate")
     assert "**governance** (90% of the difference" in text and "**an assumption**" in text
     table["shapley"] = [0.003, 0.027, 0.0, 0.0, 0.03]
-    assert "**independent status** (90%" in report._claim_basis(result, tmp_path, "participation_rate", "state")
-    assert "sourced." in report._claim_basis(result, tmp_path, "participation_rate", "state")
-    assert report._claim_basis(result, tmp_path, "participation_rate", "privatised") == ""  # not the baseline
-    assert report._claim_basis(result, tmp_path, "cost_per_capita", "state") == ""  # not attributed
+    assert "**independent status** (90%" in claim_basis(table, "participation_rate")
+    assert "sourced." in claim_basis(table, "participation_rate")
+    assert claim_basis(table, "cost_per_capita") == "", "a metric the table does not attribute"
+    attribution = Attribution(baseline="state", metrics=["participation_rate"])
+    assert attribution_explains(attribution, "participation_rate", "state")
+    assert not attribution_explains(attribution, "participation_rate", "privatised"), "not the baseline"
+    assert not attribution_explains(attribution, "cost_per_capita", "state"), "not attributed"
+    assert not attribution_explains(Attribution(baseline="state", regimes=["privatised"],
+                                                metrics=["participation_rate"]), "participation_rate", "state")
+    assert not attribution_explains(None, "participation_rate", "state")

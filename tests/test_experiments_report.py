@@ -12,6 +12,8 @@ from sim.experiments.runner import run_batch
 from sim.experiments.schema import scenario_from_dict
 from sim.metrics_catalogue import METRIC_NAMES
 
+from helpers import toy
+
 
 def _frame(values: dict[str, float], steps: int, rng) -> pd.DataFrame:
     return pd.DataFrame({m: values.get(m, 0.5) + rng.normal(0, 0.001, steps + 1) for m in METRIC_NAMES})
@@ -183,3 +185,14 @@ def test_a_list_design_whose_conditions_set_levers_with_the_regime_is_paired_on_
     assert "Mutuals are **more participatory** than state: participation_rate differs by +0.1 " in text
     assert "| metric | state | mutual |" in text or "| regime |" in text  # conditions named by the regime alone
     assert "**mutual vs state.** Clearly better on participation_rate" in text
+
+
+def test_scenario_text_is_escaped_in_the_report(tmp_path):
+    s = scenario_from_dict({"name": "esc", "steps": 6, "replicates": 3, "seed": 2,
+                            "description": "<script>alert('x')</script>\n# Not a heading\n"
+                                           "[click](javascript:alert(1)) <!-- hidden --> **bold** `code`"})
+    result = run_batch(s, out=tmp_path / "r", progress=False, run_fn=toy)
+    text = write_report(result).read_text()
+    for raw in ("<script", "<!--", "[click](", "\n# Not", "**bold**"):
+        assert raw not in text, raw
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in text and "\\# Not a heading" in text

@@ -9,16 +9,17 @@ import pandas as pd
 import pytest
 
 from sim.experiments import ResultsError, load_results, process_pool, run_batch
-from sim.experiments.runner import BatchInterrupted, dask_executor
+from sim.experiments.executors import dask_executor
+from sim.experiments.runner import BatchInterrupted
 from sim.experiments.schema import scenario_from_dict
 from sim.experiments.store import ResultsStore, read_runs
 from sim.metrics_catalogue import METRIC_NAMES
 
-from helpers import CALLS, interrupting, same_tables, toy
+from helpers import CALLS, TINY_DISTRICT, interrupting, same_tables, toy
 
 TINY = {
     "name": "tiny", "steps": 12, "replicates": 3, "seed": 11,
-    "params": {"n_units": 2, "unit_size": [40, 60]},
+    "params": TINY_DISTRICT,
     "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
 }
 
@@ -201,15 +202,15 @@ def test_short_runs_travel_in_chunks_without_changing_results():
 
 
 def test_rerun_if_model_changed_resumes_the_same_model_and_restarts_after_a_change(tmp_path, monkeypatch):
-    import sim.experiments.runner as runner
     import sim.experiments.store as store
+    import sim.experiments.tasks as tasks
 
     first = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy)
     same = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, rerun_if_model_changed=True)
     assert same.manifest["sessions"][-1]["runs"] == 0, "same model: nothing recomputed"
     assert same.runs.equals(first.runs)
     monkeypatch.setattr(store, "model_fingerprint", lambda: "0123456789abcdef")
-    monkeypatch.setattr(runner, "model_fingerprint", lambda: "0123456789abcdef")
+    monkeypatch.setattr(tasks, "model_fingerprint", lambda: "0123456789abcdef")
     again = run_batch(tiny(), out=tmp_path / "r", progress=False, run_fn=toy, rerun_if_model_changed=True)
     assert again.manifest["model_code"] == "0123456789abcdef"
     assert len(again.runs) == len(first.runs) and (again.runs["model_code"] == "0123456789abcdef").all()

@@ -99,6 +99,11 @@ BAD = [
      ["analysis.window: 24 is longer than the run (12 steps)"]),
     ("condition with unknown parameter", "name = \"s\"\n[design]\nkind = \"list\"\n[[design.conditions]]\nregim = \"state\"\n",
      ["design.conditions[0].regim: unknown parameter", "did you mean 'regime'"]),
+    ("unknown package", "name = \"s\"\n[design]\nkind = \"list\"\n[[design.conditions]]\nregime = \"state\"\n"
+     "[[design.conditions]]\npackage = \"the proposals\"\n",
+     ["design.conditions[1].package: 'the proposals' is not a package; expected one of 'the proposal'"]),
+    ("package not a name", "name = \"s\"\n[design]\nkind = \"list\"\n[[design.conditions]]\npackage = 3\n",
+     ["design.conditions[0].package: 3 is not a package; expected one of 'the proposal'"]),
 ]
 
 
@@ -147,3 +152,16 @@ def test_unknown_sampled_parameter_is_named(tmp_path):
     f.write_text('name = "s"\n[design]\nkind = "morris"\nparameters = ["voice_speed", "state_overheads"]\n')
     with pytest.raises(ScenarioError, match=r"design.parameters\[1\]: unknown parameter 'state_overheads'"):
         load_scenario(f)
+
+
+def test_a_named_package_expands_to_the_package_in_python():
+    """the_proposal.toml names the package instead of repeating it: its condition is exactly sim.the_proposal(),
+    and a condition's own values override the package's."""
+    from sim import the_proposal
+    from sim.experiments.schema import scenario_from_dict
+
+    scenario = load_scenario(ROOT / "scenarios" / "the_proposal.toml")
+    assert scenario.design.conditions == [{"regime": "state"}, the_proposal()]
+    converting = scenario_from_dict({"name": "s", "design": {"kind": "list", "conditions": [
+        {"package": "the proposal", "regime": "conversion", "local_autonomy": 0.5}]}})
+    assert converting.design.conditions == [the_proposal(regime="conversion", local_autonomy=0.5)]

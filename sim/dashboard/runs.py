@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
-import multiprocessing
 import os
 import threading
 import time
@@ -23,6 +22,7 @@ import pandas as pd
 
 import sim
 
+from ..experiments.executors import process_pool
 from .controls import RunSettings
 
 KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
@@ -150,21 +150,14 @@ _POOL: cf.ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def _one_thread() -> None:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)
-
-
 def shared_pool() -> cf.ProcessPoolExecutor:
-    """One process pool for the server's life: workers fork from a forkserver that has imported the model, so
-    a comparison does not pay process start-up (Mesa sets a global "spawn" start method; FACTS.md)."""
+    """One process pool for the server's life, built like a batch's (``sim.experiments.executors``): workers
+    fork from a forkserver that has imported the model and this module, so a comparison does not pay process
+    start-up; each runs single-threaded and exits if the server dies."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim", "sim.dashboard.runs"])
-            _POOL = cf.ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=ctx, initializer=_one_thread)
+            _POOL = process_pool(preload=("sim", "sim.dashboard.runs"))
         return _POOL
 
 

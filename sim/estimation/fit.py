@@ -44,7 +44,7 @@ def fit_settings(problem: FitProblem, population: int, generations: int, seed: i
 def fit_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Any, int]]:
     """The executor a fit runs on and its number of workers: this process for one worker, a process pool of
     ``workers`` (default: every core), or Dask (a local cluster, or the cluster at ``scheduler``)."""
-    from ..experiments.runner import dask_executor, process_pool
+    from ..experiments.executors import dask_executor, process_pool
 
     workers = workers or os.cpu_count() or 1
     if scheduler:

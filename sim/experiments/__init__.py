@@ -1,13 +1,19 @@
 """The experiment layer: scenario files, designs, the batch runner, the results store and their analysis.
 
-``load_scenario`` reads a validated scenario; ``run_batch`` runs it on any ``concurrent.futures`` executor and
-streams results to ``results/<scenario>/``; ``load_results`` reads them back; ``write_report`` turns them into
-a Markdown report with figures.
+``load_scenario`` reads a validated scenario (``schema``, with its ``designs``); ``run_batch`` (``runner``) runs
+its tasks (``tasks``) on any ``concurrent.futures`` executor (``executors`` builds process pools and Dask
+clusters) and streams results to ``results/<scenario>/`` (``store``); ``load_results`` reads them back as a
+``BatchResult`` (``results``); ``write_report`` (``report``) turns them into a Markdown report with figures.
+The attribution (``attribution``, over the ``mechanisms`` catalogue), the statistics (``analysis``,
+``sensitivity``, ``discovery``) sit beside them; no module here imports one that imports it back.
 """
 
-from .runner import BatchInterrupted, BatchResult, ExecutorBroken, load_results, process_pool, run_batch, run_one
+from .executors import ExecutorBroken, process_pool
+from .results import BatchResult, load_results
+from .runner import BatchInterrupted, run_batch
 from .schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .store import ResultsError
+from .tasks import run_one
 
 
 def __getattr__(name: str):

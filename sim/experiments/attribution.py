@@ -27,97 +27,20 @@ from __future__ import annotations
 import concurrent.futures as cf
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..metrics_catalogue import METRIC_NAMES
-from ..parameters import NEUTRAL_KINDS, REGISTRY, validate
+from ..parameters import validate
 from .designs import replicate_seeds
-from .runner import process_pool, run_one
-
-RunFunction = Callable[[dict[str, Any], int, int], pd.DataFrame]
-
-#: Kind differences, grouped; off = ``sim.neutral_kinds()``, on = the value in force (ODD §2.4).
-KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
-    "incentives": ("hsv_incentives", "member_internalisation", "mutual_innovation_share"),
-    "governance": ("kind_governance", "contractor_hearings_per_year"),
-    "independent status": ("independent_status",),
-    "contract terms": ("independent_monitoring_premium", "tender_saving", "mutual_governance_cost"),
-    "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
-    "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
-    "user choice": ("user_choice",),
-}
-
-#: The proposal's levers as Mayo & Moore (2001) set them out (DESIGN §3); off = the setting in force.
-LEVER_MECHANISMS: dict[str, dict[str, Any]] = {
-    "participation audit": {"participation_audit": True, "channel_elections": True, "channel_user_panels": True,
-                            "channel_children": True, "channel_named_contacts": True},
-    "decentralisation": {"local_autonomy": 0.8, "capacity_building": 10.0},
-    "recognised status": {"asset_lock": 1.0, "local_bonds": True, "quality_mark": True, "secondary_mutuals": True},
-    "guarantor": {"audit_mode": "self_audit", "social_investment": True},
-}
-#: What each mechanism rests on, for the report: sourced, or an assumption (ODD §2.4 and §10).
-MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
-    "incentives": (True, "Hart, Shleifer & Vishny 1997 (a mutual's member stake and innovation share are the "
-                         "proposal's claim, neutral by default)"),
-    "governance": (False, "each kind's design channel: a mutual's members govern monthly (the proposal's design, "
-                          "Mayo & Moore 2001), a department and, by default, a contract are reviewed yearly (CQC "
-                          "Regulation 17; Hirschman 1970); how fast voice moves a design is assumed"),
-    "independent status": (True, "who keeps a surplus, insolvency, rescue and re-tendering (Local Government "
-                                 "Finance Act 1988, company law, CIC asset lock); the reinvestment rate and the "
-                                 "rescue rules are assumed"),
-    "contract terms": (True, "tendering costs (Brown et al. 2019); the monitoring premium and tender savings are "
-                             "neutral by default"),
-    "workforce": (False, "wage cuts, incentives and ownership morale: no source sizes them, neutral by default"),
-    "kind levers": (False, "self-audit, quality mark, social investment and demutualisation for mutuals: the "
-                           "proposal's levers, sizes assumed"),
-    "user choice": (True, "Le Grand 2007 (choice and competition)"),
-    "provider kind": (False, "every kind difference above"),
-    "participation audit": (False, "the seed's lever; effect sizes assumed"),
-    "decentralisation": (False, "the seed's lever; effect sizes assumed"),
-    "recognised status": (False, "the seed's lever; effect sizes assumed"),
-    "guarantor": (False, "the seed's lever; effect sizes assumed"),
-}
-#: All kind differences at once, for questions about levers: "is it the kind or the levers?"
-PROVIDER_KIND = "provider kind"
+from .executors import process_pool
+from .mechanisms import KIND_MECHANISMS, MECHANISM_BASIS, PROVIDER_KIND, resolve_mechanisms
+from .tasks import RunFunction, run_one
 
 MAX_EXACT = 8  # exact Shapley over at most 2^8 coalitions
-
-
-def mechanism_settings(name: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(off, on) parameter settings of a named mechanism, given the parameters in force."""
-    if name in KIND_MECHANISMS or name == PROVIDER_KIND:
-        names = KIND_MECHANISMS[name] if name != PROVIDER_KIND else tuple(
-            n for group in KIND_MECHANISMS.values() for n in group)
-        return {n: NEUTRAL_KINDS[n] for n in names}, {n: params[n] for n in names}
-    if name in LEVER_MECHANISMS:
-        on = LEVER_MECHANISMS[name]
-        return {n: params[n] for n in on}, dict(on)
-    known = ", ".join(list(KIND_MECHANISMS) + [PROVIDER_KIND] + list(LEVER_MECHANISMS))
-    raise ValueError(f"mechanisms: {name!r} is not a known mechanism; expected one of {known}, or a mapping "
-                     "name -> {parameter: value}")
-
-
-def resolve_mechanisms(mechanisms: Any, params: Mapping[str, Any]) -> dict[str, tuple[dict, dict]]:
-    """Mechanism name -> (off, on). ``None``: every kind group that differs from neutral in ``params``."""
-    if mechanisms is None:
-        out = {n: mechanism_settings(n, params) for n in KIND_MECHANISMS}
-        return {n: (off, on) for n, (off, on) in out.items() if off != on}
-    if isinstance(mechanisms, Mapping):
-        out = {}
-        for name, on in mechanisms.items():
-            if isinstance(on, Mapping):
-                unknown = [k for k in on if k not in REGISTRY]
-                if unknown:
-                    raise ValueError(f"mechanisms.{name}: {unknown[0]} is not a parameter")
-                out[name] = ({k: params[k] for k in on}, {k: REGISTRY[k].validate(v) for k, v in on.items()})
-            else:
-                out[name] = mechanism_settings(name, params)
-        return out
-    return {name: mechanism_settings(name, params) for name in mechanisms}
 
 
 def _late_means(run_fn: RunFunction, params: dict[str, Any], seed: int, steps: int, window: int) -> np.ndarray:
@@ -133,7 +56,7 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
     """Attribute the paired difference regime - baseline, per metric, to named mechanisms (module docstring).
 
     ``mechanisms``: None (every group of kind differences in force), a list of names (``KIND_MECHANISMS``,
-    ``"provider kind"``, ``LEVER_MECHANISMS``), or a mapping name -> {parameter: value when on}. ``params``
+    ``"provider kind"``, the levers of ``sim.proposal.LEVER_SETTINGS``), or a mapping name -> {parameter: value when on}. ``params``
     are the model's parameters for both regimes. A run's outcome is its mean over the last ``window`` months
     (default: the last 120, or half the run if shorter); the defaults read the regimes at a steady state, as
     ``scenarios/compare_regimes.toml`` does (a 15-year burn-in, ODD §2.5). Runs go to ``executor`` (any ``concurrent.futures`` executor),
@@ -170,6 +93,7 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
 
 
 def _run_all(tasks, seeds, steps, window, run_fn, executor, workers, progress) -> dict:
+    """Every task's late means, keyed by (coalition, replicate), on the executor given or a pool of our own."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(tasks), desc="attribution", unit="run", disable=not progress)
@@ -223,6 +147,7 @@ def _statistics(names, v: Callable[[frozenset], np.ndarray]) -> dict[str, np.nda
 
 
 def _tidy(names, metrics, diffs, replicates, bootstrap, rng) -> pd.DataFrame:
+    """The statistics with percentile bootstrap intervals over replicates, as the tidy table the report reads."""
     point = _statistics(names, lambda c: diffs[c].mean(axis=0))
     gen = np.random.default_rng(rng)
     draws = {k: ([], []) for k in point}
@@ -250,4 +175,5 @@ def _tidy(names, metrics, diffs, replicates, bootstrap, rng) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["attribute_differences", "MECHANISM_BASIS", "KIND_MECHANISMS", "LEVER_MECHANISMS", "PROVIDER_KIND", "resolve_mechanisms"]
+# The catalogue of mechanisms lives in .mechanisms; its names stay importable from here for the notebooks.
+__all__ = ["attribute_differences", "MECHANISM_BASIS", "KIND_MECHANISMS", "PROVIDER_KIND", "resolve_mechanisms"]

@@ -45,6 +45,7 @@ class Discovery:
     importances: dict[str, float] = field(default_factory=dict)
 
     def to_text(self) -> str:
+        """The discovery in a paragraph: how well the tree predicts the winner, and where each level wins."""
         total = sum(self.win_counts.values())
         parts = [f"On **{self.metric}** ({self.better} is better), over {total} design points:"]
         counts = ", ".join(f"{k} wins at {v} ({v / total:.0%})" for k, v in
@@ -151,6 +152,7 @@ def _numeric(series: pd.Series) -> bool:
 
 
 def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule]:
+    """The fitted tree's leaves as readable rules: the conditions on the path, the winner and its share."""
     t = tree.tree_
     classes = tree.classes_
     leaf_of = tree.apply(X)
@@ -158,6 +160,7 @@ def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule
     rules = []
 
     def walk(node: int, bounds: dict[int, list[float]]) -> None:
+        """Collect the rules below ``node``, carrying the conditions on the path down to it."""
         if t.children_left[node] == -1:
             members = leaf_of == node
             n = int(members.sum())
@@ -182,6 +185,7 @@ def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule
 
 
 def _describe(bounds: dict[int, list[float]], features: list[str]) -> list[str]:
+    """A rule's conditions in words, merging repeated bounds on one parameter into one range."""
     out = []
     for f, (lo, hi) in sorted(bounds.items()):
         name = features[f]

@@ -32,6 +32,7 @@ Every problem is reported as one message naming the file, the field and what is 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -45,7 +46,11 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from ..metrics_catalogue import METRIC_NAMES
-from ..parameters import MAX_MONTHS, REGISTRY, ParameterError, validate
+from ..parameters import MAX_MONTHS, REGISTRY, ParameterError, defaults, model_bytes, validate
+from ..proposal import the_proposal
+from ..regimes import REGIMES
+from .designs import build_design, replicate_seeds
+from .mechanisms import known_mechanisms
 
 DESIGN_KINDS = ("factorial", "list", "latin_hypercube", "sobol", "morris")
 SAMPLING_KINDS = ("latin_hypercube", "sobol", "morris")
@@ -56,6 +61,10 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # small district take days on a workstation; their plan alone would hold ~1 GB).
 MAX_RUNS = 1_000_000
 MAX_SCENARIO_BYTES = 1_000_000
+
+#: Named packages of parameters a list design's condition may give as ``package = "<name>"``; the condition
+#: becomes the package's parameters, with the condition's own values on top. Each is defined once elsewhere.
+CONDITION_PACKAGES = {"the proposal": the_proposal}
 
 
 class ScenarioError(ValueError):
@@ -153,10 +162,10 @@ class Scenario(_Strict):
 
     @property
     def sampled(self) -> list[str]:
-        d = self.design
-        if d.kind not in SAMPLING_KINDS:
+        design = self.design
+        if design.kind not in SAMPLING_KINDS:
             return []
-        return list(d.parameters) + [k for k in d.ranges if k not in d.parameters]
+        return list(design.parameters) + [k for k in design.ranges if k not in design.parameters]
 
     @property
     def factors(self) -> list[str]:
@@ -175,8 +184,6 @@ class Scenario(_Strict):
     def replicate_seeds(self) -> list[int]:
         """The seed of each replicate, the same in every condition (common random numbers): what ``run_batch``
         gives replicate k, so a single run can be repeated exactly."""
-        from .designs import replicate_seeds
-
         return replicate_seeds(self.seed, self.replicates)
 
     @property
@@ -233,6 +240,10 @@ def scenario_from_dict(data: dict[str, Any], label: str = "<scenario>") -> Scena
     if not isinstance(data, dict):
         raise ScenarioError(f"{label}: expected a table of scenario fields")
     try:
+        data = expand_packages(data)
+    except ScenarioError as e:
+        raise ScenarioError(f"{label}: {e}") from None
+    try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(f"{label}: {_describe(e)}") from None
@@ -241,6 +252,29 @@ def scenario_from_dict(data: dict[str, Any], label: str = "<scenario>") -> Scena
     except ScenarioError as e:
         raise ScenarioError(f"{label}: {e}") from None
     return scenario
+
+
+def expand_packages(data: dict[str, Any]) -> dict[str, Any]:
+    """The scenario with every ``package = "<name>"`` of a list design's conditions replaced by the package's
+    parameters (``CONDITION_PACKAGES``), so that a package is written once in Python and named in scenario files.
+
+    The condition's other values override the package's. The input is not changed; anything malformed around
+    the conditions is left for the schema to report.
+    """
+    design = data.get("design")
+    if not isinstance(design, dict) or not isinstance(design.get("conditions"), list):
+        return data
+    conditions = []
+    for i, cond in enumerate(design["conditions"]):
+        if isinstance(cond, dict) and "package" in cond:
+            name = cond["package"]
+            if not isinstance(name, str) or name not in CONDITION_PACKAGES:
+                raise ScenarioError(f"design.conditions[{i}].package: {name!r} is not a package; expected one of "
+                                    f"{', '.join(map(repr, CONDITION_PACKAGES))}")
+            own = {k: v for k, v in cond.items() if k != "package"}
+            cond = {**CONDITION_PACKAGES[name](), **own}
+        conditions.append(cond)
+    return {**data, "design": {**design, "conditions": conditions}}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -337,9 +371,8 @@ def _param_error(where: str, name: str, e: ParameterError) -> ScenarioError:
 
 
 def _check_param(where: str, name: str, value: Any) -> Any:
+    """A parameter's value checked by the registry, with the error worded from the scenario's field."""
     if name not in REGISTRY:
-        import difflib
-
         close = difflib.get_close_matches(name, REGISTRY, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ScenarioError(f"{where}: unknown parameter {name!r}{hint}; the {len(REGISTRY)} known ones are in "
@@ -351,14 +384,12 @@ def _check_param(where: str, name: str, value: Any) -> Any:
 
 
 def _check_attribution(at: Attribution) -> None:
-    from ..parameters import REGIMES
-    from .attribution import KIND_MECHANISMS, LEVER_MECHANISMS, PROVIDER_KIND
-
+    """The attribution's regimes, mechanisms, parameters and metrics exist, each error naming its field."""
     for i, r in enumerate([at.baseline, *at.regimes]):
         if r not in REGIMES:
             where = "attribution.baseline" if i == 0 else f"attribution.regimes[{i - 1}]"
             raise ScenarioError(f"{where}: {r!r} is not a regime; expected one of {', '.join(REGIMES)}")
-    known = list(KIND_MECHANISMS) + [PROVIDER_KIND] + list(LEVER_MECHANISMS)
+    known = known_mechanisms()
     for i, m in enumerate(at.mechanisms or []):
         if m not in known:
             raise ScenarioError(f"attribution.mechanisms[{i}]: {m!r} is not a mechanism; expected one of "
@@ -371,23 +402,24 @@ def _check_attribution(at: Attribution) -> None:
                                 f"{', '.join(METRIC_NAMES)}")
 
 
-def _check_against_registry(s: Scenario) -> None:
-    d = s.design
-    for name, value in s.params.items():
+def _check_against_registry(scenario: Scenario) -> None:
+    """What pydantic cannot know: parameters, levels, ranges, metrics and the plan's size."""
+    declared = scenario.design
+    for name, value in scenario.params.items():
         _check_param(f"params.{name}", name, value)
 
-    if d.kind == "list":
-        if not d.conditions:
+    if declared.kind == "list":
+        if not declared.conditions:
             raise ScenarioError("design.conditions: a list design needs at least one [[design.conditions]] table")
-        for i, cond in enumerate(d.conditions):
+        for i, cond in enumerate(declared.conditions):
             if not cond:
                 raise ScenarioError(f"design.conditions[{i}]: empty condition; give at least one parameter")
             for name, value in cond.items():
                 _check_param(f"design.conditions[{i}].{name}", name, value)
-    elif d.conditions:
-        raise ScenarioError(f"design.conditions: only allowed when design.kind = \"list\" (here {d.kind!r})")
+    elif declared.conditions:
+        raise ScenarioError(f"design.conditions: only allowed when design.kind = \"list\" (here {declared.kind!r})")
 
-    for name, values in d.factors.items():
+    for name, values in declared.factors.items():
         if not values:
             raise ScenarioError(f"design.factors.{name}: needs at least one value")
         seen = set()
@@ -397,101 +429,99 @@ def _check_against_registry(s: Scenario) -> None:
                 raise ScenarioError(f"design.factors.{name}[{i}]: {value!r} is listed twice")
             seen.add(canon)
 
-    if d.kind in SAMPLING_KINDS:
-        if not s.sampled:
-            raise ScenarioError(f"design.parameters: a {d.kind} design needs at least one parameter to sample")
-        if len(set(d.parameters)) != len(d.parameters):
+    if declared.kind in SAMPLING_KINDS:
+        if not scenario.sampled:
+            raise ScenarioError(f"design.parameters: a {declared.kind} design needs at least one parameter to sample")
+        if len(set(declared.parameters)) != len(declared.parameters):
             raise ScenarioError("design.parameters: a parameter is listed twice")
-        for name in s.sampled:
-            where = (f"design.parameters[{d.parameters.index(name)}]" if name in d.parameters
+        for name in scenario.sampled:
+            where = (f"design.parameters[{declared.parameters.index(name)}]" if name in declared.parameters
                      else f"design.ranges.{name}")
             if name not in REGISTRY:
                 _check_param(where, name, None)
-            p = REGISTRY[name]
-            if p.kind not in ("float", "int", "size"):
-                raise ScenarioError(f"{where}: {name} is a {p.kind} parameter and cannot be sampled; "
-                                    f"put it in [design.factors] instead (allowed: {p.allowed()})")
-            lo, hi = d.ranges.get(name, p.plausible or p.bounds)
+            parameter = REGISTRY[name]
+            if parameter.kind not in ("float", "int", "size"):
+                raise ScenarioError(f"{where}: {name} is a {parameter.kind} parameter and cannot be sampled; "
+                                    f"put it in [design.factors] instead (allowed: {parameter.allowed()})")
+            lo, hi = declared.ranges.get(name, parameter.plausible or parameter.bounds)
             if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
                 raise ScenarioError(f"{where}: [{lo:g}, {hi:g}] is not allowed; expected [low, high] with "
                                     f"low < high")
-            blo, bhi = p.bounds
+            blo, bhi = parameter.bounds
             if lo < blo or hi > bhi:
                 raise ScenarioError(f"{where}: [{lo:g}, {hi:g}] leaves the allowed range; expected values from "
                                     f"{blo:g} to {bhi:g}")
-        if d.kind == "sobol" and d.samples & (d.samples - 1):
-            raise ScenarioError(f"design.samples: {d.samples} is not allowed for a sobol design; expected a "
-                                f"power of two (e.g. {1 << max(0, d.samples.bit_length() - 1)} or "
-                                f"{1 << d.samples.bit_length()})")
-        if d.kind == "morris" and d.levels % 2:
-            raise ScenarioError(f"design.levels: {d.levels} is not allowed; expected an even number of levels")
-        if d.kind == "morris" and d.samples < 2:
+        if declared.kind == "sobol" and declared.samples & (declared.samples - 1):
+            raise ScenarioError(f"design.samples: {declared.samples} is not allowed for a sobol design; expected a "
+                                f"power of two (e.g. {1 << max(0, declared.samples.bit_length() - 1)} or "
+                                f"{1 << declared.samples.bit_length()})")
+        if declared.kind == "morris" and declared.levels % 2:
+            raise ScenarioError(f"design.levels: {declared.levels} is not allowed; expected an even number of levels")
+        if declared.kind == "morris" and declared.samples < 2:
             raise ScenarioError("design.samples: a morris design needs at least 2 trajectories")
     else:
-        if d.parameters or d.ranges:
-            field = "design.parameters" if d.parameters else "design.ranges"
+        if declared.parameters or declared.ranges:
+            field = "design.parameters" if declared.parameters else "design.ranges"
             raise ScenarioError(f"{field}: only allowed for sampling designs (latin_hypercube, sobol, morris); "
-                                f"here design.kind = {d.kind!r}")
+                                f"here design.kind = {declared.kind!r}")
 
-    varied = s.varied
-    sampled = set(s.sampled)
-    for name in d.factors:
+    varied = scenario.varied
+    sampled = set(scenario.sampled)
+    for name in declared.factors:
         if name in sampled:
             raise ScenarioError(f"design.factors.{name}: is also sampled in design.parameters; vary it one way")
-        for i, cond in enumerate(d.conditions):
+        for i, cond in enumerate(declared.conditions):
             if name in cond:
                 raise ScenarioError(f"design.conditions[{i}].{name}: is also a factor in [design.factors]; vary "
                                     f"it one way")
     for name in varied:
-        if name in s.params:
+        if name in scenario.params:
             raise ScenarioError(f"params.{name}: is also varied by the design; set it in one place")
 
-    if s.attribution is not None:
-        _check_attribution(s.attribution)
-    a = s.analysis
-    for i, m in enumerate(a.metrics):
+    if scenario.attribution is not None:
+        _check_attribution(scenario.attribution)
+    analysis = scenario.analysis
+    for i, m in enumerate(analysis.metrics):
         if m not in METRIC_NAMES:
             raise ScenarioError(f"analysis.metrics[{i}]: unknown metric {m!r}; expected one of "
                                 f"{', '.join(METRIC_NAMES)}")
-    if a.target is not None and a.target not in METRIC_NAMES:
-        raise ScenarioError(f"analysis.target: unknown metric {a.target!r}; expected one of "
+    if analysis.target is not None and analysis.target not in METRIC_NAMES:
+        raise ScenarioError(f"analysis.target: unknown metric {analysis.target!r}; expected one of "
                             f"{', '.join(METRIC_NAMES)}")
-    if a.window is not None and a.window > s.steps:
-        raise ScenarioError(f"analysis.window: {a.window} is longer than the run ({s.steps} steps); expected "
-                            f"1 to {s.steps}")
+    if analysis.window is not None and analysis.window > scenario.steps:
+        raise ScenarioError(f"analysis.window: {analysis.window} is longer than the run ({scenario.steps} steps); expected "
+                            f"1 to {scenario.steps}")
     for field in ("compare", "x"):
-        value = getattr(a, field)
+        value = getattr(analysis, field)
         if value is not None and value not in varied:
             allowed = ", ".join(varied) if varied else "none: the design varies nothing"
             raise ScenarioError(f"analysis.{field}: {value!r} is not varied by the design; expected one of "
                                 f"{allowed}")
-    if a.baseline is not None:
-        if s.compare is None:
+    if analysis.baseline is not None:
+        if scenario.compare is None:
             raise ScenarioError("analysis.baseline: set analysis.compare to the factor it is a level of")
-        levels = _levels(s, s.compare)
-        canon = _check_param("analysis.baseline", s.compare, a.baseline)
+        levels = _levels(scenario, scenario.compare)
+        canon = _check_param("analysis.baseline", scenario.compare, analysis.baseline)
         if canon not in levels:
-            raise ScenarioError(f"analysis.baseline: {a.baseline!r} is not a level of {s.compare}; expected one "
+            raise ScenarioError(f"analysis.baseline: {analysis.baseline!r} is not a level of {scenario.compare}; expected one "
                                 f"of {', '.join(repr(v) for v in levels)}")
 
     # The plan's size is known from the design's shape: refuse a huge one before enumerating it.
-    conditions = planned_conditions(s)
-    if conditions * s.replicates > MAX_RUNS:
-        raise ScenarioError(f"design: {conditions:,} conditions x {s.replicates:,} replicates = "
-                            f"{conditions * s.replicates:,} runs is too many; expected at most {MAX_RUNS:,} runs "
+    conditions = planned_conditions(scenario)
+    if conditions * scenario.replicates > MAX_RUNS:
+        raise ScenarioError(f"design: {conditions:,} conditions x {scenario.replicates:,} replicates = "
+                            f"{conditions * scenario.replicates:,} runs is too many; expected at most {MAX_RUNS:,} runs "
                             f"(fewer factor levels, samples or replicates)")
 
     # Each complete condition must also pass the registry's whole-parameter-set checks (the largest district
     # against memory).
-    from .designs import build_design
-
     try:
-        design = build_design(s)
+        design = build_design(scenario)
     except ParameterError as e:
         raise ScenarioError(f"design: a condition is not allowed: {e}") from None
-    for cond in _largest_districts(s, design.conditions):
+    for cond in _largest_districts(scenario, design.conditions):
         try:
-            validate({**s.params, **cond})
+            validate({**scenario.params, **cond})
         except ParameterError as e:
             raise ScenarioError(f"design: a condition is not allowed: {e}") from None
 
@@ -499,43 +529,42 @@ def _check_against_registry(s: Scenario) -> None:
 _SCALE = ("n_units", "unit_size", "sectors")
 
 
-def _largest_districts(s: Scenario, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _largest_districts(scenario: Scenario, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The first condition, and the one that builds the largest model if the design varies its size."""
     if not conditions:
         return []
     varied = {k for c in conditions for k in c}
     if not any(k in _SCALE or k.endswith(".need_prevalence") for k in varied):
         return conditions[:1]
-    from ..parameters import defaults, model_bytes
-
     base = defaults()
-    base.update({k: REGISTRY[k].validate(v) for k, v in s.params.items()})
+    base.update({k: REGISTRY[k].validate(v) for k, v in scenario.params.items()})
     largest = max(conditions, key=lambda c: model_bytes({**base, **{k: REGISTRY[k].validate(v) for k, v in
                                                                      c.items()}}))
     return [conditions[0], largest]
 
 
-def planned_conditions(s: Scenario) -> int:
+def planned_conditions(scenario: Scenario) -> int:
     """How many conditions the design has, computed from its shape without enumerating it."""
-    d = s.design
-    combos = math.prod(len(v) for v in d.factors.values())
-    if d.kind == "factorial":
+    design = scenario.design
+    combos = math.prod(len(v) for v in design.factors.values())
+    if design.kind == "factorial":
         return combos
-    if d.kind == "list":
-        return len(d.conditions) * combos
-    k = len(s.sampled)
-    if d.kind == "latin_hypercube":
-        return d.samples * combos
-    if d.kind == "sobol":
-        return d.samples * ((2 * k + 2) if d.second_order else (k + 2)) * combos
-    return d.samples * (k + 1) * combos  # morris: trajectories of k + 1 points
+    if design.kind == "list":
+        return len(design.conditions) * combos
+    sampled_count = len(scenario.sampled)
+    if design.kind == "latin_hypercube":
+        return design.samples * combos
+    if design.kind == "sobol":
+        return design.samples * ((2 * sampled_count + 2) if design.second_order else (sampled_count + 2)) * combos
+    return design.samples * (sampled_count + 1) * combos  # morris: trajectories of k + 1 points
 
 
-def _levels(s: Scenario, name: str) -> list[Any]:
-    if name in s.design.factors:
-        return [REGISTRY[name].validate(v) for v in s.design.factors[name]]
+def _levels(scenario: Scenario, name: str) -> list[Any]:
+    """The values a design gives a parameter, in order, from its factors or its list conditions."""
+    if name in scenario.design.factors:
+        return [REGISTRY[name].validate(v) for v in scenario.design.factors[name]]
     out = []
-    for cond in s.design.conditions:
+    for cond in scenario.design.conditions:
         if name in cond:
             v = REGISTRY[name].validate(cond[name])
             if v not in out:

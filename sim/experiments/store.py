@@ -31,45 +31,45 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import fcntl
-import functools
-import hashlib
 import io
 import json
 import os
-import platform
-import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..metrics_catalogue import METRIC_NAMES
+from .provenance import environment, git_state, model_fingerprint, package_version
+from .reading import (
+    FORMAT_VERSION,
+    MANIFEST,
+    PART_FILE,
+    PARTS,
+    RUNS,
+    TEMPORARY_FILE,
+    TIMESERIES,
+    DamagedResults,
+    ResultsError,
+    assemble,
+    checksum,
+    is_data_name,
+    is_output_name,
+    load_listed,
+    manifest_steps,
+    part_name,
+    part_sequence,
+    part_sequences,
+    read_manifest_file,
+    read_runs,
+    read_snapshot,
+    runs_without_series,
+    tidy_runs,
+    verified_bytes,
+)
 
-MANIFEST = "manifest.json"
-RUNS = "runs.parquet"
-TIMESERIES = "timeseries.parquet"
-PARTS = "parts"
-FORMAT_VERSION = 2  # 2: the manifest lists every data file with its checksum
-_PART = re.compile(r"^(ts|runs)-(\d{6})\.parquet$")
-_TMP = re.compile(r"^\..+\.tmp-\d+$")
-READ_ATTEMPTS = 50  # a reader re-reads the manifest at most this often while a writer moves files under it
-
-
-class ResultsError(ValueError):
-    """A results folder cannot be used as asked (different scenario, locked, missing, corrupt)."""
-
-
-class DamagedResults(ResultsError):
-    """Files a batch wrote are missing, truncated or altered; the message names them."""
-
-    def __init__(self, path: Path, damage: dict[str, str]):
-        self.damage = damage
-        names = "; ".join(f"{name} {why}" for name, why in damage.items())
-        super().__init__(f"{path}: damaged results: {names}. Run the same `mutual-state batch` command to recompute "
-                         f"the runs they held, or --fresh to start again")
+# Readers of a results folder import these from here too: the store is the folder's one public face.
+__all__ = ["DamagedResults", "ResultsError", "ResultsRepaired", "ResultsStore", "StorageError", "files_under",
+           "model_fingerprint", "read_runs", "read_snapshot", "register_outputs", "tidy_runs"]
 
 
 class StorageError(ResultsError):
@@ -91,6 +91,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old bytes or the new, never a part (rename after fsync)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as f:
@@ -115,10 +116,6 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def checksum(data: bytes, rows: int) -> dict[str, Any]:
-    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "rows": rows}
-
-
 def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
     """Write ``frame`` atomically; return its checksum record (SHA-256, size, rows)."""
     data = parquet_bytes(frame)
@@ -136,246 +133,6 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-# ------------------------------------------------------------------------------------------------ provenance
-def package_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("mutual-state")
-    except Exception:
-        import sim
-
-        return str(getattr(sim, "__version__", "unknown"))
-
-
-# Code that cannot change a run's numbers: the experiment layer, the CLI, the figures, the dashboard.
-_NOT_MODEL = ("experiments/", "estimation/", "cli.py", "plots.py", "dashboard/")
-
-
-@functools.lru_cache(maxsize=1)
-def model_fingerprint() -> str:
-    """A hash of the model's source (every sim/**/*.py that can change a run's numbers), as imported here.
-
-    Recorded per run and per session, so a batch never silently mixes two versions of the model: after an edit
-    (committed or not) a resume is refused and a report flags runs made by different code.
-    """
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
-        if rel.startswith(_NOT_MODEL) or "__pycache__" in rel:
-            continue
-        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def git_state() -> dict[str, Any]:
-    """The commit of the source tree the package is imported from, and whether it has uncommitted changes."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": commit or None, "dirty": bool(dirty) if commit else None}
-
-
-@functools.lru_cache(maxsize=1)
-def environment() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for dist in ("mesa", "numpy", "pandas", "scipy", "pyarrow", "SALib", "scikit-learn", "dask", "distributed"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
-# ------------------------------------------------------------------------------------------------ file names
-def _part_name(kind: str, seq: int) -> str:
-    return f"{PARTS}/{kind}-{seq:06d}.parquet"
-
-
-def _is_data_name(name: Any) -> bool:
-    """Only these names may be listed as a batch's data files (a tampered manifest cannot point elsewhere)."""
-    if not isinstance(name, str):
-        return False
-    if name in (RUNS, TIMESERIES):
-        return True
-    folder, _, base = name.partition("/")
-    return folder == PARTS and _PART.match(base) is not None
-
-
-def _is_output_name(path: Path, name: Any) -> bool:
-    """A report output: a relative path inside the folder, not a data file or the manifest."""
-    if not isinstance(name, str) or not name or name.startswith("/") or "\\" in name:
-        return False
-    parts = Path(name).parts
-    if ".." in parts or name in (MANIFEST, ".lock") or _is_data_name(name):
-        return False
-    try:
-        (path / name).resolve().relative_to(path.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _seq_of(name: str) -> int:
-    return int(_PART.match(name.partition("/")[2]).group(2))
-
-
-def _ordered(names: list[str], kind: str) -> list[str]:
-    """The consolidated file, then the parts of one kind in commit order (later records win)."""
-    whole = RUNS if kind == "runs" else TIMESERIES
-    parts = sorted((n for n in names if n.startswith(f"{PARTS}/{kind}-")), key=_seq_of)
-    return ([whole] if whole in names else []) + parts
-
-
-# ------------------------------------------------------------------------------------------------ verified reading
-def _verify(path: Path, name: str, expected: list[dict[str, Any]]) -> tuple[bytes | None, str]:
-    """The file's bytes if they match one of the expected checksum records, else (None, what is wrong)."""
-    try:
-        data = (path / name).read_bytes()
-    except FileNotFoundError:
-        return None, "is missing"
-    except OSError as e:
-        return None, f"cannot be read ({e.strerror or e})"
-    records = [r for r in expected if isinstance(r, dict)]
-    if records and all(len(data) < r.get("bytes", 0) for r in records):
-        return None, f"is truncated ({len(data):,} of {records[0].get('bytes', 0):,} bytes)"
-    digest = hashlib.sha256(data).hexdigest()
-    if not any(r.get("sha256") == digest and r.get("bytes") == len(data) for r in records):
-        return None, "was altered (its checksum differs from the one recorded when it was written)"
-    return data, ""
-
-
-def _load_listed(path: Path, manifest: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Every data file the manifest lists, verified: (frames by name, damage by name)."""
-    listed = manifest.get("checksums", {})
-    pending = manifest.get("pending", {}) or {}
-    frames: dict[str, pd.DataFrame] = {}
-    damage: dict[str, str] = {}
-    for name, record in listed.items():
-        data, why = _verify(path, name, [record, pending.get(name)])
-        if data is None:
-            damage[name] = why
-            continue
-        try:
-            frames[name] = pd.read_parquet(io.BytesIO(data))
-        except Exception as e:  # noqa: BLE001 - a checksummed file that does not parse is damage too
-            damage[name] = f"cannot be read as Parquet ({type(e).__name__})"
-    return frames, damage
-
-
-def _assemble(frames: dict[str, pd.DataFrame], kind: str) -> pd.DataFrame:
-    parts = [frames[n] for n in _ordered(list(frames), kind) if len(frames[n])]
-    if not parts:
-        return pd.DataFrame()
-    out = pd.concat(parts, ignore_index=True)
-    if kind == "runs":
-        out = out.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable")
-        return tidy_runs(out.reset_index(drop=True))
-    out = out.drop_duplicates(["run_id", "step"], keep="last").sort_values(["run_id", "step"], kind="stable")
-    return out.reset_index(drop=True)
-
-
-def _without_series(runs: pd.DataFrame, ts: pd.DataFrame, steps: int) -> list[int]:
-    """Ids of "ok" runs whose time series is not complete (steps + 1 rows): such a run is not finished."""
-    if runs.empty or "status" not in runs:
-        return []
-    ok = runs.loc[runs["status"] == "ok", "run_id"].astype("int64")
-    counts = ts.groupby("run_id").size() if len(ts) else pd.Series(dtype="int64")
-    have = counts.reindex(ok.to_numpy(), fill_value=0)
-    return [int(r) for r, n in have.items() if n != steps + 1]
-
-
-def _steps(manifest: dict[str, Any]) -> int:
-    return int(manifest.get("scenario", {}).get("steps") or manifest.get("design", {}).get("steps") or 0)
-
-
-def read_snapshot(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """(manifest, runs, timeseries) of one consistent, verified state of a results folder.
-
-    Safe while a batch writes to the folder: a file that changed or went away under the reader means a newer
-    manifest, which is read instead. Raises DamagedResults naming every damaged file, or the finished runs
-    without a whole time series.
-    """
-    path = Path(path)
-    manifest = _read_manifest(path)
-    for _ in range(READ_ATTEMPTS):
-        frames, damage = _load_listed(path, manifest)
-        if not damage:
-            break
-        again = _read_manifest(path)
-        if again == manifest:
-            raise DamagedResults(path, damage)
-        manifest = again
-        time.sleep(0.01)
-    else:
-        raise DamagedResults(path, damage)
-    runs, ts = _assemble(frames, "runs"), _assemble(frames, "ts")
-    lacking = _without_series(runs, ts, _steps(manifest))
-    if lacking:
-        raise DamagedResults(path, {TIMESERIES: f"lacks the time series of finished run(s) "
-                                                f"{', '.join(map(str, lacking[:10]))}"})
-    return manifest, runs, ts
-
-
-def read_runs(path: Path, manifest: dict[str, Any] | None = None, cleanup: bool = False) -> pd.DataFrame:
-    """All committed run records, the latest per run, sorted by run_id (verified; see read_snapshot)."""
-    return read_snapshot(path)[1]
-
-
-def tidy_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Give the runs table the same dtypes however it was assembled (in memory, or from Parquet parts)."""
-    if "books_balance" in runs.columns:
-        runs["books_balance"] = runs["books_balance"].astype("boolean")
-    return runs
-
-
-def read_timeseries(path: Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
-    """All committed time series rows, one per run and step, sorted by run_id and step (verified)."""
-    return read_snapshot(path)[2]
-
-
-def _read_manifest(path: Path, require_current: bool = True) -> dict[str, Any]:
-    """The folder's manifest, checked for shape; ResultsError naming the file if it is not one."""
-    mp = Path(path) / MANIFEST
-    if not mp.exists():
-        raise ResultsError(f"{path}: no {MANIFEST} here; expected the folder a batch wrote (results/<scenario>/)")
-    try:
-        manifest = json.loads(mp.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ResultsError(f"{mp}: cannot be read ({e})") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario"), dict):
-        what = "has no 'scenario' table" if isinstance(manifest, dict) else f"holds a {type(manifest).__name__}"
-        raise ResultsError(f"{mp}: is not a results manifest ({what}); expected the manifest a batch writes")
-    fmt = manifest.get("format")
-    if require_current and fmt != FORMAT_VERSION:
-        raise ResultsError(f"{mp}: format {fmt!r} is not readable here (this version writes and reads format "
-                           f"{FORMAT_VERSION}, which records checksums); run the batch again with --fresh")
-    checks = manifest.get("checksums", {})
-    pending = manifest.get("pending", {}) or {}
-    if fmt == FORMAT_VERSION and (not isinstance(checks, dict) or not isinstance(pending, dict)
-                            or not all(_is_data_name(n) and isinstance(r, dict) for n, r in
-                                       [*checks.items(), *pending.items()])):
-        raise ResultsError(f"{mp}: its 'checksums' are not a table of the batch's data files; the manifest was "
-                           f"edited or damaged. Run the batch again with --fresh")
-    return manifest
-
-
-def read_manifest(path: str | Path) -> dict[str, Any]:
-    return _read_manifest(Path(path))
-
-
-def metric_columns(frame: pd.DataFrame) -> list[str]:
-    return [m for m in METRIC_NAMES if m in frame.columns]
-
-
 # ------------------------------------------------------------------------------------------------ the store
 class ResultsRepaired(UserWarning):
     """A resumed batch found damaged files; it dropped them and recomputes their runs."""
@@ -386,6 +143,7 @@ class ResultsStore:
 
     def __init__(self, path: str | Path, scenario, header: dict[str, Any], fresh: bool = False,
                  allow_model_change: bool = False, rerun_if_model_changed: bool = False):
+        """Claim the folder for this scenario; nothing is written until ``open``."""
         self.path = Path(path)
         self.allow_model_change = allow_model_change
         self.rerun_if_model_changed = rerun_if_model_changed
@@ -415,6 +173,7 @@ class ResultsStore:
                 and manifest.get("scenario", {}).get("name") == self.scenario.name)
 
     def open(self, executor_label: str = "serial") -> None:
+        """Lock the folder, then resume, restart or refuse what it holds; start this session in the manifest."""
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -447,7 +206,7 @@ class ResultsStore:
                     f"{self.path}: its runs were made by another version of the model's code (model_code {code} "
                     f"there, {model_fingerprint()} now); resuming would mix two models in one table. Use --fresh "
                     f"to run it again with this code, or --out to keep both")
-        elif any(p.name not in (".lock", PARTS) and not _TMP.match(p.name) for p in self.path.iterdir()):
+        elif any(p.name not in (".lock", PARTS) and not TEMPORARY_FILE.match(p.name) for p in self.path.iterdir()):
             raise ResultsError(f"{self.path}: is not empty and has no {MANIFEST}; use --out to choose another "
                                f"folder")
         self.manifest = manifest
@@ -456,8 +215,8 @@ class ResultsStore:
         runs = self._verified_runs()
         self._cleanup_unlisted()
         self.records = {int(r["run_id"]): r for r in runs.to_dict("records")} if len(runs) else {}
-        listed = [_seq_of(n) for n in self.manifest["checksums"] if n.startswith(PARTS + "/")]
-        self._next_seq = max([self.manifest.get("consolidated_through", 0)] + listed + _part_seqs(self.path)) + 1
+        listed = [part_sequence(n) for n in self.manifest["checksums"] if n.startswith(PARTS + "/")]
+        self._next_seq = max([self.manifest.get("consolidated_through", 0)] + listed + part_sequences(self.path)) + 1
         self.session = {"started": now(), "finished": None, "executor": executor_label, "runs": 0,
                         "wall_seconds": 0.0, "model_code": model_fingerprint()}
         if self.repairs:
@@ -477,7 +236,7 @@ class ResultsStore:
         if not (self.path / MANIFEST).exists():
             return {}
         try:
-            return _read_manifest(self.path, require_current=False)
+            return read_manifest_file(self.path, require_current=False)
         except ResultsError as e:
             hint = ("; --fresh deletes only the files a manifest lists, so it cannot tell what to delete: remove "
                     "the folder yourself or use --out") if self.fresh else "; use --out to write elsewhere"
@@ -487,21 +246,21 @@ class ResultsStore:
         """After a crash during consolidation a consolidated file may already be the pending one: list it so."""
         pending = self.manifest.pop("pending", None) or {}
         for name, record in pending.items():
-            data, _ = _verify(self.path, name, [record])
+            data, _ = verified_bytes(self.path, name, [record])
             if data is not None:
                 self.manifest["checksums"][name] = record
 
     def _verified_runs(self) -> pd.DataFrame:
         """The finished runs, after dropping damaged files (and their partners) so that their runs rerun."""
-        frames, damage = _load_listed(self.path, self.manifest)
+        frames, damage = load_listed(self.path, self.manifest)
         checks = self.manifest["checksums"]
         dropped = set(damage)
         for name in damage:
             if name in (RUNS, TIMESERIES):
                 dropped |= {RUNS, TIMESERIES} & set(checks)
             else:
-                seq = _seq_of(name)
-                dropped |= {_part_name("runs", seq), _part_name("ts", seq)} & set(checks)
+                seq = part_sequence(name)
+                dropped |= {part_name("runs", seq), part_name("ts", seq)} & set(checks)
         for name in sorted(dropped):
             why = damage.get(name, f"is dropped with its partner ({', '.join(sorted(damage))})")
             self.repairs.append(f"{self.path / name} {why}; its runs will be recomputed")
@@ -509,8 +268,8 @@ class ResultsStore:
             frames.pop(name, None)
             with contextlib.suppress(OSError):
                 (self.path / name).unlink()
-        runs, ts = _assemble(frames, "runs"), _assemble(frames, "ts")
-        lacking = set(_without_series(runs, ts, _steps(self.manifest) or self.scenario.steps))
+        runs, ts = assemble(frames, "runs"), assemble(frames, "ts")
+        lacking = set(runs_without_series(runs, ts, manifest_steps(self.manifest) or self.scenario.steps))
         if lacking:
             self.repairs.append(f"{self.path}: {len(lacking)} finished run(s) lack their time series; they will be "
                                 f"recomputed")
@@ -521,6 +280,7 @@ class ResultsStore:
         return all(p.name in (".lock", PARTS) for p in self.path.iterdir())
 
     def _lock(self) -> None:
+        """Take the folder's advisory lock, or refuse: two batches writing one folder would corrupt it."""
         try:
             self._lock_file = open(self.path / ".lock", "a+")
         except OSError as e:
@@ -537,7 +297,7 @@ class ResultsStore:
         """Discard a previous batch: exactly the files its manifest lists (data files and the report's outputs),
         never anything else."""
         if not manifest:
-            if any(p.name not in (".lock", PARTS) and not _TMP.match(p.name) for p in self.path.iterdir()):
+            if any(p.name not in (".lock", PARTS) and not TEMPORARY_FILE.match(p.name) for p in self.path.iterdir()):
                 raise ResultsError(f"{self.path}: has no {MANIFEST}, so it is not a results folder; --fresh will "
                                    f"not delete it; use --out to choose another folder")
             self._cleanup_unlisted(listed=set())
@@ -546,11 +306,11 @@ class ResultsStore:
             names = [*manifest.get("checksums", {}), *(manifest.get("pending") or {})]
         else:  # an older store listed no files: its fixed names and numbered parts
             names = [RUNS, TIMESERIES] + [f"{PARTS}/{p.name}" for p in (self.path / PARTS).glob("*.parquet")
-                                          if _PART.match(p.name)] if (self.path / PARTS).is_dir() else [RUNS,
+                                          if PART_FILE.match(p.name)] if (self.path / PARTS).is_dir() else [RUNS,
                                                                                                          TIMESERIES]
         outputs = manifest.get("outputs", [])
-        names = [n for n in names if _is_data_name(n)]
-        names += [n for n in (outputs if isinstance(outputs, list) else []) if _is_output_name(self.path, n)]
+        names = [n for n in names if is_data_name(n)]
+        names += [n for n in (outputs if isinstance(outputs, list) else []) if is_output_name(self.path, n)]
         for name in names + [MANIFEST]:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 (self.path / name).unlink()
@@ -567,7 +327,7 @@ class ResultsStore:
                 continue
             for p in folder.iterdir():
                 name = p.relative_to(self.path).as_posix()
-                ours = _TMP.match(p.name) or (folder.name == PARTS and _PART.match(p.name) and name not in listed)
+                ours = TEMPORARY_FILE.match(p.name) or (folder.name == PARTS and PART_FILE.match(p.name) and name not in listed)
                 if ours and p.is_file():
                     with contextlib.suppress(OSError):
                         p.unlink()
@@ -604,7 +364,7 @@ class ResultsStore:
             ts = _blocks_to_frame(self._buffer_ts) if self._buffer_ts else _empty_ts(self._buffer_runs)
             runs = pd.DataFrame(self._buffer_runs)
             written = {}
-            for name, frame in ((_part_name("ts", seq), ts), (_part_name("runs", seq), runs)):
+            for name, frame in ((part_name("ts", seq), ts), (part_name("runs", seq), runs)):
                 try:
                     (self.path / PARTS).mkdir(exist_ok=True)
                     written[name] = atomic_write_parquet(self.path / name, frame)
@@ -622,11 +382,11 @@ class ResultsStore:
         checks = self.manifest["checksums"]
         parts = [n for n in checks if n.startswith(PARTS + "/")]
         if parts or RUNS not in checks or TIMESERIES not in checks:
-            frames, damage = _load_listed(self.path, self.manifest)
+            frames, damage = load_listed(self.path, self.manifest)
             if damage:
                 raise DamagedResults(self.path, damage)
-            data = {RUNS: parquet_bytes(_assemble(frames, "runs")), TIMESERIES: parquet_bytes(_assemble(frames, "ts"))}
-            rows = {RUNS: len(_assemble(frames, "runs")), TIMESERIES: len(_assemble(frames, "ts"))}
+            data = {RUNS: parquet_bytes(assemble(frames, "runs")), TIMESERIES: parquet_bytes(assemble(frames, "ts"))}
+            rows = {RUNS: len(assemble(frames, "runs")), TIMESERIES: len(assemble(frames, "ts"))}
             self.manifest["pending"] = {name: checksum(d, rows[name]) for name, d in data.items()}
             self._write_manifest("running")
             for name in (TIMESERIES, RUNS):
@@ -652,6 +412,7 @@ class ResultsStore:
         return StorageError(f"{self.path}: cannot write {name}: {e.strerror or e}.{kept}")
 
     def _write_manifest(self, status: str) -> None:
+        """Commit the manifest atomically: the snapshot readers see, with every listed file's checksum."""
         records = list(self.records.values())
         ok = [r for r in records if r["status"] == "ok"]
         failed = sorted((r for r in records if r["status"] != "ok"), key=lambda r: r["run_id"])
@@ -699,14 +460,14 @@ def register_outputs(path: str | Path, written: list[Path]) -> None:
         except OSError:
             return
         try:
-            manifest = _read_manifest(path)
+            manifest = read_manifest_file(path)
         except ResultsError:
             return
         names = []
         for p in written:
             with contextlib.suppress(ValueError):
                 names.append(Path(p).resolve().relative_to(path.resolve()).as_posix())
-        outputs = list(dict.fromkeys([*manifest.get("outputs", []), *(n for n in names if _is_output_name(path, n))]))
+        outputs = list(dict.fromkeys([*manifest.get("outputs", []), *(n for n in names if is_output_name(path, n))]))
         if outputs != manifest.get("outputs"):
             manifest["outputs"] = outputs
             with contextlib.suppress(OSError):
@@ -730,18 +491,3 @@ def _blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _empty_ts(runs: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame({"run_id": pd.Series([], dtype="int64")})
-
-
-def _part_seqs(path: Path, kind: str = "runs") -> list[int]:
-    parts = path / PARTS
-    if not parts.exists():
-        return []
-    out = []
-    for p in parts.iterdir():
-        m = _PART.match(p.name)
-        if m and m.group(1) == kind:
-            out.append(int(m.group(2)))
-    return sorted(out)
-
-
-model_fingerprint()  # fix it when the package is imported, which is when the model's code is read too

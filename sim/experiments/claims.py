@@ -1,0 +1,228 @@
+"""The report's verdicts on the regimes, in words: Mayo & Moore's claim tested mutual against each other regime,
+what the kinds differ by and what each difference rests on, and why the regimes differ (the attribution of
+each difference to mechanisms, ``sim.attribute_differences``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .. import plots
+from ..metrics_catalogue import METRICS
+from ..parameters import defaults
+from ..proposal import LEVER_SETTINGS
+from ..regimes import regime_noun
+from .analysis import holm, paired_test, tied_to
+from .attribution import attribute_differences
+from .formatting import ci_text, figure_markdown, md_table, money, num, pval
+from .mechanisms import KIND_MECHANISMS, MECHANISM_BASIS, resolve_mechanisms
+from .results import BatchResult
+from .schema import Attribution
+from .sections import ALPHA, condition_columns
+from .store import model_fingerprint
+
+#: whether the attribution's runs show a progress bar (``write_report(progress=...)``; the CLI's --quiet)
+ATTRIBUTION_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("report_progress", default=True)
+
+CLAIM = [("participation_rate", "more participatory", "less participatory"),
+         ("cost_per_capita", "cheaper", "dearer"),
+         ("responsiveness", "more responsive", "less responsive")]
+
+
+def attribution_explains(attribution: Attribution | None, metric: str, other: str) -> bool:
+    """Does the scenario's attribution take apart mutual − ``other`` in ``metric``? Only then can a verdict of
+    the claim say which mechanism carries it."""
+    return (attribution is not None and other == attribution.baseline and metric in attribution.metrics
+            and (not attribution.regimes or "mutual" in attribution.regimes))
+
+
+def claim_basis(table: pd.DataFrame, metric: str) -> str:
+    """The words a clear verdict ends with: which mechanism of an attribution table carries the difference in
+    ``metric`` (the largest Shapley value, with its share), and whether a source or an assumption supports it.
+
+    Empty when the table says nothing about it (no mechanism, or no difference to share out).
+    """
+    rows = table[table["metric"] == metric].set_index("mechanism")
+    parts = rows.drop(index=["total", "interaction", "not attributed"], errors="ignore")["shapley"]
+    total = float(rows.loc["total", "contribution"]) if "total" in rows.index else math.nan
+    if parts.empty or total == 0 or not math.isfinite(total):
+        return ""
+    lead = parts.abs().idxmax()
+    share = float(parts[lead]) / total
+    sourced, _ = MECHANISM_BASIS.get(lead, (False, ""))
+    return (f" Carried mostly by **{lead}** ({share:.0%} of the difference, Shapley): "
+            + ("sourced." if sourced else "**an assumption**, so this verdict is conditional on it."))
+
+
+def _verdict_basis(result: BatchResult, tabdir: Path, metric: str, other: str) -> str:
+    """:func:`claim_basis` for mutual − ``other`` where the scenario attributes it; never fails the claim."""
+    if not attribution_explains(result.scenario.attribution, metric, other):
+        return ""
+    try:
+        table = attribution_table(result, "mutual", tabdir)
+    except Exception:  # the claim must not be lost to an attribution failure; its section says what went wrong
+        return ""
+    return claim_basis(table, metric)
+
+
+def claim_section(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> list[str]:
+    """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive; where
+    the scenario attributes the differences, each clear verdict says which mechanism carries it."""
+    levels = list(dict.fromkeys(table["regime"]))
+    if "mutual" not in levels or len(levels) < 2:
+        return []
+    others = [lv for lv in levels if lv != "mutual"]
+    pool = [c for c in condition_columns(result) if c != "regime"]
+    pool = [c for c in pool if c not in tied_to(table, "regime", pool)]  # moves with the regime: not a block
+    keys = ["replicate"] + (["point"] if "point" in table.columns else []) + pool
+    rows = []
+    for metric, _, _ in CLAIM:
+        if metric not in table.columns:
+            continue
+        wide = table.pivot_table(index=keys, columns="regime", values=metric, aggfunc="first")
+        for other in others:
+            if other in wide.columns and "mutual" in wide.columns:
+                rows.append((metric, other, paired_test(wide["mutual"].to_numpy(), wide[other].to_numpy())))
+    if not rows:
+        return []
+    p_adj = holm([r[2].p for r in rows])
+    over = " (pooled over " + ", ".join(pool) + ")" if pool else ""
+    lines = ["## The claim", "",
+             f"Mayo & Moore (2001) claim that mutuals are more participatory, cheaper and more responsive. Mutual "
+             f"against each other regime, paired on common random numbers{over}, Holm-adjusted over these "
+             f"{len(rows)} tests:", ""]
+    words = {m: (good, bad) for m, good, bad in CLAIM}
+    for (metric, other, res), p in zip(rows, p_adj, strict=True):
+        good, bad = words[metric]
+        better = METRICS[metric].better
+        if not math.isfinite(res.mean_diff) or res.n < 2:
+            lines.append(f"- Mutuals against {other}: {metric} cannot be tested ({res.n} pairs).")
+            continue
+        if p < ALPHA:
+            improves = (res.mean_diff > 0) == (better == "higher")
+            verdict = f"**{good if improves else bad}** than {other}"
+        else:
+            verdict = f"not detectably {good} than {other}"
+        basis = _verdict_basis(result, tabdir, metric, other) if p < ALPHA else ""
+        lines.append(f"- Mutuals are {verdict}: {metric} differs by "
+                     f"{ci_text(res.mean_diff, res.low, res.high, signed=True)} (95% CI; {pval(p)}, d_z = "
+                     f"{num(res.d_z)}, {res.n} pairs).{basis}")
+    return lines + [""] + kind_differences_note(result)
+
+
+def kind_differences_note(result: BatchResult) -> list[str]:
+    """What makes the kinds differ in this scenario, and what each difference rests on (ODD §2.4)."""
+    params = {**defaults(), **result.scenario.params}
+    active = resolve_mechanisms(None, params)
+    varied = [n for n, names in KIND_MECHANISMS.items() if set(names) & set(result.scenario.varied)]
+    lines = ["The kinds differ here only through these mechanisms (every other kind difference is neutral, "
+             "ODD §2.4):", ""]
+    for name in dict.fromkeys(list(active) + varied):
+        sourced, basis = MECHANISM_BASIS[name]
+        lines.append(f"- **{name}** — {'sourced' if sourced else '**assumption**'}: {basis}.")
+    if any(not MECHANISM_BASIS[n][0] for n in dict.fromkeys(list(active) + varied)):
+        lines += ["", "A verdict above that comes from a mechanism marked as an assumption is conditional on it; "
+                  "\"Why the regimes differ\" (where the scenario asks for it) says how much of each difference "
+                  "each mechanism makes."]
+    return lines
+
+
+def attribution_table(result: BatchResult, regime: str, tabdir: Path) -> pd.DataFrame:
+    """sim.attribute_differences for one regime, cached in tables/ by scenario, settings and model code."""
+    scenario, attribution = result.scenario, result.scenario.attribution
+    key = {"scenario": scenario.fingerprint(), "attribution": attribution.model_dump(mode="json"), "regime": regime,
+           "model": model_fingerprint(), "window": scenario.window}
+    csv, meta = tabdir / f"attribution_{regime}.csv", tabdir / f"attribution_{regime}.json"
+    if csv.exists() and meta.exists() and json.loads(meta.read_text()) == key:
+        return pd.read_csv(csv)
+    table = attribute_differences(baseline=attribution.baseline, regime=regime, replicates=attribution.replicates,
+                                  steps=attribution.steps or scenario.steps, rng=scenario.seed, mechanisms=attribution.mechanisms, window=scenario.window,
+                                  metrics=attribution.metrics, progress=ATTRIBUTION_PROGRESS.get(), **{**scenario.params, **attribution.params})
+    table.to_csv(csv, index=False)
+    meta.write_text(json.dumps(key, sort_keys=True))
+    return table
+
+
+def attribution_sentence(table: pd.DataFrame, metric: str, regime: str, baseline: str) -> str:
+    """One regime pair in words: the total difference and what it is made of."""
+    rows = table[table["metric"] == metric].set_index("mechanism")
+    total = rows.loc["total"]
+    who, than = regime_noun(regime).capitalize(), regime_noun(baseline)
+    # In words, interactions are shared out (Shapley values); the table and the waterfall show them apart.
+    parts = rows.drop(index=["total", "interaction"]).assign(contribution=lambda f: f["shapley"])
+    parts = parts[parts["contribution"].abs() > 1e-9].sort_values("contribution", key=abs, ascending=False)
+    in_pounds = metric in ("cost_per_capita", "total_cost_per_capita")
+    if in_pounds:
+        head = (f"{who} cost {money(total['contribution'])} {'more' if total['contribution'] > 0 else 'less'} per "
+                f"adult a month than {than} (95% CI {num(total['low'], signed=True)} to "
+                f"{num(total['high'], signed=True)})")
+    else:
+        head = (f"{who} differ from {than} by {num(total['contribution'], signed=True)} in {metric} (95% CI "
+                f"{num(total['low'], signed=True)} to {num(total['high'], signed=True)})")
+    if parts.empty:
+        return head + "; no mechanism contributes."
+    pieces = []
+    for name, row in parts.head(4).iterrows():
+        if in_pounds:
+            pieces.append(f"{money(row['contribution'])} {'more' if row['contribution'] > 0 else 'less'} from {name}")
+        else:
+            pieces.append(f"{num(row['contribution'], signed=True)} from {name}")
+    lead = parts.index[0]
+    sourced, basis = MECHANISM_BASIS.get(lead, (False, "a named set of parameters"))
+    caveat = (f" The largest part, {lead}, rests on {basis}." if sourced else
+              f" The largest part, {lead}, rests on an assumption without a source ({basis}): read it as "
+              f"conditional on that assumption.") if lead != "not attributed" else ""
+    return head + "; of it (interactions shared equally), " + ", ".join(pieces) + "." + caveat
+
+
+def why_regimes_differ(result: BatchResult, figdir: Path, tabdir: Path, out: Path) -> list[str]:
+    """Section "Why the regimes differ": per regime, a table of contributions, a sentence per headline
+    metric, and a waterfall figure per metric."""
+    scenario, attribution = result.scenario, result.scenario.attribution
+    levels = list(scenario.design.factors.get("regime", [])) + [c["regime"] for c in scenario.design.conditions if "regime" in c]
+    regimes = attribution.regimes or [r for r in dict.fromkeys(levels) if r != attribution.baseline]
+    levers = [m for m in (attribution.mechanisms or []) if m in LEVER_SETTINGS]
+    what = (f"the named mechanisms — the provider kind (every kind difference together, off in the null model "
+            f"`sim.neutral_kinds()`) and the proposal's levers ({', '.join(levers)}; off = the setting in force "
+            f"today) —" if levers else
+            "the mechanisms that make the kinds differ, from the null model in which the kinds behave alike "
+            "(`sim.neutral_kinds()`),")
+    lines = ["## Why the regimes differ", "",
+             f"Each difference against {regime_noun(attribution.baseline)} is taken apart by switching "
+             f"{what} on one at a time and in every combination, on {attribution.replicates} "
+             f"common-random-number replicates (`sim.attribute_differences`; ODD §9 D-N5). A mechanism's "
+             f"contribution is its effect switched on alone; `interaction` is what they do together beyond the "
+             f"sum; `not attributed` is what remains with every named mechanism off; the parts add up to the total. "
+             f"95% intervals are bootstraps over replicates; the Shapley values (interactions shared equally) are in "
+             f"`tables/attribution_<regime>.csv`."]
+    if not regimes:
+        return lines + ["", "No regime to explain: the design has a single regime."]
+    for regime in regimes:
+        try:
+            table = attribution_table(result, regime, tabdir)
+        except Exception as e:  # the batch's report must not be lost to an attribution failure
+            lines += ["", f"{regime_noun(regime).capitalize()}: not attributed ({type(e).__name__}: {e})."]
+            continue
+        lines += ["", f"### {regime_noun(regime).capitalize()} against "
+                      f"{regime_noun(attribution.baseline)}", ""]
+        lines += [f"- {attribution_sentence(table, m, regime, attribution.baseline)}" for m in attribution.metrics
+                  if m in set(table["metric"])]
+        wide = table.assign(cell=[ci_text(c, lo, hi, signed=True) for c, lo, hi in
+                                  zip(table["contribution"], table["low"], table["high"], strict=True)])
+        wide = wide.pivot(index="mechanism", columns="metric", values="cell")
+        order = [m for m in table["mechanism"].drop_duplicates()]
+        wide = wide.reindex(order)[[m for m in attribution.metrics if m in wide.columns]].reset_index()
+        lines += [""] + md_table(wide)
+        for metric in attribution.metrics:
+            if metric not in set(table["metric"]):
+                continue
+            fig = plots.waterfall(table, metric, title=f"{metric}: {regime} - {attribution.baseline}")
+            lines += ["", figure_markdown(plots.save(fig, figdir / f"why_{regime}_{metric}"), out,
+                                  f"Why {regime_noun(regime)} differ from "
+                                  f"{regime_noun(attribution.baseline)} in {metric}")]
+    return lines

@@ -1,0 +1,89 @@
+"""The mechanisms the attribution switches on and off: named groups of parameter settings, and what each rests on.
+
+A mechanism is "off" in a reference model and "on" in the regime being explained: for a group of kind
+differences, off is the neutral value of ``sim.neutral_kinds()`` and on is the value in force (ODD §2.4); for
+a lever of the proposal, off is the setting in force and on is the proposal's (``sim.proposal.LEVER_SETTINGS``).
+The catalogue sits below the runner and the scenario schema, which check mechanism names against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..parameters import NEUTRAL_KINDS, REGISTRY
+from ..proposal import LEVER_SETTINGS
+
+#: Kind differences, grouped; off = ``sim.neutral_kinds()``, on = the value in force (ODD §2.4).
+KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
+    "incentives": ("hsv_incentives", "member_internalisation", "mutual_innovation_share"),
+    "governance": ("kind_governance", "contractor_hearings_per_year"),
+    "independent status": ("independent_status",),
+    "contract terms": ("independent_monitoring_premium", "tender_saving", "mutual_governance_cost"),
+    "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
+    "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
+    "user choice": ("user_choice",),
+}
+
+#: What each mechanism rests on, for the report: sourced, or an assumption (ODD §2.4 and §10).
+MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
+    "incentives": (True, "Hart, Shleifer & Vishny 1997 (a mutual's member stake and innovation share are the "
+                         "proposal's claim, neutral by default)"),
+    "governance": (False, "each kind's design channel: a mutual's members govern monthly (the proposal's design, "
+                          "Mayo & Moore 2001), a department and, by default, a contract are reviewed yearly (CQC "
+                          "Regulation 17; Hirschman 1970); how fast voice moves a design is assumed"),
+    "independent status": (True, "who keeps a surplus, insolvency, rescue and re-tendering (Local Government "
+                                 "Finance Act 1988, company law, CIC asset lock); the reinvestment rate and the "
+                                 "rescue rules are assumed"),
+    "contract terms": (True, "tendering costs (Brown et al. 2019); the monitoring premium and tender savings are "
+                             "neutral by default"),
+    "workforce": (False, "wage cuts, incentives and ownership morale: no source sizes them, neutral by default"),
+    "kind levers": (False, "self-audit, quality mark, social investment and demutualisation for mutuals: the "
+                           "proposal's levers, sizes assumed"),
+    "user choice": (True, "Le Grand 2007 (choice and competition)"),
+    "provider kind": (False, "every kind difference above"),
+    "participation audit": (False, "the seed's lever; effect sizes assumed"),
+    "decentralisation": (False, "the seed's lever; effect sizes assumed"),
+    "recognised status": (False, "the seed's lever; effect sizes assumed"),
+    "guarantor": (False, "the seed's lever; effect sizes assumed"),
+}
+#: All kind differences at once, for questions about levers: "is it the kind or the levers?"
+PROVIDER_KIND = "provider kind"
+
+
+def known_mechanisms() -> list[str]:
+    """Every mechanism a scenario or ``attribute_differences`` may name: the kind groups, all of them together,
+    and the proposal's levers."""
+    return [*KIND_MECHANISMS, PROVIDER_KIND, *LEVER_SETTINGS]
+
+
+def mechanism_settings(name: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(off, on) parameter settings of a named mechanism, given the parameters in force."""
+    if name in KIND_MECHANISMS or name == PROVIDER_KIND:
+        names = KIND_MECHANISMS[name] if name != PROVIDER_KIND else tuple(
+            n for group in KIND_MECHANISMS.values() for n in group)
+        return {n: NEUTRAL_KINDS[n] for n in names}, {n: params[n] for n in names}
+    if name in LEVER_SETTINGS:
+        on = LEVER_SETTINGS[name]
+        return {n: params[n] for n in on}, dict(on)
+    raise ValueError(f"mechanisms: {name!r} is not a known mechanism; expected one of "
+                     f"{', '.join(known_mechanisms())}, or a mapping name -> {{parameter: value}}")
+
+
+def resolve_mechanisms(mechanisms: Any, params: Mapping[str, Any]) -> dict[str, tuple[dict, dict]]:
+    """Mechanism name -> (off, on). ``None``: every kind group that differs from neutral in ``params``."""
+    if mechanisms is None:
+        out = {n: mechanism_settings(n, params) for n in KIND_MECHANISMS}
+        return {n: (off, on) for n, (off, on) in out.items() if off != on}
+    if isinstance(mechanisms, Mapping):
+        out = {}
+        for name, on in mechanisms.items():
+            if isinstance(on, Mapping):
+                unknown = [k for k in on if k not in REGISTRY]
+                if unknown:
+                    raise ValueError(f"mechanisms.{name}: {unknown[0]} is not a parameter")
+                out[name] = ({k: params[k] for k in on}, {k: REGISTRY[k].validate(v) for k, v in on.items()})
+            else:
+                out[name] = mechanism_settings(name, params)
+        return out
+    return {name: mechanism_settings(name, params) for name in mechanisms}
