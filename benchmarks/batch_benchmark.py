@@ -46,35 +46,36 @@ def warm(executor, workers: int, steps: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=int, default=40, help="runs per batch (default 40)")
-    p.add_argument("--repeats", type=int, default=3, help="batches per configuration; medians are reported")
-    p.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
-    p.add_argument("--steps", type=int, default=120, help="months per run (default 120)")
-    a = p.parse_args(argv)
-    print(f"default district, {a.steps} months, {a.runs} runs per batch, {a.repeats} batches each, "
+    """Time the same batches serially, on a process pool and on Dask, interleaved so that load hits them alike."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=40, help="runs per batch (default 40)")
+    parser.add_argument("--repeats", type=int, default=3, help="batches per configuration; medians are reported")
+    parser.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
+    parser.add_argument("--steps", type=int, default=120, help="months per run (default 120)")
+    options = parser.parse_args(argv)
+    print(f"default district, {options.steps} months, {options.runs} runs per batch, {options.repeats} batches each, "
           f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
 
     with contextlib.ExitStack() as stack:
         configs = {"serial (1 process)": (None, 1)}
         start = time.perf_counter()
-        pool = stack.enter_context(process_pool(a.workers))
-        warm(pool, a.workers, a.steps)
+        pool = stack.enter_context(process_pool(options.workers))
+        warm(pool, options.workers, options.steps)
         print(f"process pool start-up and warm-up: {time.perf_counter() - start:.2f} s")
-        configs[f"{a.workers} local processes"] = (pool, a.workers)
+        configs[f"{options.workers} local processes"] = (pool, options.workers)
         start = time.perf_counter()
-        dask = stack.enter_context(dask_executor(a.workers))
-        warm(dask, a.workers, a.steps)
+        dask = stack.enter_context(dask_executor(options.workers))
+        warm(dask, options.workers, options.steps)
         print(f"local Dask cluster start-up and warm-up: {time.perf_counter() - start:.2f} s")
-        configs[f"local Dask ({a.workers} workers)"] = (dask, a.workers)
-        warm(None, 1, a.steps)
+        configs[f"local Dask ({options.workers} workers)"] = (dask, options.workers)
+        warm(None, 1, options.steps)
 
         # Interleave the configurations so that any other load on the machine hits them alike.
         walls: dict[str, list[float]] = {k: [] for k in configs}
         per_run: dict[str, list[float]] = {k: [] for k in configs}
-        for r in range(a.repeats):
+        for r in range(options.repeats):
             for label, (executor, _) in configs.items():
-                wall, run_s = timed(executor, a.runs, a.steps, seed=1000 + r)
+                wall, run_s = timed(executor, options.runs, options.steps, seed=1000 + r)
                 walls[label].append(wall)
                 per_run[label].append(run_s)
 
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     serial_rate = None
     for label, (_, workers) in configs.items():
         med = statistics.median(walls[label])
-        rate = a.runs / med * 60
+        rate = options.runs / med * 60
         serial_rate = serial_rate or rate
         eff = rate / (workers * serial_rate)
         print(f"{label:<26} {rate:9.1f} {eff:11.2f} {statistics.median(per_run[label]):16.3f}   "

@@ -57,11 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         """The options that choose where runs go: processes, this process, or Dask."""
         sp.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                         help=f"number of parallel worker processes (default: {default_desc})")
-        g = sp.add_mutually_exclusive_group()
-        g.add_argument("--serial", action="store_true", help="run in this process, one run at a time")
-        g.add_argument("--dask", action="store_true",
+        where = sp.add_mutually_exclusive_group()
+        where.add_argument("--serial", action="store_true", help="run in this process, one run at a time")
+        where.add_argument("--dask", action="store_true",
                        help="run on a new local Dask cluster (N workers, one thread each)")
-        g.add_argument("--scheduler", metavar="ADDR", type=_scheduler,
+        where.add_argument("--scheduler", metavar="ADDR", type=_scheduler,
                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need this "
                             "package installed)")
 

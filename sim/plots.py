@@ -84,8 +84,8 @@ def _grid(n: int, ncols: int = 3, size: tuple[float, float] = (3.3, 2.5)) -> tup
 
 
 def _label(metric: str) -> str:
-    m = METRICS.get(metric)
-    return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
+    entry = METRICS.get(metric)
+    return f"{metric.replace('_', ' ')} ({entry.unit})" if entry else metric.replace("_", " ")
 
 
 def _group_label(by: list[str], key: Any) -> str:

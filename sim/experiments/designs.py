@@ -51,8 +51,8 @@ def sampling_problem(scenario) -> dict[str, Any]:
     names = scenario.sampled
     bounds = []
     for name in names:
-        p = REGISTRY[name]
-        lo, hi = scenario.design.ranges.get(name, p.plausible or p.bounds)
+        parameter = REGISTRY[name]
+        lo, hi = scenario.design.ranges.get(name, parameter.plausible or parameter.bounds)
         bounds.append([float(lo), float(hi)])
     return {"num_vars": len(names), "names": list(names), "bounds": bounds}
 
@@ -64,26 +64,26 @@ def design_seed(root_seed: int) -> int:
 
 def sample_matrix(scenario) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw the unrounded sample matrix of a sampling design."""
-    d = scenario.design
+    design = scenario.design
     problem = sampling_problem(scenario)
     seed = design_seed(scenario.seed)
-    if d.kind == "latin_hypercube":
+    if design.kind == "latin_hypercube":
         from scipy.stats import qmc
 
-        unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(seed)).random(d.samples)
+        unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(seed)).random(design.samples)
         lo = np.array([b[0] for b in problem["bounds"]])
         hi = np.array([b[1] for b in problem["bounds"]])
         X = qmc.scale(unit, lo, hi)
-    elif d.kind == "sobol":
+    elif design.kind == "sobol":
         from SALib.sample import sobol
 
-        X = sobol.sample(problem, d.samples, calc_second_order=d.second_order, scramble=True, seed=seed)
-    elif d.kind == "morris":
+        X = sobol.sample(problem, design.samples, calc_second_order=design.second_order, scramble=True, seed=seed)
+    elif design.kind == "morris":
         from SALib.sample import morris
 
-        X = morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
+        X = morris.sample(problem, design.samples, num_levels=design.levels, seed=seed)
     else:  # pragma: no cover - guarded by the schema
-        raise ValueError(f"{d.kind} is not a sampling design")
+        raise ValueError(f"{design.kind} is not a sampling design")
     return np.asarray(X, dtype=float), problem
 
 
@@ -96,15 +96,15 @@ def _as_run_value(name: str, x: float) -> Any:
 
 def build_design(scenario) -> DesignPoints:
     """All conditions of a scenario, in a fixed order that does not depend on how the batch is executed."""
-    d = scenario.design
-    factor_names = list(d.factors)
+    design = scenario.design
+    factor_names = list(design.factors)
     combos = [dict(zip(factor_names, values, strict=True))
-              for values in itertools.product(*(d.factors[f] for f in factor_names))] if factor_names else [{}]
+              for values in itertools.product(*(design.factors[f] for f in factor_names))] if factor_names else [{}]
 
-    if d.kind == "list":  # each listed condition under every combination of the factors
-        conditions = [{**c, **combo} for c in d.conditions for combo in combos]
+    if design.kind == "list":  # each listed condition under every combination of the factors
+        conditions = [{**c, **combo} for c in design.conditions for combo in combos]
         return DesignPoints(conditions, [None] * len(conditions), factors=factor_names)
-    if d.kind == "factorial":
+    if design.kind == "factorial":
         return DesignPoints(combos, [None] * len(combos), factors=factor_names)
 
     X, problem = sample_matrix(scenario)

@@ -117,23 +117,23 @@ def where_each_wins(table: pd.DataFrame, factor: str, metric: str, features: lis
     from sklearn.tree import DecisionTreeClassifier
 
     better = METRICS[metric].better if metric in METRICS else "higher"
-    w = winners(table, factor, metric, features, keys)
-    usable = [f for f in features if f in w.columns and f != factor and _numeric(w[f])]
-    counts = w["winner"].value_counts().to_dict()
-    result = Discovery(factor, metric, better, usable, w, {str(k): int(v) for k, v in counts.items()})
-    if len(counts) < 2 or not usable or len(w) < 4:
+    table_of_winners = winners(table, factor, metric, features, keys)
+    usable = [f for f in features if f in table_of_winners.columns and f != factor and _numeric(table_of_winners[f])]
+    counts = table_of_winners["winner"].value_counts().to_dict()
+    result = Discovery(factor, metric, better, usable, table_of_winners, {str(k): int(v) for k, v in counts.items()})
+    if len(counts) < 2 or not usable or len(table_of_winners) < 4:
         return result
-    X = w[usable].astype(float).to_numpy()
-    y = w["winner"].to_numpy()
-    min_leaf = max(2, int(math.ceil(min_leaf_share * len(w))))
-    result.baseline_accuracy = max(counts.values()) / len(w)
+    X = table_of_winners[usable].astype(float).to_numpy()
+    y = table_of_winners["winner"].to_numpy()
+    min_leaf = max(2, int(math.ceil(min_leaf_share * len(table_of_winners))))
+    result.baseline_accuracy = max(counts.values()) / len(table_of_winners)
     # Depth by cross-validation: the shallowest tree within one point of the best accuracy, so the rules are as
     # simple as the data allow. Stratified folds when every winner has two points or more; plain folds when a
     # winner is rare (it then sits in one fold, which is still an honest estimate).
     depth, scores = max_depth, {}
     stratified = min(5, min(counts.values()))
     cv = (StratifiedKFold(n_splits=stratified, shuffle=True, random_state=seed) if stratified >= 2
-          else KFold(n_splits=min(5, len(w)), shuffle=True, random_state=seed))
+          else KFold(n_splits=min(5, len(table_of_winners)), shuffle=True, random_state=seed))
     for d in range(1, max_depth + 1):
         model = DecisionTreeClassifier(max_depth=d, min_samples_leaf=min_leaf, random_state=seed)
         scores[d] = float(cross_val_score(model, X, y, cv=cv).mean())
@@ -153,7 +153,7 @@ def _numeric(series: pd.Series) -> bool:
 
 def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule]:
     """The fitted tree's leaves as readable rules: the conditions on the path, the winner and its share."""
-    t = tree.tree_
+    fitted = tree.tree_
     classes = tree.classes_
     leaf_of = tree.apply(X)
     wins_total = {c: int((y == c).sum()) for c in classes}
@@ -161,7 +161,7 @@ def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule
 
     def walk(node: int, bounds: dict[int, list[float]]) -> None:
         """Collect the rules below ``node``, carrying the conditions on the path down to it."""
-        if t.children_left[node] == -1:
+        if fitted.children_left[node] == -1:
             members = leaf_of == node
             n = int(members.sum())
             if n == 0:
@@ -172,10 +172,10 @@ def _rules(tree, features: list[str], X: np.ndarray, y: np.ndarray) -> list[Rule
             rules.append(Rule(winner, _describe(bounds, features), n, float(counts[k] / n),
                               float(counts[k] / wins_total[values[k]]) if wins_total[values[k]] else 0.0))
             return
-        f, thr = int(t.feature[node]), float(t.threshold[node])
+        f, thr = int(fitted.feature[node]), float(fitted.threshold[node])
         lo, hi = bounds.get(f, [-math.inf, math.inf])
-        walk(t.children_left[node], {**bounds, f: [lo, min(hi, thr)]})
-        walk(t.children_right[node], {**bounds, f: [max(lo, thr), hi]})
+        walk(fitted.children_left[node], {**bounds, f: [lo, min(hi, thr)]})
+        walk(fitted.children_right[node], {**bounds, f: [max(lo, thr), hi]})
 
     walk(0, {})
     # For reading: the regime with most wins first, and within a regime its largest regions first.
@@ -213,14 +213,14 @@ def _fmt_int(x: float, up: bool = False) -> str:
 
 def discovery_features(result) -> list[str]:
     """The varied parameters a discovery can split on: sampled ones and numeric or boolean factors."""
-    s = result.scenario
-    out = list(s.sampled)
-    for f in s.varied:
-        if f in out or f == s.compare:
+    scenario = result.scenario
+    out = list(scenario.sampled)
+    for factor in scenario.varied:
+        if factor in out or factor == scenario.compare:
             continue
-        kind = REGISTRY[f].kind if f in REGISTRY else None
-        if kind in ("float", "int", "bool") or (kind == "size" and _numeric(result.runs[f])):
-            out.append(f)
+        kind = REGISTRY[factor].kind if factor in REGISTRY else None
+        if kind in ("float", "int", "bool") or (kind == "size" and _numeric(result.runs[factor])):
+            out.append(factor)
     return out
 
 

@@ -47,16 +47,16 @@ def analyse(result, metric: str, window: int | None = None) -> SensitivityResult
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
 
-    s = result.scenario
-    kind = s.design.kind
+    scenario = result.scenario
+    kind = scenario.design.kind
     if kind not in ("morris", "sobol"):
-        raise AnalysisError(f"sensitivity needs a morris or sobol design; {s.name} has design.kind = {kind!r}")
+        raise AnalysisError(f"sensitivity needs a morris or sobol design; {scenario.name} has design.kind = {kind!r}")
     if metric not in METRICS:
         raise AnalysisError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
-    design = build_design(s)
+    design = build_design(scenario)
     X, problem = design.X, design.problem
     table = outcomes(result, window, [metric])
-    groups = [f for f in s.factors if f in table.columns]
+    groups = [f for f in scenario.factors if f in table.columns]
     rows = []
     combos = table.groupby(groups, sort=False) if groups else [((), table)]
     for key, g in combos:
@@ -68,14 +68,14 @@ def analyse(result, metric: str, window: int | None = None) -> SensitivityResult
             raise AnalysisError(f"{label}: {missing} of {len(X)} sample points have no successful run; "
                                 f"sensitivity needs every point (see the failures in manifest.json)")
         Y = y.to_numpy(dtype=float)
-        seed = design_seed(s.seed)
+        seed = design_seed(scenario.seed)
         if np.ptp(Y) == 0:
             res = _constant(kind, problem)
         elif kind == "morris":
-            res = morris_analyze.analyze(problem, X, Y, num_levels=s.design.levels, conf_level=0.95,
+            res = morris_analyze.analyze(problem, X, Y, num_levels=scenario.design.levels, conf_level=0.95,
                                          print_to_console=False, seed=seed)
         else:
-            res = sobol_analyze.analyze(problem, Y, calc_second_order=s.design.second_order, conf_level=0.95,
+            res = sobol_analyze.analyze(problem, Y, calc_second_order=scenario.design.second_order, conf_level=0.95,
                                         print_to_console=False, seed=seed)
         for i, name in enumerate(problem["names"]):
             row: dict[str, Any] = {**dict(zip(groups, key, strict=True)), "metric": metric, "parameter": name}
