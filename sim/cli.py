@@ -131,6 +131,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="a targets file (default: the one shipped, sim/calibration_targets.toml)")
     cal.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the fit table as CSV")
     add_set(cal)
+    from .estimation.command import add_fit_options
+
+    add_fit_options(cal)
+    add_exec(cal)
 
     sensitivity_parser = sub.add_parser("sensitivity", help="Morris or Sobol' sensitivity of a scenario's metrics",
                        description="Run (or resume) a scenario with a morris or sobol design, then compute "
@@ -522,6 +526,10 @@ def cmd_calibrate(args) -> int:
     params = _params(args.sets)
     if "regime" in params:
         raise UsageError("--set regime: each target names the regime it is read in; leave regime out")
+    if args.fit:
+        from .estimation.command import run_fit
+
+        return run_fit(args, targets, params)
     table = calibrate(seeds=args.seeds, steps=args.steps, window=args.window, targets=targets, **params)
     print(f"Calibration: {args.seeds} seeds x {args.steps} months, mean of the last {args.window} months")
     print(format_fit(table))

@@ -41,13 +41,14 @@ def fit_settings(problem: FitProblem, population: int, generations: int, seed: i
 
 
 @contextlib.contextmanager
-def fit_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Any, int]]:
+def fit_executor(workers: int | None = None, dask: bool = False, scheduler: str | None = None
+                 ) -> Iterator[tuple[Any, int]]:
     """The executor a fit runs on and its number of workers: this process for one worker, a process pool of
-    ``workers`` (default: every core), or Dask (a local cluster, or the cluster at ``scheduler``)."""
+    ``workers`` (default: every core), or Dask (a new local cluster, or the cluster at ``scheduler``)."""
     from ..experiments.executors import dask_executor, process_pool
 
     workers = workers or os.cpu_count() or 1
-    if scheduler:
+    if dask or scheduler:
         with dask_executor(workers, scheduler) as executor:
             yield executor, workers
     elif workers == 1:
@@ -73,7 +74,8 @@ def fit_posterior(problem: FitProblem, out: str | Path, *, population: int = 200
     with PosteriorStore(out, settings, fresh=fresh) as store:
         bar = _progress_bar(progress, generations, population, store.finished_generations)
         sampler = DeterministicSampler(seed, executor, workers, chunk,
-                                       progress=(lambda accepted, n: bar.set_postfix_str(f"{accepted}/{n}"))
+                                       progress=(lambda accepted, evaluated: bar.set_postfix_str(
+                                           f"this wave: {accepted} of {evaluated} proposals accepted"))
                                        if bar is not None else None)
         database = f"sqlite:///{store.database.resolve()}"
         priors = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low)

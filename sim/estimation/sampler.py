@@ -40,7 +40,8 @@ class DeterministicSampler(Sampler):
     """Evaluate a generation's proposals in index order on an executor; keep the first n accepted.
 
     ``executor``: a ``concurrent.futures.Executor`` or None (this process). ``workers``: how many chunks to keep
-    in flight (the executor's workers). ``progress``: called with (accepted, n) as proposals are scored.
+    in flight (the executor's workers). ``progress``: called with (accepted, evaluated) of the wave under way
+    as its chunks come back.
     """
 
     def __init__(self, seed: int, executor=None, workers: int = 1, chunk: int = 4,
@@ -83,20 +84,22 @@ class DeterministicSampler(Sampler):
                     break
             evaluated += taken
             self.acceptance_guess = max(accepted / evaluated, 0.02)
-            if self.progress is not None:
-                self.progress(accepted, n)
         self.nr_evaluations_ = evaluated
         if accepted < n:
             sample.ok = False
         return sample
 
     def _evaluate(self, payload, t: int, indices: list[int]) -> list:
-        """The particles of ``indices``, in index order."""
-        if self.executor is None:
-            return evaluate_particles(payload, self.seed, t, indices)
+        """The particles of ``indices``, in index order; progress is reported as chunks come back."""
         chunks = [indices[i:i + self.chunk] for i in range(0, len(indices), self.chunk)]
-        futures = [self.executor.submit(evaluate_particles, payload, self.seed, t, chunk) for chunk in chunks]
+        if self.executor is None:
+            results = (evaluate_particles(payload, self.seed, t, chunk) for chunk in chunks)
+        else:
+            futures = [self.executor.submit(evaluate_particles, payload, self.seed, t, chunk) for chunk in chunks]
+            results = (future.result() for future in futures)
         particles = []
-        for future in futures:
-            particles.extend(future.result())
+        for chunk_particles in results:
+            particles.extend(chunk_particles)
+            if self.progress is not None:
+                self.progress(sum(bool(p.accepted) for p in particles), len(particles))
         return particles

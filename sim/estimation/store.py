@@ -30,15 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..experiments.store import (
-    atomic_write_json,
-    atomic_write_parquet,
-    environment,
-    git_state,
-    model_fingerprint,
-    now,
-    package_version,
-)
+from ..experiments.provenance import environment, git_state, model_fingerprint, package_version
+from ..experiments.reading import ResultsError
+from ..experiments.store import atomic_write_json, atomic_write_parquet, now
 
 MANIFEST = "manifest.json"
 GENERATIONS = "generations.parquet"
@@ -48,7 +42,7 @@ FORMAT = "mutual-state posterior"
 FORMAT_VERSION = 1
 
 
-class PosteriorError(ValueError):
+class PosteriorError(ResultsError):
     """A fit's folder cannot be used as asked (another fit's, locked, missing, damaged)."""
 
 

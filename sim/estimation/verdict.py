@@ -1,0 +1,108 @@
+"""Every verdict with its probability (ODD §10): the share of posterior-and-assumption draws in which one
+regime beats another on a claim, its interval, and where the uncertainty comes from.
+
+The input is a tidy table of outcomes from a crossed design: each posterior draw of the estimated parameters
+(``draw``) with each draw of the proposal's assumptions from their plausible ranges (``assumption``), each
+run on several seeds (``replicate``), in each regime, on common random numbers. For a claim (a metric, better
+higher or lower) the paired difference d = challenger - incumbent (sign turned so that d > 0 means the
+challenger is better) is split as a two-way random-effects model with replication,
+
+    d_ijk = mu + a_i + b_j + (ab)_ij + e_ijk,
+
+whose variance components (posterior draws a, assumption ranges b, their interaction, run-to-run noise e)
+are the balanced-design ANOVA estimators (expected mean squares; Searle, Casella & McCulloch 1992, ch. 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..metrics_catalogue import HEADLINE_METRICS, METRICS
+
+DESIGN = ("draw", "assumption", "replicate")
+
+
+def paired_differences(outcomes: pd.DataFrame, metric: str, challenger: str = "mutual", incumbent: str = "state"
+                       ) -> np.ndarray:
+    """The claim's differences as an array [draw, assumption, replicate], d > 0 where the challenger is better.
+
+    ``outcomes``: one row per draw, assumption, replicate and regime, with the metric's value; the design must
+    be complete (every cell present in both regimes)."""
+    better = METRICS[metric].better if metric in METRICS else "higher"
+    if better not in ("higher", "lower"):
+        raise ValueError(f"{metric}: neither higher nor lower is better, so no regime can beat another on it")
+    missing = [c for c in (*DESIGN, "regime", metric) if c not in outcomes]
+    if missing:
+        raise ValueError(f"outcomes: no column {missing[0]!r}; expected {', '.join((*DESIGN, 'regime'))} and "
+                         f"the metric")
+    wide = outcomes.pivot_table(index=list(DESIGN), columns="regime", values=metric, aggfunc="first")
+    difference = wide[challenger] - wide[incumbent]
+    if better == "lower":
+        difference = -difference
+    shape = tuple(outcomes[c].nunique() for c in DESIGN)
+    if len(difference) != np.prod(shape) or difference.isna().any():
+        raise ValueError(f"outcomes: the design is not complete ({len(difference.dropna())} of "
+                         f"{int(np.prod(shape))} draw x assumption x replicate cells in both regimes)")
+    return difference.sort_index().to_numpy(dtype=float).reshape(shape)
+
+
+def variance_split(differences: np.ndarray) -> dict[str, float]:
+    """Variance components of d[i, j, k] (posterior draw i, assumption draw j, replicate k), as shares of their
+    sum: ``posterior``, ``assumptions``, ``interaction``, ``noise`` (ANOVA estimators, negative ones set to 0).
+
+    With one replicate, run-to-run noise cannot be told from the interaction: both are reported as noise."""
+    draws, assumptions, replicates = differences.shape
+    cell = differences.mean(axis=2)
+    by_draw, by_assumption, grand = cell.mean(axis=1), cell.mean(axis=0), cell.mean()
+    ms_draw = assumptions * replicates * np.sum((by_draw - grand) ** 2) / max(draws - 1, 1)
+    ms_assumption = draws * replicates * np.sum((by_assumption - grand) ** 2) / max(assumptions - 1, 1)
+    residual = cell - by_draw[:, None] - by_assumption[None, :] + grand
+    ms_interaction = replicates * np.sum(residual**2) / max((draws - 1) * (assumptions - 1), 1)
+    ms_noise = (np.sum((differences - cell[..., None]) ** 2) / (draws * assumptions * (replicates - 1))
+                if replicates > 1 else 0.0)
+    crossed = draws > 1 and assumptions > 1
+    components = {
+        "posterior": max((ms_draw - ms_interaction) / (assumptions * replicates), 0.0) if draws > 1 else 0.0,
+        "assumptions": max((ms_assumption - ms_interaction) / (draws * replicates), 0.0) if assumptions > 1 else 0.0,
+        "interaction": max((ms_interaction - ms_noise) / replicates, 0.0) if replicates > 1 and crossed else 0.0,
+        "noise": ms_noise if replicates > 1 else ms_interaction,
+    }
+    total = sum(components.values())
+    return {name: (value / total if total > 0 else 0.0) for name, value in components.items()}
+
+
+def probability_of_beating(differences: np.ndarray, level: float = 0.95, resamples: int = 2000, seed: int = 0
+                           ) -> tuple[float, float, float]:
+    """The share of draws (over posterior, assumptions and seeds) in which the challenger is better, and a
+    ``level`` interval for it from a bootstrap that resamples posterior draws and assumption draws (the
+    design's two random factors) independently."""
+    wins = (differences > 0).mean(axis=2)  # per (draw, assumption) cell
+    draws, assumptions = wins.shape
+    rng = np.random.default_rng(seed)
+    draw_picks = rng.integers(0, draws, size=(resamples, draws))
+    assumption_picks = rng.integers(0, assumptions, size=(resamples, assumptions))
+    boot = np.array([wins[np.ix_(rows, columns)].mean()
+                     for rows, columns in zip(draw_picks, assumption_picks, strict=True)])
+    low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return float(wins.mean()), float(low), float(high)
+
+
+def claim_probabilities(outcomes: pd.DataFrame, metrics: Sequence[str] = HEADLINE_METRICS,
+                        challenger: str = "mutual", incumbent: str = "state", level: float = 0.95,
+                        seed: int = 0) -> pd.DataFrame:
+    """One row per claim ("the challenger is better on this metric"): its probability with a ``level``
+    interval, the mean difference, and the variance split between posterior draws, assumption ranges, their
+    interaction and run-to-run noise."""
+    rows = []
+    for metric in metrics:
+        differences = paired_differences(outcomes, metric, challenger, incumbent)
+        probability, low, high = probability_of_beating(differences, level, seed=seed)
+        split = variance_split(differences)
+        rows.append({"claim": f"{challenger} better than {incumbent} on {metric}", "metric": metric,
+                     "probability": probability, "low": low, "high": high,
+                     "mean_difference": float(differences.mean()),
+                     **{f"share_{name}": value for name, value in split.items()}})
+    return pd.DataFrame(rows)
