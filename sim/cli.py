@@ -16,17 +16,32 @@ when the same command is run again.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
-from .metrics_catalogue import HEADLINE_METRICS
+import pandas as pd
+
+from .calibration import calibrate, format_fit, load_targets
+from .experiments import sensitivity
+from .experiments.analysis import AnalysisError, outcomes, paired_comparisons
+from .experiments.executors import ExecutorBroken, dask_executor, process_pool, scheduler_address
+from .experiments.formatting import ci_text, format_table, num, pval
+from .experiments.results import load_results
+from .experiments.runner import BatchInterrupted, plan_batch, run_batch
+from .experiments.schema import ScenarioError, load_scenario, parse_value, scenario_from_dict
+from .experiments.store import ResultsError, ResultsRepaired, StorageError
+from .experiments.tasks import run_one
+from .metrics_catalogue import HEADLINE_METRICS, METRIC_NAMES, METRICS
+from .parameters import MAX_MONTHS, ParameterError, validate
 from .regimes import REGIMES
 
-# Commands import the experiment layer when they run, so that `mutual-state --help` and a mistyped option answer
-# without loading NumPy, pandas, Mesa or Matplotlib.
+# Importing `sim` loads the model and the experiment layer anyway; only what draws figures (Matplotlib: the
+# report and the sensitivity figures) and the dashboard (Solara, an optional extra) load when a command needs them.
 
 EXIT_FAULT = 1
 EXIT_USAGE = 2
@@ -176,8 +191,6 @@ def _positive_int(text: str) -> int:
 
 
 def _steps(text: str) -> int:
-    from .parameters import MAX_MONTHS
-
     value = _positive_int(text)
     if value > MAX_MONTHS:
         raise argparse.ArgumentTypeError(f"{value} is not allowed; expected 1 to {MAX_MONTHS} (the longest run)")
@@ -185,9 +198,6 @@ def _steps(text: str) -> int:
 
 
 def _scheduler(text: str) -> str:
-    from .experiments.executors import scheduler_address
-    from .parameters import ParameterError
-
     try:
         scheduler_address(text)
     except ParameterError as e:
@@ -220,9 +230,6 @@ def _seed(text: str) -> int:
 
 def _params(sets: list[str], **extra: Any) -> dict[str, Any]:
     """``--set NAME=VALUE`` options as model parameters, checked by the registry before any run."""
-    from .experiments.schema import parse_value
-    from .parameters import ParameterError, validate
-
     out: dict[str, Any] = {}
     for item in sets:
         name, sep, text = item.partition("=")
@@ -244,12 +251,6 @@ def _params(sets: list[str], **extra: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ commands
 def cmd_run(args) -> int:
     """``mutual-state run``: one run's final metrics, and the path every K months if asked."""
-    import pandas as pd
-
-    from .experiments.formatting import num
-    from .experiments.tasks import run_one
-    from .metrics_catalogue import METRICS
-
     params = _params(args.sets, regime=args.regime)
     frame = run_one(params, args.seed, args.steps)
     final = frame.iloc[-1]
@@ -272,12 +273,7 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     """``mutual-state compare``: the three regimes on common random numbers, in a terminal table."""
-    from .experiments.analysis import outcomes, paired_comparisons
-    from .experiments.formatting import ci_text, format_table, pval
-    from .experiments.runner import run_batch
-    from .experiments.schema import ScenarioError, scenario_from_dict
-    from .experiments.sections import comparison_table
-    from .metrics_catalogue import METRIC_NAMES
+    from .experiments.sections import comparison_table  # draws nothing, but its module loads Matplotlib
 
     metrics = args.metrics or list(HEADLINE_METRICS)
     for m in metrics:
@@ -314,8 +310,6 @@ def cmd_compare(args) -> int:
 def cmd_batch(args) -> int:
     """``mutual-state batch``: run or resume a scenario file, then report if asked."""
     from .experiments.report import write_report
-    from .experiments.runner import run_batch
-    from .experiments.schema import load_scenario
 
     out_arg = _out_folder("--out", args.out)
     scenario = load_scenario(args.scenario)
@@ -333,7 +327,7 @@ def cmd_batch(args) -> int:
         report = write_report(result, out, progress=not args.quiet)
         text = report.read_text()
         summary = out / "tables" / "summary.csv"
-        table = headline_table(_read_csv(summary)) if summary.exists() else ""
+        table = headline_table(pd.read_csv(summary)) if summary.exists() else ""
         if table:
             print("\nMean of the last months over replicates [95% CI]:\n" + table)
         claim = report_section(text, "The claim")
@@ -343,12 +337,6 @@ def cmd_batch(args) -> int:
     else:
         print(f"next: mutual-state report {out}")
     return 0 if not failed else 1
-
-
-def _read_csv(path: Path):
-    import pandas as pd  # only when a report is printed: keeps `mutual-state --help` fast
-
-    return pd.read_csv(path)
 
 
 def headline_table(summary) -> str:
@@ -382,16 +370,12 @@ def report_section(markdown: str, title: str) -> str:
 
 
 def _plan_runs(scenario) -> list:
-    from .experiments.runner import plan_batch
-
     return plan_batch(scenario).tasks
 
 
 def cmd_report(args) -> int:
     """``mutual-state report``: the Markdown report of a results folder."""
     from .experiments.report import write_report
-    from .experiments.results import load_results
-    from .metrics_catalogue import METRIC_NAMES
 
     for m in (args.metrics or []) + ([args.target] if args.target else []):
         if m not in METRIC_NAMES:
@@ -410,12 +394,7 @@ def cmd_report(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     """``mutual-state sensitivity``: run a Morris or Sobol' scenario and write its indices."""
-    from .experiments import sensitivity as sens
-    from .experiments.analysis import AnalysisError
     from .experiments.report import write_sensitivity_report
-    from .experiments.runner import run_batch
-    from .experiments.schema import load_scenario
-    from .metrics_catalogue import METRIC_NAMES
 
     out_arg = _out_folder("--out", args.out)
     scenario = load_scenario(args.scenario)
@@ -433,18 +412,16 @@ def cmd_sensitivity(args) -> int:
     final = write_sensitivity_report(result, out, metrics)
     for m in metrics:
         try:
-            sr = sens.analyse(result, m)
+            sr = sensitivity.analyse(result, m)
         except AnalysisError as e:
             print(f"{m}: {e}")
             continue
-        print("\n".join(sens.to_text(sr)))
+        print("\n".join(sensitivity.to_text(sr)))
     print(f"report: {final}")
     return 0
 
 
 def cmd_dashboard(args) -> int:
-    import importlib.util
-
     if importlib.util.find_spec("solara") is None:
         raise UsageError("the dashboard needs Solara: install the extra with `pip install -e \".[dashboard]\"` "
                          "(or `make .venv/.installed`, which includes it)")
@@ -464,7 +441,6 @@ class _executor:
 
     def __enter__(self):
         """The executor the options ask for, with a label for the progress line."""
-        from .experiments.executors import dask_executor, process_pool
 
         options = self.args
         workers = options.workers or os.cpu_count() or 1
@@ -497,10 +473,6 @@ def _terminate(signum, frame):
 
 def _one_line_warnings(command: str) -> None:
     """Warnings meant for the user (damaged files dropped on resume) as one line each, without source lines."""
-    import warnings
-
-    from .experiments.store import ResultsRepaired
-
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, ResultsRepaired):
             print(f"mutual-state {command}: warning: {message}", file=sys.stderr)
@@ -515,8 +487,6 @@ def _one_line_warnings(command: str) -> None:
 # ------------------------------------------------------------------------------------------------ main
 def cmd_calibrate(args) -> int:
     """``mutual-state calibrate``: the default model against the real figures it should reproduce."""
-    from .calibration import calibrate, format_fit, load_targets
-
     if args.window > args.steps:
         raise UsageError(f"--window: {args.window} months is longer than the run (--steps {args.steps})")
     try:
@@ -546,12 +516,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run a command; every error a user can cause ends as one line and an exit status, not a traceback."""
     parser = _parser()
     args = parser.parse_args(argv)
-    from .experiments.analysis import AnalysisError
-    from .experiments.executors import ExecutorBroken
-    from .experiments.runner import BatchInterrupted
-    from .experiments.schema import ScenarioError
-    from .experiments.store import ResultsError, StorageError
-    from .parameters import ParameterError
 
     signal.signal(signal.SIGTERM, _terminate)  # a polite kill saves what finished, like Ctrl-C
     _one_line_warnings(args.command)

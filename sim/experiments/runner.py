@@ -36,7 +36,7 @@ from .designs import DesignPoints, build_design, replicate_seeds
 from .executors import ExecutorBroken, describe_executor, worker_count
 from .results import BatchResult, load_results
 from .schema import Scenario, load_scenario
-from .store import ResultsError, ResultsRepaired, ResultsStore, StorageError, tidy_runs
+from .store import ResultsError, ResultsRepaired, ResultsStore, StorageError, blocks_to_frame, tidy_runs
 from .tasks import RunFunction, RunTask, execute, execute_chunk, run_one
 
 
@@ -392,10 +392,3 @@ def _to_rows(plan: BatchPlan, record: dict[str, Any]) -> tuple[dict[str, Any], d
     for j, m in enumerate(METRIC_NAMES):
         block[m] = values[:, j]
     return row, block
-
-
-def blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
-    """Join per-run blocks of columns into one time-series table (one pandas construction per flush)."""
-    if not blocks:
-        return pd.DataFrame()
-    return pd.DataFrame({k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]})

@@ -37,6 +37,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .provenance import environment, git_state, model_fingerprint, package_version
@@ -361,7 +362,7 @@ class ResultsStore:
         if self._buffer_runs:
             seq = self._next_seq
             self._next_seq += 1  # a failed write never reuses a name
-            ts = _blocks_to_frame(self._buffer_ts) if self._buffer_ts else _empty_ts(self._buffer_runs)
+            ts = blocks_to_frame(self._buffer_ts) if self._buffer_ts else _empty_ts(self._buffer_runs)
             runs = pd.DataFrame(self._buffer_runs)
             written = {}
             for name, frame in ((part_name("ts", seq), ts), (part_name("runs", seq), runs)):
@@ -483,9 +484,10 @@ def files_under(path: Path) -> dict[Path, int]:
     return {p: p.stat().st_mtime_ns for p in path.rglob("*") if p.is_file()}
 
 
-def _blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
-    import numpy as np
-
+def blocks_to_frame(blocks: list[dict[str, Any]]) -> pd.DataFrame:
+    """Join per-run blocks of columns into one time-series table (one pandas construction per flush)."""
+    if not blocks:
+        return pd.DataFrame()
     return pd.DataFrame({k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]})
 
 
