@@ -30,6 +30,8 @@ SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adul
 
 @dataclass(frozen=True)
 class Target:
+    """One observed fact the model is calibrated against (``calibration_targets.toml``), with its source."""
+
     name: str
     observable: str
     regime: str

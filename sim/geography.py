@@ -92,6 +92,7 @@ def row_neighbour_table(graph: nx.Graph, home_row: list[np.ndarray], n_rows: int
 
 
 def build_units(model, sizes: np.ndarray) -> tuple[list[Unit], Network, np.ndarray, np.ndarray]:
+    """The units on their grid as Mesa agents in a network space, and the unit-neighbour table (ODD §2.5)."""
     graph, positions = grid_graph(len(sizes))
     space = Network(graph, random=model.random)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)

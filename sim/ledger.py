@@ -22,6 +22,9 @@ class BooksDoNotBalance(AssertionError):
 
 
 class Ledger:
+    """Double-entry accounts of the authority (ODD §2.8, §7.8): every flow of money is journalled, so that
+    the books can be checked each month and public cost read from the journal."""
+
     def __init__(self, n_providers: int, tolerance: float = 1e-6):
         self.balance: dict[str, float] = dict.fromkeys(SCALAR_ACCOUNTS, 0.0)
         self.provider_cash = np.zeros(n_providers, dtype=np.float64)

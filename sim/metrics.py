@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import participation
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
+from .submodels import participation
 
 # value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
 # money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
@@ -24,18 +24,18 @@ def read_metric(model, name: str) -> float:
 def measure(model) -> dict[str, float]:
     """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
     month (``ProviderTable.users``); only mismatch and satisfaction need a pass over the slots."""
-    pop, t, p = model.population, model.providers, model.params
+    pop, table, params = model.population, model.providers, model.params
     n = pop.n
     took_part = pop.participated(model.month)
     rate_q = np.bincount(pop.deprivation[took_part], minlength=5) / np.maximum(model.quintile_sizes, 1)
 
-    act_n = float(t.users.sum())
-    qc_sum, qn_sum = float(t.q_c @ t.users), float(t.q_n @ t.users)
-    mutual_n = float(t.users[t.kind == MUTUAL].sum())
+    act_n = float(table.users.sum())
+    qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
+    mutual_n = float(table.users[table.kind == MUTUAL].sum())
     sat_sum = sat_n = mis_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
-    for s, users in enumerate(model.users):
+    for users in model.users:
         if users.m == 0:
             continue
         active = users.stance != OPT_OUT
@@ -44,10 +44,10 @@ def measure(model) -> dict[str, float]:
         q = pop.deprivation[users.citizen]
         sat_q += np.bincount(q, weights=users.satisfaction, minlength=5)
         sat_qn += np.bincount(q, minlength=5)
-        mismatch = np.abs(users.x - t.design[users.provider])
+        mismatch = np.abs(users.x - table.design[users.provider])
         mis_sum += float(mismatch.sum(where=active, dtype=np.float64))
         contributors = users.stance == CONTRIBUTE
-        volunteer_value += float(model.personal_cost[s].sum(where=contributors, dtype=np.float64)) * p["value_of_time"]
+        volunteer_value += float(users.personal_cost.sum(where=contributors, dtype=np.float64)) * params["value_of_time"]
 
     public = model.public_cost.total() / n  # accruals basis; taxes (model.public_spending) follow the cash
     private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households",
@@ -71,10 +71,10 @@ def measure(model) -> dict[str, float]:
         "mutual_share": mutual_n / act_n if act_n else 0.0,
         "conversions": float(model.guarantor.conversions),
         "demutualisations": float(model.guarantor.demutualisations),
-        "social_investment_per_capita": float(t.capital[t.kind == MUTUAL].sum()) / n,
+        "social_investment_per_capita": float(table.capital[table.kind == MUTUAL].sum()) / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
         **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
-        **participation.measure(model),
+        **participation.measure(pop, model.users, model.last_election),
     }
 
 

@@ -372,23 +372,5 @@ def _suggest(name: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-# Every difference between provider kinds, at the setting that makes the kinds behave alike (sim/providers/).
-NEUTRAL_KINDS: dict[str, Any] = {
-    "hsv_incentives": False, "kind_governance": False, "independent_status": False,
-    "contractor_hearings_per_year": 1.0, "member_internalisation": 0.0, "mutual_innovation_share": 0.5, "independent_monitoring_premium": 0.0,
-    "mutual_governance_cost": 0.0, "tender_saving": 0.0, "contractor_wage_cut": 0.0, "contractor_incentive": 0.0,
-    "ownership_morale": 0.0, "audit_mode": "inspection", "quality_mark": False, "social_investment": False,
-    "demutualisation_rate": 0.0, "user_choice": "off",
-}
-
-
-def neutral_kinds(**extra: Any) -> dict[str, Any]:
-    """The parameter set under which state departments, contractors and mutuals behave identically: the null
-    model every regime difference is measured from (like ``optional_public_goods_game``).
-
-    Every kind difference (ODD §2.4) is off: HSV's objectives, each kind's design channel, independent status
-    (surplus, insolvency, failure remedy, re-tendering), and the kind parameters at their neutral values; the
-    proposal's kind-specific levers (self-audit, quality mark, social investment, demutualisation) are off
-    and users do not choose. ``extra`` adds or overrides parameters (a lever applied to every kind alike).
-    """
-    return {**NEUTRAL_KINDS, **extra}
+# The null model and every kind difference are catalogued once, with the kinds (sim/providers/catalogue.py).
+from .providers.catalogue import NEUTRAL_KINDS, neutral_kinds  # noqa: E402, F401

@@ -33,6 +33,7 @@ class Citizens:
     """Person-level state, sorted by unit."""
 
     def __init__(self, rng: np.random.Generator, unit_sizes: np.ndarray, params: dict):
+        """Draw the adults of each unit: deprivation clustered by unit, civic resources falling with it (ODD §5)."""
         n = int(unit_sizes.sum())
         self.n = n
         self.unit = np.repeat(np.arange(len(unit_sizes), dtype=np.int32), unit_sizes)
@@ -68,6 +69,7 @@ class ServiceUsers:
 
     def __init__(self, rng: np.random.Generator, sector_index: int, citizens: Citizens, unit_sizes: np.ndarray,
                  unit_starts: np.ndarray, prevalence: float, unit_pref_mean: np.ndarray, params: dict):
+        """Draw who in each unit needs the service, their preferences, needs and first stances (ODD §5)."""
         self.sector_index = sector_index
         per_unit = rng.binomial(unit_sizes, prevalence).astype(np.int64)
         self.unit_count = per_unit
@@ -93,7 +95,10 @@ class ServiceUsers:
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
         self.satisfaction = np.zeros(m, dtype=np.float32)
         self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist
-        self.civic = np.zeros(m, dtype=np.uint8)  # membership, seats, vote, consultation (sim.participation bits)
+        self.civic = np.zeros(m, dtype=np.uint8)  # membership, seats, vote, consultation (participation bits)
+        self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
+        self.alternative: np.ndarray | None = None  # this month's exit option per slot, where users choose
+        self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
         """Preferred design of new users: their unit's mean plus personal variation, within [0, 1]."""

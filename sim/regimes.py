@@ -6,6 +6,9 @@ notebooks) imports these, so that a regime reads and looks the same everywhere (
 
 from __future__ import annotations
 
+from .providers.catalogue import INITIAL_KIND
+from .providers.table import KIND_NAMES
+
 #: The regimes of ``MutualStateModel(regime=...)``: who runs services at the start, and who takes them over.
 REGIMES = ("state", "privatised", "mutual", "conversion")
 
@@ -16,11 +19,10 @@ REGIME_NOUNS = {"state": "state departments", "privatised": "private contractors
 #: One colour per regime (Okabe & Ito's colour-blind-safe palette), the same in every figure and on the page.
 REGIME_COLOURS = {"state": "#0072B2", "privatised": "#D55E00", "mutual": "#009E73", "conversion": "#E69F00"}
 
-#: The provider kind a regime's services start with (a converting regime starts with state departments).
-INITIAL_KIND = {"state": "state", "privatised": "contractor", "mutual": "mutual", "conversion": "state"}
-
-#: One colour per provider kind: the colour of the regime whose services start as that kind.
-KIND_COLOURS = {kind: REGIME_COLOURS[regime] for regime, kind in INITIAL_KIND.items() if regime != "conversion"}
+#: One colour per provider kind: the colour of the regime whose services start as that kind
+#: (``sim.providers.INITIAL_KIND``; a converting regime starts with departments and keeps their colour).
+KIND_COLOURS = {KIND_NAMES[kind.kind]: REGIME_COLOURS[regime] for regime, kind in INITIAL_KIND.items()
+                if regime != "conversion"}
 
 #: The palette other categories take in order (components of cost, levels of a factor that is not a regime),
 #: with the regimes' own colours left out so that no other meaning borrows a regime's colour.

@@ -21,7 +21,10 @@ def logistic(x):
 
 
 class Workforce:
+    """Every service worker as a row of arrays, by the provider row that employs her (ODD §2.3, §7.9)."""
+
     def __init__(self, rng: np.random.Generator, staff_per_row: np.ndarray, params: dict):
+        """Staff each row with ``staff_per_row`` workers of random motivation, skill and tenure (ODD §5)."""
         self.params = params
         n = int(staff_per_row.sum())
         self.n = n
@@ -53,17 +56,19 @@ class Workforce:
                quit_ratio: np.ndarray | None = None) -> np.ndarray:
         """One month: morale, burnout, effort, quits and replacements. ``quit_ratio`` (per row) scales the base
         quit rate by sector. Returns quits per worker (bool)."""
-        p, r = self.params, self.row
-        target = (p["morale_baseline"] + p["autonomy_morale"] * autonomy[r] + p["ownership_morale"] * owned[r]
-                  + p["pay_morale"] * (pay_ratio[r] - 1.0)
-                  - p["workload_morale"] * np.maximum(workload[r] - 1.0, 0.0) - p["failing_morale"] * failing[r])
+        params, worker_row = self.params, self.row
+        target = (params["morale_baseline"] + params["autonomy_morale"] * autonomy[worker_row]
+                  + params["ownership_morale"] * owned[worker_row]
+                  + params["pay_morale"] * (pay_ratio[worker_row] - 1.0)
+                  - params["workload_morale"] * np.maximum(workload[worker_row] - 1.0, 0.0)
+                  - params["failing_morale"] * failing[worker_row])
         target = np.clip(target, 0.0, 1.0)
-        self.morale += p["morale_adjustment"] * (target - self.morale)
-        self.burnout += p["burnout_rate"] * (np.clip(workload[r] - 1.0, 0.0, 1.0) - self.burnout)
-        self.effort = np.clip(self.motivation * self.morale * (1.0 - self.burnout) * (1.0 + incentive[r]), 0.0, 1.0)
-        base = p["quit_base_rate"] if quit_ratio is None else p["quit_base_rate"] * quit_ratio[r]
-        quit_chance = quit_probability(self.morale, base, p["quit_morale_sensitivity"],
-                                       p["reference_morale"])
+        self.morale += params["morale_adjustment"] * (target - self.morale)
+        self.burnout += params["burnout_rate"] * (np.clip(workload[worker_row] - 1.0, 0.0, 1.0) - self.burnout)
+        self.effort = np.clip(self.motivation * self.morale * (1.0 - self.burnout) * (1.0 + incentive[worker_row]), 0.0, 1.0)
+        base = params["quit_base_rate"] if quit_ratio is None else params["quit_base_rate"] * quit_ratio[worker_row]
+        quit_chance = quit_probability(self.morale, base, params["quit_morale_sensitivity"],
+                                       params["reference_morale"])
         quits = rng.random(self.n) < quit_chance
         k = int(quits.sum())
         self.quits_this_month = k
@@ -71,7 +76,7 @@ class Workforce:
             self.motivation[quits] = self._draw_motivation(rng, k)
             self.skill[quits] = rng.uniform(0.8, 1.2, k)
             self.tenure[quits] = 0.0
-            self.morale[quits] = p["reference_morale"]
+            self.morale[quits] = params["reference_morale"]
             self.burnout[quits] = 0.0
         self.tenure += 1.0
         return quits
@@ -126,10 +131,10 @@ class Workforce:
         if staff.size == 0:
             return 0.0, 0.0
         engagement = self.motivation[staff] * self.morale[staff]
-        p = self.params
-        votes = rng.random(staff.size) < logistic(p["ballot_turnout_slope"] * (engagement - p["ballot_turnout_centre"]))
+        params = self.params
+        votes = rng.random(staff.size) < logistic(params["ballot_turnout_slope"] * (engagement - params["ballot_turnout_centre"]))
         yes_chance = logistic(support_logit
-                              + p["ballot_discontent_weight"] * (p["reference_morale"] - self.morale[staff]))
+                              + params["ballot_discontent_weight"] * (params["reference_morale"] - self.morale[staff]))
         yes = votes & (rng.random(staff.size) < yes_chance)
         n_votes = int(votes.sum())
         return n_votes / staff.size, (int(yes.sum()) / n_votes if n_votes else 0.0)

@@ -73,7 +73,7 @@ def test_a_mutual_is_supported_first_then_taken_over():
     assert m.providers.kind[0] == MUTUAL and m.ledger.flow(purpose="support") > 0
     m.providers.fail_count[0] = 2
     m.guarantor.intervene()
-    assert m.providers.kind[0] == STATE and m.mutual_failures == 2
+    assert m.providers.kind[0] == STATE and m.guarantor.failures_by_kind["mutual"] == 2
     m.ledger.check()
 
 

@@ -9,25 +9,62 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.providers import KIND_DIFFERENCES as CATALOGUE
 from sim.providers import KINDS, Provider
 
 SIM = Path(sim.__file__).parent
-# Views and counts by kind may name a kind; behaviour may not.
-VIEWS = {"metrics.py", "report.py", "plots.py", "analysis.py"}
-KIND_CONSTANT = re.compile(r"\b(STATE|CONTRACTOR|MUTUAL)\b|(providers|\bt)\.kind\s*[!=]=\s*\d"
-                           r"|[!=]=\s*[\"'](state|contractor|mutual)[\"']|isinstance\([^)]*(StateDepartment|Contractor|Mutual)\b")
+# Views for people may name a kind (counts, colours, tables by kind); behaviour may not.
+VIEWS = {"metrics.py", "report.py", "plots.py", "analysis.py", "views.py"}
+VIEW_PACKAGES = {"providers", "dashboard"}
+_QUOTED = r"""["']{name}["']"""
 
 
-def test_no_module_outside_providers_branches_on_a_kind():
+def kind_picked_by_name(names: str) -> re.Pattern:
+    """A kind named in any form that picks it: compared, tested with ``in``, a dict key or subscript, or an
+    argument of a call (``rows_of("mutual")``, ``replace_operator(row, "mutual")``)."""
+    quoted = _QUOTED.format(name=f"(?:{names})")
+    return re.compile("|".join([rf"[!=]=\s*{quoted}", rf"{quoted}\s*[!=]=", rf"\bin\s*[(\[{{][^)\]}}]*{quoted}",
+                                rf"\[\s*{quoted}\s*\]", rf"{quoted}\s*:", rf"[(,]\s*{quoted}\s*[,)]"]))
+
+
+# Always a kind: the kind codes, a comparison of the kind column with a code, a class test, a lookup by name,
+# and the word "contractor" (no regime is called that).
+KIND_ALWAYS = re.compile(r"\b(STATE|CONTRACTOR|MUTUAL)\b|\.kind\s*[!=]=\s*\d|\bKIND_BY_NAME\b|\brows_of\("
+                         r"|isinstance\([^)]*(StateDepartment|Contractor|Mutual)\b|" + _QUOTED.format(name="contractor"))
+# "state" and "mutual" are regimes as well as kinds: a line that names a regime is about regimes.
+KIND_OR_REGIME = kind_picked_by_name("state|mutual")
+NAMES_A_REGIME = re.compile(r"regime|privatised|conversion")
+
+
+def kind_picks(text: str) -> list[tuple[int, str]]:
+    """Lines of ``text`` that pick a provider kind by name."""
+    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)
+            if KIND_ALWAYS.search(line) or (KIND_OR_REGIME.search(line) and not NAMES_A_REGIME.search(line))]
+
+
+def test_no_module_outside_providers_picks_a_kind_by_name():
     offenders = []
     for path in SIM.rglob("*.py"):
         rel = path.relative_to(SIM)
-        if rel.parts[0] == "providers" or rel.name in VIEWS:
+        if rel.parts[0] in VIEW_PACKAGES or rel.name in VIEWS:
             continue
-        for n, line in enumerate(path.read_text().splitlines(), 1):
-            if KIND_CONSTANT.search(line):
-                offenders.append(f"{rel}:{n}: {line.strip()}")
-    assert not offenders, "kind branches outside sim/providers/:\n" + "\n".join(offenders)
+        offenders += [f"{rel}:{n}: {line}" for n, line in kind_picks(path.read_text())]
+    assert not offenders, "kinds picked by name outside sim/providers/:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize("line", [
+    'mutual_failure_rate = self.failures_by_kind["mutual"] / 2', 'KIND_BY_NAME["contractor"].tender_cost_rate(p)',
+    'good[self.rows_of("mutual")] = True', 'm.replace_operator(int(row), "mutual")', 'if kind == "state":',
+    'if name in ("mutual", "state"):', 'COMMISSIONED = {"state": "contractor"}', "rows = table.kind == 2",
+    "rows = table.kind == MUTUAL", "isinstance(agent, Mutual)"])
+def test_the_guard_catches_a_kind_picked_by_name_in_any_form(line):
+    assert kind_picks(line)
+
+
+@pytest.mark.parametrize("line", ['REGIMES = ("state", "privatised", "mutual", "conversion")',
+                                  'model = sim.MutualStateModel(regime="mutual")', "rows = table.kind == code"])
+def test_the_guard_lets_regimes_and_kind_codes_by_variable_pass(line):
+    assert not kind_picks(line)
 
 
 def test_every_kind_attribute_is_declared_on_the_base_with_a_neutral_default():
@@ -42,23 +79,29 @@ def test_every_kind_attribute_is_declared_on_the_base_with_a_neutral_default():
 # --- one test per kind difference: it moves the outcome it names, for the kind it belongs to, and leaves a
 # state department's run untouched (the department is the neutral kind) ----------------------------------------
 SMALL = dict(n_units=4, unit_size=(100, 150))
-KIND_DIFFERENCES = [
-    # (parameter, neutral value, value that makes the kinds differ, regime it belongs to, outcome it names)
-    ("hsv_incentives", False, True, "privatised", "quality_noncontractible"),
-    ("kind_governance", False, True, "mutual", "responsiveness"),
-    ("contractor_hearings_per_year", 1.0, 0.0, "privatised", "participation_rate"),
-    ("independent_status", False, True, "privatised", "cost_surpluses"),
-    ("member_internalisation", 0.0, 2.0, "mutual", "quality_noncontractible"),
-    ("mutual_innovation_share", 0.5, 1.0, "mutual", "quality_noncontractible"),
-    ("independent_monitoring_premium", 0.0, 0.05, "mutual", "cost_commissioning"),
-    ("mutual_governance_cost", 0.0, 0.05, "mutual", "cost_management_overhead"),
-    ("tender_saving", 0.0, 0.1, "privatised", "cost_provision"),
-    ("tender_cost_rate", 0.0, 0.05, "privatised", "cost_tendering"),
-    ("reserve_drawdown", 0.0, 0.3, "mutual", "quality_contractible"),
-    ("contractor_wage_cut", 0.0, 1.0, "privatised", "worker_morale"),
-    ("contractor_incentive", 0.0, 0.2, "privatised", "quality_contractible"),
-    ("ownership_morale", 0.0, 0.15, "mutual", "worker_morale"),
-]
+# For each kind difference of the catalogue (sim/providers/catalogue.py, which gives its neutral value): a value
+# that makes the kinds differ, the regime it belongs to, and the outcome it names.
+DIFFERS = {
+    "hsv_incentives": (True, "privatised", "quality_noncontractible"),
+    "kind_governance": (True, "mutual", "responsiveness"),
+    "independent_status": (True, "privatised", "cost_surpluses"),
+    "contractor_hearings_per_year": (0.0, "privatised", "participation_rate"),
+    "member_internalisation": (2.0, "mutual", "quality_noncontractible"),
+    "mutual_innovation_share": (1.0, "mutual", "quality_noncontractible"),
+    "independent_monitoring_premium": (0.05, "mutual", "cost_commissioning"),
+    "mutual_governance_cost": (0.05, "mutual", "cost_management_overhead"),
+    "tender_saving": (0.1, "privatised", "cost_provision"),
+    "tender_cost_rate": (0.05, "privatised", "cost_tendering"),
+    "reserve_drawdown": (0.3, "mutual", "quality_contractible"),
+    "contractor_wage_cut": (1.0, "privatised", "worker_morale"),
+    "contractor_incentive": (0.2, "privatised", "quality_contractible"),
+    "ownership_morale": (0.15, "mutual", "worker_morale"),
+}
+KIND_DIFFERENCES = [(name, neutral, *DIFFERS[name]) for name, neutral in CATALOGUE.items()]
+
+
+def test_every_kind_difference_of_the_catalogue_is_tested_and_nothing_else():
+    assert set(DIFFERS) == set(CATALOGUE)
 
 
 # so that contracts come up for re-tender within the run

@@ -7,6 +7,7 @@ import pytest
 import sim
 from sim.metrics_catalogue import METRIC_NAMES
 from sim.providers import Contractor, Mutual, StateDepartment
+from sim.submodels import production
 
 
 def test_quick_start_api(small):
@@ -115,7 +116,7 @@ def test_a_scenario_may_mix_kinds_across_sectors():
     kinds = model.providers_frame().groupby("sector")["kind"].unique()
     assert list(kinds["primary_education"]) == ["StateDepartment"]
     assert list(kinds["leisure"]) == ["Contractor"] and list(kinds["elderly_care"]) == ["Mutual"]
-    assert model.choice_in.tolist() == [False, False, True]  # choice comes with privatisation, sector by sector
+    assert model.structure.choice_in.tolist() == [False, False, True]  # choice comes with privatisation, sector by sector
     model.run(13)
     assert model.books_balance()
 
@@ -189,7 +190,7 @@ def test_overhead_is_not_charged_on_the_fixed_cost_lump():
         model = sim.MutualStateModel(rng=1, n_units=2, sectors=["leisure"], regime="mutual",
                                      organisation_scale="unit", **{"leisure.fixed_cost": fixed})
         model.ledger.open_period()
-        model._produce(book=True)
+        production.produce(model.params, model.structure, model.providers, model.ledger, book=True)
         return model.ledger.flow(purpose="running costs"), model.providers.q_c.copy()
 
     cost_small, quality_small = month(1000.0)

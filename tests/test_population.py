@@ -5,7 +5,7 @@ import pytest
 
 import sim
 from sim.population import USE_ONLY
-from sim.providers import MUTUAL
+from sim.providers import MUTUAL, Mutual, replace_operator
 from sim.providers.secondary import SecondaryMutual
 
 
@@ -74,14 +74,14 @@ def test_secondary_mutuals_federate_neighbours_and_pool_reserves():
     shift = np.array([-10000.0, 5000.0, 3000.0, 2000.0])
     m.ledger.move_between_providers(shift, "test setup")  # one member in the red, the others flush
     from sim.providers.secondary import pool_reserves
-    pool_reserves(m)
+    pool_reserves(m.providers, m.ledger)
     assert cash.min() >= -1e-9
     m.ledger.check()
 
 
 def test_mutuals_alone_do_not_federate():
     m = sim.MutualStateModel(rng=1, n_units=4, regime="conversion", secondary_mutuals=True, sectors=["leisure"])
-    m.replace_operator(0, "mutual")
+    replace_operator(m, 0, Mutual)
     from sim.providers.secondary import form_federations
     assert form_federations(m) == []
     assert (m.providers.federation == -1).all() and m.providers.kind[0] == MUTUAL
@@ -103,17 +103,18 @@ def test_a_new_need_starts_with_the_holders_civic_habit():
 
 
 def test_switching_provider_keeps_the_stance_and_gives_up_the_membership():
-    from sim import participation
     from sim.population import CONTRIBUTE
+    from sim.submodels import participation, service_use
+    from sim.submodels.exit import exit_providers
 
     m = sim.MutualStateModel(rng=1, n_units=6, regime="mutual", user_choice="on", switch_cost=0.0,
                              exit_sensitivity=100.0, sectors=["leisure"])
     users = m.users[0]
     users.stance[:] = CONTRIBUTE
     users.civic[:] = participation.MEMBER
-    m._use_services(0)
+    service_use.use_services(m.params, m.structure, m.population, users, m.providers, m.np_rng, m.month)
     before = users.provider.copy()
-    m._exit(0)
+    exit_providers(m.params, users, m.np_rng)
     moved = users.provider != before
     assert moved.any()
     assert np.all(users.stance[moved] == CONTRIBUTE) and np.all(users.civic[moved] == 0)

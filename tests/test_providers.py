@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim import participation
 from sim.population import CONTRIBUTE, USE_ONLY
-from sim.providers import CONTRACTOR, MUTUAL, STATE, Contractor, Mutual, StateDepartment
+from sim.providers import CONTRACTOR, MUTUAL, STATE, Contractor, Mutual, StateDepartment, replace_operator
 from sim.providers.base import cost_reduction, governance_strength, innovation_gain, revise_efforts
+from sim.providers.contractor import catchment_target
+from sim.submodels import participation, production
 
 
 def test_hsv_functional_forms():
@@ -84,7 +85,7 @@ def test_contractor_damages_noncontractible_quality_more_than_state_where_theta_
             m.run(96)
             t = m.providers
             settled = t.operator_since <= m.month - 36  # a new operator (re-let, step-in) learns afresh
-            out[regime] = float(np.mean((m.sector_array("theta")[0] * cost_reduction(t.effort_e, 0.3))[settled]))
+            out[regime] = float(np.mean((m.structure.sector_array("theta")[0] * cost_reduction(t.effort_e, 0.3))[settled]))
         gaps.append(out["privatised"] - out["state"])
     assert min(gaps) > 0.1
 
@@ -100,8 +101,8 @@ def test_mutual_design_follows_those_who_take_part_not_the_average_user():
     users.civic[:] = 0  # nobody voted or answered a consultation: only the contributors are heard
     model.providers.voice_design[:] = 0.5
     for _ in range(12):
-        model._aggregate_users()
-        participation.heard_preference(model)
+        production.aggregate_users(model.params, model.structure, model.users, model.providers)
+        participation.heard_preference(model.users, model.providers)
         Mutual.update_voice_design(model, np.arange(model.providers.n), fiscal_year_end=False)
     assert model.providers.voice_design[0] > 0.8
 
@@ -118,8 +119,8 @@ def test_governance_hears_every_form_weighted_by_how_many_took_part_so_one_voice
     users.civic[:] = 0
     users.civic[1:101] |= participation.VOTED
     users.civic[101:151] |= participation.CONSULTED
-    model._aggregate_users()
-    participation.heard_preference(model)
+    production.aggregate_users(model.params, model.structure, model.users, model.providers)
+    participation.heard_preference(model.users, model.providers)
     t = model.providers
     assert t.heard[0] == 151 and t.mandate[0] == pytest.approx(0.3) and t.contributor_pref[0] == pytest.approx(0.9)
     assert t.heard_pref[0] == pytest.approx(0.3 + 0.6 / 151) and t.heard_pref[0] < 0.31
@@ -141,14 +142,14 @@ def test_contract_fixes_the_design_without_choice():
     model = sim.MutualStateModel(regime="privatised", user_choice="off", n_units=4, unit_size=100, rng=1)
     model.run(25)  # a contract re-let at a year's end applies from the next month
     t = model.providers
-    assert np.allclose(t.voice_design, model.contract_design)
+    assert np.allclose(t.voice_design, model.providers.contract_design)
 
 
 def test_replacing_an_operator_swaps_the_agent_and_keeps_the_row():
     model = sim.MutualStateModel(regime="state", n_units=2, unit_size=100, rng=1, sectors=["leisure"],
                                  organisation_scale="unit")
     old = model.provider_agents[0]
-    model.replace_operator(0, "mutual")
+    replace_operator(model, 0, Mutual)
     new = model.provider_agents[0]
     assert isinstance(new, Mutual) and new.row == 0 and new is not old
     assert model.providers.kind[0] == MUTUAL and model.providers.kind[1] == STATE
@@ -174,7 +175,7 @@ def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
                                  need_weighted_capitation=not flat)
         users = m.users[0]
         users.x[:] = np.where(users.need > 1, 0.9, 0.3)
-        return m.catchment_target(np.arange(m.providers.n)).mean()
+        return catchment_target(m.params, m.structure, m.users, m.providers, np.arange(m.providers.n)).mean()
     high = 0.2  # share of high-need users (need 2): weights 1/need under flat capitation, 1 otherwise
     assert target(flat=False) == pytest.approx((1 - high) * 0.3 + high * 0.9, abs=0.03)
     assert target(flat=True) == pytest.approx(((1 - high) * 0.3 + high / 2 * 0.9) / (1 - high / 2), abs=0.03)
@@ -196,7 +197,7 @@ def test_efficacy_is_learnt_from_whether_voice_is_heeded_and_diluted_by_the_numb
         t.heard[:] = heard
         t.voice_design[:] = users.x.mean()
         users.x[:] = users.x.mean() + distance
-        participation.learn_efficacy(m)
+        participation.learn_efficacy(m.params, m.population, m.users, m.providers)
         return [float(m.population.efficacy[users.citizen[users.unit == u]].mean()) for u in range(2)]
     few, many = learnt("mutual", np.array([1.0, 500.0]))
     assert few > 5 * many > 0
@@ -214,14 +215,14 @@ def test_production_charges_cost_cutting_to_noncontractible_quality_only():
     t = m.providers
     t.effort_e[:] = 0.0
     t.effort_i[:] = 0.0
-    m._produce(book=False)
+    production.produce(m.params, m.structure, m.providers, m.ledger, book=False)
     q_c, q_n = t.q_c.copy(), t.q_n.copy()
     t.effort_e[:] = 0.09
-    m._produce(book=False)
+    production.produce(m.params, m.structure, m.providers, m.ledger, book=False)
     damage = m.params["elderly_care.theta"] * cost_reduction(np.array([0.09]), m.params["cost_reduction_scale"])[0]
     assert t.q_c == pytest.approx(q_c)  # contractible quality is what the contract pins down
     assert q_n - t.q_n == pytest.approx(np.full(t.n, damage))
     t.effort_e[:] = 0.0
     t.effort_i[:] = 0.04
-    m._produce(book=False)
+    production.produce(m.params, m.structure, m.providers, m.ledger, book=False)
     assert t.q_n - q_n == pytest.approx(np.full(t.n, innovation_gain(np.array([0.04]), 0.3)[0]))

@@ -11,36 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..parameters import NEUTRAL_KINDS, REGISTRY
+from ..parameters import REGISTRY
+from ..providers.catalogue import KIND_MECHANISM_BASIS, KIND_MECHANISMS, NEUTRAL_KINDS
 from ..proposal import LEVER_SETTINGS
-
-#: Kind differences, grouped; off = ``sim.neutral_kinds()``, on = the value in force (ODD §2.4).
-KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
-    "incentives": ("hsv_incentives", "member_internalisation", "mutual_innovation_share"),
-    "governance": ("kind_governance", "contractor_hearings_per_year"),
-    "independent status": ("independent_status",),
-    "contract terms": ("independent_monitoring_premium", "tender_saving", "mutual_governance_cost"),
-    "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
-    "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
-    "user choice": ("user_choice",),
-}
 
 #: What each mechanism rests on, for the report: sourced, or an assumption (ODD §2.4 and §10).
 MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
-    "incentives": (True, "Hart, Shleifer & Vishny 1997 (a mutual's member stake and innovation share are the "
-                         "proposal's claim, neutral by default)"),
-    "governance": (False, "each kind's design channel: a mutual's members govern monthly (the proposal's design, "
-                          "Mayo & Moore 2001), a department and, by default, a contract are reviewed yearly (CQC "
-                          "Regulation 17; Hirschman 1970); how fast voice moves a design is assumed"),
-    "independent status": (True, "who keeps a surplus, insolvency, rescue and re-tendering (Local Government "
-                                 "Finance Act 1988, company law, CIC asset lock); the reinvestment rate and the "
-                                 "rescue rules are assumed"),
-    "contract terms": (True, "tendering costs (Brown et al. 2019); the monitoring premium and tender savings are "
-                             "neutral by default"),
-    "workforce": (False, "wage cuts, incentives and ownership morale: no source sizes them, neutral by default"),
-    "kind levers": (False, "self-audit, quality mark, social investment and demutualisation for mutuals: the "
-                           "proposal's levers, sizes assumed"),
-    "user choice": (True, "Le Grand 2007 (choice and competition)"),
+    **KIND_MECHANISM_BASIS,  # the kind groups and their basis are catalogued with the kinds (sim/providers/)
     "provider kind": (False, "every kind difference above"),
     "participation audit": (False, "the seed's lever; effect sizes assumed"),
     "decentralisation": (False, "the seed's lever; effect sizes assumed"),

@@ -77,6 +77,9 @@ class Provider(Agent):
     #: voice from which efficacy is learnt (``sim.participation.voice_response``). Neutral: a department's
     #: yearly service review. Read it through ``kind_attribute``/``kind_table`` (it may be a ``FromParameter``).
     hearings_per_year: float = 1
+    #: Where a regime's services start with this kind, its users choose their provider unless ``user_choice``
+    #: says otherwise (``user_choice = "regime_default"``; ODD §7.4).
+    users_choose_by_default: bool = False
 
     def __init__(self, model, row: int):
         super().__init__(model)
@@ -152,7 +155,7 @@ class Provider(Agent):
         return 0.0
 
     @classmethod
-    def wage_factor(cls, model, rows: np.ndarray) -> np.ndarray:
+    def wage_factor(cls, params: dict, table, rows: np.ndarray) -> np.ndarray:
         """Pay relative to the market wage (1: the market rate)."""
         return np.ones(rows.size)
 
@@ -162,10 +165,10 @@ class Provider(Agent):
         return 0.0
 
     @classmethod
-    def settle_surplus(cls, model, rows: np.ndarray, saving: np.ndarray, budget: np.ndarray) -> None:
+    def settle_surplus(cls, params: dict, ledger, rows: np.ndarray, saving: np.ndarray, budget: np.ndarray) -> None:
         """Where the money saved by cost reduction goes (``rows`` is a mask). Neutral: a department's
         underspend, saving = c(e) * service budget, goes back to the treasury each month (budgets lapse)."""
-        model.ledger.collect_from_providers("treasury", np.where(rows, saving, 0.0), "underspend returned")
+        ledger.collect_from_providers("treasury", np.where(rows, saving, 0.0), "underspend returned")
 
     def on_failure(self, reason: str) -> None:
         """The guarantor's intervention when this provider fails. Neutral: step-in, the guarantor replaces the
@@ -183,9 +186,9 @@ class Provider(Agent):
     @staticmethod
     def sector_terms(model, rows: np.ndarray):
         """(gamma, delta, theta per row, lambda) used by every objective."""
-        p = model.params
-        theta = model.sector_array("theta")[model.providers.sector[rows]]
-        return p["cost_reduction_scale"], p["innovation_scale"], theta, p["manager_share"]
+        params = model.params
+        theta = model.structure.sector_array("theta")[model.providers.sector[rows]]
+        return params["cost_reduction_scale"], params["innovation_scale"], theta, params["manager_share"]
 
 
 def restart_efforts(model, row: int) -> None:
@@ -201,13 +204,13 @@ def move_toward_voice(model, rows: np.ndarray, design: np.ndarray | None = None,
     (default ``voice_design``); ``hearings`` H compounds H hearings into one step, 1 - (1 - omega f(p))^H."""
     if rows.size == 0:
         return
-    t, p = model.providers, model.params
-    design = t.voice_design if design is None else design
-    pull = p["voice_speed"] * governance_strength(t.participation[rows], p["voice_half_participation"])
+    table, params = model.providers, model.params
+    design = table.voice_design if design is None else design
+    pull = params["voice_speed"] * governance_strength(table.participation[rows], params["voice_half_participation"])
     if hearings != 1.0:
         pull = 1.0 - (1.0 - pull) ** hearings
-    has_voice = t.heard[rows] > 0
-    design[rows] += np.where(has_voice, pull * (t.heard_pref[rows] - design[rows]), 0.0)
+    has_voice = table.heard[rows] > 0
+    design[rows] += np.where(has_voice, pull * (table.heard_pref[rows] - design[rows]), 0.0)
 
 
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
@@ -215,16 +218,16 @@ def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
     (likewise i), from a floor of EFFORT_FLOOR so that an abandoned effort can be taken up again."""
     if rows.size == 0:
         return
-    t = model.providers
+    table = model.providers
     rate, noise = model.params["effort_learning"], model.params["effort_noise"]
-    e, i = np.maximum(t.effort_e[rows], EFFORT_FLOOR), np.maximum(t.effort_i[rows], EFFORT_FLOOR)
+    e, i = np.maximum(table.effort_e[rows], EFFORT_FLOOR), np.maximum(table.effort_i[rows], EFFORT_FLOOR)
     grad_e = (kind_cls.objective(model, rows, e + _H * e, i) - kind_cls.objective(model, rows, e - _H * e, i)) / (
         2 * _H * e)
     grad_i = (kind_cls.objective(model, rows, e, i + _H * i) - kind_cls.objective(model, rows, e, i - _H * i)) / (
         2 * _H * i)
     rng = model.np_rng
-    t.effort_e[rows] = np.minimum(e * np.exp(rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
-    t.effort_i[rows] = np.minimum(i * np.exp(rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
+    table.effort_e[rows] = np.minimum(e * np.exp(rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
+    table.effort_i[rows] = np.minimum(i * np.exp(rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
 
 
 # Kind attributes that a switch turns off: without the switch every kind has the neutral (base) value.
@@ -245,13 +248,35 @@ def kind_attribute(params: dict, cls: type[Provider], attribute: str):
     return params[value] if isinstance(value, FromParameter) else value
 
 
-def kind_table(model, attribute: str) -> np.ndarray:
+def kind_table(params: dict, table, attribute: str) -> np.ndarray:
     """Per-row values of a kind attribute (``members_own_it``, ``may_be_insolvent``...): a lookup by kind code,
     vectorised over the provider table."""
     from . import KINDS
 
-    values = [kind_attribute(model.params, KINDS[k], attribute) for k in range(len(KINDS))]
-    return np.asarray(values)[model.providers.kind]
+    values = [kind_attribute(params, KINDS[k], attribute) for k in range(len(KINDS))]
+    return np.asarray(values)[table.kind]
+
+
+def per_kind(table, value_of) -> np.ndarray:
+    """Per-row values of a kind's rate or hook, ``value_of(kind class)``, looked up by each row's kind code."""
+    from . import KINDS
+
+    return np.asarray([value_of(KINDS[k]) for k in range(len(KINDS))], dtype=np.float64)[table.kind]
+
+
+def replace_operator(model, row: int, kind: type[Provider]) -> None:
+    """A new operator of ``kind`` takes over a service row (conversion, re-tender, step-in, demutualisation)."""
+    old = model.provider_agents.get(row)
+    if old is not None:
+        old.remove()
+    new = kind(model, row)
+    table = model.providers
+    restart_efforts(model, row)  # a new management learns its efforts from scratch, whatever its kind
+    table.successor[row] = table.interim_until[row] = -1
+    table.fail_count[row] = 0
+    table.failing[row] = False
+    table.supported[row] = False
+    new.on_takeover()
 
 
 def independent(params: dict) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..population import OPT_OUT
 from .base import FromParameter, Provider, budget_saved, cost_reduction, independent, innovation_gain, move_toward_voice
 from .table import CONTRACTOR
 
@@ -31,6 +32,7 @@ class Contractor(Provider):
     holds_contract = True
     treasury_covers_deficit = False
     may_be_insolvent = True
+    users_choose_by_default = True  # choice comes with privatisation (Le Grand 2007)
 
     @classmethod
     def objective(cls, model, rows, e, i):
@@ -56,16 +58,16 @@ class Contractor(Provider):
         low-need users the profitable ones: cream-skimming)."""
         if not model.params["kind_governance"]:
             return super().update_voice_design(model, rows, fiscal_year_end)
-        t = model.providers
-        market = model.choice_in[t.sector[rows]]
+        table = model.providers
+        market = model.structure.choice_in[table.sector[rows]]
         contract, chosen = rows[~market], rows[market]
         hearings = model.params["contractor_hearings_per_year"]
         if fiscal_year_end and hearings > 0:
-            move_toward_voice(model, contract, design=model.contract_design, hearings=hearings)
-        t.voice_design[contract] = model.contract_design[contract]
+            move_toward_voice(model, contract, design=table.contract_design, hearings=hearings)
+        table.voice_design[contract] = table.contract_design[contract]
         if chosen.size:
-            target = model.catchment_target(chosen)
-            t.voice_design[chosen] += model.params["market_speed"] * (target - t.voice_design[chosen])
+            target = catchment_target(model.params, model.structure, model.users, table, chosen)
+            table.voice_design[chosen] += model.params["market_speed"] * (target - table.voice_design[chosen])
 
     @classmethod
     def guarantor_overhead_rate(cls, params):
@@ -85,11 +87,10 @@ class Contractor(Provider):
         return params["tender_cost_rate"] if independent(params) else 0.0
 
     @classmethod
-    def wage_factor(cls, model, rows):
+    def wage_factor(cls, params, table, rows):
         """Part of a contractor's cost cutting comes out of wages: w = 1 - wage_cut * c(e)."""
-        gamma = model.params["cost_reduction_scale"]
-        return 1.0 - model.params["contractor_wage_cut"] * budget_saved(cost_reduction(model.providers.effort_e[rows],
-                                                                                     gamma))
+        gamma = params["cost_reduction_scale"]
+        return 1.0 - params["contractor_wage_cut"] * budget_saved(cost_reduction(table.effort_e[rows], gamma))
 
     @classmethod
     def incentive(cls, params):
@@ -97,13 +98,13 @@ class Contractor(Provider):
         return params["contractor_incentive"]
 
     @classmethod
-    def settle_surplus(cls, model, rows, saving, budget):
+    def settle_surplus(cls, params, ledger, rows, saving, budget):
         """Savings are profit: the firm keeps one month's budget as working capital and pays out the rest,
         profit = max(cash - budget, 0)."""
-        if not independent(model.params):
-            return super().settle_surplus(model, rows, saving, budget)
-        cash = model.ledger.provider_cash
-        model.ledger.collect_from_providers("private_investors", np.where(rows, np.maximum(cash - budget, 0.0), 0.0),
+        if not independent(params):
+            return super().settle_surplus(params, ledger, rows, saving, budget)
+        cash = ledger.provider_cash
+        ledger.collect_from_providers("private_investors", np.where(rows, np.maximum(cash - budget, 0.0), 0.0),
                                             "profit")
 
     def on_failure(self, reason: str) -> None:
@@ -115,3 +116,27 @@ class Contractor(Provider):
     def on_contract_expiry(self) -> None:
         """The contract is re-tendered; the incumbent in good standing may win it again."""
         self.model.guarantor.retender(self.row)
+
+
+def catchment_target(params: dict, structure, service_users: list, table, rows: np.ndarray) -> np.ndarray:
+    """The design that would attract the most profitable users of a contractor's market (its catchment and
+    the neighbouring ones): their mean preference, weighted by capitation / cost (1 / need if flat)."""
+    out = np.empty(rows.size)
+    flat = not params["need_weighted_capitation"]
+    for sector, users in enumerate(service_users):
+        in_sector = table.sector[rows] == sector
+        if not in_sector.any():
+            continue
+        active = users.stance != OPT_OUT
+        weight = active / users.need if flat else active.astype(float)
+        home = structure.home_row[sector][users.unit]
+        weighted_x = np.bincount(home, weights=weight * users.x, minlength=table.n).astype(np.float64)
+        weights = np.bincount(home, weights=weight, minlength=table.n).astype(np.float64)
+        market = rows[in_sector]
+        neighbours = structure.row_neighbours[market]
+        valid, neighbours = neighbours >= 0, np.maximum(neighbours, 0)
+        sum_x = weighted_x[market] + (weighted_x[neighbours] * valid).sum(axis=1)
+        sum_weight = weights[market] + (weights[neighbours] * valid).sum(axis=1)
+        out[in_sector] = np.divide(sum_x, sum_weight, out=table.voice_design[rows[in_sector]].copy(),
+                                   where=sum_weight > 0)
+    return out

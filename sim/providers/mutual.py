@@ -11,8 +11,11 @@ from .base import (
     independent,
     innovation_gain,
     move_toward_voice,
+    replace_operator,
     restart_efforts,
 )
+from .contractor import Contractor
+from .state import StateDepartment
 from .table import MUTUAL
 
 
@@ -49,15 +52,15 @@ class Mutual(Provider):
         """(lambda/2)(c - b) - mu f(participation) b(e) + lambda kappa beta(i) - e - i: the state manager's cost
         side, plus the quality damage borne by members who take part (mu = ``member_internalisation``), and a
         share kappa = ``mutual_innovation_share`` of innovation gains (HSV's manager: 1/2)."""
-        p = model.params
-        if not p["hsv_incentives"]:
+        params = model.params
+        if not params["hsv_incentives"]:
             return super().objective(model, rows, e, i)
         gamma, delta, theta, lam = cls.sector_terms(model, rows)
-        stake = p["member_internalisation"] * governance_strength(model.providers.participation[rows],
-                                                                 p["voice_half_participation"])
+        stake = params["member_internalisation"] * governance_strength(model.providers.participation[rows],
+                                                                 params["voice_half_participation"])
         c = cost_reduction(e, gamma)
         return (0.5 * lam * (c - theta * c) - stake * theta * c
-                + lam * p["mutual_innovation_share"] * innovation_gain(i, delta) - e - i)
+                + lam * params["mutual_innovation_share"] * innovation_gain(i, delta) - e - i)
 
     @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
@@ -79,10 +82,10 @@ class Mutual(Provider):
         return params["back_office_cost"] + params["mutual_governance_cost"]
 
     @classmethod
-    def settle_surplus(cls, model, rows, saving, budget):
+    def settle_surplus(cls, params, ledger, rows, saving, budget):
         """Asset lock: savings stay in the mutual as reserves (not returned, not distributed)."""
-        if not independent(model.params):
-            super().settle_surplus(model, rows, saving, budget)
+        if not independent(params):
+            super().settle_surplus(params, ledger, rows, saving, budget)
 
     @classmethod
     def reserve_drawdown_rate(cls, params):
@@ -94,46 +97,46 @@ class Mutual(Provider):
         """First failure: support (a capacity grant). Again: merge into a secondary mutual where federations
         exist, otherwise the guarantor steps in and runs it as a state department for ``step_in_years``, after
         which (if it no longer fails) a successor mutual takes it over."""
-        model, t = self.model, self.model.providers
+        model, table = self.model, self.model.providers
         if not independent(model.params):
             return super().on_failure(reason)
-        if not t.supported[self.row]:
-            t.supported[self.row] = True
+        if not table.supported[self.row]:
+            table.supported[self.row] = True
             model.guarantor.support(self.row)
             return
-        if model.params["secondary_mutuals"] and t.federation[self.row] >= 0:
+        if model.params["secondary_mutuals"] and table.federation[self.row] >= 0:
             model.guarantor.support(self.row)
             restart_efforts(model, self.row)
             return
         row = self.row
-        model.replace_operator(row, "state")
-        t.successor[row] = self.kind
-        t.interim_until[row] = model.month + 12 * model.params["step_in_years"]
+        replace_operator(model, row, StateDepartment)
+        table.successor[row] = self.kind
+        table.interim_until[row] = model.month + 12 * model.params["step_in_years"]
 
     def consider_demutualising(self, reserves_months: float) -> bool:
         """Large reserves tempt members to sell up; the asset lock limits it. Yearly chance:
         rate * (1 - asset_lock) * min(1, reserves in months of income / 12)."""
-        p = self.model.params
-        chance = p["demutualisation_rate"] * (1.0 - p["asset_lock"]) * min(1.0, max(reserves_months, 0.0) / 12.0)
+        params = self.model.params
+        chance = params["demutualisation_rate"] * (1.0 - params["asset_lock"]) * min(1.0, max(reserves_months, 0.0) / 12.0)
         return bool(chance > 0.0 and self.model.np_rng.random() < chance)  # no draw when it cannot happen
 
     def demutualise(self) -> None:
         """Members sell up: the unlocked share of reserves goes to members, the locked share returns to the
         guarantor; the new firm's owners put in its working capital and it holds a contract on the design
         its members had chosen."""
-        model, t, p, row = self.model, self.model.providers, self.model.params, self.row
+        model, table, params, row = self.model, self.model.providers, self.model.params, self.row
         cash = model.ledger.provider_cash[row]
-        reserves, one = np.zeros(t.n), np.zeros(t.n)
+        reserves, one = np.zeros(table.n), np.zeros(table.n)
         reserves[row] = max(cash, 0.0)
         one[row] = 1.0
-        model.ledger.collect_from_providers("households", (1.0 - p["asset_lock"]) * reserves,
+        model.ledger.collect_from_providers("households", (1.0 - params["asset_lock"]) * reserves,
                                             "demutualisation windfall")
-        model.ledger.collect_from_providers("treasury", p["asset_lock"] * reserves, "locked assets returned")
-        model.ledger.pay_providers("private_investors", one * t.last_payment, "working capital")
+        model.ledger.collect_from_providers("treasury", params["asset_lock"] * reserves, "locked assets returned")
+        model.ledger.pay_providers("private_investors", one * table.last_payment, "working capital")
         model.guarantor.demutualisations += 1
-        model.replace_operator(row, "contractor")
-        t.contract_end[row] = model.month + 12 * p["contract_years"]
-        model.contract_design[row] = t.voice_design[row]
+        replace_operator(model, row, Contractor)
+        table.contract_end[row] = model.month + 12 * params["contract_years"]
+        table.contract_design[row] = table.voice_design[row]
 
 
 def reinvestment(cash: np.ndarray, budget: np.ndarray, rate: float) -> np.ndarray:

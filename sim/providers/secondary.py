@@ -29,37 +29,37 @@ def form_federations(model) -> list[SecondaryMutual]:
     """Group each sector's mutual rows into connected federations of at least two members."""
     for old in list(model.agents_by_type.get(SecondaryMutual, [])):
         old.remove()
-    t = model.providers
-    t.federation[:] = -1
+    table = model.providers
+    table.federation[:] = -1
     federations = []
     for s in range(len(model.sector_names)):
-        rows = np.flatnonzero((t.sector == s) & (t.kind == MUTUAL))
+        rows = np.flatnonzero((table.sector == s) & (table.kind == MUTUAL))
         if rows.size < 2:
             continue
         members_of = set(rows.tolist())
         graph = nx.Graph()
         graph.add_nodes_from(members_of)
         for r in rows:
-            graph.add_edges_from((int(r), int(b)) for b in model.row_neighbours[r] if b in members_of)
+            graph.add_edges_from((int(r), int(b)) for b in model.structure.row_neighbours[r] if b in members_of)
         for component in nx.connected_components(graph):
             if len(component) < 2:
                 continue
             members = sorted(component)
             fed = SecondaryMutual(model, s, members)
-            t.federation[members] = len(federations)
+            table.federation[members] = len(federations)
             federations.append(fed)
     return federations
 
 
-def pool_reserves(model) -> None:
+def pool_reserves(table, ledger) -> None:
     """Cover members' negative cash from their federation's positive cash, pro rata (ledger-recorded)."""
-    t, cash = model.providers, model.ledger.provider_cash
-    if (t.federation < 0).all():
+    cash = ledger.provider_cash
+    if (table.federation < 0).all():
         return
     moves = np.zeros_like(cash)
-    n_fed = int(t.federation.max()) + 1
-    member = t.federation >= 0
-    fed = np.where(member, t.federation, 0)
+    n_fed = int(table.federation.max()) + 1
+    member = table.federation >= 0
+    fed = np.where(member, table.federation, 0)
     deficit = np.where(member, np.maximum(-cash, 0.0), 0.0)
     surplus = np.where(member, np.maximum(cash, 0.0), 0.0)
     need = np.bincount(fed, weights=deficit, minlength=n_fed)
@@ -69,4 +69,4 @@ def pool_reserves(model) -> None:
         return
     moves += np.where(member, deficit * np.divide(cover, need, out=np.zeros(n_fed), where=need > 0)[fed], 0.0)
     moves -= np.where(member, surplus * np.divide(cover, have, out=np.zeros(n_fed), where=have > 0)[fed], 0.0)
-    model.ledger.move_between_providers(moves, "federation pooling")
+    ledger.move_between_providers(moves, "federation pooling")

@@ -31,10 +31,10 @@ class StateDepartment(Provider):
         """The public body takes over a predecessor's debts, and its reserves beyond one month's working
         capital (which it keeps): debts d = max(-cash, 0) paid in by the treasury, surplus
         max(cash - payment, 0) taken back."""
-        model, t, row = self.model, self.model.providers, self.row
+        model, table, row = self.model, self.model.providers, self.row
         cash = model.ledger.provider_cash
-        debts, surplus = np.zeros(t.n), np.zeros(t.n)
+        debts, surplus = np.zeros(table.n), np.zeros(table.n)
         debts[row] = -min(cash[row], 0.0)
-        surplus[row] = max(cash[row] - t.last_payment[row], 0.0)
+        surplus[row] = max(cash[row] - table.last_payment[row], 0.0)
         model.ledger.pay_providers("treasury", debts, "debts taken over")
         model.ledger.collect_from_providers("treasury", surplus, "reserves taken over")

@@ -15,6 +15,8 @@ KIND_NAMES = ("state", "contractor", "mutual")
 
 
 class ProviderTable:
+    """The state of every provider row as arrays (ODD §2.4): who runs it, its design, quality, users, money."""
+
     def __init__(self, n_sectors: int, n_units: int, catchment_of_unit: list[np.ndarray] | None = None):
         """One row per (sector, catchment); ``catchment_of_unit[s][u]`` is the catchment of unit u in sector s
         (default: every unit its own catchment)."""
@@ -36,6 +38,7 @@ class ProviderTable:
         self.kind = np.zeros(n, dtype=np.int8)
         self.design = f(0.5)  # delivered design
         self.voice_design = f(0.5)  # what the provider's own channel (voice, market, contract) asks for
+        self.contract_design = f(0.5)  # the design its contract sets (revised at contract reviews, re-tenders)
         self.effort_e = f(0.01)  # HSV cost-reduction effort
         self.effort_i = f(0.01)  # HSV quality-innovation effort
         self.q_c = f(1.0)  # contractible quality

@@ -1,0 +1,33 @@
+"""ODD §7.8 Money and accounts: deficits the treasury covers, taxes that balance it, and the month's public
+cost on an accruals basis (``sim/ledger.py``, ``sim/public_cost.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ledger import Ledger
+from ..providers import ProviderTable, kind_table
+from ..public_cost import PublicCost
+
+
+def cover_deficits(params: dict, table: ProviderTable, ledger: Ledger) -> None:
+    """Kinds that cannot go bust (``treasury_covers_deficit``): the treasury covers the deficit each month."""
+    cash = ledger.provider_cash
+    cover = np.where(kind_table(params, table, "treasury_covers_deficit") & (cash < 0), -cash, 0.0)
+    ledger.pay_providers("treasury", cover, "deficit cover")
+
+
+def collect_taxes(params: dict, ledger: Ledger, adults: int) -> float:
+    """Taxes balance the treasury each month: households pay what the guarantor spent net of receipts.
+    Returns the month's public spending (cash)."""
+    spent = -ledger.balance["treasury"]
+    ledger.transfer("outside_world", "households", spent + params["savings_rate"] * adults, "earnings")
+    ledger.transfer("households", "treasury", spent, "tax")
+    return spent
+
+
+def account_public_cost(public_cost: PublicCost, ledger: Ledger, overhead_paid: float) -> None:
+    """This month's public cost on an accruals basis, by component (``sim/public_cost.py``)."""
+    profit = ledger.flow(source="providers", sink="private_investors", purpose="profit")
+    public_cost.book_journal(ledger.flows, overhead_paid, profit)
+    public_cost.close_month()

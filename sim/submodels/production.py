@@ -1,0 +1,86 @@
+"""ODD §7.6 Aggregation, production and quality: who each row serves this month, and the quality and cost of
+what it produces (HSV efforts, workforce, co-production, capital)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ledger import Ledger
+from ..population import CONTRIBUTE, OPT_OUT, ServiceUsers
+from ..providers import KINDS, ProviderTable, per_kind
+from ..providers.base import budget_saved, cost_reduction, innovation_gain
+from ..providers.mutual import reinvestment
+from .structure import Structure
+
+
+def aggregate_users(params: dict, structure: Structure, service_users: list[ServiceUsers],
+                    table: ProviderTable) -> None:
+    """Per provider row: users, need-weighted users, eligible residents, contributors and their mean
+    preference, participation, and the relief that co-production gives the service budget."""
+    n = table.n
+    table.users[:] = table.weighted_users[:] = table.eligible[:] = table.contributors[:] = 0.0
+    pref_sum = np.zeros(n)
+    for sector, users in enumerate(service_users):
+        active = users.stance != OPT_OUT
+        contributes = users.stance == CONTRIBUTE
+        table.users += np.bincount(users.provider, weights=active, minlength=n)
+        table.weighted_users += np.bincount(users.provider, weights=active * users.need, minlength=n)
+        table.eligible += np.bincount(structure.home_row[sector][users.unit], minlength=n)
+        table.contributors += np.bincount(users.provider, weights=contributes, minlength=n)
+        pref_sum += np.bincount(users.provider, weights=contributes * users.x, minlength=n)
+    table.participation = np.divide(table.contributors, table.users, out=np.zeros(n), where=table.users > 0)
+    table.contributor_pref = np.divide(pref_sum, table.contributors, out=table.voice_design.copy(),
+                                       where=table.contributors > 0)
+    unit_cost = structure.sector_array("unit_cost")[table.sector]
+    value = params["coproduction_substitution"] * params["value_of_time"] * params[
+        "participation_cost"] * table.contributors
+    table.coproduction_relief = np.divide(value, unit_cost * table.weighted_users, out=np.zeros(n),
+                                          where=table.weighted_users > 0)
+
+
+def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Ledger, book: bool) -> float:
+    """Quality and cost of every row this month (HSV efforts, workforce, co-production, capital) and, if
+    ``book``, the money: wages, running costs, and where savings go by kind (``settle_surplus``). Returns
+    the providers' own overhead paid this month (public cost accounts it, ODD §7.8)."""
+    n = table.n
+    budget = table.last_payment
+    federation_saving = np.where(table.federation >= 0, params["federation_saving"], 0.0)
+    fixed = structure.sector_array("fixed_cost")[table.sector] * (1.0 - federation_saving)
+    own_rate = per_kind(table, lambda kind: kind.own_overhead_rate(params))
+    # Back office and governance scale with the service, not with the fixed-cost lump that pays for the
+    # building: the overhead rate applies to the per-user part of the payment only.
+    own_overhead = own_rate * np.maximum(budget - table.last_lump, 0.0)
+    overhead_paid = float(own_overhead.sum()) if book else 0.0
+    service_budget = np.maximum(budget - fixed - own_overhead, 0.0)
+    drawdown = per_kind(table, lambda kind: kind.reserve_drawdown_rate(params))
+    reinvest = reinvestment(ledger.provider_cash, budget, drawdown)
+    unit_cost = structure.sector_array("unit_cost")[table.sector]
+    served = table.weighted_users > 0
+    resources = np.divide(service_budget + reinvest, unit_cost * table.weighted_users, out=np.ones(n), where=served)
+    table.spending_index = resources + table.coproduction_relief
+    # Capital is a stock: quality from the capital per (need-weighted) user, in years of the unit cost.
+    capital_quality = params["capital_productivity"] * table.capital / (
+        12.0 * unit_cost * np.maximum(table.weighted_users, 1.0))
+    base = table.spending_index ** params["quality_elasticity"] * table.workforce_index + capital_quality
+    cut = cost_reduction(table.effort_e, params["cost_reduction_scale"])
+    contractibility = structure.sector_array("contractibility")[table.sector]
+    theta = structure.sector_array("theta")[table.sector]
+    table.q_c = contractibility * base
+    table.q_n = (1.0 - contractibility) * base + innovation_gain(table.effort_i, params["innovation_scale"]) - theta * cut
+    if not book:
+        return overhead_paid
+    saved = budget_saved(cut)
+    spend = service_budget * (1.0 - saved) + reinvest
+    saving = service_budget * saved
+    wage_factor = np.ones(n)
+    for code, kind in KINDS.items():
+        rows = np.flatnonzero(table.kind == code)
+        wage_factor[rows] = kind.wage_factor(params, table, rows)
+    table.wage_factor = wage_factor
+    wages = table.fte * params["market_wage"] * wage_factor
+    ledger.collect_from_providers("households", wages, "wages")
+    ledger.collect_from_providers("outside_world", fixed + own_overhead + np.maximum(spend - wages, 0.0),
+                                  "running costs")
+    for code, kind in KINDS.items():
+        kind.settle_surplus(params, ledger, table.kind == code, saving, budget)
+    return overhead_paid

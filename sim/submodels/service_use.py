@@ -1,0 +1,101 @@
+"""ODD §7.1 Service use and the co-production game: what a month of using a service is worth to each user.
+
+A user's payoff is the service (quality minus mismatch), plus the co-production game (``sim/coproduction.py``),
+plus the expressive value of voice for contributors; satisfaction is its moving average. The rules two
+submodels share live here once: the utility of a service (``service_utility``), the cost factor of taking
+part (``cost_factor``), the outside option with the choice bonus (``outside_option``) and the Hirschman
+reference against which dissatisfaction is measured (``hirschman_reference``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..coproduction import form_groups, game_payoffs
+from ..population import CONTRIBUTE, OPT_OUT, Citizens, ServiceUsers
+from ..providers import ProviderTable
+from .structure import Structure
+
+
+def service_utility(params: dict, structure: Structure, table: ProviderTable, sector: int, rows: np.ndarray,
+                    x: np.ndarray) -> np.ndarray:
+    """U = w * (Q_p - lambda_s * |x - d_p|): what using provider p is worth to someone preferring x."""
+    mismatch_weight = structure.sector_array("mismatch_weight")[sector]
+    quality = table.q_c[rows] + table.q_n[rows]
+    return (params["service_weight"] * (quality - mismatch_weight * np.abs(x - table.design[rows]))).astype(np.float32)
+
+
+def cost_factor(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
+    """How a slot's cost of taking part compares with the standard one: civic resources lower it,
+    participation channels lower it further: max(1 + g (0.5 - resources), 0.05) * max(1 - k K_s, 0)."""
+    relief = max(1.0 - params["channel_cost_reduction"] * structure.channel_count(users.sector_index), 0.0)
+    gradient = 1.0 + params["resource_gradient"] * (0.5 - population.resources[users.citizen])
+    return (np.maximum(gradient, 0.05) * relief).astype(np.float32)
+
+
+def personal_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
+    """c_i: what contributing costs each user, the standard cost scaled by her ``cost_factor``."""
+    return (params["participation_cost"] * cost_factor(params, structure, population, users)).astype(np.float32)
+
+
+def outside_option(params: dict, structure: Structure, sector: int) -> float:
+    """sigma: the loner's payoff, raised by ``choice_outside_bonus`` where users may choose (ODD §7.1)."""
+    bonus = params["choice_outside_bonus"] if structure.choice_in[sector] else 0.0
+    return structure.sector_array("outside_option")[sector] + bonus
+
+
+def hirschman_reference(utility: np.ndarray, exit_value: np.ndarray) -> np.ndarray:
+    """What dissatisfaction is measured against where exit is open and crowds out voice: the better of the
+    service and the best exit option (Hirschman 1970: dissatisfaction that exit would cure does not speak)."""
+    return np.maximum(utility, exit_value)
+
+
+def alternative_rows(structure: Structure, rng: np.random.Generator, sector: int, current: np.ndarray,
+                     units: np.ndarray) -> np.ndarray:
+    """Each user's alternative provider this month: her home catchment's if she is served elsewhere,
+    otherwise a random neighbouring catchment's (her own if it has no neighbours)."""
+    home = structure.home_row[sector][units]
+    count = structure.row_neighbour_count[home]
+    pick = (rng.random(units.size) * np.maximum(count, 1)).astype(np.int64)
+    neighbour = np.where(count > 0, structure.row_neighbours[home, np.minimum(pick, structure.row_neighbours.shape[1] - 1)],
+                         home)
+    return np.where(current != home, home, neighbour)
+
+
+def use_services(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
+                 table: ProviderTable, rng: np.random.Generator, month: int) -> None:
+    """Payoffs of this month: the service (quality minus mismatch) plus the co-production game, plus the
+    expressive value of voice for contributors. Where users may choose, dissatisfaction that exit would
+    cure does not motivate voice (Hirschman 1970: exit, when easy, crowds out voice). Sets each slot's
+    satisfaction, cost of taking part and, under choice, this month's exit option."""
+    if users.m == 0:
+        return
+    sector = users.sector_index
+    citizens = users.citizen
+    utility = service_utility(params, structure, table, sector, users.provider, users.x)
+    reference = utility
+    if structure.choice_in[sector]:
+        alternative = alternative_rows(structure, rng, sector, users.provider, users.unit)
+        exit_value = service_utility(params, structure, table, sector, alternative, users.x) - np.float32(
+            params["switch_cost"])
+        users.alternative, users.exit_gain = alternative, exit_value - utility
+        if params["exit_crowds_out_voice"]:
+            reference = hirschman_reference(utility, exit_value)
+    cost = personal_cost(params, structure, population, users)
+    users.personal_cost = cost
+    group, n_groups = form_groups(rng, users.provider, table.n, params["group_size"])
+    game, group_players = game_payoffs(group, n_groups, users.stance, params["participation_cost"], cost,
+                                       structure.sector_array("coproduction_r")[sector],
+                                       outside_option(params, structure, sector))
+    participates = users.stance != OPT_OUT
+    playing = participates & (group_players >= 2)
+    dissatisfaction = np.maximum(params["aspiration"] - reference, 0.0)
+    voice = params["voice_value"] * population.efficacy[citizens] * dissatisfaction
+    # A lone participant plays no game: she keeps the service and, for the weight the service does not
+    # carry, falls back on the outside option (with service_weight = 0 this is Hauert's loner payoff).
+    lone = participates & ~playing
+    payoff = np.where(lone, utility + (1.0 - params["service_weight"]) * game, game + np.where(playing, utility, 0.0))
+    payoff = payoff + np.where(playing & (users.stance == CONTRIBUTE), voice, 0.0)
+    memory = params["satisfaction_memory"]
+    users.satisfaction = ((1.0 - memory) * users.satisfaction + memory * payoff).astype(np.float32)
+    population.last_participation[citizens[users.stance == CONTRIBUTE]] = month

@@ -1,0 +1,54 @@
+"""ODD §7.9 Workers: workload, morale, effort and quits each month; staffing targets once a fiscal year."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ledger import Ledger
+from ..providers import ProviderTable, kind_table, per_kind
+from ..workforce import Workforce
+from .structure import Structure
+
+
+def staff_ratio_per_row(structure: Structure, table: ProviderTable) -> np.ndarray:
+    """Staff per 100 need-weighted users of each row's sector."""
+    return structure.sector_array("staff_per_100_users")[table.sector]
+
+
+def fte_target(structure: Structure, table: ProviderTable) -> np.ndarray:
+    """Full-time equivalents each row needs for its need-weighted users; contracted once a fiscal year."""
+    return np.maximum(table.weighted_users * staff_ratio_per_row(structure, table) / 100.0, 0.1)
+
+
+def headcount_target(params: dict, table: ProviderTable) -> np.ndarray:
+    """People employed: the FTE rounded, and never fewer than ``minimum_staff`` for a service that has
+    users (opening hours, leave and sickness need cover; small services employ part-timers)."""
+    return np.where(table.eligible > 0, np.maximum(params["minimum_staff"], np.round(table.fte)), 0).astype(np.int64)
+
+
+def work(params: dict, structure: Structure, table: ProviderTable, workforce: Workforce, ledger: Ledger,
+         rng: np.random.Generator) -> None:
+    """A month of work: workload from users per FTE (eased by co-production), morale, effort and quits
+    (``Workforce.update``); the providers pay to hire replacements; the rows' workforce index and morale."""
+    capacity = table.fte * 100.0 / staff_ratio_per_row(structure, table)
+    workload = np.divide(table.weighted_users, capacity, out=np.zeros(table.n), where=capacity > 0) * (
+        1.0 - np.minimum(table.coproduction_relief, 0.5))
+    incentive = per_kind(table, lambda kind: kind.incentive(params))
+    autonomy = np.full(table.n, params["local_autonomy"])
+    quits = workforce.update(rng, autonomy, kind_table(params, table, "members_own_it").astype(float),
+                             table.wage_factor, workload, table.failing.astype(float), incentive,
+                             structure.sector_array("quit_ratio")[table.sector])
+    fte_per_head = np.divide(table.fte, table.staff, out=np.ones(table.n), where=table.staff > 0)
+    hires = np.bincount(workforce.row[quits], minlength=table.n) * params["hiring_cost"] * fte_per_head
+    ledger.collect_from_providers("outside_world", hires, "hiring")
+    table.workforce_index = workforce.workforce_index(table.n)
+    table.morale = workforce.mean_by_row(workforce.morale, table.n)
+
+
+def restaff(params: dict, structure: Structure, table: ProviderTable, workforce: Workforce,
+            rng: np.random.Generator) -> None:
+    """Once a fiscal year: FTE contracted for this year's users, and positions moved between rows of a
+    sector toward the headcount each needs (a TUPE-style transfer)."""
+    table.fte = fte_target(structure, table)
+    workforce.rebalance(rng, headcount_target(params, table), table.sector)
+    table.staff = workforce.staff_counts(table.n)

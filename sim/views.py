@@ -1,0 +1,88 @@
+"""Views for people: tables of the model's state for a notebook, the dashboard and the participation audit.
+
+They read the state and change nothing; ``MutualStateModel`` offers each as a method of the same name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .population import ANY_SERVICE, CONTRIBUTE, OPT_OUT, USE_ONLY, Citizens, ServiceUsers
+
+
+def participation_report(population: Citizens, service_users: list[ServiceUsers], sector_names: tuple[str, ...],
+                         month: int) -> pd.DataFrame:
+    """The participation audit's table: participation rate by sector and deprivation quintile (last 12
+    months for the authority; this month's contributors per sector)."""
+    rows = []
+    took_part = population.participated(month)
+    for name, users in zip(sector_names, service_users, strict=True):
+        quintile = population.deprivation[users.citizen]
+        contributes = users.stance == CONTRIBUTE
+        for quint in range(5):
+            mask = quintile == quint
+            rows.append({"sector": name, "quintile": quint, "users": int(mask.sum()),
+                         "participation_rate": float(contributes[mask].mean()) if mask.any() else 0.0})
+    for quint in range(5):
+        mask = population.deprivation == quint
+        rows.append({"sector": ANY_SERVICE, "quintile": quint, "users": int(mask.sum()),
+                     "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0})
+    return pd.DataFrame(rows)
+
+
+def stance_shares(service_users: list[ServiceUsers], sector_names: tuple[str, ...],
+                  by_sector: bool = False) -> dict[str, float] | pd.DataFrame:
+    """Shares of contribute / use only / opt out over all service users; with ``by_sector`` a table with
+    one row per sector (its users and the three shares) and a last row ``all``."""
+    rows, total = [], np.zeros(3)
+    for name, users in zip(sector_names, service_users, strict=True):
+        counts = np.bincount(users.stance, minlength=3).astype(float)
+        total += counts
+        rows.append((name, counts))
+    rows.append(("all", total))
+
+    def shares(counts):
+        n = max(counts.sum(), 1.0)
+        return {"contribute": counts[CONTRIBUTE] / n, "use_only": counts[USE_ONLY] / n,
+                "opt_out": counts[OPT_OUT] / n}
+
+    if not by_sector:
+        return shares(total)
+    return pd.DataFrame([{"sector": name, "users": int(c.sum()), **shares(c)} for name, c in rows]
+                        ).set_index("sector")
+
+
+def ballots_frame(conversion_log: list[dict]) -> pd.DataFrame:
+    """One row per employee ballot on mutual status: the service (provider row), its sector and unit, the
+    month, the workers eligible to vote, turnout, yes-share of votes cast, and whether it passed."""
+    columns = ["service", "sector", "unit", "month", "failing", "eligible", "turnout", "yes_share", "passed"]
+    log = [e for e in conversion_log if e["approved"]]
+    return pd.DataFrame([{"service": e["row"], "sector": e["sector"], "unit": e["unit"], "month": e["month"],
+                          "failing": e["failing"], "eligible": e["eligible"], "turnout": e["turnout"],
+                          "yes_share": e["yes_share"], "passed": e["converted"]} for e in log], columns=columns)
+
+
+def units_of_rows(home_row: list[np.ndarray], n_rows: int) -> list[list[int]]:
+    """The units (areas) each row's catchment covers, in order."""
+    out: list[list[int]] = [[] for _ in range(n_rows)]
+    for rows in home_row:
+        for unit, row in enumerate(rows.tolist()):
+            out[row].append(unit)
+    return out
+
+
+def providers_frame(model) -> pd.DataFrame:
+    """One row per service (provider row): its sector, first unit, the units its catchment covers
+    (``units``), operator kind, design, quality, HSV efforts, users, contributors,
+    participation, cash, staff (headcount) and FTE, morale, whether it is failing and when it last failed."""
+    table = model.providers
+    return pd.DataFrame({
+        "sector": [model.sector_names[s] for s in table.sector], "unit": table.unit,
+        "units_served": table.units_served, "units": units_of_rows(table.home_row, table.n),
+        "kind": [type(model.provider_agents[r]).__name__ for r in range(table.n)],
+        "design": table.design, "quality_contractible": table.q_c, "quality_noncontractible": table.q_n,
+        "cost_reduction_effort": table.effort_e, "innovation_effort": table.effort_i, "users": table.users,
+        "participation": table.participation, "cash": model.ledger.provider_cash, "staff": table.staff,
+        "fte": table.fte, "morale": table.morale, "failing": table.failing, "contributors": table.contributors,
+        "last_failure": np.where(table.last_failure >= 0, table.last_failure, -1)})
