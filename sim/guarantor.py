@@ -121,14 +121,21 @@ class GuarantorState(Agent):
         noise_sd = np.where(self_audit, params["self_audit_noise"] * blind_spot, params["inspection_noise"])
         bias = np.where(self_audit, params["self_audit_bias"] * blind_spot, 0.0)
         estimate = table.q_c + table.q_n + bias + model.np_rng.normal(0.0, 1.0, table.n) * noise_sd
+        self.record_measurements(measured, estimate)
+        model.ledger.transfer("treasury", "outside_world", float(inspected.sum() * params["inspection_cost"]), "inspection")
+        model.ledger.transfer("treasury", "outside_world", float(self_audit.sum() * params["self_audit_cost"]), "self-audit")
+
+    def record_measurements(self, measured: np.ndarray, estimate: np.ndarray) -> None:
+        """Book a measurement of quality for the ``measured`` rows (a mask): a result under ``quality_standard``
+        counts toward failure (twice running is failure, ``intervene``) and asks for a follow-up; one at or above
+        it clears the count."""
+        table = self.model.providers
         table.measured_quality[measured] = estimate[measured]
-        below = estimate < params["quality_standard"]
+        below = estimate < self.model.params["quality_standard"]
         table.fail_count[measured & below] += 1
         table.fail_count[measured & ~below] = 0
         table.failing[measured] = below[measured]
         table.follow_up[measured] = below[measured]
-        model.ledger.transfer("treasury", "outside_world", float(inspected.sum() * params["inspection_cost"]), "inspection")
-        model.ledger.transfer("treasury", "outside_world", float(self_audit.sum() * params["self_audit_cost"]), "self-audit")
 
     def intervene(self) -> None:
         """Measured under the standard twice running: the guarantor finds why (``diagnose``), the kind's

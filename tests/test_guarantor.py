@@ -4,9 +4,24 @@ import numpy as np
 import pytest
 
 import sim
-from sim.population import OPT_OUT
+from sim.population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from sim.providers import CONTRACTOR, MUTUAL, STATE
 from sim.providers.base import INITIAL_EFFORT
+from sim.submodels import production
+
+
+def measured_under_the_standard_twice(model, row: int = 0) -> None:
+    """Row ``row`` measured far under the quality standard at two measurements running (ODD §7.11)."""
+    measured = np.arange(model.providers.n) == row
+    for _ in range(2):
+        model.guarantor.record_measurements(measured, np.full(model.providers.n, -1.0))
+
+
+def take_part(model, share: float) -> None:
+    """A share of every provider's users contributes (the rest use only), and the rows count them (ODD §7.6)."""
+    for users in model.users:
+        users.stance[:] = np.where(np.random.default_rng(0).random(users.m) < share, CONTRIBUTE, USE_ONLY)
+    production.aggregate_users(model.params, model.structure, model.users, model.providers)
 
 
 def test_funding_formula_weights_need_and_deprivation_and_adds_the_lump_sum():
@@ -47,7 +62,7 @@ def test_self_audit_error_falls_with_participation_and_training():
     def error(participation, training):
         m = sim.MutualStateModel(rng=1, n_units=30, regime="mutual", audit_mode="self_audit",
                                  self_audit_training=training)
-        m.providers.participation[:] = participation
+        take_part(m, participation)
         m.guarantor.measure_quality()
         return float(np.std(m.providers.measured_quality - m.providers.quality()))
     assert error(0.0, 0.0) > error(0.3, 0.0) > error(0.3, 0.8)
@@ -57,7 +72,7 @@ def test_failing_twice_triggers_intervention_by_kind():
     for regime, kind_after in (("state", STATE), ("privatised", CONTRACTOR)):
         m = sim.MutualStateModel(rng=1, n_units=2, regime=regime, sectors=["leisure"])
         old = m.provider_agents[0]
-        m.providers.fail_count[0] = 2
+        measured_under_the_standard_twice(m)
         m.guarantor.intervene()
         assert m.guarantor.failures == 1 and m.providers.kind[0] == kind_after
         assert m.guarantor.failure_log[0]["reason"] == "quality"
@@ -68,10 +83,10 @@ def test_failing_twice_triggers_intervention_by_kind():
 def test_a_mutual_is_supported_first_then_taken_over():
     m = sim.MutualStateModel(rng=1, n_units=2, regime="mutual", sectors=["leisure"])
     m.ledger.open_period()
-    m.providers.fail_count[0] = 2
+    measured_under_the_standard_twice(m)
     m.guarantor.intervene()
     assert m.providers.kind[0] == MUTUAL and m.ledger.flow(purpose="support") > 0
-    m.providers.fail_count[0] = 2
+    measured_under_the_standard_twice(m)
     m.guarantor.intervene()
     assert m.providers.kind[0] == STATE and m.guarantor.failures_by_kind["mutual"] == 2
     m.ledger.check()
@@ -122,7 +137,7 @@ def test_a_failure_is_diagnosed_and_the_improvement_plan_addresses_its_cause():
     m.workforce.skill[staff], m.workforce.morale[staff], m.workforce.burnout[staff] = 0.8, 0.1, 0.9
     m.providers.workforce_index[0] = 0.4
     m.ledger.open_period()
-    m.providers.fail_count[0] = 2
+    measured_under_the_standard_twice(m)
     m.guarantor.intervene()
     assert m.guarantor.failure_log[-1]["cause"] == "workforce"
     assert (m.workforce.burnout[staff] == 0).all() and (m.workforce.skill[staff] == pytest.approx(1.0))
@@ -130,7 +145,7 @@ def test_a_failure_is_diagnosed_and_the_improvement_plan_addresses_its_cause():
     # cost cutting: an incumbent that cut deep is replaced and the new management starts its efforts afresh
     m = sim.MutualStateModel(rng=1, n_units=2, regime="privatised", sectors=["elderly_care"])
     m.providers.effort_e[0] = 0.8
-    m.providers.fail_count[0] = 2
+    measured_under_the_standard_twice(m)
     m.guarantor.intervene()
     assert m.guarantor.failure_log[-1]["cause"] == "cost_cutting"
     assert m.providers.effort_e[0] == INITIAL_EFFORT
@@ -140,13 +155,12 @@ def test_a_stepped_in_mutual_passes_to_a_successor_mutual_after_the_interim():
     m = sim.MutualStateModel(rng=1, n_units=2, regime="mutual", sectors=["leisure"], step_in_years=2)
     m.ledger.open_period()
     for _ in range(2):  # support first, then step-in
-        m.providers.fail_count[0] = 2
+        measured_under_the_standard_twice(m)
         m.guarantor.intervene()
     assert m.providers.kind[0] == STATE and m.providers.interim_until[0] == m.month + 24
     m.guarantor.end_interim_management()
     assert m.providers.kind[0] == STATE  # not yet
     m.month += 24
-    m.providers.failing[0] = False
     m.guarantor.end_interim_management()
     assert m.providers.kind[0] == MUTUAL and m.providers.successor[0] == -1
 
@@ -172,7 +186,7 @@ def test_a_service_starved_of_spending_gets_recovery_capital_not_cash():
     m.providers.workforce_index[0] = 1.0
     m.ledger.open_period()
     cash, capital = m.ledger.provider_cash[0], m.providers.capital[0]
-    m.providers.fail_count[0] = 2
+    measured_under_the_standard_twice(m)
     m.guarantor.intervene()
     assert m.guarantor.failure_log[-1]["cause"] == "spending"
     assert m.providers.capital[0] == pytest.approx(capital + m.providers.last_payment[0])

@@ -160,7 +160,6 @@ def test_replacing_an_operator_swaps_the_agent_and_keeps_the_row():
 def test_failed_contractor_is_retendered_to_a_new_firm():
     model = sim.MutualStateModel(regime="privatised", n_units=2, unit_size=100, rng=1, sectors=["leisure"])
     old = model.provider_agents[0]
-    model.ledger.provider_cash[0] -= 0.0  # untouched books
     old.on_failure("quality")
     assert model.provider_agents[0] is not old
     assert model.providers.kind[0] == CONTRACTOR
