@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..parameters import REGISTRY
-from ..providers.catalogue import KIND_MECHANISM_BASIS, KIND_MECHANISMS, NEUTRAL_KINDS
 from ..proposal import LEVER_SETTINGS
+from ..providers.catalogue import KIND_MECHANISM_BASIS, KIND_MECHANISMS, NEUTRAL_KINDS
 
 #: What each mechanism rests on, for the report: sourced, or an assumption (ODD §2.4 and §10).
 MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
