@@ -13,8 +13,9 @@ from sim.providers import KIND_DIFFERENCES as CATALOGUE
 from sim.providers import KINDS, Provider
 
 SIM = Path(sim.__file__).parent
-# Views for people may name a kind (counts, colours, tables by kind); behaviour may not.
-VIEWS = {"metrics.py", "report.py", "plots.py", "analysis.py", "views.py"}
+# Views for people (metrics, the report and its parts, figures, the dashboard) may name a kind or a regime that
+# shares its name (counts, colours, tables by kind, claims about the "mutual" regime); behaviour may not.
+VIEWS = {"metrics.py", "report.py", "claims.py", "sections.py", "formatting.py", "plots.py", "analysis.py", "views.py"}
 VIEW_PACKAGES = {"providers", "dashboard"}
 _QUOTED = r"""["']{name}["']"""
 

@@ -18,7 +18,7 @@ from .secondary import SecondaryMutual
 from .state import StateDepartment
 from .table import CONTRACTOR, KIND_NAMES, MUTUAL, STATE, ProviderTable
 
-KINDS = {STATE: StateDepartment, CONTRACTOR: Contractor, MUTUAL: Mutual}
+KINDS = {code: Provider.by_code[code] for code in (STATE, CONTRACTOR, MUTUAL)}
 KIND_BY_NAME = {"state": StateDepartment, "contractor": Contractor, "mutual": Mutual}
 
 __all__ = ["Provider", "StateDepartment", "Contractor", "Mutual", "SecondaryMutual", "ProviderTable", "KINDS",

@@ -81,6 +81,15 @@ class Provider(Agent):
     #: says otherwise (``user_choice = "regime_default"``; ODD §7.4).
     users_choose_by_default: bool = False
 
+    #: Every kind by its code, filled as each kind class is defined (``sim.providers.KINDS`` reads it in code order).
+    by_code: dict[int, type[Provider]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        """Register a kind under its code, so that per-row lookups need no import of the kinds."""
+        super().__init_subclass__(**kwargs)
+        if cls.kind >= 0:
+            Provider.by_code[cls.kind] = cls
+
     def __init__(self, model, row: int):
         super().__init__(model)
         self.row = row
@@ -251,17 +260,14 @@ def kind_attribute(params: dict, cls: type[Provider], attribute: str):
 def kind_table(params: dict, table, attribute: str) -> np.ndarray:
     """Per-row values of a kind attribute (``members_own_it``, ``may_be_insolvent``...): a lookup by kind code,
     vectorised over the provider table."""
-    from . import KINDS
-
-    values = [kind_attribute(params, KINDS[k], attribute) for k in range(len(KINDS))]
+    values = [kind_attribute(params, Provider.by_code[code], attribute) for code in range(len(Provider.by_code))]
     return np.asarray(values)[table.kind]
 
 
 def per_kind(table, value_of) -> np.ndarray:
     """Per-row values of a kind's rate or hook, ``value_of(kind class)``, looked up by each row's kind code."""
-    from . import KINDS
-
-    return np.asarray([value_of(KINDS[k]) for k in range(len(KINDS))], dtype=np.float64)[table.kind]
+    kinds = Provider.by_code
+    return np.asarray([value_of(kinds[code]) for code in range(len(kinds))], dtype=np.float64)[table.kind]
 
 
 def replace_operator(model, row: int, kind: type[Provider]) -> None:
