@@ -219,3 +219,25 @@ def test_calibrate_fit_on_the_command_line_writes_the_posterior_and_the_predicti
     assert (out / "predictive_check.csv").exists() and (out / "predictive_check.png").exists()
     assert main(argv[:-2] + ["--parameter", "asset_lock", "--out", str(tmp_path / "other")]) == 2
     assert "never fitted" in capsys.readouterr().err
+
+
+def test_a_scenario_runs_each_replicate_at_a_posterior_draw_paired_across_conditions(tiny_fit, tmp_path):
+    from sim.experiments import ScenarioError, run_batch, scenario_from_dict
+    from sim.experiments.runner import plan_batch
+
+    scenario = {"name": "over-the-posterior", "steps": 3, "replicates": 4, "seed": 9, "posterior": str(tiny_fit.path),
+                "posterior_draws": 2, "params": {**TINY_DISTRICT},
+                "design": {"kind": "factorial", "factors": {"regime": ["state", "mutual"]}}}
+    plan = plan_batch(scenario_from_dict(scenario))
+    drawn = [task.params["participation_cost"] for task in plan.tasks]
+    assert drawn[:4] == drawn[4:]  # the same draw for replicate k in both regimes (common random numbers)
+    assert drawn[0] == drawn[2] and drawn[1] == drawn[3]  # replicate k at draw k mod 2
+    assert set(drawn) <= set(tiny_fit.final["participation_cost"])
+    result = run_batch(scenario_from_dict(scenario), save=False, progress=False)
+    assert list(result.runs.sort_values("run_id")["posterior_draw"]) == [0, 1, 0, 1] * 2
+    for bad, message in [({"posterior_draws": None}, "give both"),
+                         ({"params": {**TINY_DISTRICT, "participation_cost": 0.1}}, "params.participation_cost: is "
+                          "drawn from the posterior"),
+                         ({"posterior": str(tmp_path)}, "no fit here")]:
+        with pytest.raises(ScenarioError, match=message):
+            scenario_from_dict({**scenario, **bad})

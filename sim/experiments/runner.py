@@ -59,6 +59,8 @@ class BatchPlan:
         """The columns that identify a run in the tables: ids, seed, design point and varied values."""
         row = {"run_id": task.run_id, "condition": task.condition, "replicate": task.replicate,
                "seed": task.seed}
+        if self.scenario.posterior_draws:
+            row["posterior_draw"] = task.replicate % self.scenario.posterior_draws
         point = self.design.point[task.condition]
         if point is not None:
             row["point"] = point
@@ -111,13 +113,17 @@ def plan_batch(scenario: Scenario) -> BatchPlan:
     for name in varied:
         values = [_value_in(c, scenario, name) for c in design.conditions]
         columns[name] = "json" if any(isinstance(v, (list, tuple, dict)) for v in values) else "value"
+    from ..estimation.draws import posterior_parameters  # here: sim.estimation reads the experiments' store
+
     tasks = []
     replicates = scenario.replicates
+    draws = posterior_parameters(scenario.posterior, scenario.posterior_draws, scenario.seed) \
+        if scenario.posterior_draws else [{}]  # replicate r runs at draw r mod N (sim.estimation.draws)
     for c, cond in enumerate(design.conditions):
         overrides = {**scenario.params, **cond}
         params = {k: REGISTRY[k].validate(v) for k, v in overrides.items()}
         for r in range(replicates):
-            tasks.append(RunTask(c * replicates + r, c, r, seeds[r], params))
+            tasks.append(RunTask(c * replicates + r, c, r, seeds[r], {**draws[r % len(draws)], **params}))
     return BatchPlan(scenario, design, seeds, tasks, columns)
 
 

@@ -150,6 +150,9 @@ class Scenario(_Strict):
     design: Design = Field(default_factory=Design)
     analysis: Analysis = Field(default_factory=Analysis)
     attribution: Attribution | None = Field(None, description="explain regime differences by mechanism")
+    posterior: Str | None = Field(None, description="a fit's folder (calibrate --fit --out): the estimated "
+                                  "parameters are drawn from it")
+    posterior_draws: Int | None = Field(None, ge=1, le=100_000, description="replicate k runs at draw k mod N")
 
     # ------------------------------------------------------------------------------------------------------
     @property
@@ -524,6 +527,12 @@ def _check_against_registry(scenario: Scenario) -> None:
             validate({**scenario.params, **cond})
         except ParameterError as e:
             raise ScenarioError(f"design: a condition is not allowed: {e}") from None
+    from ..estimation.draws import check_posterior_request
+
+    try:
+        check_posterior_request(scenario.posterior, scenario.posterior_draws, scenario.params, scenario.varied)
+    except ValueError as e:
+        raise ScenarioError(str(e)) from None
 
 
 _SCALE = ("n_units", "unit_size", "sectors")
