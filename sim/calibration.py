@@ -107,11 +107,11 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         model.step()
         if month < steps - window:
             continue
-        t, w = model.providers, model.workforce
-        sector_of_worker = t.sector[w.row]
-        quits += np.bincount(sector_of_worker[w.tenure == 1], minlength=n_s)  # hired this month (tenure 0, +1)
+        table, workforce = model.providers, model.workforce
+        sector_of_worker = table.sector[workforce.row]
+        quits += np.bincount(sector_of_worker[workforce.tenure == 1], minlength=n_s)  # hired this month (tenure 0, +1)
         staff += np.bincount(sector_of_worker, minlength=n_s)
-        paid += np.bincount(t.sector, weights=t.last_payment, minlength=n_s)
+        paid += np.bincount(table.sector, weights=table.last_payment, minlength=n_s)
         users += [u.m for u in model.users]
     frame = model.datacollector.get_model_vars_dataframe()
     out = {m: float(frame[m].iloc[-window:].mean()) for m in METRIC_NAMES}

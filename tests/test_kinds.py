@@ -79,7 +79,6 @@ def test_every_kind_attribute_is_declared_on_the_base_with_a_neutral_default():
 
 # --- one test per kind difference: it moves the outcome it names, for the kind it belongs to, and leaves a
 # state department's run untouched (the department is the neutral kind) ----------------------------------------
-SMALL = dict(n_units=4, unit_size=(100, 150))
 # For each kind difference of the catalogue (sim/providers/catalogue.py, which gives its neutral value): a value
 # that makes the kinds differ, the regime it belongs to, and the outcome it names.
 DIFFERS = {
@@ -105,18 +104,20 @@ def test_every_kind_difference_of_the_catalogue_is_tested_and_nothing_else():
     assert set(DIFFERS) == set(CATALOGUE)
 
 
-# so that contracts come up for re-tender within the run
+# so that contracts come up for re-tender within the run (the district: conftest's ``four_units``)
 EXTRA = {"tender_cost_rate": {"contract_years": 1}, "tender_saving": {"contract_years": 1}}
 
 
 def late(regime: str, **params) -> dict[str, float]:
-    return sim.MutualStateModel(regime=regime, rng=5, **SMALL, **params).run(48).iloc[-12:].mean().to_dict()
+    """The mean of each metric over the last year of four years (``params`` include the district's size)."""
+    return sim.MutualStateModel(regime=regime, rng=5, **params).run(48).iloc[-12:].mean().to_dict()
 
 
 @pytest.mark.parametrize("name, neutral, differs, regime, outcome", KIND_DIFFERENCES,
                          ids=[k[0] for k in KIND_DIFFERENCES])
-def test_a_kind_difference_moves_its_outcome_and_leaves_departments_alone(name, neutral, differs, regime, outcome):
-    extra = EXTRA.get(name, {})
+def test_a_kind_difference_moves_its_outcome_and_leaves_departments_alone(name, neutral, differs, regime, outcome,
+                                                                          four_units):
+    extra = {**EXTRA.get(name, {}), **four_units}
     on, off = late(regime, **{name: differs}, **extra), late(regime, **{name: neutral}, **extra)
     assert on[outcome] != pytest.approx(off[outcome], rel=1e-6, abs=1e-9), f"{name} does not move {outcome}"
     state_on, state_off = late("state", **{name: differs}, **extra), late("state", **{name: neutral}, **extra)
@@ -124,12 +125,12 @@ def test_a_kind_difference_moves_its_outcome_and_leaves_departments_alone(name, 
 
 
 @pytest.mark.parametrize("regime", ["state", "privatised", "mutual", "conversion"])
-def test_books_balance_every_month_and_cost_components_add_up_in_every_regime(regime):
+def test_books_balance_every_month_and_cost_components_add_up_in_every_regime(regime, four_units):
     from sim.public_cost import COMPONENT_METRICS
 
     model = sim.MutualStateModel(regime=regime, rng=3, user_choice="on", conversions_per_year=4,
                                  social_investment=True, local_bonds=True, capacity_building=5.0,
-                                 channel_user_panels=True, secondary_mutuals=True, **SMALL)
+                                 channel_user_panels=True, secondary_mutuals=True, **four_units)
     for _ in range(30):
         model.step()
         assert model.books_balance()
@@ -137,10 +138,11 @@ def test_books_balance_every_month_and_cost_components_add_up_in_every_regime(re
     assert frame[list(COMPONENT_METRICS)].sum(axis=1).to_numpy() == pytest.approx(frame["cost_per_capita"].to_numpy())
 
 
-def test_cost_is_accrued_so_yearly_lumps_make_no_spikes():
+def test_cost_is_accrued_so_yearly_lumps_make_no_spikes(four_units):
     """Inspection every year at a high price: cash spikes at each fiscal year's end, accrued cost does not;
     over the run the two agree up to what is still to be accrued."""
-    model = sim.MutualStateModel(regime="state", rng=3, inspection_interval=1, inspection_cost=50_000.0, **SMALL)
+    model = sim.MutualStateModel(regime="state", rng=3, inspection_interval=1, inspection_cost=50_000.0,
+                                 **four_units)
     cash = []
     for _ in range(48):
         model.step()

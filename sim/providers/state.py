@@ -19,7 +19,7 @@ class StateDepartment(Provider):
     - ``treasury_covers_deficit = True``, ``may_be_insolvent = False`` (the defaults): a department has no
       balance sheet of its own; an overspend is the council's (England: the council's section 151 officer
       answers for the whole budget, Local Government Finance Act 1988 s.114).
-    - ``convertible = True``: conversion rounds turn state services into mutuals (the seed; DESIGN §3).
+    - ``convertible = True``: conversion rounds turn state services into mutuals (the seed; ODD §7.11).
     - ``on_takeover``: the public body assumes a predecessor's debts and its reserves beyond working capital.
     """
 
