@@ -101,8 +101,9 @@ def unit_map(snapshot: UnitMap, title: str = "", width: float = 3.2, scale: floa
              numbered: bool = False) -> Figure:
     """Units on their grid: each unit split into one stripe per service, coloured by who runs it and shaded by
     the share of its users who contribute this month (pale = none, full colour = ``scale``, by default this
-    map's highest), with the unit's share (users-weighted over services) written in it. Where the cells are large (a district of a few units), each stripe
-    is named and carries its own participation, and each unit its number; otherwise a line under the map says
+    map's highest), with the unit's share (users-weighted over services) written in it. Where the cells are large
+    (a district of a few units), each stripe is named and carries its own participation, and each unit its number;
+    otherwise a line under the map says
     which stripe is which, and ``numbered`` writes each unit's number in its corner."""
     cols = max(p[0] for p in snapshot.positions) + 1
     rows = max(p[1] for p in snapshot.positions) + 1
@@ -126,8 +127,8 @@ def unit_map(snapshot: UnitMap, title: str = "", width: float = 3.2, scale: floa
                                    edgecolor="black" if snapshot.failing[u][s] else "white",
                                    linewidth=1.5 if snapshot.failing[u][s] else 0.5))
             if named:
-                ax.text(left + 0.45 / n_sectors, y + 0.9, snapshot.sectors[s].replace("_", " "), rotation=90, ha="center",
-                        va="bottom", fontsize=size - 2, color="#222222")
+                ax.text(left + 0.45 / n_sectors, y + 0.9, snapshot.sectors[s].replace("_", " "), rotation=90,
+                        ha="center", va="bottom", fontsize=size - 2, color="#222222")
                 ax.text(left + 0.45 / n_sectors, y + top_edge + 0.03, f"{100 * part:.1f}%", ha="center", va="top",
                         fontsize=size - 2, color="#222222")
         if named:

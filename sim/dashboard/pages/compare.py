@@ -105,8 +105,9 @@ def LeverControls():
             # a block of its own with room below: a dense text field's floating label would otherwise sit on it
             solara.HTML(tag="div", unsafe_innerHTML=esc(meaning), classes=["ms-lever-meaning"])
             for control in sorted(groups[lever], key=lambda c: WIDGET_ORDER.index(c.widget)):  # switches first
+                classes = [f"ms-control-{control.name}", f"ms-control-{control.widget}"]
                 with solara.Tooltip(control.help):
-                    with solara.Column(gap="0px", classes=[f"ms-control-{control.name}", f"ms-control-{control.widget}"]):
+                    with solara.Column(gap="0px", classes=classes):
                         ControlWidget(control)
 
 

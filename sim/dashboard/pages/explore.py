@@ -123,8 +123,8 @@ def unit_html(model, unit: int) -> str:
         body += "<tr>" + "".join(f"<td>{esc(unit_cell(c, getattr(row, c)))}</td>" for c in columns) + "</tr>"
     size = model.units[unit].population
     return (f"<p>Unit {unit}: {size} adults. Each service's organisation may serve several neighbouring units "
-            f"(units served); its figures are for all of them.</p><div style='overflow-x:auto'><table class='ms-table' id='ms-unit'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+            f"(units served); its figures are for all of them.</p><div style='overflow-x:auto'>"
+            f"<table class='ms-table' id='ms-unit'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 @solara.component
@@ -183,9 +183,9 @@ def ExplorePage():
 def ExploreRun(model, tick: int):
     """The run now: its unit map, its series so far, and the unit and citizen being followed."""
     frame = model.datacollector.get_model_vars_dataframe()
-    map_png = solara.use_memo(lambda: figures.png_bytes(figures.unit_map(runs.snapshot(model),
-                                                                         f"{state.explore_regime.value}: month {model.month}",
-                                                                         width=3.0, numbered=True), dpi=100),
+    title = f"{state.explore_regime.value}: month {model.month}"
+    map_png = solara.use_memo(lambda: figures.png_bytes(figures.unit_map(runs.snapshot(model), title, width=3.0,
+                                                                         numbered=True), dpi=100),
                               [tick, id(model)])
     series_png = solara.use_memo(lambda: figures.png_bytes(figures.series(frame, list(sim.HEADLINE_METRICS),
                                                                           width=6.6), dpi=100), [tick, id(model)])
