@@ -27,7 +27,7 @@ from .metrics_catalogue import METRICS  # noqa: E402
 from .regimes import OTHER_COLOURS, REGIME_COLOURS  # noqa: E402
 
 # The waterfall's steps: a mechanism that raises the difference, one that lowers it, and the total.
-RAISES, LOWERS, TOTAL = OTHER_COLOURS[0], OTHER_COLOURS[1], OTHER_COLOURS[4]
+RAISES, LOWERS, TOTAL = OTHER_COLOURS[0], OTHER_COLOURS[1], "#000000"  # totals in black, as on the page
 # The two series of a sensitivity figure: the main index and its companion.
 MAIN_INDEX, OTHER_INDEX = OTHER_COLOURS[1], OTHER_COLOURS[0]
 

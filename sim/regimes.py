@@ -25,8 +25,9 @@ KIND_COLOURS = {KIND_NAMES[kind.kind]: REGIME_COLOURS[regime] for regime, kind i
                 if regime != "conversion"}
 
 #: The palette other categories take in order (components of cost, levels of a factor that is not a regime),
-#: with the regimes' own colours left out so that no other meaning borrows a regime's colour.
-OTHER_COLOURS = ("#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#DDCC77")
+#: with the regimes' own colours left out so that no other meaning borrows a regime's colour, and without
+#: black, which figures keep for totals and reference lines.
+OTHER_COLOURS = ("#CC79A7", "#56B4E9", "#F0E442", "#999999", "#882255", "#44AA99", "#DDCC77", "#117733")
 
 
 def regime_noun(regime: str) -> str:
