@@ -241,3 +241,21 @@ def test_a_scenario_runs_each_replicate_at_a_posterior_draw_paired_across_condit
                          ({"posterior": str(tmp_path)}, "no fit here")]:
         with pytest.raises(ScenarioError, match=message):
             scenario_from_dict({**scenario, **bad})
+
+
+def test_a_batch_over_posterior_and_assumption_draws_gives_each_claim_a_probability(tiny_fit):
+    from sim.estimation.verdict import claim_probabilities, verdict_outcomes
+    from sim.experiments import run_batch, scenario_from_dict
+
+    scenario = scenario_from_dict({
+        "name": "verdict", "steps": 4, "replicates": 4, "seed": 2, "posterior": str(tiny_fit.path),
+        "posterior_draws": 2, "params": {**TINY_DISTRICT},
+        "design": {"kind": "latin_hypercube", "samples": 2, "parameters": ["asset_lock"],
+                   "factors": {"regime": ["state", "mutual"]}}})
+    table = verdict_outcomes(run_batch(scenario, save=False, progress=False))
+    assert sorted(table.groupby(["draw", "assumption", "replicate"]).size().unique()) == [2]  # both regimes
+    assert (table["draw"].nunique(), table["assumption"].nunique(), table["replicate"].nunique()) == (2, 2, 2)
+    claims = claim_probabilities(table, metrics=["participation_rate", "cost_per_capita"])
+    assert ((claims["low"] <= claims["probability"]) & (claims["probability"] <= claims["high"])).all()
+    shares = claims[[c for c in claims if c.startswith("share_")]].sum(axis=1)
+    assert np.allclose(shares, 1.0) or (shares == 0).all()

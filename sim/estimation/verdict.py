@@ -106,3 +106,25 @@ def claim_probabilities(outcomes: pd.DataFrame, metrics: Sequence[str] = HEADLIN
                      "mean_difference": float(differences.mean()),
                      **{f"share_{name}": value for name, value in split.items()}})
     return pd.DataFrame(rows)
+
+
+def verdict_outcomes(result, window: int | None = None) -> pd.DataFrame:
+    """A batch's outcomes laid out for ``claim_probabilities``: ``draw`` (the run's posterior draw, 0 without
+    one), ``assumption`` (one id per combination of the design's values other than the regime: the draws of
+    the proposal's assumptions from their plausible ranges), ``replicate`` (the seed's index within its draw),
+    ``regime`` and the metrics.
+
+    ``result``: a ``BatchResult`` whose design varies ``regime`` (crossed with the assumption draws, for
+    example a Latin hypercube over assumption parameters) and, for the posterior, sets ``posterior_draws``."""
+    scenario = result.scenario
+    if "regime" not in scenario.varied:
+        raise ValueError(f"{scenario.name}: the design does not vary the regime, so no regime can be compared")
+    table = result.outcomes(window)
+    ids = result.runs.set_index("run_id")
+    draws = scenario.posterior_draws or 1
+    table["draw"] = (ids.loc[table["run_id"], "posterior_draw"].to_numpy() if scenario.posterior_draws
+                     else np.zeros(len(table), dtype=int))
+    table["replicate"] = table["replicate"] // draws
+    others = [name for name in scenario.varied if name != "regime" and name in table]
+    table["assumption"] = table.groupby(others, sort=True, dropna=False).ngroup() if others else 0
+    return table
