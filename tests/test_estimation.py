@@ -23,10 +23,9 @@ from sim.estimation.diagnostics import (
     recovery_check,
 )
 from sim.estimation.estimated import check_estimated, is_proposal_assumption
-from sim.estimation.fit import fit_posterior
+from sim.estimation.fit import fit_executor, fit_posterior
 from sim.estimation.problem import FitProblem
 from sim.estimation.sampler import DeterministicSampler
-from sim.experiments import process_pool
 from sim.parameters import REGISTRY, ParameterError
 
 TINY_DISTRICT = {"n_units": 1, "sectors": ["leisure"]}
@@ -125,9 +124,9 @@ def test_a_fit_stores_particles_weights_distances_acceptance_and_ess(tiny_fit):
 
 
 def test_the_same_seed_gives_the_same_posterior_on_one_and_two_workers(tiny_fit, tmp_path):
-    with process_pool(2) as pool:
+    with fit_executor(2) as (pool, workers):
         parallel = fit_posterior(tiny_problem(), tmp_path / "two", population=12, generations=2, seed=3,
-                                 executor=pool, workers=2, progress=False)
+                                 executor=pool, workers=workers, progress=False)
     pd.testing.assert_frame_equal(tiny_fit.particles, parallel.particles)
     other_seed = fit_posterior(tiny_problem(), tmp_path / "other", population=12, generations=1, seed=4,
                                progress=False)

@@ -45,7 +45,7 @@ def fit_executor(workers: int | None = None, dask: bool = False, scheduler: str 
                  ) -> Iterator[tuple[Any, int]]:
     """The executor a fit runs on and its number of workers: this process for one worker, a process pool of
     ``workers`` (default: every core), or Dask (a new local cluster, or the cluster at ``scheduler``)."""
-    from ..experiments.executors import dask_executor, process_pool
+    from ..experiments.executors import BATCH_PRELOAD, dask_executor, process_pool
 
     workers = workers or os.cpu_count() or 1
     if dask or scheduler:
@@ -54,7 +54,8 @@ def fit_executor(workers: int | None = None, dask: bool = False, scheduler: str 
     elif workers == 1:
         yield None, 1
     else:
-        with process_pool(workers) as executor:
+        # Workers fork from a server that has imported pyabc and the model (a few seconds each otherwise).
+        with process_pool(workers, preload=(*BATCH_PRELOAD, "pyabc", "sim.estimation.problem")) as executor:
             yield executor, workers
 
 
