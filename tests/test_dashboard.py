@@ -14,9 +14,9 @@ import pytest
 
 import sim
 from sim.dashboard import controls as ctl
-from sim.dashboard import figures, readout, results_view, runs, share
+from sim.dashboard import explain, figures, readout, results_view, runs, share
 from sim.proposal import LEVERS, PROPOSAL_REGIME, THE_PROPOSAL
-from sim.regimes import KIND_COLOURS, REGIME_COLOURS
+from sim.regimes import KIND_COLOURS, REGIME_COLOURS, REGIME_NOUNS
 
 RUN = ctl.RunSettings(years=2, replicates=3, seed=7)
 
@@ -284,14 +284,56 @@ def test_values_read_in_their_units():
     assert readout.value_text("provider_failures", 3.0) == ("3" if unit in ("-", "count") else f"3 {unit}")
 
 
-def test_attribution_reads_as_sentences():
-    import pandas as pd
+@pytest.fixture(scope="module")
+def explanation(comparison):
+    """"Explain why" of the small comparison, run in this process."""
+    return explain.explain(comparison, executor=None)
 
-    frame = pd.DataFrame({"mechanism": ["monitoring", "surplus", "interaction", "total"],
-                          "metric": ["cost_per_capita"] * 4, "contribution": [5.0, 2.0, 0.1, 7.1],
-                          "low": [4.0, 1.0, -0.2, 6.0], "high": [6.0, 3.0, 0.4, 8.2]})
-    (line,) = readout.attribution_sentences(frame)
-    assert line.startswith("Why cost_per_capita differs of the total +£7.10: monitoring +£5.00")
+
+def test_explain_why_is_one_attribution_per_regime_of_the_headline_metrics(comparison, explanation):
+    assert list(explanation) == [r for r in comparison.regimes if r != comparison.baseline]
+    for table in explanation.values():
+        assert set(table["metric"]) == set(sim.HEADLINE_METRICS)
+    plan = explain.plan(comparison)
+    assert plan.runs == sum((2 ** len(t.attrs["mechanisms"]) + 1)
+                            * RUN.replicates for t in explanation.values())
+    assert plan.seconds > 0 and "runs" in plan.words
+
+
+def test_each_why_sentence_names_one_regime_and_adds_up_to_the_readouts_difference(comparison, explanation):
+    """A sentence speaks of one regime and one headline metric, and its parts (Shapley values and what no named
+    mechanism carries) add up to the readout's difference for that regime, which is the attribution's total."""
+    differences = comparison.differences(list(sim.HEADLINE_METRICS)).set_index(["level", "metric"])["mean_diff"]
+    reasons = readout.reasons(explanation)
+    assert len(reasons) == len(explanation) * len(sim.HEADLINE_METRICS)
+    other_metrics = [m for m in sim.METRICS if m not in sim.HEADLINE_METRICS]
+    for reason in reasons:
+        difference = float(differences[(reason.regime, reason.metric)])
+        scale = max(abs(difference), 1e-12)
+        assert abs(reason.total - difference) <= 1e-9 * scale
+        assert abs(sum(part[1] for part in reason.parts) + reason.not_attributed - reason.total) <= 1e-9 * scale
+        sentence = reason.sentence
+        named = [noun for noun in REGIME_NOUNS.values() if noun.lower() in sentence.lower()]
+        assert named == [REGIME_NOUNS[reason.regime]], sentence
+        assert readout.value_text(reason.metric, difference, signed=True) in sentence
+        assert not [m for m in other_metrics if m in sentence or sim.METRICS[m].description in sentence]
+        mechanisms = [name for name in readout.MECHANISM_WORDS if readout.MECHANISM_WORDS[name] in sentence]
+        assert len(mechanisms) == len(set(mechanisms))  # no mechanism twice
+    words = readout.readout(comparison, None, explanation)["why"]
+    assert [reason.sentence for reason in reasons] == words[1:1 + len(reasons)]
+
+
+def test_a_why_sentence_says_most_only_of_a_majority():
+    parts = [("independent status", 2.10, 1.5, 2.7), ("incentives", 0.80, 0.2, 1.4), ("governance", -0.30, -0.6, 0.0)]
+    reason = readout.Reason("mutual", "cost_per_capita", 2.63, parts, 0.03)
+    assert reason.sentence.startswith("Mutuals, public cost per adult a month: +£2.63 in all; most of it (+£2.10, "
+                                      "95% CI +£1.50 to +£2.70) is surpluses they keep")
+    assert "(sourced)" in reason.sentence and "−£0.30 how often users' voice" in reason.sentence
+    assert "+£0.03 carried by no named mechanism" in reason.sentence
+    split = readout.Reason("mutual", "cost_per_capita", 2.63, [("governance", 1.2, 0.0, 2.0),
+                                                               ("incentives", 1.1, 0.0, 2.0)], 0.33)
+    assert "; the largest part (+£1.20" in split.sentence  # 46% of the total is not "most"
+    assert all(name in readout.MECHANISM_WORDS for name in sim.experiments.mechanisms.known_mechanisms())
 
 
 # ------------------------------------------------------------------------------------------------ share

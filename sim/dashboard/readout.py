@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim.experiments.mechanisms import MECHANISM_BASIS
 from sim.regimes import regime_noun
 
 from .controls import presets
@@ -164,13 +165,16 @@ def intro(comparison: Comparison) -> str:
             + (f" {failed} run(s) failed and are left out." if failed else ""))
 
 
-def why(comparison: Comparison, attribution: pd.DataFrame | None = None) -> list[str]:
-    """What the model can say about why. With an attribution (``sim.attribute_differences``): the mechanisms
-    that carry each headline difference; always: how the difference in public cost splits into its components
-    (those that differ by at least a penny, largest first)."""
+def why(comparison: Comparison, attribution: dict[str, pd.DataFrame] | None = None) -> list[str]:
+    """What the model can say about why. With an attribution per regime (``explain.explain``): for each regime
+    and headline metric, the mechanisms that carry its difference from the baseline; always: how the difference
+    in public cost splits into its components (those that differ by at least a penny, largest first)."""
     lines = []
-    if attribution is not None and len(attribution):
-        lines += attribution_sentences(attribution)
+    if attribution:
+        lines.append(f"Each regime against {regime_noun(comparison.baseline)}, its difference shared out over the "
+                     "model's mechanisms (Shapley values over the same paired runs, outcome window and seeds as "
+                     "above; a mechanism's basis is in brackets):")
+        lines += why_sentences(attribution)
     costs = cost_components(comparison)
     base = comparison.baseline
     for regime in comparison.regimes:
@@ -185,34 +189,101 @@ def why(comparison: Comparison, attribution: pd.DataFrame | None = None) -> list
         lines.append(f"Public cost of {regime_noun(regime)} against {regime_noun(base)}: "
                      f"{value_text(COST, total, signed=True)} per adult a month"
                      + (f", made of {parts}." if parts else "; no component differs by a penny."))
-    if attribution is None:
-        lines.append("Which of the model's mechanisms carry these differences is not computed here"
-                     + (": press “Explain why” to attribute them." if hasattr(sim, "attribute_differences") else
-                        ": this version of the model has no attribution of differences to mechanisms; the rules "
-                        "by which provider kinds differ are set out in docs/ODD.md."))
+    if not attribution:
+        lines.append("Which of the model's mechanisms carry these differences is not computed here: press "
+                     "“Explain why” to attribute them.")
     return lines
 
 
-def attribution_sentences(attribution: pd.DataFrame, top: int = 3) -> list[str]:
-    """One sentence per metric: the mechanisms with the largest contributions, with their 95% CIs."""
-    lines = []
-    for metric, g in attribution.groupby("metric", sort=False):
-        parts = g[~g["mechanism"].isin(["total", "interaction"])].copy()
-        if parts.empty:
-            continue
-        parts["size"] = parts["contribution"].abs()
-        parts = parts.sort_values("size", ascending=False).head(top)
-        total = g.loc[g["mechanism"] == "total", "contribution"]
-        said = "; ".join(f"{r.mechanism} {value_text(metric, r.contribution, signed=True)} (95% CI "
-                         f"{value_text(metric, r.low, signed=True)} to {value_text(metric, r.high, signed=True)})"
-                         for r in parts.itertuples())
-        head = f"of the total {value_text(metric, float(total.iloc[0]), signed=True)}" if len(total) else ""
-        lines.append(f"Why {metric} differs {head}: {said}.")
-    return lines
+#: What each mechanism switches on, in the words of a sentence ("most of it is <words>").
+MECHANISM_WORDS = {
+    "incentives": "owners' incentives (who gains from cutting cost or quality)",
+    "governance": "how often users' voice reaches the service's design",
+    "independent status": "surpluses they keep, insolvency and re-tendering",
+    "contract terms": "the costs of tendering and monitoring contracts",
+    "workforce": "wages, incentives and morale of staff",
+    "kind levers": "self-audit, the quality mark, social investment and demutualisation",
+    "user choice": "users switching provider, with money following them",
+    "provider kind": "every difference between provider kinds",
+    "participation audit": "the participation audit and its channels",
+    "decentralisation": "local autonomy and capacity building",
+    "recognised status": "the asset lock, local bonds, quality mark and federations",
+    "guarantor": "self-audit and social investment",
+}
+
+NOT_ATTRIBUTED = "not attributed"
+
+
+def mechanism_words(name: str) -> str:
+    """A mechanism in words with its basis: "surpluses they keep, ... (sourced)" or "(an assumption)"."""
+    sourced, _basis = MECHANISM_BASIS.get(name, (False, ""))
+    return f"{MECHANISM_WORDS.get(name, name)} ({'sourced' if sourced else 'an assumption'})"
+
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One regime's difference on one headline metric, split into its mechanisms' Shapley values."""
+
+    regime: str
+    metric: str
+    total: float
+    parts: list[tuple[str, float, float, float]]  # (mechanism, Shapley value, 95% low, 95% high), largest first
+    not_attributed: float
+
+    @property
+    def sentence(self) -> str:
+        """ "Mutuals, public cost per adult a month: +£2.63 in all; most of it (+£2.10, 95% CI ...) is surpluses
+        they keep ... (sourced); then the rest". Every part that is not zero at the precision shown is named, so
+        the numbers add up to the total up to rounding."""
+
+        def money(x: float) -> str:
+            return value_text(self.metric, x, signed=True)
+
+        def seen(x: float) -> bool:  # anything but zero at the precision shown?
+            return any(ch in "123456789" for ch in money(x))
+
+        who = regime_noun(self.regime)
+        noun = PHRASES.get(self.metric, (sim.METRICS[self.metric].description,))[0]
+        head = f"{who[0].upper() + who[1:]}, {noun}: {money(self.total)} in all"
+        shown = [part for part in self.parts if seen(part[1])]
+        if not shown:
+            return head + "; no mechanism moves it at the precision shown."
+        (lead, value, low, high), rest = shown[0], shown[1:]
+        same_sign = value * self.total > 0
+        share = value / self.total if self.total else 0.0
+        amount = ("more than all of it" if same_sign and share > 1 else "most of it" if same_sign and share > 0.5
+                  else "the largest part")
+        words = [f"{head}; {amount} ({money(value)}, 95% CI {money(low)} to {money(high)}) is "
+                 f"{mechanism_words(lead)}"]
+        words += [f"{money(v)} {mechanism_words(name)}" for name, v, _, _ in rest]
+        if seen(self.not_attributed):
+            words.append(f"{money(self.not_attributed)} carried by no named mechanism (noise)")
+        return "; ".join(words) + "."
+
+
+def reasons(attributions: dict[str, pd.DataFrame]) -> list[Reason]:
+    """Per regime (in order) and headline metric: the Shapley values of its attribution, largest first."""
+    out = []
+    for regime, table in attributions.items():
+        for metric in sim.HEADLINE_METRICS:
+            rows = table[table["metric"] == metric].set_index("mechanism")
+            if rows.empty:
+                continue
+            named = rows.drop(index=[NOT_ATTRIBUTED, "interaction", "total"], errors="ignore")
+            parts = sorted(((name, float(r.shapley), float(r.shapley_low), float(r.shapley_high))
+                            for name, r in named.iterrows()), key=lambda part: -abs(part[1]))
+            out.append(Reason(regime, metric, float(rows.at["total", "shapley"]), parts,
+                              float(rows.at[NOT_ATTRIBUTED, "shapley"])))
+    return out
+
+
+def why_sentences(attributions: dict[str, pd.DataFrame] | None) -> list[str]:
+    return [reason.sentence for reason in reasons(attributions or {})]
 
 
 def readout(comparison: Comparison, metrics: list[str] | None = None,
-            attribution: pd.DataFrame | None = None) -> dict[str, Any]:
+            attribution: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """The whole readout: an introduction, one sentence per finding, and the why."""
     found = findings(comparison, metrics)
     return {"intro": intro(comparison), "findings": found, "sentences": [finding.sentence for finding in found],

@@ -130,6 +130,11 @@ class Comparison:
         return self.result.scenario.analysis.baseline
 
     @property
+    def window(self) -> int:
+        """The months at the end of each run whose mean is the run's outcome."""
+        return self.result.scenario.window
+
+    @property
     def failures(self) -> pd.DataFrame:
         return self.result.failures
 

@@ -40,7 +40,7 @@ def _img(fig, alt: str) -> str:
 
 
 def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: str | None = None,
-                attribution: pd.DataFrame | None = None) -> bytes:
+                attribution: dict[str, pd.DataFrame] | None = None) -> bytes:
     """The comparison as a self-contained Markdown report: settings, readout, outcomes table, figures."""
     metrics = list(metrics or sim.HEADLINE_METRICS)
     words = readout(comparison, metrics, attribution)

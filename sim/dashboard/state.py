@@ -19,6 +19,7 @@ preset_name: solara.Reactive[str | None] = solara.reactive(None)
 extra_metrics: solara.Reactive[list[str]] = solara.reactive([])
 link_messages: solara.Reactive[list[str]] = solara.reactive([])
 run_progress: solara.Reactive[tuple[float | None, str]] = solara.reactive((None, ""))  # (percent, words): one update
+explain_progress: solara.Reactive[tuple[float | None, str]] = solara.reactive((None, ""))  # "Explain why"
 url_loaded = solara.reactive(False)
 
 # ------------------------------------------------------------------------------------------------ Explore page

@@ -16,7 +16,7 @@ import sim
 from sim.proposal import LEVERS
 from sim.regimes import regime_noun
 
-from .. import controls, figures, readout, runs, share, state
+from .. import controls, explain, figures, readout, runs, share, state
 from .common import PageEnd, StyleSheet, error_words, esc
 
 
@@ -32,18 +32,22 @@ def compare_task(overrides: dict[str, Any], run: controls.RunSettings, preset: s
 
 
 @solara.lab.task(prefer_threaded=True)
-def explain_task(comparison: runs.Comparison) -> Any:
-    """Attribution of the differences to mechanisms, where the model provides it (``sim.attribute_differences``)."""
-    attribute = sim.attribute_differences
-    frames = []
-    for regime in comparison.regimes:
-        if regime == comparison.baseline:
-            continue
-        frames.append(attribute(baseline=comparison.baseline, regime=regime, replicates=comparison.run.replicates,
-                                steps=comparison.run.steps, rng=comparison.run.seed, **comparison.params))
-    import pandas as pd
+def explain_task(comparison: runs.Comparison) -> tuple[int, dict[str, Any]]:
+    """One attribution per regime against the baseline (``explain.explain``), with progress and Cancel; kept
+    with the comparison's number, so that a later comparison never shows an earlier one's why."""
+    def progress(fraction: float, words: str) -> None:
+        if not explain_task.is_current():
+            raise runs.Cancelled()
+        state.explain_progress.value = (100.0 * fraction, words)
 
-    return pd.concat(frames, ignore_index=True) if frames else None
+    return comparison.ident, explain.explain(comparison, progress)
+
+
+def explanation_of(comparison: runs.Comparison) -> dict[str, Any] | None:
+    """The finished "Explain why" of this comparison, if there is one."""
+    if explain_task.finished and explain_task.value is not None and explain_task.value[0] == comparison.ident:
+        return explain_task.value[1]
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ controls
@@ -199,13 +203,36 @@ def shown_metrics() -> list[str]:
 
 
 @solara.component
+def ExplainBar(comparison: runs.Comparison):
+    """"Explain why", what it will ask before it starts (runs and time), its progress while it runs, Cancel."""
+    the_plan = solara.use_memo(lambda: explain.plan(comparison), [comparison.ident])
+    explained = explanation_of(comparison) is not None
+    with solara.Row(style={"align-items": "center"}):
+        solara.Button("Explain why", on_click=lambda: (state.explain_progress.set((None, "starting")),
+                                                       explain_task(comparison)),
+                      disabled=explain_task.pending, classes=["ms-explain"])
+        solara.Button("Stop explaining", icon_name="mdi-stop", on_click=explain_task.cancel,
+                      disabled=not explain_task.pending, text=True)
+        if not explain_task.pending and not explained:
+            solara.Text(f"Explaining takes {the_plan.words}.", classes=["ms-explain-plan"],
+                        style={"font-size": "12px", "color": "#555"})
+    if explain_task.pending:
+        percent, words = state.explain_progress.value
+        solara.ProgressLinear(percent if percent is not None else True)
+        solara.Text(f"Explaining: {words} (of {the_plan.words})", classes=["ms-explain-progress"],
+                    style={"font-size": "12px"})
+    elif explain_task.error and not isinstance(explain_task.exception, runs.Cancelled):
+        solara.Error(error_words(explain_task.exception))
+
+
+@solara.component
 def ComparisonView(comparison: runs.Comparison):
     """A finished comparison: the readout, the series, the outcome table, the unit maps, the cost and downloads;
     figures and tables are memoised on the comparison, so a click elsewhere does not redraw them."""
     metrics = shown_metrics()
-    words = solara.use_memo(lambda: readout.readout(comparison, metrics, explain_task.value
-                                                    if explain_task.finished else None),
-                            [comparison.ident, tuple(metrics), id(explain_task.value)])
+    explanation = explanation_of(comparison)
+    words = solara.use_memo(lambda: readout.readout(comparison, metrics, explanation),
+                            [comparison.ident, tuple(metrics), id(explanation)])
     series_png = solara.use_memo(lambda: figures.png_bytes(figures.timeseries(comparison.bands(metrics), metrics,
                                                                                 comparison.regimes)),
                                  [comparison.ident, tuple(metrics)])
@@ -221,13 +248,7 @@ def ComparisonView(comparison: runs.Comparison):
         solara.HTML(tag="div", classes=["ms-readout"], unsafe_innerHTML=(
             f"<p>{esc(words['intro'])}</p><ul>" + "".join(f"<li>{esc(s)}</li>" for s in words["sentences"])
             + "</ul><p><b>Why.</b></p><ul>" + "".join(f"<li>{esc(s)}</li>" for s in words["why"]) + "</ul>"))
-        if hasattr(sim, "attribute_differences"):
-            with solara.Row():
-                solara.Button("Explain why", on_click=lambda: explain_task(comparison), disabled=explain_task.pending)
-                if explain_task.pending:
-                    solara.ProgressLinear(True)
-                if explain_task.error:
-                    solara.Error(error_words(explain_task.exception))
+        ExplainBar(comparison)
         solara.Text(f"Comparison no. {comparison.ident}; ran in {comparison.seconds:.1f} s.",
                     classes=["ms-run-count"], style={"font-size": "11px", "color": "#777"})
     with solara.Card("Over time (monthly means, 95% bands)"):
@@ -258,8 +279,7 @@ def ComparisonView(comparison: runs.Comparison):
         with solara.Row():
             solara.FileDownload(lambda: share.to_csv(comparison), filename="mutual_state_comparison.csv",
                                 label="Download CSV", mime_type="text/csv")
-            solara.FileDownload(lambda: share.to_markdown(comparison, metrics, attribution=explain_task.value
-                                                          if explain_task.finished else None),
+            solara.FileDownload(lambda: share.to_markdown(comparison, metrics, attribution=explanation),
                                 filename="mutual_state_comparison.md", label="Download Markdown report",
                                 mime_type="text/markdown")
         if query:
