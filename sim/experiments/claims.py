@@ -15,7 +15,7 @@ import pandas as pd
 from .. import plots
 from ..metrics_catalogue import METRICS
 from ..parameters import defaults
-from ..proposal import LEVER_SETTINGS
+from ..proposal import LEVER_SETTINGS, PROPOSAL_REGIME
 from ..regimes import regime_noun
 from .analysis import holm, paired_test, tied_to
 from .attribution import attribute_differences
@@ -38,7 +38,7 @@ def attribution_explains(attribution: Attribution | None, metric: str, other: st
     """Does the scenario's attribution take apart mutual − ``other`` in ``metric``? Only then can a verdict of
     the claim say which mechanism carries it."""
     return (attribution is not None and other == attribution.baseline and metric in attribution.metrics
-            and (not attribution.regimes or "mutual" in attribution.regimes))
+            and (not attribution.regimes or PROPOSAL_REGIME in attribution.regimes))
 
 
 def claim_basis(table: pd.DataFrame, metric: str) -> str:
@@ -64,7 +64,7 @@ def _verdict_basis(result: BatchResult, tabdir: Path, metric: str, other: str) -
     if not attribution_explains(result.scenario.attribution, metric, other):
         return ""
     try:
-        table = attribution_table(result, "mutual", tabdir)
+        table = attribution_table(result, PROPOSAL_REGIME, tabdir)
     except Exception:  # the claim must not be lost to an attribution failure; its section says what went wrong
         return ""
     return claim_basis(table, metric)
@@ -74,9 +74,9 @@ def claim_section(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> lis
     """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive; where
     the scenario attributes the differences, each clear verdict says which mechanism carries it."""
     levels = list(dict.fromkeys(table["regime"]))
-    if "mutual" not in levels or len(levels) < 2:
+    if PROPOSAL_REGIME not in levels or len(levels) < 2:
         return []
-    others = [lv for lv in levels if lv != "mutual"]
+    others = [lv for lv in levels if lv != PROPOSAL_REGIME]
     pool = [c for c in condition_columns(result) if c != "regime"]
     pool = [c for c in pool if c not in tied_to(table, "regime", pool)]  # moves with the regime: not a block
     keys = ["replicate"] + (["point"] if "point" in table.columns else []) + pool
@@ -86,8 +86,8 @@ def claim_section(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> lis
             continue
         wide = table.pivot_table(index=keys, columns="regime", values=metric, aggfunc="first")
         for other in others:
-            if other in wide.columns and "mutual" in wide.columns:
-                rows.append((metric, other, paired_test(wide["mutual"].to_numpy(), wide[other].to_numpy())))
+            if other in wide.columns and PROPOSAL_REGIME in wide.columns:
+                rows.append((metric, other, paired_test(wide[PROPOSAL_REGIME].to_numpy(), wide[other].to_numpy())))
     if not rows:
         return []
     p_adj = holm([r[2].p for r in rows])
