@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOK_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: compare test notebooks dashboard benchmark docs lint
+.PHONY: compare test notebooks dashboard benchmark odd-table docs docs-serve lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,18 @@ test: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/model_benchmark.py
 
-docs: $(STAMP)
+## The generated parts of docs/ODD.md (its parameter table), from the parameter registry.
+odd-table: $(STAMP)
 	$(PY) -m sim.docs
+
+## The documentation site, into docs/_build/html (open index.html from disk: it needs no network). Warnings are
+## errors. The course's notebooks are executed unless the test run's executed copies are still current.
+docs: odd-table
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+## The site served on this machine: http://127.0.0.1:8000/
+docs-serve: docs
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory docs/_build/html
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests benchmarks

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import __version__
 from .calibration import calibrate, format_fit, load_targets
 from .experiments import sensitivity
 from .experiments.analysis import AnalysisError, outcomes, paired_comparisons
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Mutual State: an agent-based model of public services run by the state, by contractors or "
                     "as mutuals. Run one model, compare the regimes, or run scenario batches and report on them.",
         epilog="Each command has its own --help. Parameters are listed in docs/ODD.md and sim/parameters.py.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add_set(sp):

@@ -33,3 +33,22 @@ def small_batch(tmp_path_factory):
                            "--serial", "--quiet"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def documentation_site():
+    """The documentation site built once per test session, from scratch, with warnings as errors (as ``make docs``
+    does, without regenerating docs/ODD.md). The course's notebooks are executed by whichever of this build and
+    tests/test_notebooks.py comes first; the other reuses the executed copies (docs/sitegen/course.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("myst_nb", reason="the docs extra builds the site")
+    root = Path(__file__).resolve().parents[1]
+    site = root / "docs" / "_build" / "html"
+    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
+                            str(root / "docs"), str(site)], capture_output=True, text=True, cwd=root)
+    if build.returncode != 0:
+        pytest.fail(f"the site did not build (exit {build.returncode}):\n{build.stderr[-6000:]}")
+    return site

@@ -4,6 +4,11 @@ Each notebook is executed in a fresh kernel, cells in order, in an empty working
 files writes them there, not into the repository). Every claim a notebook's prose makes is an ``assert`` in the
 cell that computes it, so a change to the model that makes the text false fails here.
 
+The executed copies are kept in ``docs/_build/executed/`` with a fingerprint of the notebook, the model's code,
+the scenarios and the libraries (``docs/sitegen/course.py``): the documentation site renders the same copies, so
+``make test`` executes the course once, whether this file or the site's build comes first. A copy whose
+fingerprint no longer matches is executed again; ``MUTUAL_STATE_FRESH_NOTEBOOKS=1`` always executes.
+
 Budgets (issue 9): each notebook finishes within ``NOTEBOOK_BUDGET_SECONDS`` (default 180 s, a deadline for the
 whole notebook, not per cell) and the course within ``COURSE_BUDGET_SECONDS`` (default 600 s) on 2 cores. On a
 machine busy with other work, widen them through the environment rather than shrinking the notebooks' runs.
@@ -11,10 +16,10 @@ machine busy with other work, widen them through the environment rather than shr
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -30,27 +35,10 @@ NOTEBOOK_BUDGET = float(os.environ.get("NOTEBOOK_BUDGET_SECONDS", 180))
 COURSE_BUDGET = float(os.environ.get("COURSE_BUDGET_SECONDS", 600))
 TIMES: dict[str, float] = {}
 
-
-def kernel_environment() -> dict[str, str]:
-    """The kernel draws figures as a student's would (inline PNG), whatever backend the test process uses."""
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's frozen-modules warning, not ours
-    return env
-
-
-def execute(path: Path, workdir: Path, budget: float) -> tuple[object, float]:
-    """Run a notebook top to bottom within ``budget`` seconds in all (the deadline shrinks cell by cell)."""
-    nb = nbformat.read(path, as_version=4)
-    start = time.monotonic()
-    deadline = start + budget
-    client = nbclient.NotebookClient(
-        nb,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(workdir)}},
-        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
-    )
-    client.execute(env=kernel_environment())
-    return nb, time.monotonic() - start
+# docs/sitegen/course.py: execution and its cache, shared with the documentation site's build
+_spec = importlib.util.spec_from_file_location("course", ROOT / "docs" / "sitegen" / "course.py")
+course = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(course)
 
 
 def test_the_course_has_its_notebooks():
@@ -60,8 +48,9 @@ def test_the_course_has_its_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom_within_its_budget(path: Path, tmp_path: Path):
-    nb, seconds = execute(path, tmp_path, NOTEBOOK_BUDGET)
+def test_notebook_runs_top_to_bottom_within_its_budget(path: Path):
+    nb, seconds, _ = course.executed(path, NOTEBOOK_BUDGET)
+    assert nb.metadata["mutual_state"]["fingerprint"] == course.fingerprint(path), "an executed copy of another version"
     TIMES[path.name] = seconds
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, f"{path.name}: a cell raised {errors[0].ename}: {errors[0].evalue}"
