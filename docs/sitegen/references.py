@@ -100,7 +100,7 @@ def kinds_page() -> str:
 
 def mechanisms_page() -> str:
     """The kind differences grouped into mechanisms, with what each rests on and its neutral setting."""
-    from sim.experiments.attribution import KIND_MECHANISMS, MECHANISM_BASIS
+    from sim.experiments.mechanisms import KIND_MECHANISMS, MECHANISM_BASIS
     from sim.parameters import NEUTRAL_KINDS, REGISTRY
 
     lines = ["| mechanism | parameters (default → neutral) | sourced? | basis |", "|---|---|---|---|"]
@@ -214,7 +214,8 @@ def api_page(module_name: str, documented_in: str | None = None) -> str:
             continue
         directive = _kind_of(obj)
         if directive == "autodata":
-            lines += ["```{eval-rst}", f".. py:data:: {module_name}.{name}", f"   :type: {type(obj).__name__}", "",
+            lines += ["```{eval-rst}", f".. py:data:: {name}", f"   :module: {module_name}",
+                      f"   :type: {type(obj).__name__}", "",
                       f"   {_data_summary(name, obj)}", "```", ""]
             continue
         lines += ["```{eval-rst}", f".. {directive}:: {module_name}.{name}"]
