@@ -3,7 +3,7 @@
     python benchmarks/dashboard_benchmark.py [--repeats 3]
 
 1. First render: from the server answering HTTP 200 to the Compare page's Run button on screen (target < 5 s).
-2. A default-district comparison (3 regimes x 5 replicates x 10 years, the page's defaults): from clicking Run
+2. A default-district comparison (3 regimes x 5 replicates x 25 years read over years 16-25, the page's defaults): from clicking Run
    to the readout of the new comparison on screen (target < 10 s on 2 cores); and the same comparison called
    in Python (``run_comparison`` with the dashboard's process pool), without the page.
 3. A click answered while a run is in progress: opening a lever group until its first control is visible

@@ -28,13 +28,14 @@ import pandas as pd
 
 from . import __version__
 from .calibration import calibrate, format_fit, load_targets
+from .comparison import OUTCOME_WINDOW_MONTHS, STEADY_STATE_MONTHS, comparison_scenario, reading_of
 from .experiments import sensitivity
 from .experiments.analysis import AnalysisError, outcomes, paired_comparisons
 from .experiments.executors import ExecutorBroken, dask_executor, process_pool, scheduler_address
 from .experiments.formatting import ci_text, format_table, num, pval
 from .experiments.results import load_results
 from .experiments.runner import BatchInterrupted, plan_batch, run_batch
-from .experiments.schema import ScenarioError, load_scenario, parse_value, scenario_from_dict
+from .experiments.schema import ScenarioError, load_scenario, parse_value
 from .experiments.store import ResultsError, ResultsRepaired, StorageError
 from .experiments.tasks import run_one
 from .metrics_catalogue import HEADLINE_METRICS, METRIC_NAMES, METRICS
@@ -94,10 +95,14 @@ def _parser() -> argparse.ArgumentParser:
 
     compare_parser = sub.add_parser("compare", help="compare the three regimes on common random numbers",
                        description="Run state, privatised and mutual provision on the same seeds and print mean "
-                                   "outcomes (last 12 months of each run) with 95%% confidence intervals, and "
-                                   "paired differences from state.")
+                                   "outcomes with 95%% confidence intervals, and paired differences from state. "
+                                   f"By default each run lasts {STEADY_STATE_MONTHS} months and its outcome is its "
+                                   f"mean over the last {OUTCOME_WINDOW_MONTHS}: the steady state `make compare` "
+                                   "and the dashboard read. A shorter run is read over its last half and said to "
+                                   "be a transient.")
     compare_parser.add_argument("--seeds", type=_positive_int, default=5, help="replicates per regime (default: 5)")
-    compare_parser.add_argument("--steps", type=_steps, default=120, help="months per run (default: 120)")
+    compare_parser.add_argument("--steps", type=_steps, default=STEADY_STATE_MONTHS,
+                                help=f"months per run (default: {STEADY_STATE_MONTHS})")
     compare_parser.add_argument("--seed", type=_seed, default=1, help="root seed the replicate seeds are spawned from (default 1)")
     compare_parser.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
                    help=f"metric to show (repeatable; default: {', '.join(HEADLINE_METRICS)})")
@@ -275,7 +280,6 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     """``mutual-state compare``: the three regimes on common random numbers, in a terminal table."""
-    from .experiments.sections import comparison_table  # draws nothing, but its module loads Matplotlib
 
     metrics = args.metrics or list(HEADLINE_METRICS)
     for m in metrics:
@@ -285,11 +289,7 @@ def cmd_compare(args) -> int:
     if "regime" in params:
         raise UsageError("--set regime: compare runs every regime; leave regime out")
     try:
-        scenario = scenario_from_dict({
-            "name": "compare", "steps": args.steps, "replicates": args.seeds, "seed": args.seed, "params": params,
-            "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
-            "analysis": {"metrics": metrics, "baseline": "state"},
-        }, "compare")
+        scenario = comparison_scenario(params, args.steps, args.seeds, args.seed, metrics=metrics)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
     with _executor(args) as (executor, label):
@@ -297,16 +297,29 @@ def cmd_compare(args) -> int:
                            executor_label=label)
     if len(result.failures):
         print(f"warning: {len(result.failures)} run(s) failed: {result.failures['error'].iloc[0]}", file=sys.stderr)
-    print(f"Regimes on common random numbers: {args.seeds} seeds x {args.steps} months; mean of the last "
-          f"{scenario.window} months [95% CI]")
-    print(format_table(comparison_table(result, metrics)))
-    if args.seeds >= 2:
-        comp = paired_comparisons(outcomes(result, metrics=metrics), "regime", metrics, baseline="state")
-        print("\nPaired differences from state (same seeds), paired t-test, Holm-adjusted:")
-        for r in comp.itertuples():
-            print(f"  {r.level:<10} {r.metric:<20} {ci_text(r.mean_diff, r.ci_low, r.ci_high, signed=True):<36} "
-                  f"{pval(r.p_holm):<12} d_z={r.d_z:.2f} ({r.effect})")
+    print(comparison_text(result, metrics))
     return 0
+
+
+def comparison_text(result, metrics: list[str]) -> str:
+    """What ``compare`` prints: when outcomes were read (steady state or transient, with the drift test's
+    warning), each regime's mean outcomes [95% CI], and the paired differences from state."""
+    from .experiments.sections import comparison_table  # draws nothing, but its module loads Matplotlib
+
+    scenario = result.scenario
+    reading = reading_of(result, metrics)
+    lines = [f"Regimes on common random numbers: {scenario.replicates} seeds x {scenario.steps} months; mean of "
+             f"{reading.span} [95% CI]", format_table(comparison_table(result, metrics)), "", reading.words]
+    if reading.warning:
+        lines.append(reading.warning)
+    if scenario.replicates >= 2:
+        comp = paired_comparisons(outcomes(result, metrics=metrics), "regime", metrics, baseline="state")
+        lines.append("\nPaired differences from state (same seeds), paired t-test, Holm-adjusted:")
+        for r in comp.itertuples():
+            lines.append(f"  {r.level:<10} {r.metric:<20} "
+                         f"{ci_text(r.mean_diff, r.ci_low, r.ci_high, signed=True):<36} "
+                         f"{pval(r.p_holm):<12} d_z={r.d_z:.2f} ({r.effect})")
+    return "\n".join(lines)
 
 
 def cmd_batch(args) -> int:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import sim
@@ -284,6 +285,57 @@ def test_values_read_in_their_units():
     assert readout.value_text("provider_failures", 3.0) == ("3" if unit in ("-", "count") else f"3 {unit}")
 
 
+def test_the_dashboard_and_the_command_line_give_one_answer(comparison, capsys):
+    """`mutual-state compare` with the page's settings and seed prints the dashboard comparison's numbers."""
+    from sim.cli import comparison_text, main
+
+    assert main(["compare", "--seeds", str(RUN.replicates), "--steps", str(RUN.steps), "--seed", str(RUN.seed),
+                 "--serial", "--set", "n_units=4", "--set", "unit_size=[100, 150]"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip() == comparison_text(comparison.result, list(sim.HEADLINE_METRICS)).strip()
+    assert "0." in printed  # numbers, not only words
+    # the same scenario but for its name: one definition of the comparison
+    from sim.comparison import comparison_scenario
+
+    cli = comparison_scenario(comparison.params, RUN.steps, RUN.replicates, RUN.seed)
+    assert cli.model_dump(exclude={"name", "analysis"}) == comparison.result.scenario.model_dump(
+        exclude={"name", "analysis"})
+    assert cli.window == comparison.window
+
+
+def test_every_surface_reads_the_steady_state_by_default():
+    """The page's and the command line's defaults are `make compare`'s: 300 months, outcomes over the last 120."""
+    import tomllib
+
+    from sim.cli import _parser
+    from sim.comparison import BURN_IN_MONTHS, OUTCOME_WINDOW_MONTHS, STEADY_STATE_MONTHS, outcome_window
+
+    shipped = tomllib.loads((Path(sim.__file__).parent.parent / "scenarios" / "compare_regimes.toml").read_text())
+    assert (shipped["steps"], shipped["analysis"]["window"]) == (STEADY_STATE_MONTHS, OUTCOME_WINDOW_MONTHS)
+    assert STEADY_STATE_MONTHS - OUTCOME_WINDOW_MONTHS == BURN_IN_MONTHS == 180
+    assert ctl.RunSettings().steps == STEADY_STATE_MONTHS
+    assert runs.comparison_scenario({}, ctl.RunSettings()).window == OUTCOME_WINDOW_MONTHS
+    assert _parser().parse_args(["compare"]).steps == STEADY_STATE_MONTHS
+    assert [outcome_window(steps) for steps in (1, 24, 120, 300, 600)] == [1, 12, 60, 120, 120]
+
+
+def test_a_shorter_reading_is_labelled_a_transient_with_the_drift_tests_warning(comparison):
+    from sim.comparison import Reading
+
+    assert not comparison.reading.steady
+    assert comparison.reading.words.startswith("Transient: outcomes are each run's mean over months 13–24 (year 2)")
+    assert comparison.reading.words in readout.intro(comparison)
+    assert set(comparison.reading.moving.columns) >= {"metric", "regime", "change", "p_holm"}
+    steady = Reading(300, 120, comparison.reading.moving.iloc[:0])
+    assert steady.steady and steady.words.startswith("Outcomes are each run's mean over months 181–300 (years "
+                                                     "16–25), after a burn-in of 15 years")
+    assert steady.warning == ""
+    moving = pd.DataFrame([{"metric": "participation_rate", "regime": "mutual", "change": -0.04, "scale": 0.3,
+                            "p_holm": 0.001, "drifting": True}])
+    assert Reading(300, 120, moving).warning.startswith("Warning: 1 metric still moves over the outcome window "
+                                                        "(participation_rate with mutuals (-0.04 over the window))")
+
+
 @pytest.fixture(scope="module")
 def explanation(comparison):
     """"Explain why" of the small comparison, run in this process."""
@@ -432,8 +484,8 @@ def imported_modules(source: str, package: tuple[str, ...]) -> list[str]:
 
 def test_the_dashboard_uses_only_the_public_api_and_the_shared_meanings():
     """The dashboard must not reach into the model: it imports ``sim``, the modules that define what regimes,
-    the proposal and the metrics mean, the batch API, and its own modules; nothing else of ``sim``."""
-    allowed = ("sim", "sim.regimes", "sim.proposal", "sim.metrics_catalogue")
+    the proposal, the metrics and the comparison of regimes mean, the batch API, and its own modules; nothing else of ``sim``."""
+    allowed = ("sim", "sim.regimes", "sim.proposal", "sim.metrics_catalogue", "sim.comparison")
     root = Path(sim.__file__).parent.parent
     reached = []
     for path in (root / "sim" / "dashboard").rglob("*.py"):

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import sim
+from sim.comparison import COMPARED_REGIMES, STEADY_STATE_MONTHS
 from sim.proposal import LEVERS, PROPOSAL_REGIME, THE_PROPOSAL
 
 LEVER_NAMES = tuple(name for name, _, _ in LEVERS)
-COMPARED_REGIMES = ("state", "privatised", "mutual")
 
 SLIDER_MAX_SPAN = 10.0  # a float whose allowed range is wider is typed, not slid (a slider to 1e7 is useless)
 INT_SLIDER_MAX_SPAN = 60
@@ -187,7 +187,7 @@ def presets() -> dict[str, Preset]:
 class RunSettings:
     """How a comparison is run (not model parameters)."""
 
-    years: int = 10
+    years: int = STEADY_STATE_MONTHS // 12  # read at the steady state by default, as `make compare` reads it
     replicates: int = 5
     seed: int = 1
     regimes: tuple[str, ...] = COMPARED_REGIMES

@@ -160,7 +160,7 @@ def intro(comparison: Comparison) -> str:
     failed = len(comparison.failures)
     return (f"{len(comparison.regimes)} regimes over {run.years} year{'s' if run.years != 1 else ''} in a district "
             f"of {units} units of {size_text} adults, {run.replicates} paired runs each on the same random numbers "
-            f"(seed {run.seed}); each run's outcome is its mean over the last 12 months. Differences are against "
+            f"(seed {run.seed}). {comparison.reading.words} Differences are against "
             f"{regime_noun(comparison.baseline)}."
             + (f" {failed} run(s) failed and are left out." if failed else ""))
 

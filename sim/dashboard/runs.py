@@ -22,6 +22,8 @@ import pandas as pd
 
 import sim
 
+from ..comparison import Reading, reading_of
+from ..comparison import comparison_scenario as regimes_scenario
 from ..experiments.executors import process_pool
 from .controls import RunSettings
 
@@ -41,15 +43,9 @@ class ComparisonFailed(RuntimeError):
 
 # ------------------------------------------------------------------------------------------------ scenario
 def comparison_scenario(params: dict[str, Any], run: RunSettings) -> sim.Scenario:
-    """The comparison as a scenario: ``regime`` varied, everything else fixed; errors name the field."""
-    regimes = list(run.regimes)
-    return sim.scenario_from_dict({
-        "name": "dashboard", "description": "A comparison of regimes run from the dashboard.",
-        "steps": run.steps, "replicates": run.replicates, "seed": run.seed,
-        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
-        "design": {"kind": "factorial", "factors": {"regime": regimes}},
-        "analysis": {"compare": "regime", "baseline": "state" if "state" in regimes else regimes[0]},
-    }, "dashboard settings")
+    """The comparison as a scenario, as ``mutual-state compare`` builds it (``sim.comparison``): ``regime``
+    varied, everything else fixed, read over the outcome window; errors name the field."""
+    return regimes_scenario(params, run.steps, run.replicates, run.seed, run.regimes, name="dashboard")
 
 
 # ------------------------------------------------------------------------------------------------ unit map
@@ -119,6 +115,7 @@ class Comparison:
     maps: dict[str, UnitMap]
     seconds: float
     preset: str | None = None
+    reading: Reading | None = None  # when outcomes were read, and what still drifts
     ident: int = field(default_factory=lambda: next(_IDENTS))  # unique, unlike id(), for caches keyed on it
 
     @property
@@ -139,7 +136,7 @@ class Comparison:
         return self.result.failures
 
     def summary(self, metrics: list[str] | None = None) -> pd.DataFrame:
-        """Mean, s.d. and 95% CI of each metric's outcome (mean of the last 12 months) per regime."""
+        """Mean, s.d. and 95% CI of each metric's outcome (mean over the outcome window) per regime."""
         return self.result.summary(by=["regime"], metrics=metrics)
 
     def differences(self, metrics: list[str] | None = None) -> pd.DataFrame:
@@ -248,7 +245,8 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
         for fut in futures:
             fut.cancel()
     maps = {r: maps[r] for r in run.regimes}
-    return Comparison(dict(params), run, result, maps, time.perf_counter() - start, preset)
+    reading = reading_of(result)
+    return Comparison(dict(params), run, result, maps, time.perf_counter() - start, preset, reading)
 
 
 # ------------------------------------------------------------------------------------------------ cost
@@ -269,7 +267,7 @@ def component_label(metric: str) -> str:
 
 def cost_components(comparison: Comparison) -> pd.DataFrame:
     """Public cost per adult a month split into its components, per regime (rows, in the comparison's order),
-    each the mean over replicates of the outcome (last 12 months); the columns, named for people, sum to the
+    each the mean over replicates of the outcome (over the outcome window); the columns, named for people, sum to the
     mean of ``cost_per_capita`` because every component is averaged over the same runs and months."""
     parts = component_metrics()
     summary = comparison.summary(metrics=parts)

@@ -58,7 +58,8 @@ def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: 
         lines += [f"Link: {link}", ""]
     lines += ["## What differs, and how sure we are", ""] + [f"- {s}" for s in words["sentences"]]
     lines += ["", "## Why", ""] + [f"- {s}" for s in words["why"]]
-    lines += ["", "## Outcomes (mean of the last 12 months, 95% CI over replicates within the possible range)", ""]
+    lines += ["", f"## Outcomes (mean of {comparison.reading.span}, 95% CI over replicates within the possible "
+              "range)", ""]
     summary = comparison.summary(metrics)
     lines += ["| metric | " + " | ".join(comparison.regimes) + " |", "|---" * (len(comparison.regimes) + 1) + "|"]
     for metric in metrics:

@@ -13,6 +13,7 @@ import solara
 import solara.lab
 
 import sim
+from sim.comparison import STEADY_STATE_MONTHS, at_steady_state, months_text, outcome_window
 from sim.proposal import LEVERS
 from sim.regimes import regime_noun
 
@@ -132,6 +133,11 @@ def RunControls():
             set_seed_message(str(error))
 
     solara.SliderInt(f"years: {run.years}", value=run.years, min=1, max=30, on_value=lambda v: set_run(years=v))
+    window = outcome_window(run.steps)
+    read = months_text(run.steps - window + 1, run.steps)
+    solara.Text(f"Outcomes over {read}: the steady state, as `make compare` reads it." if at_steady_state(run.steps)
+                else f"Outcomes over {read}: a transient; {STEADY_STATE_MONTHS // 12} years read the steady state.",
+                classes=["ms-window-note"], style={"font-size": "12px", "color": "#555"})
     solara.SliderInt(f"paired runs per regime: {run.replicates}", value=run.replicates, min=2, max=20,
                      on_value=lambda v: set_run(replicates=v))
     solara.InputText("random seed (the same seed gives the same runs)", value=str(run.seed), on_value=on_seed,
@@ -174,8 +180,8 @@ def outcome_table_html(comparison: runs.Comparison, metrics: list[str]) -> str:
         meaning = sim.METRICS[metric].description if metric in sim.METRICS else ""
         rows.append(f'<tr data-metric="{esc(metric)}"><td>{esc(figures.metric_label(metric))}'
                     f"<small>{esc(meaning)}</small></td>{''.join(cells)}</tr>")
-    return (f'<table class="ms-table" id="ms-outcomes"><thead><tr><th>outcome (mean of the last 12 months, '
-            f'95% CI within the possible range)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}'
+    return (f'<table class="ms-table" id="ms-outcomes"><thead><tr><th>outcome (mean of '
+            f'{esc(comparison.reading.span)}, 95% CI within the possible range)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>")
 
 
@@ -193,13 +199,24 @@ def cost_table_html(comparison: runs.Comparison) -> str:
                 + "".join(f"<td><b>{esc(readout.value_text(runs.COST, totals[regime]))}</b></td>"
                           for regime in comparison.regimes)
                 + "</tr>")
-    return (f'<table class="ms-table" id="ms-cost"><thead><tr><th>component (£ per adult a month, mean of the last '
-            f'12 months)</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return (f'<table class="ms-table" id="ms-cost"><thead><tr><th>component (£ per adult a month, mean of '
+            f'{esc(comparison.reading.span)})</th>{regime_heads(comparison)}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def shown_metrics() -> list[str]:
     """The headline metrics, then those the user added."""
     return list(sim.HEADLINE_METRICS) + [m for m in state.extra_metrics.value if m not in sim.HEADLINE_METRICS]
+
+
+@solara.component
+def ReadingNote(reading):
+    """When the outcomes were read: the steady state as `make compare` reads it, or a transient, with the
+    drift test's warning when a headline metric still moves over the window."""
+    if reading.steady and not reading.warning:
+        solara.Success(reading.words, dense=True, classes=["ms-reading", "ms-steady"])
+    else:
+        solara.Warning(" ".join(words for words in (reading.words, reading.warning) if words), dense=True,
+                       classes=["ms-reading", "ms-transient" if not reading.steady else "ms-drifting"])
 
 
 @solara.component
@@ -244,6 +261,7 @@ def ComparisonView(comparison: runs.Comparison):
     cost_html = solara.use_memo(lambda: cost_table_html(comparison), [comparison.ident])
 
     StyleSheet()
+    ReadingNote(comparison.reading)
     with solara.Card("What it means", classes=["ms-readout-card"]):
         solara.HTML(tag="div", classes=["ms-readout"], unsafe_innerHTML=(
             f"<p>{esc(words['intro'])}</p><ul>" + "".join(f"<li>{esc(s)}</li>" for s in words["sentences"])

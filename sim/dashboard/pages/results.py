@@ -37,8 +37,8 @@ def ResultsPage():
         return
     solara.Text(f"{view.folder}: {view.figures} figures", style={"font-size": "12px", "color": "#777"})
     solara.Text("The batch's own report, as the researcher's tools wrote it: shares are fractions (0.25 is 25%), "
-                "money is £ per adult a month, and each outcome is a run's mean over its last 12 months. What each "
-                "metric means is in the Compare page's outcome table and in docs/ODD.md §8.",
+                "money is £ per adult a month, and each outcome is a run's mean over the batch's outcome window (its "
+                "report's \"Steady state\" section says which months). What each metric means is in the Compare page's outcome table and in docs/ODD.md §8.",
                 style={"font-size": "12px", "color": "#555"})
     wins = [title for title in view.sections if title.lower().startswith("where does each")]
     if wins:
