@@ -13,11 +13,6 @@ from pathlib import Path
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
 
-#: Circles known to remain in modules under another part of the work; each entry must still be a circle (the
-#: test fails when one is gone, so that the entry is removed with it).
-KNOWN_CIRCLES: list[set[str]] = []
-
-
 def module_names(root: Path) -> dict[str, Path]:
     """Dotted module name -> file, for every Python file of the package at ``root``."""
     names = {}
@@ -114,11 +109,8 @@ def test_the_detector_finds_a_circle_through_a_local_import(tmp_path):
 
 
 def test_sim_has_no_import_circle():
-    found = circles(import_graph(SIM))
-    unexpected = [sorted(c) for c in found if c not in KNOWN_CIRCLES]
-    assert not unexpected, f"import circles in sim/: {unexpected}"
-    gone = [sorted(c) for c in KNOWN_CIRCLES if c not in found]
-    assert not gone, f"these circles are gone: remove them from KNOWN_CIRCLES: {gone}"
+    found = [sorted(circle) for circle in circles(import_graph(SIM))]
+    assert not found, f"import circles in sim/: {found}"
 
 
 def test_the_experiments_import_each_other_in_one_direction():
