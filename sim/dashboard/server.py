@@ -7,6 +7,7 @@ the check that loads a page from solara.dev), no version check and no telemetry.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,16 +34,59 @@ def command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
             "--no-check-version", "--production"]
 
 
+#: The signals that stop the dashboard: Ctrl-C, ``kill PID`` and a closed terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+#: How long Solara may take to close its sessions before everything it started is killed (the whole stop must
+#: take less than five seconds).
+GRACE_SECONDS = 2.5
+
+
+class Stop(Exception):
+    """A stop signal arrived (``STOP_SIGNALS``)."""
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Run the server in the foreground until Ctrl-C; return its exit status."""
+    """Run the server in the foreground until a stop signal (Ctrl-C, SIGTERM, SIGHUP); return its exit status.
+
+    Solara runs in a process group of its own, with everything it starts (the comparisons' forkserver and its
+    workers), so that a stop leaves nothing behind: the group is asked to stop, and killed after
+    ``GRACE_SECONDS``.
+    """
     print(f"Mutual State dashboard: http://{host}:{port}/  (Ctrl-C stops it)", file=sys.stderr)
-    proc = subprocess.Popen(command(host, port), env=offline_environment())
+
+    def on_stop(signum, _frame):
+        raise Stop(signum)
+
+    previous = {signum: signal.signal(signum, on_stop) for signum in STOP_SIGNALS}
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
+        proc = subprocess.Popen(command(host, port), env=offline_environment(), start_new_session=True)
         try:
-            return proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            return proc.wait()
+        except (Stop, KeyboardInterrupt):
+            stop_group(proc)
             return 130
+        finally:
+            stop_group(proc)  # the server may have died alone: its workers go with it
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop the server's process group: SIGTERM, then SIGKILL to whatever is left after ``GRACE_SECONDS``."""
+    def signal_group(signum: int) -> bool:
+        try:
+            os.killpg(proc.pid, signum)
+            return True
+        except (ProcessLookupError, PermissionError):  # nothing left in the group
+            return False
+
+    if not signal_group(signal.SIGTERM):
+        return
+    try:
+        proc.wait(timeout=GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    signal_group(signal.SIGKILL)
+    proc.wait()
