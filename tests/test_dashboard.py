@@ -16,7 +16,7 @@ import pytest
 import sim
 from sim.dashboard import controls as ctl
 from sim.dashboard import explain, figures, readout, results_view, runs, share
-from sim.proposal import LEVERS, PROPOSAL_REGIME, THE_PROPOSAL
+from sim.proposal import LEVERS, PARTICIPATION_CHANNELS, PROPOSAL_REGIME, THE_PROPOSAL
 from sim.regimes import KIND_COLOURS, REGIME_COLOURS, REGIME_NOUNS
 
 RUN = ctl.RunSettings(years=2, replicates=3, seed=7)
@@ -95,6 +95,59 @@ def test_presets_are_valid_and_the_proposal_pulls_every_lever():
     assert {"participation_audit", "decentralisation", "recognised_status", "guarantor"} <= levers
     assert presets["services as they are"].params == {} and presets["services as they are"].headline == "state"
     assert presets["the proposal"].params == THE_PROPOSAL and presets["the proposal"].headline == PROPOSAL_REGIME
+
+
+def settings_of(preset: ctl.Preset) -> dict:
+    """Every parameter as a comparison with this preset runs it: the registry's defaults under its settings."""
+    return {name: parameter.validate(preset.params.get(name, parameter.default))
+            for name, parameter in sim.REGISTRY.items()}
+
+
+def test_services_as_they_are_is_what_its_description_says():
+    preset = ctl.presets()["services as they are"]
+    settings = settings_of(preset)
+    assert preset.params == {} and preset.headline == "state" and "registry default" in preset.description
+    assert not settings["participation_audit"] and not any(settings[f"channel_{c}"] for c in PARTICIPATION_CHANNELS)
+    assert settings["asset_lock"] == 0.5 and "a half asset lock" in preset.description
+    assert not (settings["local_bonds"] or settings["quality_mark"] or settings["secondary_mutuals"])
+    assert settings["audit_mode"] == "inspection" and "inspection" in preset.description
+    assert settings["user_choice"] == "off" and "cannot switch provider" in preset.description
+
+
+def test_contracted_out_lets_contractors_users_switch_with_the_money():
+    """Its description promises a quasi-market for contractors' users: choice is on where, and only where,
+    services are contracted out."""
+    from sim.providers import regime_lets_users_choose
+
+    preset = ctl.presets()["contracted out"]
+    assert preset.headline == "privatised" and "switch" in preset.description and "money" in preset.description
+    assert settings_of(preset)["user_choice"] == "regime_default"
+    assert [regime_lets_users_choose(r) for r in ("state", "privatised", "mutual")] == [False, True, False]
+    assert sim.REGISTRY["user_choice"].default == "off"  # without the preset nobody switches
+
+
+def test_the_proposal_preset_sets_every_setting_its_description_names():
+    preset = ctl.presets()["the proposal"]
+    settings = settings_of(preset)
+    assert preset.params == THE_PROPOSAL and preset.headline == PROPOSAL_REGIME
+    assert settings["participation_audit"] and all(settings[f"channel_{c}"] for c in PARTICIPATION_CHANNELS)
+    assert settings["local_autonomy"] == 0.8 and "(0.8, an assumption)" in preset.description
+    assert settings["capacity_building"] == 10.0 and "£10 per adult" in preset.description
+    assert settings["asset_lock"] == 1.0 and "a full asset lock" in preset.description
+    assert settings["local_bonds"] and settings["quality_mark"] and settings["secondary_mutuals"]
+    assert settings["audit_mode"] == "self_audit" and settings["social_investment"]
+
+
+def test_the_neutral_kinds_preset_is_the_null_model():
+    preset = ctl.presets()["neutral kinds"]
+    assert preset.params == {k: v for k, v in sim.neutral_kinds().items() if k != "regime"}
+
+
+def test_user_choice_has_a_control():
+    (control,) = [ctl.control_for(name) for _, _, names in ctl.OTHER_CONTROLS for name in names]
+    assert control.name == "user_choice" and control.widget == "select"
+    assert set(control.choices) == {"off", "on", "regime_default"}
+    assert ctl.from_query("user_choice=on")[0] == {"user_choice": "on"}
 
 
 # ------------------------------------------------------------------------------------------------ runs

@@ -79,6 +79,10 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
+#: Settings with a control of their own beside the five levers: (title, meaning, parameters).
+OTHER_CONTROLS = (("User choice", "may users switch provider, with the money following them?", ("user_choice",)),)
+
+
 def lever_controls() -> dict[str, list[Control]]:
     """The controls of each of the five levers, in registry order."""
     out: dict[str, list[Control]] = {lever: [] for lever in LEVER_NAMES}
@@ -162,11 +166,14 @@ def presets() -> dict[str, Preset]:
     """The presets the Compare page offers; "neutral kinds" only where the model provides it."""
     out = {
         "services as they are": Preset(
-            "services as they are", "state", "Every lever at its registry default (no audit or channels, no "
-            "recognised status, inspection): the three regimes as things stand, read from state departments.", {}),
+            "services as they are", "state", "Every setting at its registry default: no participation audit or "
+            "channels, a half asset lock and no local bonds, quality mark or federations, inspection, and users "
+            "who cannot switch provider. The three regimes as things stand, read from state departments.", {}),
         "contracted out": Preset(
-            "contracted out", "privatised", "Every lever at its default, read from private contractors (users "
-            "may switch provider and money follows them, as in quasi-markets).", {}),
+            "contracted out", "privatised", "Every lever at its default, and users of private contractors may switch "
+            "to a neighbouring unit's provider, with the money following them (user choice where services are "
+            "contracted out: the quasi-market); read from private contractors.",
+            {"user_choice": "regime_default"}),
         "the proposal": Preset(
             "the proposal", PROPOSAL_REGIME, "All five levers on as Mayo & Moore set them out: the participation audit "
             "with every channel, greater local autonomy (0.8, an assumption), capacity building (£10 per adult a "

@@ -103,17 +103,28 @@ WIDGET_ORDER = ("checkbox", "select", "slider", "int_slider", "text")
 
 @solara.component
 def LeverControls():
-    """The five levers in the proposal's order, each folded with its meaning and its switches first."""
+    """The five levers in the proposal's order, each folded with its meaning and its switches first; then the
+    settings that are not levers of the proposal but change the answer (user choice)."""
     groups = solara.use_memo(controls.lever_controls, [])
     for lever, title, meaning in LEVERS:
         with solara.Details(summary=title, expand=lever == "participation_audit"):
             # a block of its own with room below: a dense text field's floating label would otherwise sit on it
             solara.HTML(tag="div", unsafe_innerHTML=esc(meaning), classes=["ms-lever-meaning"])
             for control in sorted(groups[lever], key=lambda c: WIDGET_ORDER.index(c.widget)):  # switches first
-                classes = [f"ms-control-{control.name}", f"ms-control-{control.widget}"]
-                with solara.Tooltip(control.help):
-                    with solara.Column(gap="0px", classes=classes):
-                        ControlWidget(control)
+                ControlBlock(control)
+    for title, meaning, names in controls.OTHER_CONTROLS:
+        with solara.Details(summary=title, expand=False):
+            solara.HTML(tag="div", unsafe_innerHTML=esc(meaning), classes=["ms-lever-meaning"])
+            for name in names:
+                ControlBlock(controls.control_for(name))
+
+
+@solara.component
+def ControlBlock(control: controls.Control):
+    """A control with its help as a tooltip, in a block a test can find by the parameter's name."""
+    with solara.Tooltip(control.help):
+        with solara.Column(gap="0px", classes=[f"ms-control-{control.name}", f"ms-control-{control.widget}"]):
+            ControlWidget(control)
 
 
 @solara.component
