@@ -76,7 +76,7 @@ def predictive_figure(table: pd.DataFrame, path: str | Path | None = None, mass:
 
     from ..calibration import Target
 
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.2))
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(table) + 1.6))
     for i, row in enumerate(table.itertuples()):
         uncertainty = {"factor": row.factor} if pd.notna(row.factor) else {"tolerance": row.tolerance}
         target = Target(row.target, row.observable, row.regime, row.observed, "", "", **uncertainty)
@@ -86,10 +86,10 @@ def predictive_figure(table: pd.DataFrame, path: str | Path | None = None, mass:
         ax.plot(target.standardised_error(row.median), i, "|", color=colour, ms=12)
     ax.axvline(0, color="black", lw=1)
     ax.axvspan(-1, 1, color="grey", alpha=0.12)
-    ax.set_yticks(range(len(table)), [f"{t[:40]} ({u})" for t, u in zip(table["target"], table["use"], strict=True)])
+    ax.set_yticks(range(len(table)), [f"{t[:48]} ({u})" for t, u in zip(table["target"], table["use"], strict=True)])
     ax.invert_yaxis()
-    ax.set_xlabel(f"model's {int(mass * 100)}% predictive interval, in units of each target's uncertainty "
-                  f"(0: the observed value)")
+    ax.set_xlabel(f"the model's {int(mass * 100)}% predictive interval (| its median), in units of each target's "
+                  f"uncertainty\n0: the observed value; shaded: the target's band", fontsize=9)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)
