@@ -1,4 +1,5 @@
-"""ODD §7.3 Forms of participation, governance and efficacy: the ways people take part, and how governance hears them.
+"""ODD §7.3 Forms of participation, governance and efficacy: the ways people take part, and how governance
+hears them.
 
 The proposal names five forms of participation; each has its own cost, frequency and reward:
 
