@@ -15,8 +15,10 @@ from typing import Any
 import pandas as pd
 
 from .experiments.analysis import DRIFT_ALPHA, DRIFT_TOLERANCE, drift
-from .experiments.schema import Scenario, scenario_from_dict
+from .experiments.schema import Scenario, ScenarioError, scenario_from_dict
 from .metrics_catalogue import HEADLINE_METRICS
+from .parameters import REGISTRY
+from .proposal import LEVERS
 from .regimes import regime_noun
 
 #: The regimes compared: who runs services at the start (the conversion path is an option of the dashboard).
@@ -58,6 +60,48 @@ def comparison_scenario(params: dict[str, Any], steps: int, replicates: int, see
         "steps": steps, "replicates": replicates, "seed": seed,
         "params": {key: list(value) if isinstance(value, tuple) else value for key, value in params.items()},
         "design": {"kind": "factorial", "factors": {"regime": regimes}},
+        "analysis": analysis,
+    }, "comparison settings")
+
+
+# ------------------------------------------------------------------------------------------------ against today
+#: Today's services: state departments with every lever at its registry default.
+TODAY = "state"
+
+#: The registry's lever groups a package of reforms may set: the proposal's five levers, and user choice.
+PACKAGE_LEVERS = (*(name for name, _, _ in LEVERS), "choice")
+
+
+#: The district's size, which today and the package share: where the comparison happens, not what it changes.
+DISTRICT = ("n_units", "unit_size")
+
+
+def split_package(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the district and everything else both sides share, the package's lever settings) of a page's settings."""
+    package = {key: value for key, value in params.items()
+               if REGISTRY[key].lever in PACKAGE_LEVERS and key not in DISTRICT}
+    return {key: value for key, value in params.items() if key not in package}, package
+
+
+def reform_scenario(params: dict[str, Any], regime: str, steps: int, replicates: int, seed: int,
+                    metrics: list[str] | None = None, name: str = "against_today") -> Scenario:
+    """Today's services against a package, as ``scenarios/the_proposal.toml`` asks it: state departments at
+    today's settings against ``regime`` with the package's levers (those of ``params``; the rest of ``params``,
+    the district, holds on both sides), paired on common random numbers and read over the outcome window."""
+    if regime == TODAY:
+        raise ScenarioError(f"regime: the package's regime must differ from today's ({TODAY}); expected one of "
+                            + ", ".join(r for r in REGISTRY["regime"].choices if r != TODAY))
+    shared, package = split_package(params)
+    analysis: dict[str, Any] = {"compare": "regime", "baseline": TODAY, "window": outcome_window(steps)}
+    if metrics:
+        analysis["metrics"] = list(metrics)
+    return scenario_from_dict({
+        "name": name, "description": "Today's services against a package of reforms.",
+        "steps": steps, "replicates": replicates, "seed": seed,
+        "params": {key: list(value) if isinstance(value, tuple) else value for key, value in shared.items()},
+        "design": {"kind": "list", "conditions": [
+            {"regime": TODAY},
+            {"regime": regime, **{k: list(v) if isinstance(v, tuple) else v for k, v in package.items()}}]},
         "analysis": analysis,
     }, "comparison settings")
 

@@ -15,7 +15,7 @@ import pytest
 
 import sim
 from sim.dashboard import controls as ctl
-from sim.dashboard import explain, figures, readout, results_view, runs, share
+from sim.dashboard import explain, figures, headline, readout, results_view, runs, share
 from sim.proposal import LEVERS, PARTICIPATION_CHANNELS, PROPOSAL_REGIME, THE_PROPOSAL
 from sim.regimes import KIND_COLOURS, REGIME_COLOURS, REGIME_NOUNS
 
@@ -439,6 +439,65 @@ def test_a_why_sentence_says_most_only_of_a_majority():
                                                                ("incentives", 1.1, 0.0, 2.0)], 0.33)
     assert "; the largest part (+£1.20" in split.sentence  # 46% of the total is not "most"
     assert all(name in readout.MECHANISM_WORDS for name in sim.experiments.mechanisms.known_mechanisms())
+
+
+def test_the_headline_answers_the_three_questions_with_the_readouts_numbers(comparison):
+    answers = headline.headline(comparison)
+    assert [answer.question for answer in answers] == ["More participatory?", "Cheaper?", "More responsive?"]
+    found = {(f.regime, f.metric): f for f in readout.findings(comparison, list(sim.HEADLINE_METRICS))}
+    for answer in answers:
+        finding = found[("mutual", answer.finding.metric)]  # no preset: the proposal's regime is the subject
+        sentence = answer.sentence
+        assert sentence.startswith(f"{answer.question} {answer.verdict}")
+        assert readout.value_text(finding.metric, finding.diff, signed=True) in sentence
+        assert f"95% CI {readout.value_text(finding.metric, finding.low, signed=True)}" in sentence
+        assert "with mutuals against" in sentence and "Why: " in sentence
+        assert answer.verdict == ("Not clearly" if not finding.clear else "Yes" if (
+            finding.diff < 0 if finding.metric == "cost_per_capita" else finding.diff > 0) else "No")
+    assert "surpluses" in answers[1].reason or "purse" in answers[1].reason  # cost's reason without an attribution
+
+
+def test_the_headlines_reason_is_the_attributions_lead_mechanism(comparison, explanation):
+    answers = headline.headline(comparison, explanation)
+    leads = {r.metric: r.parts[0][0] for r in readout.reasons(explanation) if r.regime == "mutual" and r.parts}
+    for answer in answers:
+        assert answer.reason.startswith("mostly " + readout.mechanism_words(leads[answer.finding.metric]))
+
+
+@pytest.fixture(scope="module")
+def against_today(four_units):
+    """Today's services against the proposal's package, on the small district."""
+    run = ctl.RunSettings(years=2, replicates=3, seed=7, regimes=("state", PROPOSAL_REGIME), against_today=True)
+    return runs.run_comparison({**four_units, **THE_PROPOSAL}, run, executor=None, preset="the proposal")
+
+
+def test_today_against_the_proposal_runs_today_at_todays_settings_and_the_package(against_today, four_units):
+    """Today's side runs state departments with every lever at its default; the package's side the proposal's
+    regime with its levers; both on the same district and seeds; as the API answers the_proposal.toml's design."""
+    scenario = against_today.result.scenario
+    assert scenario.design.kind == "list"
+    conditions = [dict(c) for c in scenario.design.conditions]
+    assert conditions[0] == {"regime": "state"}
+    assert conditions[1] == {"regime": PROPOSAL_REGIME, **{k: v for k, v in THE_PROPOSAL.items()}}
+    assert scenario.params == {"n_units": 4, "unit_size": list(four_units["unit_size"])}
+    api = sim.run_batch(scenario, save=False, progress=False)
+    pd.testing.assert_frame_equal(api.summary(by=["regime"], metrics=list(sim.HEADLINE_METRICS)),
+                                  against_today.summary(list(sim.HEADLINE_METRICS)))
+    differences = against_today.differences(list(sim.HEADLINE_METRICS))
+    assert list(differences["level"].unique()) == [PROPOSAL_REGIME] and (differences["n_pairs"] == 3).all()
+    answers = headline.headline(against_today)
+    assert len(answers) == 3 and all("with the package (mutuals) against" in a.sentence for a in answers)
+    assert "today's services (state departments)" in answers[0].sentence
+    assert readout.intro(against_today).startswith("Today's services")
+    assert runs.params_of(against_today.params, against_today.run, "state") == dict(four_units)
+
+
+def test_against_today_is_in_the_link_and_a_bad_one_is_reported():
+    run = ctl.RunSettings(regimes=("state", "mutual"), against_today=True)
+    query = ctl.to_query({}, run, "the proposal")
+    assert "against_today=true" in query and ctl.from_query(query)[1] == run
+    _, back, _, problems = ctl.from_query("against_today=true")
+    assert not back.against_today and problems and "against_today needs regimes=state" in problems[0]
 
 
 # ------------------------------------------------------------------------------------------------ share

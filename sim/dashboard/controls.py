@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import sim
-from sim.comparison import COMPARED_REGIMES, STEADY_STATE_MONTHS
+from sim.comparison import COMPARED_REGIMES, STEADY_STATE_MONTHS, TODAY
 from sim.proposal import LEVERS, PROPOSAL_REGIME, THE_PROPOSAL
 
 LEVER_NAMES = tuple(name for name, _, _ in LEVERS)
@@ -198,6 +198,7 @@ class RunSettings:
     replicates: int = 5
     seed: int = 1
     regimes: tuple[str, ...] = COMPARED_REGIMES
+    against_today: bool = False  # today's services (regimes[0], today's settings) against a package (regimes[1])
 
     @property
     def steps(self) -> int:
@@ -232,6 +233,8 @@ def to_query(params: dict[str, Any], run: RunSettings, preset: str | None = None
             items.append((field, str(getattr(run, field))))
     if run.regimes != base.regimes:
         items.append(("regimes", ",".join(run.regimes)))
+    if run.against_today:
+        items.append(("against_today", "true"))
     return urlencode(items)
 
 
@@ -257,10 +260,18 @@ def from_query(query: str | None) -> tuple[dict[str, Any], RunSettings, str | No
                     raise ValueError(f"regimes: {text!r} is not allowed; expected regimes from "
                                      f"{', '.join(sim.REGISTRY['regime'].choices)}")
                 run["regimes"] = regimes
+            elif key == "against_today":
+                if text not in ("true", "false"):
+                    raise ValueError(f"against_today: {text!r} is not allowed; expected true or false")
+                run["against_today"] = text == "true"
             elif key == "regime":
                 raise ValueError("regime: the comparison runs every regime; leave regime out")
             else:
                 params[key] = parse_text(key, text)
         except (ValueError, sim.ParameterError) as e:
             problems.append(f"Ignored from the link: {e}")
+    if run.get("against_today") and (len(run.get("regimes", ())) != 2 or run["regimes"][0] != TODAY
+                                     or run["regimes"][1] == TODAY):
+        problems.append(f"Ignored from the link: against_today needs regimes={TODAY},<the package's regime>")
+        run["against_today"] = False
     return params, RunSettings(**run), preset, problems

@@ -14,14 +14,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 import sim
-from sim.experiments.mechanisms import resolve_mechanisms
+from sim.comparison import split_package
+from sim.experiments.mechanisms import PROVIDER_KIND, resolve_mechanisms
+from sim.proposal import LEVERS
 from sim.regimes import regime_noun
 
 from .runs import Comparison, shared_pool
+
+#: A registry lever group's name as the attribution calls it (``sim.proposal.LEVER_SETTINGS``), and user choice.
+LEVER_TITLES = {name: name.replace("_", " ") for name, _, _ in LEVERS} | {"choice": "user choice"}
 
 
 # ------------------------------------------------------------------------------------------------ the work
@@ -45,13 +51,32 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} minutes"
 
 
+def mechanisms_of(comparison: Comparison) -> dict[str, Any] | None:
+    """What to attribute to: None (every kind difference in force, grouped) when the regimes share settings;
+    against today, the provider kind (every kind difference together) and each lever the package sets."""
+    if not comparison.run.against_today:
+        return None
+    _shared, package = split_package(comparison.params)
+    levers: dict[str, dict[str, Any]] = {}
+    for name, value in package.items():
+        levers.setdefault(LEVER_TITLES[sim.REGISTRY[name].lever], {})[name] = value
+    return {PROVIDER_KIND: PROVIDER_KIND, **levers}
+
+
+def baseline_params(comparison: Comparison) -> dict[str, Any]:
+    """The parameters both sides share in the attribution: against today, today's (the package is switched on
+    mechanism by mechanism)."""
+    return split_package(comparison.params)[0] if comparison.run.against_today else dict(comparison.params)
+
+
 def plan(comparison: Comparison) -> Plan:
     """The attribution's runs for every regime but the baseline: (2^mechanisms + 1 baseline) x replicates each,
     and the time they should take at the comparison's own speed per run."""
     regimes = tuple(r for r in comparison.regimes if r != comparison.baseline)
-    in_force = {name: parameter.validate(comparison.params.get(name, parameter.default))
+    params = baseline_params(comparison)
+    in_force = {name: parameter.validate(params.get(name, parameter.default))
                 for name, parameter in sim.REGISTRY.items()}
-    mechanisms = {r: tuple(resolve_mechanisms(None, in_force)) for r in regimes}
+    mechanisms = {r: tuple(resolve_mechanisms(mechanisms_of(comparison), in_force)) for r in regimes}
     runs = sum((2 ** len(names) + 1) * comparison.run.replicates for names in mechanisms.values())
     comparison_runs = len(comparison.regimes) * (comparison.run.replicates + 1)  # the unit maps are runs too
     return Plan(regimes, mechanisms, runs, comparison.seconds / max(comparison_runs, 1) * runs)
@@ -104,8 +129,8 @@ def explain(comparison: Comparison, progress: Progress | None = None,
             results[regime] = sim.attribute_differences(
                 baseline=comparison.baseline, regime=regime, replicates=comparison.run.replicates,
                 steps=comparison.run.steps, rng=comparison.run.seed, window=comparison.window,
-                metrics=list(sim.HEADLINE_METRICS), executor=counter, workers=1, progress=False,
-                **comparison.params)
+                mechanisms=mechanisms_of(comparison), metrics=list(sim.HEADLINE_METRICS), executor=counter,
+                workers=1, progress=False, **baseline_params(comparison))
         except BaseException as error:  # handed to the caller's thread below
             errors.append(error)
 

@@ -158,7 +158,10 @@ def intro(comparison: Comparison) -> str:
     size = size if isinstance(size, (list, tuple)) else (size, size)
     size_text = f"{size[0]}" if size[0] == size[1] else f"{size[0]}–{size[1]}"
     failed = len(comparison.failures)
-    return (f"{len(comparison.regimes)} regimes over {run.years} year{'s' if run.years != 1 else ''} in a district "
+    what = (f"Today's services (state departments, every lever at today's setting) against a package "
+            f"({regime_noun(comparison.regimes[1])} with the levers set on the left)" if run.against_today
+            else f"{len(comparison.regimes)} regimes")
+    return (f"{what} over {run.years} year{'s' if run.years != 1 else ''} in a district "
             f"of {units} units of {size_text} adults, {run.replicates} paired runs each on the same random numbers "
             f"(seed {run.seed}). {comparison.reading.words} Differences are against "
             f"{regime_noun(comparison.baseline)}."

@@ -22,8 +22,9 @@ import pandas as pd
 
 import sim
 
-from ..comparison import Reading, reading_of
+from ..comparison import TODAY, Reading, reading_of, reform_scenario, split_package
 from ..comparison import comparison_scenario as regimes_scenario
+from ..experiments.analysis import paired_comparisons
 from ..experiments.executors import process_pool
 from .controls import RunSettings
 
@@ -44,8 +45,18 @@ class ComparisonFailed(RuntimeError):
 # ------------------------------------------------------------------------------------------------ scenario
 def comparison_scenario(params: dict[str, Any], run: RunSettings) -> sim.Scenario:
     """The comparison as a scenario, as ``mutual-state compare`` builds it (``sim.comparison``): ``regime``
-    varied, everything else fixed, read over the outcome window; errors name the field."""
+    varied, everything else fixed, or today's services against a package; read over the outcome window; errors
+    name the field."""
+    if run.against_today:
+        return reform_scenario(params, run.regimes[1], run.steps, run.replicates, run.seed, name="dashboard")
     return regimes_scenario(params, run.steps, run.replicates, run.seed, run.regimes, name="dashboard")
+
+
+def params_of(params: dict[str, Any], run: RunSettings, regime: str) -> dict[str, Any]:
+    """The parameters a regime runs with: the page's, or against today, today's settings for today's side."""
+    if run.against_today and regime == TODAY:
+        return split_package(params)[0]
+    return dict(params)
 
 
 # ------------------------------------------------------------------------------------------------ unit map
@@ -141,7 +152,9 @@ class Comparison:
 
     def differences(self, metrics: list[str] | None = None) -> pd.DataFrame:
         """Each regime against the baseline, paired on replicates (common random numbers)."""
-        return self.result.compare("regime", baseline=self.baseline, metrics=metrics)
+        table = self.result.outcomes(metrics=metrics)
+        measured = [m for m in (metrics or list(sim.METRICS)) if m in table.columns]
+        return paired_comparisons(table, "regime", measured, baseline=self.baseline)
 
     def bands(self, metrics: list[str]) -> pd.DataFrame:
         """Monthly means with 95% bands per regime."""
@@ -217,7 +230,8 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
     # The maps' runs go to the pool first, so that they run beside the batch's and no worker idles at the end;
     # their seed is the batch's first replicate's.
     seed = scenario.replicate_seeds[0]
-    futures = {} if ex is None else {ex.submit(run_unit_map, dict(params), regime, seed, run.steps): regime
+    futures = {} if ex is None else {ex.submit(run_unit_map, params_of(params, run, regime), regime, seed,
+                                               run.steps): regime
                                      for regime in run.regimes}
     try:
         def on_run(done: int, _total: int) -> None:
@@ -235,7 +249,7 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
         maps: dict[str, UnitMap] = {}
         if ex is None:
             for i, regime in enumerate(run.regimes):
-                maps[regime] = run_unit_map(params, regime, seed, run.steps)
+                maps[regime] = run_unit_map(params_of(params, run, regime), regime, seed, run.steps)
                 report((n_runs + i + 1) / total, "unit maps")
         else:
             for fut in cf.as_completed(futures):

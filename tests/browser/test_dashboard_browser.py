@@ -149,3 +149,38 @@ def test_results_page_opens_a_batch_and_says_what_is_wrong_with_a_bad_folder(wat
     assert page.locator(".ms-report img").count() >= 1
     watched.screenshot("results")
     watched.assert_clean()
+
+
+def choose(page, select_class: str, option: str) -> None:
+    """Pick an option of a Vuetify select: open its menu, click the option's text."""
+    page.locator(f".{select_class}").click()
+    page.locator(".v-menu__content:visible").get_by_text(option, exact=True).click()
+
+
+def test_the_headline_first_then_today_against_the_proposal(watched, four_units):
+    """A policymaker reads three sentences first, then asks what the proposal would change against today."""
+    from sim.dashboard import controls, headline
+    from sim.proposal import THE_PROPOSAL
+
+    page = watched.open("?" + SMALL_QUERY, ready=".ms-run")
+    run_and_wait(page)
+    answers = page.locator(".ms-answer").all_inner_texts()
+    assert [a.split("?")[0] + "?" for a in answers] == ["More participatory?", "Cheaper?", "More responsive?"]
+    assert all(" with mutuals against " in a and "95% CI" in a and "Why: " in a for a in answers)
+
+    choose(page, "ms-mode", "today's services against a package")
+    page.locator(".ms-control-preset, .v-select").filter(has_text="preset").first.click()
+    page.locator(".v-menu__content:visible").get_by_text("the proposal", exact=True).click()
+    expect(page).to_have_url(re.compile("against_today=true"))
+    expect(page.locator(".ms-run").locator("xpath=..")).to_contain_text("today against the package (mutuals)")
+    run_and_wait(page)
+    answers = page.locator(".ms-answer").all_inner_texts()
+    assert all("with the package (mutuals) against" in a and "today's services (state departments)" in a
+               for a in answers)
+    expected = runs.run_comparison({"n_units": 4, "unit_size": (100, 150), **THE_PROPOSAL},
+                                   controls.RunSettings(years=2, replicates=3, seed=7, regimes=("state", "mutual"),
+                                                        against_today=True), executor=None, preset="the proposal")
+    for page_sentence, answer in zip(answers, headline.headline(expected), strict=True):
+        assert page_sentence.split(" Why: ")[0] == answer.sentence.split(" Why: ")[0]
+    watched.screenshot("against_today")
+    watched.assert_clean()

@@ -7,17 +7,26 @@ A comparison runs in a threaded ``solara.lab.task`` so that the page keeps answe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import solara
 import solara.lab
 
 import sim
-from sim.comparison import STEADY_STATE_MONTHS, at_steady_state, months_text, outcome_window
-from sim.proposal import LEVERS
+from sim.comparison import (
+    COMPARED_REGIMES,
+    DISTRICT,
+    STEADY_STATE_MONTHS,
+    TODAY,
+    at_steady_state,
+    months_text,
+    outcome_window,
+)
+from sim.proposal import LEVERS, PROPOSAL_REGIME
 from sim.regimes import regime_noun
 
-from .. import controls, explain, figures, readout, runs, share, state
+from .. import controls, explain, figures, headline, readout, runs, share, state
 from .common import PageEnd, StyleSheet, error_words, esc
 
 
@@ -153,20 +162,61 @@ def RunControls():
                      on_value=lambda v: set_run(replicates=v))
     solara.InputText("random seed (the same seed gives the same runs)", value=str(run.seed), on_value=on_seed,
                      error=bool(seed_message), message=seed_message or None, dense=True)
-    with_conversion = "conversion" in run.regimes
-    solara.Checkbox(label="also run the conversion path", value=with_conversion,
-                    on_value=lambda v: set_run(regimes=controls.COMPARED_REGIMES + (("conversion",) if v else ())))
+    if not run.against_today:
+        with_conversion = "conversion" in run.regimes
+        solara.Checkbox(label="also run the conversion path", value=with_conversion,
+                        on_value=lambda v: set_run(regimes=COMPARED_REGIMES + (("conversion",) if v else ())))
+
+
+MODES = {"regimes": "the regimes side by side", "against_today": "today's services against a package"}
+
+
+@solara.component
+def ModePicker():
+    """What to compare: the regimes side by side on the same settings, or today's services (state departments at
+    today's settings) against a package of levers and a regime the user picks."""
+    run = state.run_settings.value
+
+    def set_mode(words: str | None):
+        against_today = words == MODES["against_today"]
+        if against_today == run.against_today:
+            return
+        regimes = (TODAY, package_regime_for(state.preset_name.value)) if against_today else COMPARED_REGIMES
+        state.run_settings.value = replace(run, against_today=against_today, regimes=regimes)
+
+    solara.Select("compare", values=list(MODES.values()), value=MODES["against_today" if run.against_today
+                                                                       else "regimes"],
+                  on_value=set_mode, dense=True, classes=["ms-mode"])
+    if run.against_today:
+        choices = [r for r in sim.REGISTRY["regime"].choices if r != TODAY]
+        solara.Select("the package's regime", values=choices, value=run.regimes[1], dense=True,
+                      on_value=lambda r: state.run_settings.set(replace(run, regimes=(TODAY, r))),
+                      classes=["ms-package-regime"])
+        solara.Text("Today: state departments with every lever at today's setting. The package: the regime above "
+                    "with the levers set below (pick the proposal's package among the presets).",
+                    style={"font-size": "12px", "color": "#555"})
+
+
+def package_regime_for(preset: str | None) -> str:
+    """The regime a package runs under: the preset's, unless that is today's; else the proposal's."""
+    headline = controls.presets()[preset].headline if preset in controls.presets() else PROPOSAL_REGIME
+    return headline if headline != TODAY else PROPOSAL_REGIME
 
 
 @solara.component
 def PresetPicker():
-    """A preset sets every lever at once (the proposal, services as they are ...) and says what it is."""
+    """A preset sets every lever at once (the proposal, services as they are ...) and says what it is; the
+    district's size stays as it was (where the comparison happens, not what it changes)."""
     options = solara.use_memo(controls.presets, [])
 
     def choose(name: str | None):
         if name in options:
-            state.params.value = dict(options[name].params)
+            district = {key: value for key, value in state.params.value.items() if key in DISTRICT}
+            state.params.value = {**district, **options[name].params}
             state.preset_name.value = name
+            run = state.run_settings.value
+            if run.against_today:
+                state.run_settings.value = replace(run, regimes=(TODAY, package_regime_for(name)))
 
     solara.Select("preset", values=list(options), value=state.preset_name.value, on_value=choose, dense=True)
     if state.preset_name.value in options:
@@ -271,7 +321,12 @@ def ComparisonView(comparison: runs.Comparison):
     outcome_html = solara.use_memo(lambda: outcome_table_html(comparison, metrics), [comparison.ident, tuple(metrics)])
     cost_html = solara.use_memo(lambda: cost_table_html(comparison), [comparison.ident])
 
+    answers = solara.use_memo(lambda: headline.headline(comparison, explanation), [comparison.ident, id(explanation)])
     StyleSheet()
+    with solara.Card("The answer", classes=["ms-headline-card"]):
+        solara.HTML(tag="ul", classes=["ms-headline"], unsafe_innerHTML="".join(
+            f'<li class="ms-answer" data-metric="{esc(answer.finding.metric)}">{esc(answer.sentence)}</li>'
+            for answer in answers))
     ReadingNote(comparison.reading)
     with solara.Card("What it means", classes=["ms-readout-card"]):
         solara.HTML(tag="div", classes=["ms-readout"], unsafe_innerHTML=(
@@ -322,6 +377,7 @@ def ComparePage():
     state.use_url_settings()
     solara.Title("Mutual State: compare")
     with solara.Sidebar():
+        ModePicker()
         solara.HTML(tag="h3", unsafe_innerHTML="The proposal's levers")
         PresetPicker()
         LeverControls()
@@ -348,8 +404,10 @@ def RunBar():
         solara.Button("Cancel", icon_name="mdi-stop", classes=["ms-cancel"], on_click=compare_task.cancel,
                       disabled=not compare_task.pending)
         n_runs = len(run.regimes) * run.replicates
-        solara.Text(f"{len(run.regimes)} regimes × {run.replicates} paired runs × {run.years} years = {n_runs} runs "
-                    f"on common random numbers")
+        sides = (f"today against the package ({regime_noun(run.regimes[1])})" if run.against_today
+                 else f"{len(run.regimes)} regimes")
+        solara.Text(f"{sides} × {run.replicates} paired runs × {run.years} years = {n_runs} runs on common random "
+                    "numbers")
     if compare_task.pending:
         percent, words = state.run_progress.value
         solara.ProgressLinear(percent if percent is not None else True)
