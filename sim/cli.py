@@ -28,7 +28,14 @@ import pandas as pd
 
 from . import __version__
 from .calibration import calibrate, format_fit, load_targets
-from .comparison import OUTCOME_WINDOW_MONTHS, STEADY_STATE_MONTHS, comparison_scenario, reading_of
+from .comparison import (
+    OUTCOME_WINDOW_MONTHS,
+    STEADY_STATE_MONTHS,
+    TODAY,
+    comparison_scenario,
+    reading_of,
+    reform_scenario,
+)
 from .experiments import sensitivity
 from .experiments.analysis import AnalysisError, outcomes, paired_comparisons
 from .experiments.executors import ExecutorBroken, dask_executor, process_pool, scheduler_address
@@ -40,6 +47,7 @@ from .experiments.store import ResultsError, ResultsRepaired, StorageError
 from .experiments.tasks import run_one
 from .metrics_catalogue import HEADLINE_METRICS, METRIC_NAMES, METRICS
 from .parameters import MAX_MONTHS, ParameterError, validate
+from .proposal import THE_PROPOSAL
 from .regimes import REGIMES
 
 # Importing `sim` loads the model and the experiment layer anyway; only what draws figures (Matplotlib: the
@@ -104,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("--steps", type=_steps, default=STEADY_STATE_MONTHS,
                                 help=f"months per run (default: {STEADY_STATE_MONTHS})")
     compare_parser.add_argument("--seed", type=_seed, default=1, help="root seed the replicate seeds are spawned from (default 1)")
+    compare_parser.add_argument("--against-today", dest="against_today", choices=[r for r in REGIMES if r != TODAY],
+                                default=None, metavar="REGIME",
+                                help="compare today's services (state departments, every lever at today's setting) "
+                                     "with REGIME running the levers set by --set and --proposal, as the dashboard's "
+                                     "'today against a package' does")
+    compare_parser.add_argument("--proposal", action="store_true",
+                                help="add the proposal's package (sim.proposal: every lever as Mayo & Moore set "
+                                     "them) to the settings; with --against-today, today against the proposal")
     compare_parser.add_argument("--metric", dest="metrics", action="append", default=None, metavar="NAME",
                    help=f"metric to show (repeatable; default: {', '.join(HEADLINE_METRICS)})")
     add_set(compare_parser)
@@ -285,11 +301,15 @@ def cmd_compare(args) -> int:
     for m in metrics:
         if m not in METRIC_NAMES:
             raise UsageError(f"--metric: unknown metric {m!r}; expected one of {', '.join(METRIC_NAMES)}")
-    params = _params(args.sets)
+    params = {**(THE_PROPOSAL if args.proposal else {}), **_params(args.sets)}
     if "regime" in params:
         raise UsageError("--set regime: compare runs every regime; leave regime out")
     try:
-        scenario = comparison_scenario(params, args.steps, args.seeds, args.seed, metrics=metrics)
+        if args.against_today:
+            scenario = reform_scenario(params, args.against_today, args.steps, args.seeds, args.seed,
+                                       metrics=metrics)
+        else:
+            scenario = comparison_scenario(params, args.steps, args.seeds, args.seed, metrics=metrics)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
     with _executor(args) as (executor, label):

@@ -492,6 +492,16 @@ def test_today_against_the_proposal_runs_today_at_todays_settings_and_the_packag
     assert runs.params_of(against_today.params, against_today.run, "state") == dict(four_units)
 
 
+def test_today_against_the_proposal_is_one_answer_on_the_page_and_the_command_line(against_today, capsys):
+    from sim.cli import comparison_text, main
+
+    assert main(["compare", "--seeds", "3", "--steps", "24", "--seed", "7", "--serial", "--set", "n_units=4",
+                 "--set", "unit_size=[100, 150]", "--against-today", PROPOSAL_REGIME, "--proposal"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip() == comparison_text(against_today.result, list(sim.HEADLINE_METRICS)).strip()
+    assert "mutual     participation_rate" in printed
+
+
 def test_against_today_is_in_the_link_and_a_bad_one_is_reported():
     run = ctl.RunSettings(regimes=("state", "mutual"), against_today=True)
     query = ctl.to_query({}, run, "the proposal")
