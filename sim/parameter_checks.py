@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-CHANNELS = ("elections", "user_panels", "children", "named_contacts")  # the channel_<name> switches (ODD §7.3)
+from .coproduction import cost_factor_formula
+from .proposal import PARTICIPATION_CHANNELS
 
 
 def payoff_spread(params: dict[str, Any]) -> float:
@@ -26,9 +27,10 @@ def payoff_spread(params: dict[str, Any]) -> float:
     taken at civic resources 1 and 0 and with every channel open, so that the bound holds in any sector.
     """
     cost, group_size, gradient = params["participation_cost"], params["group_size"], params["resource_gradient"]
-    cost_max = cost * max(1.0 + 0.5 * gradient, 0.05)  # civic resources lie in [0, 1]; channels only lower the cost
-    channels = sum(bool(params[f"channel_{name}"]) for name in CHANNELS)
-    cost_min = cost * max(1.0 - 0.5 * gradient, 0.05) * max(1.0 - params["channel_cost_reduction"] * channels, 0.0)
+    channels = sum(bool(params[f"channel_{name}"]) for name in PARTICIPATION_CHANNELS)
+    # civic resources lie in [0, 1]; channels only lower the cost
+    cost_max = cost * float(cost_factor_formula(0.0, gradient, params["channel_cost_reduction"], 0))
+    cost_min = cost * float(cost_factor_formula(1.0, gradient, params["channel_cost_reduction"], channels))
     voice_max = params["voice_value"] * params["aspiration"]  # efficacy <= 1, dissatisfaction <= aspiration
     bonus = params["choice_outside_bonus"] if params["user_choice"] != "off" else 0.0
     spread = 0.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..coproduction import form_groups, game_payoffs
+from ..coproduction import cost_factor_formula, form_groups, game_payoffs
 from ..population import CONTRIBUTE, OPT_OUT, Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .structure import Structure
@@ -28,9 +28,9 @@ def service_utility(params: dict, structure: Structure, table: ProviderTable, se
 def cost_factor(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
     """How a slot's cost of taking part compares with the standard one: civic resources lower it,
     participation channels lower it further: max(1 + g (0.5 - resources), 0.05) * max(1 - k K_s, 0)."""
-    relief = max(1.0 - params["channel_cost_reduction"] * structure.channel_count(users.sector_index), 0.0)
-    gradient = 1.0 + params["resource_gradient"] * (0.5 - population.resources[users.citizen])
-    return (np.maximum(gradient, 0.05) * relief).astype(np.float32)
+    return cost_factor_formula(population.resources[users.citizen], params["resource_gradient"],
+                               params["channel_cost_reduction"],
+                               structure.channel_count(users.sector_index)).astype(np.float32)
 
 
 def personal_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..population import EDUCATION
+from ..proposal import PARTICIPATION_CHANNELS
 from ..providers import regime_lets_users_choose
 from ..sectors import SECTOR_FIELDS
-
-#: The participation channels the guarantor may open (ODD §7.3); "children" needs a school.
-CHANNELS = ("elections", "user_panels", "children", "named_contacts")
 
 
 @dataclass(eq=False)
@@ -79,4 +77,4 @@ def sector_fields(params: dict) -> dict[str, np.ndarray]:
 
 def open_channels(params: dict) -> tuple[str, ...]:
     """The participation channels the guarantor opens (``channel_*`` parameters)."""
-    return tuple(c for c in CHANNELS if params[f"channel_{c}"])
+    return tuple(c for c in PARTICIPATION_CHANNELS if params[f"channel_{c}"])  # "children" needs a school
