@@ -83,6 +83,16 @@ def test_settings_survive_the_url_and_a_bad_link_is_reported_not_raised():
     assert len(problems) == 3 and any("n_units: 'abc' is not a number" in p for p in problems)
 
 
+def test_the_pages_own_settings_are_in_the_link_and_checked():
+    values, problems = ctl.page_values("explore_regime=state&explore_seed=5&folder=results/x&n_units=4")
+    assert values == {"explore_regime": "state", "explore_seed": 5, "folder": "results/x"} and problems == []
+    assert ctl.from_query("explore_regime=state&folder=x&n_units=4")[0] == {"n_units": 4}  # not a parameter
+    values, problems = ctl.page_values("explore_regime=bad&explore_seed=x")
+    assert values == {} and len(problems) == 2 and "explore_regime: 'bad' is not one of" in problems[0]
+    assert ctl.page_values(ctl.page_query({"explore_regime": "mutual", "explore_seed": 3, "folder": ""}))[0] == {
+        "explore_regime": "mutual", "explore_seed": 3}
+
+
 def test_presets_are_valid_and_the_proposal_pulls_every_lever():
     """A preset the registry refused would break the page at the first click; the proposal is the package."""
     presets = ctl.presets()

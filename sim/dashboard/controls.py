@@ -238,6 +238,36 @@ def to_query(params: dict[str, Any], run: RunSettings, preset: str | None = None
     return urlencode(items)
 
 
+#: What the Explore and Results pages keep in their link: the run's regime and seed, the results folder.
+PAGE_KEYS = ("explore_regime", "explore_seed", "folder")
+
+
+def page_values(query: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The pages' own settings from a URL query (``PAGE_KEYS``), and messages about what was ignored."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, text in parse_qsl(query or "", keep_blank_values=True):
+        if key == "explore_regime":
+            if text in sim.REGISTRY["regime"].choices:
+                values[key] = text
+            else:
+                problems.append(f"Ignored from the link: explore_regime: {text!r} is not one of "
+                                f"{', '.join(sim.REGISTRY['regime'].choices)}")
+        elif key == "explore_seed":
+            try:
+                values[key] = parse_run_setting("seed", text)
+            except ValueError as error:
+                problems.append(f"Ignored from the link: explore_{error}")
+        elif key == "folder":
+            values[key] = text
+    return values, problems
+
+
+def page_query(values: dict[str, Any]) -> str:
+    """The pages' own settings as a URL query, to follow the levers' (empty values left out)."""
+    return urlencode([(key, str(value)) for key, value in values.items() if key in PAGE_KEYS and value != ""])
+
+
 def from_query(query: str | None) -> tuple[dict[str, Any], RunSettings, str | None, list[str]]:
     """Settings from a URL query: (parameters, run settings, preset name, messages about what was ignored).
     A bad value never raises: it is left out and its message returned, so a mangled link still opens."""
@@ -246,6 +276,8 @@ def from_query(query: str | None) -> tuple[dict[str, Any], RunSettings, str | No
     preset = None
     problems: list[str] = []
     for key, text in parse_qsl(query or "", keep_blank_values=True):
+        if key in PAGE_KEYS:  # a page's own setting (page_values)
+            continue
         try:
             if key == "preset":
                 if text not in presets():

@@ -45,15 +45,23 @@ def set_param(name: str, value: Any) -> None:
     params.value = current
 
 
-def use_url_settings() -> str:
-    """Read the settings from the URL once, then keep the URL's query in step with them."""
+def use_url_settings(page: dict[str, solara.Reactive] | None = None) -> str:
+    """Read the settings from the URL once, then keep the URL's query in step with them; ``page`` names the
+    page's own settings kept in its link (``controls.PAGE_KEYS``: Explore's regime and seed, the Results
+    folder) and the session's values that hold them."""
     router = solara.use_router()
+    page = page or {}
 
     def load():
         """Once per session: the link's settings (a preset first, then its own values), and what was ignored."""
         if url_loaded.value:
             return
         linked, run, preset, problems = controls.from_query(router.search)
+        own, own_problems = controls.page_values(router.search)
+        for key, value in own.items():
+            if key in page:
+                page[key].value = value
+        problems = problems + own_problems
         if preset:
             linked = {**controls.presets()[preset].params, **linked}
         params.value = {name: value for name, value in linked.items() if not controls.is_default(name, value)}
@@ -63,7 +71,9 @@ def use_url_settings() -> str:
         url_loaded.value = True
 
     solara.use_effect(load, [])
-    query = controls.to_query(params.value, run_settings.value, preset_name.value)
+    query = "&".join(part for part in (controls.to_query(params.value, run_settings.value, preset_name.value),
+                                       controls.page_query({key: value.value for key, value in page.items()}))
+                     if part)
 
     def push():
         if url_loaded.value and (router.search or "") != query:

@@ -184,3 +184,15 @@ def test_the_headline_first_then_today_against_the_proposal(watched, four_units)
         assert page_sentence.split(" Why: ")[0] == answer.sentence.split(" Why: ")[0]
     watched.screenshot("against_today")
     watched.assert_clean()
+
+
+def test_explores_run_and_the_results_folder_are_in_the_link(watched, small_batch):
+    """A link to Explore opens the same run (regime and seed); a link to Results opens the same report."""
+    page = watched.open("explore?n_units=4&unit_size=100-150&explore_regime=state&explore_seed=5", ready=".ms-month")
+    page.wait_for_timeout(1500)
+    expect(page).to_have_url(re.compile("explore_regime=state&explore_seed=5"))  # not the defaults written back
+    expect(page.locator(".v-select__selection").first).to_have_text("state")
+    page.goto(watched.base + f"results?folder={small_batch}")
+    expect(page.locator(".ms-report").first).to_contain_text("Outcomes", timeout=60_000)
+    expect(page).to_have_url(re.compile("folder="))
+    watched.assert_clean()

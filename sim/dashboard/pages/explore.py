@@ -152,7 +152,7 @@ def IndexInput(label: str, value: solara.Reactive[int], upper: int):
 @solara.component
 def ExplorePage():
     """The page at "/explore": the regime and seed on the left, the run's buttons and the run on the right."""
-    state.use_url_settings()
+    state.use_url_settings({"explore_regime": state.explore_regime, "explore_seed": state.explore_seed})
     solara.Title("Mutual State: explore")
     _ = state.explore_tick.value  # re-render after every step
     model = state.explore_model.value

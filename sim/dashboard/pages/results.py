@@ -12,6 +12,7 @@ from .common import PageEnd, StyleSheet
 @solara.component
 def ResultsPage():
     """The page at "/results": a folder chosen or typed on the left, its report (where each regime wins first)."""
+    state.use_url_settings({"folder": state.results_path})
     solara.Title("Mutual State: results")
     StyleSheet()
     folders = solara.use_memo(lambda: [str(path) for path in results_view.results_folders("results")], [])
