@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -227,6 +228,23 @@ def dask_executor(workers: int | None = None, scheduler: str | None = None) -> I
     try:
         yield client.get_executor(pure=False)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with _quiet_shutdown():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _quiet_shutdown() -> Iterator[None]:
+    """Silence Dask's, Tornado's and asyncio's loggers while a cluster closes: after Ctrl-C the futures still in
+    flight are cancelled and their event loop may log a traceback of the cancellation, which is expected and
+    says nothing to the user (the batch has already saved every finished run and says so)."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio", "concurrent.futures")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
