@@ -82,6 +82,8 @@ def kinds_page() -> str:
             continue
         if isinstance(value, staticmethod) or not (callable(getattr(Provider, name)) or name in Provider.__annotations__):
             continue
+        if not callable(getattr(Provider, name)) and not isinstance(value, bool | int | float | str):
+            continue  # a lookup table of the class (kinds by code), not a behaviour
         if callable(getattr(Provider, name)):
             base = getattr(Provider, name)
             default = cell(_first_line(base.__doc__)) or "hook"
@@ -100,15 +102,25 @@ def kinds_page() -> str:
 
 def mechanisms_page() -> str:
     """The kind differences grouped into mechanisms, with what each rests on and its neutral setting."""
-    from sim.experiments.mechanisms import KIND_MECHANISMS, MECHANISM_BASIS
-    from sim.parameters import NEUTRAL_KINDS, REGISTRY
+    from sim import REGISTRY
+    from sim.providers import KIND_MECHANISM_BASIS, KIND_MECHANISMS, NEUTRAL_KINDS
 
     lines = ["| mechanism | parameters (default → neutral) | sourced? | basis |", "|---|---|---|---|"]
     for mechanism, names in KIND_MECHANISMS.items():
-        sourced, basis = MECHANISM_BASIS.get(mechanism, (False, ""))
+        sourced, basis = KIND_MECHANISM_BASIS.get(mechanism, (False, ""))
         settings = "; ".join(f"`{n}` {cell(number(REGISTRY[n].default))} → {cell(number(NEUTRAL_KINDS[n]))}"
                              if n in NEUTRAL_KINDS else f"`{n}`" for n in names)
         lines.append(f"| {mechanism} | {settings} | {'sourced' if sourced else 'assumed'} | {cell(basis)} |")
+    return "\n".join(lines) + "\n"
+
+
+def regime_kinds_page() -> str:
+    """Which kind runs a regime's services at the start, and which kind the guarantor lets a contract to."""
+    from sim.providers import COMMISSIONED_KIND, INITIAL_KIND
+
+    lines = ["| regime | services start with | a re-let contract goes to |", "|---|---|---|"]
+    lines += [f"| `{regime}` | `{kind.__name__}` | `{COMMISSIONED_KIND[regime].__name__}` |"
+              for regime, kind in INITIAL_KIND.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -294,6 +306,7 @@ PAGES = {
     "metrics.md": metrics_page,
     "kinds.md": kinds_page,
     "mechanisms.md": mechanisms_page,
+    "regime_kinds.md": regime_kinds_page,
     "scenario_fields.md": scenario_fields_page,
     "cli.md": cli_page,
     "levers.md": levers_page,
