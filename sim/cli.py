@@ -190,6 +190,9 @@ def _parser() -> argparse.ArgumentParser:
                                    "offline. Needs `pip install -e \".[dashboard]\"` (the dev set-up includes it).")
     dashboard_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     dashboard_parser.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765)")
+    dashboard_parser.add_argument("--max-run-years", type=_positive_int, default=None, metavar="N",
+                                  help="the most work one comparison or explanation may ask, in runs x years "
+                                       "(default: 12000, about two minutes of two cores)")
     return parser
 
 
@@ -462,7 +465,7 @@ def cmd_dashboard(args) -> int:
                          "(or `make .venv/.installed`, which includes it)")
     from .dashboard.server import serve
 
-    return serve(args.host, args.port)
+    return serve(args.host, args.port, args.max_run_years)
 
 
 # ------------------------------------------------------------------------------------------------ executors

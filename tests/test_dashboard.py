@@ -629,3 +629,19 @@ def test_the_dashboard_uses_only_the_public_api_and_the_shared_meanings():
     # ablation: a relative import that climbs out of the dashboard is seen for what it is
     assert imported_modules("from ...model import MutualStateModel\nfrom . import state",
                             ("sim", "dashboard", "pages")) == ["sim.model", "sim.dashboard.pages"]
+
+
+def test_a_comparison_that_asks_too_much_is_refused_in_words(monkeypatch, four_units):
+    from sim.dashboard.server import WORK_LIMIT_VARIABLE
+
+    assert runs.work_limit() == runs.DEFAULT_MAX_RUN_YEARS
+    big = ctl.RunSettings(years=50, replicates=50)
+    with pytest.raises(runs.TooMuchWork, match=r"asks for 153 runs of 50 years \(7,650 run-years\); this server "
+                                               r"allows at most"):
+        monkeypatch.setenv(WORK_LIMIT_VARIABLE, "5000")
+        runs.run_comparison(dict(four_units), big, executor=None)
+    monkeypatch.setenv(WORK_LIMIT_VARIABLE, "100")
+    with pytest.raises(runs.TooMuchWork):
+        runs.run_comparison(dict(four_units), ctl.RunSettings(years=10, replicates=3), executor=None)
+    assert "--max-run-years" in subprocess.run([sys.executable, "-m", "sim.cli", "dashboard", "--help"],
+                                               capture_output=True, text=True).stdout

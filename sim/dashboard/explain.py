@@ -24,7 +24,7 @@ from sim.experiments.mechanisms import PROVIDER_KIND, resolve_mechanisms
 from sim.proposal import LEVERS
 from sim.regimes import regime_noun
 
-from .runs import Comparison, shared_pool
+from .runs import Comparison, check_work, shared_pool
 
 #: A registry lever group's name as the attribution calls it (``sim.proposal.LEVER_SETTINGS``), and user choice.
 LEVER_TITLES = {name: name.replace("_", " ") for name, _, _ in LEVERS} | {"choice": "user choice"}
@@ -119,6 +119,7 @@ def explain(comparison: Comparison, progress: Progress | None = None,
     progress as runs finish, and if ``progress`` raises (Cancel) the runs not yet started are cancelled.
     """
     the_plan = plan(comparison)
+    check_work(the_plan.runs, comparison.run.years, "Explaining this comparison")
     pool = shared_pool() if executor == "pool" else executor
     counter = _CountingExecutor(pool) if pool is not None else None
     results: dict[str, pd.DataFrame] = {}

@@ -27,6 +27,7 @@ from ..comparison import comparison_scenario as regimes_scenario
 from ..experiments.analysis import paired_comparisons
 from ..experiments.executors import process_pool
 from .controls import RunSettings
+from .server import WORK_LIMIT_VARIABLE
 
 KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
 
@@ -204,6 +205,31 @@ def reset_pool() -> None:
 
 Progress = Callable[[float, str], None]  # (fraction done, what is running); may raise Cancelled
 
+#: The most work one comparison or explanation may ask by default, in runs x years (about two minutes of both
+#: cores): the largest comparison the page's sliders set (4 regimes x 20 paired runs x 30 years, 2,520) and the
+#: explanation of the default comparison (170 runs x 25 years, 4,250) fit; a link that asks for 50 paired runs
+#: over 50 years does not. A server can allow more (``mutual-state dashboard --max-run-years``).
+DEFAULT_MAX_RUN_YEARS = 12_000
+
+
+class TooMuchWork(ValueError):
+    """A comparison or explanation asks more of the shared workers than this server allows."""
+
+
+def work_limit() -> int:
+    """The most run-years one comparison may ask on this server (``mutual-state dashboard --max-run-years``)."""
+    text = os.environ.get(WORK_LIMIT_VARIABLE, "")
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_RUN_YEARS
+
+
+def check_work(runs: int, years: int, what: str = "This comparison") -> None:
+    """Refuse, in words, work beyond the server's limit, so that one user cannot hold every worker for hours."""
+    limit = work_limit()
+    if runs * years > limit:
+        raise TooMuchWork(f"{what} asks for {runs:,} runs of {years} years ({runs * years:,} run-years); this "
+                          f"server allows at most {limit:,} run-years per request (mutual-state dashboard "
+                          "--max-run-years). Ask for fewer paired runs or years.")
+
 
 def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress | None = None,
                    executor: cf.Executor | None | str = "pool", preset: str | None = None) -> Comparison:
@@ -215,6 +241,7 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
     :class:`ComparisonFailed` when no run finishes.
     """
     start = time.perf_counter()
+    check_work(len(run.regimes) * (run.replicates + 1), run.years)  # the unit maps are runs too
     scenario = comparison_scenario(params, run)
     ex = shared_pool() if executor == "pool" else executor
     n_runs = len(run.regimes) * run.replicates

@@ -14,6 +14,9 @@ from pathlib import Path
 
 APP = "sim.dashboard.app"
 
+#: The environment variable that carries ``--max-run-years`` to the server's process (read by ``runs.work_limit``).
+WORK_LIMIT_VARIABLE = "MUTUAL_STATE_MAX_RUN_YEARS"
+
 
 def offline_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment the server runs in: telemetry off, Matplotlib without a display."""
@@ -46,13 +49,16 @@ class Stop(Exception):
     """A stop signal arrived (``STOP_SIGNALS``)."""
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
+def serve(host: str = "127.0.0.1", port: int = 8765, max_run_years: int | None = None) -> int:
     """Run the server in the foreground until a stop signal (Ctrl-C, SIGTERM, SIGHUP); return its exit status.
 
     Solara runs in a process group of its own, with everything it starts (the comparisons' forkserver and its
     workers), so that a stop leaves nothing behind: the group is asked to stop, and killed after
-    ``GRACE_SECONDS``.
+    ``GRACE_SECONDS``. ``max_run_years``: the most work one comparison may ask (``runs.work_limit``).
     """
+    environment = offline_environment()
+    if max_run_years is not None:
+        environment[WORK_LIMIT_VARIABLE] = str(max_run_years)
     print(f"Mutual State dashboard: http://{host}:{port}/  (Ctrl-C stops it)", file=sys.stderr)
 
     def on_stop(signum, _frame):
@@ -60,7 +66,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
 
     previous = {signum: signal.signal(signum, on_stop) for signum in STOP_SIGNALS}
     try:
-        proc = subprocess.Popen(command(host, port), env=offline_environment(), start_new_session=True)
+        proc = subprocess.Popen(command(host, port), env=environment, start_new_session=True)
         try:
             return proc.wait()
         except (Stop, KeyboardInterrupt):
