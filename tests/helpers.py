@@ -11,6 +11,7 @@ test process only (``run_batch`` without an executor), so they need not be impor
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -74,7 +75,14 @@ def start_batch(scenario: Path, out: Path, *extra: str, cwd: Path, capture: bool
     stream = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", "sim.cli", "batch", str(scenario), "--out", str(out), "--quiet",
                              *extra], cwd=cwd, env=cli_env(), stdout=stream, stderr=stream, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_interruptible)
+
+
+def _interruptible() -> None:
+    """Ctrl-C as a terminal delivers it: a test suite started in the background by a non-interactive shell
+    (``make test &``) ignores SIGINT, and its children would inherit that, so a Ctrl-C test could never fail
+    or pass for the right reason."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
