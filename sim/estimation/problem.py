@@ -33,6 +33,7 @@ class FitProblem:
     priors: dict[str, tuple[float, float]] = field(default_factory=dict)  # overrides of the plausible range
 
     def __post_init__(self):
+        """Refuse a fit that cannot be run, before any model runs: each message names the setting at fault."""
         from ..parameters import REGISTRY, ParameterError
 
         check_estimated(self.parameters)

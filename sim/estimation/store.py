@@ -106,6 +106,7 @@ class PosteriorStore:
     ``fresh``), keeps one writer at a time, and commits each finished generation with its checksum."""
 
     def __init__(self, path: str | Path, settings: dict[str, Any], fresh: bool = False):
+        """Open (or start) the folder for this fit: lock it, and refuse a folder of another fit unless fresh."""
         self.path = Path(path)
         self.settings = json.loads(json.dumps(settings, default=_plain))
         self.path.mkdir(parents=True, exist_ok=True)
