@@ -51,17 +51,27 @@ def comparison_scenario(params: dict[str, Any], steps: int, replicates: int, see
     """The comparison as a scenario: ``regime`` varied on common random numbers, everything else fixed, read
     over :func:`outcome_window`, against state departments; errors (``sim.ScenarioError``) name the field."""
     regimes = list(regimes)
-    analysis: dict[str, Any] = {"compare": "regime", "baseline": "state" if "state" in regimes else regimes[0],
-                                "window": outcome_window(steps)}
+    return _regime_scenario(name, "The regimes compared on common random numbers.", params, steps, replicates,
+                            seed, {"kind": "factorial", "factors": {"regime": regimes}},
+                            "state" if "state" in regimes else regimes[0], metrics)
+
+
+def _regime_scenario(name: str, description: str, params: dict[str, Any], steps: int, replicates: int, seed: int,
+                     design: dict[str, Any], baseline: str, metrics: list[str] | None) -> Scenario:
+    """A scenario that compares regimes against ``baseline`` over the outcome window: what the comparison and
+    today-against-a-package share (a scenario file's tables hold lists, not tuples)."""
+    analysis: dict[str, Any] = {"compare": "regime", "baseline": baseline, "window": outcome_window(steps)}
     if metrics:
         analysis["metrics"] = list(metrics)
     return scenario_from_dict({
-        "name": name, "description": "The regimes compared on common random numbers.",
-        "steps": steps, "replicates": replicates, "seed": seed,
-        "params": {key: list(value) if isinstance(value, tuple) else value for key, value in params.items()},
-        "design": {"kind": "factorial", "factors": {"regime": regimes}},
-        "analysis": analysis,
+        "name": name, "description": description, "steps": steps, "replicates": replicates, "seed": seed,
+        "params": _as_lists(params), "design": design, "analysis": analysis,
     }, "comparison settings")
+
+
+def _as_lists(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as a scenario file holds them: a tuple (a range such as ``unit_size``) as a list."""
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in settings.items()}
 
 
 # ------------------------------------------------------------------------------------------------ against today
@@ -92,18 +102,9 @@ def reform_scenario(params: dict[str, Any], regime: str, steps: int, replicates:
         raise ScenarioError(f"regime: the package's regime must differ from today's ({TODAY}); expected one of "
                             + ", ".join(r for r in REGISTRY["regime"].choices if r != TODAY))
     shared, package = split_package(params)
-    analysis: dict[str, Any] = {"compare": "regime", "baseline": TODAY, "window": outcome_window(steps)}
-    if metrics:
-        analysis["metrics"] = list(metrics)
-    return scenario_from_dict({
-        "name": name, "description": "Today's services against a package of reforms.",
-        "steps": steps, "replicates": replicates, "seed": seed,
-        "params": {key: list(value) if isinstance(value, tuple) else value for key, value in shared.items()},
-        "design": {"kind": "list", "conditions": [
-            {"regime": TODAY},
-            {"regime": regime, **{k: list(v) if isinstance(v, tuple) else v for k, v in package.items()}}]},
-        "analysis": analysis,
-    }, "comparison settings")
+    design = {"kind": "list", "conditions": [{"regime": TODAY}, {"regime": regime, **_as_lists(package)}]}
+    return _regime_scenario(name, "Today's services against a package of reforms.", shared, steps, replicates,
+                            seed, design, TODAY, metrics)
 
 
 # ------------------------------------------------------------------------------------------------ in words
