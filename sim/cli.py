@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     compare_parser = sub.add_parser("compare", help="compare the three regimes on common random numbers",
                        description="Run state, privatised and mutual provision on the same seeds and print mean "
-                                   "outcomes with 95%% confidence intervals, and paired differences from state. "
+                                   "outcomes with 95% confidence intervals, and paired differences from state. "
                                    f"By default each run lasts {STEADY_STATE_MONTHS} months and its outcome is its "
                                    f"mean over the last {OUTCOME_WINDOW_MONTHS}: the steady state `make compare` "
                                    "and the dashboard read. A shorter run is read over its last half and said to "
