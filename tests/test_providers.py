@@ -225,3 +225,45 @@ def test_production_charges_cost_cutting_to_noncontractible_quality_only():
     t.effort_i[:] = 0.04
     production.produce(m.params, m.structure, m.providers, m.ledger, book=False)
     assert t.q_n - q_n == pytest.approx(np.full(t.n, innovation_gain(np.array([0.04]), 0.3)[0]))
+
+
+# --- a new management starts from the practice its kind already uses (ODD §7.10, D-C1) ---------------------------
+def test_a_firm_that_wins_a_contract_starts_from_the_practice_of_its_kind_in_the_sector():
+    model = sim.MutualStateModel(regime="privatised", n_units=4, unit_size=50, rng=1, sectors=["leisure"],
+                                 organisation_scale="unit")
+    table = model.providers
+    table.effort_e[:], table.effort_i[:] = [0.2, 0.4, 0.6, 0.9], [0.1, 0.1, 0.3, 0.3]
+    replace_operator(model, 3, Contractor)
+    assert table.effort_e[3] == pytest.approx(0.4) and table.effort_i[3] == pytest.approx(0.5 / 3)
+    replace_operator(model, 2, Mutual)  # no other mutual in the sector: a new kind starts afresh
+    assert table.effort_e[2] == table.effort_i[2] == pytest.approx(0.01)
+    ablated = sim.MutualStateModel(regime="privatised", n_units=4, unit_size=50, rng=1, sectors=["leisure"],
+                                   organisation_scale="unit", practice_carried_over=0.0)
+    ablated.providers.effort_e[:] = 0.5
+    replace_operator(ablated, 3, Contractor)
+    assert ablated.providers.effort_e[3] == pytest.approx(0.01)
+
+
+def contractor_efforts_at_the_steady_state(**params):
+    """Contractors' mean efforts over years 16-25 at gamma = delta = 1 in the default district, without quality
+    measurement (so that no improvement plan restarts an effort: the question is re-letting alone)."""
+    model = sim.MutualStateModel(regime="privatised", rng=1, cost_reduction_scale=1.0, innovation_scale=1.0,
+                                 audit_mode="none", **params)
+    e, i = [], []
+    for month in range(1, 301):
+        model.step()
+        if month > 180 and month % 12 == 1:
+            rows = model.providers.kind == CONTRACTOR
+            e.append(model.providers.effort_e[rows].mean())
+            i.append(model.providers.effort_i[rows].mean())
+    return float(np.mean(e)), float(np.mean(i))
+
+
+def test_hsv_efforts_are_reached_under_re_tendering_at_the_default_incumbent_advantage():
+    """gamma = delta = 1: HSV's contractor optimum is e* = 1, i* = 1/4. Re-let contracts (30% to a new firm at
+    the default incumbent advantage) no longer hold efforts down: a new firm brings its kind's practice.
+    Ablation twin: every new firm learns from scratch and the efforts stay well short of the optimum."""
+    e, i = contractor_efforts_at_the_steady_state()
+    assert e == pytest.approx(1.0, rel=0.08) and i == pytest.approx(0.25, rel=0.08)
+    e_scratch, i_scratch = contractor_efforts_at_the_steady_state(practice_carried_over=0.0)
+    assert e_scratch < 0.8 and i_scratch < 0.22

@@ -16,7 +16,7 @@ from .table import KIND_NAMES
 
 EFFORT_MAX = 4.0  # above every kind's optimum for parameters within their bounds (gamma, delta, lambda <= 1)
 EFFORT_FLOOR = 1e-4
-INITIAL_EFFORT = 0.01  # where every operator's efforts start, at the outset and when new management takes over
+INITIAL_EFFORT = 0.01  # where every operator's efforts start at the outset, and a new kind's in a sector
 _H = 1e-3  # relative finite-difference step for the objective's gradient
 
 
@@ -201,8 +201,25 @@ class Provider(Agent):
 
 
 def restart_efforts(model, row: int) -> None:
-    """A new management learns its efforts from scratch (every kind, on any change of management)."""
-    model.providers.effort_e[row] = model.providers.effort_i[row] = INITIAL_EFFORT
+    """A new management (every kind, on any change of management) starts from the practice its kind already
+    uses in the sector, ``known_practice``, carried over by the share ``practice_carried_over`` from the
+    initial level: e0 = e_init + share * (e_known - e_init), likewise i (ODD §7.10)."""
+    table = model.providers
+    share = model.params["practice_carried_over"]
+    known_e, known_i = known_practice(table, row)
+    table.effort_e[row] = INITIAL_EFFORT + share * (known_e - INITIAL_EFFORT)
+    table.effort_i[row] = INITIAL_EFFORT + share * (known_i - INITIAL_EFFORT)
+
+
+def known_practice(table, row: int) -> tuple[float, float]:
+    """The efforts a management of the row's kind already knows: the mean over the other rows its kind runs in
+    the same sector (a firm bids with the practice of its other contracts; a council's new manager learns from
+    its other services), or the initial level where its kind runs no other row of the sector."""
+    peers = (table.kind == table.kind[row]) & (table.sector == table.sector[row])
+    peers[row] = False
+    if not peers.any():
+        return INITIAL_EFFORT, INITIAL_EFFORT
+    return float(table.effort_e[peers].mean()), float(table.effort_i[peers].mean())
 
 
 def move_toward_voice(model, rows: np.ndarray, design: np.ndarray | None = None, hearings: float = 1.0) -> None:
@@ -277,7 +294,7 @@ def replace_operator(model, row: int, kind: type[Provider]) -> None:
         old.remove()
     new = kind(model, row)
     table = model.providers
-    restart_efforts(model, row)  # a new management learns its efforts from scratch, whatever its kind
+    restart_efforts(model, row)  # a new management starts from its kind's known practice, whatever its kind
     table.successor[row] = table.interim_until[row] = -1
     table.fail_count[row] = 0
     table.failing[row] = False
