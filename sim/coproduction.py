@@ -25,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .population import CONTRIBUTE, OPT_OUT, USE_ONLY
+from .kernels.coproduction_game import game_payoffs as game_payoffs_kernel
+from .kernels.coproduction_game import group_of_each_slot
+from .population import CONTRIBUTE, USE_ONLY
 
 
 def cost_factor_formula(resources, resource_gradient: float, channel_cost_reduction: float, channels: int):
@@ -40,26 +42,13 @@ def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int
                 group_size: int) -> tuple[np.ndarray, int]:
     """Split each provider's users at random into groups of ``group_size`` (the last group may be smaller).
 
-    Returns each slot's group id and the number of groups. Cost: one permutation and one stable radix sort.
+    Returns each slot's group id and the number of groups. Cost: one permutation and one counting pass
+    (``sim.kernels.coproduction_game.group_of_each_slot``).
     """
-    m = provider.size
-    if m == 0:
+    if provider.size == 0:
         return np.zeros(0, dtype=np.int64), 0
-    perm = rng.permutation(m)
-    # A stable sort of 16-bit keys is a radix sort: ~10x faster than on int32 (ODD §7.1, groups).
-    key_type = np.uint16 if n_providers <= np.iinfo(np.uint16).max + 1 else np.int64
-    shuffled_provider = provider[perm]
-    order = np.argsort(shuffled_provider.astype(key_type), kind="stable")
-    slots = perm[order]
-    provider_sorted = shuffled_provider[order]
-    counts = np.bincount(provider, minlength=n_providers)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    position = np.arange(m) - starts[provider_sorted]
-    groups_per_provider = -(-counts // group_size)
-    group_offset = np.concatenate([[0], np.cumsum(groups_per_provider)[:-1]])
-    group_id = np.empty(m, dtype=np.int64)
-    group_id[slots] = group_offset[provider_sorted] + position // group_size
-    return group_id, int(groups_per_provider.sum())
+    group_id, n_groups = group_of_each_slot(rng.permutation(provider.size), provider, n_providers, group_size)
+    return group_id, int(n_groups)
 
 
 def game_payoffs(group_id: np.ndarray, n_groups: int, stance: np.ndarray, effort: float, personal_cost: np.ndarray,
@@ -68,17 +57,9 @@ def game_payoffs(group_id: np.ndarray, n_groups: int, stance: np.ndarray, effort
 
     effort: the contribution c that enters the pool (r * c * n_C); personal_cost: what contributing costs
     each person (c_i; equal to ``effort`` in Hauert's game, lower for citizens with more civic resources).
+    The kernel: ``sim.kernels.coproduction_game.game_payoffs``.
     """
-    contributes = stance == CONTRIBUTE
-    participates = stance != OPT_OUT
-    n_c = np.bincount(group_id, weights=contributes, minlength=n_groups)
-    n_s = np.bincount(group_id, weights=participates, minlength=n_groups)
-    share = np.divide(r * effort * n_c, n_s, out=np.zeros(n_groups), where=n_s > 0)
-    s_slot = n_s[group_id]
-    playing = participates & (s_slot >= 2)
-    payoff = np.where(playing, share[group_id], sigma)
-    payoff = payoff - np.where(playing & contributes, personal_cost, 0.0)
-    return payoff.astype(np.float32), s_slot
+    return game_payoffs_kernel(group_id, n_groups, stance, float(effort), personal_cost, float(r), float(sigma))
 
 
 IMITATION_RULES = ("fermi", "proportional")

@@ -96,6 +96,11 @@ class Workforce:
         """Move positions from rows above their target staffing to rows below it, within each sector.
         Workers keep their motivation, skill and tenure (a transfer, not a new hire). Returns moves."""
         staff = self.staff_counts(target.size).astype(np.int64)
+        # Each row's workers in ascending order, from one stable sort: the list a scan of the whole workforce
+        # for that row would give. A sector's moves change only its own rows, so the lists of the sectors
+        # still to come stay valid.
+        by_row = np.argsort(self.row, kind="stable")
+        first_of_row = np.concatenate([[0], np.cumsum(staff)])
         moved = 0
         for s in np.unique(sector_of_row):
             rows = np.flatnonzero(sector_of_row == s)
@@ -106,7 +111,8 @@ class Workforce:
                 continue
             donors = []
             for row, k in zip(rows[excess > 0], excess[excess > 0], strict=True):
-                donors.append(rng.choice(np.flatnonzero(self.row == row), size=int(k), replace=False))
+                workers = by_row[first_of_row[row]:first_of_row[row + 1]]
+                donors.append(rng.choice(workers, size=int(k), replace=False))
             donors = rng.permutation(np.concatenate(donors))[:n_move]
             destinations = rng.permutation(np.repeat(rows[shortfall > 0], shortfall[shortfall > 0]))[:n_move]
             self.row[donors] = destinations

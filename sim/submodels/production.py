@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.provider_tallies import add_sector_tallies
 from ..ledger import Ledger
-from ..population import CONTRIBUTE, OPT_OUT, ServiceUsers
+from ..population import ServiceUsers
 from ..providers import KINDS, ProviderTable, per_kind
 from ..providers.base import budget_saved, cost_reduction, innovation_gain
 from ..providers.mutual import reinvestment
@@ -16,18 +17,14 @@ from .structure import Structure
 def aggregate_users(params: dict, structure: Structure, service_users: list[ServiceUsers],
                     table: ProviderTable) -> None:
     """Per provider row: users, need-weighted users, eligible residents, contributors and their mean
-    preference, participation, and the relief that co-production gives the service budget."""
+    preference (one pass per sector: ``sim.kernels.provider_tallies``), participation, and the relief that
+    co-production gives the service budget."""
     n = table.n
     table.users[:] = table.weighted_users[:] = table.eligible[:] = table.contributors[:] = 0.0
     pref_sum = np.zeros(n)
     for sector, users in enumerate(service_users):
-        active = users.stance != OPT_OUT
-        contributes = users.stance == CONTRIBUTE
-        table.users += np.bincount(users.provider, weights=active, minlength=n)
-        table.weighted_users += np.bincount(users.provider, weights=active * users.need, minlength=n)
-        table.eligible += np.bincount(structure.home_row[sector][users.unit], minlength=n)
-        table.contributors += np.bincount(users.provider, weights=contributes, minlength=n)
-        pref_sum += np.bincount(users.provider, weights=contributes * users.x, minlength=n)
+        add_sector_tallies(users.provider, users.stance, users.need, users.x, users.unit, structure.home_row[sector],
+                           table.users, table.weighted_users, table.eligible, table.contributors, pref_sum)
     table.participation = np.divide(table.contributors, table.users, out=np.zeros(n), where=table.users > 0)
     table.contributor_pref = np.divide(pref_sum, table.contributors, out=table.voice_design.copy(),
                                        where=table.contributors > 0)

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..coproduction import cost_factor_formula, form_groups, game_payoffs
-from ..population import CONTRIBUTE, OPT_OUT, Citizens, ServiceUsers
+from ..coproduction import cost_factor_formula, form_groups
+from ..kernels import service_value
+from ..kernels.coproduction_game import month_of_service
+from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .structure import Structure
 
 
 def service_utility(params: dict, structure: Structure, table: ProviderTable, sector: int, rows: np.ndarray,
                     x: np.ndarray) -> np.ndarray:
-    """U = w * (Q_p - lambda_s * |x - d_p|): what using provider p is worth to someone preferring x."""
+    """U = w * (Q_p - lambda_s * |x - d_p|): what using provider p is worth to someone preferring x
+    (the kernel: ``sim.kernels.service_value.service_utility``)."""
     mismatch_weight = structure.sector_array("mismatch_weight")[sector]
-    quality = table.q_c[rows] + table.q_n[rows]
-    return (params["service_weight"] * (quality - mismatch_weight * np.abs(x - table.design[rows]))).astype(np.float32)
+    return service_value.service_utility(rows, x, table.q_c, table.q_n, table.design,
+                                         float(params["service_weight"]), float(mismatch_weight))
 
 
 def cost_factor(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
@@ -54,12 +57,8 @@ def alternative_rows(structure: Structure, rng: np.random.Generator, sector: int
                      units: np.ndarray) -> np.ndarray:
     """Each user's alternative provider this month: her home catchment's if she is served elsewhere,
     otherwise a random neighbouring catchment's (her own if it has no neighbours)."""
-    home = structure.home_row[sector][units]
-    count = structure.row_neighbour_count[home]
-    pick = (rng.random(units.size) * np.maximum(count, 1)).astype(np.int64)
-    neighbour = np.where(count > 0, structure.row_neighbours[home, np.minimum(pick, structure.row_neighbours.shape[1] - 1)],
-                         home)
-    return np.where(current != home, home, neighbour)
+    return service_value.alternative_rows(rng.random(units.size), current, units, structure.home_row[sector],
+                                          structure.row_neighbours, structure.row_neighbour_count)
 
 
 def use_services(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
@@ -84,18 +83,9 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     cost = personal_cost(params, structure, population, users)
     users.personal_cost = cost
     group, n_groups = form_groups(rng, users.provider, table.n, params["group_size"])
-    game, group_players = game_payoffs(group, n_groups, users.stance, params["participation_cost"], cost,
-                                       structure.sector_array("coproduction_r")[sector],
-                                       outside_option(params, structure, sector))
-    participates = users.stance != OPT_OUT
-    playing = participates & (group_players >= 2)
-    dissatisfaction = np.maximum(params["aspiration"] - reference, 0.0)
-    voice = params["voice_value"] * population.efficacy[citizens] * dissatisfaction
-    # A lone participant plays no game: she keeps the service and, for the weight the service does not
-    # carry, falls back on the outside option (with service_weight = 0 this is Hauert's loner payoff).
-    lone = participates & ~playing
-    payoff = np.where(lone, utility + (1.0 - params["service_weight"]) * game, game + np.where(playing, utility, 0.0))
-    payoff = payoff + np.where(playing & (users.stance == CONTRIBUTE), voice, 0.0)
-    memory = params["satisfaction_memory"]
-    users.satisfaction = ((1.0 - memory) * users.satisfaction + memory * payoff).astype(np.float32)
-    population.last_participation[citizens[users.stance == CONTRIBUTE]] = month
+    users.satisfaction = month_of_service(
+        group, n_groups, users.stance, float(params["participation_cost"]), cost,
+        float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
+        utility, reference, citizens, population.efficacy, users.satisfaction, population.last_participation, month,
+        float(params["aspiration"]), float(params["voice_value"]), float(params["service_weight"]),
+        float(params["satisfaction_memory"]))

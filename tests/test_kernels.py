@@ -1,0 +1,231 @@
+"""The compiled kernels (``sim/kernels/``) against the NumPy code they replaced, kept here as the reference: on
+random inputs of every shape the model makes (empty sectors, one provider, lone participants, opt-outs, choice
+on and off), the two agree to the last bit, and the random streams they leave behind are the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.coproduction import form_groups, game_payoffs
+from sim.kernels import coproduction_game, provider_tallies, service_value
+from sim.population import CONTRIBUTE, OPT_OUT
+from sim.workforce import Workforce
+
+SEEDS = range(6)
+
+
+# --- the NumPy references: the code each kernel replaced ----------------------------------------------------------
+def form_groups_reference(rng, provider, n_providers, group_size):
+    """ODD §7.1 Groups as a permutation and a stable radix sort by provider."""
+    m = provider.size
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    perm = rng.permutation(m)
+    key_type = np.uint16 if n_providers <= np.iinfo(np.uint16).max + 1 else np.int64
+    shuffled_provider = provider[perm]
+    order = np.argsort(shuffled_provider.astype(key_type), kind="stable")
+    slots = perm[order]
+    provider_sorted = shuffled_provider[order]
+    counts = np.bincount(provider, minlength=n_providers)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    position = np.arange(m) - starts[provider_sorted]
+    groups_per_provider = -(-counts // group_size)
+    group_offset = np.concatenate([[0], np.cumsum(groups_per_provider)[:-1]])
+    group_id = np.empty(m, dtype=np.int64)
+    group_id[slots] = group_offset[provider_sorted] + position // group_size
+    return group_id, int(groups_per_provider.sum())
+
+
+def game_payoffs_reference(group_id, n_groups, stance, effort, personal_cost, r, sigma):
+    """ODD §7.1 Game payoff with two bincounts and whole-array gathers."""
+    contributes = stance == CONTRIBUTE
+    participates = stance != OPT_OUT
+    n_c = np.bincount(group_id, weights=contributes, minlength=n_groups)
+    n_s = np.bincount(group_id, weights=participates, minlength=n_groups)
+    share = np.divide(r * effort * n_c, n_s, out=np.zeros(n_groups), where=n_s > 0)
+    s_slot = n_s[group_id]
+    playing = participates & (s_slot >= 2)
+    payoff = np.where(playing, share[group_id], sigma)
+    payoff = payoff - np.where(playing & contributes, personal_cost, 0.0)
+    return payoff.astype(np.float32), s_slot
+
+
+def month_of_service_reference(group, n_groups, stance, effort, cost, r, sigma, utility, reference, citizens,
+                               efficacy, satisfaction, last_participation, month, aspiration, voice_value,
+                               service_weight, memory):
+    """ODD §7.1 Voice value, Payoff and Satisfaction as whole-array expressions (the body of ``use_services``)."""
+    game, group_players = game_payoffs_reference(group, n_groups, stance, effort, cost, r, sigma)
+    participates = stance != OPT_OUT
+    playing = participates & (group_players >= 2)
+    dissatisfaction = np.maximum(aspiration - reference, 0.0)
+    voice = voice_value * efficacy[citizens] * dissatisfaction
+    lone = participates & ~playing
+    payoff = np.where(lone, utility + (1.0 - service_weight) * game, game + np.where(playing, utility, 0.0))
+    payoff = payoff + np.where(playing & (stance == CONTRIBUTE), voice, 0.0)
+    last_participation[citizens[stance == CONTRIBUTE]] = month
+    return ((1.0 - memory) * satisfaction + memory * payoff).astype(np.float32)
+
+
+def service_utility_reference(rows, x, q_c, q_n, design, service_weight, mismatch_weight):
+    """ODD §7.1 Service utility as whole-array gathers."""
+    quality = q_c[rows] + q_n[rows]
+    return (service_weight * (quality - mismatch_weight * np.abs(x - design[rows]))).astype(np.float32)
+
+
+def alternative_rows_reference(rng, current, units, home_row, row_neighbours, row_neighbour_count):
+    """ODD §7.1 Exit option as whole-array gathers."""
+    home = home_row[units]
+    count = row_neighbour_count[home]
+    pick = (rng.random(units.size) * np.maximum(count, 1)).astype(np.int64)
+    neighbour = np.where(count > 0, row_neighbours[home, np.minimum(pick, row_neighbours.shape[1] - 1)], home)
+    return np.where(current != home, home, neighbour)
+
+
+def sector_tallies_reference(provider, stance, need, x, unit, home_row, totals):
+    """ODD §7.6 aggregation as five bincounts added to the totals."""
+    n = totals[0].size
+    active = stance != OPT_OUT
+    contributes = stance == CONTRIBUTE
+    totals[0] += np.bincount(provider, weights=active, minlength=n)
+    totals[1] += np.bincount(provider, weights=active * need, minlength=n)
+    totals[2] += np.bincount(home_row[unit], minlength=n)
+    totals[3] += np.bincount(provider, weights=contributes, minlength=n)
+    totals[4] += np.bincount(provider, weights=contributes * x, minlength=n)
+
+
+def rebalance_reference(workforce, rng, target, sector_of_row):
+    """ODD §7.9 staffing transfers with a scan of the whole workforce for each donor row."""
+    staff = workforce.staff_counts(target.size).astype(np.int64)
+    moved = 0
+    for s in np.unique(sector_of_row):
+        rows = np.flatnonzero(sector_of_row == s)
+        excess = np.maximum(staff[rows] - target[rows], 0)
+        shortfall = np.maximum(target[rows] - staff[rows], 0)
+        n_move = int(min(excess.sum(), shortfall.sum()))
+        if n_move == 0:
+            continue
+        donors = [rng.choice(np.flatnonzero(workforce.row == row), size=int(k), replace=False)
+                  for row, k in zip(rows[excess > 0], excess[excess > 0], strict=True)]
+        donors = rng.permutation(np.concatenate(donors))[:n_move]
+        destinations = rng.permutation(np.repeat(rows[shortfall > 0], shortfall[shortfall > 0]))[:n_move]
+        workforce.row[donors] = destinations
+        moved += n_move
+    return moved
+
+
+# --- random inputs of the shapes the model makes -------------------------------------------------------------------
+def random_slots(seed, m=None, n_providers=None):
+    """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state."""
+    rng = np.random.default_rng(1000 + seed)
+    m = int(rng.integers(0, 400)) if m is None else m
+    n_providers = int(rng.integers(1, 12)) if n_providers is None else n_providers
+    stance = rng.integers(0, 3, m).astype(np.int8)
+    if seed % 3 == 1:
+        stance[:] = rng.integers(0, 3)  # everyone contributes, uses only or opts out
+    return dict(
+        provider=rng.integers(0, n_providers, m).astype(np.int32), n_providers=n_providers, stance=stance,
+        cost=rng.uniform(0.0, 2.0, m).astype(np.float32), utility=rng.normal(0.5, 0.6, m).astype(np.float32),
+        reference=rng.normal(0.6, 0.6, m).astype(np.float32), citizen=rng.integers(0, 50, m).astype(np.int32),
+        efficacy=rng.random(50).astype(np.float32), satisfaction=rng.normal(0.4, 0.3, m).astype(np.float32),
+        x=rng.random(m).astype(np.float32), need=np.where(rng.random(m) < 0.2, 2.5, 1.0).astype(np.float32),
+        unit=np.sort(rng.integers(0, 8, m)).astype(np.int32))
+
+
+def same(a, b):
+    """Equal to the last bit, and of the same dtype."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("group_size", [1, 2, 5])
+def test_groups_match_the_permutation_and_stable_sort(seed, group_size):
+    slots = random_slots(seed)
+    a_rng, b_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = form_groups(a_rng, slots["provider"], slots["n_providers"], group_size)
+    want = form_groups_reference(b_rng, slots["provider"], slots["n_providers"], group_size)
+    assert same(got[0], want[0]) and got[1] == want[1]
+    assert a_rng.random() == b_rng.random()  # the stream goes on in step
+
+
+def test_groups_match_past_the_sixteen_bit_keys():
+    """More than 65,536 provider rows: the reference falls back to an int64 sort; the kernel needs no sort."""
+    slots = random_slots(0, m=5000, n_providers=70_000)
+    got = form_groups(np.random.default_rng(3), slots["provider"], 70_000, 5)
+    want = form_groups_reference(np.random.default_rng(3), slots["provider"], 70_000, 5)
+    assert same(got[0], want[0]) and got[1] == want[1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_game_payoffs_match(seed):
+    slots = random_slots(seed)
+    group, n_groups = form_groups_reference(np.random.default_rng(seed), slots["provider"], slots["n_providers"], 3)
+    args = (group, n_groups, slots["stance"], 1.0, slots["cost"], np.float64(2.7), np.float64(0.3))
+    got, want = game_payoffs(*args), game_payoffs_reference(*args)
+    assert same(got[0], want[0]) and same(got[1], want[1])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_month_of_service_matches(seed):
+    slots = random_slots(seed)
+    group, n_groups = form_groups_reference(np.random.default_rng(seed), slots["provider"], slots["n_providers"], 4)
+    last_kernel = np.full(50, -30000, dtype=np.int16)
+    last_reference = last_kernel.copy()
+    common = (group, n_groups, slots["stance"], 1.0, slots["cost"], 3.1, 0.45, slots["utility"],
+              slots["reference"], slots["citizen"], slots["efficacy"], slots["satisfaction"])
+    scalars = (0.9, 0.35, 0.7, 0.3)
+    got = coproduction_game.month_of_service(*common, last_kernel, 7, *scalars)
+    want = month_of_service_reference(*common, last_reference, 7, *scalars)
+    assert same(got, want) and same(last_kernel, last_reference)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_service_utility_and_alternative_rows_match(seed):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    n_rows = slots["n_providers"]
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random(n_rows)
+    for rows in (slots["provider"], slots["provider"].astype(np.int64)):
+        args = (rows, slots["x"], q_c, q_n, design, 0.8, np.float64(1.3))
+        assert same(service_value.service_utility(*args), service_utility_reference(*args))
+    home_row = rng.integers(0, n_rows, 8)
+    count = rng.integers(0, 4, n_rows).astype(np.int32)
+    neighbours = np.where(np.arange(4) < count[:, None], rng.integers(0, n_rows, (n_rows, 4)), -1)
+    got = service_value.alternative_rows(np.random.default_rng(seed).random(slots["unit"].size), slots["provider"],
+                                         slots["unit"], home_row, neighbours, count)
+    want = alternative_rows_reference(np.random.default_rng(seed), slots["provider"], slots["unit"], home_row,
+                                      neighbours, count)
+    assert same(got, want)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sector_tallies_match(seed):
+    rng = np.random.default_rng(seed)
+    n_rows = 14
+    kernel_totals = [np.zeros(n_rows) for _ in range(5)]
+    reference_totals = [np.zeros(n_rows) for _ in range(5)]
+    for sector in range(3):  # the totals add up over sectors
+        slots = random_slots(10 * seed + sector, n_providers=n_rows)
+        home_row = rng.integers(0, n_rows, 8)
+        inputs = (slots["provider"], slots["stance"], slots["need"], slots["x"], slots["unit"], home_row)
+        provider_tallies.add_sector_tallies(*inputs, *kernel_totals)
+        sector_tallies_reference(*inputs, reference_totals)
+    assert all(same(a, b) for a, b in zip(kernel_totals, reference_totals, strict=True))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rebalancing_matches_the_scan_of_the_whole_workforce(seed):
+    from sim.parameters import defaults
+
+    rng = np.random.default_rng(seed)
+    staff = rng.integers(0, 9, 12)
+    sector_of_row = np.repeat(np.arange(3), 4)
+    fast = Workforce(np.random.default_rng(seed), staff, defaults())
+    slow = Workforce(np.random.default_rng(seed), staff, defaults())
+    rng_fast, rng_slow = np.random.default_rng(seed + 50), np.random.default_rng(seed + 50)
+    for _ in range(3):  # after the first round the workers of a row are no longer contiguous
+        target = rng.integers(0, 9, 12)
+        assert fast.rebalance(rng_fast, target, sector_of_row) == rebalance_reference(slow, rng_slow, target,
+                                                                                     sector_of_row)
+        assert same(fast.row, slow.row) and rng_fast.random() == rng_slow.random()
