@@ -234,7 +234,8 @@ class GuarantorState(Agent):
         it goes to a new operator of the kind the sector's regime commissions (``COMMISSIONED_KIND``: a firm
         where services are privatised, a new mutual where the authority commissions mutuals, so a service that
         demutualised can return at the end of its contract). Investors write off a failed firm's debts;
-        workers transfer with the contract."""
+        workers transfer with the contract; the new contract keeps a share ``relet_design_retention`` of the
+        incumbent's design, the rest is the centre's."""
         model, params = self.model, self.model.params
         cash = model.ledger.provider_cash
         if failed and cash[row] < 0:
@@ -249,7 +250,10 @@ class GuarantorState(Agent):
         if not incumbent_keeps:
             replace_operator(model, row, COMMISSIONED_KIND[model.structure.sector_regimes[model.providers.sector[row]]])
         model.providers.contract_end[row] = model.month + 12 * params["contract_years"]
-        model.providers.contract_design[row] = self.central_design[model.providers.sector[row]]
+        # What the new contract keeps of the incumbent's design (ODD §7.10; neutral 1: it carries on).
+        central = self.central_design[model.providers.sector[row]]
+        model.providers.contract_design[row] = central + params["relet_design_retention"] * (
+            model.providers.voice_design[row] - central)
 
     def retender_expired(self) -> None:
         """Operators that ``holds_contract`` whose contract has ended: their ``on_contract_expiry`` hook."""

@@ -96,6 +96,7 @@ DIFFERS = {
     "contractor_wage_cut": (1.0, "privatised", "worker_morale"),
     "contractor_incentive": (0.2, "privatised", "quality_contractible"),
     "ownership_morale": (0.15, "mutual", "worker_morale"),
+    "relet_design_retention": (0.0, "privatised", "responsiveness"),
 }
 KIND_DIFFERENCES = [(name, neutral, *DIFFERS[name]) for name, neutral in CATALOGUE.items()]
 
@@ -105,7 +106,8 @@ def test_every_kind_difference_of_the_catalogue_is_tested_and_nothing_else():
 
 
 # so that contracts come up for re-tender within the run (the district: conftest's ``four_units``)
-EXTRA = {"tender_cost_rate": {"contract_years": 1}, "tender_saving": {"contract_years": 1}}
+EXTRA = {"tender_cost_rate": {"contract_years": 1}, "tender_saving": {"contract_years": 1},
+         "relet_design_retention": {"contract_years": 1}}
 
 
 def late(regime: str, **params) -> dict[str, float]:

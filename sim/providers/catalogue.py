@@ -35,7 +35,7 @@ KIND_PARAMETERS: dict[str, Any] = {
     "contractor_hearings_per_year": 1.0, "member_internalisation": 0.0, "mutual_innovation_share": 0.5,
     "independent_monitoring_premium": 0.0, "mutual_governance_cost": 0.0, "tender_saving": 0.0,
     "tender_cost_rate": 0.0, "reserve_drawdown": 0.0, "contractor_wage_cut": 0.0, "contractor_incentive": 0.0,
-    "ownership_morale": 0.0,
+    "ownership_morale": 0.0, "relet_design_retention": 1.0,
 }
 
 #: Kind parameters that ``independent_status = False`` already silences, so the null model leaves them alone.
@@ -77,6 +77,7 @@ KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
     "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
     "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
     "user choice": ("user_choice",),
+    "re-let design": ("relet_design_retention",),
 }
 
 #: What each group of kind differences rests on, for the report: sourced, or an assumption (ODD §2.4 and §10).
@@ -95,6 +96,9 @@ KIND_MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
     "kind levers": (False, "self-audit, quality mark, social investment and demutualisation for mutuals: the "
                            "proposal's levers, sizes assumed"),
     "user choice": (True, "Le Grand 2007 (choice and competition)"),
+    "re-let design": (False, "what a re-let contract keeps of the incumbent's design: no source measures it, "
+                             "neutral by default (it keeps it, as a department keeps its own); 0 re-specifies "
+                             "it from the centre's design (Bajari & Tadelis 2001)"),
 }
 
 

@@ -52,10 +52,10 @@ class Contractor(Provider):
         registered care provider must seek and act on feedback, Health and Social Care Act 2008 (Regulated
         Activities) Regulations 2014 reg. 17(2)(e); the council keeps its best-value duty to consult, Local
         Government Act 1999 s.3(2)); 0 is the claim that a contract fixes the design for its term (changes
-        need costly renegotiation: Bajari & Tadelis 2001). A re-tender writes a new contract from the centre's
-        design (``GuarantorState`` re-tendering). With choice, the firm moves toward where it gains profitable
-        users: the mean preference of its catchment, weighted by capitation / cost (flat capitation makes
-        low-need users the profitable ones: cream-skimming)."""
+        need costly renegotiation: Bajari & Tadelis 2001). A re-tender writes a new contract that keeps a share
+        ``relet_design_retention`` of this design, the rest the centre's (``GuarantorState.retender``). With
+        choice, the firm moves toward where it gains profitable users: the mean preference of its catchment,
+        weighted by capitation / cost (flat capitation makes low-need users the profitable ones: cream-skimming)."""
         if not model.params["kind_governance"]:
             return super().update_voice_design(model, rows, fiscal_year_end)
         table = model.providers
