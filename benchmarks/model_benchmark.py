@@ -30,7 +30,7 @@ import sim
 ALL_MECHANISMS = dict(
     regime="conversion", user_choice="on", participation_audit=True, channel_elections=True,
     channel_user_panels=True, channel_children=True, channel_named_contacts=True, capacity_building=10.0,
-    social_investment=True, local_bonds=True, quality_mark=True, secondary_mutuals=True, conversions_per_year=5,
+    social_investment=True, local_bonds=True, quality_mark=True, secondary_mutuals=True, conversion_rate=0.5,
     need_shock_month=6,
 )
 

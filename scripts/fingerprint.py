@@ -19,7 +19,7 @@ import numpy as np
 import sim
 from sim.proposal import THE_PROPOSAL
 
-EVERY_LEVER = {**THE_PROPOSAL, "conversions_per_year": 3, "failing_first": True,
+EVERY_LEVER = {**THE_PROPOSAL, "conversion_rate": 0.3, "failing_first": True,
                "investment_match": 0.5, "user_choice": "on", "address_causes": True}
 RUNS = {"state": {}, "privatised": {}, "mutual": {}, "conversion+levers": {"regime": "conversion", **EVERY_LEVER}}
 

@@ -8,7 +8,8 @@ its tolerance, and whether the mean lies within it.
 
 Observables: any metric of ``sim.metrics_catalogue``, and per sector ``worker_turnover:<sector>`` (annual
 share of the sector's workers replaced), ``spending_per_user:<sector>`` and ``spending_per_adult:<sector>``
-(public payments to the sector's providers per user-month or per adult-month).
+(public payments to the sector's providers per user-month or per adult-month); and the run's employee ballots
+on mutual status (``BALLOT_OBSERVABLES``: events too rare to read over a window, so every ballot of the run).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from .metrics_catalogue import METRIC_NAMES
 TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
 TARGET_USES = ("fit", "validate")
 SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult")
+#: The conversion ballots of a run (ODD §7.11): median turnout, median yes-share of the ballots that passed, and
+#: the share of ballots that failed.
+BALLOT_OBSERVABLES = ("ballot_turnout", "ballot_yes_share_passed", "ballot_failure_share")
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,9 @@ def load_targets(path: str | Path = TARGETS_FILE) -> list[Target]:
             if kind not in SECTOR_OBSERVABLES or sector not in SECTOR_NAMES:
                 raise ValueError(f"{where}: observable {observable!r} is not one of "
                                  f"{', '.join(SECTOR_OBSERVABLES)} followed by ':<sector>'")
-        elif observable not in METRIC_NAMES:
-            raise ValueError(f"{where}: unknown observable {observable!r}; expected a metric or "
-                             f"<{'|'.join(SECTOR_OBSERVABLES)}>:<sector>")
+        elif observable not in METRIC_NAMES and observable not in BALLOT_OBSERVABLES:
+            raise ValueError(f"{where}: unknown observable {observable!r}; expected a metric, "
+                             f"<{'|'.join(SECTOR_OBSERVABLES)}>:<sector> or one of {', '.join(BALLOT_OBSERVABLES)}")
         if t.get("use", "fit") not in TARGET_USES:
             raise ValueError(f"{where}: use {t['use']!r} is not one of {', '.join(TARGET_USES)}")
         if t["regime"] not in REGIMES:
@@ -120,7 +124,19 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         out[f"worker_turnover:{name}"] = 12.0 * quits[s] / staff[s] if staff[s] else float("nan")
         out[f"spending_per_user:{name}"] = paid[s] / users[s] if users[s] else float("nan")
         out[f"spending_per_adult:{name}"] = paid[s] / adults
+    out.update(ballot_observables(model.ballots_frame()))
     return out
+
+
+def ballot_observables(ballots: pd.DataFrame) -> dict[str, float]:
+    """The ballot record of a run, as the housing stock transfer record is summarised: median turnout, median
+    yes-share where the ballot passed, share of ballots failed (NaN where there was none to read)."""
+    if ballots.empty:
+        return dict.fromkeys(BALLOT_OBSERVABLES, float("nan"))
+    passed = ballots["passed"].astype(bool)
+    return {"ballot_turnout": float(ballots["turnout"].median()),
+            "ballot_yes_share_passed": float(ballots.loc[passed, "yes_share"].median()) if passed.any() else float("nan"),
+            "ballot_failure_share": float(1.0 - passed.mean())}
 
 
 def calibrate(seeds: int = 3, steps: int = 240, window: int = 60, targets: list[Target] | None = None,

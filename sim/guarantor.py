@@ -271,13 +271,15 @@ class GuarantorState(Agent):
         model.ledger.pay_providers("treasury", amounts, "support")
 
     def conversion_round(self) -> None:
-        """Select state services (failing first, then where neighbours converted), approve those with
-        members to govern them, and hold employee ballots; a yes converts the service to ``CONVERSION_KIND``
-        (a mutual)."""
+        """The approval process (ODD §7.11): a share ``conversion_rate`` of the state services that remain is
+        put forward each year, failing services first, then where neighbours converted; a service is approved if
+        it has a workforce (its founding members) and, where ``conversion_viability`` asks, a viable business
+        case; its employees then ballot, and a yes converts it to ``CONVERSION_KIND`` (a mutual)."""
         model, params, table = self.model, self.model.params, self.model.providers
         candidates = np.flatnonzero(kind_table(params, table, "convertible") & model.structure.converting[table.sector])
-        if candidates.size == 0 or params["conversions_per_year"] == 0:
+        if candidates.size == 0 or params["conversion_rate"] == 0:
             return
+        put_forward = stochastic_round(params["conversion_rate"] * candidates.size, model.np_rng)
         converted = CONVERSION_KIND.kind
         converted_nbrs = converted_neighbour_count(model.structure, table, converted, candidates)
         # Failing: measured under the standard at the last measurement (stepped-in services included).
@@ -291,13 +293,17 @@ class GuarantorState(Agent):
         converted_name = KIND_NAMES[converted]
         failure_rate = self.failures_by_kind[converted_name] / max(1, self.conversions
                                                                    + self.operators_at_start[converted_name])
-        for row in order[: params["conversions_per_year"]]:
+        viable = viable_as_mutual(params, model.structure, table)
+        for row in order[:put_forward]:
             # A mutual's founding members are its staff (users join as they take part), so the guarantor
-            # approves any service with a workforce to ballot; users' participation is not a precondition.
+            # approves a service with a workforce (and a viable business case); users' participation is not
+            # a precondition.
             eligible = int(table.staff[row])
-            approved = eligible > 0
+            approved = eligible > 0 and (viable[row] or not params["conversion_viability"])
             support = ballot_support_logit(params, failure_rate,
                                            converted_neighbour_count(model.structure, table, converted, np.array([row]))[0])
+            # What differs between ballots (the offer, the campaign, local circumstances) shifts each one's support
+            support += params["ballot_support_spread"] * model.np_rng.normal()
             turnout, yes = model.workforce.ballot(model.np_rng, int(row), support) if approved else (0.0, 0.0)
             passed = bool(approved and turnout >= params["ballot_quorum"] and yes >= params["ballot_threshold"])
             self.conversion_log.append({"month": model.month, "row": int(row), "sector": model.sector_names[table.sector[row]],
@@ -349,6 +355,23 @@ def converted_neighbour_count(structure, table, kind: int, rows: np.ndarray) -> 
     return ((neighbours >= 0) & good[np.maximum(neighbours, 0)]).sum(axis=1).astype(float)
 
 
+def stochastic_round(expected: float, rng: np.random.Generator) -> int:
+    """An integer whose mean is ``expected``: its floor, plus one with the chance of its fractional part (a share
+    of a few services a year is a whole number of services in some years, none in others)."""
+    whole = int(np.floor(expected))
+    return whole + int(rng.random() < expected - whole)
+
+
+def viable_as_mutual(params: dict, structure, table) -> np.ndarray:
+    """The business case of ODD §7.11, per row: run as an independent mutual (its own overhead), would this
+    month's payment cover the costs the service cannot choose, its wage bill at the market wage and its fixed
+    cost? A service the formula underfunds would start in deficit."""
+    fixed = structure.sector_array("fixed_cost")[table.sector]
+    overhead = CONVERSION_KIND.own_overhead_rate(params) * np.maximum(table.last_payment - table.last_lump, 0.0)
+    wages = table.fte * params["market_wage"] * table.wage_factor
+    return table.last_payment >= wages + fixed + overhead
+
+
 def ballot_support_logit(params: dict, failure_rate: float, neighbours: float) -> float:
     """Workers' leaning toward mutual status: baseline, the morale they expect from ownership (weighted by
     ballot_ownership_weight), the risk that mutuals fail (the share that have), and neighbours' successful
@@ -357,4 +380,5 @@ def ballot_support_logit(params: dict, failure_rate: float, neighbours: float) -
             - params["ballot_risk_weight"] * failure_rate + params["conversion_spillover"] * neighbours)
 
 
-__all__ = ["GuarantorState", "ballot_support_logit", "converted_neighbour_count"]
+__all__ = ["GuarantorState", "ballot_support_logit", "converted_neighbour_count", "stochastic_round",
+           "viable_as_mutual"]

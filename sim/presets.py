@@ -38,7 +38,7 @@ def optional_public_goods_game(r: float = 3.0, sigma: float = 1.0, group_size: i
         "funding_level": 0.0, "service_weight": 0.0, "voice_value": 0.0, "resource_gradient": 0.0,
         "participation_cost": participation_cost, "group_size": group_size, "satisfaction_memory": 1.0,
         "channel_recruitment": 0.0, "user_choice": "off", "audit_mode": "none", "capacity_building": 0.0,
-        "choice_outside_bonus": 0.0, "conversions_per_year": 0, "social_investment": False,
+        "choice_outside_bonus": 0.0, "conversion_rate": 0.0, "social_investment": False,
         "initial_contributors": 1 / 3, "initial_opt_outs": 1 / 3, "imitation_rule": "proportional",
         "exploration_rate": 0.0, "revision_rate": 0.2, "motive_share": 0.0,
     }

@@ -150,7 +150,7 @@ def test_conversion_starts_with_failing_services():
         shares, base = [], []
         for seed in SEEDS:
             m = sim.MutualStateModel(regime="conversion", rng=seed, n_units=12, funding_level=0.85,
-                                     inspection_interval=1, conversions_per_year=2, ballot_support=3.0,
+                                     inspection_interval=1, conversion_rate=0.06, ballot_support=3.0,
                                      failing_first=failing_first, organisation_scale="unit")
             m.run(72)
             log = [e for e in m.guarantor.conversion_log if e["converted"]]

@@ -36,10 +36,10 @@ def test_a_malformed_target_is_named(tmp_path):
 
 
 def test_calibrate_reports_the_fit_of_every_target():
-    table = calibrate(seeds=1, steps=30, window=12, n_units=4)
+    table = calibrate(seeds=1, steps=30, window=12, n_units=4, conversion_rate=1.0)  # every service balloted
     assert len(table) == len(load_targets())
     assert np.isfinite(table["model"]).all() and table["fits"].dtype == bool
-    assert set(table["regime"]) == {"state", "mutual"}
+    assert set(table["regime"]) == {"state", "mutual", "conversion"}
     inside = (table["model"] >= table["low"]) & (table["model"] <= table["high"])
     assert (inside == table["fits"]).all()
     assert "targets met" in format_fit(table)
@@ -49,7 +49,7 @@ def test_calibrate_reports_the_fit_of_every_target():
 def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys):
     out = tmp_path / "fit.csv"
     status = main(["calibrate", "--seeds", "1", "--steps", "24", "--window", "12", "--set", "n_units=3",
-                   "--csv", str(out)])
+                   "--set", "conversion_rate=1.0", "--csv", str(out)])
     text = capsys.readouterr().out
     assert status in (0, 1) and "civic consultation" in text and "targets met" in text
     assert len(pd.read_csv(out)) == len(load_targets())

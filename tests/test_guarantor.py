@@ -123,7 +123,7 @@ def test_provider_failures_counts_distinct_services_failed_in_the_last_year():
 def test_conversion_is_not_refused_for_want_of_contributors():
     # Four services, so that whether one passes does not hang on one ballot's turnout against the quorum.
     m = sim.MutualStateModel(rng=1, n_units=12, regime="conversion", sectors=["leisure"], initial_contributors=0.0,
-                             exploration_rate=0.0, conversions_per_year=4, ballot_support=5.0)
+                             exploration_rate=0.0, conversion_rate=1.0, ballot_support=5.0)
     m.run(12)
     ballots = m.ballots_frame()
     assert len(ballots) == m.providers.n and (ballots["eligible"] >= m.params["minimum_staff"]).all()

@@ -130,7 +130,7 @@ def test_a_kind_difference_moves_its_outcome_and_leaves_departments_alone(name, 
 def test_books_balance_every_month_and_cost_components_add_up_in_every_regime(regime, four_units):
     from sim.public_cost import COMPONENT_METRICS
 
-    model = sim.MutualStateModel(regime=regime, rng=3, user_choice="on", conversions_per_year=4,
+    model = sim.MutualStateModel(regime=regime, rng=3, user_choice="on", conversion_rate=0.5,
                                  social_investment=True, local_bonds=True, capacity_building=5.0,
                                  channel_user_panels=True, secondary_mutuals=True, **four_units)
     for _ in range(30):

@@ -1,6 +1,7 @@
 """Each of the proposal's five levers is a switch a user can pull, with an effect a user can measure."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -71,10 +72,11 @@ def test_lever3_the_quality_mark_raises_trust():
 
 
 def test_lever4_conversion_needs_a_yes_from_the_workforce():
-    converting = late("conversions", steps=60, regime="conversion", ballot_support=3.0)
-    blocked = late("conversions", steps=60, regime="conversion", ballot_threshold=1.0, ballot_support=-10.0)
+    converting = late("conversions", steps=60, regime="conversion", ballot_support=3.0, conversion_rate=0.5)
+    blocked = late("conversions", steps=60, regime="conversion", ballot_threshold=1.0, ballot_support=-10.0,
+                   conversion_rate=0.5)
     assert converting.min() > 0 and blocked.max() == 0
-    share = late("mutual_share", steps=60, regime="conversion", ballot_support=3.0)
+    share = late("mutual_share", steps=60, regime="conversion", ballot_support=3.0, conversion_rate=0.5)
     assert np.all(share > 0)
 
 
@@ -108,3 +110,53 @@ def test_lever5_funding_level_drives_quality():
     low = late("quality_contractible", regime="state", funding_level=0.7)
     high = late("quality_contractible", regime="state", funding_level=1.3)
     assert np.all(high > low)
+
+
+# ------------------------------------------------------------------------------------------------ conversion (ODD §9 D-L1, D-L2)
+def ballots(steps=120, seeds=range(6), **params):
+    """Every ballot of a few conversion-regime runs, pooled."""
+    frames = [sim.MutualStateModel(regime="conversion", rng=s, **params) for s in seeds]
+    for model in frames:
+        model.run(steps)
+    return pd.concat([model.ballots_frame() for model in frames], ignore_index=True)
+
+
+def test_lever4_ballots_differ_so_some_fail_and_those_that_pass_pass_clearly():
+    """With ballots that differ (the offer, the campaign), a fifth or so fail while those that pass are carried
+    by a clear majority, as housing stock transfer ballots were; with every ballot alike (the ablation twin)
+    the yes-shares spread only as the workforces' morale does."""
+    spread = ballots(conversion_rate=0.3)
+    alike = ballots(conversion_rate=0.3, ballot_support_spread=0.0)
+    assert len(spread) >= 40 and len(alike) >= 40
+    assert 0.12 < 1.0 - spread["passed"].mean() < 0.4
+    assert spread.loc[spread["passed"], "yes_share"].median() > 0.74
+    assert spread["yes_share"].std() > alike["yes_share"].std() + 0.04
+
+
+def test_lever4_conversion_proceeds_at_a_share_of_services_whatever_the_district_size():
+    """The approval process puts forward a share of the services that remain: a district four times the size
+    converts about the same share of its services (not the same number), faster with a higher rate, and not at
+    all at rate 0 (the ablation twin)."""
+    def converted_share(n_units, rate):
+        shares = []
+        for seed in range(4):
+            model = sim.MutualStateModel(regime="conversion", rng=seed, n_units=n_units, conversion_rate=rate)
+            model.run(60)
+            shares.append(model.guarantor.conversions / model.providers.n)
+        return float(np.mean(shares))
+    small, large = converted_share(10, 0.2), converted_share(40, 0.2)
+    assert 0.2 < small < 0.8 and abs(large - small) < 0.2
+    assert converted_share(10, 0.5) > small + 0.1
+    assert converted_share(10, 0.0) == 0.0
+
+
+def test_lever4_approval_needs_a_viable_business_case():
+    """A service the formula underfunds (its payment would not cover a mutual's wage bill and fixed cost) is not
+    approved for a ballot; without the viability condition (the ablation twin) it is."""
+    def approved_share(viability):
+        model = sim.MutualStateModel(regime="conversion", rng=1, n_units=8, funding_level=0.5, conversion_rate=1.0,
+                                     conversion_viability=viability)
+        model.run(25)
+        log = model.guarantor.conversion_log
+        return np.mean([e["approved"] for e in log])
+    assert approved_share(True) < 0.5 and approved_share(False) == 1.0

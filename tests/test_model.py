@@ -122,7 +122,7 @@ def test_a_scenario_may_mix_kinds_across_sectors():
 
 
 def test_only_converting_sectors_hold_conversion_rounds():
-    model = sim.MutualStateModel(regime="state", rng=1, n_units=6, ballot_support=5.0, conversions_per_year=6,
+    model = sim.MutualStateModel(regime="state", rng=1, n_units=6, ballot_support=5.0, conversion_rate=1.0,
                                  **{"leisure.regime": "conversion"})
     model.run(36)
     converted = {e["sector"] for e in model.guarantor.conversion_log if e["converted"]}
@@ -130,13 +130,16 @@ def test_only_converting_sectors_hold_conversion_rounds():
 
 
 def test_public_views_ballots_stances_by_sector_and_providers():
-    model = sim.MutualStateModel(regime="conversion", rng=2, n_units=6, conversions_per_year=4,
+    model = sim.MutualStateModel(regime="conversion", rng=2, n_units=6, conversion_rate=1.0,
                                  organisation_scale="unit")
     model.run(25)
     ballots = model.ballots_frame()
     assert list(ballots.columns) == ["service", "sector", "unit", "month", "failing", "eligible", "turnout",
                                      "yes_share", "passed"]
-    assert len(ballots) == 8 and (ballots["month"].isin([12, 24])).all()
+    # At rate 1 every state service is put forward in the first round; those whose ballot failed, in the second
+    first = ballots[ballots["month"] == 12]
+    assert len(first) == model.providers.n and (ballots["month"].isin([12, 24])).all()
+    assert (ballots["month"] == 24).sum() == (~first["passed"]).sum()
     assert (ballots["eligible"] >= model.params["minimum_staff"]).all()
     assert ballots["turnout"].between(0, 1).all() and ballots["yes_share"].between(0, 1).all()
     shares = model.stance_shares(by_sector=True)

@@ -27,7 +27,7 @@ levers = st.fixed_dictionaries({
     "funding_level": st.sampled_from([0.0, 0.6, 1.0, 1.5]),
     "asset_lock": st.sampled_from([0.0, 1.0]),
     "demutualisation_rate": st.sampled_from([0.0, 1.0]),
-    "conversions_per_year": st.integers(0, 5),
+    "conversion_rate": st.sampled_from([0.0, 0.3, 1.0]),
     "need_shock_month": st.sampled_from([-1, 5]),
 })
 
