@@ -15,6 +15,7 @@ from mesa import Agent
 from .population import ANY_SERVICE, EDUCATION
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, per_kind, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
+from .providers.tender import tender_price
 from .submodels.structure import open_channels
 from .views import participation_report
 
@@ -58,8 +59,7 @@ class GuarantorState(Agent):
             per_row += np.bincount(rows, weights=weight, minlength=model.providers.n) * model.structure.sector_array(
                 "unit_cost")[s]
         lump = params["funding_level"] * model.structure.sector_array("fixed_cost")[model.providers.sector]
-        # the price a kind is paid relative to the formula (a tendered price)
-        price = per_kind(model.providers, lambda kind: kind.payment_factor(params))
+        price = model.providers.price  # relative to the formula: a tendered contract's price (ODD §7.10)
         model.providers.last_lump[:] = lump * price
         return (params["funding_level"] * per_row + lump) * price
 
@@ -249,6 +249,7 @@ class GuarantorState(Agent):
                            and not model.providers.failing[row] and model.np_rng.random() < params["incumbent_advantage"])
         if not incumbent_keeps:
             replace_operator(model, row, COMMISSIONED_KIND[model.structure.sector_regimes[model.providers.sector[row]]])
+        model.providers.price[row] = tender_price(model, row, type(model.provider_agents[row]))
         model.providers.contract_end[row] = model.month + 12 * params["contract_years"]
         # What the new contract keeps of the incumbent's design (ODD §7.10; neutral 1: it carries on).
         central = self.central_design[model.providers.sector[row]]

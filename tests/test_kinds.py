@@ -90,7 +90,7 @@ DIFFERS = {
     "mutual_innovation_share": (1.0, "mutual", "quality_noncontractible"),
     "independent_monitoring_premium": (0.05, "mutual", "cost_commissioning"),
     "mutual_governance_cost": (0.05, "mutual", "cost_management_overhead"),
-    "tender_saving": (0.1, "privatised", "cost_provision"),
+    "tender_bidders": (5, "privatised", "cost_provision"),
     "tender_cost_rate": (0.05, "privatised", "cost_tendering"),
     "reserve_drawdown": (0.3, "mutual", "quality_contractible"),
     "contractor_wage_cut": (1.0, "privatised", "worker_morale"),
@@ -106,7 +106,7 @@ def test_every_kind_difference_of_the_catalogue_is_tested_and_nothing_else():
 
 
 # so that contracts come up for re-tender within the run (the district: conftest's ``four_units``)
-EXTRA = {"tender_cost_rate": {"contract_years": 1}, "tender_saving": {"contract_years": 1},
+EXTRA = {"tender_cost_rate": {"contract_years": 1}, "tender_bidders": {"contract_years": 1},
          "relet_design_retention": {"contract_years": 1}}
 
 

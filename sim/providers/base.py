@@ -143,11 +143,6 @@ class Provider(Agent):
         return params["monitoring_cost"]
 
     @classmethod
-    def payment_factor(cls, params: dict) -> float:
-        """The price paid relative to the funding formula (1: the formula)."""
-        return 1.0
-
-    @classmethod
     def tender_cost_rate(cls, params: dict) -> float:
         """Public cost of letting this kind's service (a share of its value over the term): 0 unless tendered."""
         return 0.0
@@ -211,12 +206,14 @@ def restart_efforts(model, row: int) -> None:
     table.effort_i[row] = INITIAL_EFFORT + share * (known_i - INITIAL_EFFORT)
 
 
-def known_practice(table, row: int) -> tuple[float, float]:
-    """The efforts a management of the row's kind already knows: the mean over the other rows its kind runs in
-    the same sector (a firm bids with the practice of its other contracts; a council's new manager learns from
-    its other services), or the initial level where its kind runs no other row of the sector."""
-    peers = (table.kind == table.kind[row]) & (table.sector == table.sector[row])
-    peers[row] = False
+def known_practice(table, row: int, kind: int | None = None, include_row: bool = False) -> tuple[float, float]:
+    """The efforts a management of ``kind`` (default: the row's) already knows: the mean over the other rows its
+    kind runs in the row's sector (a firm bids with the practice of its other contracts; a council's new manager
+    learns from its other services), or the initial level where its kind runs no other row of the sector.
+    ``include_row``: the row's own operator counts too (an incumbent bids with its own practice)."""
+    kind = table.kind[row] if kind is None else kind
+    peers = (table.kind == kind) & (table.sector == table.sector[row])
+    peers[row] = include_row and table.kind[row] == kind
     if not peers.any():
         return INITIAL_EFFORT, INITIAL_EFFORT
     return float(table.effort_e[peers].mean()), float(table.effort_i[peers].mean())
@@ -295,6 +292,7 @@ def replace_operator(model, row: int, kind: type[Provider]) -> None:
     new = kind(model, row)
     table = model.providers
     restart_efforts(model, row)  # a new management starts from its kind's known practice, whatever its kind
+    table.price[row] = 1.0  # paid the formula until a tender sets a price (GuarantorState.retender)
     table.successor[row] = table.interim_until[row] = -1
     table.fail_count[row] = 0
     table.failing[row] = False

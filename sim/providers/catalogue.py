@@ -33,7 +33,7 @@ SWITCHES: dict[str, Any] = {"hsv_incentives": False, "kind_governance": False, "
 #: Kind parameters at the value that makes the kinds alike, in the order the null model lists them.
 KIND_PARAMETERS: dict[str, Any] = {
     "contractor_hearings_per_year": 1.0, "member_internalisation": 0.0, "mutual_innovation_share": 0.5,
-    "independent_monitoring_premium": 0.0, "mutual_governance_cost": 0.0, "tender_saving": 0.0,
+    "independent_monitoring_premium": 0.0, "mutual_governance_cost": 0.0, "tender_bidders": 1,
     "tender_cost_rate": 0.0, "reserve_drawdown": 0.0, "contractor_wage_cut": 0.0, "contractor_incentive": 0.0,
     "ownership_morale": 0.0, "relet_design_retention": 1.0,
 }
@@ -73,7 +73,8 @@ KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
     "incentives": ("hsv_incentives", "member_internalisation", "mutual_innovation_share"),
     "governance": ("kind_governance", "contractor_hearings_per_year"),
     "independent status": ("independent_status",),
-    "contract terms": ("independent_monitoring_premium", "tender_saving", "mutual_governance_cost"),
+    "contract terms": ("independent_monitoring_premium", "mutual_governance_cost"),
+    "tender prices": ("tender_bidders",),
     "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
     "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
     "user choice": ("user_choice",),
@@ -90,8 +91,10 @@ KIND_MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
     "independent status": (True, "who keeps a surplus, insolvency, rescue and re-tendering (Local Government "
                                  "Finance Act 1988, company law, CIC asset lock); the reinvestment rate and the "
                                  "rescue rules are assumed"),
-    "contract terms": (True, "tendering costs (Brown et al. 2019); the monitoring premium and tender savings are "
-                             "neutral by default"),
+    "contract terms": (True, "tendering costs (Brown et al. 2019); the monitoring premium and a mutual's governance "
+                             "cost are neutral by default"),
+    "tender prices": (True, "prices from bids: the number of bidders (TED data, about 3 a tender) and revenue "
+                            "equivalence (Vickrey 1961); bidders' cost spread assumed; 1 bidder is no competition"),
     "workforce": (False, "wage cuts, incentives and ownership morale: no source sizes them, neutral by default"),
     "kind levers": (False, "self-audit, quality mark, social investment and demutualisation for mutuals: the "
                            "proposal's levers, sizes assumed"),

@@ -21,8 +21,9 @@ class Contractor(Provider):
     - independent body [``independent_status``]: ``holds_contract`` and ``on_contract_expiry`` (re-tendered
       at the end of its term), ``may_be_insolvent``, ``settle_surplus`` (profit paid to investors),
       ``on_failure`` (contract re-let).
-    - ``payment_factor``: competition at tender lowers the price [``tender_saving`` = 0];
-      ``tender_cost_rate``: letting the contract costs the state [``tender_cost_rate``];
+    - ``holds_contract``: its price is set by competition at each re-tender (``sim.providers.tender``:
+      ``tender_bidders``, 1 = no competition); ``tender_cost_rate``: letting the contract costs the state
+      [``tender_cost_rate``];
       ``guarantor_overhead_rate``: commissioning as for every kind plus [``independent_monitoring_premium``].
     - ``wage_factor`` [``contractor_wage_cut``], ``incentive`` [``contractor_incentive``]: neutral by default.
     """
@@ -74,12 +75,6 @@ class Contractor(Provider):
         """Commissioning as for every kind, plus any extra cost of managing an external contract:
         m + m_independent (``monitoring_cost`` + ``independent_monitoring_premium``)."""
         return params["monitoring_cost"] + params["independent_monitoring_premium"]
-
-    @classmethod
-    def payment_factor(cls, params):
-        """The price won at tender: (1 - tender_saving) of the formula (Bel, Fageda & Warner 2010 find no
-        genuine saving on average: 0 by default)."""
-        return 1.0 - params["tender_saving"]
 
     @classmethod
     def tender_cost_rate(cls, params):

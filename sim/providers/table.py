@@ -58,6 +58,7 @@ class ProviderTable:
         self.heard_pref = f(0.5)  # what it hears: their preferences, weighted by how many took part
         self.last_payment = f()  # the guarantor's last monthly payment: next month's budget
         self.last_lump = f()  # the part of it that funds fixed costs (no overhead is charged on it)
+        self.price = f(1.0)  # the price paid relative to the funding formula (set at tender; 1: the formula)
         self.capital = f()  # capital financed by community investment and its public match
         self.community_shares = f()  # £ owed to citizen investors
         self.staff = f()  # headcount

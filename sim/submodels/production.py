@@ -41,14 +41,17 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     the providers' own overhead paid this month (public cost accounts it, ODD §7.8)."""
     n = table.n
     budget = table.last_payment
+    # The service a row runs is the one the formula pays for (a contract specifies it, whatever price won the
+    # tender, ODD §7.10); a price below the formula comes out of the provider's margin, not out of the service.
+    standard = budget / table.price
     federation_saving = np.where(table.federation >= 0, params["federation_saving"], 0.0)
     fixed = structure.sector_array("fixed_cost")[table.sector] * (1.0 - federation_saving)
     own_rate = per_kind(table, lambda kind: kind.own_overhead_rate(params))
     # Back office and governance scale with the service, not with the fixed-cost lump that pays for the
     # building: the overhead rate applies to the per-user part of the payment only.
-    own_overhead = own_rate * np.maximum(budget - table.last_lump, 0.0)
+    own_overhead = own_rate * np.maximum(standard - table.last_lump / table.price, 0.0)
     overhead_paid = float(own_overhead.sum()) if book else 0.0
-    service_budget = np.maximum(budget - fixed - own_overhead, 0.0)
+    service_budget = np.maximum(standard - fixed - own_overhead, 0.0)
     drawdown = per_kind(table, lambda kind: kind.reserve_drawdown_rate(params))
     reinvest = reinvestment(ledger.provider_cash, budget, drawdown)
     unit_cost = structure.sector_array("unit_cost")[table.sector]
