@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels.metric_sums import add_satisfaction_by_quintile, mismatch
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
@@ -41,11 +42,8 @@ def measure(model) -> dict[str, float]:
         active = users.stance != OPT_OUT
         sat_sum += float(users.satisfaction.sum(dtype=np.float64))
         sat_n += users.m
-        q = pop.deprivation[users.citizen]
-        sat_q += np.bincount(q, weights=users.satisfaction, minlength=5)
-        sat_qn += np.bincount(q, minlength=5)
-        mismatch = np.abs(users.x - table.design[users.provider])
-        mis_sum += float(mismatch.sum(where=active, dtype=np.float64))
+        add_satisfaction_by_quintile(users.citizen, pop.deprivation, users.satisfaction, sat_q, sat_qn)
+        mis_sum += float(mismatch(users.x, users.provider, table.design).sum(where=active, dtype=np.float64))
         contributors = users.stance == CONTRIBUTE
         volunteer_value += float(users.personal_cost.sum(where=contributors, dtype=np.float64)) * params["value_of_time"]
 

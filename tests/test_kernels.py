@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from sim.coproduction import form_groups, game_payoffs
-from sim.kernels import coproduction_game, provider_tallies, service_value
+from sim.kernels import coproduction_game, exit_choice, metric_sums, provider_tallies, service_value
 from sim.population import CONTRIBUTE, OPT_OUT
 from sim.workforce import Workforce
 
@@ -92,6 +93,23 @@ def sector_tallies_reference(provider, stance, need, x, unit, home_row, totals):
     totals[2] += np.bincount(home_row[unit], minlength=n)
     totals[3] += np.bincount(provider, weights=contributes, minlength=n)
     totals[4] += np.bincount(provider, weights=contributes * x, minlength=n)
+
+
+def exit_reference(rng, stance, provider, alternative, exit_gain, civic, revision_rate, exit_sensitivity):
+    """ODD §7.4 exit as whole-array expressions."""
+    reviewing = (stance != OPT_OUT) & (rng.random(stance.size) < revision_rate)
+    chance = expit(exit_sensitivity * exit_gain)
+    switch = reviewing & (alternative != provider) & (rng.random(stance.size) < chance)
+    provider[switch] = alternative[switch]
+    civic[switch] = 0
+
+
+def metric_sums_reference(citizen, deprivation, satisfaction, x, provider, design, sat_q, sat_qn):
+    """ODD §8: satisfaction by quintile as two bincounts; mismatch as a gather."""
+    q = deprivation[citizen]
+    sat_q += np.bincount(q, weights=satisfaction, minlength=5)
+    sat_qn += np.bincount(q, minlength=5)
+    return np.abs(x - design[provider])
 
 
 def rebalance_reference(workforce, rng, target, sector_of_row):
@@ -212,6 +230,38 @@ def test_sector_tallies_match(seed):
         provider_tallies.add_sector_tallies(*inputs, *kernel_totals)
         sector_tallies_reference(*inputs, reference_totals)
     assert all(same(a, b) for a, b in zip(kernel_totals, reference_totals, strict=True))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_exit_matches(seed):
+    slots = random_slots(seed)
+    rng = np.random.default_rng(seed)
+    m = slots["provider"].size
+    alternative = np.where(rng.random(m) < 0.5, slots["provider"], rng.integers(0, slots["n_providers"], m))
+    exit_gain = rng.normal(0.0, 3.0, m).astype(np.float32)  # large losses too: exp(-s * gain) overflows
+    civic = rng.integers(0, 32, m).astype(np.uint8)
+    provider, civic_kernel = slots["provider"].copy(), civic.copy()
+    draws = np.random.default_rng(seed + 7)
+    exit_choice.switch_providers(draws.random(m), draws.random(m), slots["stance"], provider, alternative, exit_gain,
+                                 civic_kernel, 0.4, 25.0)
+    exit_reference(np.random.default_rng(seed + 7), slots["stance"], slots["provider"], alternative, exit_gain, civic,
+                   0.4, 25.0)
+    assert same(provider, slots["provider"]) and same(civic_kernel, civic)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_metric_sums_match(seed):
+    rng = np.random.default_rng(seed)
+    deprivation = rng.integers(0, 5, 50).astype(np.int8)
+    design = rng.random(12)
+    kernel_sums, reference_sums = [np.zeros(5), np.zeros(5)], [np.zeros(5), np.zeros(5)]
+    for sector in range(3):
+        slots = random_slots(10 * seed + sector, n_providers=12)
+        metric_sums.add_satisfaction_by_quintile(slots["citizen"], deprivation, slots["satisfaction"], *kernel_sums)
+        want = metric_sums_reference(slots["citizen"], deprivation, slots["satisfaction"], slots["x"],
+                                     slots["provider"], design, *reference_sums)
+        assert same(metric_sums.mismatch(slots["x"], slots["provider"], design), want)
+    assert same(kernel_sums[0], reference_sums[0]) and same(kernel_sums[1], reference_sums[1])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
