@@ -214,7 +214,7 @@ def test_service_utility_and_alternative_rows_match(seed):
                                          slots["unit"], home_row, neighbours, count)
     want = alternative_rows_reference(np.random.default_rng(seed), slots["provider"], slots["unit"], home_row,
                                       neighbours, count)
-    assert same(got, want)
+    assert same(got, want.astype(np.int32))  # a row index in 4 bytes, as the slots' provider
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -26,7 +26,7 @@ def service_utility(rows, x, quality_contractible, quality_noncontractible, desi
 def alternative_rows(uniform, current, units, home_row, neighbours, neighbour_count):
     """ODD §7.1 Exit option: her home row if she is served elsewhere, otherwise the neighbouring row of her home
     row numbered floor(uniform_i * count) (her home row if it has no neighbours)."""
-    alternative = np.empty(units.size, np.int64)
+    alternative = np.empty(units.size, np.int32)  # a row index, as `provider`: 4 bytes a slot
     last_column = neighbours.shape[1] - 1
     for slot in range(units.size):
         home = home_row[units[slot]]
