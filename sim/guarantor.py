@@ -40,6 +40,8 @@ class GuarantorState(Agent):
         self.audit_reports: list = []
         self.channels = list(open_channels(params))
         self.targeting = np.ones(5)  # recruitment weight per deprivation quintile (set by the audit)
+        # the part of each citizen's civic resources that capacity building built, which depreciates (ODD §7.11)
+        self.resources_built = np.zeros(model.population.n, dtype=np.float32)
 
     # --- monthly --------------------------------------------------------------------------------------------
     def payments(self) -> np.ndarray:
@@ -316,19 +318,37 @@ class GuarantorState(Agent):
                 replace_operator(model, int(row), CONVERSION_KIND)
 
     def build_capacity(self) -> None:
-        """Yearly capacity building for citizens and workers: a share ``capacity_efficiency`` per £ per adult
-        of the gap to full civic resources is closed (lowering the cost of taking part), and of the gap to
-        the best workers' skill (1.2)."""
+        """Yearly capacity building for citizens and workers (ODD §7.11): what earlier years built first loses
+        a share ``capacity_depreciation`` (skills that are not renewed depreciate); then a share
+        ``capacity_efficiency`` per £ per adult of the gap to full civic resources is closed (lowering the cost
+        of taking part), and of the gap to the best workers' skill (1.2)."""
         model, params = self.model, self.model.params
+        self.depreciate_capacity()
         per_adult = params["capacity_building"]
         if per_adult <= 0:
             return
         model.ledger.transfer("treasury", "outside_world", per_adult * model.population.n, "capacity building")
         gain = min(1.0, params["capacity_efficiency"] * per_adult)
         resources = model.population.resources
-        resources += np.float32(gain) * (1.0 - resources)
-        skill = model.workforce.skill
-        skill += gain * np.maximum(1.2 - skill, 0.0)
+        built = np.float32(gain) * (1.0 - resources)
+        resources += built
+        self.resources_built += built
+        workforce = model.workforce
+        trained = gain * np.maximum(1.2 - workforce.skill, 0.0)
+        workforce.skill += trained
+        workforce.trained += trained
+
+    def depreciate_capacity(self) -> None:
+        """The civic resources and skill that capacity building built lose a share ``capacity_depreciation`` a
+        year; what people had before it, and a new hire's skill, do not."""
+        model, rate = self.model, self.model.params["capacity_depreciation"]
+        lost = np.float32(rate) * self.resources_built
+        model.population.resources -= lost
+        self.resources_built -= lost
+        workforce = model.workforce
+        lost_skill = rate * workforce.trained
+        workforce.skill -= lost_skill
+        workforce.trained -= lost_skill
 
     def participation_audit(self):
         """The participation audit: participation by deprivation quintile and sector; recruitment by the

@@ -31,6 +31,7 @@ class Workforce:
         self.row = np.repeat(np.arange(staff_per_row.size, dtype=np.int64), staff_per_row)
         self.motivation = self._draw_motivation(rng, n)
         self.skill = rng.uniform(0.8, 1.2, n)
+        self.trained = np.zeros(n)  # the part of skill built by capacity building, which depreciates (ODD §7.11)
         self.tenure = rng.integers(0, 120, n).astype(np.float64)
         self.morale = np.full(n, params["reference_morale"])
         self.burnout = np.zeros(n)
@@ -75,6 +76,7 @@ class Workforce:
         if k:
             self.motivation[quits] = self._draw_motivation(rng, k)
             self.skill[quits] = rng.uniform(0.8, 1.2, k)
+            self.trained[quits] = 0.0
             self.tenure[quits] = 0.0
             self.morale[quits] = params["reference_morale"]
             self.burnout[quits] = 0.0

@@ -160,3 +160,22 @@ def test_lever4_approval_needs_a_viable_business_case():
         log = model.guarantor.conversion_log
         return np.mean([e["approved"] for e in log])
     assert approved_share(True) < 0.5 and approved_share(False) == 1.0
+
+
+# ------------------------------------------------------------------------------------------------ capacity (ODD §9 D-L3)
+def test_lever2_capacity_built_depreciates_once_the_programme_stops():
+    """Five years of capacity building, then five without: the civic resources and skill it built fall back
+    toward what people had before; without depreciation (the ablation twin) they stay."""
+    def after_stopping(depreciation):
+        model = sim.MutualStateModel(rng=1, n_units=4, capacity_building=20.0, capacity_depreciation=depreciation)
+        before = float(model.population.resources.mean())
+        model.run(60)
+        built = float(model.population.resources.mean()) - before
+        model.params["capacity_building"] = 0.0
+        model.run(60)
+        return built, float(model.population.resources.mean()) - before, float(model.workforce.trained.mean())
+    built, left, trained = after_stopping(0.2)
+    built_kept, left_kept, trained_kept = after_stopping(0.0)
+    assert built > 0.1 and built_kept > 0.1
+    assert left < 0.5 * built and left_kept == pytest.approx(built_kept, rel=1e-4)
+    assert trained < 0.5 * trained_kept
