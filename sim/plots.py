@@ -246,34 +246,49 @@ def discovery_map(winners: pd.DataFrame, features: Sequence[str], factor: str, m
 
 
 def waterfall(table: pd.DataFrame, metric: str, title: str = "") -> plt.Figure:
-    """How a paired difference between two regimes builds up: one bar per mechanism (its main effect, with
-    its 95% bootstrap interval), then the part not attributed and the interaction, ending at the total."""
+    """How a paired difference between two regimes builds up from its Shapley values: the part not attributed
+    (what remains with every named mechanism off), then one bar per mechanism (its Shapley value: its effect with
+    the interactions shared out equally, as the report's sentences say), ending at the total; every bar with its
+    95% bootstrap interval and its value written on it. Bars that lower the difference are hatched, so that the
+    figure reads in grey too."""
     rows = table[table["metric"] == metric].set_index("mechanism")
-    steps = [m for m in rows.index if m != "total"]
+    named = [m for m in rows.index if m not in ("total", "interaction", "not attributed")]
+    steps = (["not attributed"] if "not attributed" in rows.index else []) + named
     with plt.rc_context(RC):
-        fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * (len(steps) + 1)), 2.8))
+        fig, ax = plt.subplots(figsize=(max(4.0, 0.95 * (len(steps) + 1)), 3.0), layout="constrained")
         level = 0.0
         for k, name in enumerate(steps):
-            value = float(rows.loc[name, "contribution"])
-            colour = RAISES if value >= 0 else LOWERS
-            ax.bar(k, value, bottom=level, color=colour, width=0.6)
-            low, high = float(rows.loc[name, "low"]), float(rows.loc[name, "high"])
-            if math.isfinite(low) and math.isfinite(high) and name != "interaction":
-                ax.errorbar(k, level + value, yerr=[[value - low], [high - value]], color="black", capsize=3,
-                            linewidth=0.8)
+            value = float(rows.loc[name, "shapley"])
+            low, high = float(rows.loc[name, "shapley_low"]), float(rows.loc[name, "shapley_high"])
+            _waterfall_bar(ax, k, level, value, low, high, RAISES if value >= 0 else LOWERS,
+                           hatch="" if value >= 0 else "///")
             if k < len(steps) - 1:
                 ax.plot([k + 0.3, k + 0.7], [level + value] * 2, color="grey", linewidth=0.6)
             level += value
         total = rows.loc["total"]
-        ax.bar(len(steps), float(total["contribution"]), color=TOTAL, width=0.6)
-        ax.errorbar(len(steps), float(total["contribution"]),
-                    yerr=[[float(total["contribution"] - total["low"])], [float(total["high"] - total["contribution"])]],
-                    color="black", capsize=3, linewidth=0.8)
+        _waterfall_bar(ax, len(steps), 0.0, float(total["shapley"]), float(total["shapley_low"]),
+                       float(total["shapley_high"]), TOTAL, hatch="")
         ax.axhline(0.0, color="black", linewidth=0.6)
         ax.set_xticks(range(len(steps) + 1), [*steps, "total"], rotation=30, ha="right")
-        ax.set_ylabel(f"difference in {_label(metric)}")
+        ax.set_ylabel(f"difference in\n{_label(metric)}")
         ax.set_title(title or metric)
+        ax.margins(y=0.15)
     return fig
+
+
+def _waterfall_bar(ax, x: float, bottom: float, value: float, low: float, high: float, colour: str,
+                   hatch: str) -> None:
+    """One step of a waterfall: the bar from ``bottom``, its interval at its end, and its value written beside."""
+    ax.bar(x, value, bottom=bottom, color=colour, width=0.6, hatch=hatch, edgecolor="black", linewidth=0.5)
+    end = bottom + value
+    if math.isfinite(low) and math.isfinite(high):
+        ax.errorbar(x, end, yerr=[[max(0.0, value - low)], [max(0.0, high - value)]], color="black", capsize=3,
+                    linewidth=0.8)
+        top = bottom + max(value, high) if value >= 0 else bottom + min(value, low)
+    else:
+        top = end
+    ax.annotate(f"{value:+.3g}", (x, top), xytext=(0, 3 if value >= 0 else -3), textcoords="offset points",
+                ha="center", va="bottom" if value >= 0 else "top", fontsize=7)
 
 
 def cost_components(means: pd.DataFrame, total: pd.Series, title: str = "") -> plt.Figure:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .population import ANY_SERVICE, CONTRIBUTE, OPT_OUT, USE_ONLY, Citizens, ServiceUsers
+from .providers.table import KIND_NAMES
 
 
 def participation_report(population: Citizens, service_users: list[ServiceUsers], sector_names: tuple[str, ...],
@@ -80,7 +81,7 @@ def providers_frame(model) -> pd.DataFrame:
     return pd.DataFrame({
         "sector": [model.sector_names[s] for s in table.sector], "unit": table.unit,
         "units_served": table.units_served, "units": units_of_rows(table.home_row, table.n),
-        "kind": [type(model.provider_agents[r]).__name__ for r in range(table.n)],
+        "kind": [KIND_NAMES[k] for k in table.kind],  # "state", "contractor", "mutual", as every surface says
         "design": table.design, "quality_contractible": table.q_c, "quality_noncontractible": table.q_n,
         "cost_reduction_effort": table.effort_e, "innovation_effort": table.effort_i, "users": table.users,
         "participation": table.participation, "cash": model.ledger.provider_cash, "staff": table.staff,

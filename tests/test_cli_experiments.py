@@ -168,10 +168,13 @@ def test_killed_batch_resumes_to_the_same_tables(tmp_path):
 
     done = cli("batch", str(scenario_path), "--out", str(out), "--workers", "2", "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert f"resuming, {60 - finished_before} of 60 runs to run on 2 local processes" in done.stderr
     resumed = load_results(out)
     sessions = resumed.manifest["sessions"]
     assert sessions[-1]["runs"] == 60 - finished_before, "no finished run recomputed"
     assert resumed.manifest["status"] == "complete" and len(resumed.runs) == 60
+    again = cli("batch", str(scenario_path), "--out", str(out), "--workers", "2", "--quiet", cwd=tmp_path)
+    assert "all 60 runs already finished" in again.stderr and "nothing to run" in again.stderr, again.stderr
 
     with process_pool(2) as pool:
         reference = run_batch(load_scenario(scenario_path), executor=pool, out=tmp_path / "reference",

@@ -467,6 +467,22 @@ def test_the_headline_answers_the_three_questions_with_the_readouts_numbers(comp
     assert "surpluses" in answers[1].reason or "purse" in answers[1].reason  # cost's reason without an attribution
 
 
+def test_the_headline_and_the_sentences_share_one_family_of_tests_whatever_else_is_shown(comparison):
+    """The headline metrics are adjusted together, so adding an outcome to the page changes no headline p-value;
+    a verdict that is not clear says why beside an interval that excludes zero (ODD §9 D-D1)."""
+    alone = {(f.regime, f.metric): f.p_holm for f in readout.findings(comparison, list(sim.HEADLINE_METRICS))}
+    more = readout.findings(comparison, [*sim.HEADLINE_METRICS, "satisfaction", "worker_morale"])
+    assert {(f.regime, f.metric): f.p_holm for f in more if f.metric in sim.HEADLINE_METRICS} == alone
+    finding = next(f for f in more if f.metric == "participation_rate")
+    from dataclasses import replace
+
+    borderline = replace(finding, low=0.01, high=0.03, diff=0.02, p_holm=0.2)
+    assert not borderline.clear and borderline.interval_excludes_zero
+    assert "Suggestive, not clear: the 95% interval alone excludes zero" in borderline.sentence
+    answer = headline.Answer("More participatory?", borderline, "more", "fewer", "why", "mutuals", "departments")
+    assert answer.verdict == "Not clearly" and "alone excludes zero, but the difference is not clear" in answer.sentence
+
+
 def test_the_headlines_reason_is_the_attributions_lead_mechanism(comparison, explanation):
     answers = headline.headline(comparison, explanation)
     leads = {r.metric: r.parts[0][0] for r in readout.reasons(explanation) if r.regime == "mutual" and r.parts}

@@ -196,3 +196,79 @@ def test_scenario_text_is_escaped_in_the_report(tmp_path):
     for raw in ("<script", "<!--", "[click](", "\n# Not", "**bold**"):
         assert raw not in text, raw
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in text and "\\# Not a heading" in text
+
+
+def mutual_a_little_dearer(params, seed, steps):
+    """Mutuals cost a little more than the others, by an amount that the noise makes borderline; every other
+    metric is the same for all regimes (many comparisons, few of them real)."""
+    rng = np.random.default_rng(seed)
+    extra = {"state": 0.0, "privatised": 0.0, "mutual": 0.004}[params["regime"]]
+    frame = _frame({}, steps, np.random.default_rng(seed + 1))
+    frame["cost_per_capita"] = 100.0 + extra + rng.normal(0, 0.004, steps + 1).mean() + np.zeros(steps + 1)
+    return frame
+
+
+def test_the_claim_and_what_differs_are_one_family_of_tests(tmp_path):
+    """The same difference (mutual against state in cost) gets the same Holm-adjusted p-value and the same
+    verdict in the claim and in "What differs": both sections adjust over one family, counted once."""
+    import re
+
+    from sim.experiments.family import TestFamily, test_key
+
+    s = scenario_from_dict({
+        "name": "family", "steps": 6, "replicates": 8, "seed": 3,
+        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
+        "analysis": {"metrics": ["participation_rate", "cost_per_capita", "responsiveness", "satisfaction"],
+                     "baseline": "state"},
+    })
+    result = run_batch(s, out=tmp_path / "family", progress=False, run_fn=mutual_a_little_dearer)
+    text = write_report(result).read_text()
+    claim = text[text.index("## The claim"):text.index("## What differs")]
+    differs = text[text.index("## What differs"):]
+    size = int(re.search(r"Holm-adjusted over the (\d+) tests of this report", claim).group(1))
+    assert f"over the {size} tests of this report" in differs, "one family, named the same in both sections"
+    # 3 claim metrics x 2 others + 4 metrics x 2 levels against state, of which 3 pairs are shared
+    assert size == 3 * 2 + 4 * 2 - 3
+    comparisons = pd.read_csv(tmp_path / "family" / "tables" / "comparisons.csv")
+    row = comparisons[(comparisons["metric"] == "cost_per_capita") & (comparisons["level"] == "mutual")].iloc[0]
+    line = next(x for x in claim.splitlines() if "than state" in x and "cost_per_capita" in x)
+    p_in_claim = re.search(r"p (?:=|<) ([0-9.e-]+) Holm-adjusted", line).group(1)
+    from sim.experiments.formatting import pval
+    assert pval(row["p_holm"]) in line and p_in_claim, "the claim quotes the p-value What differs stored"
+    family = TestFamily([(test_key("m", "a", "b"), 0.01), (test_key("m", "b", "a"), 0.01),
+                         (test_key("m", "a", "c"), 0.02)])
+    assert family.size == 2, "a test added twice (either way round) counts once"
+    assert family.adjusted(test_key("m", "b", "a")) == pytest.approx(0.02)
+
+
+def test_a_verdict_that_is_not_clear_says_so_beside_an_interval_that_excludes_zero():
+    """The words follow the adjusted test: an unadjusted interval that excludes zero beside "not detectably"
+    is explained, never left to contradict it."""
+    from sim.experiments.family import interval_words
+
+    assert "excludes zero" in interval_words(0.1, 0.3, 0.2, 14)
+    assert interval_words(0.1, 0.3, 0.01, 14) == "", "clear: nothing to explain"
+    assert interval_words(-0.1, 0.3, 0.2, 14) == "", "the interval holds zero: nothing to explain"
+
+
+def test_the_waterfall_draws_the_shapley_values_with_their_intervals():
+    """The report's waterfall shows what its sentences say: Shapley values (no interaction bar), each with an
+    interval, ending at the total."""
+    from sim import plots
+
+    table = pd.DataFrame({
+        "mechanism": ["incentives", "governance", "not attributed", "interaction", "total"],
+        "metric": "cost_per_capita",
+        "contribution": [1.0, -0.5, 0.1, 2.0, 2.6], "low": [0.8, -0.7, -0.1, 1.5, 2.2],
+        "high": [1.2, -0.3, 0.3, 2.5, 3.0],
+        "shapley": [2.2, 0.3, 0.1, 0.0, 2.6], "shapley_low": [1.9, 0.1, -0.1, 0.0, 2.2],
+        "shapley_high": [2.5, 0.5, 0.3, 0.0, 3.0]})
+    fig = plots.waterfall(table, "cost_per_capita")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["not attributed", "incentives", "governance", "total"]
+    heights = [round(p.get_height(), 6) for p in ax.patches]
+    assert heights == [0.1, 2.2, 0.3, 2.6], "Shapley values, not main effects"
+    assert len(ax.containers) >= 4 and sum(1 for c in ax.containers if type(c).__name__ == "ErrorbarContainer") == 4
+    written = {t.get_text() for t in ax.texts}
+    assert {"+2.2", "+0.3", "+2.6"} <= written, "values written on the bars (readable in grey)"

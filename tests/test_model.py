@@ -107,15 +107,15 @@ def test_providers_frame_describes_every_row(small):
     model.run(3)
     frame = model.providers_frame()
     assert len(frame) == model.providers.n
-    assert set(frame["kind"]) == {"Contractor"}
+    assert set(frame["kind"]) == {"contractor"}
 
 
 def test_a_scenario_may_mix_kinds_across_sectors():
     model = sim.MutualStateModel(regime="state", rng=1, n_units=4, user_choice="regime_default",
                                  **{"leisure.regime": "privatised", "elderly_care.regime": "mutual"})
     kinds = model.providers_frame().groupby("sector")["kind"].unique()
-    assert list(kinds["primary_education"]) == ["StateDepartment"]
-    assert list(kinds["leisure"]) == ["Contractor"] and list(kinds["elderly_care"]) == ["Mutual"]
+    assert list(kinds["primary_education"]) == ["state"]
+    assert list(kinds["leisure"]) == ["contractor"] and list(kinds["elderly_care"]) == ["mutual"]
     assert model.structure.choice_in.tolist() == [False, False, True]  # choice comes with privatisation, sector by sector
     model.run(13)
     assert model.books_balance()

@@ -5,6 +5,7 @@ around them. The pages are in ``sim.dashboard.pages``, the session's state in ``
 from __future__ import annotations
 
 import threading
+import warnings
 
 import solara
 
@@ -12,6 +13,10 @@ from . import runs
 from .pages.compare import ComparePage
 from .pages.explore import ExplorePage
 from .pages.results import ResultsPage
+
+# Served over plain http on 127.0.0.1, Solara sets its session cookie same-site "lax" (right for a page that no other
+# site embeds) and warns about it in thirteen lines per browser session: a note for deployers, not for users.
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 
 @solara.component

@@ -17,7 +17,7 @@ from sim.proposal import PROPOSAL_REGIME
 from sim.regimes import regime_noun
 
 from .controls import presets
-from .readout import Finding, findings, mechanism_words, reasons, value_text
+from .readout import Finding, findings, mechanism_words, p_text, reasons, value_text
 from .runs import COST, Comparison, cost_components
 
 #: The proposal's three questions: (metric, question, the word for a yes, the word for the opposite).
@@ -73,7 +73,10 @@ class Answer:
         good = f.diff < 0 if metric == COST else f.diff > 0
         said = self.yes_words if good else self.no_words
         verdict = {"Yes": f"Yes, {said}", "No": f"No, {said}", "Not clearly": "Not clearly"}[self.verdict]
-        unsure = f"; not distinguishable from chance with {f.n_pairs} paired runs" if not f.clear else ""
+        unsure = ("" if f.clear else
+                  f"; the interval alone excludes zero, but the difference is not clear once adjusted for the "
+                  f"comparisons made (Holm {p_text(f.p_holm)}, {f.n_pairs} paired runs)" if f.interval_excludes_zero
+                  else f"; not distinguishable from chance with {f.n_pairs} paired runs")
         return (f"{self.question} {verdict}: {value_text(metric, f.mean)} with {self.subject} against "
                 f"{value_text(metric, f.baseline_mean)} with {self.baseline}, "
                 f"{value_text(metric, f.diff, signed=True)} (95% CI {value_text(metric, f.low, signed=True)} to "

@@ -110,6 +110,11 @@ class Finding:
         return math.isfinite(self.p_holm) and self.p_holm < ALPHA
 
     @property
+    def interval_excludes_zero(self) -> bool:
+        """The unadjusted 95% interval of the difference excludes zero (which alone does not make it clear)."""
+        return math.isfinite(self.low) and (self.low > 0 or self.high < 0)
+
+    @property
     def sentence(self) -> str:
         """The finding for people: the two means, the difference with its CI, and how sure we are of it."""
         who, base = regime_noun(self.regime), regime_noun(self.baseline)
@@ -127,6 +132,10 @@ class Finding:
             judged = "" if self.improves is None else (" — better" if self.improves else " — worse")
             sure = (f"A clear difference ({direction}{judged}; {p_text(self.p_holm)} after Holm adjustment, "
                     f"{self.effect} effect, {self.n_pairs} paired runs).")
+        elif self.interval_excludes_zero:
+            sure = (f"Suggestive, not clear: the 95% interval alone excludes zero, but not once adjusted for the "
+                    f"comparisons made ({p_text(self.p_holm)} after Holm adjustment, {self.n_pairs} paired runs); "
+                    f"more replicates would tell.")
         else:
             sure = (f"Not distinguishable from chance with {self.n_pairs} paired runs ({p_text(self.p_holm)} after "
                     f"Holm adjustment); more replicates would narrow it.")
@@ -134,9 +143,13 @@ class Finding:
 
 
 def findings(comparison: Comparison, metrics: list[str] | None = None) -> list[Finding]:
-    """Each regime against the baseline on each metric (headline metrics first), from the API's tables."""
+    """Each regime against the baseline on each metric (headline metrics first), from the API's tables. The
+    headline metrics are one family of tests (Holm-adjusted together, whatever else is shown, so the headline and
+    the sentences below it agree, ODD §9 D-D1); outcomes the user adds are a second family."""
     metrics = list(metrics or sim.HEADLINE_METRICS)
-    diffs = comparison.differences(metrics)
+    families = ([m for m in sim.HEADLINE_METRICS if m in metrics],
+                [m for m in metrics if m not in sim.HEADLINE_METRICS])
+    diffs = pd.concat([comparison.differences(family) for family in families if family], ignore_index=True)
     means = comparison.summary(metrics).set_index(["regime", "metric"])["mean"]
     out = []
     for r in diffs.itertuples(index=False):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextvars
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,9 @@ from ..metrics_catalogue import METRICS
 from ..parameters import defaults
 from ..proposal import LEVER_SETTINGS, PROPOSAL_REGIME
 from ..regimes import regime_noun
-from .analysis import holm, paired_test, tied_to
+from .analysis import PairedTest, paired_test, tied_to
 from .attribution import attribute_differences
+from .family import TestFamily, TestKey, interval_words, test_key
 from .formatting import ci_text, figure_markdown, md_table, money, num, pval
 from .mechanisms import KIND_MECHANISMS, MECHANISM_BASIS, resolve_mechanisms
 from .results import BatchResult
@@ -70,34 +72,65 @@ def _verdict_basis(result: BatchResult, tabdir: Path, metric: str, other: str) -
     return claim_basis(table, metric)
 
 
-def claim_section(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> list[str]:
-    """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive; where
-    the scenario attributes the differences, each clear verdict says which mechanism carries it."""
-    levels = list(dict.fromkeys(table["regime"]))
+@dataclass(frozen=True)
+class ClaimTest:
+    """Mutual against ``other`` on one of the claim's metrics, pooled over the design's other factors."""
+
+    metric: str
+    other: str
+    test: PairedTest
+    key: TestKey
+
+
+def claim_tests(result: BatchResult, table: pd.DataFrame) -> list[ClaimTest]:
+    """The claim's paired tests (unadjusted): each of its metrics, mutual against each other regime, pooled over
+    the factors that do not move with the regime (matched on them and on the replicate)."""
+    levels = list(dict.fromkeys(table["regime"])) if "regime" in table.columns else []
     if PROPOSAL_REGIME not in levels or len(levels) < 2:
         return []
     others = [lv for lv in levels if lv != PROPOSAL_REGIME]
-    pool = [c for c in condition_columns(result) if c != "regime"]
-    pool = [c for c in pool if c not in tied_to(table, "regime", pool)]  # moves with the regime: not a block
+    pool = claim_pool(result, table)
     keys = ["replicate"] + (["point"] if "point" in table.columns else []) + pool
-    rows = []
+    block = {column: "(all)" for column in pool}
+    tests = []
     for metric, _, _ in CLAIM:
         if metric not in table.columns:
             continue
         wide = table.pivot_table(index=keys, columns="regime", values=metric, aggfunc="first")
         for other in others:
             if other in wide.columns and PROPOSAL_REGIME in wide.columns:
-                rows.append((metric, other, paired_test(wide[PROPOSAL_REGIME].to_numpy(), wide[other].to_numpy())))
-    if not rows:
+                tests.append(ClaimTest(metric, other, paired_test(wide[PROPOSAL_REGIME].to_numpy(),
+                                                                  wide[other].to_numpy()),
+                                       test_key(metric, PROPOSAL_REGIME, other, block)))
+    return tests
+
+
+def claim_pool(result: BatchResult, table: pd.DataFrame) -> list[str]:
+    """The factors the claim pools over: every condition but the regime and what moves with it."""
+    pool = [c for c in condition_columns(result) if c != "regime"]
+    return [c for c in pool if c not in tied_to(table, "regime", pool)]
+
+
+def claim_section(result: BatchResult, table: pd.DataFrame, tabdir: Path, family: TestFamily | None = None,
+                  tests: list[ClaimTest] | None = None) -> list[str]:
+    """Mayo & Moore's claim in its own words: mutuals are more participatory, cheaper and more responsive; where
+    the scenario attributes the differences, each clear verdict says which mechanism carries it. ``family``: the
+    report's one family of tests (``family.TestFamily``), by default the claim's tests alone."""
+    tests = claim_tests(result, table) if tests is None else tests
+    if not tests:
         return []
-    p_adj = holm([r[2].p for r in rows])
+    family = family if family is not None else TestFamily((t.key, t.test.p) for t in tests)
+    pool = claim_pool(result, table)
     over = " (pooled over " + ", ".join(pool) + ")" if pool else ""
     lines = ["## The claim", "",
              f"Mayo & Moore (2001) claim that mutuals are more participatory, cheaper and more responsive. Mutual "
-             f"against each other regime, paired on common random numbers{over}, Holm-adjusted over these "
-             f"{len(rows)} tests:", ""]
+             f"against each other regime, paired on common random numbers{over}; p-values are Holm-adjusted over "
+             f"the {family.size} tests of this report (these and those of \"What differs\" below, one family), so "
+             f"a difference reads the same in both sections:", ""]
     words = {m: (good, bad) for m, good, bad in CLAIM}
-    for (metric, other, res), p in zip(rows, p_adj, strict=True):
+    for claim in tests:
+        metric, other, res = claim.metric, claim.other, claim.test
+        p = family.adjusted(claim.key)
         good, bad = words[metric]
         better = METRICS[metric].better
         if not math.isfinite(res.mean_diff) or res.n < 2:
@@ -109,9 +142,10 @@ def claim_section(result: BatchResult, table: pd.DataFrame, tabdir: Path) -> lis
         else:
             verdict = f"not detectably {good} than {other}"
         basis = _verdict_basis(result, tabdir, metric, other) if p < ALPHA else ""
+        caveat = interval_words(res.low, res.high, p, family.size)
         lines.append(f"- Mutuals are {verdict}: {metric} differs by "
-                     f"{ci_text(res.mean_diff, res.low, res.high, signed=True)} (95% CI; {pval(p)}, d_z = "
-                     f"{num(res.d_z)}, {res.n} pairs).{basis}")
+                     f"{ci_text(res.mean_diff, res.low, res.high, signed=True)} (95% CI; {pval(p)} Holm-adjusted, "
+                     f"d_z = {num(res.d_z)}, {res.n} pairs)" + (f"; {caveat}" if caveat else "") + f".{basis}")
     return lines + [""] + kind_differences_note(result)
 
 
@@ -153,7 +187,7 @@ def attribution_sentence(table: pd.DataFrame, metric: str, regime: str, baseline
     rows = table[table["metric"] == metric].set_index("mechanism")
     total = rows.loc["total"]
     who, than = regime_noun(regime).capitalize(), regime_noun(baseline)
-    # In words, interactions are shared out (Shapley values); the table and the waterfall show them apart.
+    # Shapley values (interactions shared out), as in the table and the waterfall.
     parts = rows.drop(index=["total", "interaction"]).assign(contribution=lambda f: f["shapley"])
     parts = parts[parts["contribution"].abs() > 1e-9].sort_values("contribution", key=abs, ascending=False)
     in_pounds = metric in ("cost_per_capita", "total_cost_per_capita")
@@ -181,8 +215,8 @@ def attribution_sentence(table: pd.DataFrame, metric: str, regime: str, baseline
 
 
 def why_regimes_differ(result: BatchResult, figdir: Path, tabdir: Path, out: Path) -> list[str]:
-    """Section "Why the regimes differ": per regime, a table of contributions, a sentence per headline
-    metric, and a waterfall figure per metric."""
+    """Section "Why the regimes differ": per regime, a table of Shapley values with intervals, a sentence per
+    headline metric, and a waterfall figure per metric of the same values."""
     scenario, attribution = result.scenario, result.scenario.attribution
     levels = list(scenario.design.factors.get("regime", [])) + [c["regime"] for c in scenario.design.conditions if "regime" in c]
     regimes = attribution.regimes or [r for r in dict.fromkeys(levels) if r != attribution.baseline]
@@ -195,11 +229,13 @@ def why_regimes_differ(result: BatchResult, figdir: Path, tabdir: Path, out: Pat
     lines = ["## Why the regimes differ", "",
              f"Each difference against {regime_noun(attribution.baseline)} is taken apart by switching "
              f"{what} on one at a time and in every combination, on {attribution.replicates} "
-             f"common-random-number replicates (`sim.attribute_differences`; ODD §9 D-N5). A mechanism's "
-             f"contribution is its effect switched on alone; `interaction` is what they do together beyond the "
-             f"sum; `not attributed` is what remains with every named mechanism off; the parts add up to the total. "
-             f"95% intervals are bootstraps over replicates; the Shapley values (interactions shared equally) are in "
-             f"`tables/attribution_<regime>.csv`."]
+             f"common-random-number replicates (`sim.attribute_differences`; ODD §9 D-N5). A mechanism's part is "
+             f"its Shapley value: its effect switched on, averaged over every order of switching the others on, so "
+             f"that what mechanisms do together is shared out equally; `not attributed` is what remains with every "
+             f"named mechanism off; the parts add up to the total. The sentences, the table and the waterfalls "
+             f"show the same Shapley values, with 95% intervals (bootstraps over replicates). Each mechanism's "
+             f"main effect (switched on alone) and the interaction beyond their sum are in "
+             f"`tables/attribution_<regime>.csv` (`contribution`, `low`, `high`)."]
     if not regimes:
         return lines + ["", "No regime to explain: the design has a single regime."]
     for regime in regimes:
@@ -212,10 +248,12 @@ def why_regimes_differ(result: BatchResult, figdir: Path, tabdir: Path, out: Pat
                       f"{regime_noun(attribution.baseline)}", ""]
         lines += [f"- {attribution_sentence(table, m, regime, attribution.baseline)}" for m in attribution.metrics
                   if m in set(table["metric"])]
-        wide = table.assign(cell=[ci_text(c, lo, hi, signed=True) for c, lo, hi in
-                                  zip(table["contribution"], table["low"], table["high"], strict=True)])
+        shapley = table[table["mechanism"] != "interaction"]  # its Shapley value is zero by construction
+        wide = shapley.assign(cell=[ci_text(c, lo, hi, signed=True) for c, lo, hi in
+                                    zip(shapley["shapley"], shapley["shapley_low"], shapley["shapley_high"],
+                                        strict=True)])
         wide = wide.pivot(index="mechanism", columns="metric", values="cell")
-        order = [m for m in table["mechanism"].drop_duplicates()]
+        order = [m for m in shapley["mechanism"].drop_duplicates()]
         wide = wide.reindex(order)[[m for m in attribution.metrics if m in wide.columns]].reset_index()
         lines += [""] + md_table(wide)
         for metric in attribution.metrics:

@@ -14,11 +14,15 @@ from pathlib import Path
 
 from .. import plots
 from .analysis import AnalysisError, outcomes, summarise, tied_to, timeseries_summary
-from .claims import ATTRIBUTION_PROGRESS, claim_section, why_regimes_differ
+from .claims import ATTRIBUTION_PROGRESS, claim_section, claim_tests, why_regimes_differ
+from .family import TestFamily
 from .formatting import figure_markdown, format_table, md_text, num, write_markdown  # noqa: F401 - public here too
 from .results import BatchResult, load_results
 from .sections import (
+    comparison_blocks,
+    comparison_keys,
     comparison_table,  # noqa: F401 - public here too
+    comparison_tests,
     comparisons,
     condition_columns,
     cost_components,
@@ -93,10 +97,15 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
 
     # comparisons on common random numbers
     if scenario.compare and scenario.compare in table.columns:
-        try:
-            if scenario.compare == "regime":
-                lines += [""] + claim_section(result, table, tabdir)
-            lines += [""] + comparisons(result, table, ms, tabdir)
+        try:  # one family of tests for the claim and "What differs" (ODD §9, D-D1)
+            claims = claim_tests(result, table) if scenario.compare == "regime" else []
+            comp = comparison_tests(result, table, ms)
+            compared = comparison_keys(comp, comparison_blocks(result, table)) if len(comp) else []
+            family = TestFamily([(claim.key, claim.test.p) for claim in claims]
+                                + list(zip(compared, comp["p"] if len(comp) else [], strict=True)))
+            if claims:
+                lines += [""] + claim_section(result, table, tabdir, family, claims)
+            lines += [""] + comparisons(result, table, ms, tabdir, family, comp)
         except AnalysisError as e:
             lines += ["", "## What differs, and how sure we are", "", f"Not compared: {md_text(e)}."]
 

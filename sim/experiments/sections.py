@@ -26,7 +26,6 @@ from .analysis import (
     AnalysisError,
     best_levels,
     drift,
-    holm,
     outcomes,
     paired_comparisons,
     shock_response,
@@ -35,6 +34,7 @@ from .analysis import (
     timeseries_summary,
 )
 from .discovery import describe_discovery, discovery_features, where_each_wins
+from .family import TestFamily, TestKey, test_key
 from .formatting import ci_text, figure_markdown, md_code, md_table, md_text, num, pval
 from .results import BatchResult
 
@@ -179,37 +179,61 @@ def outcome_table(summary: pd.DataFrame, conds: list[str], ms: list[str]) -> lis
     return md_table(frame)
 
 
-def comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir: Path) -> list[str]:
-    """Section "What differs": each level against the baseline, pooled over blocks and per block."""
+def comparison_blocks(result: BatchResult, table: pd.DataFrame) -> list[str]:
+    """The factors "What differs" compares within (block by block), and pools over first."""
+    factor = result.scenario.compare
+    blocks = [c for c in condition_columns(result) if c != factor]
+    return [c for c in blocks if c not in tied_to(table, factor, blocks)]
+
+
+def comparison_tests(result: BatchResult, table: pd.DataFrame, ms: list[str]) -> pd.DataFrame:
+    """Every paired comparison of "What differs" (unadjusted ``p``; ``p_holm`` is the report's family's, set by
+    :func:`comparisons`): each level against the baseline averaged over the other factors (``pooled``, their
+    columns "(all)"), then block by block. Raises ``AnalysisError`` when there is nothing to compare."""
     scenario = result.scenario
     factor = scenario.compare
-    blocks = [c for c in condition_columns(result) if c != factor]
-    blocks = [c for c in blocks if c not in tied_to(table, factor, blocks)]
+    blocks = comparison_blocks(result, table)
     baseline = scenario.analysis.baseline
     if baseline is not None:
         baseline = REGISTRY[factor].validate(baseline) if factor in REGISTRY else baseline
         baseline = stored_form(table[factor], baseline)
-    comp = paired_comparisons(table, factor, ms, baseline=baseline, blocks=blocks)
-    if comp.empty:
-        return ["## Paired comparisons", "", "Not enough paired runs to compare."]
-    pooled = pd.DataFrame()
-    if blocks:  # first the answer averaged over the other factors, then block by block
+    comp = paired_comparisons(table, factor, ms, baseline=baseline, blocks=blocks).assign(pooled=False)
+    if blocks and len(comp):  # first the answer averaged over the other factors, then block by block
         pooled = paired_comparisons(table, factor, ms, baseline=baseline, pool=blocks)
         pooled[blocks] = "(all)"
-        comp = pd.concat([pooled, comp], ignore_index=True)
-        comp["p_holm"] = holm(comp["p"].to_numpy())
-        pooled = comp.iloc[:len(pooled)]
-        comp_blocks = comp.iloc[len(pooled):]
-    else:
-        comp_blocks = comp
+        comp = pd.concat([pooled.assign(pooled=True), comp], ignore_index=True)
+    return comp
+
+
+def comparison_keys(comp: pd.DataFrame, blocks: list[str]) -> list[TestKey]:
+    """The family's key of each row of :func:`comparison_tests`."""
+    return [test_key(row["metric"], row["level"], row["baseline"], {b: row[b] for b in blocks})
+            for row in comp.to_dict("records")]
+
+
+def comparisons(result: BatchResult, table: pd.DataFrame, ms: list[str], tabdir: Path,
+                family: TestFamily | None = None, comp: pd.DataFrame | None = None) -> list[str]:
+    """Section "What differs": each level against the baseline, pooled over blocks and per block, Holm-adjusted
+    over the report's one family of tests (``family``; by default these comparisons alone)."""
+    scenario = result.scenario
+    factor = scenario.compare
+    blocks = comparison_blocks(result, table)
+    comp = comparison_tests(result, table, ms) if comp is None else comp
+    if comp.empty:
+        return ["## Paired comparisons", "", "Not enough paired runs to compare."]
+    keys = comparison_keys(comp, blocks)
+    family = family if family is not None else TestFamily(zip(keys, comp["p"], strict=True))
+    comp = comp.assign(p_holm=[family.adjusted(k) for k in keys])
+    pooled, comp_blocks = comp[comp["pooled"]], comp[~comp["pooled"]]
+    comp = comp.drop(columns="pooled")
     comp.to_csv(tabdir / "comparisons.csv", index=False)
     base = comp["baseline"].iloc[0]
     lines = ["## What differs, and how sure we are", "",
              f"Each level of **{factor}** is compared with **{base}** run for run on the same seeds (paired "
              f"differences over replicates{', and over sample points' if scenario.sampled else ''}). A difference is "
-             f"called clear when its Holm-adjusted paired t-test gives p < {ALPHA} across all "
-             f"{len(comp)} comparisons in this report; d_z is the mean difference in standard deviations of the "
-             f"paired differences."]
+             f"called clear when its paired t-test gives p < {ALPHA} once Holm-adjusted over the {family.size} "
+             f"tests of this report (one family, shared with the claim above where there is one); d_z is the "
+             f"mean difference in standard deviations of the paired differences."]
     if len(pooled):
         lines += ["", f"### Averaged over {', '.join(blocks)}", "",
                   f"Pairs matched on replicate and on {', '.join(blocks)}: the effect of {factor} over the whole "
@@ -272,8 +296,9 @@ def _comparison_sentence(comparison, table: pd.DataFrame, factor: str, block: di
         return (head + f" — clearly {verdict} ({pval(comparison.p_holm)} Holm-adjusted, paired t over {comparison.n_pairs} pairs; "
                 f"Wilcoxon {pval(comparison.p_wilcoxon)}; d_z = {num(comparison.d_z)}, {comparison.effect}).")
     if math.isfinite(comparison.ci_low) and (comparison.ci_low > 0 or comparison.ci_high < 0):
-        return (head + f" — suggestive, but not clear once adjusted for the number of comparisons "
-                f"({pval(comparison.p_holm)} Holm-adjusted, unadjusted {pval(comparison.p)}, {comparison.n_pairs} pairs).")
+        return (head + f" — suggestive: the 95% interval alone excludes zero, but the difference is not clear once "
+                f"adjusted for the report's tests ({pval(comparison.p_holm)} Holm-adjusted, unadjusted "
+                f"{pval(comparison.p)}, {comparison.n_pairs} pairs).")
     bound = max(abs(comparison.ci_low), abs(comparison.ci_high)) if math.isfinite(comparison.ci_low) else math.nan
     return (head + f" — no clear difference ({pval(comparison.p_holm)} Holm-adjusted, {comparison.n_pairs} pairs); the interval "
             f"rules out differences larger than {num(bound)}.")

@@ -98,7 +98,8 @@ def form_cost(params: dict, structure: Structure, population: Citizens, users: S
     """A form's cost for each slot: ``base`` scaled as the co-production cost c_i is (civic resources,
     channels)."""
     effort = params["participation_cost"]
-    factor = (users.personal_cost[slots] / effort if effort > 0
+    # personal_cost is float32: an effort that is positive but rounds to zero in float32 would divide 0 by 0
+    factor = (users.personal_cost[slots] / effort if np.float32(effort) > 0
               else cost_factor(params, structure, population, users)[slots])
     return base * factor
 
