@@ -244,6 +244,10 @@ class MutualStateModel(Model):
         """One row per employee ballot on mutual status (``sim.views.ballots_frame``)."""
         return views.ballots_frame(self.guarantor.conversion_log)
 
+    def outcomes_by_group(self) -> pd.DataFrame:
+        """Participation, satisfaction and funding by deprivation quintile and sector (``sim.views``)."""
+        return views.outcomes_by_group(self)
+
     def providers_frame(self) -> pd.DataFrame:
         """One row per service (provider row) and its state (``sim.views.providers_frame``)."""
         return views.providers_frame(self)

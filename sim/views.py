@@ -87,3 +87,38 @@ def providers_frame(model) -> pd.DataFrame:
         "participation": table.participation, "cash": model.ledger.provider_cash, "staff": table.staff,
         "fte": table.fte, "morale": table.morale, "failing": table.failing, "contributors": table.contributors,
         "last_failure": np.where(table.last_failure >= 0, table.last_failure, -1)})
+
+
+QUINTILE_NAMES = ("1 least deprived", "2", "3", "4", "5 most deprived")
+
+
+def outcomes_by_group(model) -> pd.DataFrame:
+    """This month's participation, satisfaction and public funding by deprivation quintile and by sector: one row
+    per (grouping, group, metric, value). Participation by quintile is the share of the quintile's adults who took
+    part in the last 12 months (the ``participation_rate`` metric's definition), by sector the share of its
+    users who contribute this month; satisfaction is the mean of the group's service users; public funding is
+    what providers are paid this month per adult: by sector its providers' payments, by quintile each service's
+    payment shared equally among its users, per adult of the quintile."""
+    population, table = model.population, model.providers
+    quintile_sizes = np.maximum(np.bincount(population.deprivation, minlength=5), 1).astype(float)
+    took_part = population.participated(model.month)
+    part_q = np.bincount(population.deprivation[took_part], minlength=5) / quintile_sizes
+    sat_q, users_q, funding_q = np.zeros(5), np.zeros(5), np.zeros(5)
+    payment = np.asarray(table.last_payment, dtype=float)
+    rows = []
+    for index, (name, users) in enumerate(zip(model.sector_names, model.users, strict=True)):
+        rows += [("sector", name, "participation", float(np.mean(users.stance == CONTRIBUTE)) if users.m else 0.0),
+                 ("sector", name, "satisfaction", float(users.satisfaction.mean(dtype=np.float64)) if users.m else 0.0),
+                 ("sector", name, "public funding", float(payment[table.sector == index].sum()) / population.n)]
+        if users.m:
+            quintile = population.deprivation[users.citizen]
+            sat_q += np.bincount(quintile, weights=users.satisfaction, minlength=5)
+            users_q += np.bincount(quintile, minlength=5)
+            per_user = payment / np.maximum(np.bincount(users.provider, minlength=len(payment)), 1)
+            funding_q += np.bincount(quintile, weights=per_user[users.provider], minlength=5)
+    sat_by_q = np.divide(sat_q, users_q, out=np.zeros(5), where=users_q > 0)
+    for q, label in enumerate(QUINTILE_NAMES):
+        rows += [("deprivation quintile", label, "participation", float(part_q[q])),
+                 ("deprivation quintile", label, "satisfaction", float(sat_by_q[q])),
+                 ("deprivation quintile", label, "public funding", float(funding_q[q] / quintile_sizes[q]))]
+    return pd.DataFrame(rows, columns=["grouping", "group", "metric", "value"])

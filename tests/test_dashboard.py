@@ -322,8 +322,12 @@ def _finding(p, diff=0.02, improves=True):
 def test_a_sentence_says_how_sure_and_says_so_only_when_the_test_says_so():
     clear = _finding(0.001).sentence
     assert "Mutuals" in clear and "A clear difference" in clear and "+2.00 points" in clear and "better" in clear
-    unclear = _finding(0.4).sentence  # ablation: same difference, not significant -> no claim
+    import dataclasses
+
+    unclear = dataclasses.replace(_finding(0.4), low=-0.01).sentence  # ablation: not significant -> no claim
     assert "Not distinguishable from chance" in unclear and "clear" not in unclear
+    suggestive = _finding(0.4).sentence  # the interval excludes zero, the adjusted test does not: both said
+    assert "Suggestive, not clear" in suggestive and "A clear difference" not in suggestive
     worse = _finding(0.001, diff=-0.02, improves=False).sentence
     assert "fewer take part" in worse and "worse" in worse
 
@@ -661,3 +665,48 @@ def test_a_comparison_that_asks_too_much_is_refused_in_words(monkeypatch, four_u
         runs.run_comparison(dict(four_units), ctl.RunSettings(years=10, replicates=3), executor=None)
     assert "--max-run-years" in subprocess.run([sys.executable, "-m", "sim.cli", "dashboard", "--help"],
                                                capture_output=True, text=True).stdout
+
+
+# ------------------------------------------------------------------------------------------------ by group
+def test_outcomes_by_group_add_up_to_the_models_own_totals(four_units):
+    """Participation by quintile, weighted by the quintiles' sizes, is the participation_rate metric; funding by
+    sector and by quintile both add up to what the providers are paid this month (read from the model)."""
+    model = sim.MutualStateModel(regime="mutual", rng=3, **four_units)
+    model.run(14)
+    groups = model.outcomes_by_group()
+
+    def pick(grouping, metric):
+        part = groups[(groups["grouping"] == grouping) & (groups["metric"] == metric)]
+        return part.set_index("group")["value"]
+
+    report = model.participation_report()
+    sizes = report[report["sector"] == report["sector"].iloc[-1]].set_index("quintile")["users"].to_numpy()
+    by_quintile = pick("deprivation quintile", "participation").to_numpy()
+    metrics = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    assert (by_quintile * sizes).sum() / sizes.sum() == pytest.approx(metrics["participation_rate"])
+    paid = float(model.providers.last_payment.sum()) / model.population.n
+    assert paid > 0
+    assert pick("sector", "public funding").sum() == pytest.approx(paid)
+    funding_q = pick("deprivation quintile", "public funding").to_numpy()
+    served = model.providers_frame()["users"].to_numpy() > 0  # a payment to a row nobody uses has no quintile
+    assert (funding_q * sizes).sum() / sizes.sum() == pytest.approx(
+        float(model.providers.last_payment[served].sum()) / model.population.n)
+    assert list(pick("sector", "satisfaction").index) == list(model.sector_names)
+
+
+def test_the_comparison_shows_outcomes_by_group_per_regime_in_a_chart_and_a_csv(comparison):
+    groups = comparison.groups
+    assert set(groups["regime"]) == set(comparison.regimes)
+    assert set(groups["grouping"]) == {"deprivation quintile", "sector"}
+    assert set(groups["metric"]) == {"participation", "satisfaction", "public funding"}
+    assert len(groups[(groups["grouping"] == "deprivation quintile") & (groups["metric"] == "participation")]) \
+        == 5 * len(comparison.regimes)
+    table = pd.read_csv(io.BytesIO(share.groups_csv(comparison)))
+    assert len(table) == len(groups) and "unit" in table.columns
+    fig = figures.by_group(groups, comparison.regimes)
+    for ax in fig.axes:
+        low, _high = ax.get_ylim()
+        assert low <= 0.0, "bars from zero: no truncated axis"
+    hatches = {patch.get_hatch() for ax in fig.axes for patch in ax.patches}
+    assert len(hatches) == len(comparison.regimes), "each regime its own hatch: readable in grey"
+    assert "By deprivation quintile and sector" in share.to_markdown(comparison).decode()

@@ -193,6 +193,46 @@ def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figu
     return fig
 
 
+#: A hatch per regime, so that bars side by side read in grey too (the colours are ``REGIME_COLOURS``).
+REGIME_HATCHES = {"state": "", "privatised": "///", "mutual": "...", "conversion": "xx", "today": ""}
+
+
+def by_group(groups: pd.DataFrame, regimes: list[str]) -> Figure:
+    """Participation, satisfaction and public funding by deprivation quintile (top row) and by sector (bottom):
+    one bar per regime in each group, from zero, in the regime's colour and hatch, with the value's scale on the
+    axis (participation in %, funding in £ per adult a month). ``groups``: rows of regime, grouping, group,
+    metric, value (``Comparison.groups``)."""
+    from .groups import GROUP_METRICS, GROUP_UNITS, QUINTILE, SECTOR
+
+    fig = Figure(figsize=(10.0, 6.4), layout="constrained")
+    axes = fig.subplots(2, len(GROUP_METRICS), squeeze=False)
+    width = 0.8 / max(1, len(regimes))
+    for row, grouping in enumerate((QUINTILE, SECTOR)):
+        for col, metric in enumerate(GROUP_METRICS):
+            ax = axes[row][col]
+            part = groups[(groups["grouping"] == grouping) & (groups["metric"] == metric)]
+            names = list(dict.fromkeys(part["group"]))
+            x = np.arange(len(names))
+            for k, regime in enumerate(regimes):
+                values = part[part["regime"] == regime].set_index("group")["value"].reindex(names)
+                ax.bar(x + (k - (len(regimes) - 1) / 2) * width, values.to_numpy(dtype=float), width,
+                       color=REGIME_COLOURS.get(regime, "#999999"), hatch=REGIME_HATCHES.get(regime, ""),
+                       edgecolor="black", linewidth=0.4, label=regime)
+            ax.axhline(0, color="#555555", lw=0.8)  # bars start at zero: no truncated axis
+            if metric == "participation":
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            labels = [textwrap.fill(name.replace("_", " "), 12) for name in names]
+            ax.set_xticks(x, labels, fontsize=7, rotation=0 if grouping == QUINTILE else 30,
+                          ha="center" if grouping == QUINTILE else "right")
+            ax.set_title(f"{metric} by {grouping}\n({GROUP_UNITS[metric]})", fontsize=9)
+            ax.tick_params(axis="y", labelsize=8)
+            ax.grid(axis="y", alpha=0.3)
+    handles = [Patch(facecolor=REGIME_COLOURS.get(r, "#999999"), hatch=REGIME_HATCHES.get(r, ""), edgecolor="black",
+                     label=r) for r in regimes]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(regimes), fontsize=8, frameon=False)
+    return fig
+
+
 def comparison_unit_maps(comparison: Comparison) -> dict[str, Figure]:
     """One unit map per regime, on one participation scale so that shades compare across regimes."""
     scale = participation_scale(list(comparison.maps.values()))

@@ -22,11 +22,12 @@ import pandas as pd
 
 import sim
 
-from ..comparison import TODAY, Reading, reading_of, reform_scenario, split_package
+from ..comparison import TODAY, Reading, outcome_window, reading_of, reform_scenario, split_package
 from ..comparison import comparison_scenario as regimes_scenario
 from ..experiments.analysis import paired_comparisons
 from ..experiments.executors import process_pool
 from .controls import RunSettings
+from .groups import window_means
 from .server import WORK_LIMIT_VARIABLE
 
 KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
@@ -74,6 +75,7 @@ class UnitMap:
     unit_participation: list[float]  # users-weighted mean over sectors
     failing: list[list[bool]]
     metrics: dict[str, float] = field(default_factory=dict)  # the run's metrics at that month
+    groups: pd.DataFrame | None = None  # outcomes by group over the outcome window (``groups``)
 
 
 def rows_of_unit(model: sim.MutualStateModel, unit: int) -> list[int]:
@@ -109,11 +111,19 @@ def snapshot(model: sim.MutualStateModel) -> UnitMap:
                    sectors, kind, part, unit_part, failing, metrics)
 
 
-def run_unit_map(params: dict[str, Any], regime: str, seed: int, steps: int) -> UnitMap:
-    """One run to its end and its unit map (module-level so that a process pool can run it)."""
+def run_unit_map(params: dict[str, Any], regime: str, seed: int, steps: int, window: int | None = None) -> UnitMap:
+    """One run to its end: its unit map, and its outcomes by group averaged over the last ``window`` months (the
+    comparison's outcome window; module-level so that a process pool can run it)."""
     model = sim.MutualStateModel(rng=seed, **{**params, "regime": regime})
-    model.run(steps)
-    return snapshot(model)
+    window = outcome_window(steps) if window is None else min(window, steps)
+    model.run(steps - window)
+    months = []
+    for _ in range(window):
+        model.step()
+        months.append(model.outcomes_by_group())
+    found = snapshot(model)
+    found.groups = window_means(months) if months else None
+    return found
 
 
 # ------------------------------------------------------------------------------------------------ the comparison
@@ -156,6 +166,16 @@ class Comparison:
         table = self.result.outcomes(metrics=metrics)
         measured = [m for m in (metrics or list(sim.METRICS)) if m in table.columns]
         return paired_comparisons(table, "regime", measured, baseline=self.baseline)
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """Outcomes by deprivation quintile and sector per regime, over the outcome window of each regime's first
+        paired run (the unit map's run): regime, grouping, group, metric, value."""
+        frames = [snapshot.groups.assign(regime=regime) for regime, snapshot in self.maps.items()
+                  if snapshot.groups is not None]
+        if not frames:
+            return pd.DataFrame(columns=["regime", "grouping", "group", "metric", "value"])
+        return pd.concat(frames, ignore_index=True)[["regime", "grouping", "group", "metric", "value"]]
 
     def bands(self, metrics: list[str]) -> pd.DataFrame:
         """Monthly means with 95% bands per regime."""

@@ -11,8 +11,9 @@ import sim
 
 from . import figures
 from .controls import to_query
+from .groups import GROUP_UNITS
 from .readout import interval_text, readout, value_text
-from .runs import Comparison
+from .runs import COST, Comparison, cost_components
 
 
 def outcomes_table(comparison: Comparison, metrics: list[str] | None = None) -> pd.DataFrame:
@@ -32,6 +33,18 @@ def outcomes_table(comparison: Comparison, metrics: list[str] | None = None) -> 
 
 def to_csv(comparison: Comparison, metrics: list[str] | None = None) -> bytes:
     return outcomes_table(comparison, metrics).to_csv(index=False).encode("utf-8")
+
+
+def cost_csv(comparison: Comparison) -> bytes:
+    """The public cost's components per regime (£ per adult a month, means over the outcome window and runs)."""
+    table = cost_components(comparison).assign(total=comparison.summary([COST]).set_index("regime")["mean"])
+    return table.to_csv().encode("utf-8")
+
+
+def groups_csv(comparison: Comparison) -> bytes:
+    """Outcomes by deprivation quintile and sector per regime (``Comparison.groups``), with their units."""
+    table = comparison.groups.assign(unit=lambda frame: frame["metric"].map(GROUP_UNITS))
+    return table.to_csv(index=False).encode("utf-8")
 
 
 def _img(fig, alt: str) -> str:
@@ -71,7 +84,11 @@ def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: 
     lines += ["", "## Figures", "",
               _img(figures.timeseries(comparison.bands(metrics), metrics, comparison.regimes),
                    "Monthly means with 95% bands"), "",
-              _img(figures.comparison_cost(comparison), "Public cost per adult a month by component"), ""]
+              _img(figures.comparison_cost(comparison), "Public cost per adult a month by component"), "",
+              "### By deprivation quintile and sector", "",
+              f"Mean of {comparison.reading.span} of the first paired run of each regime (one run each).", "",
+              _img(figures.by_group(comparison.groups, comparison.regimes),
+                   "Participation, satisfaction and public funding by deprivation quintile and sector"), ""]
     for regime, fig in figures.comparison_unit_maps(comparison).items():
         lines += [_img(fig, f"Units under {regime}"), ""]
     lines += ["Made with the Mutual State dashboard (sim " + sim.__version__ + ")."]

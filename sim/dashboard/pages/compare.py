@@ -315,6 +315,8 @@ def ComparisonView(comparison: runs.Comparison):
                                                                                 comparison.regimes)),
                                  [comparison.ident, tuple(metrics)])
     cost_png = solara.use_memo(lambda: figures.png_bytes(figures.comparison_cost(comparison)), [comparison.ident])
+    groups_png = solara.use_memo(lambda: figures.png_bytes(figures.by_group(comparison.groups, comparison.regimes)),
+                                 [comparison.ident])
     map_pngs = solara.use_memo(lambda: {regime: figures.png_bytes(fig) for regime, fig
                                         in figures.comparison_unit_maps(comparison).items()}, [comparison.ident])
 
@@ -340,15 +342,19 @@ def ComparisonView(comparison: runs.Comparison):
                               all_values=[m for m in sim.METRICS if m not in sim.HEADLINE_METRICS],
                               on_value=lambda v: state.extra_metrics.set(list(v)), dense=True)
         solara.Image(series_png, width="100%")
+        Downloads(png=series_png, png_name="over_time.png")
     with solara.Card("Final outcomes"):
         solara.HTML(tag="div", unsafe_innerHTML=outcome_html)
+        Downloads(csv=lambda: share.to_csv(comparison, metrics), csv_name="outcomes.csv")
     with solara.Card("Units: who runs each service (colour) and how many of its users contribute (shade)"):
         solara.Text("Each unit is split into its services; the shade and the % are the share of users who contribute "
                     "to the service this month (co-production), at the end of the first paired run.",
                     style={"font-size": "12px", "color": "#555"})
         with solara.Row(style={"flex-wrap": "wrap"}):
-            for png in map_pngs.values():
-                solara.Image(png, width="290px")
+            for regime, png in map_pngs.items():
+                with solara.Column(gap="0px"):
+                    solara.Image(png, width="290px")
+                    Downloads(png=png, png_name=f"units_{regime}.png")
     with solara.Card("Public cost per adult a month, by component"):
         solara.Text("What the public purse pays, split by what it pays for; money returned to the treasury (a "
                     "department's underspend, reserves taken over) counts below zero.",
@@ -356,6 +362,18 @@ def ComparisonView(comparison: runs.Comparison):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             solara.Image(cost_png, width="640px")
             solara.HTML(tag="div", unsafe_innerHTML=cost_html)
+        Downloads(png=cost_png, png_name="public_cost.png", csv=lambda: share.cost_csv(comparison),
+                  csv_name="public_cost.csv")
+    with solara.Card("By group: deprivation quintile and sector", classes=["ms-groups-card"]):
+        solara.Text(f"Who takes part, how satisfied users are and what the public purse pays for their services, "
+                    f"by how deprived people are and by service; mean of {comparison.reading.span} of the first "
+                    "paired run of each regime (the run the unit maps show), so one run each, not a mean over "
+                    "runs. Participation by quintile counts any part in governance in the last 12 months; by "
+                    "service, the share of its users who contribute this month.",
+                    style={"font-size": "12px", "color": "#555"})
+        solara.Image(groups_png, width="100%")
+        Downloads(png=groups_png, png_name="by_group.png", csv=lambda: share.groups_csv(comparison),
+                  csv_name="by_group.csv")
     with solara.Card("Share and keep"):
         query = controls.to_query(comparison.params, comparison.run, comparison.preset)
         solara.Text("A link to this page with these settings reproduces the comparison: the settings are in the "
@@ -369,6 +387,16 @@ def ComparisonView(comparison: runs.Comparison):
         if query:
             solara.Text(f"?{query}", style={"font-size": "11px", "color": "#777"})
     PageEnd()
+
+
+@solara.component
+def Downloads(png: bytes | None = None, png_name: str = "", csv=None, csv_name: str = ""):
+    """A chart's PNG and a table's CSV, each a download named for what it holds."""
+    with solara.Row(classes=["ms-downloads"]):
+        if png is not None:
+            solara.FileDownload(png, filename=f"mutual_state_{png_name}", label="PNG", mime_type="image/png")
+        if csv is not None:
+            solara.FileDownload(csv, filename=f"mutual_state_{csv_name}", label="CSV", mime_type="text/csv")
 
 
 @solara.component
