@@ -196,6 +196,7 @@ def test_on_an_executor_the_maps_run_beside_the_batch_and_equal_the_serial_ones(
     assert (pooled.summary()["mean"].to_numpy() == comparison.summary()["mean"].to_numpy()).all()
     for regime in comparison.regimes:
         assert pooled.maps[regime] == comparison.maps[regime]
+        pd.testing.assert_frame_equal(pooled.maps[regime].groups, comparison.maps[regime].groups)
 
 
 def test_progress_is_reported_and_cancel_stops_the_batch(four_units):
@@ -710,3 +711,76 @@ def test_the_comparison_shows_outcomes_by_group_per_regime_in_a_chart_and_a_csv(
     hatches = {patch.get_hatch() for ax in fig.axes for patch in ax.patches}
     assert len(hatches) == len(comparison.regimes), "each regime its own hatch: readable in grey"
     assert "By deprivation quintile and sector" in share.to_markdown(comparison).decode()
+
+
+# ------------------------------------------------------------------------------------------------ fair share
+def _short_beside_long(submit_long, submit_short) -> tuple[float, float]:
+    """Seconds a short job (4 tasks of 0.1 s) takes alone on two workers, and started 0.15 s after a long job
+    (24 tasks) began: submitted through the functions given."""
+    import concurrent.futures as cf
+    import time
+
+    start = time.perf_counter()
+    cf.wait([submit_short(time.sleep, 0.1) for _ in range(4)])
+    alone = time.perf_counter() - start
+    long_job = [submit_long(time.sleep, 0.1) for _ in range(24)]
+    time.sleep(0.15)
+    start = time.perf_counter()
+    cf.wait([submit_short(time.sleep, 0.1) for _ in range(4)])
+    beside = time.perf_counter() - start
+    cf.wait(long_job)
+    return alone, beside
+
+
+def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alone():
+    """Lanes of a fair share: a freed worker goes to the least-served lane, so a short job started beside a long
+    one is not queued behind it. Ablation: the same jobs on the plain pool wait for the long one."""
+    import concurrent.futures as cf
+
+    from sim.dashboard.sharing import FairShare
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        share = FairShare(lambda: pool, 2)
+        long_lane, short_lane = share.lane("long"), share.lane("short")
+        alone, beside = _short_beside_long(long_lane.submit, short_lane.submit)
+        assert beside < 2 * alone, (alone, beside)
+        long_lane.shutdown(cancel_futures=True)
+        short_lane.shutdown()
+        assert share.busy_lanes() == 0 and share.lanes == []
+        plain_alone, plain_beside = _short_beside_long(pool.submit, pool.submit)
+        assert plain_beside > 3 * plain_alone, "ablation: first come, first served starves the short job"
+
+
+def test_a_lane_cancels_what_still_waits_and_passes_errors_on():
+    import concurrent.futures as cf
+    import time
+
+    from sim.dashboard.sharing import FairShare
+
+    with cf.ThreadPoolExecutor(1) as pool:
+        share = FairShare(lambda: pool, 1)
+        lane = share.lane()
+        first = lane.submit(time.sleep, 0.2)
+        waiting = [lane.submit(time.sleep, 0.2) for _ in range(3)]
+        lane.shutdown(cancel_futures=True)
+        assert all(f.cancelled() for f in waiting) and first.result() is None
+        failing = share.lane().submit(int, "not a number")
+        with pytest.raises(ValueError):
+            failing.result(timeout=5)
+
+
+def test_the_page_estimates_the_work_and_time_before_run(monkeypatch):
+    monkeypatch.setattr(runs, "_SECONDS_PER_ADULT_MONTH", [])
+    run = ctl.RunSettings(years=25, replicates=5, seed=1)
+    first = runs.estimate({}, run)
+    assert first.runs == 3 * 6 and first.run_years == 18 * 25 and first.seconds is None
+    assert f"{first.runs} runs of 25 years" in first.words and "this server allows" in first.words
+    runs.measure_speed(10.0, 18, run.steps, runs.adults_of({}), 2)
+    measured = runs.estimate({}, run)
+    assert measured.seconds == pytest.approx(10.0 * 2 / (runs.fair_share().slots if runs._SHARE else
+                                                         __import__("os").cpu_count()), rel=1e-9)
+    assert "about" in measured.words
+    twice = runs.estimate({"n_units": 2 * sim.REGISTRY["n_units"].default}, run)
+    assert twice.seconds == pytest.approx(2 * measured.seconds), "twice the adults, twice the time"
+    monkeypatch.setenv(runs.WORK_LIMIT_VARIABLE, "100")
+    assert "too much for this server" in runs.estimate({}, run).words

@@ -24,7 +24,7 @@ from sim.experiments.mechanisms import PROVIDER_KIND, resolve_mechanisms
 from sim.proposal import LEVERS
 from sim.regimes import regime_noun
 
-from .runs import Comparison, check_work, shared_pool
+from .runs import Comparison, check_work, fair_share
 
 #: A registry lever group's name as the attribution calls it (``sim.proposal.LEVER_SETTINGS``), and user choice.
 LEVER_TITLES = {name: name.replace("_", " ") for name, _, _ in LEVERS} | {"choice": "user choice"}
@@ -120,7 +120,7 @@ def explain(comparison: Comparison, progress: Progress | None = None,
     """
     the_plan = plan(comparison)
     check_work(the_plan.runs, comparison.run.years, "Explaining this comparison")
-    pool = shared_pool() if executor == "pool" else executor
+    pool = fair_share().lane("explanation") if executor == "pool" else executor
     counter = _CountingExecutor(pool) if pool is not None else None
     results: dict[str, pd.DataFrame] = {}
     errors: list[BaseException] = []
@@ -149,6 +149,9 @@ def explain(comparison: Comparison, progress: Progress | None = None,
         if counter is not None:
             counter.cancel_all()
         raise
+    finally:
+        if executor == "pool":
+            pool.shutdown(wait=False, cancel_futures=True)  # its lane leaves the share
     if errors:
         raise errors[0]
     return {regime: results[regime] for regime in the_plan.regimes}

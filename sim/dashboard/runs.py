@@ -25,10 +25,11 @@ import sim
 from ..comparison import TODAY, Reading, outcome_window, reading_of, reform_scenario, split_package
 from ..comparison import comparison_scenario as regimes_scenario
 from ..experiments.analysis import paired_comparisons
-from ..experiments.executors import process_pool
+from ..experiments.executors import process_pool, worker_count
 from .controls import RunSettings
 from .groups import window_means
 from .server import WORK_LIMIT_VARIABLE
+from .sharing import FairShare
 
 KIND_NAMES = {"StateDepartment": "state", "Contractor": "contractor", "Mutual": "mutual"}
 
@@ -75,7 +76,7 @@ class UnitMap:
     unit_participation: list[float]  # users-weighted mean over sectors
     failing: list[list[bool]]
     metrics: dict[str, float] = field(default_factory=dict)  # the run's metrics at that month
-    groups: pd.DataFrame | None = None  # outcomes by group over the outcome window (``groups``)
+    groups: pd.DataFrame | None = field(default=None, compare=False)  # by group over the outcome window
 
 
 def rows_of_unit(model: sim.MutualStateModel, unit: int) -> list[int]:
@@ -197,6 +198,21 @@ def shared_pool() -> cf.ProcessPoolExecutor:
         return _POOL
 
 
+_SHARE: FairShare | None = None
+_SHARE_LOCK = threading.Lock()
+
+
+def fair_share() -> FairShare:
+    """The server's one fair share of the pool's workers between comparisons (``sharing``)."""
+    global _SHARE
+    if _SHARE is None:
+        slots = worker_count(shared_pool())
+        with _SHARE_LOCK:
+            if _SHARE is None:
+                _SHARE = FairShare(shared_pool, slots)
+    return _SHARE
+
+
 _WARMED = threading.Event()
 
 
@@ -213,6 +229,10 @@ def warm_up() -> None:
     for fut in [pool.submit(os.getpid) for _ in range(pool._max_workers)]:
         fut.result()
     importlib.import_module("sim.experiments.analysis")
+    # the server's speed, for the estimate shown before the first Run: a year of the default district
+    start = time.perf_counter()
+    pool.submit(run_unit_map, {}, "state", 1, 12, 1).result()
+    measure_speed(time.perf_counter() - start, 1, 12, adults_of({}), 1)
 
 
 def reset_pool() -> None:
@@ -230,6 +250,65 @@ Progress = Callable[[float, str], None]  # (fraction done, what is running); may
 #: explanation of the default comparison (170 runs x 25 years, 4,250) fit; a link that asks for 50 paired runs
 #: over 50 years does not. A server can allow more (``mutual-state dashboard --max-run-years``).
 DEFAULT_MAX_RUN_YEARS = 12_000
+
+
+#: Seconds of one worker per adult-month of a run: measured when the server warms up, then from each comparison.
+_SECONDS_PER_ADULT_MONTH: list[float] = []
+
+
+def adults_of(params: dict[str, Any]) -> float:
+    """The district's adults, from its number of units and their (mean) size."""
+    units = params.get("n_units", sim.REGISTRY["n_units"].default)
+    size = params.get("unit_size", sim.REGISTRY["unit_size"].default)
+    low, high = (size, size) if not isinstance(size, (list, tuple)) else size
+    return float(units) * (float(low) + float(high)) / 2.0
+
+
+def measure_speed(seconds: float, runs: int, months: int, adults: float, workers: int) -> None:
+    """Remember how fast this server ran a comparison (the latest five), for the next estimates."""
+    if seconds > 0 and runs * months * adults > 0:
+        _SECONDS_PER_ADULT_MONTH.append(seconds * workers / (runs * months * adults))
+        del _SECONDS_PER_ADULT_MONTH[:-5]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The work a comparison asks before it runs: runs, run-years, and how long on this server."""
+
+    runs: int
+    run_years: int
+    seconds: float | None  # None until the server has measured its speed
+    limit: int
+    busy: int  # comparisons using the workers now
+
+    @property
+    def words(self) -> str:
+        """ "18 runs of 25 years (450 run-years of this server's 12,000 a request); about 40 s ..." """
+        text = (f"{self.runs} runs of {self.run_years // max(self.runs, 1)} years ({self.run_years:,} run-years; "
+                f"this server allows {self.limit:,} a request)")
+        if self.run_years > self.limit:
+            return text + ": too much for this server. Ask for fewer paired runs or years."
+        if self.seconds is not None:
+            text += f"; about {_duration(self.seconds)} on this server"
+        if self.busy:
+            text += (f"; {self.busy} other comparison{'s' if self.busy > 1 else ''} running now share the workers "
+                     f"fairly, so it may take longer")
+        return text + "."
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def estimate(params: dict[str, Any], run: RunSettings) -> Estimate:
+    """What a comparison with these settings asks of the workers and, once the server has measured its speed,
+    how long it takes when it has them (the unit maps' runs count: one more per regime)."""
+    n_runs = len(run.regimes) * (run.replicates + 1)
+    rate = sorted(_SECONDS_PER_ADULT_MONTH)[len(_SECONDS_PER_ADULT_MONTH) // 2] if _SECONDS_PER_ADULT_MONTH else None
+    workers = _SHARE.slots if _SHARE is not None else (os.cpu_count() or 1)
+    seconds = None if rate is None else rate * n_runs * run.steps * adults_of(params) / workers
+    busy = _SHARE.busy_lanes() if _SHARE is not None else 0
+    return Estimate(n_runs, n_runs * run.years, seconds, work_limit(), busy)
 
 
 class TooMuchWork(ValueError):
@@ -263,7 +342,7 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
     start = time.perf_counter()
     check_work(len(run.regimes) * (run.replicates + 1), run.years)  # the unit maps are runs too
     scenario = comparison_scenario(params, run)
-    ex = shared_pool() if executor == "pool" else executor
+    ex = fair_share().lane("comparison") if executor == "pool" else executor
     n_runs = len(run.regimes) * run.replicates
     total = n_runs + len(run.regimes)  # the maps count as runs in the progress bar
     shown = [0.0]
@@ -305,9 +384,14 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
     finally:
         for fut in futures:
             fut.cancel()
+        if executor == "pool":
+            ex.shutdown(wait=False, cancel_futures=True)  # its lane leaves the share
     maps = {r: maps[r] for r in run.regimes}
     reading = reading_of(result)
-    return Comparison(dict(params), run, result, maps, time.perf_counter() - start, preset, reading)
+    seconds = time.perf_counter() - start
+    if executor == "pool":
+        measure_speed(seconds, total, run.steps, adults_of(params), ex.share.slots)
+    return Comparison(dict(params), run, result, maps, seconds, preset, reading)
 
 
 # ------------------------------------------------------------------------------------------------ cost

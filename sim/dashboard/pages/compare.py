@@ -431,11 +431,11 @@ def RunBar():
                       disabled=compare_task.pending)
         solara.Button("Cancel", icon_name="mdi-stop", classes=["ms-cancel"], on_click=compare_task.cancel,
                       disabled=not compare_task.pending)
-        n_runs = len(run.regimes) * run.replicates
         sides = (f"today against the package ({regime_noun(run.regimes[1])})" if run.against_today
                  else f"{len(run.regimes)} regimes")
-        solara.Text(f"{sides} × {run.replicates} paired runs × {run.years} years = {n_runs} runs on common random "
-                    "numbers")
+        work = runs.estimate(state.params.value, run)
+        solara.Text(f"{sides} × {run.replicates} paired runs × {run.years} years on common random numbers, and a "
+                    f"unit map per regime: {work.words}", classes=["ms-estimate"])
     if compare_task.pending:
         percent, words = state.run_progress.value
         solara.ProgressLinear(percent if percent is not None else True)
