@@ -553,7 +553,7 @@ def test_csv_holds_every_regime_and_metric_with_the_summarys_numbers(comparison)
 
 def test_markdown_report_is_self_contained(comparison):
     text = share.to_markdown(comparison).decode()
-    assert text.count("](data:image/png;base64,") == 2 + len(comparison.maps)
+    assert text.count("](data:image/png;base64,") == 3 + len(comparison.maps)  # series, cost, by group, maps
     assert "## What differs, and how sure we are" in text and "n_units" in text
     assert readout.readout(comparison)["sentences"][0] in text
 

@@ -225,6 +225,7 @@ MECHANISM_WORDS = {
     "decentralisation": "local autonomy and capacity building",
     "recognised status": "the asset lock, local bonds, quality mark and federations",
     "guarantor": "self-audit and social investment",
+    "re-let design": "how much of the incumbent's design a re-let contract keeps",
 }
 
 NOT_ATTRIBUTED = "not attributed"

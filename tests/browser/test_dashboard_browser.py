@@ -196,3 +196,39 @@ def test_explores_run_and_the_results_folder_are_in_the_link(watched, small_batc
     expect(page.locator(".ms-report").first).to_contain_text("Outcomes", timeout=60_000)
     expect(page).to_have_url(re.compile("folder="))
     watched.assert_clean()
+
+
+def seconds_of(page) -> float:
+    """The time the page says the last comparison took ("Comparison no. 3; ran in 4.2 s.")."""
+    return float(re.search(r"ran in ([0-9.]+) s", page.locator(".ms-run-count").inner_text()).group(1))
+
+
+def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alone(browser, served):
+    """Two browser sessions: one runs a long comparison, the other a short one beside it; the short one takes less
+    than twice its time alone (the workers are shared by least attained service, not first come, first served).
+    The page says what each comparison asks before it runs."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(2)]
+    short, long_ = (context.new_page() for context in contexts)
+    try:
+        for page in (short, long_):
+            page.set_default_timeout(180_000)
+        short.goto(served + "?" + SMALL_QUERY)
+        short.locator(".ms-run").wait_for()
+        expect(short.locator(".ms-estimate")).to_contain_text("run-years")
+        run_and_wait(short)  # the first comparison pays one-off costs
+        run_and_wait(short)
+        alone = seconds_of(short)
+        long_.goto(served + "?n_units=4&unit_size=100-150&years=30&replicates=20&seed=3")
+        long_.locator(".ms-run").wait_for()
+        expect(long_.locator(".ms-estimate")).to_contain_text("63 runs of 30 years")
+        long_.locator(".ms-run").click()
+        expect(long_.locator(".ms-progress")).to_contain_text("runs", timeout=60_000)
+        short.wait_for_timeout(1000)
+        run_and_wait(short)
+        beside = seconds_of(short)
+        assert long_.locator(".ms-progress").count() == 1, "the long comparison was still running"
+        assert beside < 2 * alone, f"alone {alone:.1f} s, beside a long comparison {beside:.1f} s"
+        long_.locator(".ms-cancel").click()
+    finally:
+        for context in contexts:
+            context.close()
