@@ -714,19 +714,21 @@ def test_the_comparison_shows_outcomes_by_group_per_regime_in_a_chart_and_a_csv(
 
 
 # ------------------------------------------------------------------------------------------------ fair share
-def _short_beside_long(submit_long, submit_short) -> tuple[float, float]:
-    """Seconds a short job (4 tasks of 0.1 s) takes alone on two workers, and started 0.15 s after a long job
-    (24 tasks) began: submitted through the functions given."""
+def _short_beside_long(submit_long, short_submitter) -> tuple[float, float]:
+    """Seconds a short job (4 tasks of 0.2 s) takes alone on two workers, and started 0.3 s after a long job
+    (24 tasks) began; ``short_submitter()`` gives each short job its submit function (a comparison's lane)."""
     import concurrent.futures as cf
     import time
 
+    submit = short_submitter()
     start = time.perf_counter()
-    cf.wait([submit_short(time.sleep, 0.1) for _ in range(4)])
+    cf.wait([submit(time.sleep, 0.2) for _ in range(4)])
     alone = time.perf_counter() - start
-    long_job = [submit_long(time.sleep, 0.1) for _ in range(24)]
-    time.sleep(0.15)
+    long_job = [submit_long(time.sleep, 0.2) for _ in range(24)]
+    time.sleep(0.3)
+    submit = short_submitter()
     start = time.perf_counter()
-    cf.wait([submit_short(time.sleep, 0.1) for _ in range(4)])
+    cf.wait([submit(time.sleep, 0.2) for _ in range(4)])
     beside = time.perf_counter() - start
     cf.wait(long_job)
     return alone, beside
@@ -741,13 +743,18 @@ def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alon
 
     with cf.ThreadPoolExecutor(2) as pool:
         share = FairShare(lambda: pool, 2)
-        long_lane, short_lane = share.lane("long"), share.lane("short")
-        alone, beside = _short_beside_long(long_lane.submit, short_lane.submit)
+        long_lane, lanes = share.lane("long"), []
+
+        def short_lane():
+            lanes.append(share.lane("short"))
+            return lanes[-1].submit
+
+        alone, beside = _short_beside_long(long_lane.submit, short_lane)
         assert beside < 2 * alone, (alone, beside)
-        long_lane.shutdown(cancel_futures=True)
-        short_lane.shutdown()
+        for lane in [long_lane, *lanes]:
+            lane.shutdown(cancel_futures=True)
         assert share.busy_lanes() == 0 and share.lanes == []
-        plain_alone, plain_beside = _short_beside_long(pool.submit, pool.submit)
+        plain_alone, plain_beside = _short_beside_long(pool.submit, lambda: pool.submit)
         assert plain_beside > 3 * plain_alone, "ablation: first come, first served starves the short job"
 
 

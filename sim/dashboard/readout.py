@@ -226,6 +226,7 @@ MECHANISM_WORDS = {
     "recognised status": "the asset lock, local bonds, quality mark and federations",
     "guarantor": "self-audit and social investment",
     "re-let design": "how much of the incumbent's design a re-let contract keeps",
+    "tender prices": "the prices competing bidders ask when a contract is re-let",
 }
 
 NOT_ATTRIBUTED = "not attributed"
