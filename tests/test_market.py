@@ -8,6 +8,7 @@ from sim.comparison import BURN_IN_MONTHS, STEADY_STATE_MONTHS
 from sim.providers import CONTRACTOR, Contractor, Mutual
 from sim.providers.base import budget_saved, cost_reduction
 from sim.providers.tender import pass_through, service_share, tender_price
+from sim.submodels import production
 
 
 def test_a_share_of_the_known_saving_passes_through_and_one_bidder_passes_none():
@@ -68,3 +69,29 @@ def test_the_saving_at_re_tender_lies_within_the_evidence():
             if month > BURN_IN_MONTHS and month % 12 == 1:
                 savings.append(1.0 - model.providers.price[model.providers.kind == CONTRACTOR].mean())
         assert low <= np.mean(savings) <= high
+
+
+def test_co_production_that_replaces_paid_time_saves_money_and_adds_less_to_the_service():
+    """One production function for every kind: contributors' time is worth ``relief`` standard budgets. With
+    ``coproduction_cost_share`` = 1 it replaces paid time, so a department's underspend returned grows (public
+    cost falls) and quality is what the paid budget alone buys; the ablation twin (0, the default) adds it all
+    to the service. Leisure, where contributed time is large against the unit cost."""
+    saving, adding = (steady_state("state", sectors=["leisure"], coproduction_cost_share=share) for share in (1.0, 0.0))
+    assert saving["cost_per_capita"] < adding["cost_per_capita"] - 0.1
+    assert saving["cost_surpluses"] < adding["cost_surpluses"] - 0.1
+    assert saving["quality_contractible"] < adding["quality_contractible"]
+
+
+def test_with_no_contributor_the_cost_share_changes_nothing():
+    model = sim.MutualStateModel(regime="state", n_units=4, unit_size=50, rng=1, sectors=["leisure"],
+                                 coproduction_cost_share=1.0)
+    model.providers.contributors[:] = 0.0
+    model.providers.coproduction_relief[:] = 0.0
+    reference = sim.MutualStateModel(regime="state", n_units=4, unit_size=50, rng=1, sectors=["leisure"])
+    reference.providers.coproduction_relief[:] = 0.0
+    for m in (model, reference):
+        m.ledger.open_period()
+        production.produce(m.params, m.structure, m.providers, m.ledger, book=True)
+    assert model.providers.spending_index == pytest.approx(reference.providers.spending_index)
+    assert model.ledger.flow(purpose="underspend returned") == pytest.approx(
+        reference.ledger.flow(purpose="underspend returned"))

@@ -27,11 +27,20 @@ MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
 #: All kind differences at once, for questions about levers: "is it the kind or the levers?"
 PROVIDER_KIND = "provider kind"
 
+#: Mechanisms of production and income that are the same for every kind but make regimes differ through what
+#: each kind draws out or keeps (ODD §9, D-C3...): off is the neutral value, on the value in force.
+PRODUCTION_MECHANISMS: dict[str, dict[str, Any]] = {
+    "co-production saving": {"coproduction_cost_share": 0.0},
+}
+MECHANISM_BASIS["co-production saving"] = (
+    False, "users' contributed time replaces paid time (Parks et al. 1981; value: ONS Household Satellite Account "
+           "replacement cost); the share that saves money rather than adds to the service is assumed, 0 by default")
+
 
 def known_mechanisms() -> list[str]:
     """Every mechanism a scenario or ``attribute_differences`` may name: the kind groups, all of them together,
     and the proposal's levers."""
-    return [*KIND_MECHANISMS, PROVIDER_KIND, *LEVER_SETTINGS]
+    return [*KIND_MECHANISMS, PROVIDER_KIND, *PRODUCTION_MECHANISMS, *LEVER_SETTINGS]
 
 
 def mechanism_settings(name: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -40,6 +49,9 @@ def mechanism_settings(name: str, params: Mapping[str, Any]) -> tuple[dict[str, 
         names = KIND_MECHANISMS[name] if name != PROVIDER_KIND else tuple(
             n for group in KIND_MECHANISMS.values() for n in group)
         return {n: NEUTRAL_KINDS[n] for n in names}, {n: params[n] for n in names}
+    if name in PRODUCTION_MECHANISMS:
+        off = PRODUCTION_MECHANISMS[name]
+        return dict(off), {n: params[n] for n in off}
     if name in LEVER_SETTINGS:
         on = LEVER_SETTINGS[name]
         return {n: params[n] for n in on}, dict(on)
@@ -50,7 +62,7 @@ def mechanism_settings(name: str, params: Mapping[str, Any]) -> tuple[dict[str, 
 def resolve_mechanisms(mechanisms: Any, params: Mapping[str, Any]) -> dict[str, tuple[dict, dict]]:
     """Mechanism name -> (off, on). ``None``: every kind group that differs from neutral in ``params``."""
     if mechanisms is None:
-        out = {n: mechanism_settings(n, params) for n in KIND_MECHANISMS}
+        out = {n: mechanism_settings(n, params) for n in [*KIND_MECHANISMS, *PRODUCTION_MECHANISMS]}
         return {n: (off, on) for n, (off, on) in out.items() if off != on}
     if isinstance(mechanisms, Mapping):
         out = {}

@@ -57,21 +57,29 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     unit_cost = structure.sector_array("unit_cost")[table.sector]
     served = table.weighted_users > 0
     resources = np.divide(service_budget + reinvest, unit_cost * table.weighted_users, out=np.ones(n), where=served)
-    table.spending_index = resources + table.coproduction_relief
+    # Co-production (ODD §7.6, D-C3): contributors' time enters the same production function as paid spending,
+    # worth ``relief`` standard budgets; a share ``coproduction_cost_share`` of it replaces paid time (a saving,
+    # settled as every saving is), the rest adds to the service. Where it replaces paid time, quality is as if
+    # the money had been spent; the money is saved.
+    cut = cost_reduction(table.effort_e, params["cost_reduction_scale"])
+    saved = budget_saved(cut)
+    standard_cost = unit_cost * table.weighted_users
+    replaced = np.minimum(params["coproduction_cost_share"] * table.coproduction_relief * standard_cost,
+                          service_budget * (1.0 - saved))
+    paid_replaced = np.divide(replaced, standard_cost, out=np.zeros(n), where=served)
+    table.spending_index = resources - paid_replaced + table.coproduction_relief
     # Capital is a stock: quality from the capital per (need-weighted) user, in years of the unit cost.
     capital_quality = params["capital_productivity"] * table.capital / (
         12.0 * unit_cost * np.maximum(table.weighted_users, 1.0))
     base = table.spending_index ** params["quality_elasticity"] * table.workforce_index + capital_quality
-    cut = cost_reduction(table.effort_e, params["cost_reduction_scale"])
     contractibility = structure.sector_array("contractibility")[table.sector]
     theta = structure.sector_array("theta")[table.sector]
     table.q_c = contractibility * base
     table.q_n = (1.0 - contractibility) * base + innovation_gain(table.effort_i, params["innovation_scale"]) - theta * cut
     if not book:
         return overhead_paid
-    saved = budget_saved(cut)
-    spend = service_budget * (1.0 - saved) + reinvest
-    saving = service_budget * saved
+    spend = service_budget * (1.0 - saved) - replaced + reinvest
+    saving = service_budget * saved + replaced
     wage_factor = np.ones(n)
     for code, kind in KINDS.items():
         rows = np.flatnonzero(table.kind == code)
