@@ -227,6 +227,8 @@ MECHANISM_WORDS = {
     "guarantor": "self-audit and social investment",
     "re-let design": "how much of the incumbent's design a re-let contract keeps",
     "tender prices": "the prices competing bidders ask when a contract is re-let",
+    "income": "fees, trading, grants and donations beyond the public payment",
+    "co-production saving": "users' contributed time replacing paid staff time",
 }
 
 NOT_ATTRIBUTED = "not attributed"
