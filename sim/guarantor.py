@@ -88,6 +88,7 @@ class GuarantorState(Agent):
         self.revise_central_design()
         self.measure_quality()
         self.intervene()
+        self.suspend_financial_freedom()
         self.end_interim_management()
         self.retender_expired()
         if model.structure.converting.any():
@@ -182,6 +183,20 @@ class GuarantorState(Agent):
         else:  # capital (equipment, premises), not cash: cash would be paid out as profit or returned
             table.capital[row] += table.last_payment[row]
             model.ledger.transfer("treasury", "outside_world", float(table.last_payment[row]), "recovery capital")
+
+    def suspend_financial_freedom(self) -> None:
+        """Freedom of financial management holds 'within a framework which sets down standards on quality'
+        (the seed): a department measured under the standard has its delegated budget suspended, as an
+        education authority may suspend a school's (School Standards and Framework Act 1998, s.17), and the
+        balance it carried forward returns to the treasury (ODD §7.11)."""
+        model, table = self.model, self.model.providers
+        if model.params["financial_freedom"] <= 0:
+            return
+        cash = model.ledger.provider_cash
+        departments = kind_table(model.params, table, "treasury_covers_deficit")
+        balance = np.where(departments & table.failing & (cash > 0), cash, 0.0)
+        if balance.any():
+            model.ledger.collect_from_providers("treasury", balance, "delegated budget suspended")
 
     def end_interim_management(self) -> None:
         """A step-in is interim where the failed operator's kind names a successor (``t.successor``): once the

@@ -18,7 +18,8 @@ LEVERS: tuple[tuple[str, str, str], ...] = (
     ("participation_audit", "1. Participation audit",
      "channels that lower the cost of taking part or recruit people, and an annual audit of who takes part"),
     ("decentralisation", "2. Decentralisation",
-     "small units, local autonomy from the central design, capacity building for citizens and workers"),
+     "small units, local autonomy from the central design, freedom of financial management (a delegated budget "
+     "within the quality standard), capacity building for citizens and workers"),
     ("recognised_status", "3. Recognised status",
      "an asset lock against demutualisation, local bonds, a quality mark, federations of mutuals"),
     ("conversion", "4. Conversion",
@@ -33,6 +34,7 @@ LEVER_SETTINGS: dict[str, dict[str, Any]] = {
     "participation audit": {"participation_audit": True,  # seed: the audit with all of its channels
                             **{f"channel_{c}": True for c in PARTICIPATION_CHANNELS}},
     "decentralisation": {"local_autonomy": 0.8,  # seed: 'greater autonomy' (0.8: assumption)
+                         "financial_freedom": 1.0,  # seed: 'greater freedom of financial management'
                          "capacity_building": 10.0},  # seed: 'build capacity' (£10 per adult-year: assumption)
     "recognised status": {"asset_lock": 1.0, "local_bonds": True, "quality_mark": True,
                           "secondary_mutuals": True},  # seed: 'local education authorities as secondary mutuals'

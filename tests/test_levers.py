@@ -179,3 +179,38 @@ def test_lever2_capacity_built_depreciates_once_the_programme_stops():
     assert built > 0.1 and built_kept > 0.1
     assert left < 0.5 * built and left_kept == pytest.approx(built_kept, rel=1e-4)
     assert trained < 0.5 * trained_kept
+
+
+# ------------------------------------------------------------------------------------------------ financial freedom (D-L4)
+def test_lever2_financial_freedom_keeps_underspend_in_the_service():
+    """Departments free to manage their budgets carry their underspend forward and spend it on their service:
+    less returns to the treasury and quality is higher; with budgets that lapse (the ablation twin) every
+    pound saved goes back."""
+    def run(freedom):
+        quality, returned = [], []
+        for seed in range(3):
+            model = sim.MutualStateModel(rng=seed, n_units=8, regime="state", financial_freedom=freedom)
+            frame = model.run(72)
+            quality.append(frame["quality_contractible"].iloc[-24:].mean())
+            returned.append(model.ledger.flow(purpose="underspend returned"))
+        return np.array(quality), np.array(returned)
+    free_quality, free_returned = run(1.0)
+    lapse_quality, lapse_returned = run(0.0)
+    assert np.all(free_quality > lapse_quality) and np.all(free_returned == 0) and np.all(lapse_returned > 0)
+
+
+def test_lever2_financial_freedom_is_suspended_where_a_department_fails_the_standard():
+    """A department measured under the quality standard loses its delegated budget: its balance returns to the
+    treasury; a department that meets the standard keeps it; without the freedom nothing is suspended."""
+    def balances(freedom):
+        model = sim.MutualStateModel(rng=1, n_units=4, regime="state", financial_freedom=freedom)
+        model.step()
+        model.ledger.provider_cash[:2] = 1000.0
+        model.providers.failing[:] = False
+        model.providers.failing[0] = True
+        model.guarantor.suspend_financial_freedom()
+        return model.ledger.provider_cash[:2].copy(), model.ledger.flow(purpose="delegated budget suspended")
+    (failing, meeting), suspended = balances(1.0)
+    assert failing == 0.0 and meeting == 1000.0 and suspended == pytest.approx(1000.0)
+    (failing, _), suspended = balances(0.0)
+    assert failing == 1000.0 and suspended == 0.0

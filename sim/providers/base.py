@@ -155,8 +155,10 @@ class Provider(Agent):
 
     @classmethod
     def reserve_drawdown_rate(cls, params: dict) -> float:
-        """Monthly share of reserves above one month's income spent on the service (0: reserves are kept)."""
-        return 0.0
+        """Monthly share of reserves above one month's income spent on the service (0: reserves are kept).
+        Neutral: a department with freedom of financial management (``financial_freedom`` > 0, ODD §7.11)
+        spends the underspend it carried forward on its service as a mutual spends its reserves."""
+        return params["reserve_drawdown"] if params["financial_freedom"] > 0 else 0.0
 
     @classmethod
     def wage_factor(cls, params: dict, table, rows: np.ndarray) -> np.ndarray:
@@ -171,8 +173,10 @@ class Provider(Agent):
     @classmethod
     def settle_surplus(cls, params: dict, ledger, rows: np.ndarray, saving: np.ndarray, budget: np.ndarray) -> None:
         """Where the money saved by cost reduction goes (``rows`` is a mask). Neutral: a department's
-        underspend, saving = c(e) * service budget, goes back to the treasury each month (budgets lapse)."""
-        ledger.collect_from_providers("treasury", np.where(rows, saving, 0.0), "underspend returned")
+        underspend, saving = c(e) * service budget, goes back to the treasury each month (budgets lapse), but
+        for the share ``financial_freedom`` that a department free to manage its budget carries forward."""
+        returned = (1.0 - params["financial_freedom"]) * saving
+        ledger.collect_from_providers("treasury", np.where(rows, returned, 0.0), "underspend returned")
 
     def on_failure(self, reason: str) -> None:
         """The guarantor's intervention when this provider fails. Neutral: step-in, the guarantor replaces the
