@@ -95,3 +95,35 @@ def test_with_no_contributor_the_cost_share_changes_nothing():
     assert model.providers.spending_index == pytest.approx(reference.providers.spending_index)
     assert model.ledger.flow(purpose="underspend returned") == pytest.approx(
         reference.ledger.flow(purpose="underspend returned"))
+
+
+# --- income beyond the public payment (ODD §7.8, D-C4) -----------------------------------------------------------
+def test_a_mutuals_grants_are_spent_on_its_service():
+    """Grants and donations a mutual raises stay in it (asset lock) and are reinvested: quality rises. Ablation
+    twin: no grants."""
+    granted, without = steady_state("mutual", grant_income_share=0.1), steady_state("mutual")
+    assert granted["quality_contractible"] > without["quality_contractible"] + 0.02
+
+
+def test_a_firms_trading_income_lowers_the_price_only_where_competition_bids_it_away():
+    """A firm's fees and trading are profit; at re-tender bidders who all earn them bid lower, so the public
+    pays less. Ablation twin: one bidder, the contract re-let at the formula, the income kept as profit."""
+    trading, without = (steady_state("privatised", trading_income_share=share) for share in (0.1, 0.0))
+    assert trading["cost_per_capita"] < without["cost_per_capita"] - 3.0
+    alone, alone_without = (steady_state("privatised", tender_bidders=1, trading_income_share=share)
+                            for share in (0.1, 0.0))
+    assert alone["cost_per_capita"] == pytest.approx(alone_without["cost_per_capita"], abs=0.5)
+    assert alone["cost_surpluses"] > alone_without["cost_surpluses"] + 3.0
+
+
+def test_other_income_is_booked_by_source_and_only_for_independent_kinds():
+    model = sim.MutualStateModel(regime="mutual", n_units=4, unit_size=100, rng=1, sectors=["leisure"],
+                                 trading_income_share=0.1, grant_income_share=0.05)
+    model.step()
+    payment = model.providers.last_payment.sum()
+    assert model.ledger.flow(purpose="fees and trading") == pytest.approx(0.1 * payment, rel=0.05)
+    assert model.ledger.flow(purpose="grants and donations") == pytest.approx(0.05 * payment, rel=0.05)
+    state = sim.MutualStateModel(regime="state", n_units=4, unit_size=100, rng=1, sectors=["leisure"],
+                                 trading_income_share=0.1, grant_income_share=0.05)
+    state.step()
+    assert state.ledger.flow(purpose="fees and trading") == state.ledger.flow(purpose="grants and donations") == 0

@@ -154,6 +154,12 @@ class Provider(Agent):
         return params["back_office_cost"]
 
     @classmethod
+    def other_income_rate(cls, params: dict) -> float:
+        """Income beyond its public payment (fees and trading, grants and donations) that this kind earns and
+        a department does not, as a share of the payment (ODD §7.8, D-C4). Neutral: none."""
+        return 0.0
+
+    @classmethod
     def reserve_drawdown_rate(cls, params: dict) -> float:
         """Monthly share of reserves above one month's income spent on the service (0: reserves are kept).
         Neutral: a department with freedom of financial management (``financial_freedom`` > 0, ODD §7.11)

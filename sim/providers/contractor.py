@@ -23,7 +23,8 @@ class Contractor(Provider):
       ``on_failure`` (contract re-let).
     - ``holds_contract``: its price is set by competition at each re-tender (``sim.providers.tender``:
       ``tender_bidders``, 1 = no competition); ``tender_cost_rate``: letting the contract costs the state
-      [``tender_cost_rate``];
+      [``tender_cost_rate``]; ``other_income_rate``: fees and trading [``trading_income_share`` = 0], bid
+      away in part at re-tender;
       ``guarantor_overhead_rate``: commissioning as for every kind plus [``independent_monitoring_premium``].
     - ``wage_factor`` [``contractor_wage_cut``], ``incentive`` [``contractor_incentive``]: neutral by default.
     """
@@ -80,6 +81,12 @@ class Contractor(Provider):
     def tender_cost_rate(cls, params):
         """Letting a contract costs the state a share of its value over the term (Brown et al. 2019: 2.7%)."""
         return params["tender_cost_rate"] if independent(params) else 0.0
+
+    @classmethod
+    def other_income_rate(cls, params):
+        """Fees and trading beyond a department's (``trading_income_share``, 0 by default): kept as profit, and
+        bid away in part at re-tender (``sim.providers.tender``)."""
+        return params["trading_income_share"] if independent(params) else 0.0
 
     @classmethod
     def wage_factor(cls, params, table, rows):

@@ -29,6 +29,8 @@ class Mutual(Provider):
     - ``update_voice_design``: members govern every month [``kind_governance``].
     - independent body [``independent_status``]: ``may_be_insolvent``, ``settle_surplus`` (kept as reserves
       under an asset lock), ``reserve_drawdown_rate`` (reinvested over time), ``on_failure`` (support first).
+    - ``other_income_rate``: fees and trading, grants and donations [``trading_income_share``,
+      ``grant_income_share`` = 0], kept as reserves and spent on the service.
     - ``guarantor_overhead_rate`` [``independent_monitoring_premium``], ``own_overhead_rate``
       [``mutual_governance_cost``]: neutral by default.
     - ``members_own_it``: ownership morale [``ownership_morale`` = 0 by default] and citizens' memberships.
@@ -86,6 +88,15 @@ class Mutual(Provider):
         """Asset lock: savings stay in the mutual as reserves (not returned, not distributed)."""
         if not independent(params):
             super().settle_surplus(params, ledger, rows, saving, budget)
+
+    @classmethod
+    def other_income_rate(cls, params):
+        """Fees and trading as any independent body (``trading_income_share``), and grants and donations that
+        a social enterprise can raise and a firm or department cannot (``grant_income_share``); both 0 by
+        default. Under the asset lock the income is kept as reserves and spent on the service."""
+        if not independent(params):
+            return 0.0
+        return params["trading_income_share"] + params["grant_income_share"]
 
     @classmethod
     def reserve_drawdown_rate(cls, params):

@@ -8,10 +8,12 @@ formula's, 1 (``σ``: the share of the payment the cut applies to, the service b
 wins and, in a sealed-bid or open tender, is paid in expectation the second-lowest cost (revenue equivalence:
 Vickrey 1961, Myerson 1981). For N costs spread evenly over an interval that is
 
-    price = 1 − σ s (N − 1) / (N + 1)
+    price = 1 − (σ s + r) (N − 1) / (N + 1)
 
 so a share (N − 1)/(N + 1) of the known saving passes to the public purse at re-tender (0 with one bidder,
-1/2 with three, 2/3 with five) and the rest is the winner's margin.
+1/2 with three, 2/3 with five) and the rest is the winner's margin. Other income the kind earns, a share r of
+the payment (fees and trading, ``other_income_rate``, D-C4), lowers every bidder's net cost alike and is bid
+away in the same proportion: where a commissioner re-lets a contract, income lowers the public payment.
 """
 
 from __future__ import annotations
@@ -39,13 +41,14 @@ def service_share(params: dict, table, row: int, kind: type[Provider]) -> float:
 
 def tender_price(model, row: int, kind: type[Provider]) -> float:
     """The price, relative to the funding formula, at which a contract for ``row`` is let to a firm of
-    ``kind``: 1 − σ s (N − 1)/(N + 1) (module docstring). A kind that holds no contract is paid the formula."""
+    ``kind``: 1 − (σ s + r)(N − 1)/(N + 1) (module docstring). A kind that holds no contract is paid the formula."""
     params, table = model.params, model.providers
     if not kind_attribute(params, kind, "holds_contract"):
         return 1.0
     known_e, _ = known_practice(table, row, kind.kind, include_row=True)
     saving = float(budget_saved(cost_reduction(np.array([known_e]), params["cost_reduction_scale"]))[0])
-    return 1.0 - service_share(params, table, row, kind) * saving * pass_through(params["tender_bidders"])
+    income = kind.other_income_rate(params)  # a firm that earns other income can bid lower by as much
+    return 1.0 - (service_share(params, table, row, kind) * saving + income) * pass_through(params["tender_bidders"])
 
 
 __all__ = ["pass_through", "service_share", "tender_price"]

@@ -89,6 +89,20 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     ledger.collect_from_providers("households", wages, "wages")
     ledger.collect_from_providers("outside_world", fixed + own_overhead + np.maximum(spend - wages, 0.0),
                                   "running costs")
+    earn_other_income(params, table, ledger)
     for code, kind in KINDS.items():
         kind.settle_surplus(params, ledger, table.kind == code, saving, budget)
     return overhead_paid
+
+
+def earn_other_income(params: dict, table: ProviderTable, ledger: Ledger) -> None:
+    """Income beyond the public payment, by kind (``other_income_rate``, ODD §7.8, D-C4): a share of the payment,
+    net of what earning it costs. Fees and trading come from households, grants and donations from outside the
+    authority. Where it goes is each kind's surplus rule: a firm's profit (bid away in part at re-tender), a
+    mutual's reserves (spent on the service)."""
+    rate = per_kind(table, lambda kind: kind.other_income_rate(params))
+    if not rate.any():
+        return
+    trading = np.minimum(rate, params["trading_income_share"]) * table.last_payment
+    ledger.pay_providers("households", trading, "fees and trading")
+    ledger.pay_providers("outside_world", rate * table.last_payment - trading, "grants and donations")
