@@ -24,7 +24,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .metrics_catalogue import METRICS  # noqa: E402
-from .regimes import OTHER_COLOURS, REGIME_COLOURS  # noqa: E402
+from .regimes import (  # noqa: E402
+    OTHER_COLOURS,
+    OTHER_HATCHES,
+    REGIME_COLOURS,
+    REGIME_HATCHES,
+    REGIME_LINESTYLES,
+    REGIME_MARKERS,
+)
 
 # The waterfall's steps: a mechanism that raises the difference, one that lowers it, and the total.
 RAISES, LOWERS, TOTAL = OTHER_COLOURS[0], OTHER_COLOURS[1], "#000000"  # totals in black, as on the page
@@ -57,6 +64,20 @@ def colours(levels: Sequence[Any]) -> dict[Any, str]:
     for level in levels:
         out[level] = REGIME_COLOURS.get(str(level)) or next(spare)
     return out
+
+
+def styles(levels: Sequence[Any]) -> dict[Any, tuple[str, str]]:
+    """A (line style, marker) per level, so that lines and points read in grey too: a regime's own, other levels
+    in turn."""
+    spare = itertools.cycle([("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ("-", "v"), ("--", "P")])
+    return {level: ((REGIME_LINESTYLES[str(level)], REGIME_MARKERS[str(level)]) if str(level) in REGIME_LINESTYLES
+                    else next(spare)) for level in levels}
+
+
+def include_zero(ax) -> None:
+    """Honest axes: the value axis reaches zero, so that a small difference looks as small as it is."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(low, 0.0), max(high, 0.0))
 
 
 def save(fig: plt.Figure, stem: str | Path) -> list[Path]:
@@ -100,6 +121,7 @@ def timeseries(summary: pd.DataFrame, metrics: Sequence[str], by: list[str], tit
     fig, axes = _grid(len(metrics))
     groups = list(dict.fromkeys(summary[by].itertuples(index=False, name=None))) if by else [()]
     col = colours([g[0] if len(g) == 1 else g for g in groups])
+    look = styles([g[0] if len(g) == 1 else g for g in groups])
     with plt.rc_context(RC):
         for ax, metric in zip(axes.flat, metrics, strict=False):
             part = summary[summary["metric"] == metric]
@@ -109,8 +131,10 @@ def timeseries(summary: pd.DataFrame, metrics: Sequence[str], by: list[str], tit
                     sel = sel[sel[b] == v]
                 key = g[0] if len(g) == 1 else g
                 colour = col[key]
-                ax.plot(sel["step"], sel["mean"], color=colour, label=_group_label(by, g) if by else None)
+                ax.plot(sel["step"], sel["mean"], color=colour, ls=look[key][0],
+                        label=_group_label(by, g) if by else None)
                 ax.fill_between(sel["step"], sel["ci_low"], sel["ci_high"], color=colour, alpha=0.2, linewidth=0)
+            include_zero(ax)
             ax.set_title(_label(metric))
             ax.set_xlabel("month")
             steps = part["step"].max() if len(part) else 0
@@ -134,6 +158,7 @@ def comparison(summary: pd.DataFrame, metrics: Sequence[str], by: str, title: st
     fig, axes = _grid(len(metrics), ncols=4, size=(2.6, 2.4))
     levels = list(dict.fromkeys(summary[by].tolist()))
     col = colours(levels)
+    look = styles(levels)
     with plt.rc_context(RC):
         for ax, metric in zip(axes.flat, metrics, strict=False):
             part = summary[summary["metric"] == metric].set_index(by).reindex(levels)
@@ -141,8 +166,9 @@ def comparison(summary: pd.DataFrame, metrics: Sequence[str], by: str, title: st
             err = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
             err = np.nan_to_num(err, nan=0.0)
             for i, lv in enumerate(levels):
-                ax.errorbar(x[i], part["mean"].iloc[i], yerr=err[:, i:i + 1], fmt="o", color=col[lv], capsize=3,
-                            markersize=5)
+                ax.errorbar(x[i], part["mean"].iloc[i], yerr=err[:, i:i + 1], fmt=look[lv][1], color=col[lv],
+                            capsize=3, markersize=5)
+            include_zero(ax)
             ax.set_xticks(x, [str(v) for v in levels], rotation=30 if len(levels) > 3 else 0)
             ax.set_xlim(-0.6, len(levels) - 0.4)
             ax.set_title(_label(metric))
@@ -161,6 +187,7 @@ def curve(summary: pd.DataFrame, x: str, metrics: Sequence[str], by: list[str], 
     fig, axes = _grid(len(metrics))
     groups = list(dict.fromkeys(summary[by].itertuples(index=False, name=None))) if by else [()]
     col = colours([g[0] if len(g) == 1 else g for g in groups])
+    look = styles([g[0] if len(g) == 1 else g for g in groups])
     xs = pd.to_numeric(summary[x], errors="coerce")
     if log_x is None:
         pos = xs[xs > 0]
@@ -178,9 +205,10 @@ def curve(summary: pd.DataFrame, x: str, metrics: Sequence[str], by: list[str], 
                 sel = sel.sort_values("_x")
                 key = g[0] if len(g) == 1 else g
                 colour = col[key]
-                ax.plot(sel["_x"], sel["mean"], "o-", color=colour, markersize=3.5,
+                ax.plot(sel["_x"], sel["mean"], ls=look[key][0], marker=look[key][1], color=colour, markersize=3.5,
                         label=_group_label(by, g) if by else None)
                 ax.fill_between(sel["_x"], sel["ci_low"], sel["ci_high"], color=colour, alpha=0.2, linewidth=0)
+            include_zero(ax)
             if log_x:
                 ax.set_xscale("log")
                 ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -297,6 +325,7 @@ def cost_components(means: pd.DataFrame, total: pd.Series, title: str = "") -> p
     so the bar's net height is the total, marked with a black tick. Right: each component's difference from
     the first condition (the baseline), where differences between regimes are visible at their own scale."""
     colour = dict(zip(means.columns, itertools.cycle(OTHER_COLOURS)))
+    hatch = dict(zip(means.columns, itertools.cycle(OTHER_HATCHES)))
     shown = [c for c in means.columns if np.any(np.abs(means[c].to_numpy(dtype=float)) > 1e-9)]
     name = {c: c.removeprefix("cost_").replace("_", " ") for c in shown}
     with plt.rc_context(RC):
@@ -306,7 +335,8 @@ def cost_components(means: pd.DataFrame, total: pd.Series, title: str = "") -> p
         up, down = np.zeros(len(means)), np.zeros(len(means))
         for comp in shown:
             v = means[comp].to_numpy(dtype=float)
-            ax.bar(x, v, bottom=np.where(v >= 0, up, down), width=0.6, color=colour[comp], label=name[comp])
+            ax.bar(x, v, bottom=np.where(v >= 0, up, down), width=0.6, color=colour[comp], hatch=hatch[comp],
+                   edgecolor="black", linewidth=0.4, label=name[comp])
             up, down = np.where(v >= 0, up + v, up), np.where(v < 0, down + v, down)
         ax.plot(x, total.to_numpy(dtype=float), "_", color="black", markersize=24, markeredgewidth=2, label="total")
         ax.axhline(0.0, color="black", linewidth=0.6)
@@ -319,7 +349,8 @@ def cost_components(means: pd.DataFrame, total: pd.Series, title: str = "") -> p
         for k, level in enumerate(others):
             diff = (means.loc[level, shown] - means.iloc[0][shown]).to_numpy(dtype=float)
             dx.barh(y + (k - (len(others) - 1) / 2) * width, diff, height=width, color=colours(list(means.index))[level],
-                    label=f"{level} − {means.index[0]}")
+                    hatch=REGIME_HATCHES.get(str(level), OTHER_HATCHES[k % len(OTHER_HATCHES)]), edgecolor="black",
+                    linewidth=0.4, label=f"{level} − {means.index[0]}")
         dx.axvline(0.0, color="black", linewidth=0.6)
         dx.set_yticks(y, [name[c] for c in shown])
         dx.invert_yaxis()

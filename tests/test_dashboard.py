@@ -791,3 +791,59 @@ def test_the_page_estimates_the_work_and_time_before_run(monkeypatch):
     assert twice.seconds == pytest.approx(2 * measured.seconds), "twice the adults, twice the time"
     monkeypatch.setenv(runs.WORK_LIMIT_VARIABLE, "100")
     assert "too much for this server" in runs.estimate({}, run).words
+
+
+def test_charts_start_their_value_axis_at_zero_and_read_in_grey(comparison):
+    """Honest axes: the over-time chart reaches zero; regimes differ by line style, not colour alone; the cost
+    bars' components by hatch (ablation: a panel left to matplotlib's autoscale does not reach zero)."""
+    metrics = list(sim.HEADLINE_METRICS)
+    fig = figures.timeseries(comparison.bands(metrics), metrics, comparison.regimes)
+    for ax in fig.axes[:len(metrics)]:
+        low, high = ax.get_ylim()
+        assert low <= 0.0 <= high
+        assert len({line.get_linestyle() for line in ax.get_lines()}) == len(comparison.regimes)
+    from matplotlib.figure import Figure
+
+    autoscaled = Figure().subplots()
+    autoscaled.plot([0, 1], [0.80, 0.81])
+    assert autoscaled.get_ylim()[0] > 0, "ablation: without include_zero the axis is truncated"
+    figures.include_zero(autoscaled)
+    assert autoscaled.get_ylim()[0] <= 0
+    cost = figures.comparison_cost(comparison)
+    hatched = {patch.get_hatch() for patch in cost.axes[0].patches}
+    assert len(hatched) >= min(2, len(cost.axes[0].patches)), "components told apart by hatch too"
+
+
+def test_a_link_with_run_1_runs_the_comparison_as_it_opens_and_a_bad_value_is_said():
+    assert ctl.page_values("n_units=4&run=1") == ({"run": True}, [])
+    values, problems = ctl.page_values("run=yes")
+    assert values == {} and "run: 'yes' is not allowed; run=1 runs the comparison" in problems[0]
+    assert ctl.page_query({"run": False, "folder": ""}) == ""
+    assert ctl.page_query({"run": True}) == "run=1"
+    assert ctl.from_query("run=1&n_units=4")[0] == {"n_units": 4}, "run is the page's, not a parameter"
+
+
+# ------------------------------------------------------------------------------------------------ glossary
+def test_the_shipped_glossary_says_what_the_documentations_glossary_says():
+    """The installed package carries docs/glossary.md's terms (``python -m sim.dashboard.glossary`` writes the
+    copy): every term and meaning the same."""
+    from sim.dashboard import glossary
+
+    source = glossary.from_markdown(glossary.SOURCE.read_text(encoding="utf-8"))
+    assert glossary.terms() == source, "run `python -m sim.dashboard.glossary` after editing docs/glossary.md"
+    assert "Shapley value" in source and "{term}" not in " ".join(source.values())
+
+
+def test_the_page_links_each_glossary_term_once_to_its_entry(comparison):
+    from sim.dashboard import glossary
+
+    used: set[str] = set()
+    text = glossary.link_terms("Paired replicates share a seed; a seed is a number. The kind of provider.", used)
+    assert text.count('href="#glossary-seed"') == 1 and 'href="#glossary-paired-replicates"' in text
+    assert 'href="#glossary-kind-of-provider"' in text, "a bracketed term is found by its head word"
+    assert glossary.link_terms("a seed again", used) == "a seed again", "linked once per page"
+    page = glossary.glossary_html()
+    assert all(f'id="{glossary.anchor(term)}"' in page for term in glossary.terms())
+    sentence = headline.headline(comparison)[0].sentence
+    linked = glossary.link_terms(sentence)
+    assert re.sub(r"<[^>]+>", "", linked) == sentence, "links add no words"

@@ -239,7 +239,10 @@ def to_query(params: dict[str, Any], run: RunSettings, preset: str | None = None
 
 
 #: What the Explore and Results pages keep in their link: the run's regime and seed, the results folder.
-PAGE_KEYS = ("explore_regime", "explore_seed", "folder")
+PAGE_KEYS = ("explore_regime", "explore_seed", "folder", "run")
+
+#: ``run=1`` in a link runs the comparison as the page opens, so that the link reproduces the result itself.
+RUN_ON_OPEN = "1"
 
 
 def page_values(query: str | None) -> tuple[dict[str, Any], list[str]]:
@@ -260,12 +263,19 @@ def page_values(query: str | None) -> tuple[dict[str, Any], list[str]]:
                 problems.append(f"Ignored from the link: explore_{error}")
         elif key == "folder":
             values[key] = text
+        elif key == "run":
+            if text == RUN_ON_OPEN:
+                values[key] = True
+            else:
+                problems.append(f"Ignored from the link: run: {text!r} is not allowed; run={RUN_ON_OPEN} runs the "
+                                "comparison as the page opens")
     return values, problems
 
 
 def page_query(values: dict[str, Any]) -> str:
     """The pages' own settings as a URL query, to follow the levers' (empty values left out)."""
-    return urlencode([(key, str(value)) for key, value in values.items() if key in PAGE_KEYS and value != ""])
+    return urlencode([(key, RUN_ON_OPEN if value is True else str(value)) for key, value in values.items()
+                      if key in PAGE_KEYS and value not in ("", None, False)])
 
 
 def from_query(query: str | None) -> tuple[dict[str, Any], RunSettings, str | None, list[str]]:

@@ -17,7 +17,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 import sim
-from sim.regimes import KIND_COLOURS, OTHER_COLOURS, REGIME_COLOURS
+from sim.regimes import KIND_COLOURS, OTHER_COLOURS, OTHER_HATCHES, REGIME_COLOURS, REGIME_HATCHES, REGIME_LINESTYLES
 
 from .readout import value_text
 from .runs import COST, Comparison, UnitMap, cost_components
@@ -70,11 +70,19 @@ def timeseries(bands: pd.DataFrame, metrics: list[str], regimes: list[str], widt
                 continue
             years = band["step"].to_numpy() / 12.0
             colour = REGIME_COLOURS.get(regime, None)
-            ax.plot(years, band["mean"], color=colour, lw=1.6, label=regime)
+            ax.plot(years, band["mean"], color=colour, lw=1.6, ls=REGIME_LINESTYLES.get(regime, "-"), label=regime)
             ax.fill_between(years, band["ci_low"], band["ci_high"], color=colour, alpha=0.2, lw=0)
         _label_panel(ax, metric, "year")
+        include_zero(ax)
     axes[0].legend(fontsize=8, frameon=False)
     return fig
+
+
+def include_zero(ax) -> None:
+    """Honest axes: the value axis reaches zero, so that a difference of 0.001 on a level of 0.8 looks as small
+    as it is (the bands and tables give the precise numbers)."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(low, 0.0), max(high, 0.0))
 
 
 def series(frame: pd.DataFrame, metrics: list[str], width: float = 9.0) -> Figure:
@@ -175,6 +183,7 @@ def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figu
             continue
         base = np.where(part >= 0, up, down)
         handles.append(ax.bar(regimes, part, bottom=base, label=name, color=OTHER_COLOURS[i % len(OTHER_COLOURS)],
+                              hatch=OTHER_HATCHES[i % len(OTHER_HATCHES)], edgecolor="black", linewidth=0.4,
                               width=0.6))
         up += np.where(part >= 0, part, 0.0)
         down += np.where(part < 0, part, 0.0)
@@ -191,10 +200,6 @@ def cost_bars(components: pd.DataFrame, totals: pd.Series | None = None) -> Figu
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.grid(axis="y", alpha=0.3)
     return fig
-
-
-#: A hatch per regime, so that bars side by side read in grey too (the colours are ``REGIME_COLOURS``).
-REGIME_HATCHES = {"state": "", "privatised": "///", "mutual": "...", "conversion": "xx", "today": ""}
 
 
 def by_group(groups: pd.DataFrame, regimes: list[str]) -> Figure:

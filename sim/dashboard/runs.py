@@ -290,6 +290,8 @@ class Estimate:
             return text + ": too much for this server. Ask for fewer paired runs or years."
         if self.seconds is not None:
             text += f"; about {_duration(self.seconds)} on this server"
+        else:
+            text += "; the time shows once this server has measured its speed"
         if self.busy:
             text += (f"; {self.busy} other comparison{'s' if self.busy > 1 else ''} running now share the workers "
                      f"fairly, so it may take longer")

@@ -21,6 +21,7 @@ link_messages: solara.Reactive[list[str]] = solara.reactive([])
 run_progress: solara.Reactive[tuple[float | None, str]] = solara.reactive((None, ""))  # (percent, words): one update
 explain_progress: solara.Reactive[tuple[float | None, str]] = solara.reactive((None, ""))  # "Explain why"
 url_loaded = solara.reactive(False)
+run_on_open = solara.reactive(False)  # the link said run=1: run the comparison once its settings are read
 
 # ------------------------------------------------------------------------------------------------ Explore page
 explore_model = solara.reactive(None)

@@ -204,23 +204,24 @@ def seconds_of(page) -> float:
 
 
 def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alone(browser, served):
-    """Two browser sessions: one runs a long comparison, the other a short one beside it; the short one takes less
-    than twice its time alone (the workers are shared by least attained service, not first come, first served).
+    """Two browser sessions: one runs a long comparison (20 paired runs), the other a short one (3 paired runs of the
+    same length) beside it; the short one takes less than twice its time alone (the workers are shared by least
+    attained service, not first come, first served: it waits at most for one of the long one's runs to end).
     The page says what each comparison asks before it runs."""
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(2)]
     short, long_ = (context.new_page() for context in contexts)
     try:
         for page in (short, long_):
             page.set_default_timeout(180_000)
-        short.goto(served + "?" + SMALL_QUERY)
+        short.goto(served + "?n_units=4&unit_size=100-150&years=10&replicates=3&seed=7")
         short.locator(".ms-run").wait_for()
         expect(short.locator(".ms-estimate")).to_contain_text("run-years")
         run_and_wait(short)  # the first comparison pays one-off costs
         run_and_wait(short)
         alone = seconds_of(short)
-        long_.goto(served + "?n_units=4&unit_size=100-150&years=30&replicates=20&seed=3")
+        long_.goto(served + "?n_units=4&unit_size=100-150&years=10&replicates=20&seed=3")
         long_.locator(".ms-run").wait_for()
-        expect(long_.locator(".ms-estimate")).to_contain_text("63 runs of 30 years")
+        expect(long_.locator(".ms-estimate")).to_contain_text("63 runs of 10 years")
         long_.locator(".ms-run").click()
         expect(long_.locator(".ms-progress")).to_contain_text("runs", timeout=60_000)
         short.wait_for_timeout(1000)
@@ -232,3 +233,16 @@ def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alon
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_shared_link_reproduces_the_result_as_it_opens(watched):
+    """The Share card's link carries run=1: opening it runs the comparison with no click, and gives the numbers
+    the first page showed (same settings, same seed)."""
+    page = watched.open("?" + SMALL_QUERY, ready=".ms-run")
+    first = run_and_wait(page)
+    link = page.locator(".ms-share-link").get_attribute("href")
+    assert link.endswith("run=1") and "n_units=4" in link
+    page.goto(watched.base + link)
+    expect(page.locator(".ms-run-count")).to_contain_text("Comparison no.", timeout=180_000)
+    assert page.locator(".ms-readout").inner_text().split("Comparison no.")[0] == first.split("Comparison no.")[0]
+    watched.assert_clean()

@@ -20,6 +20,8 @@ CSS = """
 .ms-lever-meaning { font-size: 12px; color: #555; line-height: 1.35; margin: 0 0 16px 0; }
 .ms-control-text { padding-top: 14px; }
 .ms-page-end { height: 48px; }
+a.ms-term { color: inherit; text-decoration: underline dotted; text-underline-offset: 2px; }
+.ms-glossary dt { font-weight: bold; margin-top: 6px; } .ms-glossary dd { margin: 0 0 4px 16px; font-size: 13px; }
 .ms-report h2 { font-size: 1.4em; margin-top: 14px; } .ms-report h3 { font-size: 1.15em; margin-top: 12px; }
 """
 

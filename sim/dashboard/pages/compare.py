@@ -26,7 +26,7 @@ from sim.comparison import (
 from sim.proposal import LEVERS, PROPOSAL_REGIME
 from sim.regimes import regime_noun
 
-from .. import controls, explain, figures, headline, readout, runs, share, state
+from .. import controls, explain, figures, glossary, headline, readout, runs, share, state
 from .common import PageEnd, StyleSheet, error_words, esc
 
 
@@ -324,16 +324,22 @@ def ComparisonView(comparison: runs.Comparison):
     cost_html = solara.use_memo(lambda: cost_table_html(comparison), [comparison.ident])
 
     answers = solara.use_memo(lambda: headline.headline(comparison, explanation), [comparison.ident, id(explanation)])
+    linked: set[str] = set()  # glossary terms linked so far on this page: each is linked at its first use
+
+    def words_html(text: str) -> str:
+        return glossary.link_terms(esc(text), linked)
+
     StyleSheet()
     with solara.Card("The answer", classes=["ms-headline-card"]):
         solara.HTML(tag="ul", classes=["ms-headline"], unsafe_innerHTML="".join(
-            f'<li class="ms-answer" data-metric="{esc(answer.finding.metric)}">{esc(answer.sentence)}</li>'
+            f'<li class="ms-answer" data-metric="{esc(answer.finding.metric)}">{words_html(answer.sentence)}</li>'
             for answer in answers))
     ReadingNote(comparison.reading)
     with solara.Card("What it means", classes=["ms-readout-card"]):
         solara.HTML(tag="div", classes=["ms-readout"], unsafe_innerHTML=(
-            f"<p>{esc(words['intro'])}</p><ul>" + "".join(f"<li>{esc(s)}</li>" for s in words["sentences"])
-            + "</ul><p><b>Why.</b></p><ul>" + "".join(f"<li>{esc(s)}</li>" for s in words["why"]) + "</ul>"))
+            f"<p>{words_html(words['intro'])}</p><ul>"
+            + "".join(f"<li>{words_html(s)}</li>" for s in words["sentences"])
+            + "</ul><p><b>Why.</b></p><ul>" + "".join(f"<li>{words_html(s)}</li>" for s in words["why"]) + "</ul>"))
         ExplainBar(comparison)
         solara.Text(f"Comparison no. {comparison.ident}; ran in {comparison.seconds:.1f} s.",
                     classes=["ms-run-count"], style={"font-size": "11px", "color": "#777"})
@@ -377,15 +383,21 @@ def ComparisonView(comparison: runs.Comparison):
     with solara.Card("Share and keep"):
         query = controls.to_query(comparison.params, comparison.run, comparison.preset)
         solara.Text("A link to this page with these settings reproduces the comparison: the settings are in the "
-                    "address bar.", style={"font-size": "12px"})
+                    "address bar, and the link below also runs the comparison as it opens (the same settings and "
+                    "seed give the same numbers).", style={"font-size": "12px"})
         with solara.Row():
             solara.FileDownload(lambda: share.to_csv(comparison), filename="mutual_state_comparison.csv",
                                 label="Download CSV", mime_type="text/csv")
             solara.FileDownload(lambda: share.to_markdown(comparison, metrics, attribution=explanation),
                                 filename="mutual_state_comparison.md", label="Download Markdown report",
                                 mime_type="text/markdown")
-        if query:
-            solara.Text(f"?{query}", style={"font-size": "11px", "color": "#777"})
+        link = "?" + "&".join(part for part in (query, f"run={controls.RUN_ON_OPEN}") if part)
+        solara.HTML(tag="a", unsafe_innerHTML=esc(link), attributes={"href": link},
+                    classes=["ms-share-link"], style={"font-size": "11px"})
+    with solara.Card("Glossary: the words of this page", classes=["ms-glossary-card"]):
+        solara.Text("A linked word above jumps here; its meaning also shows when the pointer rests on it (the same "
+                    "glossary as the documentation's).", style={"font-size": "12px"})
+        solara.HTML(tag="div", unsafe_innerHTML=glossary.glossary_html())
     PageEnd()
 
 
@@ -402,7 +414,16 @@ def Downloads(png: bytes | None = None, png_name: str = "", csv=None, csv_name: 
 @solara.component
 def ComparePage():
     """The page at "/": the levers and run settings on the left, the run bar and the comparison on the right."""
-    state.use_url_settings()
+    state.use_url_settings({"run": state.run_on_open})
+
+    def run_if_the_link_asks():
+        """A link with run=1 reproduces its result: the comparison starts once, as the page opens."""
+        if state.run_on_open.value and not compare_task.pending:
+            state.run_on_open.value = False
+            state.run_progress.set((None, "starting"))
+            compare_task(dict(state.params.value), state.run_settings.value, state.preset_name.value)
+
+    solara.use_effect(run_if_the_link_asks, [state.run_on_open.value])
     solara.Title("Mutual State: compare")
     with solara.Sidebar():
         ModePicker()
