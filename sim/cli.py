@@ -40,7 +40,7 @@ from .experiments import sensitivity
 from .experiments.analysis import AnalysisError, outcomes, paired_comparisons
 from .experiments.executors import ExecutorBroken, dask_executor, process_pool, scheduler_address
 from .experiments.formatting import ci_text, format_table, num, pval
-from .experiments.results import load_results
+from .experiments.results import batch_plan_words, load_results
 from .experiments.runner import BatchInterrupted, plan_batch, run_batch
 from .experiments.schema import ScenarioError, load_scenario, parse_value
 from .experiments.store import ResultsError, ResultsRepaired, StorageError
@@ -353,7 +353,7 @@ def cmd_batch(args) -> int:
     scenario = load_scenario(args.scenario)
     out = out_arg or _out_folder("results folder", str(Path("results") / scenario.name))
     with _executor(args) as (executor, label):
-        print(_batch_plan_words(scenario, out, label, fresh=args.fresh), file=sys.stderr)
+        print(batch_plan_words(scenario, len(_plan_runs(scenario)), out, label, fresh=args.fresh), file=sys.stderr)
         result = run_batch(scenario, executor=executor, out=out, fresh=args.fresh, progress=not args.quiet,
                            executor_label=label, allow_model_change=args.allow_model_change,
                            rerun_if_model_changed=args.rerun_if_model_changed)
@@ -405,36 +405,6 @@ def report_section(markdown: str, title: str) -> str:
         if keep:
             lines.append(line)
     return "\n".join(lines).strip()
-
-
-def _batch_plan_words(scenario, out: Path, label: str, fresh: bool) -> str:
-    """What the batch is about to do: its runs, and where a folder resumes, how many are left to run (a resumed
-    batch whose runs all finished runs none, and says so)."""
-    planned = len(_plan_runs(scenario))
-    done = 0 if fresh else _finished_in(out, scenario)
-    if done >= planned:
-        return f"{scenario.name}: all {planned} runs already finished in {out}/; nothing to run"
-    if done:
-        return (f"{scenario.name}: resuming, {planned - done} of {planned} runs to run on {label}; results in "
-                f"{out}/")
-    return f"{scenario.name}: {planned} runs on {label}; results in {out}/"
-
-
-def _finished_in(out: Path, scenario) -> int:
-    """How many of this scenario's runs a results folder already holds, read as the batch reads them (0 when it
-    holds another scenario or version, or runs of other model code, which the batch would not resume)."""
-    from .experiments.provenance import model_fingerprint
-    from .experiments.reading import read_manifest_file
-
-    if not (out / "manifest.json").exists():
-        return 0
-    try:
-        manifest = read_manifest_file(out, require_current=False)
-        if manifest.get("fingerprint") != scenario.fingerprint() or manifest.get("model_code") != model_fingerprint():
-            return 0
-        return len(load_results(out).ok)
-    except Exception:  # an unreadable folder: the batch itself says what is wrong with it
-        return 0
 
 
 def _plan_runs(scenario) -> list:

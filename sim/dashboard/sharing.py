@@ -120,6 +120,7 @@ class FairShare:
             inner.add_done_callback(lambda done, lane=lane, outer=outer: self._finished(lane, outer, done))
 
     def _finished(self, lane: Lane, outer: cf.Future, inner: cf.Future) -> None:
+        """A run ended: count its worker time to its lane, pass its outcome on, and start the next run."""
         with self._lock:
             self.running -= 1
             lane.attained += time.perf_counter() - lane.started.pop(outer, time.perf_counter())

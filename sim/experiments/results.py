@@ -102,3 +102,32 @@ def load_results(path: str | Path) -> BatchResult:
     except ScenarioError as e:
         raise ResultsError(str(e)) from None
     return BatchResult(scenario, runs, timeseries, manifest, path)
+
+
+def batch_plan_words(scenario: Scenario, planned: int, out: Path, label: str, fresh: bool) -> str:
+    """What a batch is about to do, for its first line: its runs, and where a folder resumes, how many are left
+    to run (a resumed batch whose runs all finished runs none, and says so)."""
+    done = 0 if fresh else finished_runs(out, scenario)
+    if done >= planned:
+        return f"{scenario.name}: all {planned} runs already finished in {out}/; nothing to run"
+    if done:
+        return (f"{scenario.name}: resuming, {planned - done} of {planned} runs to run on {label}; results in "
+                f"{out}/")
+    return f"{scenario.name}: {planned} runs on {label}; results in {out}/"
+
+
+def finished_runs(out: Path, scenario: Scenario) -> int:
+    """How many of this scenario's runs a results folder already holds, read as a batch reads them (0 when it
+    holds another scenario or version, or runs of other model code, which a batch would not resume)."""
+    from .provenance import model_fingerprint
+    from .reading import read_manifest_file
+
+    if not (out / "manifest.json").exists():
+        return 0
+    try:
+        manifest = read_manifest_file(out, require_current=False)
+        if manifest.get("fingerprint") != scenario.fingerprint() or manifest.get("model_code") != model_fingerprint():
+            return 0
+        return len(load_results(out).ok)
+    except Exception:  # an unreadable folder: the batch itself says what is wrong with it
+        return 0
