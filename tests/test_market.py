@@ -127,3 +127,12 @@ def test_other_income_is_booked_by_source_and_only_for_independent_kinds():
                                  trading_income_share=0.1, grant_income_share=0.05)
     state.step()
     assert state.ledger.flow(purpose="fees and trading") == state.ledger.flow(purpose="grants and donations") == 0
+
+
+def test_where_the_commissioner_re_prices_a_mutuals_contract_its_income_lowers_the_public_payment():
+    """With grants, a mutual re-priced at renewal passes part of its income to the public purse (lower public
+    cost, less to spend on the service); the ablation twin (paid the formula, the default) spends it all."""
+    repriced, spent = (steady_state("mutual", grant_income_share=0.1, mutual_contract_repriced=flag)
+                       for flag in (True, False))
+    assert repriced["cost_per_capita"] < spent["cost_per_capita"] - 3.0
+    assert repriced["quality_contractible"] < spent["quality_contractible"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import (
+    FromParameter,
     Provider,
     cost_reduction,
     governance_strength,
@@ -17,6 +18,7 @@ from .base import (
 from .contractor import Contractor
 from .state import StateDepartment
 from .table import MUTUAL
+from .tender import tender_price
 
 
 class Mutual(Provider):
@@ -30,7 +32,8 @@ class Mutual(Provider):
     - independent body [``independent_status``]: ``may_be_insolvent``, ``settle_surplus`` (kept as reserves
       under an asset lock), ``reserve_drawdown_rate`` (reinvested over time), ``on_failure`` (support first).
     - ``other_income_rate``: fees and trading, grants and donations [``trading_income_share``,
-      ``grant_income_share`` = 0], kept as reserves and spent on the service.
+      ``grant_income_share`` = 0], kept as reserves and spent on the service, unless its contract is re-priced
+      at renewal (``holds_contract``, ``on_contract_expiry`` [``mutual_contract_repriced`` = false]).
     - ``guarantor_overhead_rate`` [``independent_monitoring_premium``], ``own_overhead_rate``
       [``mutual_governance_cost``]: neutral by default.
     - ``members_own_it``: ownership morale [``ownership_morale`` = 0 by default] and citizens' memberships.
@@ -48,6 +51,8 @@ class Mutual(Provider):
     may_demutualise = True
     treasury_covers_deficit = False
     may_be_insolvent = True
+    #: A contract renewed and re-priced every term where the commissioner re-prices (off by default).
+    holds_contract = FromParameter("mutual_contract_repriced")
 
     @classmethod
     def objective(cls, model, rows, e, i):
@@ -123,6 +128,14 @@ class Mutual(Provider):
         replace_operator(model, row, StateDepartment)
         table.successor[row] = self.kind
         table.interim_until[row] = model.month + 12 * model.params["step_in_years"]
+
+    def on_contract_expiry(self) -> None:
+        """The commissioner renews the mutual's contract and re-prices it as a re-tender would
+        (``tender_price``: a share of its kind's known saving and of its other income passes to the public),
+        without re-letting it: the same mutual carries on for another term (D-C4)."""
+        model, table = self.model, self.model.providers
+        table.price[self.row] = tender_price(model, self.row, type(self))
+        table.contract_end[self.row] = model.month + 12 * model.params["contract_years"]
 
     def consider_demutualising(self, reserves_months: float) -> bool:
         """Large reserves tempt members to sell up; the asset lock limits it. Yearly chance:
