@@ -30,12 +30,11 @@ from .kernels.coproduction_game import group_of_each_slot
 from .population import CONTRIBUTE, USE_ONLY
 
 
-def cost_factor_formula(resources, resource_gradient: float, channel_cost_reduction: float, channels: int):
-    """c_i / c = max(1 + g (0.5 - resources), 0.05) * max(1 - k K, 0) (ODD §7.1): what taking part costs a person
-    relative to the standard cost. One formula for the model's personal costs and for the up-front bound on
-    payoff differences (``sim.parameter_checks.payoff_spread``)."""
-    relief = max(1.0 - channel_cost_reduction * channels, 0.0)
-    return np.maximum(1.0 + resource_gradient * (0.5 - resources), 0.05) * relief
+def cost_factor_formula(resources, resource_gradient: float):
+    """c_i / c = max(1 + g (0.5 - resources), 0.05) (ODD §7.1): what taking part costs a person relative to the
+    standard cost. One formula for the model's personal costs and for the up-front bound on payoff differences
+    (``sim.parameter_checks.payoff_spread``)."""
+    return np.maximum(1.0 + resource_gradient * (0.5 - resources), 0.05)
 
 
 def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int,

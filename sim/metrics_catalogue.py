@@ -58,9 +58,15 @@ METRICS: dict[str, Metric] = {
                1.0, "higher"),
         Metric("election_turnout", "share of members", "share of members who voted at the last board elections "
                "of the mutuals (0 where no mutual held one)", 0.0, 1.0, "higher"),
+        Metric("governor_election_turnout", "share of users", "share of active users who voted at the last "
+               "elections of user (parent) governors, where a service has them (0 where none was held)", 0.0, 1.0,
+               "higher"),
+        Metric("voted_share", "share of adults", "share of adults who voted in a service's election (member board "
+               "or user governors) in the last 12 months", 0.0, 1.0, "higher"),
         Metric("consultation_share", "share of adults", "share of adults who answered a provider's consultation "
                "in the last 12 months", 0.0, 1.0, "higher"),
-        Metric("active_share", "share of adults", "share of adults sitting on a provider's board or user panel",
+        Metric("active_share", "share of adults", "civic activism: share of adults holding a seat (member board, "
+               "elected user governor, user panel, pupils' representative)",
                0.0, 1.0, "higher"),
         Metric("coproduction_share", "share of users", "share of active service users who contribute to "
                "co-production this month", 0.0, 1.0, "higher"),

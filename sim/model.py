@@ -137,7 +137,8 @@ class MutualStateModel(Model):
             self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
             users.personal_cost = service_use.personal_cost(params, structure, self.population, users)
         self.last_election = None
-        participation.update_membership(params, self.population, self.users, table, self.np_rng, self.month)
+        participation.update_membership(params, structure, self.population, self.users, table, self.np_rng,
+                                        self.month)
         self.last_election = participation.hold_governance(params, structure, self.population, self.users, table,
                                                            self.np_rng, self.month)
         participation.heard_preference(self.users, table)
@@ -189,13 +190,13 @@ class MutualStateModel(Model):
         for sector in np.flatnonzero(structure.choice_in):  # §7.4
             exit_providers(params, self.users[sector], rng)
         production.aggregate_users(params, structure, self.users, table)  # §7.6
-        participation.update_membership(params, population, self.users, table, rng, self.month)  # §7.3
+        participation.update_membership(params, structure, population, self.users, table, rng, self.month)  # §7.3
         if year_end:
             self.last_election = participation.hold_governance(params, structure, population, self.users, table,
                                                                rng, self.month)
         participation.heard_preference(self.users, table)
         design.revise_designs(self, self.guarantor.central_design, year_end)  # §7.5
-        participation.learn_efficacy(params, population, self.users, table)  # §7.3
+        participation.learn_efficacy(params, population, self.users, table, self.guarantor.central_design)  # §7.3
         self.overhead_paid = production.produce(params, structure, table, ledger, book=True)  # §7.6, §7.8
         work.work(params, structure, table, self.workforce, ledger, rng)  # §7.9
         self.guarantor.pay_providers()  # §7.8

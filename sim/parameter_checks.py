@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from .coproduction import cost_factor_formula
-from .proposal import PARTICIPATION_CHANNELS
 
 
 def payoff_spread(params: dict[str, Any]) -> float:
@@ -23,14 +22,13 @@ def payoff_spread(params: dict[str, Any]) -> float:
     Under Hauert's game (``sim.presets.optional_public_goods_game``) it is max(r c (N - 1) / N, sigma) -
     min(r c / N - c, sigma).
 
-    The personal cost c_i = c max(1 + g (0.5 - resources), 0.05) max(1 - k K, 0) is the model's (ODD §7.1),
-    taken at civic resources 1 and 0 and with every channel open, so that the bound holds in any sector.
+    The personal cost c_i = c max(1 + g (0.5 - resources), 0.05) is the model's (ODD §7.1), taken at civic
+    resources 1 and 0, so that the bound holds in any sector.
     """
     cost, group_size, gradient = params["participation_cost"], params["group_size"], params["resource_gradient"]
-    channels = sum(bool(params[f"channel_{name}"]) for name in PARTICIPATION_CHANNELS)
-    # civic resources lie in [0, 1]; channels only lower the cost
-    cost_max = cost * float(cost_factor_formula(0.0, gradient, params["channel_cost_reduction"], 0))
-    cost_min = cost * float(cost_factor_formula(1.0, gradient, params["channel_cost_reduction"], channels))
+    # civic resources lie in [0, 1]
+    cost_max = cost * float(cost_factor_formula(0.0, gradient))
+    cost_min = cost * float(cost_factor_formula(1.0, gradient))
     voice_max = params["voice_value"] * params["aspiration"]  # efficacy <= 1, dissatisfaction <= aspiration
     bonus = params["choice_outside_bonus"] if params["user_choice"] != "off" else 0.0
     spread = 0.0
@@ -58,6 +56,6 @@ def imitation_problem(params: dict[str, Any]) -> str | None:
         return (f"imitation_strength: {params['imitation_strength']:g} is not allowed under imitation_rule = "
                 f"'proportional'; it must be at most 1 / {spread:.4g} = {1.0 / spread:.4g}, one over the largest "
                 "payoff difference that <sector>.coproduction_r, <sector>.outside_option, participation_cost, "
-                "group_size, resource_gradient, channel_cost_reduction, voice_value, aspiration and "
+                "group_size, resource_gradient, voice_value, aspiration and "
                 "choice_outside_bonus allow")
     return None

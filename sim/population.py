@@ -21,6 +21,9 @@ import numpy as np
 
 CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
 STANCES = ("contribute", "use_only", "opt_out")
+# Bits of ``ServiceUsers.civic`` (ODD §7.3): membership, seats (member board, elected user governor, user panel,
+# pupils' representative), and this year's vote and consultation answer.
+MEMBER, BOARD, PANEL, VOTED, CONSULTED, GOVERNOR, PUPIL = 1, 2, 4, 8, 16, 32, 64
 NEVER = np.int16(-30000)  # "last took part" for someone who never has
 N_QUINTILES = 5
 EDUCATION = ("primary_education", "secondary_education")  # where children's participation applies
@@ -95,7 +98,7 @@ class ServiceUsers:
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
         self.satisfaction = np.zeros(m, dtype=np.float32)
         self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist
-        self.civic = np.zeros(m, dtype=np.uint8)  # membership, seats, vote, consultation (participation bits)
+        self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
         self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
         self.alternative: np.ndarray | None = None  # this month's exit option per slot, where users choose
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
@@ -201,10 +204,10 @@ class Citizen:
 
     @property
     def memberships(self) -> list[str]:
-        """Sectors in which she is a member of a mutual: she takes part in the governance of a provider
-        owned by its members (``Provider.members_own_it``)."""
-        agents = self._model.provider_agents
-        return [s.sector for s in self.services if s.stance == "contribute" and agents[s.provider_row].members_own_it]
+        """Sectors in which she is a member of the service she uses (where it has a member board, ODD §7.3):
+        the ``MEMBER`` bit of her slot's participation byte."""
+        return [name for name, users in zip(self._model.sector_names, self._model.users, strict=True)
+                if (users.civic[users.citizen == self.unique_id] & MEMBER).any()]
 
     def __repr__(self) -> str:
         return (f"Citizen({self.unique_id}, unit={self.unit}, quintile={self.deprivation_quintile}, "

@@ -8,27 +8,40 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import ANY_SERVICE, CONTRIBUTE, OPT_OUT, USE_ONLY, Citizens, ServiceUsers
+from .population import ANY_SERVICE, CONSULTED, CONTRIBUTE, MEMBER, OPT_OUT, USE_ONLY, VOTED, Citizens, ServiceUsers
 from .providers.table import KIND_NAMES
+from .submodels.participation import SEATED
+
+#: The institutional forms of taking part the participation report shows (co-production is the rate itself).
+FORM_BITS = {"member": MEMBER, "voted": VOTED, "consulted": CONSULTED, "seated": SEATED}
 
 
 def participation_report(population: Citizens, service_users: list[ServiceUsers], sector_names: tuple[str, ...],
                          month: int) -> pd.DataFrame:
-    """The participation audit's table: participation rate by sector and deprivation quintile (last 12
-    months for the authority; this month's contributors per sector)."""
+    """The participation audit's table: participation by sector and deprivation quintile, and by form. Per
+    sector, ``participation_rate`` is this month's contributors among its users, and the form columns the share
+    of its users who are members, voted, answered a consultation this year or hold a seat; for the authority
+    (``ANY_SERVICE``), ``participation_rate`` is the share of adults who took part in the last 12 months and the
+    form columns the share of adults who did so through any service (ODD §7.3)."""
     rows = []
     took_part = population.participated(month)
+    by_person = {form: np.zeros(population.n, dtype=bool) for form in FORM_BITS}
     for name, users in zip(sector_names, service_users, strict=True):
         quintile = population.deprivation[users.citizen]
         contributes = users.stance == CONTRIBUTE
+        holds = {form: (users.civic & bit) != 0 for form, bit in FORM_BITS.items()}
+        for form, who in holds.items():
+            by_person[form][users.citizen[who]] = True
         for quint in range(5):
             mask = quintile == quint
             rows.append({"sector": name, "quintile": quint, "users": int(mask.sum()),
-                         "participation_rate": float(contributes[mask].mean()) if mask.any() else 0.0})
+                         "participation_rate": float(contributes[mask].mean()) if mask.any() else 0.0,
+                         **{form: float(who[mask].mean()) if mask.any() else 0.0 for form, who in holds.items()}})
     for quint in range(5):
         mask = population.deprivation == quint
         rows.append({"sector": ANY_SERVICE, "quintile": quint, "users": int(mask.sum()),
-                     "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0})
+                     "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0,
+                     **{form: float(who[mask].mean()) if mask.any() else 0.0 for form, who in by_person.items()}})
     return pd.DataFrame(rows)
 
 

@@ -262,7 +262,7 @@ def test_the_proportional_rule_is_refused_up_front_where_its_bound_cannot_hold()
 @pytest.mark.parametrize("extra", [
     {"voice_value": 3.0, "aspiration": 2.0, "resource_gradient": 1.9, "group_size": 2},
     {"user_choice": "on", "choice_outside_bonus": 1.0, "channel_elections": True, "channel_user_panels": True,
-     "channel_recruitment": 0.1, "channel_cost_reduction": 0.5, "health.coproduction_r": 20.0},
+     "channel_recruitment": 0.1, "health.coproduction_r": 20.0},
     {"sectors": "all", "satisfaction_memory": 0.5, "motive_share": 0.5, "funding_level": 1.0},
 ])
 def test_the_proportional_rule_at_its_largest_allowed_strength_never_breaks_its_bound(extra):

@@ -85,7 +85,7 @@ DIFFERS = {
     "hsv_incentives": (True, "privatised", "quality_noncontractible"),
     "kind_governance": (True, "mutual", "responsiveness"),
     "independent_status": (True, "privatised", "cost_surpluses"),
-    "contractor_hearings_per_year": (0.0, "privatised", "participation_rate"),
+    "contractor_hearings_per_year": (0.0, "privatised", "responsiveness"),
     "member_internalisation": (2.0, "mutual", "quality_noncontractible"),
     "mutual_innovation_share": (1.0, "mutual", "quality_noncontractible"),
     "independent_monitoring_premium": (0.05, "mutual", "cost_commissioning"),

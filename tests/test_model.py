@@ -6,6 +6,7 @@ import pytest
 
 import sim
 from sim.metrics_catalogue import METRIC_NAMES
+from sim.population import MEMBER
 from sim.providers import Contractor, Mutual, StateDepartment
 from sim.submodels import production
 
@@ -77,8 +78,8 @@ def test_a_citizen_can_be_followed(small):
     assert any(s.sector == model.sector_names[0] for s in services)
     assert all(s.stance in ("contribute", "use_only", "opt_out") for s in services)
     assert "Citizen(" in repr(person)
-    contributor = model.citizens[int(users.citizen[np.flatnonzero(users.stance == 0)[0]])]
-    assert model.sector_names[0] in contributor.memberships  # a contributor to a mutual is its member
+    member = model.citizens[int(users.citizen[np.flatnonzero(users.civic & MEMBER)[0]])]
+    assert model.sector_names[0] in member.memberships  # a user who joined her mutual is its member
     assert len(model.citizens) == model.population.n
     with pytest.raises(IndexError):
         model.citizens[model.population.n]
@@ -215,13 +216,16 @@ def test_catchments_are_connected_areas_that_cover_the_district():
             for c in range(int(catchment.max()) + 1):
                 assert nx.is_connected(graph.subgraph(np.flatnonzero(catchment == c).tolist())), (n_units, k, c)
 def test_every_form_of_participation_is_reported():
-    """Mutuals have members who elect boards; every provider that hears voice consults; state departments hold
-    no elections (turnout 0: no members)."""
+    """Forms are institutions (ODD §7.3): mutuals have members who elect boards, state departments none (no
+    members, no member-board turnout); under both, schools elect parent governors and every provider consults,
+    so state services have seats (civic activism above 0) and turnout at governor elections."""
     mutual = sim.MutualStateModel(regime="mutual", rng=1, n_units=6).run(24).iloc[-1]
     state = sim.MutualStateModel(regime="state", rng=1, n_units=6).run(24).iloc[-1]
     assert 0 < mutual["member_share"] <= 1 and 0 < mutual["election_turnout"] < 1
     assert 0 < mutual["active_share"] < mutual["member_share"]
-    assert state["member_share"] == 0 and state["election_turnout"] == 0 and state["active_share"] == 0
+    assert state["member_share"] == 0 and state["election_turnout"] == 0
+    assert 0 < state["active_share"] and 0 < state["governor_election_turnout"] < 1
+    assert 0 < state["voted_share"] < state["participation_rate"]
     for row in (mutual, state):
         assert 0 < row["consultation_share"] <= row["participation_rate"] <= 1
         assert 0 < row["coproduction_share"] < 1

@@ -55,7 +55,7 @@ class Provider(Agent):
 
     kind: int = -1
     #: Owned by its members (workers and users who join): ownership morale applies to its workers
-    #: (``Workforce.update``) and citizens who take part in its governance are its members.
+    #: (``Workforce.update``). Users' membership is an institution (``institutions.toml``: member_board).
     members_own_it: bool = False
     #: The treasury covers a monthly deficit (a council department cannot go bust).
     treasury_covers_deficit: bool = True

@@ -87,9 +87,10 @@ KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
 KIND_MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
     "incentives": (True, "Hart, Shleifer & Vishny 1997 (a mutual's member stake and innovation share are the "
                          "proposal's claim, neutral by default)"),
-    "governance": (False, "each kind's design channel: a mutual's members govern monthly (the proposal's design, "
-                          "Mayo & Moore 2001), a department and, by default, a contract are reviewed yearly (CQC "
-                          "Regulation 17; Hirschman 1970); how fast voice moves a design is assumed"),
+    "governance": (False, "each kind's design channel and institutions: a mutual's members elect its board "
+                          "and govern monthly (the proposal's design, Mayo & Moore 2001), a department and, by "
+                          "default, a contract are reviewed yearly (CQC Regulation 17; Hirschman 1970); how fast "
+                          "voice moves a design is assumed"),
     "independent status": (True, "who keeps a surplus, insolvency, rescue and re-tendering (Local Government "
                                  "Finance Act 1988, company law, CIC asset lock); the reinvestment rate and the "
                                  "rescue rules are assumed"),

@@ -36,7 +36,8 @@ class Mutual(Provider):
       at renewal (``holds_contract``, ``on_contract_expiry`` [``mutual_contract_repriced`` = false]).
     - ``guarantor_overhead_rate`` [``independent_monitoring_premium``], ``own_overhead_rate``
       [``mutual_governance_cost``]: neutral by default.
-    - ``members_own_it``: ownership morale [``ownership_morale`` = 0 by default] and citizens' memberships.
+    - ``members_own_it``: ownership morale [``ownership_morale`` = 0 by default]; its users' membership and
+      board elections are the institution ``member_board`` (``institutions.toml``) [``kind_governance``].
     - the proposal's levers, off unless a scenario sets them: ``self_audits`` [``audit_mode``],
       ``eligible_for_quality_mark`` [``quality_mark``], ``takes_community_investment``
       [``social_investment``], ``may_demutualise`` [``asset_lock``, ``demutualisation_rate``].

@@ -1,30 +1,32 @@
-"""ODD §7.3 Forms of participation, governance and efficacy: the ways people take part, and how governance
-hears them.
+"""ODD §7.3 Forms of participation, governance and efficacy: the institutions people take part through, why
+they take part, and how governance hears them.
 
-The proposal names five forms of participation; each has its own cost, frequency and reward:
+Forms of participation are institutions, not kinds (``sim.providers.institutions``): which of them a service
+runs is given by a table per sector and kind, each entry sourced or neutral (every kind has it), and the
+proposal's channels create theirs. The forms:
 
-* **co-production** (monthly; the stance ``contribute`` of the optional public goods game, cost ``c_i``,
-  reward: the pool and the expressive value of voice);
-* **membership** of a mutual (users; joined once at the rate ``membership_uptake``, no cost; reward: the vote;
-  contributors are members ex officio — taking part in a mutual's governance is what its members do);
-* **voting** in the yearly board election of a mutual (members only; cost ``vote_cost``);
-* **answering a consultation** (yearly, every provider whose kind hears voice; cost ``consultation_cost``);
-* **sitting on a board or user panel** (seats filled yearly from those who take part; the term is a year).
+* **co-production** (monthly; the stance ``contribute`` of the co-production game, cost ``c_i``);
+* **membership** where the service has a member board (users join at the rate ``membership_uptake``; no
+  cost);
+* **voting** in the yearly election of a member board (members) or of user (parent) governors (active users);
+* **answering a consultation** (yearly; contacting a named contact instead, where one exists, costs less);
+* **a seat** on a member board, as an elected user governor, on a user panel or as a pupils' representative
+  (filled yearly from those who co-produce; the term is a year).
 
-The voice forms share one motive, after the civic voluntarism model (Verba, Schlozman & Brady 1995: people take
-part because they can, want to and are asked) and Hirschman (1970): a form is taken up with the logit chance
-``logistic(s * (b_i - cost_i))`` where the benefit ``b_i = voice_value * efficacy_i * dissatisfaction_i +
-habit_value * [took part in the last 12 months]`` (habit: Gerber, Green & Shachar 2003), the cost is the form's
-cost scaled by her civic resources as ``c_i`` is, and ``s = motive_sensitivity``. Civic habits are a person's
-(efficacy, last participation), so they survive a change of need or provider.
+Why people take part: named motives, each a registry parameter (ODD §7.3): instrumental voice (``voice_value``
+times efficacy times dissatisfaction; Hirschman 1970), habit (``habit_value``; Gerber, Green & Shachar 2003),
+duty and social reward (``duty_value``; Riker & Ordeshook 1968, Blais 2000) and being asked (``asked_value``,
+for the forms that invite her: ballots and consultations; Verba, Schlozman & Brady 1995). A form is taken up
+with the logit chance ``logistic(s * (b_i - cost_i))``; with every motive at zero nothing but noise (the logit's
+tail) makes anyone take part.
 
-Governance aggregates voice: a row hears the voters' mean preference (the board's mandate, renewed at each
-election), the consultation respondents' and this month's contributors', each weighted by how many took part
-(``heard_pref``); the kinds move their design toward it with inertia (``move_toward_voice``).
+Governance aggregates voice: a row hears its voters' mean preference (the mandate), its consultation
+respondents' and this month's contributors', each weighted by how many took part (``heard_pref``); the kinds
+move their design toward it (``move_toward_voice``).
 
-Efficacy is learnt from whether one's voice was heeded: the fit one gets from the channel's design, times the
-channel's response to voice (the share of the gap to what it hears that it closes in a year), times one voice's
-weight among those heard (Olson 1965). Everything is vectorised over slots and rows.
+Efficacy is learnt from being heeded: a person who took part through the service's institutions learns how far
+its delivered design has moved from the centre's design toward her wish, times one voice's weight among those
+heard (Olson 1965). The same rule for every kind: a kind that hears more but moves less teaches less.
 """
 
 from __future__ import annotations
@@ -32,20 +34,33 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY, Citizens, ServiceUsers
+from ..population import (
+    BOARD,
+    CONSULTED,
+    CONTRIBUTE,
+    GOVERNOR,
+    MEMBER,
+    OPT_OUT,
+    PANEL,
+    PUPIL,
+    USE_ONLY,
+    VOTED,
+    Citizens,
+    ServiceUsers,
+)
 from ..providers import ProviderTable
-from ..providers.base import governance_strength, kind_table
+from ..providers.institutions import present
 from .service_use import cost_factor, hirschman_reference, outside_option, service_utility
 from .structure import Structure
 
-# Bits of ServiceUsers.civic (one byte per slot).
-MEMBER, BOARD, PANEL, VOTED, CONSULTED = 1, 2, 4, 8, 16
-SEATED = BOARD | PANEL
+SEATED = BOARD | PANEL | GOVERNOR | PUPIL
+TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
 
 
 def voice_benefit(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
                   table: ProviderTable, month: int, slots: np.ndarray) -> np.ndarray:
-    """b_i = voice_value * efficacy_i * dissatisfaction_i + habit_value * [took part in the last 12 months].
+    """The motives every form shares: b_i = voice_value * efficacy_i * dissatisfaction_i + habit_value *
+    [took part in the last 12 months] + duty_value.
 
     Dissatisfaction is relative to what she gets now or, where exit is open and crowds out voice, to the best
     exit option (Hirschman 1970)."""
@@ -57,7 +72,8 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
         reference = hirschman_reference(utility, utility + users.exit_gain[slots])
     dissatisfaction = np.maximum(params["aspiration"] - reference, 0.0)
     habit = params["habit_value"] * (population.last_participation[citizens] > month - 12)
-    return (params["voice_value"] * population.efficacy[citizens] * dissatisfaction + habit).astype(np.float32)
+    return (params["voice_value"] * population.efficacy[citizens] * dissatisfaction + habit
+            + params["duty_value"]).astype(np.float32)
 
 
 def take_up(params: dict, benefit: np.ndarray, cost: np.ndarray, uniform: np.ndarray) -> np.ndarray:
@@ -72,7 +88,7 @@ def choose_stance_by_motive(params: dict, structure: Structure, population: Citi
                             slots: np.ndarray) -> np.ndarray:
     """Stances of deliberating revisers: a logit choice over the three stances' expected payoffs to her.
 
-    Relative to using only: contributing adds b_i + r c / N - c_i (her voice, her own share of what she puts
+    Relative to using only: contributing adds b_i + r c / N - c_i (her motives, her own share of what she puts
     in, her cost); opting out swaps the service and the expected pool share (r c times the row's participation)
     for the outside option sigma."""
     sector = users.sector_index
@@ -94,9 +110,8 @@ def choose_stance_by_motive(params: dict, structure: Structure, population: Citi
 
 
 def form_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers, slots: np.ndarray,
-              base: float) -> np.ndarray:
-    """A form's cost for each slot: ``base`` scaled as the co-production cost c_i is (civic resources,
-    channels)."""
+              base: float | np.ndarray) -> np.ndarray:
+    """A form's cost for each slot: ``base`` scaled as the co-production cost c_i is (civic resources)."""
     effort = params["participation_cost"]
     # personal_cost is float32: an effort that is positive but rounds to zero in float32 would divide 0 by 0
     factor = (users.personal_cost[slots] / effort if np.float32(effort) > 0
@@ -104,68 +119,75 @@ def form_cost(params: dict, structure: Structure, population: Citizens, users: S
     return base * factor
 
 
-def update_membership(params: dict, population: Citizens, service_users: list[ServiceUsers],
+def update_membership(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
                       table: ProviderTable, rng: np.random.Generator, month: int) -> None:
-    """Monthly: users of a mutual join at the rate ``membership_uptake`` (contributors at once); membership
-    and seats lapse where the row is no longer a mutual. Seat holders take part every month of their term."""
-    is_mutual = kind_table(params, table, "members_own_it").astype(bool)
+    """Monthly: users of a service with a member board join at the rate ``membership_uptake``; membership and
+    board seats lapse where the row no longer has one. Seat holders take part every month of their term."""
+    has_board = present(params, structure.sector_names, table, "member_board")
     join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
     for users in service_users:
         if users.m == 0:
             continue
-        at_mutual = is_mutual[users.provider]
-        joins = at_mutual & ((users.stance == CONTRIBUTE) | (rng.random(users.m) < join))
+        at_board = has_board[users.provider]
+        joins = at_board & (rng.random(users.m) < join)
         users.civic |= (joins * MEMBER).astype(np.uint8)
-        users.civic &= np.where(at_mutual, 0xFF, ~np.uint8(MEMBER | BOARD)).astype(np.uint8)
+        users.civic &= np.where(at_board, 0xFF, ~np.uint8(MEMBER | BOARD)).astype(np.uint8)
         seated = (users.civic & SEATED) != 0
         population.last_participation[users.citizen[seated]] = month
 
 
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
                     table: ProviderTable, rng: np.random.Generator, month: int) -> dict[str, float]:
-    """Once a fiscal year: every mutual elects its board (members vote), every provider that hears voice
-    consults its users, and seats on boards and (where the channel exists) user panels are filled from those
-    who take part. Marks voters and respondents (``VOTED``, ``CONSULTED``) for the year. Returns the
-    election's members and voters over the mutuals that held one."""
-    n = table.n
-    is_mutual = kind_table(params, table, "members_own_it").astype(bool)
-    consults = kind_table(params, table, "hearings_per_year") > 0
-    votes = np.zeros(n)
-    members = np.zeros(n)
-    panels = params["channel_user_panels"]
+    """Once a fiscal year, each row runs the institutions the table (and the open channels) give it: member
+    boards and user (parent) governors are elected, users are consulted (or contact a named contact), and the
+    seats of boards, elected governors, pupils' representatives and user panels are filled from those who
+    co-produce. Marks voters and respondents (``VOTED``, ``CONSULTED``) for the year. Returns each election's
+    electorate and voters: members and their votes at member boards, users and theirs at governor elections."""
+    n, names = table.n, structure.sector_names
+    board, governors, panels, pupils, consults, contact = (
+        present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
+                                                         "pupil_seats", "consultation", "named_contact"))
+    answer_cost = np.where(contact, min(params["contact_cost"], params["consultation_cost"]),
+                           params["consultation_cost"])
+    tally = {name: np.zeros(n) for name in ("members", "voters", "electorate", "governor_voters")}
     for users in service_users:
         if users.m == 0:
             continue
         users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
-        rows = users.provider
         active = np.flatnonzero(users.stance != OPT_OUT)
-        benefit = voice_benefit(params, structure, population, users, table, month, active)
-        member = (users.civic[active] & MEMBER) != 0
+        rows = users.provider[active]
+        invited = (voice_benefit(params, structure, population, users, table, month, active)
+                   + np.float32(params["asked_value"]))
+        member = ((users.civic[active] & MEMBER) != 0) & board[rows]
         u_vote, u_answer, u_seat = (rng.random(users.m) for _ in range(3))
-        voter = member & take_up(params, benefit, form_cost(params, structure, population, users, active,
-                                                            params["vote_cost"]), u_vote[active])
-        answer = consults[rows[active]] & take_up(
-            params, benefit, form_cost(params, structure, population, users, active, params["consultation_cost"]),
+        voter = (member | governors[rows]) & take_up(
+            params, invited, form_cost(params, structure, population, users, active, params["vote_cost"]),
+            u_vote[active])
+        answer = (consults[rows] | contact[rows]) & take_up(
+            params, invited, form_cost(params, structure, population, users, active, answer_cost[rows]),
             u_answer[active])
         users.civic[active] |= (voter * VOTED + answer * CONSULTED).astype(np.uint8)
-        active_rows = rows[active]
-        members += np.bincount(active_rows, weights=member, minlength=n)
-        votes += np.bincount(active_rows, weights=voter, minlength=n)
-        took_part = active[voter | answer]
-        population.last_participation[users.citizen[took_part]] = month
-        # Seats: candidates are members who take part (boards of mutuals) or users who take part (panels).
-        stands = users.stance[active] == CONTRIBUTE
-        fill_seats(users, active[stands & member & is_mutual[active_rows]], params["board_size"], BOARD, u_seat)
-        if panels:
-            fill_seats(users, active[stands & consults[active_rows]], params["panel_size"], PANEL, u_seat)
-    table.members = members
-    elected = is_mutual & (members > 0)
-    return {"members": float(members[elected].sum()), "voters": float(votes[elected].sum())}
+        for name, counted in (("members", member), ("voters", voter & member), ("electorate", governors[rows]),
+                              ("governor_voters", voter & governors[rows])):
+            tally[name] += np.bincount(rows, weights=counted, minlength=n)
+        population.last_participation[users.citizen[active[voter | answer]]] = month
+        # Seats: candidates are those who co-produce, members for a member board; one seat each at most.
+        stands = active[users.stance[active] == CONTRIBUTE]
+        stand_rows = users.provider[stands]
+        stands_member = stands[((users.civic[stands] & MEMBER) != 0) & board[stand_rows]]
+        fill_seats(users, stands_member, params["board_size"], BOARD, u_seat)
+        fill_seats(users, stands[governors[stand_rows]], params["user_governor_seats"], GOVERNOR, u_seat)
+        fill_seats(users, stands[pupils[stand_rows]], params["pupil_seats"], PUPIL, u_seat)
+        fill_seats(users, stands[panels[stand_rows]], params["panel_size"], PANEL, u_seat)
+    table.members = tally["members"]
+    return {name: float(values.sum()) for name, values in tally.items()}
 
 
 def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np.ndarray) -> None:
-    """Give up to ``seats`` seats per row to the candidates (slots) with the lowest random ``priority`` (drawn
-    for every slot); seats without a candidate stay vacant, as uncontested and vacant governor seats do."""
+    """Give up to ``seats`` seats per row to the candidates (slots) not yet seated with the lowest random
+    ``priority`` (drawn for every slot); seats without a candidate stay vacant, as uncontested and vacant
+    governor seats do."""
+    candidates = candidates[(users.civic[candidates] & SEATED) == 0]
     if candidates.size == 0 or seats <= 0:
         return
     rows = users.provider[candidates]
@@ -178,8 +200,8 @@ def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np
 
 def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) -> None:
     """What each row's governance hears this month: the mean current preference of those who voted at its
-    last election (the board's mandate: the board answers to its voters), of those who answered its last
-    consultation and of this month's contributors, weighted by how many of each took part."""
+    last election (the elected members' mandate), of those who answered its last consultation and of this
+    month's contributors, weighted by how many of each took part."""
     n = table.n
     voters, vote_pref, respondents, answer_pref = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     for users in service_users:
@@ -200,62 +222,62 @@ def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) ->
     table.heard_pref = np.divide(total, weight, out=table.voice_design.copy(), where=weight > 0)
 
 
-def voice_response(params: dict, table: ProviderTable) -> np.ndarray:
-    """Each row's response to voice: the share of the gap between its design and what it hears that its channel
-    closes in a year, 1 - (1 - omega f(p))^H, with H the hearings a year of its kind (0 for a contract)."""
-    pull = params["voice_speed"] * governance_strength(table.participation, params["voice_half_participation"])
-    return 1.0 - (1.0 - pull) ** kind_table(params, table, "hearings_per_year")
+def heeded_signal(params: dict, table: ProviderTable, central_design: np.ndarray, rows: np.ndarray,
+                  wish: np.ndarray) -> np.ndarray:
+    """How far voice was heeded, for a person who wishes ``wish`` and took part at ``rows``: the share of her
+    distance from the centre's design that the delivered design has moved toward her, (|x - d_central| -
+    |x - d|) / max(|x - d_central|, heeded_distance), clipped to [0, 1], times one voice's weight among the n
+    heard, 1 / (1 + n / voice_crowd) (Olson 1965; 1 with ``voice_dilution`` off)."""
+    central = central_design[table.sector[rows]]
+    gap_central = np.abs(wish - central)
+    moved = (gap_central - np.abs(wish - table.design[rows])) / np.maximum(gap_central, params["heeded_distance"])
+    weight = 1.0 / (1.0 + table.heard[rows] / params["voice_crowd"]) if params["voice_dilution"] else 1.0
+    return (np.clip(moved, 0.0, 1.0) * weight).astype(np.float32)
 
 
 def learn_efficacy(params: dict, population: Citizens, service_users: list[ServiceUsers],
-                   table: ProviderTable) -> None:
-    """Efficacy learns whether voice is heeded: signal_i = response_p * fit_i * weight_p, where fit_i =
-    max(0, 1 - |x_i - voice_design_p| / heeded_distance) is how well the channel's design fits her, and one
-    voice's weight among the n heard is 1 / (1 + n / voice_crowd) (Olson 1965; 1 with ``voice_dilution``
-    off). Every active user learns (opt-outs do not), each service at the rate divided by the number of
-    services she needs."""
+                   table: ProviderTable, central_design: np.ndarray) -> None:
+    """Efficacy learns whether voice is heeded (``heeded_signal``), by those who took part through the service's
+    institutions this year (voted, answered, sat on a board or panel) or co-produce this month; the others have
+    no news and keep their belief. The same rule for every kind. Each service at the rate divided by the number
+    of services she needs."""
     rate = params["efficacy_learning"]
     if rate <= 0:
         return
-    weight = 1.0 / (1.0 + table.heard / params["voice_crowd"]) if params["voice_dilution"] else np.ones(table.n)
-    row_signal = (voice_response(params, table) * weight).astype(np.float32)
-    inv_distance = np.float32(1.0 / params["heeded_distance"])
     for users in service_users:
-        slots = np.flatnonzero(users.stance != OPT_OUT)
+        took_part = ((users.civic & TOOK_PART) != 0) | (users.stance == CONTRIBUTE)
+        slots = np.flatnonzero(took_part & (users.stance != OPT_OUT))
         if slots.size == 0:
             continue
-        rows = users.provider[slots]
-        fit = np.maximum(1.0 - np.abs(users.x[slots] - table.voice_design[rows].astype(np.float32)) * inv_distance,
-                         0.0)
+        signal = heeded_signal(params, table, central_design, users.provider[slots], users.x[slots])
         citizens = users.citizen[slots]
         step = rate / population.services_needed(citizens)
-        population.efficacy[citizens] += (step * (row_signal[rows] * fit - population.efficacy[citizens])).astype(
-            np.float32)
+        population.efficacy[citizens] += (step * (signal - population.efficacy[citizens])).astype(np.float32)
 
 
 def measure(population: Citizens, service_users: list[ServiceUsers],
             last_election: dict[str, float] | None) -> dict[str, float]:
-    """The participation reporters: member share, election turnout, consultation share, active share and
-    co-production share."""
+    """The participation reporters, by form: member share, turnout at member-board and at governor elections,
+    voters, consultation respondents and seat holders as shares of adults, and the co-production share."""
     n = max(population.n, 1)
-    member = np.zeros(population.n, dtype=bool)
-    consulted = np.zeros(population.n, dtype=bool)
-    seated = np.zeros(population.n, dtype=bool)
+    holds = {bit: np.zeros(population.n, dtype=bool) for bit in (MEMBER, VOTED, CONSULTED, SEATED)}
     contributors = active = 0
     for users in service_users:
         if users.m == 0:
             continue
-        member[users.citizen[(users.civic & MEMBER) != 0]] = True
-        consulted[users.citizen[(users.civic & CONSULTED) != 0]] = True
-        seated[users.citizen[(users.civic & SEATED) != 0]] = True
+        for bit, who in holds.items():
+            who[users.citizen[(users.civic & bit) != 0]] = True
         counts = np.bincount(users.stance, minlength=3)
         contributors += int(counts[CONTRIBUTE])
         active += int(counts[CONTRIBUTE] + counts[USE_ONLY])
-    election = last_election or {"members": 0.0, "voters": 0.0}
+    election = last_election or {}
+    members, electorate = election.get("members", 0.0), election.get("electorate", 0.0)
     return {
-        "member_share": float(member.sum()) / n,
-        "election_turnout": election["voters"] / election["members"] if election["members"] > 0 else 0.0,
-        "consultation_share": float(consulted.sum()) / n,
-        "active_share": float(seated.sum()) / n,
+        "member_share": float(holds[MEMBER].sum()) / n,
+        "election_turnout": election.get("voters", 0.0) / members if members > 0 else 0.0,
+        "governor_election_turnout": election.get("governor_voters", 0.0) / electorate if electorate > 0 else 0.0,
+        "voted_share": float(holds[VOTED].sum()) / n,
+        "consultation_share": float(holds[CONSULTED].sum()) / n,
+        "active_share": float(holds[SEATED].sum()) / n,
         "coproduction_share": contributors / active if active else 0.0,
     }

@@ -30,10 +30,9 @@ def service_utility(params: dict, structure: Structure, table: ProviderTable, se
 
 def cost_factor(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
     """How a slot's cost of taking part compares with the standard one: civic resources lower it,
-    participation channels lower it further: max(1 + g (0.5 - resources), 0.05) * max(1 - k K_s, 0)."""
-    return cost_factor_formula(population.resources[users.citizen], params["resource_gradient"],
-                               params["channel_cost_reduction"],
-                               structure.channel_count(users.sector_index)).astype(np.float32)
+    max(1 + g (0.5 - resources), 0.05). (The participation channels act through the institutions they create,
+    ODD §7.3, not through this cost.)"""
+    return cost_factor_formula(population.resources[users.citizen], params["resource_gradient"]).astype(np.float32)
 
 
 def personal_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
