@@ -847,3 +847,29 @@ def test_the_page_links_each_glossary_term_once_to_its_entry(comparison):
     sentence = headline.headline(comparison)[0].sentence
     linked = glossary.link_terms(sentence)
     assert re.sub(r"<[^>]+>", "", linked) == sentence, "links add no words"
+
+
+# ------------------------------------------------------------------------------------------------ burned-in states
+def test_a_run_from_a_stored_burned_in_state_is_bit_identical_to_a_fresh_run(monkeypatch, tmp_path, four_units):
+    """The batch's run function and the dashboard's give the same frame to the last bit: when the burned-in state
+    is computed and stored, when it is read back, and when the stored file is damaged (run again)."""
+    from sim.comparison import BURN_IN_MONTHS
+    from sim.dashboard import burned_in
+    from sim.experiments.tasks import run_one
+
+    monkeypatch.setenv(burned_in.STORE_VARIABLE, str(tmp_path))
+    params, steps = {**four_units, "regime": "mutual"}, BURN_IN_MONTHS + 6
+    fresh = run_one(params, 5, steps)
+    stored = burned_in.run_from_burned_in(params, 5, steps)
+    files = list(tmp_path.glob("*.pkl"))
+    assert len(files) == 1
+    again = burned_in.run_from_burned_in(params, 5, steps)
+    pd.testing.assert_frame_equal(stored, fresh, check_exact=True)
+    pd.testing.assert_frame_equal(again, fresh, check_exact=True)
+    assert again.attrs["books_balance"] == fresh.attrs["books_balance"]
+    files[0].write_bytes(b"not a model")  # damaged: run again, same numbers
+    pd.testing.assert_frame_equal(burned_in.run_from_burned_in(params, 5, steps), fresh, check_exact=True)
+    assert burned_in.state_key(params, 5) != burned_in.state_key({**params, "regime": "state"}, 5)
+    assert burned_in.state_key(params, 5) != burned_in.state_key(params, 6)
+    monkeypatch.setenv(burned_in.STORE_VARIABLE, "off")
+    assert burned_in.store_folder() is None

@@ -122,7 +122,7 @@ def unit_map(snapshot: UnitMap, title: str = "", width: float = 3.2, scale: floa
     top = participation_scale([snapshot]) if scale is None else scale
     top = top if top > 0 else 1.0
     n_sectors = len(snapshot.sectors)
-    named = cell >= 1.0  # room to name each stripe
+    named = cell >= 1.4  # room to name each stripe (three units a row at 3.2 inches is too tight: labels overlap)
     size = float(np.clip(5.0 * cell, 7.0, 11.0))
     top_edge = 0.22 if named else 0.05  # named: a line above the stripes says which unit and its participation
     for u, (x, y) in enumerate(snapshot.positions):

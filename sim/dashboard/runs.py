@@ -22,10 +22,11 @@ import pandas as pd
 
 import sim
 
-from ..comparison import TODAY, Reading, outcome_window, reading_of, reform_scenario, split_package
+from ..comparison import BURN_IN_MONTHS, TODAY, Reading, outcome_window, reading_of, reform_scenario, split_package
 from ..comparison import comparison_scenario as regimes_scenario
 from ..experiments.analysis import paired_comparisons
 from ..experiments.executors import process_pool, worker_count
+from .burned_in import burned_in_model, run_from_burned_in
 from .controls import RunSettings
 from .groups import window_means
 from .server import WORK_LIMIT_VARIABLE
@@ -115,9 +116,12 @@ def snapshot(model: sim.MutualStateModel) -> UnitMap:
 def run_unit_map(params: dict[str, Any], regime: str, seed: int, steps: int, window: int | None = None) -> UnitMap:
     """One run to its end: its unit map, and its outcomes by group averaged over the last ``window`` months (the
     comparison's outcome window; module-level so that a process pool can run it)."""
-    model = sim.MutualStateModel(rng=seed, **{**params, "regime": regime})
     window = outcome_window(steps) if window is None else min(window, steps)
-    model.run(steps - window)
+    if steps - window >= BURN_IN_MONTHS:  # from the stored burned-in state, as the batch's runs start
+        model = burned_in_model({**params, "regime": regime}, seed)
+    else:
+        model = sim.MutualStateModel(rng=seed, **{**params, "regime": regime})
+    model.run(steps - window - model.month)
     months = []
     for _ in range(window):
         model.step()
@@ -366,7 +370,8 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
             report((done + sum(f.done() for f in futures)) / total, f"{done} of {n_runs} runs")
 
         try:
-            result = sim.run_batch(scenario, executor=ex, save=False, progress=on_run, executor_label="dashboard")
+            result = sim.run_batch(scenario, executor=ex, save=False, progress=on_run, executor_label="dashboard",
+                                   run_fn=run_from_burned_in)
         except Exception as e:
             if type(e).__name__ == "ExecutorBroken":
                 reset_pool()
