@@ -8,7 +8,8 @@ its tolerance, and whether the mean lies within it.
 
 Observables: any metric of ``sim.metrics_catalogue``, and per sector ``worker_turnover:<sector>`` (annual
 share of the sector's workers replaced), ``spending_per_user:<sector>`` and ``spending_per_adult:<sector>``
-(public payments to the sector's providers per user-month or per adult-month); and the run's employee ballots
+(public payments to the sector's providers, net of the charges users pay, per user-month or per adult-month),
+``users_per_adult:<sector>`` (the sector's users as a share of adults); and the run's employee ballots
 on mutual status (``BALLOT_OBSERVABLES``: events too rare to read over a window, so every ballot of the run).
 """
 
@@ -26,7 +27,7 @@ from .metrics_catalogue import METRIC_NAMES
 
 TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
 TARGET_USES = ("fit", "validate")
-SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult")
+SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult", "users_per_adult")
 #: The conversion ballots of a run (ODD §7.11): median turnout, median yes-share of the ballots that passed, and
 #: the share of ballots that failed.
 BALLOT_OBSERVABLES = ("ballot_turnout", "ballot_yes_share_passed", "ballot_failure_share")
@@ -115,7 +116,7 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         sector_of_worker = table.sector[workforce.row]
         quits += np.bincount(sector_of_worker[workforce.tenure == 1], minlength=n_s)  # hired this month (tenure 0, +1)
         staff += np.bincount(sector_of_worker, minlength=n_s)
-        paid += np.bincount(table.sector, weights=table.last_payment, minlength=n_s)
+        paid += np.bincount(table.sector, weights=table.last_payment - model.guarantor.last_charges, minlength=n_s)
         users += [u.m for u in model.users]
     frame = model.datacollector.get_model_vars_dataframe()
     out = {m: float(frame[m].iloc[-window:].mean()) for m in METRIC_NAMES}
@@ -124,6 +125,7 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         out[f"worker_turnover:{name}"] = 12.0 * quits[s] / staff[s] if staff[s] else float("nan")
         out[f"spending_per_user:{name}"] = paid[s] / users[s] if users[s] else float("nan")
         out[f"spending_per_adult:{name}"] = paid[s] / adults
+        out[f"users_per_adult:{name}"] = users[s] / adults
     out.update(ballot_observables(model.ballots_frame()))
     return out
 

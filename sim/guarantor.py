@@ -42,35 +42,86 @@ class GuarantorState(Agent):
         self.targeting = np.ones(5)  # recruitment weight per deprivation quintile (set by the audit)
         # the part of each citizen's civic resources that capacity building built, which depreciates (ODD §7.11)
         self.resources_built = np.zeros(model.population.n, dtype=np.float32)
+        self.last_charges = np.zeros(model.providers.n)  # users' charges toward each row's payment this month
+        self.budget: np.ndarray | None = None  # yearly budget per sector, set from the first month's formula
+        self.budget_cut_share = 0.0  # share of the formula's funding withheld this month (``budget_rule``)
+        self.over_budget = 0.0  # £ paid this month above the sectors' budgets (an open-ended budget)
 
     # --- monthly --------------------------------------------------------------------------------------------
-    def payments(self) -> np.ndarray:
-        """This month's payment to each provider row: formula funding plus the fixed-cost lump sum."""
+    def payments(self, priced: bool = True) -> np.ndarray:
+        """This month's payment to each provider row: formula funding plus the fixed-cost lump sum (ODD §7.8).
+
+        The formula pays the sector's unit cost per need-weighted user (the standard cost production charges,
+        §7.6), with a deprivation top-up normalised to average one over the sector's eligible residents
+        (``formula_normalised``: the top-up redistributes a sector's money, as the national funding formula's
+        deprivation factors share a fixed total, rather than adding to it)."""
         model, params = self.model, self.model.params
         per_row = np.zeros(model.providers.n)
         for s, users in enumerate(model.users):
-            weight = 1.0 + params["deprivation_weight"] * model.population.deprivation[users.citizen]
-            if params["need_weighted_capitation"]:
-                weight = weight * users.need
+            deprivation = 1.0 + params["deprivation_weight"] * model.population.deprivation[users.citizen]
+            if params["formula_normalised"] and users.m:  # over the sector's eligible residents
+                deprivation = deprivation / deprivation.mean()
+            need = users.need
             if model.structure.choice_in[s]:  # money follows active users to whichever provider serves them
                 funded = users.active()
                 rows = users.provider[funded]
-                weight = weight[funded]
+                deprivation, need = deprivation[funded], need[funded]
             else:  # block funding for every eligible resident of the unit
                 rows = model.structure.home_row[s][users.unit]
+            weight = deprivation * need if params["need_weighted_capitation"] else deprivation
             per_row += np.bincount(rows, weights=weight, minlength=model.providers.n) * model.structure.sector_array(
                 "unit_cost")[s]
         lump = params["funding_level"] * model.structure.sector_array("fixed_cost")[model.providers.sector]
+        if not priced:  # the formula's standard cost, as the budget is set from it
+            return params["funding_level"] * per_row + lump
         price = model.providers.price  # relative to the formula: a tendered contract's price (ODD §7.10)
         model.providers.last_lump[:] = lump * price
         return (params["funding_level"] * per_row + lump) * price
 
-    def pay_providers(self) -> None:
-        """Monthly: this month's payments, and the public cost of commissioning them and of the channels."""
+    def within_budget(self, due: np.ndarray) -> np.ndarray:
+        """What the guarantor pays of the formula's ``due`` (per row) under the sectors' budgets (ODD §7.8, D-M3).
+
+        A sector's yearly budget is set from the formula's standard cost in the first month (funding level
+        included) and changes by ``budget_real_change`` a year from ``budget_change_from_year`` on. Under
+        ``budget_rule = "open_ended"`` the guarantor pays what the formula says and what it pays above the
+        budget is counted (``over_budget``); under ``"pro_rata_cut"`` a sector whose formula exceeds a month's
+        budget has every payment cut in proportion (``budget_cut_share``), and its providers must do with less
+        per user."""
         model = self.model
-        amount = self.payments()
+        sector = model.providers.sector
+        n_sectors = len(model.sector_names)
+        if self.budget is None:
+            self.budget = 12.0 * np.bincount(sector, weights=self.payments(priced=False), minlength=n_sectors)
+        monthly = self.budget / 12.0
+        asked = np.bincount(sector, weights=due, minlength=n_sectors)
+        if model.params["budget_rule"] == "pro_rata_cut":
+            scale = np.minimum(1.0, np.divide(monthly, asked, out=np.ones(n_sectors), where=asked > 0))
+            model.providers.last_lump[:] *= scale[sector]
+            total_due = float(due.sum())
+            paid = due * scale[sector]
+            self.budget_cut_share = 1.0 - float(paid.sum()) / total_due if total_due > 0 else 0.0
+            self.over_budget = 0.0
+            return paid
+        self.budget_cut_share = 0.0
+        self.over_budget = float(np.maximum(asked - monthly, 0.0).sum())
+        return due
+
+    def revise_budget(self) -> None:
+        """Fiscal year: the sectors' budgets change by ``budget_real_change`` in real terms (austerity when
+        negative) once the year ``budget_change_from_year`` has ended."""
+        params = self.model.params
+        if self.budget is not None and self.model.month // 12 >= params["budget_change_from_year"]:
+            self.budget = self.budget * (1.0 + params["budget_real_change"])
+
+    def pay_providers(self) -> None:
+        """Monthly: this month's payments, the charges users pay toward them (``charge_share`` of the payment,
+        to the treasury, whoever runs the service), and the public cost of commissioning and of the channels."""
+        model = self.model
+        amount = self.within_budget(self.payments())
         model.ledger.pay_providers("treasury", amount, "funding")
         model.providers.last_payment[:] = amount
+        self.last_charges = amount * model.structure.sector_array("charge_share")[model.providers.sector]
+        model.ledger.transfer("households", "treasury", float(self.last_charges.sum()), "user charges")
         # public cost on top of the payment (contract monitoring)
         overhead = amount * per_kind(model.providers, lambda kind: kind.guarantor_overhead_rate(model.params))
         model.ledger.transfer("treasury", "outside_world", float(overhead.sum()), "regulation of providers")
@@ -85,6 +136,7 @@ class GuarantorState(Agent):
     def fiscal_year(self) -> None:
         """The guarantor's part of the fiscal year's end, in the order of ODD §3.2."""
         model = self.model
+        self.revise_budget()
         self.revise_central_design()
         self.measure_quality()
         self.intervene()

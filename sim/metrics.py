@@ -48,8 +48,8 @@ def measure(model) -> dict[str, float]:
         volunteer_value += float(users.personal_cost.sum(where=contributors, dtype=np.float64)) * params["value_of_time"]
 
     public = model.public_cost.total() / n  # accruals basis; taxes (model.public_spending) follow the cash
-    private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households",
-                                                                                 sink="providers")) / n
+    private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households", sink="providers")
+               + model.ledger.flow(source="households", purpose="user charges")) / n
     mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
     sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
     quits = model.workforce.quits_this_month
@@ -71,6 +71,7 @@ def measure(model) -> dict[str, float]:
         "demutualisations": float(model.guarantor.demutualisations),
         "social_investment_per_capita": float(table.capital[table.kind == MUTUAL].sum()) / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
+        "budget_cut_share": model.guarantor.budget_cut_share,
         **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
         **participation.measure(pop, model.users, model.last_election),
     }

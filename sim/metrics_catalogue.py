@@ -72,6 +72,8 @@ METRICS: dict[str, Metric] = {
                "co-production this month", 0.0, 1.0, "higher"),
         Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
                "the most deprived", -INF, INF, "lower"),
+        Metric("budget_cut_share", "share", "share of the formula's funding the guarantor withheld this month "
+               "to stay within the sectors' budgets (budget_rule = pro_rata_cut)", 0.0, 1.0, "lower"),
         Metric("cost_provision", "£/adult-month", "public cost component: funding spent on the service (net of "
                "providers' overhead and profit)", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_management_overhead", "£/adult-month", "public cost component: funding providers spend on "
@@ -86,6 +88,12 @@ METRICS: dict[str, Metric] = {
                "covered, debts taken over)", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_surpluses", "£/adult-month", "public cost component: funding paid out as profit minus "
                "surpluses returned to the treasury", -INF, INF, "neither", part_of="cost_per_capita"),
+        Metric("cost_charges", "£/adult-month", "public cost component: charges users pay toward their services "
+               "(negative: the part of provision the public does not pay)", -INF, INF, "neither",
+               part_of="cost_per_capita"),
+        Metric("cost_over_budget", "£/adult-month", "public cost component: funding paid above the sectors' "
+               "budgets (an open-ended budget; 0 under a proportional cut)", -INF, INF, "neither",
+               part_of="cost_per_capita"),
         Metric("cost_other", "£/adult-month", "public cost component: the levers' own costs (participation "
                "channels, capacity building, matched investment) and any other public outlay", -INF, INF,
                "neither", part_of="cost_per_capita"),

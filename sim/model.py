@@ -230,7 +230,7 @@ class MutualStateModel(Model):
         """Taxes balance the treasury, the books are checked, the month's public cost is accrued (§7.8)."""
         self.public_spending = money.collect_taxes(self.params, self.ledger, self.population.n)
         self.ledger.check()
-        money.account_public_cost(self.public_cost, self.ledger, self.overhead_paid)
+        money.account_public_cost(self.public_cost, self.ledger, self.overhead_paid, self.guarantor.over_budget)
 
     # --- views for people (sim/views.py) ------------------------------------------------------------------------
     def participation_report(self) -> pd.DataFrame:

@@ -15,8 +15,12 @@ Every treasury flow of the month is classified by its purpose (``TREASURY_FLOWS`
   department's underspend, reserves taken over at a step-in, locked assets at a demutualisation). Surpluses a
   mutual retains stay in ``provision``: they are spent on the service through reinvestment.
 
+``charges`` (negative) are what users pay toward the service (``charge_share``): provision is the service's whole
+funding, charges the part of it the public does not pay. ``over_budget``: funding paid above the sectors'
+budgets where the budget is open-ended (ODD §7.8); under a proportional cut it is 0.
+
 so that provision + management_overhead + commissioning + inspection + tendering + interventions + surpluses +
-other = the accrued public cost of the month.
+charges + over_budget + other = the accrued public cost of the month.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 COMPONENTS = ("provision", "management_overhead", "commissioning", "inspection", "tendering", "interventions",
-              "surpluses", "other")
+              "surpluses", "charges", "over_budget", "other")
 COMPONENT_METRICS = tuple(f"cost_{c}" for c in COMPONENTS)
 
 # purpose of a flow out of (or, negative, into) the treasury -> (component, months it serves: "year" = 12,
@@ -44,6 +48,7 @@ TREASURY_FLOWS: dict[str, tuple[str, str | int]] = {
     "underspend returned": ("surpluses", 1),
     "reserves taken over": ("surpluses", 1),
     "locked assets returned": ("surpluses", 1),
+    "user charges": ("charges", 1),  # paid by users into the treasury: negative
     "participation channels": ("other", 1),
     "capacity building": ("other", "year"),
     "investment match": ("other", 1),
@@ -78,8 +83,10 @@ class PublicCost:
         idx = (self._now + np.arange(months)) % MAX_MONTHS
         self._schedule[idx, k] += amount / months
 
-    def book_journal(self, flows: dict[tuple[str, str, str], float], overhead: float, profit: float) -> None:
-        """Classify the month's treasury flows (ledger journal) and carve overhead and profit out of funding."""
+    def book_journal(self, flows: dict[tuple[str, str, str], float], overhead: float, profit: float,
+                     over_budget: float = 0.0) -> None:
+        """Classify the month's treasury flows (ledger journal) and carve overhead, profit and the funding paid
+        above the budget out of funding."""
         for (source, sink, purpose), amount in flows.items():
             if source == TREASURY:
                 sign = 1.0
@@ -91,9 +98,10 @@ class PublicCost:
                 continue
             component, serves = TREASURY_FLOWS.get(purpose, ("other", 1))
             self.book(component, sign * amount, self._months(serves))
-        self.book("provision", -overhead - profit)
+        self.book("provision", -overhead - profit - over_budget)
         self.book("management_overhead", overhead)
         self.book("surpluses", profit)
+        self.book("over_budget", over_budget)
 
     def close_month(self) -> dict[str, float]:
         row = self._schedule[self._now % MAX_MONTHS]

@@ -25,13 +25,39 @@ def take_part(model, share: float) -> None:
 
 
 def test_funding_formula_weights_need_and_deprivation_and_adds_the_lump_sum():
+    """The deprivation top-up is normalised to average one over the eligible residents (ODD §7.8, D-M1)."""
     m = sim.MutualStateModel(rng=1, n_units=3, sectors=["leisure"], deprivation_weight=0.2)
     users = m.users[0]
     expected = np.zeros(m.providers.n)
-    weight = users.need * (1 + 0.2 * m.population.deprivation[users.citizen])
+    deprivation = 1 + 0.2 * m.population.deprivation[users.citizen]
+    weight = users.need * deprivation / deprivation.mean()
     np.add.at(expected, m.home_row[0][users.unit], weight * m.params["leisure.unit_cost"])
     expected += m.params["leisure.fixed_cost"]
     assert m.guarantor.payments() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("normalised", [True, False])
+def test_a_normalised_formula_pays_the_unit_cost_per_need_weighted_user(normalised):
+    """D-M1 and its ablation twin: normalised, a sector's per-user funding is its unit cost per need-weighted
+    user; without normalisation the deprivation top-up adds its mean (1 + 0.1 x 2 = 1.2 at defaults)."""
+    m = sim.MutualStateModel(rng=1, n_units=6, sectors=["primary_education"], formula_normalised=normalised)
+    per_user = m.guarantor.payments() - m.params["primary_education.fixed_cost"]
+    ratio = per_user.sum() / (m.params["primary_education.unit_cost"] * m.users[0].need.sum())
+    assert ratio == pytest.approx(1.0 if normalised else 1.0 + 0.1 * m.population.deprivation.mean(), rel=0.02)
+    if not normalised:
+        assert ratio > 1.15
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5])
+def test_users_pay_the_sectors_charge_share_to_the_treasury(share):
+    """Charges (D-M2) and their twin: users pay charge_share of the payment into the treasury; providers get the
+    whole payment; the public cost's ``charges`` component is minus what they paid."""
+    m = sim.MutualStateModel(rng=1, n_units=4, sectors=["leisure"], **{"leisure.charge_share": share})
+    m.step()
+    paid = m.providers.last_payment.sum()
+    assert m.ledger.flow(source="households", sink="treasury", purpose="user charges") == pytest.approx(share * paid)
+    assert m.public_cost.month["charges"] == pytest.approx(-share * paid)
+    assert m.ledger.flow(source="treasury", sink="providers", purpose="funding") == pytest.approx(paid)
 
 
 def test_flat_capitation_ignores_need():
@@ -192,3 +218,42 @@ def test_a_service_starved_of_spending_gets_recovery_capital_not_cash():
     assert m.providers.capital[0] == pytest.approx(capital + m.providers.last_payment[0])
     assert m.ledger.flow(purpose="recovery capital") == pytest.approx(m.providers.last_payment[0])
     assert m.ledger.provider_cash[0] == pytest.approx(cash)
+
+
+def run_with_budget(rule: str, change: float, months: int = 37):
+    """The default district with budgets changing by ``change`` a year from the first fiscal year (ODD §7.8)."""
+    m = sim.MutualStateModel(rng=3, n_units=8, budget_rule=rule, budget_real_change=change, budget_change_from_year=0)
+    m.run(months)
+    return m
+
+
+@pytest.mark.parametrize("rule", ["pro_rata_cut", "open_ended"])
+def test_a_proportional_cut_keeps_every_sector_within_its_budget(rule):
+    """D-M3 and its twin: after three years of 20% cuts a proportional cut pays each sector at most its budget /
+    12 and withholds about half the formula; an open-ended budget pays the formula and counts the overspend."""
+    m = run_with_budget(rule, -0.2)
+    g, table = m.guarantor, m.providers
+    paid = np.bincount(table.sector, weights=table.last_payment, minlength=len(m.sector_names))
+    if rule == "pro_rata_cut":
+        assert np.all(paid <= g.budget / 12 * (1 + 1e-9))
+        assert 0.4 < g.budget_cut_share < 0.6 and g.over_budget == 0.0
+        assert m.public_cost.month["over_budget"] == 0.0
+    else:
+        assert g.budget_cut_share == 0.0
+        assert g.over_budget == pytest.approx(float(np.maximum(paid - g.budget / 12, 0).sum()))
+        assert m.public_cost.month["over_budget"] == pytest.approx(g.over_budget) and g.over_budget > 0
+
+
+@pytest.mark.parametrize("change", [-0.2, 0.0])
+def test_cuts_lower_quality_only_when_the_budget_falls(change):
+    """Direction and ablation twin: with budgets falling 20% a year, a proportional cut leaves providers less per
+    user and quality falls below the open-ended run's on the same seed; with budgets that hold their value the two
+    rules give about the same quality (the cut binds only on the formula's month-to-month noise)."""
+    def quality(rule):
+        m = run_with_budget(rule, change)
+        return m.current_metrics["quality_contractible"] + m.current_metrics["quality_noncontractible"]
+    cut, open_ended = quality("pro_rata_cut"), quality("open_ended")
+    if change < 0:
+        assert cut < open_ended - 0.1
+    else:
+        assert cut == pytest.approx(open_ended, abs=0.03)

@@ -26,8 +26,9 @@ def collect_taxes(params: dict, ledger: Ledger, adults: int) -> float:
     return spent
 
 
-def account_public_cost(public_cost: PublicCost, ledger: Ledger, overhead_paid: float) -> None:
-    """This month's public cost on an accruals basis, by component (``sim/public_cost.py``)."""
+def account_public_cost(public_cost: PublicCost, ledger: Ledger, overhead_paid: float, over_budget: float = 0.0) -> None:
+    """This month's public cost on an accruals basis, by component (``sim/public_cost.py``); ``over_budget``:
+    the funding paid above the sectors' budgets this month (``GuarantorState.within_budget``)."""
     profit = ledger.flow(source="providers", sink="private_investors", purpose="profit")
-    public_cost.book_journal(ledger.flows, overhead_paid, profit)
+    public_cost.book_journal(ledger.flows, overhead_paid, profit, over_budget)
     public_cost.close_month()
