@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import plots
+from . import cuts
 from .analysis import AnalysisError, outcomes, summarise, tied_to, timeseries_summary
 from .claims import ATTRIBUTION_PROGRESS, claim_section, claim_tests, why_regimes_differ
 from .family import TestFamily
@@ -112,6 +113,10 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
     # where the money goes
     if conds and scenario.compare in conds:
         lines += cost_components(result, scenario.compare, figdir, tabdir, out)
+
+    # bearing cuts: how each regime lives with a budget that falls
+    if cuts.applies(table, conds):
+        lines += [""] + cuts.cuts_section(table, conds, ms, tabdir)
 
     # why the regimes differ: attribution to mechanisms
     if scenario.attribution is not None:
