@@ -4,12 +4,14 @@ same seed gives the same run."""
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.metrics_catalogue import METRICS
 from sim.parameters import REGIMES
+from sim.public_cost import COMPONENT_METRICS
 
 levers = st.fixed_dictionaries({
     "regime": st.sampled_from(REGIMES),
@@ -29,6 +31,9 @@ levers = st.fixed_dictionaries({
     "demutualisation_rate": st.sampled_from([0.0, 1.0]),
     "conversion_rate": st.sampled_from([0.0, 0.3, 1.0]),
     "need_shock_month": st.sampled_from([-1, 5]),
+    "budget_rule": st.sampled_from(["open_ended", "pro_rata_cut"]),
+    "budget_real_change": st.sampled_from([0.0, -0.3, 0.1]),
+    "budget_change_from_year": st.sampled_from([0, 15]),
 })
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,6 +55,8 @@ def test_money_and_people_are_conserved_every_month(params, seed):
         model.step()
         assert model.books_balance()
         assert abs(model.ledger.total()) < 1e-6 * max(1.0, sum(abs(v) for v in model.ledger.balance.values()))
+        metrics = model.current_metrics  # the cost components (charges, over budget included) add up
+        assert sum(metrics[c] for c in COMPONENT_METRICS) == pytest.approx(metrics["cost_per_capita"], abs=1e-9)
         assert model.population.n == people and model.workforce.n == workers
         assert np.bincount(model.population.unit).tolist() == [u.population for u in model.units]
         t = model.providers
