@@ -59,7 +59,7 @@ def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_the_defaults_meet_every_target():
-    """The default district, past its transient, is within tolerance of every real figure (three seeds: the
-    ballot medians rest on a few ballots a run, and two seeds' worth moved out of the band by chance)."""
-    table = calibrate(seeds=3, steps=180, window=48)
+    """The default district, past its transient, is within tolerance of every real figure (six seeds: the
+    ballot medians rest on a few ballots a run, and two or three seeds' worth moved out of the band by chance)."""
+    table = calibrate(seeds=6, steps=180, window=48)
     assert table["fits"].all(), format_fit(table)
