@@ -32,6 +32,15 @@ POPCOUNT = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float3
 MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one
 
 
+def quality_sensitivities(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
+    """How strongly each person weighs a service's quality relative to the average user (ODD §2.1, §7.4):
+    lognormal with mean 1 and log-s.d. ``spread``, s_i = exp(spread z_i - spread^2 / 2). Drawn from a child
+    generator (``rng.spawn``), which leaves the model's own stream where it was, so that every other draw of a
+    run is the same whatever the spread (at 0 everyone weighs quality alike)."""
+    z = rng.spawn(1)[0].standard_normal(n)
+    return np.exp(spread * z - 0.5 * spread**2).astype(np.float32)
+
+
 class Citizens:
     """Person-level state, sorted by unit."""
 
@@ -51,6 +60,7 @@ class Citizens:
         mean = params["civic_resources_mean"] - params["resource_deprivation_slope"] * self.deprivation
         spread = params["civic_resources_spread"]
         self.resources = np.clip(mean + rng.normal(0.0, spread, n), 0.0, 1.0).astype(np.float32)
+        self.quality_sensitivity = quality_sensitivities(rng, n, params["quality_sensitivity_spread"])
         self.efficacy = np.full(n, 0.5, dtype=np.float32)
         self.trust = np.full(n, 0.5, dtype=np.float32)
         self.savings = np.zeros(n, dtype=np.float32)

@@ -40,6 +40,16 @@ def personal_cost(params: dict, structure: Structure, population: Citizens, user
     return (params["participation_cost"] * cost_factor(params, structure, population, users)).astype(np.float32)
 
 
+def quality_weight_gap(params: dict, table: ProviderTable, sensitivity: np.ndarray, current: np.ndarray,
+                       alternative: np.ndarray) -> np.ndarray:
+    """(s_i - 1) w (Q_a - Q_p): how much more than the average user a person values the alternative's quality
+    difference, with s_i her quality sensitivity (``Citizens.quality_sensitivity``). Added to the value of
+    exit, it makes the most quality-sensitive leave first when quality falls (Hirschman 1970, ch. 4)."""
+    quality = table.q_c + table.q_n
+    return ((sensitivity - 1.0) * params["service_weight"] * (quality[alternative] - quality[current])).astype(
+        np.float32)
+
+
 def outside_option(params: dict, structure: Structure, sector: int) -> float:
     """sigma: the loner's payoff, raised by ``choice_outside_bonus`` where users may choose (ODD §7.1)."""
     bonus = params["choice_outside_bonus"] if structure.choice_in[sector] else 0.0
@@ -74,8 +84,10 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     reference = utility
     if structure.choice_in[sector]:
         alternative = alternative_rows(structure, rng, sector, users.provider, users.unit)
-        exit_value = service_utility(params, structure, table, sector, alternative, users.x) - np.float32(
-            params["switch_cost"])
+        exit_value = (service_utility(params, structure, table, sector, alternative, users.x)
+                      + quality_weight_gap(params, table, population.quality_sensitivity[citizens], users.provider,
+                                           alternative)
+                      - np.float32(params["switch_cost"]))
         users.alternative, users.exit_gain = alternative, exit_value - utility
         if params["exit_crowds_out_voice"]:
             reference = hirschman_reference(utility, exit_value)
