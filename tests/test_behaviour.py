@@ -110,7 +110,8 @@ def quality_sensitivity_of_leavers(spread):
 def test_the_most_quality_sensitive_exit_first():
     """Hirschman (1970, ch. 4): people differ in how much a service's quality matters to them, and where they
     may choose, the most quality-sensitive are the first to leave a worse provider. Ablation twin: with
-    everyone weighing quality alike (quality_sensitivity_spread = 0) leavers are like everyone else.
+    everyone weighing quality alike (quality_sensitivity_spread = 0, the default until it is estimated) leavers
+    are like everyone else.
 
     Measured (2026-12-06, seeds 1-2, months 181-204, spread 0.5): those who left for a better provider weigh
     quality 1.055 and 1.065 times as much as the average user, those who left for a worse one (for a better fit)
