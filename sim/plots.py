@@ -310,8 +310,8 @@ def _waterfall_bar(ax, x: float, bottom: float, value: float, low: float, high: 
     ax.bar(x, value, bottom=bottom, color=colour, width=0.6, hatch=hatch, edgecolor="black", linewidth=0.5)
     end = bottom + value
     if math.isfinite(low) and math.isfinite(high):
-        ax.errorbar(x, end, yerr=[[max(0.0, value - low)], [max(0.0, high - value)]], color="black", capsize=3,
-                    linewidth=0.8)
+        ax.errorbar(x, end, yerr=[[max(0.0, value - low)], [max(0.0, high - value)]], capsize=3, linewidth=0.8,
+                    color="0.6" if colour == TOTAL else "black")  # grey where it crosses the black total
         top = bottom + max(value, high) if value >= 0 else bottom + min(value, low)
     else:
         top = end
