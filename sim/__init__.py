@@ -20,9 +20,11 @@ from .model import MutualStateModel
 from .parameters import REGISTRY, ParameterError, neutral_kinds
 from .presets import optional_public_goods_game
 from .proposal import the_proposal
+from .recovery import recovery_half_life
 from .regimes import REGIMES
 
 __all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds", "Scenario",
            "ScenarioError", "BatchResult", "load_scenario", "scenario_from_dict", "run_batch", "load_results",
-           "attribute_differences", "calibrate", "posterior", "METRICS", "HEADLINE_METRICS", "the_proposal", "REGIMES"]
+           "attribute_differences", "calibrate", "posterior", "METRICS", "HEADLINE_METRICS", "the_proposal", "REGIMES",
+           "recovery_half_life"]
 __version__ = "0.1.0"

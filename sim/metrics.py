@@ -33,7 +33,7 @@ def measure(model) -> dict[str, float]:
     act_n = float(table.users.sum())
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
     mutual_n = float(table.users[table.kind == MUTUAL].sum())
-    sat_sum = sat_n = mis_sum = volunteer_value = 0.0
+    sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
     for users in model.users:
@@ -43,7 +43,9 @@ def measure(model) -> dict[str, float]:
         sat_sum += float(users.satisfaction.sum(dtype=np.float64))
         sat_n += users.m
         add_satisfaction_by_quintile(users.citizen, pop.deprivation, users.satisfaction, sat_q, sat_qn)
-        mis_sum += float(mismatch(users.x, users.provider, table.design).sum(where=active, dtype=np.float64))
+        gap = mismatch(users.x, users.provider, table.design)  # |x - d| of each slot, ODD §8
+        mis_sum += float(gap.sum(where=active, dtype=np.float64))
+        gap_sum += float(gap.sum(dtype=np.float64))
         contributors = users.stance == CONTRIBUTE
         volunteer_value += float(users.personal_cost.sum(where=contributors, dtype=np.float64)) * params["value_of_time"]
 
@@ -57,7 +59,8 @@ def measure(model) -> dict[str, float]:
         "participation_rate": float(took_part.mean()) if n else 0.0,
         "participation_gap": float(rate_q[0] - rate_q[4]),
         "satisfaction": sat_sum / sat_n if sat_n else 0.0,
-        "responsiveness": 1.0 - mis_sum / act_n if act_n else 0.0,
+        "responsiveness": 1.0 - gap_sum / sat_n if sat_n else 0.0,
+        "static_fit": 1.0 - mis_sum / act_n if act_n else 0.0,
         "quality_contractible": qc_sum / act_n if act_n else 0.0,
         "quality_noncontractible": qn_sum / act_n if act_n else 0.0,
         "cost_per_capita": public,

@@ -31,8 +31,11 @@ METRICS: dict[str, Metric] = {
         Metric("participation_gap", "share", "participation rate of the least deprived quintile minus that of "
                "the most deprived", -1.0, 1.0, "lower"),
         Metric("satisfaction", "utility", "mean satisfaction (smoothed payoff) of users", -INF, INF, "higher"),
-        Metric("responsiveness", "share", "1 - mean |preferred design - delivered design| over active users",
-               0.0, 1.0, "higher"),
+        Metric("responsiveness", "share", "how closely services follow what everyone who needs them wants: 1 - "
+               "mean |preferred design - delivered design| over all who need a service, those who opted out "
+               "included (needs drift, so a service that does not follow them falls behind)", 0.0, 1.0, "higher"),
+        Metric("static_fit", "share", "1 - mean |preferred design - delivered design| over active users only "
+               "(the old measure: it leaves out those the service lost)", 0.0, 1.0, "higher"),
         Metric("quality_contractible", "quality", "mean contractible quality users receive", 0.0, INF,
                "higher"),
         Metric("quality_noncontractible", "quality", "mean non-contractible quality users receive", -INF, INF,

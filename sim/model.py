@@ -63,6 +63,9 @@ class MutualStateModel(Model):
         self.params = validate({"regime": regime, "n_units": n_units, "unit_size": unit_size, **params})
         super().__init__(rng=rng)
         self.np_rng = self.rng
+        # Needs drift and shift on a stream of their own: replicate k faces the same changing needs under every
+        # regime (common random numbers, ODD §7.14); spawning leaves the model's own stream untouched.
+        self.needs_rng = self.np_rng.spawn(1)[0]
         self.month = 0
         self.sector_names: tuple[str, ...] = self.params["sectors"]
         self._build_people()
@@ -85,7 +88,8 @@ class MutualStateModel(Model):
         self.citizens = CitizenRegistry(self)
         self.users: list[ServiceUsers] = []
         for sector, name in enumerate(self.sector_names):
-            unit_pref = np.clip(0.5 + self.np_rng.normal(0.0, params["preference_spread_between"], len(sizes)), 0, 1)
+            unit_pref = np.clip(needs.DISTRICT_MEAN_PREFERENCE
+                                + self.np_rng.normal(0.0, params["preference_spread_between"], len(sizes)), 0, 1)
             self.users.append(ServiceUsers(self.np_rng, sector, self.population, sizes, self.unit_starts,
                                            params[f"{name}.need_prevalence"], unit_pref, params))
 
@@ -180,7 +184,8 @@ class MutualStateModel(Model):
         self.month += 1
         year_end = self.fiscal_year_end
         if self.month == params["need_shock_month"]:
-            needs.need_shock(params, structure, self.users, rng)  # §7.14
+            needs.need_shock(params, structure, self.users, self.needs_rng)  # §7.14
+        needs.drift_needs(params, structure, self.users, self.needs_rng)  # §7.14
         needs.churn_needs(params, structure, population, self.users, table, rng, self.month)  # §7.14
         for users in self.users:  # §7.1
             service_use.use_services(params, structure, population, users, table, rng, self.month)

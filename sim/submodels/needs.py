@@ -1,6 +1,9 @@
-"""ODD §7.14 Need churn and need shocks: needs end and pass to other residents; what people need may shift."""
+"""ODD §7.14 Need churn, drift and shocks: needs end and pass to other residents; what people want drifts as
+residents move and tastes change, and may shift at once."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -23,6 +26,30 @@ def churn_needs(params: dict, structure: Structure, population: Citizens, servic
                                       count, out=np.zeros(table.n), where=count > 0)
         users.churn(rng, volatility, structure.home_row[sector], mean_satisfaction, structure.unit_sizes,
                     structure.unit_starts, habitual)
+
+
+#: The district's mean preferred design, around which units' means are drawn (ODD §5) and drift (ODD §7.14).
+DISTRICT_MEAN_PREFERENCE = 0.5
+
+
+def drift_needs(params: dict, structure: Structure, service_users: list[ServiceUsers],
+                rng: np.random.Generator) -> None:
+    """What a unit's residents want drifts as people move in and out and tastes change. Each month its mean
+    preferred design takes an Ornstein-Uhlenbeck step, m <- 0.5 + phi (m - 0.5) + s sqrt(1 - phi^2) eps,
+    phi = exp(-r / 12), r = ``preference_renewal``, s = ``preference_spread_between``, eps ~ N(0, 1), so the
+    spread between units stays the registry's while which unit wants what changes; each of its users moves
+    with it, keeping her own difference from it (both clipped to [0, 1])."""
+    rate = params["preference_renewal"]
+    if rate <= 0:
+        return
+    persistence = math.exp(-rate / 12.0)
+    step_spread = params["preference_spread_between"] * math.sqrt(1.0 - persistence**2)
+    for users in service_users:
+        drifted = np.clip(DISTRICT_MEAN_PREFERENCE + persistence * (users.unit_pref_mean - DISTRICT_MEAN_PREFERENCE)
+                          + rng.normal(0.0, step_spread, structure.n_units), 0.0, 1.0)
+        shift = drifted - users.unit_pref_mean
+        users.unit_pref_mean = drifted.astype(np.float32)
+        users.x = np.clip(users.x + shift[users.unit], 0.0, 1.0).astype(np.float32)
 
 
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
