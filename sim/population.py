@@ -61,7 +61,7 @@ class Citizens:
         spread = params["civic_resources_spread"]
         self.resources = np.clip(mean + rng.normal(0.0, spread, n), 0.0, 1.0).astype(np.float32)
         self.quality_sensitivity = quality_sensitivities(rng, n, params["quality_sensitivity_spread"])
-        self.efficacy = np.full(n, 0.5, dtype=np.float32)
+        self.efficacy = np.full(n, params["initial_efficacy"], dtype=np.float32)
         self.trust = np.full(n, 0.5, dtype=np.float32)
         self.savings = np.zeros(n, dtype=np.float32)
         self.invested = np.zeros(n, dtype=np.float32)

@@ -67,17 +67,18 @@ def test_when_exit_is_easy_voice_falls():
     """Hirschman (1970): where switching is cheap, dissatisfaction that exit would cure no longer motivates
     voice, so fewer take part. Ablation twin: with exit_crowds_out_voice off easy exit no longer lowers voice.
 
-    The mechanism is tested where voice is believed to count: efficacy held at its starting 0.5
-    (efficacy_learning = 0). At the defaults efficacy is learnt from being heeded (ODD §7.3) and settles near
-    0.03, so dissatisfaction hardly moves voice and easy exit has little voice to crowd out: +0.0002 (p = 0.44,
+    The mechanism is tested where voice is believed to count: efficacy held at 0.5 (initial_efficacy = 0.5,
+    efficacy_learning = 0). At the defaults efficacy is learnt from being heeded (ODD §7.3) and stays near
+    0.02, so dissatisfaction hardly moves voice and easy exit has little voice to crowd out: +0.0002 (p = 0.44,
     16 seeds, years 16-25, 2026-12-06) — a finding, reported in ODD §9, not a failure of the mechanism.
     Measured with efficacy held (2026-12-06, 16 seeds, years 16-25): +0.0064 (s.d. 0.0058, p = 0.0003); the
     twin -0.0005 (p = 0.58). Exit is open only where a sector has neighbouring organisations (not in elderly
     care)."""
-    crowded_out = voice_when_exit_is_hard_minus_easy(efficacy_learning=0.0)
+    crowded_out = voice_when_exit_is_hard_minus_easy(initial_efficacy=0.5, efficacy_learning=0.0)
     assert crowded_out.mean() > 0 and stats.ttest_1samp(crowded_out, 0.0, alternative="greater").pvalue < 0.05, (
         crowded_out)
-    without = voice_when_exit_is_hard_minus_easy(efficacy_learning=0.0, exit_crowds_out_voice=False)
+    without = voice_when_exit_is_hard_minus_easy(initial_efficacy=0.5, efficacy_learning=0.0,
+                                                  exit_crowds_out_voice=False)
     assert without.mean() < crowded_out.mean() / 2, (without, crowded_out)
     assert stats.ttest_1samp(without, 0.0, alternative="greater").pvalue > 0.05
 
