@@ -64,6 +64,16 @@ def rng_seed(value: Any) -> Any:
     return value
 
 
+def quintile_mix(value: Any) -> np.ndarray:
+    """Five non-negative shares (an authority's adults in each deprivation quintile) that sum to 1 (within 1e-6)."""
+    shares = np.asarray(value, dtype=float) if isinstance(value, (list, tuple, np.ndarray)) else None
+    if shares is None or shares.shape != (5,) or not np.all(np.isfinite(shares)) or np.any(shares < 0) \
+            or abs(shares.sum() - 1.0) > 1e-6:
+        raise ParameterError(f"deprivation_mix: {value!r} is not allowed; expected five shares from 0 to 1 "
+                             f"that sum to 1 (least deprived quintile first)")
+    return shares
+
+
 def path(name: str, value: Any) -> Path:
     if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes) or str(value) == "":
         raise ParameterError(f"{name}: {value!r} is not allowed; expected a path (str or pathlib.Path)")

@@ -1,5 +1,5 @@
 """England's local authorities as data: who they are, where they are, which tier runs which service, how many
-adults they have and how those adults spread over the national deprivation deciles (ODD §9, D-S5, D-N1).
+adults they have and how those adults spread over the national deprivation deciles (ODD §9, D-S5, D-NAT1).
 
 The table ``sim/data/england_local_authorities.csv`` has one row per local authority district (2019 codes, the
 317 of the English Indices of Deprivation 2019) and was aggregated from the 32,844 neighbourhoods (lower-layer
@@ -38,7 +38,7 @@ DECILES = tuple(f"adults_decile_{d}" for d in range(1, 11))
 REGIONS = ("North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
            "East of England", "London", "South East", "South West")
 
-# Which tier runs a service (ODD §9, D-N1). "national": one formula and one design for all of England (schools:
+# Which tier runs a service (ODD §9, D-NAT1). "national": one formula and one design for all of England (schools:
 # the national funding formula, DfE 2018, and the national curriculum); "upper": the county council above a
 # two-tier district, or the single-tier authority itself (adult social care, children's services, education
 # support, youth justice: Care Act 2014 and Local Government Act 1972 functions of upper-tier authorities);

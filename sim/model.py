@@ -23,7 +23,7 @@ import pandas as pd
 from mesa import DataCollector, Model
 
 from . import metrics, views
-from .arguments import rng_seed, whole_number
+from .arguments import quintile_mix, rng_seed, whole_number
 from .geography import build_units, catchments, row_neighbour_table
 from .guarantor import GuarantorState
 from .ledger import Ledger
@@ -57,9 +57,12 @@ class MutualStateModel(Model):
     """
 
     def __init__(self, regime: str = "state", n_units: int = 20, unit_size: Any = (400, 600),
-                 rng: int | None = None, **params: Any):
-        """Validate the parameters, build the authority (ODD §5) and record month 0."""
+                 rng: int | None = None, deprivation_mix: Any = None, **params: Any):
+        """Validate the parameters, build the authority (ODD §5) and record month 0. ``deprivation_mix``: the
+        authority's shares of adults in the five national deprivation quintiles (least deprived first; a
+        national run gives each authority its own, ODD §9 D-NAT2); by default a fifth in each."""
         rng = rng_seed(rng)
+        self.deprivation_mix = None if deprivation_mix is None else quintile_mix(deprivation_mix)
         self.params = validate({"regime": regime, "n_units": n_units, "unit_size": unit_size, **params})
         super().__init__(rng=rng)
         self.np_rng = self.rng
@@ -83,7 +86,7 @@ class MutualStateModel(Model):
         sizes = self.np_rng.integers(smallest, largest + 1, params["n_units"]).astype(np.int64)
         self.units, self.space, self.neighbours, self.neighbour_count = build_units(self, sizes)
         self.unit_sizes, self.unit_starts = sizes, np.array([u.start for u in self.units], dtype=np.int64)
-        self.population = Citizens(self.np_rng, sizes, params)
+        self.population = Citizens(self.np_rng, sizes, params, self.deprivation_mix)
         self.quintile_sizes = np.bincount(self.population.deprivation, minlength=5)
         self.citizens = CitizenRegistry(self)
         self.users: list[ServiceUsers] = []

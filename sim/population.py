@@ -44,8 +44,11 @@ def quality_sensitivities(rng: np.random.Generator, n: int, spread: float) -> np
 class Citizens:
     """Person-level state, sorted by unit."""
 
-    def __init__(self, rng: np.random.Generator, unit_sizes: np.ndarray, params: dict):
-        """Draw the adults of each unit: deprivation clustered by unit, civic resources falling with it (ODD §5)."""
+    def __init__(self, rng: np.random.Generator, unit_sizes: np.ndarray, params: dict,
+                 quintile_shares: np.ndarray | None = None):
+        """Draw the adults of each unit: deprivation clustered by unit, civic resources falling with it (ODD §5).
+        ``quintile_shares`` (five shares, least deprived first): an authority's own mix of the national
+        quintiles, where the cuts fall (a national run, ODD §9 D-NAT2); by default a fifth in each."""
         n = int(unit_sizes.sum())
         self.n = n
         self.unit = np.repeat(np.arange(len(unit_sizes), dtype=np.int32), unit_sizes)
@@ -55,7 +58,11 @@ class Citizens:
         mix = params["deprivation_clustering"]
         latent = mix * unit_score[self.unit] + (1.0 - mix) * rng.random(n)
         ranks = np.argsort(np.argsort(latent, kind="stable"), kind="stable")
-        self.deprivation = (ranks * N_QUINTILES // max(n, 1)).astype(np.int8)
+        if quintile_shares is None:
+            self.deprivation = (ranks * N_QUINTILES // max(n, 1)).astype(np.int8)
+        else:
+            cuts = np.round(np.cumsum(quintile_shares)[:-1] * n).astype(np.int64)
+            self.deprivation = np.searchsorted(cuts, ranks, side="right").astype(np.int8)
         # Civic resources (time, skills, confidence) fall with deprivation (Verba, Schlozman & Brady 1995).
         mean = params["civic_resources_mean"] - params["resource_deprivation_slope"] * self.deprivation
         spread = params["civic_resources_spread"]

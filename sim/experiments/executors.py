@@ -198,6 +198,14 @@ def _recv_exactly(sock, n: int) -> bytes:
 @contextlib.contextmanager
 def dask_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[cf.Executor]:
     """A ``concurrent.futures`` executor on Dask: a new local cluster, or the scheduler at ``scheduler``."""
+    with dask_client(workers, scheduler) as client:
+        yield client.get_executor(pure=False)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client of a new local cluster (``workers`` processes, one thread each), or of the scheduler at
+    ``scheduler``; closed, with its cluster, on exit."""
     import dask
     from dask.distributed import Client, LocalCluster
 
@@ -226,7 +234,7 @@ def dask_executor(workers: int | None = None, scheduler: str | None = None) -> I
                 signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
     try:
-        yield client.get_executor(pure=False)
+        yield client
     finally:
         with _quiet_shutdown():
             client.close()

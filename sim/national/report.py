@@ -1,0 +1,125 @@
+"""A national run's results: tidy tables by authority, region and deprivation decile, a figure of the
+authorities placed by region, and a short Markdown report (ODD §9, D-NAT5).
+
+Every authority's outcome is the mean of its months in the outcome window (``sim.comparison``: years 16-25 of
+a 25-year run, the last half of a shorter one); a region's or a decile's is the mean of its authorities'
+weighted by their real adults, so England's figure is what its adults experience, whatever the scale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..comparison import outcome_window
+from ..local_authorities import REGIONS
+from ..metrics_catalogue import METRIC_NAMES
+from .files import read_monthly
+
+HEADLINE = ("participation_rate", "satisfaction", "responsiveness", "cost_per_capita", "mutual_share",
+            "provider_failures")
+
+
+def authority_outcomes(monthly: pd.DataFrame, plan: pd.DataFrame, months: int) -> pd.DataFrame:
+    """One row per authority: its place, real and simulated adults, its scale and its outcome-window means."""
+    first = months - outcome_window(months) + 1
+    window = monthly[monthly["month"] >= first]
+    means = window.groupby("authority")[list(METRIC_NAMES)].mean()
+    simulated = monthly.groupby("authority")["simulated_adults"].first()
+    frame = plan[["name", "tier", "region", "upper_tier_code", "upper_tier_name", "deprivation_decile",
+                  "adults"]].join(simulated)
+    frame["scale"] = frame["adults"] / frame["simulated_adults"]
+    frame["window_first_month"], frame["window_last_month"] = first, months
+    return frame.join(means).reset_index()
+
+
+def weighted_summary(outcomes: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Adult-weighted means of the outcomes by ``by`` (region or deprivation decile), with England's row."""
+    def summarise(group: pd.DataFrame) -> pd.Series:
+        weights = group["adults"].to_numpy(dtype=float)
+        row = {name: float(np.average(group[name], weights=weights)) for name in METRIC_NAMES}
+        return pd.Series({"authorities": len(group), "adults": int(weights.sum()), **row})
+
+    parts = [summarise(group).rename(key) for key, group in outcomes.groupby(by, sort=True)]
+    parts.append(summarise(outcomes).rename("England"))
+    frame = pd.DataFrame(parts)
+    frame.index.name = by
+    frame["authorities"] = frame["authorities"].astype(int)
+    frame["adults"] = frame["adults"].astype(int)
+    return frame.reset_index().astype({by: str})
+
+
+def write_results(out: Path, plan: pd.DataFrame, months: int) -> int:
+    """Write ``authorities.parquet``, ``regions.parquet``, ``deciles.parquet``, ``national.png`` and
+    ``report.md`` from the monthly results; return the simulated adults."""
+    out = Path(out)
+    monthly = read_monthly(out)
+    outcomes = authority_outcomes(monthly, plan, months)
+    regions = weighted_summary(outcomes, "region")
+    deciles = weighted_summary(outcomes, "deprivation_decile")
+    outcomes.to_parquet(out / "authorities.parquet", index=False)
+    regions.to_parquet(out / "regions.parquet", index=False)
+    deciles.to_parquet(out / "deciles.parquet", index=False)
+    figure = region_figure(outcomes, "participation_rate")
+    figure.savefig(out / "national.png", dpi=110, bbox_inches="tight")
+    (out / "report.md").write_text(report_text(outcomes, regions, deciles, months))
+    return int(outcomes["simulated_adults"].sum())
+
+
+def region_figure(outcomes: pd.DataFrame, metric: str):
+    """Authorities as dots on one row per region (north at the top), sized by adults, with the region's
+    adult-weighted mean as a bar: a map-like view without map tiles."""
+    from matplotlib.figure import Figure
+
+    order = [r for r in REGIONS if r in set(outcomes["region"])]
+    figure = Figure(figsize=(8, 0.45 * len(order) + 1.2))
+    axes = figure.subplots()
+    for row, region in enumerate(order):
+        members = outcomes[outcomes["region"] == region]
+        y = len(order) - 1 - row + np.linspace(-0.25, 0.25, len(members)) if len(members) > 1 else [len(order) - 1 - row]
+        axes.scatter(members[metric], y, s=8 + 60 * members["adults"] / outcomes["adults"].max(), alpha=0.6,
+                     color="tab:blue", linewidths=0)
+        mean = np.average(members[metric], weights=members["adults"])
+        axes.plot([mean, mean], [len(order) - 1 - row - 0.35, len(order) - 1 - row + 0.35], color="black", lw=2)
+    axes.set_yticks(range(len(order)), list(reversed(order)))
+    axes.set_xlabel(f"{metric.replace('_', ' ')} (outcome window; dot = authority, bar = region's mean)")
+    axes.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def report_text(outcomes: pd.DataFrame, regions: pd.DataFrame, deciles: pd.DataFrame, months: int) -> str:
+    """The report: what was run, England's outcomes by region and by deprivation decile, and the figure."""
+    first, last = int(outcomes["window_first_month"].iloc[0]), months
+    real, simulated = int(outcomes["adults"].sum()), int(outcomes["simulated_adults"].sum())
+
+    def table(frame: pd.DataFrame, key: str) -> str:
+        columns = [key, "authorities", "adults", *HEADLINE]
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for _, row in frame.iterrows():
+            cells = [str(row[key]), f"{row['authorities']:,}", f"{row['adults']:,}"]
+            cells += [f"{row[name]:.4f}" if abs(row[name]) < 10 else f"{row[name]:,.2f}" for name in HEADLINE]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    return f"""# England as one run
+
+{len(outcomes)} local authorities, {real:,} real adults simulated by {simulated:,} (about one in
+{real / simulated:,.0f}; each authority's own scale is in `authorities.parquet`), {months} months. Outcomes are
+the means of months {first}-{last} (the outcome window), weighted by real adults. Services sit with the tier
+that runs them and share budgets and designs within it once a year (ODD §9, D-NAT1-D-NAT4).
+
+![Participation by authority and region](national.png)
+
+## By region
+
+{table(regions, "region")}
+
+## By deprivation decile of authorities (1 = most deprived tenth)
+
+{table(deciles, "deprivation_decile")}
+
+Tables: `authorities.parquet` (one row per authority), `regions.parquet`, `deciles.parquet`, and every month of
+every authority in `monthly/`.
+"""

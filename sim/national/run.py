@@ -1,0 +1,159 @@
+"""Drive a national run: plan the country, advance every partition a fiscal year at a time, apply the
+couplings, keep what is computed, resume what was interrupted (ODD §9, D-NAT3, D-NAT5).
+
+Where it runs does not change what it computes: the partitions are the same ``Partition`` objects in this
+process (one run) or Dask actors on workers (``dask_workers`` for a new local cluster, ``scheduler`` for an
+existing one); each authority's model sees only its own seed and the couplings, which the driver computes from
+the summaries in authority order. After every year the driver writes the year's monthly metrics
+(``monthly/year_NNN.parquet``) and a checkpoint of every partition (``checkpoint.pkl``), each by an atomic
+rename; a run started again on the same folder and settings continues from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import resource
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..arguments import path as path_argument
+from ..arguments import whole_number
+from ..parameters import MAX_MONTHS, ParameterError, validate
+from ..sectors import DEFAULT_SECTORS
+from .country import DEFAULT_SCALE, plan_country
+from .couplings import yearly_couplings
+from .files import write_bytes, write_json, write_parquet
+from .partition import Partition
+from .report import write_results
+
+MONTHS_PER_YEAR = 12
+
+
+def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int = 300,
+                 sectors: Sequence[str] = DEFAULT_SECTORS, seed: int = 1, params: dict[str, Any] | None = None,
+                 authorities: Sequence[str] | None = None, dask_workers: int | None = None,
+                 scheduler: str | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run England (or ``authorities``) for ``months`` months at one simulated adult per ``scale`` real ones;
+    write the results to ``out`` (see ``sim.national.report.write_results``) and return the manifest."""
+    out = path_argument("out", out)
+    months = whole_number("months", months, 1, MAX_MONTHS)
+    seed = whole_number("seed", seed, 0, 2**63 - 1)
+    if params and ({"n_units", "sectors"} & set(params)):
+        raise ParameterError("params: n_units and sectors are set by the national run (scale, sectors), not here")
+    model_params = {**(params or {}), "sectors": tuple(sectors)}
+    validate(model_params)
+    plan = plan_country(scale, authorities)
+    config = {"scale": scale, "months": months, "seed": seed, "sectors": list(model_params["sectors"]),
+              "params": {k: v for k, v in sorted(model_params.items()) if k != "sectors"},
+              "authorities": list(plan.index)}
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.json"
+    if manifest_path.exists():
+        previous = json.loads(manifest_path.read_text())
+        if previous["config"] != json.loads(json.dumps(config, default=str)):
+            raise ParameterError(f"out: {out} holds a national run with other settings; choose a new folder")
+        if previous.get("status") == "complete":
+            return previous
+    say = progress or (lambda _text: None)
+    started = time.perf_counter()
+    checkpoint = out / "checkpoint.pkl"
+    with _partitions(plan, seed, model_params, checkpoint, dask_workers, scheduler) as (parts, year, couplings):
+        where = "this process" if not (dask_workers or scheduler) else (scheduler or f"{dask_workers} Dask workers")
+        write_json(manifest_path, {"config": config, "status": "running", "where": where})
+        years = -(-months // MONTHS_PER_YEAR)
+        for y in range(year, years):
+            step = min(MONTHS_PER_YEAR, months - y * MONTHS_PER_YEAR)
+            results = parts.advance(step, couplings)
+            summaries = {code: s for summary, _ in results for code, s in summary.items()}
+            monthly = pd.concat([frame for _, frame in results], ignore_index=True)
+            monthly = monthly.sort_values(["authority", "month"], kind="stable").reset_index(drop=True)
+            couplings = yearly_couplings(summaries, plan, model_params["sectors"])
+            write_parquet(out / "monthly" / f"year_{y + 1:03d}.parquet", monthly)
+            write_bytes(checkpoint, pickle.dumps({"year": y + 1, "partitions": parts.states(),
+                                                   "couplings": couplings}, protocol=pickle.HIGHEST_PROTOCOL))
+            say(f"year {y + 1}/{years} done ({time.perf_counter() - started:.0f} s)")
+    wall = time.perf_counter() - started
+    manifest = {"config": config, "status": "complete", "where": where, "wall_seconds_this_session": round(wall, 1),
+                "peak_rss_mib": round(peak_rss_mib(), 1), "simulated_adults": None}
+    manifest["simulated_adults"] = write_results(out, plan, months)
+    write_json(manifest_path, manifest)
+    checkpoint.unlink(missing_ok=True)
+    return manifest
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process and of its finished children (Linux: ru_maxrss in KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+# ------------------------------------------------------------------------------------------------ partitions
+class _LocalPartitions:
+    """Partitions in this process: advanced one after another."""
+
+    def __init__(self, parts: list[Partition]):
+        self.parts = parts
+
+    def advance(self, months: int, couplings: dict) -> list[tuple[dict, pd.DataFrame]]:
+        return [part.advance(months, couplings) for part in self.parts]
+
+    def states(self) -> list[bytes]:
+        return [part.state() for part in self.parts]
+
+
+class _DaskPartitions:
+    """Partitions as Dask actors, one or more per worker: advanced all at once, gathered in order."""
+
+    def __init__(self, actors: list):
+        self.actors = actors
+
+    def advance(self, months: int, couplings: dict) -> list[tuple[dict, pd.DataFrame]]:
+        futures = [actor.advance(months, couplings) for actor in self.actors]
+        return [future.result() for future in futures]
+
+    def states(self) -> list[bytes]:
+        futures = [actor.state() for actor in self.actors]
+        return [future.result() for future in futures]
+
+
+def split_plan(plan: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
+    """Authorities into ``parts`` partitions of about equal simulated adults (largest first, to the lightest;
+    ties to the lowest index), each kept in code order."""
+    loads, members = [0] * parts, [[] for _ in range(parts)]
+    for code in plan.sort_values("n_units", ascending=False, kind="stable").index:
+        lightest = loads.index(min(loads))
+        members[lightest].append(code)
+        loads[lightest] += int(plan.loc[code, "n_units"])
+    return [plan.loc[sorted(m)] for m in members if m]
+
+
+@contextlib.contextmanager
+def _partitions(plan, seed, params, checkpoint: Path, dask_workers, scheduler) -> Iterator[tuple[Any, int, dict]]:
+    """(partitions, the year to start from, the couplings to apply first): fresh, or from the checkpoint."""
+    saved = pickle.loads(checkpoint.read_bytes()) if checkpoint.exists() else None
+    year, couplings = (saved["year"], saved["couplings"]) if saved else (0, {})
+    if not (dask_workers or scheduler):
+        parts = ([Partition(state=s) for s in saved["partitions"]] if saved
+                 else [Partition(part, seed, params) for part in split_plan(plan, 1)])
+        yield _LocalPartitions(parts), year, couplings
+        return
+    from ..experiments.executors import dask_client
+
+    with dask_client(dask_workers, scheduler) as client:
+        addresses = sorted(client.scheduler_info()["workers"])
+        if saved:
+            futures = [client.submit(Partition, state=s, actor=True, workers=[addresses[i % len(addresses)]])
+                       for i, s in enumerate(saved["partitions"])]
+        else:
+            futures = [client.submit(Partition, part, seed, params, actor=True,
+                                     workers=[addresses[i % len(addresses)]])
+                       for i, part in enumerate(split_plan(plan, len(addresses)))]
+        yield _DaskPartitions([f.result() for f in futures]), year, couplings
