@@ -43,7 +43,8 @@ class GuarantorState(Agent):
         # the part of each citizen's civic resources that capacity building built, which depreciates (ODD §7.11)
         self.resources_built = np.zeros(model.population.n, dtype=np.float32)
         self.last_charges = np.zeros(model.providers.n)  # users' charges toward each row's payment this month
-        self.budget: np.ndarray | None = None  # yearly budget per sector, set from the first month's formula
+        self.budget: np.ndarray | None = None  # yearly budget per sector (``budget_basis``, ODD §7.8)
+        self.cost_this_year = np.zeros(n_sectors)  # what the formula asked per sector so far this fiscal year
         self.budget_cut_share = 0.0  # share of the formula's funding withheld this month (``budget_rule``)
         self.over_budget = 0.0  # £ paid this month above the sectors' budgets (an open-ended budget)
 
@@ -81,8 +82,10 @@ class GuarantorState(Agent):
     def within_budget(self, due: np.ndarray) -> np.ndarray:
         """What the guarantor pays of the formula's ``due`` (per row) under the sectors' budgets (ODD §7.8, D-M3).
 
-        A sector's yearly budget is set from the formula's standard cost in the first month (funding level
-        included) and changes by ``budget_real_change`` a year from ``budget_change_from_year`` on. Under
+        A sector's yearly budget is set in the first month from what its services cost at the providers' prices
+        (``budget_basis = "spending"``, rolled forward each year by ``revise_budget``) or from the formula's
+        standard cost (``"formula"``, funding level included, whatever the prices), and changes by
+        ``budget_real_change`` a year from ``budget_change_from_year`` on. Under
         ``budget_rule = "open_ended"`` the guarantor pays what the formula says and what it pays above the
         budget is counted (``over_budget``); under ``"pro_rata_cut"`` a sector whose formula exceeds a month's
         budget has every payment cut in proportion (``budget_cut_share``), and its providers must do with less
@@ -90,10 +93,12 @@ class GuarantorState(Agent):
         model = self.model
         sector = model.providers.sector
         n_sectors = len(model.sector_names)
-        if self.budget is None:
-            self.budget = 12.0 * np.bincount(sector, weights=self.payments(priced=False), minlength=n_sectors)
-        monthly = self.budget / 12.0
         asked = np.bincount(sector, weights=due, minlength=n_sectors)
+        if self.budget is None:
+            basis = due if model.params["budget_basis"] == "spending" else self.payments(priced=False)
+            self.budget = 12.0 * np.bincount(sector, weights=basis, minlength=n_sectors)
+        self.cost_this_year += asked
+        monthly = self.budget / 12.0
         if model.params["budget_rule"] == "pro_rata_cut":
             scale = np.minimum(1.0, np.divide(monthly, asked, out=np.ones(n_sectors), where=asked > 0))
             model.providers.last_lump[:] *= scale[sector]
@@ -107,11 +112,18 @@ class GuarantorState(Agent):
         return due
 
     def revise_budget(self) -> None:
-        """Fiscal year: the sectors' budgets change by ``budget_real_change`` in real terms (austerity when
-        negative) once the year ``budget_change_from_year`` has ended."""
+        """Fiscal year (ODD §7.8, D-K1): under ``budget_basis = "spending"`` a sector's budget rolls forward from
+        the year's cost of its services at the providers' prices until the year ``budget_change_from_year``
+        has ended, so that every regime meets a change from its own spending; from then on the budgets change
+        by ``budget_real_change`` in real terms (austerity when negative)."""
         params = self.model.params
-        if self.budget is not None and self.model.month // 12 >= params["budget_change_from_year"]:
+        year = self.model.month // 12
+        if self.budget is not None and params["budget_basis"] == "spending" and year <= params[
+                "budget_change_from_year"]:
+            self.budget = self.cost_this_year.copy()  # twelve months' cost: the year's outturn
+        if self.budget is not None and year >= params["budget_change_from_year"]:
             self.budget = self.budget * (1.0 + params["budget_real_change"])
+        self.cost_this_year[:] = 0.0
 
     def pay_providers(self) -> None:
         """Monthly: this month's payments, the charges users pay toward them (``charge_share`` of the payment,

@@ -257,3 +257,26 @@ def test_cuts_lower_quality_only_when_the_budget_falls(change):
         assert cut < open_ended - 0.1
     else:
         assert cut == pytest.approx(open_ended, abs=0.03)
+
+
+def budget_over_cost_at_the_change(basis: str) -> float:
+    """The privatised district's budget over what its services cost at the providers' prices, the month budgets
+    start to change (after two contract terms, so that re-let contracts are priced below the formula)."""
+    m = sim.MutualStateModel(rng=5, n_units=8, regime="privatised", budget_rule="pro_rata_cut", budget_basis=basis,
+                             budget_change_from_year=12, contract_years=5)
+    m.run(12 * 12)
+    assert (m.providers.price < 1.0).any(), "contracts were re-let below the formula"
+    cost = np.bincount(m.providers.sector, weights=m.guarantor.payments(), minlength=len(m.sector_names))
+    return float(m.guarantor.budget.sum() / 12 / cost.sum())
+
+
+@pytest.mark.parametrize("basis", ["spending", "formula"])
+def test_a_budget_rolled_forward_from_spending_starts_the_cuts_without_slack(basis):
+    """D-K1 and its ablation twin: rolled forward from the year's cost at the providers' prices, a contracted
+    sector's budget equals its spending when the budgets start to change; set from the formula's standard cost, it
+    starts above its spending by about the tender saving, so a cut would bind later."""
+    ratio = budget_over_cost_at_the_change(basis)
+    if basis == "spending":
+        assert ratio == pytest.approx(1.0, abs=0.02)
+    else:
+        assert ratio > 1.03
