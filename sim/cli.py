@@ -46,6 +46,7 @@ from .experiments.schema import ScenarioError, load_scenario, parse_value
 from .experiments.store import ResultsError, ResultsRepaired, StorageError
 from .experiments.tasks import run_one
 from .metrics_catalogue import HEADLINE_METRICS, METRIC_NAMES, METRICS
+from .national.command import add_national_parser, cmd_national
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .proposal import THE_PROPOSAL
 from .regimes import REGIMES
@@ -193,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard_parser.add_argument("--max-run-years", type=_positive_int, default=None, metavar="N",
                                   help="the most work one comparison or explanation may ask, in runs x years "
                                        "(default: 12000, about two minutes of two cores)")
+    add_national_parser(sub)
     return parser
 
 
@@ -547,7 +549,7 @@ def cmd_calibrate(args) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "compare": cmd_compare, "batch": cmd_batch, "report": cmd_report,
-            "sensitivity": cmd_sensitivity, "dashboard": cmd_dashboard}
+            "sensitivity": cmd_sensitivity, "dashboard": cmd_dashboard, "national": cmd_national}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,3 +79,26 @@ def test_each_authority_has_its_own_deprivation_mix_and_size():
     assert plan.loc["E06000002", "q4"] > 0.4 > plan.loc["E07000089", "q4"]  # Middlesbrough vs Hart
     with pytest.raises(Exception, match="authorities"):
         plan_country(100, ["W06000001"])
+
+
+def test_the_national_command_runs_resumes_and_refuses_bad_input(tmp_path, capsys):
+    from sim.cli import main
+
+    args = ["national", "--out", str(tmp_path / "e"), "--scale", "1000", "--months", "13", "--quiet",
+            "--authorities", "E07000008,E07000009", "--sectors", "elderly_care,leisure"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "England: 2 authorities" in out and "report.md" in out
+    regions = pd.read_parquet(tmp_path / "e" / "regions.parquet")
+    assert list(regions["region"]) == ["East of England", "England"]
+    assert main(args) == 0  # a finished run is read, not run again
+    for bad, message in ((["--sectors", "cake"], "cake not allowed"), (["--scale", "0"], "0 is not allowed"),
+                         (["--authorities", "W06000001"], "W06000001"), (["--dask", "2", "--scheduler", "x:1"],
+                                                                        "not allowed with argument")):
+        try:
+            code = main(["national", "--out", str(tmp_path / "bad"), *bad])
+        except SystemExit as exit_:
+            code = exit_.code
+        assert code == 2 and message in capsys.readouterr().err
+    assert main([*args[:2], str(tmp_path / "e"), "--scale", "999", *args[5:]]) == 2  # other settings, same folder
+    assert "other settings" in capsys.readouterr().err
