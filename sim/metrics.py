@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.metric_sums import add_satisfaction_by_quintile, mismatch
+from .kernels.metric_sums import add_satisfaction_by_quintile, mismatch, took_part_by_quintile
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
@@ -27,8 +27,8 @@ def measure(model) -> dict[str, float]:
     month (``ProviderTable.users``); only mismatch and satisfaction need a pass over the slots."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
-    took_part = pop.participated(model.month)
-    rate_q = np.bincount(pop.deprivation[took_part], minlength=5) / np.maximum(model.quintile_sizes, 1)
+    took_part = took_part_by_quintile(pop.last_participation, model.month - 12, pop.deprivation, 5)
+    rate_q = took_part / np.maximum(model.quintile_sizes, 1)
 
     act_n = float(table.users.sum())
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
@@ -56,7 +56,7 @@ def measure(model) -> dict[str, float]:
     sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
     quits = model.workforce.quits_this_month
     return {
-        "participation_rate": float(took_part.mean()) if n else 0.0,
+        "participation_rate": float(took_part.sum()) / n if n else 0.0,
         "participation_gap": float(rate_q[0] - rate_q[4]),
         "satisfaction": sat_sum / sat_n if sat_n else 0.0,
         "responsiveness": 1.0 - gap_sum / sat_n if sat_n else 0.0,

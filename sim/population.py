@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kernels import need_churn
+
 CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
 STANCES = ("contribute", "use_only", "opt_out")
 # Bits of ``ServiceUsers.civic`` (ODD §7.3): membership, seats (member board, elected user governor, user panel,
@@ -147,21 +149,13 @@ class ServiceUsers:
         old = self.citizen[moved].copy()
         new = old.copy()
         pending = np.ones(moved.size, dtype=bool)
-        for _ in range(MAX_DRAWS):
-            idx = np.flatnonzero(pending)
-            if idx.size == 0:
+        remaining = moved.size
+        for _ in range(MAX_DRAWS):  # rejection draws (``sim.kernels.need_churn.place_needs``)
+            if remaining == 0:
                 break
-            draw = (unit_starts[units[idx]] + rng.random(idx.size) * unit_sizes[units[idx]]).astype(np.int32)
-            free = (self.holds[draw] & self.bit) == 0
-            _, first = np.unique(draw, return_index=True)  # two slots may not go to the same person
-            unique = np.zeros(idx.size, dtype=bool)
-            unique[first] = True
-            ok = free & unique
-            self.holds[draw[ok]] |= self.bit  # registered at once, so later draws see them taken
-            new[idx[ok]] = draw[ok]
-            pending[idx[ok]] = False
-        changed = new != old
-        self.holds[old[changed]] &= ~self.bit
+            remaining = need_churn.place_needs(rng.random(remaining), pending, units, unit_starts, unit_sizes,
+                                               self.holds, self.bit, new)
+        changed = need_churn.release_needs(old, new, self.holds, self.bit)
         self.citizen[moved] = new
         self.x[moved] = self.draw_preferences(rng, units)
         self.need[moved] = self.draw_needs(rng, moved.size)
@@ -170,7 +164,7 @@ class ServiceUsers:
         self.civic[moved] = 0  # membership and seats belong to the need that ended
         self.provider[moved] = home_provider[units]
         self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]
-        return int(changed.sum())
+        return changed
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,18 @@ import pytest
 from scipy.special import expit
 
 from sim.coproduction import form_groups, game_payoffs
-from sim.kernels import coproduction_game, exit_choice, metric_sums, provider_tallies, service_value
-from sim.population import CONTRIBUTE, OPT_OUT
+from sim.kernels import (
+    coproduction_game,
+    exit_choice,
+    membership,
+    metric_sums,
+    need_churn,
+    provider_tallies,
+    service_value,
+    voice,
+)
+from sim.population import BOARD, CONSULTED, CONTRIBUTE, MAX_DRAWS, MEMBER, OPT_OUT, POPCOUNT, USE_ONLY, VOTED
+from sim.submodels.participation import FORM_BITS, SEATED, TOOK_PART
 from sim.workforce import Workforce
 
 SEEDS = range(6)
@@ -130,6 +140,88 @@ def rebalance_reference(workforce, rng, target, sector_of_row):
         workforce.row[donors] = destinations
         moved += n_move
     return moved
+
+
+def heard_tallies_reference(provider, civic, x, totals):
+    """ODD §7.3 heard_pref's sums as four weighted bincounts per sector."""
+    n = totals[0].size
+    voted, answered = (civic & VOTED) != 0, (civic & CONSULTED) != 0
+    for total, weights in zip(totals, (voted, voted * x, answered, answered * x), strict=True):
+        total += np.bincount(provider, weights=weights, minlength=n)
+
+
+def learn_efficacy_reference(civic, stance, provider, x, citizen, holds, efficacy, row_sector, central_design, design,
+                             heard, rate, heeded_distance, voice_crowd, voice_dilution):
+    """ODD §7.3 Efficacy as whole-array gathers (``heeded_signal`` and the update of ``learn_efficacy``)."""
+    took_part = ((civic & TOOK_PART) != 0) | (stance == CONTRIBUTE)
+    slots = np.flatnonzero(took_part & (stance != OPT_OUT))
+    rows, wish, citizens = provider[slots], x[slots], citizen[slots]
+    gap_central = np.abs(wish - central_design[row_sector[rows]])
+    moved = (gap_central - np.abs(wish - design[rows])) / np.maximum(gap_central, heeded_distance)
+    weight = 1.0 / (1.0 + heard[rows] / voice_crowd) if voice_dilution else 1.0
+    signal = (np.clip(moved, 0.0, 1.0) * weight).astype(np.float32)
+    step = rate / np.maximum(POPCOUNT[holds[citizens]], 1)
+    efficacy[citizens] += (step * (signal - efficacy[citizens])).astype(np.float32)
+
+
+def forms_reference(n_people, sectors):
+    """ODD §8 participation by form: a boolean per person and form, set sector by sector, and stance counts."""
+    holds = {bit: np.zeros(n_people, dtype=bool) for bit in (MEMBER, VOTED, CONSULTED, SEATED)}
+    contributors = active = 0
+    for citizen, civic, stance in sectors:
+        for bit, who in holds.items():
+            who[citizen[(civic & bit) != 0]] = True
+        counts = np.bincount(stance, minlength=3)
+        contributors += int(counts[CONTRIBUTE])
+        active += int(counts[CONTRIBUTE] + counts[USE_ONLY])
+    return [int(who.sum()) for who in holds.values()], contributors, active
+
+
+def churn_draws_reference(rng, units, old, unit_starts, unit_sizes, holds, bit):
+    """ODD §7.14 rejection draws with a sort per round (``np.unique``) for the first draw of each person."""
+    new = old.copy()
+    pending = np.ones(units.size, dtype=bool)
+    for _ in range(MAX_DRAWS):
+        idx = np.flatnonzero(pending)
+        if idx.size == 0:
+            break
+        draw = (unit_starts[units[idx]] + rng.random(idx.size) * unit_sizes[units[idx]]).astype(np.int32)
+        free = (holds[draw] & bit) == 0
+        _, first = np.unique(draw, return_index=True)
+        unique = np.zeros(idx.size, dtype=bool)
+        unique[first] = True
+        ok = free & unique
+        holds[draw[ok]] |= bit
+        new[idx[ok]] = draw[ok]
+        pending[idx[ok]] = False
+    changed = new != old
+    holds[old[changed]] &= ~bit
+    return new, int(changed.sum())
+
+
+def personal_cost_reference(citizen, resources, resource_gradient, participation_cost):
+    """ODD §7.1 Cost of contributing as whole-array expressions (``cost_factor`` and ``personal_cost``)."""
+    factor = np.maximum(1.0 + resource_gradient * (0.5 - resources[citizen]), 0.05).astype(np.float32)
+    return (participation_cost * factor).astype(np.float32)
+
+
+def exit_value_reference(alternative, current, x, citizen, sensitivity, q_c, q_n, design, service_weight,
+                         mismatch_weight, switch_cost):
+    """ODD §7.1 Exit option's value as the sum of the service utility and ``quality_weight_gap``."""
+    utility = service_utility_reference(alternative, x, q_c, q_n, design, service_weight, mismatch_weight)
+    quality = q_c + q_n
+    gap = ((sensitivity[citizen] - 1.0) * service_weight * (quality[alternative] - quality[current])).astype(
+        np.float32)
+    return utility + gap - np.float32(switch_cost)
+
+
+def membership_reference(rng, provider, has_board, join, civic, citizen, last_participation, month):
+    """ODD §7.3 monthly membership as whole-array expressions."""
+    at_board = has_board[provider]
+    joins = at_board & (rng.random(provider.size) < join)
+    civic |= (joins * MEMBER).astype(np.uint8)
+    civic &= np.where(at_board, 0xFF, ~np.uint8(MEMBER | BOARD)).astype(np.uint8)
+    last_participation[citizen[(civic & SEATED) != 0]] = month
 
 
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
@@ -279,3 +371,124 @@ def test_rebalancing_matches_the_scan_of_the_whole_workforce(seed):
         assert fast.rebalance(rng_fast, target, sector_of_row) == rebalance_reference(slow, rng_slow, target,
                                                                                      sector_of_row)
         assert same(fast.row, slow.row) and rng_fast.random() == rng_slow.random()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heard_tallies_match(seed):
+    kernel_totals = [np.zeros(12) for _ in range(4)]
+    reference_totals = [np.zeros(12) for _ in range(4)]
+    for sector in range(3):
+        slots = random_slots(10 * seed + sector, n_providers=12)
+        civic = np.random.default_rng(seed + sector).integers(0, 128, slots["provider"].size).astype(np.uint8)
+        voice.add_heard_tallies(slots["provider"], civic, slots["x"], VOTED, CONSULTED, *kernel_totals)
+        heard_tallies_reference(slots["provider"], civic, slots["x"], reference_totals)
+    assert all(same(a, b) for a, b in zip(kernel_totals, reference_totals, strict=True))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("voice_dilution", [True, False])
+def test_efficacy_learning_matches(seed, voice_dilution):
+    rng = np.random.default_rng(seed)
+    m = 40
+    slots = random_slots(seed, m=m, n_providers=9)
+    citizen = rng.permutation(60)[:m].astype(np.int32)  # one slot a person in a sector, as in the model
+    civic = rng.integers(0, 128, m).astype(np.uint8)
+    holds = rng.integers(0, 1 << 12, 60).astype(np.uint16)
+    row_sector = rng.integers(0, 3, 9)
+    central, design, heard = rng.random(3), rng.random(9), rng.integers(0, 200, 9).astype(np.float64)
+    design[0] = central[row_sector[0]]  # a row at the centre's design: nothing moved
+    efficacy_kernel = rng.random(60).astype(np.float32)
+    efficacy_reference = efficacy_kernel.copy()
+    common = (civic, slots["stance"], slots["provider"], slots["x"], citizen)
+    voice.learn_efficacy(*common, TOOK_PART, CONTRIBUTE, OPT_OUT, holds, POPCOUNT, efficacy_kernel, row_sector,
+                         central, design, heard, 0.1, 0.1, 50.0, voice_dilution)
+    learn_efficacy_reference(*common, holds, efficacy_reference, row_sector, central, design, heard, 0.1, 0.1, 50.0,
+                             voice_dilution)
+    assert same(efficacy_kernel, efficacy_reference)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_forms_of_participation_match(seed):
+    rng = np.random.default_rng(seed)
+    sectors = []
+    for sector in range(3):
+        slots = random_slots(10 * seed + sector)
+        sectors.append((slots["citizen"], rng.integers(0, 128, slots["citizen"].size).astype(np.uint8),
+                        slots["stance"]))
+    person_bits, stance_counts = np.zeros(50, dtype=np.uint8), np.zeros(3, dtype=np.int64)
+    for citizen, civic, stance in sectors:
+        metric_sums.add_forms_of_participation(citizen, civic, stance, person_bits, stance_counts)
+    holders, contributors, active = forms_reference(50, sectors)
+    assert list(metric_sums.count_holders(person_bits, FORM_BITS)) == holders
+    assert (int(stance_counts[CONTRIBUTE]), int(stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY])) == (
+        contributors, active)
+    last = rng.integers(-30000, 30, 50).astype(np.int16)
+    deprivation = rng.integers(0, 5, 50).astype(np.int8)
+    took_part = last > 17
+    assert same(metric_sums.took_part_by_quintile(last, 17, deprivation, 5),
+                np.bincount(deprivation[took_part], minlength=5))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_need_churn_draws_match(seed):
+    rng = np.random.default_rng(seed)
+    unit_sizes = rng.integers(1, 9, 6)  # small units: repeated draws, people who already hold the need
+    unit_starts = np.concatenate([[0], np.cumsum(unit_sizes)[:-1]])
+    n, bit = int(unit_sizes.sum()), np.uint16(1 << 3)
+    holds = np.where(rng.random(n) < 0.5, bit, 0).astype(np.uint16) | rng.integers(0, 8, n).astype(np.uint16)
+    units = np.sort(rng.integers(0, 6, 12)).astype(np.int32)
+    old = (unit_starts[units] + rng.integers(0, 100, 12) % unit_sizes[units]).astype(np.int32)
+    holds_kernel, holds_reference = holds.copy(), holds.copy()
+    rng_kernel, rng_reference = np.random.default_rng(seed + 3), np.random.default_rng(seed + 3)
+    new = old.copy()
+    pending = np.ones(units.size, dtype=bool)
+    remaining = units.size
+    for _ in range(MAX_DRAWS):
+        if remaining == 0:
+            break
+        remaining = need_churn.place_needs(rng_kernel.random(remaining), pending, units, unit_starts, unit_sizes,
+                                           holds_kernel, bit, new)
+    passed = need_churn.release_needs(old, new, holds_kernel, bit)
+    want_new, want_passed = churn_draws_reference(rng_reference, units, old, unit_starts, unit_sizes,
+                                                  holds_reference, bit)
+    assert same(new, want_new) and passed == want_passed and same(holds_kernel, holds_reference)
+    assert rng_kernel.random() == rng_reference.random()
+    slots = random_slots(seed)
+    count = np.bincount(slots["provider"], minlength=slots["n_providers"])
+    want = np.divide(np.bincount(slots["provider"], weights=slots["satisfaction"], minlength=slots["n_providers"]),
+                     count, out=np.zeros(slots["n_providers"]), where=count > 0)
+    assert same(need_churn.mean_by_row(slots["provider"], slots["satisfaction"], slots["n_providers"]), want)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_personal_cost_and_exit_value_match(seed):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    m, n_rows = slots["provider"].size, slots["n_providers"]
+    resources = np.clip(rng.normal(0.5, 0.6, 50), 0.0, 1.0).astype(np.float32)
+    for gradient in (1.0, 3.5):  # 3.5: some costs at the floor
+        assert same(service_value.personal_cost(slots["citizen"], resources, gradient, 0.12),
+                    personal_cost_reference(slots["citizen"], resources, gradient, 0.12))
+    sensitivity = np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random(n_rows)
+    alternative = rng.integers(0, n_rows, m).astype(np.int32)
+    args = (alternative, slots["provider"], slots["x"], slots["citizen"], sensitivity, q_c, q_n, design, 0.8, 1.3,
+            0.05)
+    assert same(service_value.exit_value(*args), exit_value_reference(*args))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_membership_matches(seed):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    m = slots["provider"].size
+    has_board = rng.random(slots["n_providers"]) < 0.5
+    civic = rng.integers(0, 128, m).astype(np.uint8)
+    civic_kernel, last_kernel = civic.copy(), np.full(50, -30000, dtype=np.int16)
+    last_reference = last_kernel.copy()
+    membership.update_membership(np.random.default_rng(seed + 1).random(m), slots["provider"], has_board, 0.3,
+                                 civic_kernel, slots["citizen"], last_kernel, 9, np.uint8(MEMBER),
+                                 np.uint8(MEMBER | BOARD), np.uint8(SEATED))
+    membership_reference(np.random.default_rng(seed + 1), slots["provider"], has_board, 0.3, civic,
+                         slots["citizen"], last_reference, 9)
+    assert same(civic_kernel, civic) and same(last_kernel, last_reference)

@@ -19,8 +19,9 @@ def switch_providers(review_draw, switch_draw, stance, provider, alternative, ex
     one = np.float32(1.0)
     sensitivity = np.float32(exit_sensitivity)
     for slot in range(stance.size):
-        reviewing = stance[slot] != OPT_OUT and review_draw[slot] < revision_rate
+        if stance[slot] == OPT_OUT or review_draw[slot] >= revision_rate or alternative[slot] == provider[slot]:
+            continue  # not reviewing, or nowhere else to go: the chance is not needed
         chance = one / (one + np.exp(-(sensitivity * exit_gain[slot])))
-        if reviewing and alternative[slot] != provider[slot] and switch_draw[slot] < chance:
+        if switch_draw[slot] < chance:
             provider[slot] = alternative[slot]
             civic[slot] = 0

@@ -30,3 +30,38 @@ def mismatch(x, provider, design):
     for slot in range(x.size):
         out[slot] = np.abs(np.float64(x[slot]) - design[provider[slot]])
     return out
+
+
+@compiled
+def add_forms_of_participation(citizen, civic, stance, person_bits, stance_counts):
+    """ODD §8 participation by form, for one sector: each holder's participation bits (``civic``) are added
+    (OR) to her bits over every sector, so a person counts once whatever the services she takes part in; and
+    the sector's slots are counted by stance."""
+    for slot in range(citizen.size):
+        person_bits[citizen[slot]] |= civic[slot]
+        stance_counts[stance[slot]] += 1
+
+
+@compiled
+def count_holders(person_bits, masks):
+    """ODD §8 participation by form: how many people hold any bit of each mask (member, voted, consulted,
+    seated) in some service."""
+    counts = np.zeros(masks.size, np.int64)
+    for person in range(person_bits.size):
+        bits = person_bits[person]
+        if bits:
+            for k in range(masks.size):
+                if bits & masks[k]:
+                    counts[k] += 1
+    return counts
+
+
+@compiled
+def took_part_by_quintile(last_participation, since, deprivation, n_quintiles):
+    """ODD §8 participation_rate and participation_gap: how many people of each deprivation quintile took part
+    in some service's governance or co-production after month ``since`` (the last 12 months)."""
+    counts = np.zeros(n_quintiles, np.int64)
+    for person in range(last_participation.size):
+        if last_participation[person] > since:
+            counts[deprivation[person]] += 1
+    return counts

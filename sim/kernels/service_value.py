@@ -38,3 +38,35 @@ def alternative_rows(uniform, current, units, home_row, neighbours, neighbour_co
         else:
             alternative[slot] = home
     return alternative
+
+
+@compiled
+def personal_cost(citizen, resources, resource_gradient, participation_cost):
+    """ODD §7.1 Cost of contributing: c_i = c * max(1 + g (0.5 - resources_i), 0.05), in float32 throughout
+    (the scalars are Python floats, which NumPy computes with a float32 array in float32)."""
+    gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
+    half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
+    cost = np.empty(citizen.size, np.float32)
+    for slot in range(citizen.size):
+        cost[slot] = effort * max(one + gradient * (half - resources[citizen[slot]]), floor)
+    return cost
+
+
+@compiled
+def exit_value(alternative, current, x, citizen, quality_sensitivity, quality_contractible,
+               quality_noncontractible, design, service_weight, mismatch_weight, switch_cost):
+    """ODD §7.1 Exit option and ODD §7.4: what her alternative row a is worth to her net of switching,
+    U_i(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost, with U the service utility (float32), the quality term
+    computed in float64 from (s_i - 1) w in float32 and kept as float32, and the sum in float32."""
+    weight32, one32, switch32 = np.float32(service_weight), np.float32(1.0), np.float32(switch_cost)
+    value = np.empty(alternative.size, np.float32)
+    for slot in range(alternative.size):
+        row, here = alternative[slot], current[slot]
+        quality = quality_contractible[row] + quality_noncontractible[row]
+        mismatch = np.abs(np.float64(x[slot]) - design[row])
+        utility = np.float32(service_weight * (quality - mismatch_weight * mismatch))
+        quality_here = quality_contractible[here] + quality_noncontractible[here]
+        sensitivity_gap = (quality_sensitivity[citizen[slot]] - one32) * weight32
+        quality_gap = np.float32(sensitivity_gap * (quality - quality_here))
+        value[slot] = utility + quality_gap - switch32
+    return value

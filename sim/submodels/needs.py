@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ..kernels import need_churn
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .structure import Structure
@@ -21,9 +22,7 @@ def churn_needs(params: dict, structure: Structure, population: Citizens, servic
         volatility = params[f"{structure.sector_names[sector]}.need_volatility"]
         if volatility <= 0 or users.m == 0:
             continue
-        count = np.bincount(users.provider, minlength=table.n)
-        mean_satisfaction = np.divide(np.bincount(users.provider, weights=users.satisfaction, minlength=table.n),
-                                      count, out=np.zeros(table.n), where=count > 0)
+        mean_satisfaction = need_churn.mean_by_row(users.provider, users.satisfaction, table.n)
         users.churn(rng, volatility, structure.home_row[sector], mean_satisfaction, structure.unit_sizes,
                     structure.unit_starts, habitual)
 

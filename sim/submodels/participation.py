@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from ..kernels import membership, metric_sums, voice
 from ..population import (
     BOARD,
     CONSULTED,
@@ -42,6 +43,7 @@ from ..population import (
     MEMBER,
     OPT_OUT,
     PANEL,
+    POPCOUNT,
     PUPIL,
     USE_ONLY,
     VOTED,
@@ -55,6 +57,7 @@ from .structure import Structure
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
 TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
+FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 
 
 def voice_benefit(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
@@ -125,15 +128,11 @@ def update_membership(params: dict, structure: Structure, population: Citizens, 
     board seats lapse where the row no longer has one. Seat holders take part every month of their term."""
     has_board = present(params, structure.sector_names, table, "member_board")
     join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
-    for users in service_users:
-        if users.m == 0:
-            continue
-        at_board = has_board[users.provider]
-        joins = at_board & (rng.random(users.m) < join)
-        users.civic |= (joins * MEMBER).astype(np.uint8)
-        users.civic &= np.where(at_board, 0xFF, ~np.uint8(MEMBER | BOARD)).astype(np.uint8)
-        seated = (users.civic & SEATED) != 0
-        population.last_participation[users.citizen[seated]] = month
+    for users in service_users:  # the kernel: ``sim.kernels.membership.update_membership``
+        if users.m:
+            membership.update_membership(rng.random(users.m), users.provider, has_board, join, users.civic,
+                                         users.citizen, population.last_participation, month, np.uint8(MEMBER),
+                                         np.uint8(MEMBER | BOARD), np.uint8(SEATED))
 
 
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
@@ -201,18 +200,13 @@ def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np
 def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) -> None:
     """What each row's governance hears this month: the mean current preference of those who voted at its
     last election (the elected members' mandate), of those who answered its last consultation and of this
-    month's contributors, weighted by how many of each took part."""
+    month's contributors, weighted by how many of each took part (the sums: ``sim.kernels.voice``)."""
     n = table.n
     voters, vote_pref, respondents, answer_pref = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     for users in service_users:
-        if users.m == 0:
-            continue
-        voted = (users.civic & VOTED) != 0
-        answered = (users.civic & CONSULTED) != 0
-        voters += np.bincount(users.provider, weights=voted, minlength=n)
-        vote_pref += np.bincount(users.provider, weights=voted * users.x, minlength=n)
-        respondents += np.bincount(users.provider, weights=answered, minlength=n)
-        answer_pref += np.bincount(users.provider, weights=answered * users.x, minlength=n)
+        if users.m:
+            voice.add_heard_tallies(users.provider, users.civic, users.x, VOTED, CONSULTED, voters, vote_pref,
+                                    respondents, answer_pref)
     table.voters, table.respondents = voters, respondents
     table.mandate = np.divide(vote_pref, voters, out=table.voice_design.copy(), where=voters > 0)
     table.consulted_pref = np.divide(answer_pref, respondents, out=table.voice_design.copy(), where=respondents > 0)
@@ -222,62 +216,48 @@ def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) ->
     table.heard_pref = np.divide(total, weight, out=table.voice_design.copy(), where=weight > 0)
 
 
-def heeded_signal(params: dict, table: ProviderTable, central_design: np.ndarray, rows: np.ndarray,
-                  wish: np.ndarray) -> np.ndarray:
-    """How far voice was heeded, for a person who wishes ``wish`` and took part at ``rows``: the share of her
-    distance from the centre's design that the delivered design has moved toward her, (|x - d_central| -
-    |x - d|) / max(|x - d_central|, heeded_distance), clipped to [0, 1], times one voice's weight among the n
-    heard, 1 / (1 + n / voice_crowd) (Olson 1965; 1 with ``voice_dilution`` off)."""
-    central = central_design[table.sector[rows]]
-    gap_central = np.abs(wish - central)
-    moved = (gap_central - np.abs(wish - table.design[rows])) / np.maximum(gap_central, params["heeded_distance"])
-    weight = 1.0 / (1.0 + table.heard[rows] / params["voice_crowd"]) if params["voice_dilution"] else 1.0
-    return (np.clip(moved, 0.0, 1.0) * weight).astype(np.float32)
-
-
 def learn_efficacy(params: dict, population: Citizens, service_users: list[ServiceUsers],
                    table: ProviderTable, central_design: np.ndarray) -> None:
-    """Efficacy learns whether voice is heeded (``heeded_signal``), by those who took part through the service's
+    """Efficacy learns whether voice is heeded (ODD §7.3: how far the delivered design moved toward her wish, times one voice's
+    weight among those heard), by those who took part through the service's
     institutions this year (voted, answered, sat on a board or panel) or co-produce this month; the others have
     no news and keep their belief. The same rule for every kind. Each service at the rate divided by the number
-    of services she needs."""
+    of services she needs. One compiled pass per sector (``sim.kernels.voice.learn_efficacy``)."""
     rate = params["efficacy_learning"]
     if rate <= 0:
         return
     for users in service_users:
-        took_part = ((users.civic & TOOK_PART) != 0) | (users.stance == CONTRIBUTE)
-        slots = np.flatnonzero(took_part & (users.stance != OPT_OUT))
-        if slots.size == 0:
-            continue
-        signal = heeded_signal(params, table, central_design, users.provider[slots], users.x[slots])
-        citizens = users.citizen[slots]
-        step = rate / population.services_needed(citizens)
-        population.efficacy[citizens] += (step * (signal - population.efficacy[citizens])).astype(np.float32)
+        if users.m:
+            voice.learn_efficacy(users.civic, users.stance, users.provider, users.x, users.citizen, TOOK_PART,
+                                 CONTRIBUTE, OPT_OUT, population.holds, POPCOUNT, population.efficacy,
+                                 table.sector, central_design, table.design, table.heard, float(rate),
+                                 float(params["heeded_distance"]), float(params["voice_crowd"]),
+                                 bool(params["voice_dilution"]))
 
 
 def measure(population: Citizens, service_users: list[ServiceUsers],
             last_election: dict[str, float] | None) -> dict[str, float]:
     """The participation reporters, by form: member share, turnout at member-board and at governor elections,
-    voters, consultation respondents and seat holders as shares of adults, and the co-production share."""
+    voters, consultation respondents and seat holders as shares of adults, and the co-production share. One
+    pass over each sector's slots marks who holds each form in some service (``sim.kernels.metric_sums``)."""
     n = max(population.n, 1)
-    holds = {bit: np.zeros(population.n, dtype=bool) for bit in (MEMBER, VOTED, CONSULTED, SEATED)}
-    contributors = active = 0
+    person_bits = np.zeros(population.n, dtype=np.uint8)
+    stance_counts = np.zeros(3, dtype=np.int64)
     for users in service_users:
-        if users.m == 0:
-            continue
-        for bit, who in holds.items():
-            who[users.citizen[(users.civic & bit) != 0]] = True
-        counts = np.bincount(users.stance, minlength=3)
-        contributors += int(counts[CONTRIBUTE])
-        active += int(counts[CONTRIBUTE] + counts[USE_ONLY])
+        if users.m:
+            metric_sums.add_forms_of_participation(users.citizen, users.civic, users.stance, person_bits,
+                                                   stance_counts)
+    members, voted, consulted, seated = metric_sums.count_holders(person_bits, FORM_BITS)
+    contributors = int(stance_counts[CONTRIBUTE])
+    active = int(stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY])
     election = last_election or {}
-    members, electorate = election.get("members", 0.0), election.get("electorate", 0.0)
+    election_members, electorate = election.get("members", 0.0), election.get("electorate", 0.0)
     return {
-        "member_share": float(holds[MEMBER].sum()) / n,
-        "election_turnout": election.get("voters", 0.0) / members if members > 0 else 0.0,
+        "member_share": float(members) / n,
+        "election_turnout": election.get("voters", 0.0) / election_members if election_members > 0 else 0.0,
         "governor_election_turnout": election.get("governor_voters", 0.0) / electorate if electorate > 0 else 0.0,
-        "voted_share": float(holds[VOTED].sum()) / n,
-        "consultation_share": float(holds[CONSULTED].sum()) / n,
-        "active_share": float(holds[SEATED].sum()) / n,
+        "voted_share": float(voted) / n,
+        "consultation_share": float(consulted) / n,
+        "active_share": float(seated) / n,
         "coproduction_share": contributors / active if active else 0.0,
     }

@@ -36,18 +36,10 @@ def cost_factor(params: dict, structure: Structure, population: Citizens, users:
 
 
 def personal_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
-    """c_i: what contributing costs each user, the standard cost scaled by her ``cost_factor``."""
-    return (params["participation_cost"] * cost_factor(params, structure, population, users)).astype(np.float32)
-
-
-def quality_weight_gap(params: dict, table: ProviderTable, sensitivity: np.ndarray, current: np.ndarray,
-                       alternative: np.ndarray) -> np.ndarray:
-    """(s_i - 1) w (Q_a - Q_p): how much more than the average user a person values the alternative's quality
-    difference, with s_i her quality sensitivity (``Citizens.quality_sensitivity``). Added to the value of
-    exit, it makes the most quality-sensitive leave first when quality falls (Hirschman 1970, ch. 4)."""
-    quality = table.q_c + table.q_n
-    return ((sensitivity - 1.0) * params["service_weight"] * (quality[alternative] - quality[current])).astype(
-        np.float32)
+    """c_i: what contributing costs each user, the standard cost scaled by her ``cost_factor`` (the kernel:
+    ``sim.kernels.service_value.personal_cost``)."""
+    return service_value.personal_cost(users.citizen, population.resources, float(params["resource_gradient"]),
+                                       float(params["participation_cost"]))
 
 
 def outside_option(params: dict, structure: Structure, sector: int) -> float:
@@ -84,10 +76,12 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     reference = utility
     if structure.choice_in[sector]:
         alternative = alternative_rows(structure, rng, sector, users.provider, users.unit)
-        exit_value = (service_utility(params, structure, table, sector, alternative, users.x)
-                      + quality_weight_gap(params, table, population.quality_sensitivity[citizens], users.provider,
-                                           alternative)
-                      - np.float32(params["switch_cost"]))
+        # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user
+        # values the quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4)
+        exit_value = service_value.exit_value(
+            alternative, users.provider, users.x, citizens, population.quality_sensitivity, table.q_c, table.q_n,
+            table.design, float(params["service_weight"]),
+            float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]))
         users.alternative, users.exit_gain = alternative, exit_value - utility
         if params["exit_crowds_out_voice"]:
             reference = hirschman_reference(utility, exit_value)

@@ -1,0 +1,58 @@
+"""Kernels of need churn (ODD §7.14, "Need churn"): who takes over a need that passes to another resident of
+the same unit, and what her provider's users feel now, without a sort per round of draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import compiled
+
+
+@compiled
+def place_needs(uniform, pending, units, unit_starts, unit_sizes, holds, bit, new_holder):
+    """One round of ODD §7.14's rejection draws: each pending slot k (in order, one ``uniform`` each) draws the
+    resident start_u + floor(uniform * size_u) of its unit u; she takes the need if she does not hold this
+    sector's need yet. Registering her at once makes a second draw of the same person in this round fail, which
+    is the rule "free at the round's start and the round's first draw of her". Returns how many stay pending."""
+    draw_index = 0
+    remaining = 0
+    for slot in range(pending.size):
+        if not pending[slot]:
+            continue
+        unit = units[slot]
+        person = np.int32(unit_starts[unit] + uniform[draw_index] * unit_sizes[unit])
+        draw_index += 1
+        if holds[person] & bit:
+            remaining += 1
+            continue
+        holds[person] |= bit
+        new_holder[slot] = person
+        pending[slot] = False
+    return remaining
+
+
+@compiled
+def release_needs(old_holder, new_holder, holds, bit):
+    """ODD §7.14: a holder whose need passed to someone else no longer holds it. Returns how many passed."""
+    passed = 0
+    for slot in range(old_holder.size):
+        if new_holder[slot] != old_holder[slot]:
+            holds[old_holder[slot]] &= ~bit
+            passed += 1
+    return passed
+
+
+@compiled
+def mean_by_row(provider, values, n_rows):
+    """ODD §7.14 a newcomer's first satisfaction: the mean of ``values`` over each provider row's slots (0 for
+    a row without users), summed in float64 in slot order as ``bincount`` does."""
+    total = np.zeros(n_rows)
+    count = np.zeros(n_rows, np.int64)
+    for slot in range(provider.size):
+        total[provider[slot]] += np.float64(values[slot])
+        count[provider[slot]] += 1
+    mean = np.zeros(n_rows)
+    for row in range(n_rows):
+        if count[row] > 0:
+            mean[row] = total[row] / count[row]
+    return mean

@@ -1,0 +1,64 @@
+"""Kernels of how governance hears voice and how citizens learn whether it is heeded (ODD §7.3, "Governance
+aggregates voice" and "Efficacy is learnt from being heeded"): one pass over a sector's slots each, instead of
+four weighted ``bincount`` casts (heard) and a dozen whole-array gathers (efficacy)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import compiled
+
+
+@compiled
+def add_heard_tallies(provider, civic, x, voted_bit, consulted_bit, voters, vote_pref, respondents, answer_pref):
+    """ODD §7.3 heard_pref's sums for one sector: per provider row, how many voted at its last election and the
+    sum of their preferred designs x_i, and the same for those who answered its last consultation. The sector's
+    sums start from zero and are then added to the totals, as per-sector ``bincount``s were."""
+    n_rows = voters.size
+    sector_voters, sector_vote_pref = np.zeros(n_rows), np.zeros(n_rows)
+    sector_respondents, sector_answer_pref = np.zeros(n_rows), np.zeros(n_rows)
+    for slot in range(provider.size):
+        row = provider[slot]
+        if civic[slot] & voted_bit:
+            sector_voters[row] += 1.0
+            sector_vote_pref[row] += np.float64(x[slot])
+        if civic[slot] & consulted_bit:
+            sector_respondents[row] += 1.0
+            sector_answer_pref[row] += np.float64(x[slot])
+    voters += sector_voters
+    vote_pref += sector_vote_pref
+    respondents += sector_respondents
+    answer_pref += sector_answer_pref
+
+
+@compiled
+def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribute, opt_out, holds, popcount,
+                   efficacy, row_sector, central_design, design, heard, rate, heeded_distance, voice_crowd,
+                   voice_dilution):
+    """ODD §7.3 Efficacy, for one sector's slots whose holder took part (a ``took_part_bits`` bit set, or she
+    contributes) and has not opted out:
+
+        signal_i = clip((|x_i - d_central| - |x_i - d_p|) / max(|x_i - d_central|, heeded_distance), 0, 1)
+                   * 1 / (1 + heard_p / voice_crowd)          (the weight is 1 without voice dilution)
+        e_i <- e_i + (rate / max(services needed_i, 1)) (signal_i - e_i)
+
+    ``signal`` is computed in float64 and kept as float32, the update in float32 (as NumPy computes a float32
+    array with a Python float). A person holds at most one slot of a sector, so each efficacy moves once."""
+    rate32 = np.float32(rate)
+    one32 = np.float32(1.0)
+    for slot in range(provider.size):
+        if stance[slot] == opt_out or not ((civic[slot] & took_part_bits) != 0 or stance[slot] == contribute):
+            continue
+        row = provider[slot]
+        wish = np.float64(x[slot])
+        gap_central = np.abs(wish - central_design[row_sector[row]])
+        moved = (gap_central - np.abs(wish - design[row])) / max(gap_central, heeded_distance)
+        if moved < 0.0:  # np.clip: a NaN stays NaN
+            moved = 0.0
+        elif moved > 1.0:
+            moved = 1.0
+        weight = 1.0 / (1.0 + heard[row] / voice_crowd) if voice_dilution else 1.0
+        signal = np.float32(moved * weight)
+        person = citizen[slot]
+        step = rate32 / max(popcount[holds[person]], one32)
+        efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
