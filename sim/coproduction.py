@@ -127,7 +127,9 @@ def revise_stances(rng: np.random.Generator, stance: np.ndarray, satisfaction: n
 
 
 def recruit(rng: np.random.Generator, stance: np.ndarray, chance: np.ndarray) -> np.ndarray:
-    """Participation channels ask non-contributing users to take part; those asked (with ``chance``) join."""
+    """Participation channels ask non-contributing users to take part; those asked (with ``chance``) join. (The
+    model's monthly pass computes each chance from the channels' reach in the kernel
+    ``sim.kernels.stance_revision.recruit``, the same rule and draws.)"""
     asked = (stance == USE_ONLY) & (rng.random(stance.size) < chance)
     new = stance.copy()
     new[asked] = CONTRIBUTE

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
-from .population import ANY_SERVICE, EDUCATION
+from .kernels import formula_funding
+from .population import ANY_SERVICE, EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, per_kind, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
 from .providers.tender import tender_price
@@ -58,20 +59,16 @@ class GuarantorState(Agent):
         deprivation factors share a fixed total, rather than adding to it)."""
         model, params = self.model, self.model.params
         per_row = np.zeros(model.providers.n)
-        for s, users in enumerate(model.users):
-            deprivation = 1.0 + params["deprivation_weight"] * model.population.deprivation[users.citizen]
-            if params["formula_normalised"] and users.m:  # over the sector's eligible residents
-                deprivation = deprivation / deprivation.mean()
-            need = users.need
-            if model.structure.choice_in[s]:  # money follows active users to whichever provider serves them
-                funded = users.active()
-                rows = users.provider[funded]
-                deprivation, need = deprivation[funded], need[funded]
-            else:  # block funding for every eligible resident of the unit
-                rows = model.structure.home_row[s][users.unit]
-            weight = deprivation * need if params["need_weighted_capitation"] else deprivation
-            per_row += np.bincount(rows, weights=weight, minlength=model.providers.n) * model.structure.sector_array(
-                "unit_cost")[s]
+        unit_cost = model.structure.sector_array("unit_cost")
+        for s, users in enumerate(model.users):  # the kernels: ``sim.kernels.formula_funding``
+            deprivation = formula_funding.deprivation_weights(users.citizen, model.population.deprivation,
+                                                              float(params["deprivation_weight"]))
+            # normalised over the sector's eligible residents (NumPy's mean, to the last bit)
+            normaliser = float(deprivation.mean()) if params["formula_normalised"] and users.m else None
+            formula_funding.add_formula_users(
+                deprivation, normaliser, users.need, bool(params["need_weighted_capitation"]),
+                bool(model.structure.choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit,
+                model.structure.home_row[s], float(unit_cost[s]), per_row)
         lump = params["funding_level"] * model.structure.sector_array("fixed_cost")[model.providers.sector]
         if not priced:  # the formula's standard cost, as the budget is set from it
             return params["funding_level"] * per_row + lump

@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sim.coproduction import form_groups, game_payoffs
+from sim.coproduction import form_groups, game_payoffs, recruit
 from sim.kernels import (
     coproduction_game,
     exit_choice,
+    formula_funding,
     membership,
     metric_sums,
     need_churn,
     provider_tallies,
     service_value,
+    stance_revision,
     voice,
 )
 from sim.population import BOARD, CONSULTED, CONTRIBUTE, MAX_DRAWS, MEMBER, OPT_OUT, POPCOUNT, USE_ONLY, VOTED
@@ -222,6 +224,21 @@ def membership_reference(rng, provider, has_board, join, civic, citizen, last_pa
     civic |= (joins * MEMBER).astype(np.uint8)
     civic &= np.where(at_board, 0xFF, ~np.uint8(MEMBER | BOARD)).astype(np.uint8)
     last_participation[citizen[(civic & SEATED) != 0]] = month
+
+
+def formula_users_reference(citizen, deprivation, deprivation_weight, normalised, need, need_weighted, choice, stance,
+                            provider, unit, home_row, unit_cost, per_row):
+    """ODD §7.8 the funding formula's users per row as a selection, gathers and a weighted bincount."""
+    weight = 1.0 + deprivation_weight * deprivation[citizen]
+    if normalised and citizen.size:
+        weight = weight / weight.mean()
+    if choice:
+        funded = stance != OPT_OUT
+        rows, weight, need = provider[funded], weight[funded], need[funded]
+    else:
+        rows = home_row[unit]
+    weight = weight * need if need_weighted else weight
+    per_row += np.bincount(rows, weights=weight, minlength=per_row.size) * unit_cost
 
 
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
@@ -492,3 +509,42 @@ def test_membership_matches(seed):
     membership_reference(np.random.default_rng(seed + 1), slots["provider"], has_board, 0.3, civic,
                          slots["citizen"], last_reference, 9)
     assert same(civic_kernel, civic) and same(last_kernel, last_reference)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("normalised", "need_weighted", "choice"),
+                         [(True, True, True), (True, True, False), (False, False, True), (False, True, False)])
+def test_formula_funding_matches(seed, normalised, need_weighted, choice):
+    rng = np.random.default_rng(seed)
+    deprivation = rng.integers(0, 5, 50).astype(np.int8)
+    kernel_rows, reference_rows = np.zeros(12), np.zeros(12)
+    for sector in range(3):
+        slots = random_slots(10 * seed + sector, n_providers=12)
+        home_row = rng.integers(0, 12, 8)
+        weight = formula_funding.deprivation_weights(slots["citizen"], deprivation, 0.6)
+        normaliser = float(weight.mean()) if normalised and weight.size else None
+        formula_funding.add_formula_users(weight, normaliser, slots["need"], need_weighted, choice, slots["stance"],
+                                          OPT_OUT, slots["provider"], slots["unit"], home_row, 2.3, kernel_rows)
+        formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, choice,
+                                slots["stance"], slots["provider"], slots["unit"], home_row, 2.3, reference_rows)
+    assert same(kernel_rows, reference_rows)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("targeted", [True, False])
+def test_stance_revision_matches(seed, targeted):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    draw = rng.random(slots["stance"].size)
+    social, deliberating = stance_revision.split_revisers(draw, 0.07, 0.1)
+    assert same(social, np.flatnonzero(draw < 0.07))
+    assert same(deliberating, np.flatnonzero((draw >= 0.07) & (draw < 0.1)))
+    deprivation = rng.integers(0, 5, 50).astype(np.int8)
+    targeting, resources = rng.uniform(0.0, 3.0, 5), rng.random(50).astype(np.float32)
+    mean = max(float(resources.mean()), 1e-6)
+    reach = targeting[deprivation[slots["citizen"]]] if targeted else resources[slots["citizen"]] / mean
+    want = recruit(np.random.default_rng(seed + 5), slots["stance"], np.minimum(2 * 0.35 * reach, 1.0))
+    got = stance_revision.recruit(np.random.default_rng(seed + 5).random(slots["stance"].size), slots["stance"],
+                                  slots["citizen"], targeted, 2 * 0.35, targeting, deprivation, resources,
+                                  1.0 if targeted else mean, CONTRIBUTE, USE_ONLY)
+    assert same(got, want)

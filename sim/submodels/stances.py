@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..coproduction import pick_models, recruit, revise_stances
-from ..population import Citizens, ServiceUsers
+from ..coproduction import pick_models, revise_stances
+from ..kernels import stance_revision
+from ..population import CONTRIBUTE, USE_ONLY, Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .participation import choose_stance_by_motive
 from .structure import Structure
@@ -20,8 +21,7 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
         return
     draw = rng.random(users.m)
     social = params["revision_rate"] * (1.0 - params["motive_share"])
-    revising = np.flatnonzero(draw < social)
-    deliberating = np.flatnonzero((draw >= social) & (draw < params["revision_rate"]))
+    revising, deliberating = stance_revision.split_revisers(draw, social, float(params["revision_rate"]))
     models = pick_models(rng, users.unit[revising], users.unit_start, users.unit_count, structure.neighbours,
                          structure.neighbour_count, params["neighbour_imitation"])
     stance = revise_stances(rng, users.stance, users.satisfaction, revising, models, params["imitation_strength"],
@@ -31,9 +31,12 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
                                                        deliberating)
     channels = structure.channel_count(users.sector_index)
     if channels and params["channel_recruitment"] > 0:
-        if params["participation_audit"]:
-            reach = targeting[population.deprivation[users.citizen]]
-        else:  # untargeted channels reach those with time and confidence: the usual suspects
-            reach = population.resources[users.citizen] / max(float(population.resources.mean()), 1e-6)
-        stance = recruit(rng, stance, np.minimum(channels * params["channel_recruitment"] * reach, 1.0))
+        # reach: the audit's targeting of her deprivation quintile or, untargeted, her civic resources over their
+        # mean (those with time and confidence: the usual suspects); the kernel draws nothing, ``recruit``'s
+        # uniforms are drawn here as ``sim.coproduction.recruit`` draws them
+        stance = stance_revision.recruit(
+            rng.random(users.m), stance, users.citizen, bool(params["participation_audit"]),
+            float(channels * params["channel_recruitment"]), targeting, population.deprivation, population.resources,
+            1.0 if params["participation_audit"] else max(float(population.resources.mean()), 1e-6), CONTRIBUTE,
+            USE_ONLY)
     users.stance = stance
