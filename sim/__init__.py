@@ -5,6 +5,7 @@ The public API, nothing else: build a model and run it; load scenario files and 
 
 from .calibration import calibrate
 from .estimation import posterior
+from .estimation.verdict import verdict_probabilities
 from .experiments import (
     BatchResult,
     Scenario,
@@ -26,5 +27,5 @@ from .regimes import REGIMES
 __all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds", "Scenario",
            "ScenarioError", "BatchResult", "load_scenario", "scenario_from_dict", "run_batch", "load_results",
            "attribute_differences", "calibrate", "posterior", "METRICS", "HEADLINE_METRICS", "the_proposal", "REGIMES",
-           "recovery_half_life"]
+           "recovery_half_life", "verdict_probabilities"]
 __version__ = "0.1.0"

@@ -1,4 +1,7 @@
-"""A verdict's probability and its variance split, on a stand-in whose answer is known."""
+"""A verdict's probability and its variance split, on a stand-in whose answer is known; and the surfaces that
+show it: the shipped scenarios' assumption draws, the report and the dashboard reading one table."""
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -6,6 +9,8 @@ import pytest
 from scipy import stats
 
 from sim.estimation.verdict import claim_probabilities, paired_differences, variance_split
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def stand_in_outcomes(mean, posterior_sd, assumption_sd, noise_sd, draws=40, assumptions=40, replicates=5, seed=0):
@@ -60,3 +65,72 @@ def test_an_incomplete_design_or_a_claim_with_no_better_direction_is_refused():
         paired_differences(outcomes.iloc[1:], "participation_rate")
     with pytest.raises(ValueError, match="neither higher nor lower"):
         paired_differences(outcomes.assign(mutual_share=0.0), "mutual_share")
+
+
+# ------------------------------------------------------------------------------------------------ every surface
+def test_compare_regimes_draws_every_assumption_that_can_decide_a_verdict_and_none_that_is_estimated():
+    import sim
+    from sim.estimation.estimated import parameter_role, verdict_assumptions
+
+    scenario = sim.load_scenario(SCENARIOS / "compare_regimes.toml")
+    assert scenario.design.kind == "latin_hypercube" and scenario.design.factors["regime"] == [
+        "state", "privatised", "mutual"]
+    assert list(scenario.design.parameters) == verdict_assumptions()
+    roles = {parameter_role(name) for name in verdict_assumptions()}
+    assert "estimated" not in roles and roles <= {"proposal", "assumption", "sourced"}
+    for name in ("trading_income_share", "member_internalisation", "coproduction_cost_share"):
+        assert name in verdict_assumptions()  # the neutral assumptions that could carry the proposal's claims
+
+
+def test_the_dashboard_and_the_report_give_one_probability_per_claim(four_units, tmp_path):
+    """The dashboard's "How likely" and the report's "The verdict as probabilities" read one table
+    (sim.verdict_probabilities) of the same batch: the same probabilities and intervals, in both texts."""
+    import sim
+    from sim.dashboard import controls, readout, runs
+    from sim.experiments.report import write_report
+
+    run = controls.RunSettings(years=2, replicates=4, seed=7)
+    comparison = runs.run_comparison(dict(four_units), run, executor=None)
+    table = sim.verdict_probabilities(comparison.result)
+    assert set(table["challenger"]) == {"privatised", "mutual"} and set(table["incumbent"]) == {"state"}
+    assert ((table["low"] <= table["probability"]) & (table["probability"] <= table["high"])).all()
+    assert (table["replicates"] == 4).all()
+    words = readout.readout(comparison)["probabilities"]
+    assert len(words) == 2 and words[1].startswith("Probability that mutuals do better than state departments")
+    report = write_report(comparison.result, tmp_path, progress=False).read_text()
+    section = report[report.index("## The verdict as probabilities"):report.index("## The claim")]
+    reported = pd.read_csv(tmp_path / "tables" / "verdict_probabilities.csv")
+    mutual = table[table["challenger"] == "mutual"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(reported[reported["incumbent"] == "state"].reset_index(drop=True),
+                                  mutual, check_dtype=False)
+    for row in mutual.itertuples():
+        text = f"{row.probability:.2f} [{row.low:.2f}, {row.high:.2f}]"
+        assert text in words[1] and text in section
+
+
+def test_the_proposal_runs_today_and_the_package_at_each_draw_of_the_assumptions():
+    """the_proposal.toml crosses its two listed conditions with a Latin hypercube over the assumptions: each
+    point runs under both, on the same seeds, and each claim gets a probability over the points."""
+    import sim
+    from sim.estimation.estimated import verdict_assumptions
+    from sim.experiments.runner import plan_batch
+
+    shipped = sim.load_scenario(SCENARIOS / "the_proposal.toml")
+    assert shipped.design.kind == "latin_hypercube" and list(shipped.design.parameters) == verdict_assumptions()
+    assert shipped.design.conditions[0] == {"regime": "state"} and shipped.design.conditions[1] == sim.the_proposal()
+    scenario = sim.scenario_from_dict({
+        "name": "package", "steps": 6, "replicates": 2, "seed": 2, "params": {"n_units": 1, "sectors": ["leisure"]},
+        "analysis": {"window": 3},
+        "design": {"kind": "latin_hypercube", "samples": 2, "parameters": ["trading_income_share"],
+                   "conditions": [{"regime": "state"}, {"package": "the proposal"}]}})
+    plan = plan_batch(scenario)
+    assert len(plan.tasks) == 2 * 2 * 2
+    shares = [task.params["trading_income_share"] for task in plan.tasks]
+    assert shares[0] == shares[2] != shares[4] == shares[6]  # point 0 under both conditions, then point 1
+    claims = sim.verdict_probabilities(sim.run_batch(scenario, save=False, progress=False))
+    assert list(claims["challenger"].unique()) == ["mutual"] and (claims["assumptions"] == 2).all()
+    for bad, message in [({"kind": "sobol", "samples": 2}, 'only allowed when design.kind = "list" or'),
+                         ({"conditions": [{"regime": "state", "trading_income_share": 0.1}]}, "is also sampled")]:
+        with pytest.raises(sim.ScenarioError, match=message):
+            sim.scenario_from_dict({**scenario.to_dict(), "posterior": None, "posterior_draws": None,
+                                    "design": {**scenario.design.model_dump(), **bad}})

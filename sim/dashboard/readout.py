@@ -302,9 +302,33 @@ def why_sentences(attributions: dict[str, pd.DataFrame] | None) -> list[str]:
     return [reason.sentence for reason in reasons(attributions or {})]
 
 
+def probability_sentences(comparison: Comparison) -> list[str]:
+    """Each regime against the baseline on the headline claims, as probabilities: the share of paired runs in
+    which it does better, with a 95% interval (``sim.verdict_probabilities``, the table the report's "The verdict
+    as probabilities" reads; ODD §9 D-E5), for the levers set on the page."""
+    table = sim.verdict_probabilities(comparison.result, sim.HEADLINE_METRICS)
+    base = regime_noun(comparison.baseline)
+    lines = []
+    for regime, rows in table.groupby("challenger", sort=False):
+        first = rows.iloc[0]
+        runs = int(first["draws"] * first["assumptions"] * first["replicates"])
+        over = (f"over {runs} paired runs, each at its own draw of the estimated parameters from the posterior"
+                if first["draws"] > 1 else f"over {runs} paired runs")
+        claims = []
+        for row in rows.itertuples():
+            phrase = PHRASES.get(row.metric)
+            better = sim.METRICS[row.metric].better
+            word = (phrase[1] if better == "higher" else phrase[2]) if phrase else f"better on {row.metric}"
+            claims.append(f"{word}: {row.probability:.2f} [{row.low:.2f}, {row.high:.2f}]")
+        who = regime_noun(regime)
+        lines.append(f"Probability that {who} do better than {base} ({over}; 95% interval in brackets): "
+                     + "; ".join(claims) + ".")
+    return lines
+
+
 def readout(comparison: Comparison, metrics: list[str] | None = None,
             attribution: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
-    """The whole readout: an introduction, one sentence per finding, and the why."""
+    """The whole readout: an introduction, one sentence per finding, the claims' probabilities, and the why."""
     found = findings(comparison, metrics)
     return {"intro": intro(comparison), "findings": found, "sentences": [finding.sentence for finding in found],
-            "why": why(comparison, attribution)}
+            "probabilities": probability_sentences(comparison), "why": why(comparison, attribution)}

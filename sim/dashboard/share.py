@@ -70,6 +70,7 @@ def to_markdown(comparison: Comparison, metrics: list[str] | None = None, link: 
     if link:
         lines += [f"Link: {link}", ""]
     lines += ["## What differs, and how sure we are", ""] + [f"- {s}" for s in words["sentences"]]
+    lines += ["", "## How likely", ""] + [f"- {s}" for s in words["probabilities"]]
     lines += ["", "## Why", ""] + [f"- {s}" for s in words["why"]]
     lines += ["", f"## Outcomes (mean of {comparison.reading.span}, 95% CI over replicates within the possible "
               "range)", ""]

@@ -70,5 +70,19 @@ def check_estimated(names: list[str] | tuple[str, ...]) -> list[str]:
     return list(names)
 
 
+def verdict_assumptions() -> list[str]:
+    """The assumptions that can decide a verdict between regimes (ODD §9 D-E5): every numeric parameter of a
+    mechanism that makes the kinds differ (the kind groups of ``sim.providers.catalogue`` and the production
+    mechanisms of the attribution) that is not estimated and has a plausible range. A verdict's probability
+    is taken over these ranges; switches and choices (which mechanism is on) are the scenario's settings."""
+    from ..experiments.mechanisms import PRODUCTION_MECHANISMS
+    from ..providers.catalogue import KIND_MECHANISMS
+
+    names = [*(n for group in KIND_MECHANISMS.values() for n in group),
+             *(n for settings in PRODUCTION_MECHANISMS.values() for n in settings)]
+    return [n for n in dict.fromkeys(names) if REGISTRY[n].kind in ("float", "int") and REGISTRY[n].plausible
+            and parameter_role(n) != "estimated"]
+
+
 __all__ = ["ROLES", "ESTIMATED", "EstimatedParameter", "parameter_role", "is_proposal_assumption",
-           "check_estimated"]
+           "check_estimated", "verdict_assumptions"]

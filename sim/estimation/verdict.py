@@ -77,15 +77,17 @@ def variance_split(differences: np.ndarray) -> dict[str, float]:
 def probability_of_beating(differences: np.ndarray, level: float = 0.95, resamples: int = 2000, seed: int = 0
                            ) -> tuple[float, float, float]:
     """The share of draws (over posterior, assumptions and seeds) in which the challenger is better, and a
-    ``level`` interval for it from a bootstrap that resamples posterior draws and assumption draws (the
-    design's two random factors) independently."""
-    wins = (differences > 0).mean(axis=2)  # per (draw, assumption) cell
-    draws, assumptions = wins.shape
+    ``level`` interval for it from a bootstrap that resamples posterior draws, assumption draws and seeds
+    independently (the design's two random factors and its replication; a design of one draw and one
+    assumption, such as a comparison at fixed settings, still gets the interval its seeds allow)."""
+    wins = differences > 0
+    draws, assumptions, replicates = wins.shape
     rng = np.random.default_rng(seed)
     draw_picks = rng.integers(0, draws, size=(resamples, draws))
     assumption_picks = rng.integers(0, assumptions, size=(resamples, assumptions))
-    boot = np.array([wins[np.ix_(rows, columns)].mean()
-                     for rows, columns in zip(draw_picks, assumption_picks, strict=True)])
+    replicate_picks = rng.integers(0, replicates, size=(resamples, replicates))
+    boot = np.array([wins[np.ix_(rows, columns, seeds)].mean()
+                     for rows, columns, seeds in zip(draw_picks, assumption_picks, replicate_picks, strict=True)])
     low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
     return float(wins.mean()), float(low), float(high)
 
@@ -94,25 +96,27 @@ def claim_probabilities(outcomes: pd.DataFrame, metrics: Sequence[str] = HEADLIN
                         challenger: str = "mutual", incumbent: str = "state", level: float = 0.95,
                         seed: int = 0) -> pd.DataFrame:
     """One row per claim ("the challenger is better on this metric"): its probability with a ``level``
-    interval, the mean difference, and the variance split between posterior draws, assumption ranges, their
-    interaction and run-to-run noise."""
+    interval, the mean difference, the design's size (draws, assumptions, replicates) and the variance split
+    between posterior draws, assumption ranges, their interaction and run-to-run noise."""
     rows = []
     for metric in metrics:
         differences = paired_differences(outcomes, metric, challenger, incumbent)
         probability, low, high = probability_of_beating(differences, level, seed=seed)
         split = variance_split(differences)
+        draws, assumptions, replicates = differences.shape
         rows.append({"claim": f"{challenger} better than {incumbent} on {metric}", "metric": metric,
+                     "challenger": challenger, "incumbent": incumbent,
                      "probability": probability, "low": low, "high": high,
-                     "mean_difference": float(differences.mean()),
-                     **{f"share_{name}": value for name, value in split.items()}})
+                     "mean_difference": float(differences.mean()), "draws": draws, "assumptions": assumptions,
+                     "replicates": replicates, **{f"share_{name}": value for name, value in split.items()}})
     return pd.DataFrame(rows)
 
 
 def verdict_outcomes(result, window: int | None = None) -> pd.DataFrame:
     """A batch's outcomes laid out for ``claim_probabilities``: ``draw`` (the run's posterior draw, 0 without
-    one), ``assumption`` (one id per combination of the design's values other than the regime: the draws of
-    the proposal's assumptions from their plausible ranges), ``replicate`` (the seed's index within its draw),
-    ``regime`` and the metrics.
+    one), ``assumption`` (one id per combination of the design's values other than the regime and what moves
+    with it: the draws of the proposal's assumptions from their plausible ranges), ``replicate`` (the seed's
+    index within its draw), ``regime`` and the metrics.
 
     ``result``: a ``BatchResult`` whose design varies ``regime`` (crossed with the assumption draws, for
     example a Latin hypercube over assumption parameters) and, for the posterior, sets ``posterior_draws``."""
@@ -125,6 +129,34 @@ def verdict_outcomes(result, window: int | None = None) -> pd.DataFrame:
     table["draw"] = (ids.loc[table["run_id"], "posterior_draw"].to_numpy() if scenario.posterior_draws
                      else np.zeros(len(table), dtype=int))
     table["replicate"] = table["replicate"] // draws
-    others = [name for name in scenario.varied if name != "regime" and name in table]
+    others = [name for name in ("point", *scenario.varied) if name != "regime" and name in table
+              and not _moves_with_regime(table, name)]
     table["assumption"] = table.groupby(others, sort=True, dropna=False).ngroup() if others else 0
     return table
+
+
+def _moves_with_regime(table: pd.DataFrame, column: str) -> bool:
+    """A column whose value the regime fixes (a package's levers in a list design): part of the condition
+    compared, not a draw of the assumptions."""
+    return bool(table.groupby("regime", dropna=False)[column].nunique(dropna=False).max() == 1
+                and table[column].nunique(dropna=False) > 1)
+
+
+def verdict_probabilities(result, metrics: Sequence[str] | None = None, challenger: str | None = None,
+                          incumbent: str | None = None, window: int | None = None, level: float = 0.95
+                          ) -> pd.DataFrame:
+    """Every verdict of a batch as a probability (``sim.verdict_probabilities``; the report and the dashboard
+    read the same table): for each regime against the baseline (or ``challenger`` against ``incumbent``), each
+    claim of ``metrics`` (default: the headline metrics) with its probability, ``level`` interval, mean
+    difference and variance split (``claim_probabilities``)."""
+    table = verdict_outcomes(result, window)
+    regimes = list(dict.fromkeys(table["regime"]))
+    incumbent = incumbent or result.scenario.analysis.baseline or regimes[0]
+    challengers = [challenger] if challenger else [r for r in regimes if r != incumbent]
+    for regime in [incumbent, *challengers]:
+        if regime not in regimes:
+            raise ValueError(f"regime: {regime!r} did not run in {result.scenario.name}; expected one of "
+                             f"{', '.join(map(str, regimes))}")
+    metrics = [m for m in (metrics or HEADLINE_METRICS) if m in table]
+    return pd.concat([claim_probabilities(table, metrics, other, incumbent, level) for other in challengers],
+                     ignore_index=True)

@@ -5,7 +5,7 @@
 * ``latin_hypercube`` (SciPy QMC), ``sobol`` (Saltelli/Sobol' sequence) and ``morris`` (trajectories), both via
   SALib — samples of ``design.parameters`` over their ranges (default: the registry's plausible range), crossed
   with any ``[design.factors]`` (e.g. every sample point under each regime, so the regimes are compared at the
-  same points and on the same seeds).
+  same points and on the same seeds); a Latin hypercube may also list ``conditions`` to run each point under.
 
 Integer parameters are rounded to whole numbers for the runs; the unrounded sample matrix is kept for the
 sensitivity analysis, which needs the design as sampled.
@@ -109,6 +109,8 @@ def build_design(scenario) -> DesignPoints:
 
     X, problem = sample_matrix(scenario)
     names = problem["names"]
+    if design.conditions:  # a Latin hypercube's point under each listed condition (and factor combination)
+        combos = [{**c, **combo} for c in design.conditions for combo in combos]
     conditions: list[dict[str, Any]] = []
     points: list[int | None] = []
     for i, row in enumerate(X):

@@ -4,8 +4,9 @@
 the results. Every number comes from the stored runs: means with 95% confidence intervals over replicates,
 paired comparisons on common random numbers (paired t-test, Holm-adjusted, Cohen's d_z; a Wilcoxon signed-rank
 test as a check), the best level along a swept factor, Morris/Sobol' sensitivity, and where each regime wins.
-This module puts the sections in order: ``sections`` builds them, ``claims`` words the verdicts on the regimes,
-``formatting`` writes numbers and Markdown.
+This module puts the sections in order: ``sections`` builds them, ``verdicts`` gives each claim its probability
+over the posterior and the assumptions' ranges, ``claims`` words the verdicts on the regimes, ``formatting`` writes
+numbers and Markdown.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .sections import (
     sweep_section,
 )
 from .store import files_under, register_outputs
+from .verdicts import verdict_section
 
 
 def write_report(source: BatchResult | str | Path, out: str | Path | None = None, metrics: list[str] | None = None,
@@ -105,6 +107,7 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
             family = TestFamily([(claim.key, claim.test.p) for claim in claims]
                                 + list(zip(compared, comp["p"] if len(comp) else [], strict=True)))
             if claims:
+                lines += [""] + verdict_section(result, tabdir)
                 lines += [""] + claim_section(result, table, tabdir, family, claims)
             lines += [""] + comparisons(result, table, ms, tabdir, family, comp)
         except AnalysisError as e:

@@ -24,7 +24,8 @@ A scenario is a TOML file::
 
 Sampling designs (``latin_hypercube``, ``sobol``, ``morris``) name the parameters to sample in
 ``design.parameters``; their ranges default to the registry's plausible ranges and can be narrowed in
-``[design.ranges]``. ``list`` designs give their conditions as ``[[design.conditions]]`` tables.
+``[design.ranges]``. ``list`` designs give their conditions as ``[[design.conditions]]`` tables (a
+``latin_hypercube`` may too: each point runs under each condition).
 
 Every problem is reported as one message naming the file, the field and what is allowed, e.g.
 ``scenarios/x.toml: params.n_units: 0 is below the minimum 1; expected a whole number from 1 to 5000``.
@@ -411,16 +412,18 @@ def _check_against_registry(scenario: Scenario) -> None:
     for name, value in scenario.params.items():
         _check_param(f"params.{name}", name, value)
 
-    if declared.kind == "list":
-        if not declared.conditions:
-            raise ScenarioError("design.conditions: a list design needs at least one [[design.conditions]] table")
-        for i, cond in enumerate(declared.conditions):
-            if not cond:
-                raise ScenarioError(f"design.conditions[{i}]: empty condition; give at least one parameter")
-            for name, value in cond.items():
-                _check_param(f"design.conditions[{i}].{name}", name, value)
-    elif declared.conditions:
-        raise ScenarioError(f"design.conditions: only allowed when design.kind = \"list\" (here {declared.kind!r})")
+    if declared.kind == "list" and not declared.conditions:
+        raise ScenarioError("design.conditions: a list design needs at least one [[design.conditions]] table")
+    if declared.conditions and declared.kind not in ("list", "latin_hypercube"):
+        raise ScenarioError(f"design.conditions: only allowed when design.kind = \"list\" or \"latin_hypercube\" "
+                            f"(here {declared.kind!r})")
+    for i, cond in enumerate(declared.conditions):
+        if not cond:
+            raise ScenarioError(f"design.conditions[{i}]: empty condition; give at least one parameter")
+        for name, value in cond.items():
+            if name in scenario.sampled:
+                raise ScenarioError(f"design.conditions[{i}].{name}: is also sampled in design.parameters")
+            _check_param(f"design.conditions[{i}].{name}", name, value)
 
     for name, values in declared.factors.items():
         if not values:
@@ -562,7 +565,7 @@ def planned_conditions(scenario: Scenario) -> int:
         return len(design.conditions) * combos
     sampled_count = len(scenario.sampled)
     if design.kind == "latin_hypercube":
-        return design.samples * combos
+        return design.samples * combos * max(1, len(design.conditions))
     if design.kind == "sobol":
         return design.samples * ((2 * sampled_count + 2) if design.second_order else (sampled_count + 2)) * combos
     return design.samples * (sampled_count + 1) * combos  # morris: trajectories of k + 1 points

@@ -339,6 +339,8 @@ def ComparisonView(comparison: runs.Comparison):
         solara.HTML(tag="div", classes=["ms-readout"], unsafe_innerHTML=(
             f"<p>{words_html(words['intro'])}</p><ul>"
             + "".join(f"<li>{words_html(s)}</li>" for s in words["sentences"])
+            + "</ul><p><b>How likely.</b></p><ul class=\"ms-probabilities\">"
+            + "".join(f"<li>{words_html(s)}</li>" for s in words["probabilities"])
             + "</ul><p><b>Why.</b></p><ul>" + "".join(f"<li>{words_html(s)}</li>" for s in words["why"]) + "</ul>"))
         ExplainBar(comparison)
         solara.Text(f"Comparison no. {comparison.ident}; ran in {comparison.seconds:.1f} s.",

@@ -1,0 +1,93 @@
+"""The report's verdict as probabilities (ODD §9 D-E5): each of Mayo & Moore's claims as the share of runs,
+over the posterior draws of the estimated parameters, the draws of the proposal's assumptions from their
+plausible ranges and the seeds, in which mutuals do better than another regime; with its interval, and with
+what the data pin down (the posterior's share of the difference's variance) apart from what rests on
+assumptions and on run-to-run noise (``sim.estimation.verdict``, ``sim.verdict_probabilities``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..estimation.verdict import verdict_probabilities
+from ..proposal import PROPOSAL_REGIME
+from ..regimes import regime_noun
+from .claims import CLAIM
+from .formatting import md_table, num
+from .results import BatchResult
+
+#: The claim's metrics with the words of "mutuals are <more participatory> than ...".
+CLAIM_WORDS = {metric: good for metric, good, _ in CLAIM}
+
+
+def probability_text(probability: float, low: float, high: float) -> str:
+    """"0.97 [0.93, 1.00]": a claim's probability with its interval, two decimals (the bootstrap's precision)."""
+    return f"{probability:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def verdict_table(result: BatchResult) -> pd.DataFrame:
+    """The claim's probabilities: mutuals against every other regime the batch ran, on the claim's metrics."""
+    regimes = list(dict.fromkeys(result.ok["regime"])) if "regime" in result.ok else []
+    others = [r for r in regimes if r != PROPOSAL_REGIME]
+    metrics = [m for m in CLAIM_WORDS if m in result.ok.columns or m in result.scenario.analysis.metrics]
+    frames = [verdict_probabilities(result, metrics, challenger=PROPOSAL_REGIME, incumbent=other)
+              for other in others]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def design_words(result: BatchResult, table: pd.DataFrame) -> str:
+    """Over what the probabilities are taken: the posterior draws, the assumption draws and the seeds."""
+    scenario = result.scenario
+    first = table.iloc[0]
+    draws, assumptions, replicates = int(first["draws"]), int(first["assumptions"]), int(first["replicates"])
+    posterior = (f"{draws} draws of the estimated parameters from the posterior `{scenario.posterior}` "
+                 f"(what the data pin down)" if scenario.posterior_draws else
+                 "the estimated parameters at the registry's defaults (no posterior in this scenario, so no share "
+                 "of the uncertainty is the data's)")
+    sampled = [name for name in scenario.sampled]
+    assumed = (f"{assumptions} draws of the proposal's assumptions from their plausible ranges (a "
+               f"{scenario.design.kind.replace('_', ' ')} over {', '.join(f'`{n}`' for n in sampled)})"
+               if sampled and assumptions > 1 else "the assumptions at their defaults")
+    return (f"{posterior}, × {assumed}, × {replicates} seed(s) each: {draws * assumptions * replicates} paired runs "
+            f"per comparison, each regime on the same draw and seed")
+
+
+def verdict_section(result: BatchResult, tabdir: Path) -> list[str]:
+    """Section "The verdict as probabilities": one line per regime mutuals are compared with, each claim with
+    its probability and interval, then a table with the mean difference and the variance split; the table is
+    also written to ``tables/verdict_probabilities.csv``."""
+    try:
+        table = verdict_table(result)
+    except ValueError as e:
+        return ["## The verdict as probabilities", "", f"Not computed: {e}."]
+    if table.empty:
+        return []
+    table.to_csv(tabdir / "verdict_probabilities.csv", index=False)
+    lines = ["## The verdict as probabilities", "",
+             f"Each claim's probability is the share of paired runs in which mutuals do better than the other "
+             f"regime, over {design_words(result, table)}; in brackets its 95% interval (a bootstrap over draws, "
+             f"assumption draws and seeds). A probability near 1 or 0 is a verdict that holds across what is "
+             f"uncertain; near 0.5, the model cannot tell.", ""]
+    for other, rows in table.groupby("incumbent", sort=False):
+        claims = [f"{CLAIM_WORDS[row.metric]}: probability **{probability_text(row.probability, row.low, row.high)}**"
+                  for row in rows.itertuples()]
+        lines.append(f"- Mutuals against {regime_noun(other)}: " + "; ".join(claims) + ".")
+    lines += ["", "Where the uncertainty of each difference comes from (shares of its variance between runs: "
+              "**posterior** = the estimated parameters, what the data pin down; **assumptions** = the ranges of "
+              "the proposal's assumptions; **interaction** = the two together; **noise** = run-to-run chance):", ""]
+    shown = pd.DataFrame({
+        "claim": [f"mutuals {CLAIM_WORDS[m]} than {regime_noun(o)}" for m, o in zip(table["metric"],
+                                                                                    table["incumbent"], strict=True)],
+        "probability [95%]": [probability_text(p, lo, hi) for p, lo, hi in zip(table["probability"], table["low"],
+                                                                                table["high"], strict=True)],
+        "mean difference": [num(d, signed=True) for d in table["mean_difference"]],
+        **{name: [f"{share:.0%}" for share in table[f"share_{name}"]]
+           for name in ("posterior", "assumptions", "interaction", "noise")},
+    })
+    lines += md_table(shown)
+    lines += ["", "The mean difference is mutuals' advantage (positive: better; for cost, a positive number is a "
+              "saving). A verdict whose variance is mostly the assumptions' rests on what the proposal assumes, "
+              "not on what the record shows; `tables/verdict_probabilities.csv` has every number."]
+    return lines
