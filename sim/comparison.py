@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .estimation.draws import replicate_draw, shipped_posterior_fields
 from .experiments.analysis import DRIFT_ALPHA, DRIFT_TOLERANCE, drift
 from .experiments.schema import Scenario, ScenarioError, scenario_from_dict
 from .metrics_catalogue import HEADLINE_METRICS
@@ -56,6 +57,12 @@ def comparison_scenario(params: dict[str, Any], steps: int, replicates: int, see
                             "state" if "state" in regimes else regimes[0], metrics)
 
 
+def replicate_parameters(scenario: Scenario, replicate: int) -> dict[str, Any]:
+    """The estimated parameters replicate ``replicate`` of a comparison runs at (its posterior draw; nothing
+    when the comparison runs at the defaults): what a run that repeats it, or explains it, must set."""
+    return replicate_draw(scenario, replicate)
+
+
 def _regime_scenario(name: str, description: str, params: dict[str, Any], steps: int, replicates: int, seed: int,
                      design: dict[str, Any], baseline: str, metrics: list[str] | None) -> Scenario:
     """A scenario that compares regimes against ``baseline`` over the outcome window: what the comparison and
@@ -66,6 +73,7 @@ def _regime_scenario(name: str, description: str, params: dict[str, Any], steps:
     return scenario_from_dict({
         "name": name, "description": description, "steps": steps, "replicates": replicates, "seed": seed,
         "params": _as_lists(params), "design": design, "analysis": analysis,
+        **shipped_posterior_fields(params, replicates),  # each replicate at its own draw (ODD §9 D-E6)
     }, "comparison settings")
 
 

@@ -30,7 +30,8 @@ def _shown(parameter: Parameter, value: Any) -> str:
 
 
 def markdown_table() -> str:
-    """The ODD's parameter table (ODD §10), one row per parameter in the registry's order."""
+    """The ODD's parameter table (ODD §10), one row per parameter in the registry's order; an estimated
+    parameter's default is the shipped posterior's median, shown with its 90% credible interval."""
     lines = [TABLE_BEGIN, "", "| parameter | default | unit | allowed | plausible (sensitivity) | lever | meaning | "
              "source |", "|---|---|---|---|---|---|---|---|"]
     for parameter in REGISTRY.values():
@@ -40,7 +41,9 @@ def markdown_table() -> str:
             allowed = f"{format_number(parameter.bounds[0])} to {format_number(parameter.bounds[1])}"
         plausible = (f"{format_number(parameter.plausible[0])} to {format_number(parameter.plausible[1])}"
                      if parameter.plausible else "–")
-        lines.append(f"| `{parameter.name}` | {_cell(_shown(parameter, parameter.default))} | "
+        default = _shown(parameter, parameter.default) + (f" ({parameter.default_basis})" if parameter.posterior
+                                                           else "")
+        lines.append(f"| `{parameter.name}` | {_cell(default)} | "
                      f"{_cell(parameter.unit)} | {_cell(allowed)} | {plausible} | {parameter.lever} | "
                      f"{_cell(parameter.description)} | {_cell(parameter.source)} |")
     lines += ["", TABLE_END]

@@ -7,12 +7,14 @@ controls, the sensitivity bounds and the parameter table of ODD §10 are all rea
 The parameters are data: one TOML file per group in ``sim/parameter_data/`` (a description of the group, then a
 table per parameter with its description, unit, kind, default, bounds, plausible range, choices, lever and
 source), read once at import. The sectors' parameters (``<sector>.<field>``, ODD §6) are generated from the
-table of ``sim/sectors.py``.
+table of ``sim/sectors.py``. The estimated parameters take their defaults from the shipped posterior's medians
+(``sim/data/posterior``, ODD §9 D-E6) where one is shipped.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -31,7 +33,7 @@ from .sectors import DEFAULT_SECTORS, SECTOR_FIELDS, SECTOR_NAMES, SECTOR_SOURCE
 __all__ = ["MAX_MONTHS", "ParameterError", "ParameterFileError", "Parameter", "ParameterGroup", "REGISTRY",
            "GROUPS", "PARAMETER_DATA", "PARAMETER_GROUPS", "KINDS", "defaults", "validate", "load_parameter_file",
            "load_groups", "python_value", "ROLES", "format_number", "NEUTRAL_KINDS", "neutral_kinds", "model_bytes",
-           "payoff_spread", "REGIMES", "SECTOR_NAMES", "DEFAULT_SECTORS"]
+           "payoff_spread", "REGIMES", "SECTOR_NAMES", "DEFAULT_SECTORS", "POSTERIOR_FOLDER", "with_posterior_medians"]
 
 MAX_MONTHS = 32_000  # the longest run: months of last participation are stored as int16 (ODD §2.1)
 
@@ -59,6 +61,17 @@ class Parameter:
     plausible: tuple[float, float] | None = None  # for sensitivity analysis
     choices: tuple[str, ...] = field(default_factory=tuple)
     role: str = ""  # "estimated" (fitted by ABC), "sourced", "proposal" or "assumption"; "" derived (ODD §10)
+    # An estimated parameter whose default is the shipped posterior's median: its 90% credible interval (ODD §9
+    # D-E6); None where the default is the data file's.
+    posterior: tuple[float, float] | None = None
+
+    @property
+    def default_basis(self) -> str:
+        """Where the default comes from, when it is not the data file's: the posterior's median and interval."""
+        if self.posterior is None:
+            return ""
+        low, high = self.posterior
+        return f"posterior median (90% credible interval {format_number(low)} to {format_number(high)})"
 
     def allowed(self) -> str:
         """Describe the allowed values in words, for error messages and documentation."""
@@ -331,12 +344,35 @@ def _sector_regimes() -> list[Parameter]:
                       choices=("inherit",) + REGIMES) for sector in SECTORS]
 
 
+#: The shipped posterior (ODD §9 D-E6): the fit (``mutual-state calibrate --fit --ship``) whose medians are the
+#: defaults of the estimated parameters; ``summary.json`` holds each one's median and 90% credible interval.
+POSTERIOR_FOLDER = Path(__file__).with_name("data") / "posterior"
+POSTERIOR_SUMMARY = "summary.json"
+
+
+def with_posterior_medians(registry: dict[str, Parameter], folder: Path = POSTERIOR_FOLDER) -> dict[str, Parameter]:
+    """The registry with each estimated parameter's default replaced by the shipped posterior's median (and its
+    90% credible interval recorded); unchanged where no posterior is shipped. A summary that names a parameter
+    that is unknown or not estimated is a ParameterFileError."""
+    path = Path(folder) / POSTERIOR_SUMMARY
+    if not path.exists():
+        return registry
+    out = dict(registry)
+    for name, estimate in json.loads(path.read_text())["parameters"].items():
+        parameter = registry.get(name)
+        if parameter is None or parameter.role != "estimated":
+            raise ParameterFileError(f"{path}: {name}: is not an estimated parameter of the registry")
+        out[name] = replace(parameter, default=parameter.validate(estimate["median"]),
+                            posterior=(float(estimate["low"]), float(estimate["high"])))
+    return out
+
+
 GROUPS: dict[str, ParameterGroup] = load_groups()
-REGISTRY: dict[str, Parameter] = {
+REGISTRY: dict[str, Parameter] = with_posterior_medians({
     parameter.name: parameter
     for parameter in [*(entry for group in GROUPS.values() for entry in group.parameters), *_sector_parameters(),
                       *_sector_regimes()]
-}
+})
 
 
 def defaults() -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pytest
 import sim
 from sim.dashboard import controls as ctl
 from sim.dashboard import explain, figures, headline, readout, results_view, runs, share
+from sim.estimation.draws import shipped_posterior_fields
 from sim.proposal import LEVERS, PARTICIPATION_CHANNELS, PROPOSAL_REGIME, THE_PROPOSAL
 from sim.regimes import KIND_COLOURS, REGIME_COLOURS, REGIME_NOUNS
 
@@ -34,7 +35,8 @@ def api_result(four_units):
         "name": "same", "steps": RUN.steps, "replicates": RUN.replicates, "seed": RUN.seed,
         "params": {"n_units": four_units["n_units"], "unit_size": list(four_units["unit_size"])},
         "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
-        "analysis": {"compare": "regime", "baseline": "state"}})
+        "analysis": {"compare": "regime", "baseline": "state"},
+        **shipped_posterior_fields({}, RUN.replicates)})  # replicate k at posterior draw k, as every comparison
     return sim.run_batch(scenario, save=False, progress=False)
 
 

@@ -22,6 +22,7 @@ from sim.estimation.diagnostics import (
     predictive_figure,
     recovery_check,
 )
+from sim.estimation.draws import posterior_parameters
 from sim.estimation.estimated import check_estimated, is_proposal_assumption
 from sim.estimation.fit import fit_executor, fit_posterior
 from sim.estimation.problem import FitProblem
@@ -259,3 +260,58 @@ def test_a_batch_over_posterior_and_assumption_draws_gives_each_claim_a_probabil
     assert ((claims["low"] <= claims["probability"]) & (claims["probability"] <= claims["high"])).all()
     shares = claims[[c for c in claims if c.startswith("share_")]].sum(axis=1)
     assert (np.isclose(shares, 1.0) | (shares == 0)).all(), shares  # per claim: split, or no variance to split
+
+
+# ------------------------------------------------------------------------------------------------ the posterior in use
+def test_a_shipped_posterior_gives_each_estimated_parameter_its_median_as_default(tiny_fit, tmp_path):
+    from sim.estimation.store import ship_posterior
+    from sim.parameters import ParameterFileError, with_posterior_medians
+
+    folder = ship_posterior(tiny_fit.path, tmp_path / "posterior")
+    assert not (folder / "pyabc.db").exists() and (folder / "summary.json").exists()
+    registry = with_posterior_medians(REGISTRY, folder)
+    shipped = registry["participation_cost"]
+    assert shipped.default == tiny_fit.median("participation_cost")
+    assert shipped.posterior == pytest.approx(tiny_fit.credible_interval("participation_cost"))
+    assert shipped.default_basis.startswith("posterior median (90% credible interval")
+    assert all(registry[name] == REGISTRY[name] for name in REGISTRY if name != "participation_cost")
+    pd.testing.assert_frame_equal(posterior(folder, draws=5), posterior(tiny_fit.path, draws=5))
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["parameters"]["asset_lock"] = summary["parameters"]["participation_cost"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ParameterFileError, match="asset_lock: is not an estimated parameter"):
+        with_posterior_medians(REGISTRY, folder)
+    with pytest.raises(PosteriorError, match="not a fit's"):
+        ship_posterior(tiny_fit.path, tmp_path)  # a folder of other files is never wiped
+
+
+def test_the_registry_the_odd_table_and_comparisons_read_the_shipped_posterior():
+    """The package's posterior (sim/data/posterior, the final fit): every estimated parameter it holds has its
+    median as the registry's default, the ODD's table says so, `sim.posterior()` draws from it, a scenario with
+    `posterior = "shipped"` runs replicate k at draw k, and the dashboard's and the command line's comparisons
+    draw from it unless the user sets an estimated parameter."""
+    from sim.comparison import comparison_scenario
+    from sim.docs import markdown_table
+    from sim.experiments.runner import plan_batch
+    from sim.parameters import POSTERIOR_FOLDER, format_number
+
+    if not (POSTERIOR_FOLDER / "manifest.json").exists():
+        pytest.skip("no posterior is shipped yet (mutual-state calibrate --fit --ship)")
+    shipped = read_posterior()
+    assert shipped.complete and set(shipped.parameters) <= set(ESTIMATED)
+    for name in shipped.parameters:
+        assert REGISTRY[name].default == shipped.median(name)
+        assert REGISTRY[name].posterior == pytest.approx(shipped.credible_interval(name))
+        assert f"| `{name}` | {format_number(REGISTRY[name].default)} (posterior median" in markdown_table()
+    assert markdown_table().count("(posterior median (90% credible interval") == len(shipped.parameters)
+    draws = sim.posterior(draws=4)
+    assert list(draws.columns) == shipped.parameters and len(draws) == 4
+    plan = plan_batch(sim.scenario_from_dict({
+        "name": "shipped", "steps": 2, "replicates": 3, "seed": 1, "posterior": "shipped", "posterior_draws": 3,
+        "params": {**TINY_DISTRICT}, "design": {"kind": "factorial", "factors": {"regime": ["state", "mutual"]}}}))
+    expected = posterior_parameters("shipped", 3, 1)
+    for task in plan.tasks:
+        assert {name: task.params[name] for name in shipped.parameters} == expected[task.replicate % 3]
+    assert comparison_scenario({}, 300, 4, 7).posterior_draws == 4
+    assert comparison_scenario({shipped.parameters[0]: REGISTRY[shipped.parameters[0]].default}, 300, 4,
+                               7).posterior is None

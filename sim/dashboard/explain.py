@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim.comparison import split_package
+from sim.comparison import replicate_parameters, split_package
 from sim.experiments.mechanisms import PROVIDER_KIND, resolve_mechanisms
 from sim.proposal import LEVERS
 from sim.regimes import regime_noun
@@ -124,6 +124,8 @@ def explain(comparison: Comparison, progress: Progress | None = None,
     counter = _CountingExecutor(pool) if pool is not None else None
     results: dict[str, pd.DataFrame] = {}
     errors: list[BaseException] = []
+    scenario = comparison.result.scenario  # each replicate at the comparison's own posterior draw, if any
+    draws = [replicate_parameters(scenario, r) for r in range(scenario.posterior_draws or 0)]
 
     def attribute(regime: str) -> None:
         try:
@@ -131,7 +133,7 @@ def explain(comparison: Comparison, progress: Progress | None = None,
                 baseline=comparison.baseline, regime=regime, replicates=comparison.run.replicates,
                 steps=comparison.run.steps, rng=comparison.run.seed, window=comparison.window,
                 mechanisms=mechanisms_of(comparison), metrics=list(sim.HEADLINE_METRICS), executor=counter,
-                workers=1, progress=False, **baseline_params(comparison))
+                workers=1, progress=False, replicate_params=draws, **baseline_params(comparison))
         except BaseException as error:  # handed to the caller's thread below
             errors.append(error)
 

@@ -22,7 +22,16 @@ import pandas as pd
 
 import sim
 
-from ..comparison import BURN_IN_MONTHS, TODAY, Reading, outcome_window, reading_of, reform_scenario, split_package
+from ..comparison import (
+    BURN_IN_MONTHS,
+    TODAY,
+    Reading,
+    outcome_window,
+    reading_of,
+    reform_scenario,
+    replicate_parameters,
+    split_package,
+)
 from ..comparison import comparison_scenario as regimes_scenario
 from ..experiments.analysis import paired_comparisons
 from ..experiments.executors import process_pool, worker_count
@@ -361,9 +370,9 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
     report(0.0, f"running {n_runs} runs")
     # The maps' runs go to the pool first, so that they run beside the batch's and no worker idles at the end;
     # their seed is the batch's first replicate's.
-    seed = scenario.replicate_seeds[0]
-    futures = {} if ex is None else {ex.submit(run_unit_map, params_of(params, run, regime), regime, seed,
-                                               run.steps): regime
+    seed, draw = scenario.replicate_seeds[0], replicate_parameters(scenario, 0)  # its posterior draw too, if any
+    futures = {} if ex is None else {ex.submit(run_unit_map, {**draw, **params_of(params, run, regime)}, regime,
+                                               seed, run.steps): regime
                                      for regime in run.regimes}
     try:
         def on_run(done: int, _total: int) -> None:
@@ -382,7 +391,7 @@ def run_comparison(params: dict[str, Any], run: RunSettings, progress: Progress 
         maps: dict[str, UnitMap] = {}
         if ex is None:
             for i, regime in enumerate(run.regimes):
-                maps[regime] = run_unit_map(params_of(params, run, regime), regime, seed, run.steps)
+                maps[regime] = run_unit_map({**draw, **params_of(params, run, regime)}, regime, seed, run.steps)
                 report((n_runs + i + 1) / total, "unit maps")
         else:
             for fut in cf.as_completed(futures):

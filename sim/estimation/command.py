@@ -34,6 +34,9 @@ def add_fit_options(parser: argparse.ArgumentParser) -> None:
                      help=f"folder of the fit (default: {DEFAULT_OUT})")
     fit.add_argument("--fresh", action="store_true", help="discard a previous fit in --out and start again")
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.add_argument("--ship", action="store_true",
+                     help="copy the finished posterior into the package (sim/data/posterior): its medians become "
+                          "the defaults of the estimated parameters, and comparisons draw from it")
 
 
 def run_fit(args: argparse.Namespace, targets: list, fixed: dict[str, Any]) -> int:
@@ -67,4 +70,9 @@ def run_fit(args: argparse.Namespace, targets: list, fixed: dict[str, Any]) -> i
     check.to_csv(Path(args.out) / "predictive_check.csv", index=False)
     predictive_figure(check, Path(args.out) / "predictive_check.png")
     print(f"\nPosterior, predictive_check.csv and predictive_check.png in {args.out}")
+    if args.ship:
+        from .store import ship_posterior
+
+        print(f"Shipped to {ship_posterior(args.out)}: its medians are the estimated parameters' defaults from the "
+              f"next import on (regenerate ODD §10 with `python -m sim.docs`)")
     return 0 if check.loc[check["use"] == "fit", "inside"].all() else 1

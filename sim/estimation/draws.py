@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import PosteriorError, read_posterior
+from .store import SHIPPED, PosteriorError, posterior_folder, read_posterior
 
 
 def posterior_parameters(path: str, draws: int, seed: int) -> list[dict[str, Any]]:
@@ -42,3 +42,25 @@ def check_posterior_request(posterior: str | None, draws: int | None, fixed: dic
             raise ValueError(f"params.{name}: is drawn from the posterior ({posterior}); leave it out")
         if name in varied:
             raise ValueError(f"design: varies {name}, which is drawn from the posterior ({posterior})")
+
+
+def shipped_posterior_fields(params: dict[str, Any], replicates: int) -> dict[str, Any]:
+    """A comparison's scenario fields that run replicate k at draw k of the shipped posterior (ODD §9 D-E6):
+    ``{"posterior": "shipped", "posterior_draws": replicates}`` when a posterior is shipped and ``params`` sets
+    none of its parameters (a user who sets one asks for that value, so every run is at the defaults instead);
+    else nothing."""
+    folder = posterior_folder(SHIPPED)
+    if not (folder / "manifest.json").exists():
+        return {}
+    if set(params) & set(read_posterior(folder).parameters):
+        return {}
+    return {"posterior": SHIPPED, "posterior_draws": int(replicates)}
+
+
+def replicate_draw(scenario, replicate: int = 0) -> dict[str, Any]:
+    """The posterior draw a scenario's replicate runs at (nothing without ``posterior_draws``): what a single run
+    that repeats the replicate, such as the dashboard's unit map, must set to be that run."""
+    if not scenario.posterior_draws:
+        return {}
+    draws = posterior_parameters(scenario.posterior, scenario.posterior_draws, scenario.seed)
+    return draws[replicate % len(draws)]

@@ -23,6 +23,7 @@ import fcntl
 import hashlib
 import io
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ import pandas as pd
 from ..experiments.provenance import environment, git_state, model_fingerprint, package_version
 from ..experiments.reading import ResultsError
 from ..experiments.store import atomic_write_json, atomic_write_parquet, now
+from ..parameters import POSTERIOR_FOLDER, POSTERIOR_SUMMARY
 
 MANIFEST = "manifest.json"
 GENERATIONS = "generations.parquet"
@@ -218,9 +220,18 @@ def _plain(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def read_posterior(path: str | Path) -> Posterior:
-    """Read a fit's folder, checking every listed file against its checksum."""
-    path = Path(path)
+#: A scenario's or ``sim.posterior``'s name for the shipped posterior (``sim/data/posterior``, ODD §9 D-E6).
+SHIPPED = "shipped"
+
+
+def posterior_folder(path: str | Path | None = None) -> Path:
+    """The folder of a fit: ``path``, or the shipped posterior for None or ``"shipped"``."""
+    return POSTERIOR_FOLDER if path is None or str(path) == SHIPPED else Path(path)
+
+
+def read_posterior(path: str | Path | None = None) -> Posterior:
+    """Read a fit's folder (default: the shipped posterior), checking every listed file against its checksum."""
+    path = posterior_folder(path)
     manifest = _read_json(path / MANIFEST)
     if manifest.get("format") != FORMAT:
         raise PosteriorError(f"{path}: no fit here (no {MANIFEST} written by `mutual-state calibrate --fit`)")
@@ -242,9 +253,40 @@ def read_posterior(path: str | Path) -> Posterior:
     return Posterior(manifest, pd.concat(parts, ignore_index=True), frames[GENERATIONS], path)
 
 
-def posterior(path: str | Path, draws: int | None = None, seed: int = 0) -> pd.DataFrame:
-    """Parameter draws from the fit in ``path``: one row per draw, a column per estimated parameter.
+def posterior(path: str | Path | None = None, draws: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """Parameter draws from the fit in ``path`` (default: the shipped posterior, whose medians are the estimated
+    parameters' defaults): one row per draw, a column per estimated parameter.
 
     ``draws`` resamples that many by the particles' weights (seeded by ``seed``); by default, as many draws as
     the last generation has particles."""
     return read_posterior(path).draws(draws, seed)
+
+
+def ship_posterior(source: str | Path, folder: str | Path = POSTERIOR_FOLDER) -> Path:
+    """Copy a finished fit into ``folder`` (default: the package's, whose medians become the defaults of the
+    estimated parameters at the next import, ODD §9 D-E6): the manifest and the files it lists (not pyabc's
+    working database), the predictive check's table and figure where the fit has them, and ``summary.json`` with each
+    parameter's median and 90% credible interval. Return the folder."""
+    fit = read_posterior(source)
+    if not fit.complete:
+        raise PosteriorError(f"{fit.path}: the fit is not finished; only a finished fit can be shipped")
+    folder = Path(folder)
+    if folder.exists():
+        manifest = _read_json(folder / MANIFEST)
+        if any(p.is_file() for p in folder.rglob("*")) and manifest.get("format") != FORMAT:
+            raise PosteriorError(f"{folder}: holds files that are not a fit's; ship into an empty folder")
+        shutil.rmtree(folder)
+    (folder / PARTICLES).mkdir(parents=True)
+    for name in [MANIFEST, *fit.manifest["checksums"]]:
+        shutil.copy2(fit.path / name, folder / name)
+    for check in ("predictive_check.csv", "predictive_check.png"):  # calibrate --fit's table and figure
+        if (fit.path / check).exists():
+            shutil.copy2(fit.path / check, folder / check)
+    summary = {"source": "mutual-state calibrate --fit", "mass": 0.9, "parameters": {}}
+    for name in fit.parameters:
+        low, high = fit.credible_interval(name, 0.9)
+        summary["parameters"][name] = {"median": fit.median(name), "low": float(low), "high": float(high),
+                                       "prior": fit.manifest["settings"]["priors"][name]}
+    atomic_write_json(folder / POSTERIOR_SUMMARY, summary)
+    read_posterior(folder)  # every copied file against its checksum
+    return folder

@@ -52,7 +52,8 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
                           steps: int = 300, rng: int = 0, mechanisms: Any = None, *, window: int | None = None,
                           metrics: Sequence[str] | None = None, executor: cf.Executor | None = None,
                           workers: int | None = None, progress: bool = True, bootstrap: int = 2000,
-                          run_fn: RunFunction = run_one, **params: Any) -> pd.DataFrame:
+                          run_fn: RunFunction = run_one, replicate_params: Sequence[dict[str, Any]] = (),
+                          **params: Any) -> pd.DataFrame:
     """Attribute the paired difference regime - baseline, per metric, to named mechanisms (module docstring).
 
     ``mechanisms``: None (every group of kind differences in force), a list of names (``KIND_MECHANISMS``,
@@ -61,7 +62,9 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
     (default: the last 120, or half the run if shorter); the defaults read the regimes at a steady state, as
     ``scenarios/compare_regimes.toml`` does (a 15-year burn-in, ODD §2.5). Runs go to ``executor`` (any ``concurrent.futures`` executor),
     or to a process pool of ``workers`` (all cores by default; ``workers=1`` runs in this process).
-    Returns a tidy DataFrame: mechanism, metric, contribution, low, high, shapley, shapley_low, shapley_high.
+    ``replicate_params``: replicate r also runs with ``replicate_params[r % len]`` under ``params`` (a
+    comparison's posterior draws, ODD §9 D-E4). Returns a tidy DataFrame: mechanism, metric, contribution, low,
+    high, shapley, shapley_low, shapley_high.
     """
     if regime == baseline and mechanisms is None:
         raise ValueError("regime and baseline are the same: name the mechanisms that make them differ")
@@ -83,8 +86,11 @@ def attribute_differences(baseline: str = "state", regime: str = "mutual", repli
             out.update(on if name in coalition else off)
         return out
 
-    tasks = [("baseline", r, {**params, "regime": baseline}) for r in range(replicates)]
-    tasks += [(c, r, regime_params(c)) for c in coalitions for r in range(replicates)]
+    def drawn(r: int, run_params: dict[str, Any]) -> dict[str, Any]:
+        return {**replicate_params[r % len(replicate_params)], **run_params} if replicate_params else run_params
+
+    tasks = [("baseline", r, drawn(r, {**params, "regime": baseline})) for r in range(replicates)]
+    tasks += [(c, r, drawn(r, regime_params(c))) for c in coalitions for r in range(replicates)]
     values = _run_all(tasks, seeds, steps, window, run_fn, executor, workers, progress)
     cols = [METRIC_NAMES.index(m) for m in metrics]
     base = np.stack([values[("baseline", r)][cols] for r in range(replicates)])
