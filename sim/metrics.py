@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.metric_sums import add_satisfaction_by_quintile, mismatch, took_part_by_quintile
+from .kernels.metric_sums import add_slot_sums, took_part_by_quintile
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
@@ -24,7 +24,8 @@ def read_metric(model, name: str) -> float:
 
 def measure(model) -> dict[str, float]:
     """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
-    month (``ProviderTable.users``); only mismatch and satisfaction need a pass over the slots."""
+    month (``ProviderTable.users``); mismatch, satisfaction and volunteers' time need one pass over each
+    sector's slots, participation by form another."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
     took_part = took_part_by_quintile(pop.last_participation, model.month - 12, pop.deprivation, 5)
@@ -36,18 +37,17 @@ def measure(model) -> dict[str, float]:
     sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
-    for users in model.users:
+    for users in model.users:  # one pass per sector: ``sim.kernels.metric_sums.add_slot_sums``
         if users.m == 0:
             continue
-        active = users.stance != OPT_OUT
-        sat_sum += float(users.satisfaction.sum(dtype=np.float64))
+        satisfaction, gap, gap_active, volunteer_cost = add_slot_sums(
+            users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design, users.stance,
+            users.personal_cost, CONTRIBUTE, OPT_OUT, sat_q, sat_qn)
+        sat_sum += satisfaction
         sat_n += users.m
-        add_satisfaction_by_quintile(users.citizen, pop.deprivation, users.satisfaction, sat_q, sat_qn)
-        gap = mismatch(users.x, users.provider, table.design)  # |x - d| of each slot, ODD §8
-        mis_sum += float(gap.sum(where=active, dtype=np.float64))
-        gap_sum += float(gap.sum(dtype=np.float64))
-        contributors = users.stance == CONTRIBUTE
-        volunteer_value += float(users.personal_cost.sum(where=contributors, dtype=np.float64)) * params["value_of_time"]
+        mis_sum += gap_active  # |x - d| of active users, ODD §8
+        gap_sum += gap
+        volunteer_value += volunteer_cost * params["value_of_time"]
 
     public = model.public_cost.total() / n  # accruals basis; taxes (model.public_spending) follow the cash
     private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households", sink="providers")

@@ -1,6 +1,7 @@
-"""Kernel of the metrics' pass over a sector's slots (ODD §8): satisfaction by deprivation quintile and each
-slot's mismatch with its provider's design, without the index and weight casts of ``bincount``. The
-authority-wide sums stay NumPy's (pairwise) sums, so every metric keeps its last bit."""
+"""Kernels of the metrics' passes over a sector's slots (ODD §8): the sums behind satisfaction, responsiveness,
+static fit, the value of volunteers' time and the satisfaction gap in one pass, without the index and weight
+casts of ``bincount`` or a mismatch array; and participation by form. The sums run in slot order, which differs
+from NumPy's pairwise sums in the last bits (ODD D-F4: shown equivalent over seeds in tests/test_kernels.py)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,31 @@ from . import compiled
 
 
 @compiled
-def add_satisfaction_by_quintile(citizen, deprivation, satisfaction, satisfaction_sum, users):
-    """ODD §8 satisfaction_gap: adds this sector's satisfaction and users per deprivation quintile of the
-    citizen (sums started from zero for the sector and then added to the totals, as per-sector counts were)."""
-    sector_sum = np.zeros(satisfaction_sum.size)
-    sector_users = np.zeros(users.size)
+def add_slot_sums(citizen, deprivation, satisfaction, x, provider, design, stance, personal_cost, contribute,
+                  opt_out, satisfaction_by_quintile, users_by_quintile):
+    """ODD §8, the per-slot parts of one sector's metrics in one pass: the sums of satisfaction, of the mismatch
+    |x_i - design[p_i]| of every slot (responsiveness) and of active users' (static fit), and of contributors'
+    personal cost (the value of volunteers' time), in float64 in slot order; and satisfaction and users per
+    deprivation quintile of the holder (satisfaction_gap), the sector's started from zero and then added to the
+    totals. Summed in slot order, these differ from NumPy's pairwise sums in the last bits only (ODD D-F4)."""
+    sector_sum = np.zeros(satisfaction_by_quintile.size)
+    sector_users = np.zeros(users_by_quintile.size)
+    satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
     for slot in range(citizen.size):
+        value = np.float64(satisfaction[slot])
+        satisfaction_total += value
         quintile = deprivation[citizen[slot]]
-        sector_sum[quintile] += np.float64(satisfaction[slot])
+        sector_sum[quintile] += value
         sector_users[quintile] += 1.0
-    satisfaction_sum += sector_sum
-    users += sector_users
-
-
-@compiled
-def mismatch(x, provider, design):
-    """ODD §8 responsiveness: |x_i - design[p_i]| of each slot, in float64."""
-    out = np.empty(x.size)
-    for slot in range(x.size):
-        out[slot] = np.abs(np.float64(x[slot]) - design[provider[slot]])
-    return out
+        gap = np.abs(np.float64(x[slot]) - design[provider[slot]])
+        mismatch_total += gap
+        if stance[slot] != opt_out:
+            mismatch_active += gap
+        if stance[slot] == contribute:
+            volunteer_cost += np.float64(personal_cost[slot])
+    satisfaction_by_quintile += sector_sum
+    users_by_quintile += sector_users
+    return satisfaction_total, mismatch_total, mismatch_active, volunteer_cost
 
 
 @compiled
