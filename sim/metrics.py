@@ -5,9 +5,13 @@ Definitions are in ``metrics_catalogue.py`` (names, units, ranges) and in ``docs
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+from mesa import DataCollector
 
 from .kernels.metric_sums import add_slot_sums, took_part_by_quintile
+from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
@@ -20,6 +24,20 @@ VFM_COST_FLOOR = 1.0
 def read_metric(model, name: str) -> float:
     """DataCollector reporter (module-level so that models pickle for process pools)."""
     return model.current_metrics[name]
+
+
+class MetricsCollector(DataCollector):
+    """Mesa's DataCollector with a reporter per metric (``read_metric``), collecting the month's metrics as
+    ``measure`` computed them: every value is a Python float, so the deep copy Mesa makes of each reporter's
+    value (against later changes to a mutable one) is skipped; the table is the one Mesa's ``collect`` builds."""
+
+    def __init__(self):
+        super().__init__(model_reporters={name: partial(read_metric, name=name) for name in METRIC_NAMES})
+
+    def collect(self, model) -> None:
+        month = model.current_metrics
+        for name, values in self.model_vars.items():
+            values.append(month[name])
 
 
 def measure(model) -> dict[str, float]:

@@ -15,19 +15,17 @@ state they share and calls them in the schedule's order.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from mesa import DataCollector, Model
+from mesa import Model
 
 from . import metrics, views
 from .arguments import quintile_mix, rng_seed, whole_number
 from .geography import build_units, catchments, row_neighbour_table
 from .guarantor import GuarantorState
 from .ledger import Ledger
-from .metrics_catalogue import METRIC_NAMES
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import CONTRIBUTE, CitizenRegistry, Citizens, ServiceUsers
 from .providers import INITIAL_KIND, KIND_NAMES, KINDS, ProviderTable, kind_table
@@ -75,8 +73,7 @@ class MutualStateModel(Model):
         self._build_providers()
         self._start()
         self.current_metrics = metrics.measure(self)
-        self.datacollector = DataCollector(model_reporters={name: partial(metrics.read_metric, name=name)
-                                                            for name in METRIC_NAMES})
+        self.datacollector = metrics.MetricsCollector()
         self.datacollector.collect(self)
 
     def _build_people(self) -> None:

@@ -156,14 +156,15 @@ class ServiceUsers:
             remaining = need_churn.place_needs(rng.random(remaining), pending, units, unit_starts, unit_sizes,
                                                self.holds, self.bit, new)
         changed = need_churn.release_needs(old, new, self.holds, self.bit)
-        self.citizen[moved] = new
-        self.x[moved] = self.draw_preferences(rng, units)
-        self.need[moved] = self.draw_needs(rng, moved.size)
-        habit = habitual[new] if habitual is not None else np.zeros(moved.size, dtype=bool)
-        self.stance[moved] = np.where(habit, CONTRIBUTE, USE_ONLY).astype(np.int8)
-        self.civic[moved] = 0  # membership and seats belong to the need that ended
-        self.provider[moved] = home_provider[units]
-        self.satisfaction[moved] = provider_mean_satisfaction[self.provider[moved]]
+        preference_draw = rng.normal(0.0, self.pref_spread, moved.size)  # as ``draw_preferences`` draws
+        need_draw = rng.random(moved.size)  # as ``draw_needs`` draws
+        if habitual is None:
+            habitual = np.zeros(self.holds.size, dtype=bool)
+        # membership and seats belong to the need that ended (``sim.kernels.need_churn.start_needs``)
+        need_churn.start_needs(moved, units, new, preference_draw, need_draw, self.unit_pref_mean,
+                               float(self.high_need_share), float(self.high_need), habitual, home_provider,
+                               provider_mean_satisfaction, CONTRIBUTE, USE_ONLY, self.citizen, self.x, self.need,
+                               self.stance, self.civic, self.provider, self.satisfaction)
         return changed
 
 

@@ -608,3 +608,33 @@ def test_metrics_summed_in_slot_order_are_equivalent_over_twenty_seeds(monkeypat
     moved = {name for name in METRIC_NAMES if np.any(differences[name])}
     assert "responsiveness" in moved and moved <= {"satisfaction", "responsiveness", "static_fit",
                                                   "total_cost_per_capita"}, moved
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_new_needs_and_drift_match(seed):
+    """ODD §7.14: a moved slot's fresh start and the drift of preferences against their whole-array form."""
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed, m=300, n_providers=9)
+    kernel = {name: slots[name].copy() for name in ("citizen", "x", "need", "stance", "satisfaction", "provider")}
+    kernel["civic"] = rng.integers(0, 128, 300).astype(np.uint8)
+    reference = {name: values.copy() for name, values in kernel.items()}
+    moved = np.flatnonzero(rng.random(300) < 0.2)
+    units, new = slots["unit"][moved], rng.integers(0, 50, moved.size).astype(np.int32)
+    unit_pref_mean, home_provider = rng.random(8).astype(np.float32), rng.integers(0, 9, 8).astype(np.int32)
+    habitual, mean_satisfaction = rng.random(50) < 0.3, rng.normal(0.4, 0.3, 9)
+    normal, uniform = rng.normal(0.0, 0.4, moved.size), rng.random(moved.size)  # wide: some clipped
+    need_churn.start_needs(moved, units, new, normal, uniform, unit_pref_mean, 0.2, 2.5, habitual, home_provider,
+                           mean_satisfaction, CONTRIBUTE, USE_ONLY, *(kernel[name] for name in (
+                               "citizen", "x", "need", "stance", "civic", "provider", "satisfaction")))
+    reference["citizen"][moved] = new
+    reference["x"][moved] = np.clip(unit_pref_mean[units] + normal.astype(np.float32), 0.0, 1.0).astype(np.float32)
+    reference["need"][moved] = np.where(uniform < 0.2, 2.5, 1.0).astype(np.float32)
+    reference["stance"][moved] = np.where(habitual[new], CONTRIBUTE, USE_ONLY).astype(np.int8)
+    reference["civic"][moved] = 0
+    reference["provider"][moved] = home_provider[units]
+    reference["satisfaction"][moved] = mean_satisfaction[reference["provider"][moved]]
+    assert all(same(kernel[name], reference[name]) for name in kernel)
+    shift = rng.normal(0.0, 0.3, 8)
+    x = slots["x"].copy()
+    need_churn.drift_preferences(x, slots["unit"], shift)
+    assert same(x, np.clip(slots["x"] + shift[slots["unit"]], 0.0, 1.0).astype(np.float32))

@@ -56,3 +56,35 @@ def mean_by_row(provider, values, n_rows):
         if count[row] > 0:
             mean[row] = total[row] / count[row]
     return mean
+
+
+@compiled
+def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_need_share, high_need, habitual,
+                home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, need, stance, civic,
+                provider, satisfaction):
+    """ODD §7.14: each moved slot k starts afresh with its new holder: a preferred design, her unit's mean plus
+    her own variation ``normal`` (drawn in float64, kept as float32) clipped to [0, 1]; a need, high_need with
+    chance high_need_share (one ``uniform``) or 1; the stance of her civic habit (she contributes if she took
+    part in the last 12 months); no membership or seat; her unit's home provider, and as satisfaction what its
+    users now feel (the float64 mean kept as float32)."""
+    zero32, one32, high32 = np.float32(0.0), np.float32(1.0), np.float32(high_need)
+    for k in range(moved.size):
+        slot, unit, person = moved[k], units[k], new_holder[k]
+        citizen[slot] = person
+        wish = unit_pref_mean[unit] + np.float32(normal[k])
+        x[slot] = min(max(wish, zero32), one32)
+        need[slot] = high32 if uniform[k] < high_need_share else one32
+        stance[slot] = contribute if habitual[person] else use_only
+        civic[slot] = 0
+        row = home_provider[unit]
+        provider[slot] = row
+        satisfaction[slot] = np.float32(provider_mean_satisfaction[row])
+
+
+@compiled
+def drift_preferences(x, unit, shift):
+    """ODD §7.14 Drift: each user's preferred design moves with her unit's mean, x_i <- clip(x_i + shift_u, 0, 1),
+    computed in float64 and kept as float32."""
+    for slot in range(x.size):
+        moved = np.float64(x[slot]) + shift[unit[slot]]
+        x[slot] = np.float32(min(max(moved, 0.0), 1.0))

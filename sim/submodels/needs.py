@@ -48,7 +48,7 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
                           + rng.normal(0.0, step_spread, structure.n_units), 0.0, 1.0)
         shift = drifted - users.unit_pref_mean
         users.unit_pref_mean = drifted.astype(np.float32)
-        users.x = np.clip(users.x + shift[users.unit], 0.0, 1.0).astype(np.float32)
+        need_churn.drift_preferences(users.x, users.unit, shift)
 
 
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
