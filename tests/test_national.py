@@ -92,6 +92,12 @@ def test_the_national_command_runs_resumes_and_refuses_bad_input(tmp_path, capsy
     regions = pd.read_parquet(tmp_path / "e" / "regions.parquet")
     assert list(regions["region"]) == ["East of England", "England"]
     assert main(args) == 0  # a finished run is read, not run again
+    # The dashboard's Results page shows a national folder read-only: its report, tables and figure.
+    from sim.dashboard.results_view import open_report, results_folders
+
+    view = open_report(tmp_path / "e")
+    assert view.title == "England as one run" and view.figures == 1 and "By region" in view.sections
+    assert tmp_path / "e" in results_folders(tmp_path)
     for bad, message in ((["--sectors", "cake"], "cake not allowed"), (["--scale", "0"], "0 is not allowed"),
                          (["--authorities", "W06000001"], "W06000001"), (["--dask", "2", "--scheduler", "x:1"],
                                                                         "not allowed with argument")):

@@ -69,8 +69,8 @@ def write_results(out: Path, plan: pd.DataFrame, months: int) -> int:
 
 
 def region_figure(outcomes: pd.DataFrame, metric: str):
-    """Authorities as dots on one row per region (north at the top), sized by adults, with the region's
-    adult-weighted mean as a bar: a map-like view without map tiles."""
+    """Authorities as dots on one row per region (north at the top), sized by adults and coloured by their
+    deprivation decile, with the region's adult-weighted mean as a bar: a map-like view without map tiles."""
     from matplotlib.figure import Figure
 
     order = [r for r in REGIONS if r in set(outcomes["region"])]
@@ -79,10 +79,12 @@ def region_figure(outcomes: pd.DataFrame, metric: str):
     for row, region in enumerate(order):
         members = outcomes[outcomes["region"] == region]
         y = len(order) - 1 - row + np.linspace(-0.25, 0.25, len(members)) if len(members) > 1 else [len(order) - 1 - row]
-        axes.scatter(members[metric], y, s=8 + 60 * members["adults"] / outcomes["adults"].max(), alpha=0.6,
-                     color="tab:blue", linewidths=0)
+        dots = axes.scatter(members[metric], y, s=8 + 60 * members["adults"] / outcomes["adults"].max(),
+                            c=members["deprivation_decile"], cmap="viridis", vmin=1, vmax=10, alpha=0.75,
+                            linewidths=0)
         mean = np.average(members[metric], weights=members["adults"])
         axes.plot([mean, mean], [len(order) - 1 - row - 0.35, len(order) - 1 - row + 0.35], color="black", lw=2)
+    figure.colorbar(dots, ax=axes, label="deprivation decile of authority (1 = most deprived)", pad=0.01)
     axes.set_yticks(range(len(order)), list(reversed(order)))
     axes.set_xlabel(f"{metric.replace('_', ' ')} (outcome window; dot = authority, bar = region's mean)")
     axes.grid(axis="x", alpha=0.3)
