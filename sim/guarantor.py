@@ -17,6 +17,7 @@ from .population import ANY_SERVICE, EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, per_kind, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
 from .providers.tender import tender_price
+from .submodels.rationing import RATIONING_RULES
 from .submodels.structure import open_channels
 from .views import participation_report
 
@@ -48,6 +49,8 @@ class GuarantorState(Agent):
         self.cost_this_year = np.zeros(n_sectors)  # what the formula asked per sector so far this fiscal year
         self.budget_cut_share = 0.0  # share of the formula's funding withheld this month (``budget_rule``)
         self.over_budget = 0.0  # £ paid this month above the sectors' budgets (an open-ended budget)
+        # share of its users' need each sector's budget pays for at the standard cost (rationing, ODD §7.8)
+        self.served_share = np.ones(n_sectors)
 
     # --- monthly --------------------------------------------------------------------------------------------
     def payments(self, priced: bool = True) -> np.ndarray:
@@ -86,7 +89,10 @@ class GuarantorState(Agent):
         ``budget_rule = "open_ended"`` the guarantor pays what the formula says and what it pays above the
         budget is counted (``over_budget``); under ``"pro_rata_cut"`` a sector whose formula exceeds a month's
         budget has every payment cut in proportion (``budget_cut_share``), and its providers must do with less
-        per user."""
+        per user. Under the rationing rules (``ration_by_need``, ``waiting_list``; D-K2) the guarantor pays the
+        fixed-cost lumps and the per-user part of the formula for the share of users' need the rest of the budget
+        affords (``served_share``): next month the providers serve that share at the standard cost
+        (``sim/submodels/rationing.py``) and the others are refused or wait."""
         model = self.model
         sector = model.providers.sector
         n_sectors = len(model.sector_names)
@@ -96,7 +102,20 @@ class GuarantorState(Agent):
             self.budget = 12.0 * np.bincount(sector, weights=basis, minlength=n_sectors)
         self.cost_this_year += asked
         monthly = self.budget / 12.0
-        if model.params["budget_rule"] == "pro_rata_cut":
+        rule = model.params["budget_rule"]
+        self.served_share = np.ones(n_sectors)
+        if rule in RATIONING_RULES:
+            lump = model.providers.last_lump
+            lumps = np.bincount(sector, weights=lump, minlength=n_sectors)
+            per_user = asked - lumps
+            affordable = np.divide(monthly - lumps, per_user, out=np.ones(n_sectors), where=per_user > 0)
+            self.served_share = np.clip(np.where(asked > monthly, affordable, 1.0), 0.0, 1.0)
+            paid = lump + (due - lump) * self.served_share[sector]
+            total_due = float(due.sum())
+            self.budget_cut_share = 1.0 - float(paid.sum()) / total_due if total_due > 0 else 0.0
+            self.over_budget = 0.0
+            return paid
+        if rule == "pro_rata_cut":
             scale = np.minimum(1.0, np.divide(monthly, asked, out=np.ones(n_sectors), where=asked > 0))
             model.providers.last_lump[:] *= scale[sector]
             total_due = float(due.sum())

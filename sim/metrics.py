@@ -15,6 +15,7 @@ from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
+from .submodels.rationing import unserved_share
 
 # value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
 # money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
@@ -73,6 +74,8 @@ def measure(model) -> dict[str, float]:
     mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
     sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
     quits = model.workforce.quits_this_month
+    unserved = unserved_share(model.users)
+    rule = params["budget_rule"]
     return {
         "participation_rate": float(took_part.sum()) / n if n else 0.0,
         "participation_gap": float(rate_q[0] - rate_q[4]),
@@ -93,6 +96,8 @@ def measure(model) -> dict[str, float]:
         "social_investment_per_capita": float(table.capital[table.kind == MUTUAL].sum()) / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
         "budget_cut_share": model.guarantor.budget_cut_share,
+        "refused_share": unserved if rule == "ration_by_need" else 0.0,
+        "waiting_share": unserved if rule == "waiting_list" else 0.0,
         **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
         **participation.measure(pop, model.users, model.last_election),
     }

@@ -76,7 +76,11 @@ METRICS: dict[str, Metric] = {
         Metric("satisfaction_gap", "utility", "mean satisfaction of the least deprived quintile minus that of "
                "the most deprived", -INF, INF, "lower"),
         Metric("budget_cut_share", "share", "share of the formula's funding the guarantor withheld this month "
-               "to stay within the sectors' budgets (budget_rule = pro_rata_cut)", 0.0, 1.0, "lower"),
+               "to stay within the sectors' budgets (budget_rule other than open_ended)", 0.0, 1.0, "lower"),
+        Metric("refused_share", "share of users", "share of the users who seek a service refused it this month by "
+               "an eligibility threshold of need (budget_rule = ration_by_need)", 0.0, 1.0, "lower"),
+        Metric("waiting_share", "share of users", "share of the users who seek a service waiting for it this "
+               "month (budget_rule = waiting_list)", 0.0, 1.0, "lower"),
         Metric("cost_provision", "£/adult-month", "public cost component: funding spent on the service (net of "
                "providers' overhead and profit)", -INF, INF, "neither", part_of="cost_per_capita"),
         Metric("cost_management_overhead", "£/adult-month", "public cost component: funding providers spend on "

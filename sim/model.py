@@ -32,7 +32,19 @@ from .providers import INITIAL_KIND, KIND_NAMES, KINDS, ProviderTable, kind_tabl
 from .providers.base import revise_efforts
 from .providers.secondary import form_federations, pool_reserves
 from .public_cost import PublicCost
-from .submodels import design, investment, money, needs, participation, production, service_use, stances, trust, work
+from .submodels import (
+    design,
+    investment,
+    money,
+    needs,
+    participation,
+    production,
+    rationing,
+    service_use,
+    stances,
+    trust,
+    work,
+)
 from .submodels.demutualisation import demutualise
 from .submodels.exit import exit_providers
 from .submodels.structure import (
@@ -187,6 +199,7 @@ class MutualStateModel(Model):
             needs.need_shock(params, structure, self.users, self.needs_rng)  # §7.14
         needs.drift_needs(params, structure, self.users, self.needs_rng)  # §7.14
         needs.churn_needs(params, structure, population, self.users, table, rng, self.month)  # §7.14
+        rationing.ration_services(params, self.guarantor.served_share, self.users, rng)  # §7.8
         for users in self.users:  # §7.1
             service_use.use_services(params, structure, population, users, table, rng, self.month)
         for users in self.users:  # §7.2

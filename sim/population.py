@@ -121,6 +121,7 @@ class ServiceUsers:
         self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
         self.alternative: np.ndarray | None = None  # this month's exit option per slot, where users choose
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
+        self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
         """Preferred design of new users: their unit's mean plus personal variation, within [0, 1]."""

@@ -43,3 +43,24 @@ def test_the_section_applies_only_to_a_regime_by_budget_design():
     assert cuts.applies(table, ["budget_real_change", "regime"])
     assert not cuts.applies(table, ["regime"])
     assert not cuts.applies(table[table["budget_real_change"] == 0.0], ["budget_real_change", "regime"])
+
+
+def test_each_budget_rule_gets_its_own_verdict_and_more_refused_is_a_loss(tmp_path):
+    """D-K2: a batch that varies the budget rule is read once per rule, and a metric where lower is better (users
+    refused) counts a rise as a loss: the regime whose refusals rise least holds it best."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for rule in ("pro_rata_cut", "ration_by_need"):
+        for replicate in range(8):
+            for regime in ("state", "privatised", "mutual"):
+                rise = 0.05 if regime == "mutual" else 0.20
+                for change, refused in ((0.0, 0.0), (-0.04, rise + rng.normal(0, 0.005))):
+                    rows.append({"budget_rule": rule, "regime": regime, "replicate": replicate,
+                                 "budget_real_change": change, "quality_noncontractible": 1.0 + rng.normal(0, 0.01),
+                                 "refused_share": refused if rule == "ration_by_need" else 0.0})
+    lines = "\n".join(cuts.cuts_section(pd.DataFrame(rows), ["budget_real_change", "budget_rule", "regime"],
+                                        ["quality_noncontractible", "refused_share"], tmp_path))
+    assert "### When the formula exceeds the budget: pro_rata_cut" in lines
+    rationing = lines.split("### When the formula exceeds the budget: ration_by_need")[1]
+    assert "**refused_share**: the smallest loss is **mutual**'s" in rationing
+    assert "refused_share" not in lines.split("ration_by_need")[0]  # a rule that refuses nobody is not judged on it

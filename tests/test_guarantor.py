@@ -7,7 +7,7 @@ import sim
 from sim.population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from sim.providers import CONTRACTOR, MUTUAL, STATE
 from sim.providers.base import INITIAL_EFFORT
-from sim.submodels import production
+from sim.submodels import production, rationing
 
 
 def measured_under_the_standard_twice(model, row: int = 0) -> None:
@@ -280,3 +280,38 @@ def test_a_budget_rolled_forward_from_spending_starts_the_cuts_without_slack(bas
         assert ratio == pytest.approx(1.0, abs=0.02)
     else:
         assert ratio > 1.03
+
+
+@pytest.mark.parametrize("rule", ["ration_by_need", "waiting_list"])
+def test_rationing_serves_fewer_users_at_the_standard_where_a_cut_dilutes_it(rule):
+    """D-K2, direction and ablation twin: with budgets falling 20% a year, rationing pays the standard cost for
+    fewer users, so a large share is refused or waits and the quality of those served stays above the
+    proportional cut's (which serves everyone at less per user, nobody unserved); satisfaction, which counts
+    everyone who seeks the service, is lower than under the proportional cut."""
+    rationed, cut = run_with_budget(rule, -0.2), run_with_budget("pro_rata_cut", -0.2)
+    unserved = rationed.current_metrics["refused_share" if rule == "ration_by_need" else "waiting_share"]
+    assert 0.3 < unserved < 0.7
+    assert cut.current_metrics["refused_share"] == cut.current_metrics["waiting_share"] == 0.0
+    assert rationed.current_metrics["quality_contractible"] > cut.current_metrics["quality_contractible"] + 0.05
+    assert rationed.current_metrics["satisfaction"] < cut.current_metrics["satisfaction"]
+    paid = np.bincount(rationed.providers.sector, weights=rationed.providers.last_payment,
+                       minlength=len(rationed.sector_names))
+    assert np.all(paid <= rationed.guarantor.budget / 12 * (1 + 1e-9))
+
+
+def test_an_eligibility_threshold_refuses_the_least_need_and_a_queue_serves_those_who_waited():
+    """D-K2: under an eligibility threshold the refused have less need than those served; under a waiting list
+    those who waited last month are served first, so few wait two months running."""
+    m = run_with_budget("ration_by_need", -0.2)
+    rationing.ration_services(m.params, m.guarantor.served_share, m.users, m.np_rng)  # as next month starts
+    assert any(users.unserved is not None and users.unserved.any() for users in m.users)
+    for users in m.users:
+        if users.unserved is not None and users.unserved.any():
+            served = (users.stance != OPT_OUT) & ~users.unserved
+            assert users.need[users.unserved].max() <= users.need[served].min()
+    m = run_with_budget("waiting_list", -0.2)
+    waited = [None if u.unserved is None else u.unserved.copy() for u in m.users]
+    m.step()
+    for before, users in zip(waited, m.users, strict=True):
+        if before is not None and users.unserved is not None and before.any():
+            assert (before & users.unserved).sum() < 0.5 * before.sum()

@@ -31,7 +31,7 @@ levers = st.fixed_dictionaries({
     "demutualisation_rate": st.sampled_from([0.0, 1.0]),
     "conversion_rate": st.sampled_from([0.0, 0.3, 1.0]),
     "need_shock_month": st.sampled_from([-1, 5]),
-    "budget_rule": st.sampled_from(["open_ended", "pro_rata_cut"]),
+    "budget_rule": st.sampled_from(["open_ended", "pro_rata_cut", "ration_by_need", "waiting_list"]),
     "budget_real_change": st.sampled_from([0.0, -0.3, 0.1]),
     "budget_change_from_year": st.sampled_from([0, 15]),
 })

@@ -11,6 +11,7 @@ from ..population import ServiceUsers
 from ..providers import KINDS, ProviderTable, per_kind
 from ..providers.base import budget_saved, cost_reduction, innovation_gain
 from ..providers.mutual import reinvestment
+from .rationing import stance_served
 from .structure import Structure
 
 
@@ -23,7 +24,7 @@ def aggregate_users(params: dict, structure: Structure, service_users: list[Serv
     table.users[:] = table.weighted_users[:] = table.eligible[:] = table.contributors[:] = 0.0
     pref_sum = np.zeros(n)
     for sector, users in enumerate(service_users):
-        add_sector_tallies(users.provider, users.stance, users.need, users.x, users.unit, structure.home_row[sector],
+        add_sector_tallies(users.provider, stance_served(users), users.need, users.x, users.unit, structure.home_row[sector],
                            table.users, table.weighted_users, table.eligible, table.contributors, pref_sum)
     table.participation = np.divide(table.contributors, table.users, out=np.zeros(n), where=table.users > 0)
     table.contributor_pref = np.divide(pref_sum, table.contributors, out=table.voice_design.copy(),

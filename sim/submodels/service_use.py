@@ -16,6 +16,7 @@ from ..kernels import service_value
 from ..kernels.coproduction_game import month_of_service
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
+from .rationing import stance_served
 from .structure import Structure
 
 
@@ -89,7 +90,7 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     users.personal_cost = cost
     group, n_groups = form_groups(rng, users.provider, table.n, params["group_size"])
     users.satisfaction = month_of_service(
-        group, n_groups, users.stance, float(params["participation_cost"]), cost,
+        group, n_groups, stance_served(users), float(params["participation_cost"]), cost,
         float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
         utility, reference, citizens, population.efficacy, users.satisfaction, population.last_participation, month,
         float(params["aspiration"]), float(params["voice_value"]), float(params["service_weight"]),
