@@ -98,6 +98,9 @@ METRICS: dict[str, Metric] = {
         Metric("cost_charges", "£/adult-month", "public cost component: charges users pay toward their services "
                "(negative: the part of provision the public does not pay)", -INF, INF, "neither",
                part_of="cost_per_capita"),
+        Metric("cost_business_rates", "£/adult-month", "public cost component: business rates providers pay back "
+               "to the public purse (negative; a charity's relief is rates not received)", -INF, INF, "neither",
+               part_of="cost_per_capita"),
         Metric("cost_over_budget", "£/adult-month", "public cost component: funding paid above the sectors' "
                "budgets (an open-ended budget; 0 under a proportional cut)", -INF, INF, "neither",
                part_of="cost_per_capita"),

@@ -16,11 +16,13 @@ Every treasury flow of the month is classified by its purpose (``TREASURY_FLOWS`
   mutual retains stay in ``provision``: they are spent on the service through reinvestment.
 
 ``charges`` (negative) are what users pay toward the service (``charge_share``): provision is the service's whole
-funding, charges the part of it the public does not pay. ``over_budget``: funding paid above the sectors'
+funding, charges the part of it the public does not pay. ``business_rates`` (negative) are the rates providers pay
+out of their funding back to the public purse (``business_rates_share`` of their fixed costs); a charity's relief is
+rates not received, so it shows here as a smaller receipt, not as a saving (ODD §9, D-K4). ``over_budget``: funding paid above the sectors'
 budgets where the budget is open-ended (ODD §7.8); under a proportional cut it is 0.
 
 so that provision + management_overhead + commissioning + inspection + tendering + interventions + surpluses +
-charges + over_budget + other = the accrued public cost of the month.
+charges + business_rates + over_budget + other = the accrued public cost of the month.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 COMPONENTS = ("provision", "management_overhead", "commissioning", "inspection", "tendering", "interventions",
-              "surpluses", "charges", "over_budget", "other")
+              "surpluses", "charges", "business_rates", "over_budget", "other")
 COMPONENT_METRICS = tuple(f"cost_{c}" for c in COMPONENTS)
 
 # purpose of a flow out of (or, negative, into) the treasury -> (component, months it serves: "year" = 12,
@@ -49,6 +51,7 @@ TREASURY_FLOWS: dict[str, tuple[str, str | int]] = {
     "reserves taken over": ("surpluses", 1),
     "locked assets returned": ("surpluses", 1),
     "user charges": ("charges", 1),  # paid by users into the treasury: negative
+    "business rates": ("business_rates", 1),  # paid by providers into the treasury: negative
     "participation channels": ("other", 1),
     "capacity building": ("other", "year"),
     "investment match": ("other", 1),

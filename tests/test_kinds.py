@@ -94,6 +94,7 @@ DIFFERS = {
     "trading_income_share": (0.1, "privatised", "cost_provision"),
     "grant_income_share": (0.1, "mutual", "quality_contractible"),
     "mutual_contract_repriced": (True, "mutual", "cost_provision"),
+    "mutual_charity_share": (1.0, "mutual", "cost_business_rates"),
     "tender_cost_rate": (0.05, "privatised", "cost_tendering"),
     "reserve_drawdown": (0.3, "mutual", "quality_contractible"),
     "contractor_wage_cut": (1.0, "privatised", "worker_morale"),
@@ -111,7 +112,7 @@ def test_every_kind_difference_of_the_catalogue_is_tested_and_nothing_else():
 # so that contracts come up for re-tender within the run (the district: conftest's ``four_units``)
 EXTRA = {"tender_cost_rate": {"contract_years": 1}, "tender_bidders": {"contract_years": 1},
          "trading_income_share": {"contract_years": 1}, "mutual_contract_repriced": {"contract_years": 1},
-         "relet_design_retention": {"contract_years": 1}}
+         "relet_design_retention": {"contract_years": 1}, "mutual_charity_share": {"business_rates_share": 0.1}}
 
 
 def late(regime: str, **params) -> dict[str, float]:

@@ -136,3 +136,30 @@ def test_where_the_commissioner_re_prices_a_mutuals_contract_its_income_lowers_t
                        for flag in (True, False))
     assert repriced["cost_per_capita"] < spent["cost_per_capita"] - 3.0
     assert repriced["quality_contractible"] < spent["quality_contractible"]
+
+
+def first_month(regime: str, charity_share: float):
+    """One month of the default district with a tenth of fixed costs paid as business rates (ODD §7.8, D-K4)."""
+    model = sim.MutualStateModel(rng=4, n_units=8, regime=regime, business_rates_share=0.1,
+                                 mutual_charity_share=charity_share)
+    model.step()
+    return model
+
+
+def test_a_charitable_mutual_pays_a_fifth_of_its_rates_and_the_public_purse_loses_the_rest():
+    """D-K4, direction and ablation twin: mutuals that are charities pay 20% of their rates (LGFA 1988 s.43), the
+    treasury receives that much less and the month's public cost is higher by exactly the relief (a transfer
+    between public purses, not a saving), while the relief stays with the mutual; a mutual that is not a charity
+    (the default, a CIC) pays in full, and so does a department whatever the share."""
+    charity, company = first_month("mutual", 1.0), first_month("mutual", 0.0)
+    paid_by_charity = charity.ledger.flow(purpose="business rates")
+    paid_by_company = company.ledger.flow(purpose="business rates")
+    assert paid_by_company > 0 and paid_by_charity == pytest.approx(0.2 * paid_by_company)
+    relief = paid_by_company - paid_by_charity
+    n = charity.population.n
+    assert charity.current_metrics["cost_business_rates"] == pytest.approx(-paid_by_charity / n)
+    assert charity.current_metrics["cost_per_capita"] - company.current_metrics["cost_per_capita"] == pytest.approx(
+        relief / n)
+    assert charity.ledger.provider_cash.sum() - company.ledger.provider_cash.sum() == pytest.approx(relief)
+    departments = [first_month("state", share).ledger.flow(purpose="business rates") for share in (1.0, 0.0)]
+    assert departments[0] == departments[1] > 0

@@ -160,6 +160,12 @@ class Provider(Agent):
         return 0.0
 
     @classmethod
+    def rate_relief(cls, params: dict) -> float:
+        """Share of its business rates this kind is relieved of as a charity (ODD §7.8, D-K4). Neutral: none (a
+        council department and a firm pay their rates in full)."""
+        return 0.0
+
+    @classmethod
     def reserve_drawdown_rate(cls, params: dict) -> float:
         """Monthly share of reserves above one month's income spent on the service (0: reserves are kept).
         Neutral: a department with freedom of financial management (``financial_freedom`` > 0, ODD §7.11)

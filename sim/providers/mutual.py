@@ -105,6 +105,14 @@ class Mutual(Provider):
         return params["trading_income_share"] + params["grant_income_share"]
 
     @classmethod
+    def rate_relief(cls, params):
+        """A mutual that is a charity gets the mandatory relief (``charitable_rate_relief``, LGFA 1988 s.43); a
+        share ``mutual_charity_share`` of mutuals are (0 by default: a CIC cannot be a charity)."""
+        if not independent(params):
+            return 0.0
+        return params["mutual_charity_share"] * params["charitable_rate_relief"]
+
+    @classmethod
     def reserve_drawdown_rate(cls, params):
         """Reserves above working capital cannot be distributed (asset lock): a share r a month is spent
         on the service, reinvest = r * max(cash - payment, 0)."""

@@ -88,8 +88,11 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     table.wage_factor = wage_factor
     wages = table.fte * params["market_wage"] * wage_factor
     ledger.collect_from_providers("households", wages, "wages")
-    ledger.collect_from_providers("outside_world", fixed + own_overhead + np.maximum(spend - wages, 0.0),
+    rates = params["business_rates_share"] * fixed  # paid to the public purse, less a charity's relief (D-K4)
+    relief = per_kind(table, lambda kind: kind.rate_relief(params))
+    ledger.collect_from_providers("outside_world", fixed - rates + own_overhead + np.maximum(spend - wages, 0.0),
                                   "running costs")
+    ledger.collect_from_providers("treasury", rates * (1.0 - relief), "business rates")
     earn_other_income(params, table, ledger)
     for code, kind in KINDS.items():
         kind.settle_surplus(params, ledger, table.kind == code, saving, budget)
