@@ -306,12 +306,14 @@ def test_the_registry_the_odd_table_and_comparisons_read_the_shipped_posterior()
     assert markdown_table().count("(posterior median (90% credible interval") == len(shipped.parameters)
     draws = sim.posterior(draws=4)
     assert list(draws.columns) == shipped.parameters and len(draws) == 4
-    plan = plan_batch(sim.scenario_from_dict({
+    scenario = sim.scenario_from_dict({
         "name": "shipped", "steps": 2, "replicates": 3, "seed": 1, "posterior": "shipped", "posterior_draws": 3,
-        "params": {**TINY_DISTRICT}, "design": {"kind": "factorial", "factors": {"regime": ["state", "mutual"]}}}))
+        "params": {**TINY_DISTRICT}, "design": {"kind": "factorial", "factors": {"regime": ["state", "mutual"]}}})
     expected = posterior_parameters("shipped", 3, 1)
-    for task in plan.tasks:
+    for task in plan_batch(scenario).tasks:
         assert {name: task.params[name] for name in shipped.parameters} == expected[task.replicate % 3]
+    result = sim.run_batch(scenario, save=False, progress=False)
+    assert len(result.ok) == 6 and list(result.runs.sort_values("run_id")["posterior_draw"]) == [0, 1, 2] * 2
     assert comparison_scenario({}, 300, 4, 7).posterior_draws == 4
     assert comparison_scenario({shipped.parameters[0]: REGISTRY[shipped.parameters[0]].default}, 300, 4,
                                7).posterior is None

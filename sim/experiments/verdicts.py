@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from scipy import stats
 
-from ..estimation.verdict import verdict_probabilities
+from ..estimation.verdict import paired_differences, verdict_outcomes, verdict_probabilities
 from ..proposal import PROPOSAL_REGIME
 from ..regimes import regime_noun
 from .claims import CLAIM
@@ -25,6 +26,28 @@ CLAIM_WORDS = {metric: good for metric, good, _ in CLAIM}
 def probability_text(probability: float, low: float, high: float) -> str:
     """"0.97 [0.93, 1.00]": a claim's probability with its interval, two decimals (the bootstrap's precision)."""
     return f"{probability:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def leading_assumptions(result: BatchResult, table: pd.DataFrame) -> list[str]:
+    """Per claim of ``table``, the sampled assumption whose value moves mutuals' mean advantage most across the
+    assumption draws (Spearman's rank correlation over the draws; "" with fewer than four draws or nothing
+    sampled): a pointer to what a verdict rests on, not a test."""
+    sampled = list(result.scenario.sampled)
+    outcomes = verdict_outcomes(result)
+    if not sampled or outcomes["assumption"].nunique() < 4:
+        return [""] * len(table)
+    values = outcomes.groupby("assumption")[sampled].first().sort_index()
+    out = []
+    for row in table.itertuples():
+        advantage = paired_differences(outcomes, row.metric, row.challenger, row.incumbent).mean(axis=(0, 2))
+        rho = pd.Series({name: stats.spearmanr(column, advantage).statistic for name, column in values.items()
+                         if column.nunique() > 1}, dtype=float).dropna()
+        if rho.empty:
+            out.append("")
+            continue
+        lead = rho.abs().idxmax()
+        out.append(f"`{lead}` (ρ = {rho[lead]:+.2f})")
+    return out
 
 
 def verdict_table(result: BatchResult) -> pd.DataFrame:
@@ -85,9 +108,12 @@ def verdict_section(result: BatchResult, tabdir: Path) -> list[str]:
         "mean difference": [num(d, signed=True) for d in table["mean_difference"]],
         **{name: [f"{share:.0%}" for share in table[f"share_{name}"]]
            for name in ("posterior", "assumptions", "interaction", "noise")},
+        "assumption that moves it most": leading_assumptions(result, table),
     })
     lines += md_table(shown)
     lines += ["", "The mean difference is mutuals' advantage (positive: better; for cost, a positive number is a "
               "saving). A verdict whose variance is mostly the assumptions' rests on what the proposal assumes, "
-              "not on what the record shows; `tables/verdict_probabilities.csv` has every number."]
+              "not on what the record shows; the assumption that moves it most is the one whose value ranks "
+              "mutuals' mean advantage across the assumption draws best (Spearman's ρ; with a few draws, a "
+              "pointer, not a test). `tables/verdict_probabilities.csv` has every number."]
     return lines
