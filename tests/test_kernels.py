@@ -245,6 +245,19 @@ def formula_users_reference(citizen, deprivation, deprivation_weight, normalised
     per_row += np.bincount(rows, weights=weight, minlength=per_row.size) * unit_cost
 
 
+def voice_benefit_reference(slots, provider, x, citizen, exit_gain, crowd_out, q_c, q_n, design, service_weight,
+                            mismatch_weight, aspiration, voice_value, habit_value, duty_value, efficacy,
+                            last_participation, since):
+    """ODD §7.3 the motives every form shares, as whole-array expressions (the body of ``voice_benefit``)."""
+    citizens = citizen[slots]
+    utility = service_utility_reference(provider[slots], x[slots], q_c, q_n, design, service_weight,
+                                        mismatch_weight)
+    reference = np.maximum(utility, utility + exit_gain[slots]) if crowd_out else utility
+    dissatisfaction = np.maximum(aspiration - reference, 0.0)
+    habit = habit_value * (last_participation[citizens] > since)
+    return (voice_value * efficacy[citizens] * dissatisfaction + habit + duty_value).astype(np.float32)
+
+
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
 def random_slots(seed, m=None, n_providers=None):
     """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state."""
@@ -638,3 +651,18 @@ def test_new_needs_and_drift_match(seed):
     x = slots["x"].copy()
     need_churn.drift_preferences(x, slots["unit"], shift)
     assert same(x, np.clip(slots["x"] + shift[slots["unit"]], 0.0, 1.0).astype(np.float32))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("crowd_out", [True, False])
+def test_voice_benefit_matches(seed, crowd_out):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    m, n_rows = slots["provider"].size, slots["n_providers"]
+    listed = np.flatnonzero(slots["stance"] != OPT_OUT)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random(n_rows)
+    exit_gain = rng.normal(0.0, 0.5, m).astype(np.float32)
+    last = rng.integers(-30000, 30, 50).astype(np.int16)
+    args = (listed, slots["provider"], slots["x"], slots["citizen"], exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3,
+            0.9, 0.35, 0.2, 0.05, slots["efficacy"], last, 17)
+    assert same(voice.voice_benefit(*args), voice_benefit_reference(*args))

@@ -62,3 +62,32 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
         person = citizen[slot]
         step = rate32 / max(popcount[holds[person]], one32)
         efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
+
+
+@compiled
+def voice_benefit(slots, provider, x, citizen, exit_gain, crowd_out, quality_contractible, quality_noncontractible,
+                  design, service_weight, mismatch_weight, aspiration, voice_value, habit_value, duty_value, efficacy,
+                  last_participation, since):
+    """ODD §7.3 Why people take part, for the slots listed: b_i = voice_value * efficacy_i * dissatisfaction_i +
+    habit_value * [took part after month ``since``] + duty_value, with dissatisfaction_i = max(aspiration - R_i,
+    0) and R_i the service utility U_i (§7.1) or, where exit crowds out voice, max(U_i, U_i + exit gain_i)
+    (Hirschman 1970). U_i is computed in float64 and kept as float32, dissatisfaction and the voice term in float32,
+    the sum in float64 and kept as float32 (as NumPy computes them)."""
+    aspiration32, voice32, zero32 = np.float32(aspiration), np.float32(voice_value), np.float32(0.0)
+    benefit = np.empty(slots.size, np.float32)
+    for k in range(slots.size):
+        slot = slots[k]
+        row, person = provider[slot], citizen[slot]
+        quality = quality_contractible[row] + quality_noncontractible[row]
+        mismatch = np.abs(np.float64(x[slot]) - design[row])
+        reference = np.float32(service_weight * (quality - mismatch_weight * mismatch))
+        if crowd_out:
+            exit_option = reference + exit_gain[slot]
+            if exit_option > reference:
+                reference = exit_option
+        dissatisfaction = aspiration32 - reference
+        if dissatisfaction < zero32:
+            dissatisfaction = zero32
+        habit = habit_value * (1.0 if last_participation[person] > since else 0.0)
+        benefit[k] = np.float32(np.float64(voice32 * efficacy[person] * dissatisfaction) + habit + duty_value)
+    return benefit

@@ -52,11 +52,12 @@ from ..population import (
 )
 from ..providers import ProviderTable
 from ..providers.institutions import present
-from .service_use import cost_factor, hirschman_reference, outside_option, service_utility
+from .service_use import cost_factor, outside_option, service_utility
 from .structure import Structure
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
 TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
+NO_EXIT_GAIN = np.zeros(0, dtype=np.float32)  # where exit does not crowd out voice
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 
 
@@ -66,17 +67,15 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
     [took part in the last 12 months] + duty_value.
 
     Dissatisfaction is relative to what she gets now or, where exit is open and crowds out voice, to the best
-    exit option (Hirschman 1970)."""
+    exit option (Hirschman 1970). One compiled pass over the slots (``sim.kernels.voice.voice_benefit``)."""
     sector = users.sector_index
-    citizens = users.citizen[slots]
-    utility = service_utility(params, structure, table, sector, users.provider[slots], users.x[slots])
-    reference = utility
-    if structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.exit_gain is not None:
-        reference = hirschman_reference(utility, utility + users.exit_gain[slots])
-    dissatisfaction = np.maximum(params["aspiration"] - reference, 0.0)
-    habit = params["habit_value"] * (population.last_participation[citizens] > month - 12)
-    return (params["voice_value"] * population.efficacy[citizens] * dissatisfaction + habit
-            + params["duty_value"]).astype(np.float32)
+    crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.exit_gain is not None)
+    return voice.voice_benefit(  # the kernel; ``hirschman_reference`` is its max(U, U + exit gain)
+        slots, users.provider, users.x, users.citizen, users.exit_gain if crowd_out else NO_EXIT_GAIN, crowd_out,
+        table.q_c, table.q_n, table.design, float(params["service_weight"]),
+        float(structure.sector_array("mismatch_weight")[sector]), float(params["aspiration"]),
+        float(params["voice_value"]), float(params["habit_value"]), float(params["duty_value"]), population.efficacy,
+        population.last_participation, month - 12)
 
 
 def take_up(params: dict, benefit: np.ndarray, cost: np.ndarray, uniform: np.ndarray) -> np.ndarray:
