@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from .kernels import stance_revision
 from .kernels.coproduction_game import game_payoffs as game_payoffs_kernel
 from .kernels.coproduction_game import group_of_each_slot
 from .population import CONTRIBUTE, USE_ONLY
@@ -61,6 +62,7 @@ def game_payoffs(group_id: np.ndarray, n_groups: int, stance: np.ndarray, effort
     return game_payoffs_kernel(group_id, n_groups, stance, float(effort), personal_cost, float(r), float(sigma))
 
 
+NO_DRAWS = np.zeros(0)  # no reviser looks next door this month
 IMITATION_RULES = ("fermi", "proportional")
 
 
@@ -92,17 +94,15 @@ def imitation_chance(payoff_gain: np.ndarray, strength: float, rule: str = "ferm
 def pick_models(rng: np.random.Generator, unit: np.ndarray, unit_start: np.ndarray, unit_count: np.ndarray,
                 neighbours: np.ndarray, neighbour_count: np.ndarray, neighbour_share: float) -> np.ndarray:
     """For each slot in ``unit``, a random other user of the same sector: from the same unit, or with
-    probability ``neighbour_share`` from a random neighbouring unit. Returns -1 where no model exists."""
-    n = unit.size
-    source = unit.copy()
+    probability ``neighbour_share`` from a random neighbouring unit. Returns -1 where no model exists.
+    The draws are made here, the choices by the kernels ``sim.kernels.stance_revision``."""
+    looks, n_looking = np.zeros(unit.size, dtype=bool), 0
     if neighbour_share > 0.0 and neighbours.shape[1] > 0:
-        go = (rng.random(n) < neighbour_share) & (neighbour_count[unit] > 0)
-        if go.any():
-            k = (rng.random(int(go.sum())) * neighbour_count[unit[go]]).astype(np.int64)
-            source[go] = neighbours[unit[go], k]
-    count = unit_count[source]
-    model = unit_start[source] + (rng.random(n) * count).astype(np.int64)
-    return np.where(count > 0, model, -1)
+        looks, n_looking = stance_revision.look_next_door(rng.random(unit.size), unit, neighbour_count,
+                                                          float(neighbour_share))
+    neighbour_draw = rng.random(n_looking) if n_looking else NO_DRAWS
+    return stance_revision.pick_models(unit, looks, neighbour_draw, rng.random(unit.size), unit_start, unit_count,
+                                       neighbours, neighbour_count)
 
 
 def revise_stances(rng: np.random.Generator, stance: np.ndarray, satisfaction: np.ndarray, revising: np.ndarray,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sim.coproduction import form_groups, game_payoffs, recruit
+from sim.coproduction import form_groups, game_payoffs, pick_models, recruit
 from sim.kernels import (
     coproduction_game,
     exit_choice,
@@ -256,6 +256,20 @@ def voice_benefit_reference(slots, provider, x, citizen, exit_gain, crowd_out, q
     dissatisfaction = np.maximum(aspiration - reference, 0.0)
     habit = habit_value * (last_participation[citizens] > since)
     return (voice_value * efficacy[citizens] * dissatisfaction + habit + duty_value).astype(np.float32)
+
+
+def pick_models_reference(rng, unit, unit_start, unit_count, neighbours, neighbour_count, neighbour_share):
+    """ODD §7.2 Models as whole-array selections and gathers (the body ``pick_models`` had)."""
+    n = unit.size
+    source = unit.copy()
+    if neighbour_share > 0.0 and neighbours.shape[1] > 0:
+        go = (rng.random(n) < neighbour_share) & (neighbour_count[unit] > 0)
+        if go.any():
+            k = (rng.random(int(go.sum())) * neighbour_count[unit[go]]).astype(np.int64)
+            source[go] = neighbours[unit[go], k]
+    count = unit_count[source]
+    model = unit_start[source] + (rng.random(n) * count).astype(np.int64)
+    return np.where(count > 0, model, -1)
 
 
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
@@ -666,3 +680,19 @@ def test_voice_benefit_matches(seed, crowd_out):
     args = (listed, slots["provider"], slots["x"], slots["citizen"], exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3,
             0.9, 0.35, 0.2, 0.05, slots["efficacy"], last, 17)
     assert same(voice.voice_benefit(*args), voice_benefit_reference(*args))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("neighbour_share", [0.0, 0.3, 1.0])
+def test_models_match(seed, neighbour_share):
+    rng = np.random.default_rng(seed)
+    unit_count = rng.integers(0, 6, 8)  # some units without users
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]])
+    neighbour_count = rng.integers(0, 4, 8).astype(np.int32)
+    neighbours = np.where(np.arange(3) < neighbour_count[:, None], rng.integers(0, 8, (8, 3)), -1)
+    revisers = rng.integers(0, 8, int(rng.integers(0, 60))).astype(np.int32)
+    a_rng, b_rng = np.random.default_rng(seed + 9), np.random.default_rng(seed + 9)
+    got = pick_models(a_rng, revisers, unit_start, unit_count, neighbours, neighbour_count, neighbour_share)
+    want = pick_models_reference(b_rng, revisers, unit_start, unit_count, neighbours, neighbour_count,
+                                 neighbour_share)
+    assert same(got, want) and a_rng.random() == b_rng.random()

@@ -45,3 +45,34 @@ def recruit(uniform, stance, citizen, targeted, reach_scale, targeting, deprivat
         if uniform[slot] < chance:
             new[slot] = contribute
     return new
+
+
+@compiled
+def look_next_door(uniform, unit, neighbour_count, neighbour_share):
+    """ODD §7.2 Models: which revisers look for a model in a neighbouring unit (``uniform`` below
+    ``neighbour_share``, and her unit has neighbours). Returns the flags and how many."""
+    looks = np.zeros(unit.size, np.bool_)
+    count = 0
+    for k in range(unit.size):
+        if uniform[k] < neighbour_share and neighbour_count[unit[k]] > 0:
+            looks[k] = True
+            count += 1
+    return looks, count
+
+
+@compiled
+def pick_models(unit, looks, neighbour_draw, model_draw, unit_start, unit_count, neighbours, neighbour_count):
+    """ODD §7.2 Models: reviser k's model is a random user of her source unit, her own or (``looks``) the
+    neighbour numbered floor(neighbour_draw * neighbours) of hers (one ``neighbour_draw`` per reviser who looks,
+    in order); the model is the slot unit_start + floor(model_draw_k * users of the source), -1 where the source
+    has no users."""
+    model = np.empty(unit.size, np.int64)
+    looked = 0
+    for k in range(unit.size):
+        source = unit[k]
+        if looks[k]:
+            source = neighbours[source, np.int64(neighbour_draw[looked] * neighbour_count[source])]
+            looked += 1
+        users = unit_count[source]
+        model[k] = unit_start[source] + np.int64(model_draw[k] * users) if users > 0 else -1
+    return model
