@@ -46,8 +46,10 @@ def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int
     (``sim.kernels.coproduction_game.group_of_each_slot``).
     """
     if provider.size == 0:
-        return np.zeros(0, dtype=np.int64), 0
-    group_id, n_groups = group_of_each_slot(rng.permutation(provider.size), provider, n_providers, group_size)
+        return np.zeros(0, dtype=np.int32), 0
+    order = np.arange(provider.size, dtype=np.int32)
+    rng.shuffle(order)  # ``rng.permutation(m)`` is this shuffle of arange(m): the same order, in 4 bytes a slot
+    group_id, n_groups = group_of_each_slot(order, provider, n_providers, group_size)
     return group_id, int(n_groups)
 
 

@@ -33,7 +33,7 @@ def form_groups_reference(rng, provider, n_providers, group_size):
     """ODD §7.1 Groups as a permutation and a stable radix sort by provider."""
     m = provider.size
     if m == 0:
-        return np.zeros(0, dtype=np.int64), 0
+        return np.zeros(0, dtype=np.int32), 0
     perm = rng.permutation(m)
     key_type = np.uint16 if n_providers <= np.iinfo(np.uint16).max + 1 else np.int64
     shuffled_provider = provider[perm]
@@ -45,7 +45,7 @@ def form_groups_reference(rng, provider, n_providers, group_size):
     position = np.arange(m) - starts[provider_sorted]
     groups_per_provider = -(-counts // group_size)
     group_offset = np.concatenate([[0], np.cumsum(groups_per_provider)[:-1]])
-    group_id = np.empty(m, dtype=np.int64)
+    group_id = np.empty(m, dtype=np.int32)  # a group id in 4 bytes, as the kernel's
     group_id[slots] = group_offset[provider_sorted] + position // group_size
     return group_id, int(groups_per_provider.sum())
 

@@ -29,7 +29,7 @@ def group_of_each_slot(permutation, provider, n_providers, group_size):
         group_offset[row] = n_groups
         n_groups += (users_of[row] + group_size - 1) // group_size
     seen = np.zeros(n_providers, np.int64)
-    group_id = np.empty(provider.size, np.int64)
+    group_id = np.empty(provider.size, np.int32)  # a group id in 4 bytes a slot
     for slot in permutation:
         row = provider[slot]
         group_id[slot] = group_offset[row] + seen[row] // group_size

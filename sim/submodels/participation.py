@@ -157,13 +157,15 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         invited = (voice_benefit(params, structure, population, users, table, month, active)
                    + np.float32(params["asked_value"]))
         member = ((users.civic[active] & MEMBER) != 0) & board[rows]
-        u_vote, u_answer, u_seat = (rng.random(users.m) for _ in range(3))
+        # three uniforms a slot, for the vote, the answer and the seat, drawn one after another just before use
+        # (nothing else draws in between, so the stream is as if drawn at once; the peak memory is a third)
         voter = (member | governors[rows]) & take_up(
             params, invited, form_cost(params, structure, population, users, active, params["vote_cost"]),
-            u_vote[active])
+            rng.random(users.m)[active])
         answer = (consults[rows] | contact[rows]) & take_up(
             params, invited, form_cost(params, structure, population, users, active, answer_cost[rows]),
-            u_answer[active])
+            rng.random(users.m)[active])
+        u_seat = rng.random(users.m)
         users.civic[active] |= (voter * VOTED + answer * CONSULTED).astype(np.uint8)
         for name, counted in (("members", member), ("voters", voter & member), ("electorate", governors[rows]),
                               ("governor_voters", voter & governors[rows])):
