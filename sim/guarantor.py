@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
+from . import design_space
 from .kernels import formula_funding
 from .population import ANY_SERVICE, EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, per_kind, replace_operator
@@ -30,8 +31,9 @@ class GuarantorState(Agent):
         super().__init__(model)
         params = model.params
         n_sectors = len(model.sector_names)
-        self.central_design = np.full(n_sectors, 0.5)
-        self.pending_estimate = np.full(n_sectors, 0.5)  # measured this year, applied next year (the lag)
+        dimensions = params["design_dimensions"]  # a design per sector, a point of [0, 1]^D (ODD §9 D-Q1)
+        self.central_design = np.full((n_sectors, dimensions), 0.5)
+        self.pending_estimate = np.full((n_sectors, dimensions), 0.5)  # measured this year, applied next year
         self.failures = 0
         self.failures_by_kind = dict.fromkeys(KIND_NAMES, 0)  # a view by kind (ballots read the converted kind's)
         self.operators_at_start = dict.fromkeys(KIND_NAMES, 0)  # rows each kind ran at the start (set by the build)
@@ -178,11 +180,14 @@ class GuarantorState(Agent):
             self.participation_audit()
 
     def revise_central_design(self) -> None:
-        """Apply last year's estimate of the authority-wide mean preference; estimate anew, with noise."""
+        """Apply last year's estimate of the authority-wide mean preference; estimate anew, with noise, in every
+        dimension of the design."""
         model = self.model
         self.central_design = self.pending_estimate.copy()
-        noise = model.np_rng.normal(0.0, model.params["central_design_noise"], len(model.users))
-        self.pending_estimate = np.clip(np.array([u.x.mean() if u.m else 0.5 for u in model.users]) + noise, 0, 1)
+        noise = model.np_rng.normal(0.0, model.params["central_design_noise"], self.central_design.shape)
+        means = [design_space.column_means(u.x) if u.m else np.full(self.central_design.shape[1], 0.5)
+                 for u in model.users]
+        self.pending_estimate = np.clip(np.array(means) + noise, 0, 1)
 
     def measure_quality(self) -> None:
         """Inspection every k years (and the year after a provider was found under the standard: a follow-up)

@@ -100,8 +100,8 @@ class MutualStateModel(Model):
         self.citizens = CitizenRegistry(self)
         self.users: list[ServiceUsers] = []
         for sector, name in enumerate(self.sector_names):
-            unit_pref = np.clip(needs.DISTRICT_MEAN_PREFERENCE
-                                + self.np_rng.normal(0.0, params["preference_spread_between"], len(sizes)), 0, 1)
+            unit_pref = np.clip(needs.DISTRICT_MEAN_PREFERENCE + self.np_rng.normal(
+                0.0, params["preference_spread_between"], (len(sizes), params["design_dimensions"])), 0, 1)
             self.users.append(ServiceUsers(self.np_rng, sector, self.population, sizes, self.unit_starts,
                                            params[f"{name}.need_prevalence"], unit_pref, params))
 
@@ -110,7 +110,8 @@ class MutualStateModel(Model):
         the workforce, and each row's first operator, of the kind its sector's regime starts with (ODD §5)."""
         params, n_units = self.params, len(self.unit_sizes)
         self.providers = ProviderTable(len(self.sector_names), n_units, [
-            catchments(n_units, units_per_catchment(params, name)) for name in self.sector_names])
+            catchments(n_units, units_per_catchment(params, name)) for name in self.sector_names],
+            params["design_dimensions"])
         self.home_row = self.providers.home_row
         row_neighbours, row_neighbour_count = row_neighbour_table(self.space.G, self.home_row, self.providers.n)
         regimes = sector_regimes(params)

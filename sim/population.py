@@ -107,7 +107,7 @@ class ServiceUsers:
         self.bit = np.uint16(1 << sector_index)
         self.holds = citizens.holds
         self.holds[self.citizen] |= self.bit
-        self.unit_pref_mean = unit_pref_mean.astype(np.float32)
+        self.unit_pref_mean = unit_pref_mean.astype(np.float32)  # (units, D): the design space, ODD §9 D-Q1
         self.pref_spread = params["preference_spread_within"]
         self.x = self.draw_preferences(rng, self.unit)
         self.high_need_share, self.high_need = params["high_need_share"], params["high_need_level"]
@@ -124,8 +124,10 @@ class ServiceUsers:
         self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
-        """Preferred design of new users: their unit's mean plus personal variation, within [0, 1]."""
-        x = self.unit_pref_mean[units] + rng.normal(0.0, self.pref_spread, len(units)).astype(np.float32)
+        """Preferred design of new users (shape (len(units), D)): their unit's mean plus personal variation in
+        every dimension, within [0, 1]."""
+        dimensions = self.unit_pref_mean.shape[1]
+        x = self.unit_pref_mean[units] + rng.normal(0.0, self.pref_spread, (len(units), dimensions)).astype(np.float32)
         return np.clip(x, 0.0, 1.0).astype(np.float32)
 
     def draw_needs(self, rng: np.random.Generator, k: int) -> np.ndarray:
@@ -157,7 +159,7 @@ class ServiceUsers:
             remaining = need_churn.place_needs(rng.random(remaining), pending, units, unit_starts, unit_sizes,
                                                self.holds, self.bit, new)
         changed = need_churn.release_needs(old, new, self.holds, self.bit)
-        preference_draw = rng.normal(0.0, self.pref_spread, moved.size)  # as ``draw_preferences`` draws
+        preference_draw = rng.normal(0.0, self.pref_spread, (moved.size, self.x.shape[1]))  # as ``draw_preferences``
         need_draw = rng.random(moved.size)  # as ``draw_needs`` draws
         if habitual is None:
             habitual = np.zeros(self.holds.size, dtype=bool)
@@ -173,7 +175,7 @@ class ServiceUsers:
 class ServiceView:
     sector: str
     need: float
-    preferred_design: float
+    preferred_design: tuple[float, ...]  # one value per dimension of the design (ODD §9 D-Q1)
     stance: str
     satisfaction: float
     provider_row: int
@@ -210,7 +212,7 @@ class Citizen:
         out = []
         for name, users in zip(self._model.sector_names, self._model.users, strict=True):
             for slot in np.flatnonzero(users.citizen == self.unique_id):
-                out.append(ServiceView(name, float(users.need[slot]), float(users.x[slot]),
+                out.append(ServiceView(name, float(users.need[slot]), tuple(float(v) for v in users.x[slot]),
                                        STANCES[users.stance[slot]], float(users.satisfaction[slot]),
                                        int(users.provider[slot])))
         return out

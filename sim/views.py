@@ -95,7 +95,8 @@ def providers_frame(model) -> pd.DataFrame:
         "sector": [model.sector_names[s] for s in table.sector], "unit": table.unit,
         "units_served": table.units_served, "units": units_of_rows(table.home_row, table.n),
         "kind": [KIND_NAMES[k] for k in table.kind],  # "state", "contractor", "mutual", as every surface says
-        "design": table.design, "quality_contractible": table.q_c, "quality_noncontractible": table.q_n,
+        "design": [tuple(float(v) for v in design) for design in table.design],  # one value per dimension
+        "quality_contractible": table.q_c, "quality_noncontractible": table.q_n,
         "cost_reduction_effort": table.effort_e, "innovation_effort": table.effort_i, "users": table.users,
         "participation": table.participation, "cash": model.ledger.provider_cash, "staff": table.staff,
         "fte": table.fte, "morale": table.morale, "failing": table.failing, "contributors": table.contributors,

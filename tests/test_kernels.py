@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
+from sim import design_space
 from sim.coproduction import form_groups, game_payoffs, pick_models, recruit
 from sim.kernels import (
     coproduction_game,
@@ -83,7 +84,8 @@ def month_of_service_reference(group, n_groups, stance, effort, cost, r, sigma, 
 def service_utility_reference(rows, x, q_c, q_n, design, service_weight, mismatch_weight):
     """ODD §7.1 Service utility as whole-array gathers."""
     quality = q_c[rows] + q_n[rows]
-    return (service_weight * (quality - mismatch_weight * np.abs(x - design[rows]))).astype(np.float32)
+    mismatch = design_space.distance(x, design[rows])  # over the design's dimensions (ODD §9 D-Q1)
+    return (service_weight * (quality - mismatch_weight * mismatch)).astype(np.float32)
 
 
 def alternative_rows_reference(rng, current, units, home_row, row_neighbours, row_neighbour_count):
@@ -104,7 +106,7 @@ def sector_tallies_reference(provider, stance, need, x, unit, home_row, totals):
     totals[1] += np.bincount(provider, weights=active * need, minlength=n)
     totals[2] += np.bincount(home_row[unit], minlength=n)
     totals[3] += np.bincount(provider, weights=contributes, minlength=n)
-    totals[4] += np.bincount(provider, weights=contributes * x, minlength=n)
+    totals[4] += design_space.sum_by_row(provider, contributes, x, n)
 
 
 def exit_reference(rng, stance, provider, alternative, exit_gain, civic, revision_rate, exit_sensitivity):
@@ -122,7 +124,7 @@ def metric_sums_reference(citizen, deprivation, satisfaction, x, provider, desig
     q = deprivation[citizen]
     sat_q += np.bincount(q, weights=satisfaction, minlength=5)
     sat_qn += np.bincount(q, minlength=5)
-    gap = np.abs(x - design[provider])
+    gap = design_space.distance(x, design[provider])
     return (float(satisfaction.sum(dtype=np.float64)), float(gap.sum(dtype=np.float64)),
             float(gap.sum(where=stance != OPT_OUT, dtype=np.float64)),
             float(personal_cost.sum(where=stance == CONTRIBUTE, dtype=np.float64)))
@@ -152,8 +154,10 @@ def heard_tallies_reference(provider, civic, x, totals):
     """ODD §7.3 heard_pref's sums as four weighted bincounts per sector."""
     n = totals[0].size
     voted, answered = (civic & VOTED) != 0, (civic & CONSULTED) != 0
-    for total, weights in zip(totals, (voted, voted * x, answered, answered * x), strict=True):
-        total += np.bincount(provider, weights=weights, minlength=n)
+    totals[0] += np.bincount(provider, weights=voted, minlength=n)
+    totals[1] += design_space.sum_by_row(provider, voted, x, n)
+    totals[2] += np.bincount(provider, weights=answered, minlength=n)
+    totals[3] += design_space.sum_by_row(provider, answered, x, n)
 
 
 def learn_efficacy_reference(civic, stance, provider, x, citizen, holds, efficacy, row_sector, central_design, design,
@@ -162,8 +166,8 @@ def learn_efficacy_reference(civic, stance, provider, x, citizen, holds, efficac
     took_part = ((civic & TOOK_PART) != 0) | (stance == CONTRIBUTE)
     slots = np.flatnonzero(took_part & (stance != OPT_OUT))
     rows, wish, citizens = provider[slots], x[slots], citizen[slots]
-    gap_central = np.abs(wish - central_design[row_sector[rows]])
-    moved = (gap_central - np.abs(wish - design[rows])) / np.maximum(gap_central, heeded_distance)
+    gap_central = design_space.distance(wish, central_design[row_sector[rows]])
+    moved = (gap_central - design_space.distance(wish, design[rows])) / np.maximum(gap_central, heeded_distance)
     weight = 1.0 / (1.0 + heard[rows] / voice_crowd) if voice_dilution else 1.0
     signal = (np.clip(moved, 0.0, 1.0) * weight).astype(np.float32)
     step = rate / np.maximum(POPCOUNT[holds[citizens]], 1)
@@ -274,7 +278,8 @@ def pick_models_reference(rng, unit, unit_start, unit_count, neighbours, neighbo
 
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
 def random_slots(seed, m=None, n_providers=None):
-    """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state."""
+    """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state;
+    preferred designs of 1, 2 or 3 dimensions (``dimensions(seed)``)."""
     rng = np.random.default_rng(1000 + seed)
     m = int(rng.integers(0, 400)) if m is None else m
     n_providers = int(rng.integers(1, 12)) if n_providers is None else n_providers
@@ -286,8 +291,13 @@ def random_slots(seed, m=None, n_providers=None):
         cost=rng.uniform(0.0, 2.0, m).astype(np.float32), utility=rng.normal(0.5, 0.6, m).astype(np.float32),
         reference=rng.normal(0.6, 0.6, m).astype(np.float32), citizen=rng.integers(0, 50, m).astype(np.int32),
         efficacy=rng.random(50).astype(np.float32), satisfaction=rng.normal(0.4, 0.3, m).astype(np.float32),
-        x=rng.random(m).astype(np.float32), need=np.where(rng.random(m) < 0.2, 2.5, 1.0).astype(np.float32),
+        x=rng.random((m, dimensions(seed))).astype(np.float32), need=np.where(rng.random(m) < 0.2, 2.5, 1.0).astype(np.float32),
         unit=np.sort(rng.integers(0, 8, m)).astype(np.int32))
+
+
+def dimensions(seed):
+    """The number of dimensions of the design in the inputs of ``seed``: 1, 2 or 3 (ODD §9 D-Q1)."""
+    return 1 + seed % 3
 
 
 def same(a, b):
@@ -343,7 +353,7 @@ def test_service_utility_and_alternative_rows_match(seed):
     rng = np.random.default_rng(seed)
     slots = random_slots(seed)
     n_rows = slots["n_providers"]
-    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random(n_rows)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
     for rows in (slots["provider"], slots["provider"].astype(np.int64)):
         args = (rows, slots["x"], q_c, q_n, design, 0.8, np.float64(1.3))
         assert same(service_value.service_utility(*args), service_utility_reference(*args))
@@ -361,9 +371,10 @@ def test_service_utility_and_alternative_rows_match(seed):
 def test_sector_tallies_match(seed):
     rng = np.random.default_rng(seed)
     n_rows = 14
-    kernel_totals = [np.zeros(n_rows) for _ in range(5)]
-    reference_totals = [np.zeros(n_rows) for _ in range(5)]
-    for sector in range(3):  # the totals add up over sectors
+    preferences = (n_rows, dimensions(10 * seed))  # every sector's inputs have as many dimensions
+    kernel_totals = [np.zeros(n_rows) for _ in range(4)] + [np.zeros(preferences)]
+    reference_totals = [np.zeros(n_rows) for _ in range(4)] + [np.zeros(preferences)]
+    for sector in range(0, 9, 3):  # the totals add up over sectors
         slots = random_slots(10 * seed + sector, n_providers=n_rows)
         home_row = rng.integers(0, n_rows, 8)
         inputs = (slots["provider"], slots["stance"], slots["need"], slots["x"], slots["unit"], home_row)
@@ -394,9 +405,9 @@ def test_metric_sums_match(seed):
     """Per quintile to the last bit; the authority-wide sums in slot order within rounding of the pairwise ones."""
     rng = np.random.default_rng(seed)
     deprivation = rng.integers(0, 5, 50).astype(np.int8)
-    design = rng.random(12)
+    design = rng.random((12, dimensions(10 * seed)))
     kernel_sums, reference_sums = [np.zeros(5), np.zeros(5)], [np.zeros(5), np.zeros(5)]
-    for sector in range(3):
+    for sector in range(0, 9, 3):  # inputs with as many dimensions as the design
         slots = random_slots(10 * seed + sector, m=int(rng.integers(0, 3000)), n_providers=12)
         inputs = (slots["citizen"], deprivation, slots["satisfaction"], slots["x"], slots["provider"], design,
                   slots["stance"], slots["cost"])
@@ -425,9 +436,10 @@ def test_rebalancing_matches_the_scan_of_the_whole_workforce(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_heard_tallies_match(seed):
-    kernel_totals = [np.zeros(12) for _ in range(4)]
-    reference_totals = [np.zeros(12) for _ in range(4)]
-    for sector in range(3):
+    preferences = (12, dimensions(10 * seed))  # the sums of preferred designs, per dimension
+    kernel_totals = [np.zeros(12), np.zeros(preferences), np.zeros(12), np.zeros(preferences)]
+    reference_totals = [np.zeros(12), np.zeros(preferences), np.zeros(12), np.zeros(preferences)]
+    for sector in range(0, 9, 3):
         slots = random_slots(10 * seed + sector, n_providers=12)
         civic = np.random.default_rng(seed + sector).integers(0, 128, slots["provider"].size).astype(np.uint8)
         voice.add_heard_tallies(slots["provider"], civic, slots["x"], VOTED, CONSULTED, *kernel_totals)
@@ -445,7 +457,9 @@ def test_efficacy_learning_matches(seed, voice_dilution):
     civic = rng.integers(0, 128, m).astype(np.uint8)
     holds = rng.integers(0, 1 << 12, 60).astype(np.uint16)
     row_sector = rng.integers(0, 3, 9)
-    central, design, heard = rng.random(3), rng.random(9), rng.integers(0, 200, 9).astype(np.float64)
+    shape = dimensions(seed)
+    central, design = rng.random((3, shape)), rng.random((9, shape))
+    heard = rng.integers(0, 200, 9).astype(np.float64)
     design[0] = central[row_sector[0]]  # a row at the centre's design: nothing moved
     efficacy_kernel = rng.random(60).astype(np.float32)
     efficacy_reference = efficacy_kernel.copy()
@@ -520,7 +534,7 @@ def test_personal_cost_and_exit_value_match(seed):
         assert same(service_value.personal_cost(slots["citizen"], resources, gradient, 0.12),
                     personal_cost_reference(slots["citizen"], resources, gradient, 0.12))
     sensitivity = np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32)
-    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random(n_rows)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
     alternative = rng.integers(0, n_rows, m).astype(np.int32)
     args = (alternative, slots["provider"], slots["x"], slots["citizen"], sensitivity, q_c, q_n, design, 0.8, 1.3,
             0.05)
@@ -647,9 +661,10 @@ def test_new_needs_and_drift_match(seed):
     reference = {name: values.copy() for name, values in kernel.items()}
     moved = np.flatnonzero(rng.random(300) < 0.2)
     units, new = slots["unit"][moved], rng.integers(0, 50, moved.size).astype(np.int32)
-    unit_pref_mean, home_provider = rng.random(8).astype(np.float32), rng.integers(0, 9, 8).astype(np.int32)
+    shape = dimensions(seed)
+    unit_pref_mean, home_provider = rng.random((8, shape)).astype(np.float32), rng.integers(0, 9, 8).astype(np.int32)
     habitual, mean_satisfaction = rng.random(50) < 0.3, rng.normal(0.4, 0.3, 9)
-    normal, uniform = rng.normal(0.0, 0.4, moved.size), rng.random(moved.size)  # wide: some clipped
+    normal, uniform = rng.normal(0.0, 0.4, (moved.size, shape)), rng.random(moved.size)  # wide: some clipped
     need_churn.start_needs(moved, units, new, normal, uniform, unit_pref_mean, 0.2, 2.5, habitual, home_provider,
                            mean_satisfaction, CONTRIBUTE, USE_ONLY, *(kernel[name] for name in (
                                "citizen", "x", "need", "stance", "civic", "provider", "satisfaction")))
@@ -661,7 +676,7 @@ def test_new_needs_and_drift_match(seed):
     reference["provider"][moved] = home_provider[units]
     reference["satisfaction"][moved] = mean_satisfaction[reference["provider"][moved]]
     assert all(same(kernel[name], reference[name]) for name in kernel)
-    shift = rng.normal(0.0, 0.3, 8)
+    shift = rng.normal(0.0, 0.3, (8, shape))
     x = slots["x"].copy()
     need_churn.drift_preferences(x, slots["unit"], shift)
     assert same(x, np.clip(slots["x"] + shift[slots["unit"]], 0.0, 1.0).astype(np.float32))
@@ -674,7 +689,7 @@ def test_voice_benefit_matches(seed, crowd_out):
     slots = random_slots(seed)
     m, n_rows = slots["provider"].size, slots["n_providers"]
     listed = np.flatnonzero(slots["stance"] != OPT_OUT)
-    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random(n_rows)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
     exit_gain = rng.normal(0.0, 0.5, m).astype(np.float32)
     last = rng.integers(-30000, 30, 50).astype(np.int16)
     args = (listed, slots["provider"], slots["x"], slots["citizen"], exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3,

@@ -39,7 +39,9 @@ def test_a_re_let_contract_is_paid_its_tender_price_and_keeps_its_service():
     assert price < 1.0
     model.step()
     assert table.last_payment[0] == pytest.approx(before * price, rel=0.05)
-    assert table.spending_index[0] == pytest.approx(table.spending_index[1], rel=0.1)  # the same service bought
+    # the same service bought: as much as the other services of the sector on average (one other row differs by
+    # chance, by its users and staff, as much as 0.13)
+    assert table.spending_index[0] == pytest.approx(table.spending_index[1:].mean(), rel=0.1)
 
 
 def steady_state(regime: str, **params) -> dict[str, float]:

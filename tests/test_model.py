@@ -78,8 +78,10 @@ def test_a_citizen_can_be_followed(small):
     assert any(s.sector == model.sector_names[0] for s in services)
     assert all(s.stance in ("contribute", "use_only", "opt_out") for s in services)
     assert "Citizen(" in repr(person)
-    member = model.citizens[int(users.citizen[np.flatnonzero(users.civic & MEMBER)[0]])]
-    assert model.sector_names[0] in member.memberships  # a user who joined her mutual is its member
+    # a user who joined her mutual is its member (in the first sector where anyone has joined yet)
+    sector, joined = next((s, u) for s, u in enumerate(model.users) if (u.civic & MEMBER).any())
+    member = model.citizens[int(joined.citizen[np.flatnonzero(joined.civic & MEMBER)[0]])]
+    assert model.sector_names[sector] in member.memberships
     assert len(model.citizens) == model.population.n
     with pytest.raises(IndexError):
         model.citizens[model.population.n]

@@ -57,7 +57,7 @@ def test_responsiveness_counts_those_who_opted_out_and_static_fit_does_not(four_
     """ODD §8: the headline measure is the gap over everyone who needs the service, so people who opted out
     because it does not fit them count against it; the static fit (active users only) leaves them out. With no
     one opted out the two agree (the twin)."""
-    from sim import metrics
+    from sim import design_space, metrics
     from sim.population import OPT_OUT, USE_ONLY
     from sim.submodels import production
 
@@ -69,7 +69,7 @@ def test_responsiveness_counts_those_who_opted_out_and_static_fit_does_not(four_
     together = metrics.measure(model)
     assert together["responsiveness"] == pytest.approx(together["static_fit"], abs=1e-9)
     for users in model.users:
-        misfit = np.abs(users.x - model.providers.design[users.provider]) > 0.2
+        misfit = design_space.distance(users.x, model.providers.design[users.provider]) > 0.2
         users.stance[misfit] = OPT_OUT
     production.aggregate_users(model.params, model.structure, model.users, model.providers)
     apart = metrics.measure(model)

@@ -14,12 +14,14 @@ from . import compiled
 def add_slot_sums(citizen, deprivation, satisfaction, x, provider, design, stance, personal_cost, contribute,
                   opt_out, satisfaction_by_quintile, users_by_quintile):
     """ODD §8, the per-slot parts of one sector's metrics in one pass: the sums of satisfaction, of the mismatch
-    |x_i - design[p_i]| of every slot (responsiveness) and of active users' (static fit), and of contributors'
+    |x_i - design[p_i]| (x (slots, D), design (rows, D): the mean absolute difference over the D dimensions,
+    ``sim.design_space.distance``) of every slot (responsiveness) and of active users' (static fit), and of contributors'
     personal cost (the value of volunteers' time), in float64 in slot order; and satisfaction and users per
     deprivation quintile of the holder (satisfaction_gap), the sector's started from zero and then added to the
     totals. Summed in slot order, these differ from NumPy's pairwise sums in the last bits only (ODD D-F4)."""
     sector_sum = np.zeros(satisfaction_by_quintile.size)
     sector_users = np.zeros(users_by_quintile.size)
+    dimensions = x.shape[1]
     satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
     for slot in range(citizen.size):
         value = np.float64(satisfaction[slot])
@@ -27,7 +29,11 @@ def add_slot_sums(citizen, deprivation, satisfaction, x, provider, design, stanc
         quintile = deprivation[citizen[slot]]
         sector_sum[quintile] += value
         sector_users[quintile] += 1.0
-        gap = np.abs(np.float64(x[slot]) - design[provider[slot]])
+        row = provider[slot]
+        gap = 0.0
+        for dimension in range(dimensions):
+            gap += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        gap /= dimensions
         mismatch_total += gap
         if stance[slot] != opt_out:
             mismatch_active += gap

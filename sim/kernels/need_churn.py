@@ -63,7 +63,7 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
                 home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, need, stance, civic,
                 provider, satisfaction):
     """ODD §7.14: each moved slot k starts afresh with its new holder: a preferred design, her unit's mean plus
-    her own variation ``normal`` (drawn in float64, kept as float32) clipped to [0, 1]; a need, high_need with
+    her own variation ``normal`` (drawn in float64, kept as float32) clipped to [0, 1], in every dimension; a need, high_need with
     chance high_need_share (one ``uniform``) or 1; the stance of her civic habit (she contributes if she took
     part in the last 12 months); no membership or seat; her unit's home provider, and as satisfaction what its
     users now feel (the float64 mean kept as float32)."""
@@ -71,8 +71,9 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
     for k in range(moved.size):
         slot, unit, person = moved[k], units[k], new_holder[k]
         citizen[slot] = person
-        wish = unit_pref_mean[unit] + np.float32(normal[k])
-        x[slot] = min(max(wish, zero32), one32)
+        for dimension in range(x.shape[1]):
+            wish = unit_pref_mean[unit, dimension] + np.float32(normal[k, dimension])
+            x[slot, dimension] = min(max(wish, zero32), one32)
         need[slot] = high32 if uniform[k] < high_need_share else one32
         stance[slot] = contribute if habitual[person] else use_only
         civic[slot] = 0
@@ -84,7 +85,8 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
 @compiled
 def drift_preferences(x, unit, shift):
     """ODD §7.14 Drift: each user's preferred design moves with her unit's mean, x_i <- clip(x_i + shift_u, 0, 1),
-    computed in float64 and kept as float32."""
-    for slot in range(x.size):
-        moved = np.float64(x[slot]) + shift[unit[slot]]
-        x[slot] = np.float32(min(max(moved, 0.0), 1.0))
+    computed in float64 and kept as float32, in every dimension (x (slots, D), shift (units, D))."""
+    for slot in range(x.shape[0]):
+        for dimension in range(x.shape[1]):
+            moved = np.float64(x[slot, dimension]) + shift[unit[slot], dimension]
+            x[slot, dimension] = np.float32(min(max(moved, 0.0), 1.0))

@@ -12,12 +12,17 @@ from . import compiled
 def service_utility(rows, x, quality_contractible, quality_noncontractible, design, service_weight,
                     mismatch_weight):
     """ODD §7.1 Service utility: U_i = service_weight (q_c[p] + q_n[p] - lambda_s |x_i - design[p]|), p = rows[i],
-    computed in float64 and kept as float32."""
+    computed in float64 and kept as float32; x (slots, D) and design (rows, D), |.| the mean absolute difference
+    over the D dimensions (``sim.design_space.distance``, summed in order as NumPy sums fewer than eight)."""
     utility = np.empty(rows.size, np.float32)
+    dimensions = x.shape[1]
     for slot in range(rows.size):
         row = rows[slot]
         quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = np.abs(np.float64(x[slot]) - design[row])
+        mismatch = 0.0
+        for dimension in range(dimensions):
+            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        mismatch /= dimensions
         utility[slot] = np.float32(service_weight * (quality - mismatch_weight * mismatch))
     return utility
 
@@ -60,10 +65,14 @@ def exit_value(alternative, current, x, citizen, quality_sensitivity, quality_co
     computed in float64 from (s_i - 1) w in float32 and kept as float32, and the sum in float32."""
     weight32, one32, switch32 = np.float32(service_weight), np.float32(1.0), np.float32(switch_cost)
     value = np.empty(alternative.size, np.float32)
+    dimensions = x.shape[1]  # the distance over the design's dimensions, as in ``service_utility``
     for slot in range(alternative.size):
         row, here = alternative[slot], current[slot]
         quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = np.abs(np.float64(x[slot]) - design[row])
+        mismatch = 0.0
+        for dimension in range(dimensions):
+            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        mismatch /= dimensions
         utility = np.float32(service_weight * (quality - mismatch_weight * mismatch))
         quality_here = quality_contractible[here] + quality_noncontractible[here]
         sensitivity_gap = (quality_sensitivity[citizen[slot]] - one32) * weight32

@@ -12,19 +12,22 @@ from . import compiled
 @compiled
 def add_heard_tallies(provider, civic, x, voted_bit, consulted_bit, voters, vote_pref, respondents, answer_pref):
     """ODD §7.3 heard_pref's sums for one sector: per provider row, how many voted at its last election and the
-    sum of their preferred designs x_i, and the same for those who answered its last consultation. The sector's
+    sum of their preferred designs x_i (x (slots, D), the sums (rows, D): per dimension), and the same for those
+    who answered its last consultation. The sector's
     sums start from zero and are then added to the totals, as per-sector ``bincount``s were."""
-    n_rows = voters.size
-    sector_voters, sector_vote_pref = np.zeros(n_rows), np.zeros(n_rows)
-    sector_respondents, sector_answer_pref = np.zeros(n_rows), np.zeros(n_rows)
+    n_rows, dimensions = vote_pref.shape
+    sector_voters, sector_vote_pref = np.zeros(n_rows), np.zeros((n_rows, dimensions))
+    sector_respondents, sector_answer_pref = np.zeros(n_rows), np.zeros((n_rows, dimensions))
     for slot in range(provider.size):
         row = provider[slot]
         if civic[slot] & voted_bit:
             sector_voters[row] += 1.0
-            sector_vote_pref[row] += np.float64(x[slot])
+            for dimension in range(dimensions):
+                sector_vote_pref[row, dimension] += np.float64(x[slot, dimension])
         if civic[slot] & consulted_bit:
             sector_respondents[row] += 1.0
-            sector_answer_pref[row] += np.float64(x[slot])
+            for dimension in range(dimensions):
+                sector_answer_pref[row, dimension] += np.float64(x[slot, dimension])
     voters += sector_voters
     vote_pref += sector_vote_pref
     respondents += sector_respondents
@@ -43,16 +46,26 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
         e_i <- e_i + (rate / max(services needed_i, 1)) (signal_i - e_i)
 
     ``signal`` is computed in float64 and kept as float32, the update in float32 (as NumPy computes a float32
-    array with a Python float). A person holds at most one slot of a sector, so each efficacy moves once."""
+    array with a Python float). |.| is the mean absolute difference over the D dimensions of the design (x
+    (slots, D), the designs (rows or sectors, D); ``sim.design_space.distance``). A person holds at most one slot
+    of a sector, so each efficacy moves once."""
     rate32 = np.float32(rate)
     one32 = np.float32(1.0)
+    dimensions = x.shape[1]
     for slot in range(provider.size):
         if stance[slot] == opt_out or not ((civic[slot] & took_part_bits) != 0 or stance[slot] == contribute):
             continue
         row = provider[slot]
-        wish = np.float64(x[slot])
-        gap_central = np.abs(wish - central_design[row_sector[row]])
-        moved = (gap_central - np.abs(wish - design[row])) / max(gap_central, heeded_distance)
+        sector = row_sector[row]
+        gap_central = 0.0
+        gap = 0.0
+        for dimension in range(dimensions):
+            wish = np.float64(x[slot, dimension])
+            gap_central += np.abs(wish - central_design[sector, dimension])
+            gap += np.abs(wish - design[row, dimension])
+        gap_central /= dimensions
+        gap /= dimensions
+        moved = (gap_central - gap) / max(gap_central, heeded_distance)
         if moved < 0.0:  # np.clip: a NaN stays NaN
             moved = 0.0
         elif moved > 1.0:
@@ -79,7 +92,10 @@ def voice_benefit(slots, provider, x, citizen, exit_gain, crowd_out, quality_con
         slot = slots[k]
         row, person = provider[slot], citizen[slot]
         quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = np.abs(np.float64(x[slot]) - design[row])
+        mismatch = 0.0  # the distance over the design's dimensions (ODD §7.1), as in ``service_utility``
+        for dimension in range(x.shape[1]):
+            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        mismatch /= x.shape[1]
         reference = np.float32(service_weight * (quality - mismatch_weight * mismatch))
         if crowd_out:
             exit_option = reference + exit_gain[slot]

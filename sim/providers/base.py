@@ -104,7 +104,7 @@ class Provider(Agent):
     kind_name = property(lambda self: KIND_NAMES[self.kind])
     sector = property(lambda self: self.model.sector_names[self.model.providers.sector[self.row]])
     unit = property(lambda self: int(self.model.providers.unit[self.row]))
-    design = property(lambda self: float(self._get("design")))
+    design = property(lambda self: tuple(float(v) for v in self._get("design")))  # one value per dimension
     quality_contractible = property(lambda self: float(self._get("q_c")))
     quality_noncontractible = property(lambda self: float(self._get("q_n")))
     cost_reduction_effort = property(lambda self: float(self._get("effort_e")))
@@ -240,7 +240,8 @@ def move_toward_voice(model, rows: np.ndarray, design: np.ndarray | None = None,
     ``x_heard`` is what governance hears (``sim.participation.heard_preference``: voters, consultation
     respondents and contributors, each weighted by how many took part); omega * f(p) is its inertia. Those who
     take part steer; unequal participation biases the design toward the active. ``design`` is the array moved
-    (default ``voice_design``); ``hearings`` H compounds H hearings into one step, 1 - (1 - omega f(p))^H."""
+    (default ``voice_design``); ``hearings`` H compounds H hearings into one step, 1 - (1 - omega f(p))^H.
+    Every dimension of the design moves at the same pull (ODD §9 D-Q1)."""
     if rows.size == 0:
         return
     table, params = model.providers, model.params
@@ -248,8 +249,8 @@ def move_toward_voice(model, rows: np.ndarray, design: np.ndarray | None = None,
     pull = params["voice_speed"] * governance_strength(table.participation[rows], params["voice_half_participation"])
     if hearings != 1.0:
         pull = 1.0 - (1.0 - pull) ** hearings
-    has_voice = table.heard[rows] > 0
-    design[rows] += np.where(has_voice, pull * (table.heard_pref[rows] - design[rows]), 0.0)
+    has_voice = table.heard[rows, None] > 0
+    design[rows] += np.where(has_voice, pull[:, None] * (table.heard_pref[rows] - design[rows]), 0.0)
 
 
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:

@@ -122,8 +122,9 @@ class Contractor(Provider):
 
 def catchment_target(params: dict, structure, service_users: list, table, rows: np.ndarray) -> np.ndarray:
     """The design that would attract the most profitable users of a contractor's market (its catchment and
-    the neighbouring ones): their mean preference, weighted by capitation / cost (1 / need if flat)."""
-    out = np.empty(rows.size)
+    the neighbouring ones): their mean preference, weighted by capitation / cost (1 / need if flat), in every
+    dimension of the design."""
+    out = np.empty((rows.size, table.design_dimensions))
     flat = not params["need_weighted_capitation"]
     for sector, users in enumerate(service_users):
         in_sector = table.sector[rows] == sector
@@ -132,13 +133,14 @@ def catchment_target(params: dict, structure, service_users: list, table, rows: 
         active = users.stance != OPT_OUT
         weight = active / users.need if flat else active.astype(float)
         home = structure.home_row[sector][users.unit]
-        weighted_x = np.bincount(home, weights=weight * users.x, minlength=table.n).astype(np.float64)
         weights = np.bincount(home, weights=weight, minlength=table.n).astype(np.float64)
         market = rows[in_sector]
         neighbours = structure.row_neighbours[market]
         valid, neighbours = neighbours >= 0, np.maximum(neighbours, 0)
-        sum_x = weighted_x[market] + (weighted_x[neighbours] * valid).sum(axis=1)
         sum_weight = weights[market] + (weights[neighbours] * valid).sum(axis=1)
-        out[in_sector] = np.divide(sum_x, sum_weight, out=table.voice_design[rows[in_sector]].copy(),
-                                   where=sum_weight > 0)
+        for dimension in range(table.design_dimensions):
+            weighted_x = np.bincount(home, weights=weight * users.x[:, dimension], minlength=table.n)
+            sum_x = weighted_x[market] + (weighted_x[neighbours] * valid).sum(axis=1)
+            out[in_sector, dimension] = np.divide(sum_x, sum_weight, where=sum_weight > 0,
+                                                  out=table.voice_design[market, dimension].copy())
     return out

@@ -17,9 +17,10 @@ KIND_NAMES = ("state", "contractor", "mutual")
 class ProviderTable:
     """The state of every provider row as arrays (ODD §2.4): who runs it, its design, quality, users, money."""
 
-    def __init__(self, n_sectors: int, n_units: int, catchment_of_unit: list[np.ndarray] | None = None):
+    def __init__(self, n_sectors: int, n_units: int, catchment_of_unit: list[np.ndarray] | None = None,
+                 design_dimensions: int = 1):
         """One row per (sector, catchment); ``catchment_of_unit[s][u]`` is the catchment of unit u in sector s
-        (default: every unit its own catchment)."""
+        (default: every unit its own catchment). Designs have ``design_dimensions`` columns (ODD §9 D-Q1)."""
         if catchment_of_unit is None:
             catchment_of_unit = [np.arange(n_units)] * n_sectors
         rows_per_sector = np.array([int(c.max()) + 1 if n_units else 0 for c in catchment_of_unit], dtype=np.int64)
@@ -36,9 +37,11 @@ class ProviderTable:
             np.minimum.at(self.unit, rows, np.arange(n_units))
         f = lambda v=0.0: np.full(n, v, dtype=np.float64)  # noqa: E731
         self.kind = np.zeros(n, dtype=np.int8)
-        self.design = f(0.5)  # delivered design
-        self.voice_design = f(0.5)  # what the provider's own channel (voice, market, contract) asks for
-        self.contract_design = f(0.5)  # the design its contract sets (revised at contract reviews, re-tenders)
+        self.design_dimensions = design_dimensions
+        designs = lambda: np.full((n, design_dimensions), 0.5)  # noqa: E731  a point of [0, 1]^D per row
+        self.design = designs()  # delivered design
+        self.voice_design = designs()  # what the provider's own channel (voice, market, contract) asks for
+        self.contract_design = designs()  # the design its contract sets (revised at contract reviews, re-tenders)
         self.effort_e = f(0.01)  # HSV cost-reduction effort
         self.effort_i = f(0.01)  # HSV quality-innovation effort
         self.q_c = f(1.0)  # contractible quality
@@ -48,14 +51,14 @@ class ProviderTable:
         self.eligible = f()  # slots whose home is this row (active or not)
         self.contributors = f()
         self.participation = f()  # contributors / active users
-        self.contributor_pref = f(0.5)  # mean preferred design of this month's contributors
+        self.contributor_pref = designs()  # mean preferred design of this month's contributors
         self.members = f()  # members of a mutual at its last election
         self.voters = f()  # members who voted at its last election
-        self.mandate = f(0.5)  # mean preferred design of those voters: the elected board's mandate
+        self.mandate = designs()  # mean preferred design of those voters: the elected board's mandate
         self.respondents = f()  # users who answered its last consultation
-        self.consulted_pref = f(0.5)  # their mean preferred design
+        self.consulted_pref = designs()  # their mean preferred design
         self.heard = f()  # voters + respondents + contributors: how many voices its governance hears
-        self.heard_pref = f(0.5)  # what it hears: their preferences, weighted by how many took part
+        self.heard_pref = designs()  # what it hears: their preferences, weighted by how many took part
         self.last_payment = f()  # the guarantor's last monthly payment: next month's budget
         self.last_lump = f()  # the part of it that funds fixed costs (no overhead is charged on it)
         self.price = f(1.0)  # the price paid relative to the funding formula (set at tender; 1: the formula)

@@ -37,7 +37,8 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
     preferred design takes an Ornstein-Uhlenbeck step, m <- 0.5 + phi (m - 0.5) + s sqrt(1 - phi^2) eps,
     phi = exp(-r / 12), r = ``preference_renewal``, s = ``preference_spread_between``, eps ~ N(0, 1), so the
     spread between units stays the registry's while which unit wants what changes; each of its users moves
-    with it, keeping her own difference from it (both clipped to [0, 1])."""
+    with it, keeping her own difference from it (both clipped to [0, 1]). Every dimension of the design drifts
+    on its own (ODD §9 D-Q1)."""
     rate = params["preference_renewal"]
     if rate <= 0:
         return
@@ -45,7 +46,7 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
     step_spread = params["preference_spread_between"] * math.sqrt(1.0 - persistence**2)
     for users in service_users:
         drifted = np.clip(DISTRICT_MEAN_PREFERENCE + persistence * (users.unit_pref_mean - DISTRICT_MEAN_PREFERENCE)
-                          + rng.normal(0.0, step_spread, structure.n_units), 0.0, 1.0)
+                          + rng.normal(0.0, step_spread, users.unit_pref_mean.shape), 0.0, 1.0)
         shift = drifted - users.unit_pref_mean
         users.unit_pref_mean = drifted.astype(np.float32)
         need_churn.drift_preferences(users.x, users.unit, shift)
@@ -53,10 +54,12 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
 
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
                rng: np.random.Generator) -> None:
-    """Preferences shift by ``need_shock_size`` in a random share of units (what people need changes)."""
+    """Preferences shift by ``need_shock_size`` in a random share of units (what people need changes), in
+    every dimension of the design, so that the shock moves the distance (ODD §7.1) by the same amount whatever
+    the number of dimensions."""
     hit = rng.random(structure.n_units) < params["need_shock_share"]
     for users in service_users:
-        users.unit_pref_mean = np.where(hit, np.clip(users.unit_pref_mean + params["need_shock_size"], 0, 1),
+        users.unit_pref_mean = np.where(hit[:, None], np.clip(users.unit_pref_mean + params["need_shock_size"], 0, 1),
                                         users.unit_pref_mean).astype(np.float32)
         moved = hit[users.unit]
         users.x[moved] = np.clip(users.x[moved] + params["need_shock_size"], 0, 1)

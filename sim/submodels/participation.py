@@ -201,20 +201,24 @@ def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np
 def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) -> None:
     """What each row's governance hears this month: the mean current preference of those who voted at its
     last election (the elected members' mandate), of those who answered its last consultation and of this
-    month's contributors, weighted by how many of each took part (the sums: ``sim.kernels.voice``)."""
+    month's contributors, weighted by how many of each took part, in every dimension of the design (the sums:
+    ``sim.kernels.voice``)."""
     n = table.n
-    voters, vote_pref, respondents, answer_pref = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    voters, respondents = np.zeros(n), np.zeros(n)
+    vote_pref, answer_pref = np.zeros_like(table.voice_design), np.zeros_like(table.voice_design)
     for users in service_users:
         if users.m:
             voice.add_heard_tallies(users.provider, users.civic, users.x, VOTED, CONSULTED, voters, vote_pref,
                                     respondents, answer_pref)
     table.voters, table.respondents = voters, respondents
-    table.mandate = np.divide(vote_pref, voters, out=table.voice_design.copy(), where=voters > 0)
-    table.consulted_pref = np.divide(answer_pref, respondents, out=table.voice_design.copy(), where=respondents > 0)
+    voters_, respondents_ = voters[:, None], respondents[:, None]  # one column: the same count in every dimension
+    table.mandate = np.divide(vote_pref, voters_, out=table.voice_design.copy(), where=voters_ > 0)
+    table.consulted_pref = np.divide(answer_pref, respondents_, out=table.voice_design.copy(), where=respondents_ > 0)
     weight = voters + respondents + table.contributors
-    total = voters * table.mandate + respondents * table.consulted_pref + table.contributors * table.contributor_pref
+    contributors_ = table.contributors[:, None]
+    total = voters_ * table.mandate + respondents_ * table.consulted_pref + contributors_ * table.contributor_pref
     table.heard = weight
-    table.heard_pref = np.divide(total, weight, out=table.voice_design.copy(), where=weight > 0)
+    table.heard_pref = np.divide(total, weight[:, None], out=table.voice_design.copy(), where=weight[:, None] > 0)
 
 
 def learn_efficacy(params: dict, population: Citizens, service_users: list[ServiceUsers],

@@ -22,13 +22,13 @@ def aggregate_users(params: dict, structure: Structure, service_users: list[Serv
     co-production gives the service budget."""
     n = table.n
     table.users[:] = table.weighted_users[:] = table.eligible[:] = table.contributors[:] = 0.0
-    pref_sum = np.zeros(n)
+    pref_sum = np.zeros_like(table.contributor_pref)  # (rows, D)
     for sector, users in enumerate(service_users):
         add_sector_tallies(users.provider, stance_served(users), users.need, users.x, users.unit, structure.home_row[sector],
                            table.users, table.weighted_users, table.eligible, table.contributors, pref_sum)
     table.participation = np.divide(table.contributors, table.users, out=np.zeros(n), where=table.users > 0)
-    table.contributor_pref = np.divide(pref_sum, table.contributors, out=table.voice_design.copy(),
-                                       where=table.contributors > 0)
+    contributors = table.contributors[:, None]  # the same count in every dimension of the design
+    table.contributor_pref = np.divide(pref_sum, contributors, out=table.voice_design.copy(), where=contributors > 0)
     unit_cost = structure.sector_array("unit_cost")[table.sector]
     value = params["coproduction_substitution"] * params["value_of_time"] * params[
         "participation_cost"] * table.contributors

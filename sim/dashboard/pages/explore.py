@@ -107,6 +107,8 @@ def unit_cell(column: str, value) -> str:
         return readout.fixed(float(value), ",.0f")
     if isinstance(value, float):
         return readout.fixed(value, ".3f")
+    if isinstance(value, tuple):  # a design: one value per dimension (ODD §9 D-Q1)
+        return ", ".join(readout.fixed(v, ".3f") for v in value)
     return value
 
 
