@@ -61,7 +61,7 @@ def yearly_couplings(summaries: dict[str, dict], plan: pd.DataFrame,
             if total_need > 0:
                 new_budget[members, s] = pot * need[members, s] / total_need / scale[members]
             weights = users[members, s]
-            if weights.sum() > 0:
-                new_estimate[members, s] = float(np.sum(weights * estimate[members, s]) / weights.sum())
+            if weights.sum() > 0:  # a design may have several dimensions (ODD §7.5): each averaged alike
+                new_estimate[members, s] = np.tensordot(weights, estimate[members, s], axes=1) / weights.sum()
     return {code: {"budget": new_budget[i], "pending_estimate": new_estimate[i]}
             for i, code in enumerate(codes)}
