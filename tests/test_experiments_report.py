@@ -9,7 +9,7 @@ import pytest
 
 from sim.experiments.report import write_report
 from sim.experiments.runner import run_batch
-from sim.experiments.schema import scenario_from_dict
+from sim.experiments.schema import ScenarioError, scenario_from_dict
 from sim.metrics_catalogue import METRIC_NAMES
 
 from helpers import toy
@@ -103,6 +103,29 @@ def test_need_shock_report_measures_recovery(tmp_path):
     half = table.groupby("regime")["half_recovery"].median()
     assert half["state"] == 14 and half["mutual"] == 3  # ln 2 x 20 = 13.9, ln 2 x 4 = 2.8 months
     assert "- mutual:" in text and "clearly smaller" in text
+
+
+def test_a_comparison_reports_each_regimes_recovery_half_life_from_runs_beside_it(tmp_path):
+    """ODD §9 D-Q2: with ``[recovery]`` each regime of a comparison runs again on the batch's seeds with needs
+    shifting once, and the report gives each regime's half-life with its interval and paired against the
+    baseline. The comparison's own runs have no shift (the batch's fingerprint ignores the section), and a shift
+    outside the run is refused, naming the field."""
+    spec = {"name": "compare_shock", "steps": 48, "replicates": 2, "seed": 5,
+            "params": {"n_units": 4, "unit_size": [100, 120], "sectors": ["leisure"]},
+            "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
+            "analysis": {"metrics": ["responsiveness"], "baseline": "state", "compare": "regime"},
+            "recovery": {"replicates": 3, "shock_month": 24, "share": 1.0}}
+    s = scenario_from_dict(spec)
+    assert s.fingerprint() == scenario_from_dict({k: v for k, v in spec.items() if k != "recovery"}).fingerprint()
+    result = run_batch(s, out=tmp_path / "compare", progress=False, run_fn=toy)
+    text = write_report(result).read_text()
+    assert "## How fast each regime follows a shift in needs" in text and "half-life (months)" in text
+    runs = pd.read_csv(tmp_path / "compare" / "tables" / "recovery.csv")
+    assert sorted(runs["regime"].unique()) == ["mutual", "privatised", "state"] and len(runs) == 9
+    assert (runs["drop"] > 0).all()  # the shift took every regime's services away from what people want
+    assert "paired on replicate" in text and "- private contractors:" in text
+    with pytest.raises(ScenarioError, match="recovery.shock_month: 48 is not within the run"):
+        scenario_from_dict({**spec, "recovery": {"shock_month": 48}})
 
 
 def still_falling_under_mutuals(params, seed, steps):

@@ -19,6 +19,7 @@ from .analysis import AnalysisError, outcomes, summarise, tied_to, timeseries_su
 from .claims import ATTRIBUTION_PROGRESS, claim_section, claim_tests, why_regimes_differ
 from .family import TestFamily
 from .formatting import figure_markdown, format_table, md_text, num, write_markdown  # noqa: F401 - public here too
+from .recovery_section import recovery_section
 from .results import BatchResult, load_results
 from .sections import (
     comparison_blocks,
@@ -129,6 +130,10 @@ def _write_report(result: BatchResult, out: Path, metrics: list[str] | None, tar
     shock = shock_month(result)
     if shock is not None:
         lines += [""] + shock_section(result, shock, figdir, tabdir, out)
+
+    # how fast each regime follows a shift in needs, in runs beside the comparison's
+    if scenario.recovery is not None:
+        lines += [""] + recovery_section(result, tabdir)
 
     # curve along a swept factor
     x = sweep_factor(result)

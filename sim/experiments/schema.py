@@ -52,6 +52,7 @@ from ..proposal import the_proposal
 from ..regimes import REGIMES
 from .designs import build_design, replicate_seeds
 from .mechanisms import known_mechanisms
+from .recovery_settings import Recovery
 
 DESIGN_KINDS = ("factorial", "list", "latin_hypercube", "sobol", "morris")
 SAMPLING_KINDS = ("latin_hypercube", "sobol", "morris")
@@ -151,6 +152,7 @@ class Scenario(_Strict):
     design: Design = Field(default_factory=Design)
     analysis: Analysis = Field(default_factory=Analysis)
     attribution: Attribution | None = Field(None, description="explain regime differences by mechanism")
+    recovery: Recovery | None = Field(None, description="the regimes' recovery half-life after a need shock")
     posterior: Str | None = Field(None, description="a fit's folder (calibrate --fit --out): the estimated "
                                   "parameters are drawn from it")
     posterior_draws: Int | None = Field(None, ge=1, le=100_000, description="replicate k runs at draw k mod N")
@@ -197,7 +199,7 @@ class Scenario(_Strict):
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the results (not the description or the analysis settings)."""
-        core = self.model_dump(mode="json", exclude={"description", "analysis", "attribution"})
+        core = self.model_dump(mode="json", exclude={"description", "analysis", "attribution", "recovery"})
         return hashlib.sha256(json.dumps(core, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -486,6 +488,9 @@ def _check_against_registry(scenario: Scenario) -> None:
 
     if scenario.attribution is not None:
         _check_attribution(scenario.attribution)
+    if scenario.recovery is not None and scenario.recovery.shock_month >= scenario.recovery.months(scenario.steps):
+        raise ScenarioError(f"recovery.shock_month: {scenario.recovery.shock_month} is not within the run; expected "
+                            f"13 to {scenario.recovery.months(scenario.steps) - 1}")
     analysis = scenario.analysis
     for i, m in enumerate(analysis.metrics):
         if m not in METRIC_NAMES:
