@@ -6,8 +6,8 @@
 Runs ``sim.national.run_national`` (the code path of ``mutual-state national``: planning, every authority's
 model, the yearly couplings, a checkpoint and the monthly Parquet after every year, the report) in a fresh
 folder and prints one line of JSON: authorities, real and simulated adults, months, sectors, wall seconds,
-seconds per simulated adult-month, and the peak resident memory of this process (and, with ``--dask``, of its
-finished children; Dask workers' own peaks are read from the scheduler before the cluster closes).
+seconds per simulated adult-month, and the peak resident memory of this process and of its finished children
+(with ``--dask``, the workers' memory is not in this figure: read it from the workers while they run).
 """
 
 from __future__ import annotations
