@@ -276,6 +276,22 @@ def pick_models_reference(rng, unit, unit_start, unit_count, neighbours, neighbo
     return np.where(count > 0, model, -1)
 
 
+def motive_choice_reference(rng, slots, provider, x, personal_cost, benefit, q_c, q_n, design, service_weight,
+                            mismatch_weight, pool_return, effort, group_size, sigma, participation, sensitivity):
+    """ODD §7.2 Deliberation by motives as whole-array expressions (the body of ``choose_stance_by_motive``, with
+    the float64 scalars r and sigma the model passes)."""
+    rows = provider[slots]
+    gain_contribute = benefit + pool_return * effort / group_size - personal_cost[slots]
+    utility = service_utility_reference(rows, x[slots], q_c, q_n, design, service_weight, mismatch_weight)
+    gain_leave = sigma - (utility + pool_return * effort * participation[rows])
+    weight_contribute = np.exp(np.clip(sensitivity * gain_contribute, -50, 50))
+    weight_leave = np.exp(np.clip(sensitivity * gain_leave, -50, 50))
+    total = 1.0 + weight_contribute + weight_leave
+    uniform = rng.random(slots.size) * total
+    return np.where(uniform < weight_contribute, CONTRIBUTE,
+                    np.where(uniform < weight_contribute + weight_leave, OPT_OUT, USE_ONLY)).astype(np.int8)
+
+
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
 def random_slots(seed, m=None, n_providers=None):
     """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state;
@@ -711,3 +727,29 @@ def test_models_match(seed, neighbour_share):
     want = pick_models_reference(b_rng, revisers, unit_start, unit_count, neighbours, neighbour_count,
                                  neighbour_share)
     assert same(got, want) and a_rng.random() == b_rng.random()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_motive_choice_matches(seed):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    m, n_rows = slots["provider"].size, slots["n_providers"]
+    listed = np.flatnonzero(rng.random(m) < 0.5)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
+    benefit = rng.normal(0.2, 0.3, listed.size).astype(np.float32)
+    participation = rng.random(n_rows)
+    pool_return, sigma = np.float64(2.7), np.float64(0.3) + 0.05  # NumPy scalars, as the sector table gives them
+    common = (listed, slots["provider"], slots["x"], slots["cost"], benefit, q_c, q_n, design, 0.8, 1.3)
+    gain_contribute, gain_leave = stance_revision.motive_gains(
+        *common, float(pool_return * 0.12 / 5), float(sigma), float(pool_return * 0.12), participation)
+    rows = slots["provider"][listed]
+    assert same(gain_contribute, benefit + pool_return * 0.12 / 5 - slots["cost"][listed])  # float64, as NumPy's
+    assert same(gain_leave, sigma - (service_utility_reference(rows, slots["x"][listed], q_c, q_n, design, 0.8, 1.3)
+                                     + pool_return * 0.12 * participation[rows]))
+    sensitivity = 12.0  # strong: some weights clipped at exp(50)
+    got = stance_revision.choose_by_weights(
+        np.random.default_rng(seed + 2).random(listed.size), np.exp(np.clip(sensitivity * gain_contribute, -50, 50)),
+        np.exp(np.clip(sensitivity * gain_leave, -50, 50)), CONTRIBUTE, OPT_OUT, USE_ONLY)
+    want = motive_choice_reference(np.random.default_rng(seed + 2), *common, pool_return, 0.12, 5, sigma,
+                                   participation, sensitivity)
+    assert same(got, want)

@@ -76,3 +76,42 @@ def pick_models(unit, looks, neighbour_draw, model_draw, unit_start, unit_count,
         users = unit_count[source]
         model[k] = unit_start[source] + np.int64(model_draw[k] * users) if users > 0 else -1
     return model
+
+
+@compiled
+def motive_gains(slots, provider, x, personal_cost, benefit, quality_contractible, quality_noncontractible, design,
+                 service_weight, mismatch_weight, own_share, outside_option, pool_effort, participation):
+    """ODD §7.2 Deliberation by motives, the payoffs relative to using only, for the listed slots: contributing
+    adds b_i + r c / N - c_i (``own_share`` is r c / N); opting out gives sigma - (U_i + r c * participation_p)
+    (``pool_effort`` is r c). In float64, as NumPy computes a float32 array with the float64 scalars r and
+    sigma; U_i is the service utility (computed in float64, kept as float32)."""
+    gain_contribute = np.empty(slots.size)
+    gain_leave = np.empty(slots.size)
+    for k in range(slots.size):
+        slot = slots[k]
+        row = provider[slot]
+        gain_contribute[k] = (np.float64(benefit[k]) + own_share) - np.float64(personal_cost[slot])
+        quality = quality_contractible[row] + quality_noncontractible[row]
+        mismatch = 0.0  # the distance over the design's dimensions (ODD §7.1), as in ``service_utility``
+        for dimension in range(x.shape[1]):
+            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        mismatch /= x.shape[1]
+        utility = np.float32(service_weight * (quality - mismatch_weight * mismatch))
+        gain_leave[k] = outside_option - (np.float64(utility) + pool_effort * participation[row])
+    return gain_contribute, gain_leave
+
+
+@compiled
+def choose_by_weights(uniform, weight_contribute, weight_leave, contribute, opt_out, use_only):
+    """ODD §7.2 Deliberation by motives, the logit choice: with weights 1 (use only), w_C and w_L, a uniform
+    scaled by their total picks contribute below w_C, opt out below w_C + w_L, use only above."""
+    stance = np.empty(uniform.size, np.int8)
+    for k in range(uniform.size):
+        draw = uniform[k] * ((1.0 + weight_contribute[k]) + weight_leave[k])
+        if draw < weight_contribute[k]:
+            stance[k] = contribute
+        elif draw < weight_contribute[k] + weight_leave[k]:
+            stance[k] = opt_out
+        else:
+            stance[k] = use_only
+    return stance

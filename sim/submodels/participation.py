@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..kernels import membership, metric_sums, voice
+from ..kernels import membership, metric_sums, stance_revision, voice
 from ..population import (
     BOARD,
     CONSULTED,
@@ -52,7 +52,7 @@ from ..population import (
 )
 from ..providers import ProviderTable
 from ..providers.institutions import present
-from .service_use import cost_factor, outside_option, service_utility
+from .service_use import cost_factor, outside_option
 from .structure import Structure
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
@@ -94,21 +94,19 @@ def choose_stance_by_motive(params: dict, structure: Structure, population: Citi
     in, her cost); opting out swaps the service and the expected pool share (r c times the row's participation)
     for the outside option sigma."""
     sector = users.sector_index
-    rows = users.provider[slots]
     pool_return = structure.sector_array("coproduction_r")[sector]
     effort = params["participation_cost"]
-    gain_contribute = (voice_benefit(params, structure, population, users, table, month, slots)
-                       + pool_return * effort / params["group_size"] - users.personal_cost[slots])
-    sigma = outside_option(params, structure, sector)
-    utility = service_utility(params, structure, table, sector, rows, users.x[slots])
-    gain_leave = sigma - (utility + pool_return * effort * table.participation[rows])
+    gain_contribute, gain_leave = stance_revision.motive_gains(  # the gains relative to using only
+        slots, users.provider, users.x, users.personal_cost,
+        voice_benefit(params, structure, population, users, table, month, slots), table.q_c, table.q_n,
+        table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
+        float(pool_return * effort / params["group_size"]), float(outside_option(params, structure, sector)),
+        float(pool_return * effort), table.participation)
     sensitivity = params["motive_sensitivity"]
     weight_contribute = np.exp(np.clip(sensitivity * gain_contribute, -50, 50))
     weight_leave = np.exp(np.clip(sensitivity * gain_leave, -50, 50))
-    total = 1.0 + weight_contribute + weight_leave
-    uniform = rng.random(slots.size) * total
-    return np.where(uniform < weight_contribute, CONTRIBUTE,
-                    np.where(uniform < weight_contribute + weight_leave, OPT_OUT, USE_ONLY)).astype(np.int8)
+    return stance_revision.choose_by_weights(rng.random(slots.size), weight_contribute, weight_leave, CONTRIBUTE,
+                                             OPT_OUT, USE_ONLY)
 
 
 def form_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers, slots: np.ndarray,
