@@ -229,7 +229,6 @@ MECHANISM_WORDS = {
     "tender prices": "the prices competing bidders ask when a contract is re-let",
     "income": "fees, trading, grants and donations beyond the public payment",
     "co-production saving": "users' contributed time replacing paid staff time",
-    "rate relief": "business rates a charity is relieved of (rates the public purse does not receive)",
 }
 
 NOT_ATTRIBUTED = "not attributed"

@@ -78,7 +78,6 @@ KIND_MECHANISMS: dict[str, tuple[str, ...]] = {
     "contract terms": ("independent_monitoring_premium", "mutual_governance_cost"),
     "tender prices": ("tender_bidders",),
     "income": ("trading_income_share", "grant_income_share", "mutual_contract_repriced"),
-    "rate relief": ("mutual_charity_share",),
     "workforce": ("contractor_wage_cut", "contractor_incentive", "ownership_morale"),
     "kind levers": ("audit_mode", "quality_mark", "social_investment", "demutualisation_rate"),
     "user choice": ("user_choice",),
@@ -101,9 +100,6 @@ KIND_MECHANISM_BASIS: dict[str, tuple[bool, str]] = {
     "income": (False, "fees and trading for independent providers, grants and donations for mutuals (the "
                       "proposal's claim, Mayo & Moore 2001): neutral by default; a firm's is bid away in part at "
                       "re-tender, a mutual's spent on its service unless its contract is re-priced at renewal"),
-    "rate relief": (True, "80% mandatory business-rate relief for charities (Local Government Finance Act 1988 "
-                          "s.43); a CIC cannot be a charity (Charity Commission), so no mutual is one by default; "
-                          "the relief is rates the public purse does not receive, not a saving to it"),
     "tender prices": (True, "prices from bids: the number of bidders (TED data, about 3 a tender) and revenue "
                             "equivalence (Vickrey 1961); bidders' cost spread assumed; 1 bidder is no competition"),
     "workforce": (False, "wage cuts, incentives and ownership morale: no source sizes them, neutral by default"),
