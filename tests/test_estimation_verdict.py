@@ -80,6 +80,11 @@ def test_compare_regimes_draws_every_assumption_that_can_decide_a_verdict_and_no
     assert "estimated" not in roles and roles <= {"proposal", "assumption", "sourced"}
     for name in ("trading_income_share", "member_internalisation", "coproduction_cost_share"):
         assert name in verdict_assumptions()  # the neutral assumptions that could carry the proposal's claims
+    from sim.parameters import POSTERIOR_FOLDER
+
+    if (POSTERIOR_FOLDER / "manifest.json").exists():  # with a shipped fit, the verdict is taken over it too
+        for shipped in (scenario, sim.load_scenario(SCENARIOS / "the_proposal.toml")):
+            assert shipped.posterior == "shipped" and shipped.replicates % shipped.posterior_draws == 0
 
 
 def test_the_dashboard_and_the_report_give_one_probability_per_claim(four_units, tmp_path):
