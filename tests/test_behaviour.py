@@ -198,15 +198,17 @@ ZERO_BENEFIT = {"voice_value": 0.0, "habit_value": 0.0, "duty_value": 0.0, "aske
 
 def test_without_any_benefit_of_taking_part_hardly_anyone_takes_part():
     """No constant makes people take part: with every benefit of taking part at zero (instrumental voice, habit,
-    duty and social reward, being asked, the co-production game's return), fewer than 2% of adults take part at
+    duty and social reward, being asked, the co-production game's return), fewer than 3% of adults take part at
     the steady state, under every regime. Twin: with the named motives at their defaults many more do.
 
     Measured (2026-12-06, seeds 1-3, years 16-25): 0.0181 state, 0.0178 contractors, 0.0179 mutuals; at the
-    defaults 0.301 (before the motives were named: 0.157 with voice and habit at zero, 0.228 at the defaults)."""
+    defaults 0.301 (before the motives were named: 0.157 with voice and habit at zero, 0.228 at the defaults).
+    At the fitted posterior's medians (ODD §9 D-E7; 2026-12-07, seeds 1-2): 0.0253 and 0.0248 state, 0.0272 and
+    0.0256 mutuals, against 0.244 at the defaults."""
     for regime in ("state", "mutual"):
         for seed in (1, 2):
             floor = steady_mean(sim.MutualStateModel(regime=regime, rng=seed, **ZERO_BENEFIT), "participation_rate")
-            assert floor < 0.02, (regime, seed, floor)
+            assert floor < 0.03, (regime, seed, floor)
     default = steady_mean(sim.MutualStateModel(regime="state", rng=1), "participation_rate")
     assert default > 0.1, default
 

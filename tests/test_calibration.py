@@ -58,8 +58,12 @@ def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_the_defaults_meet_every_target():
-    """The default district, past its transient, is within tolerance of every real figure (six seeds: the
-    ballot medians rest on a few ballots a run, and two or three seeds' worth moved out of the band by chance)."""
+def test_the_defaults_meet_every_fitted_target_and_report_the_held_out_ones():
+    """The default district (the estimated parameters at the shipped posterior's medians), past its transient,
+    is within tolerance of every fitted figure (six seeds: the ballot medians rest on a few ballots a run). The
+    held-out figures are reported, pass or fail (ODD §9 D-E7: at the medians the foundation-trust governor
+    election turnout misses, 0.39 against 0.18 +/- 0.07), never fitted by hand to pass."""
     table = calibrate(seeds=6, steps=180, window=48)
-    assert table["fits"].all(), format_fit(table)
+    fitted = {t.name for t in load_targets() if t.use == "fit"}
+    assert table.loc[table["target"].isin(fitted), "fits"].all(), format_fit(table)
+    assert set(table["target"]) == {t.name for t in load_targets()}

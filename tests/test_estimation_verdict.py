@@ -99,7 +99,7 @@ def test_the_dashboard_and_the_report_give_one_probability_per_claim(four_units,
     table = sim.verdict_probabilities(comparison.result)
     assert set(table["challenger"]) == {"privatised", "mutual"} and set(table["incumbent"]) == {"state"}
     assert ((table["low"] <= table["probability"]) & (table["probability"] <= table["high"])).all()
-    assert (table["replicates"] == 4).all()
+    assert (table["draws"] * table["assumptions"] * table["replicates"] == 4).all()  # runs: draws x seeds
     words = readout.readout(comparison)["probabilities"]
     assert len(words) == 2 and words[1].startswith("Probability that mutuals do better than state departments")
     report = write_report(comparison.result, tmp_path, progress=False).read_text()
