@@ -15,7 +15,7 @@ from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
-from .submodels.rationing import unserved_share
+from .submodels.rationing import stance_served, unserved_share
 
 # value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
 # money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
@@ -60,11 +60,11 @@ def measure(model) -> dict[str, float]:
         if users.m == 0:
             continue
         satisfaction, gap, gap_active, volunteer_cost = add_slot_sums(
-            users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design, users.stance,
-            users.personal_cost, CONTRIBUTE, OPT_OUT, sat_q, sat_qn)
+            users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
+            stance_served(users), users.personal_cost, CONTRIBUTE, OPT_OUT, sat_q, sat_qn)
         sat_sum += satisfaction
         sat_n += users.m
-        mis_sum += gap_active  # |x - d| of active users, ODD §8
+        mis_sum += gap_active  # |x - d| of active users this month's service sees (rationed: served only), ODD §8
         gap_sum += gap
         volunteer_value += volunteer_cost * params["value_of_time"]
 

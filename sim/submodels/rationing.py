@@ -63,9 +63,10 @@ def unserved_share(service_users: list[ServiceUsers]) -> float:
     """Share of the users who seek a service (every stance but opting out) not served this month."""
     seeking = unserved = 0
     for users in service_users:
-        seeking += int(np.count_nonzero(users.stance != OPT_OUT))
-        if users.unserved is not None:
-            unserved += int(np.count_nonzero(users.unserved))
+        seeks = users.stance != OPT_OUT
+        seeking += int(np.count_nonzero(seeks))
+        if users.unserved is not None:  # stances revised after rationing: count who still seeks it
+            unserved += int(np.count_nonzero(users.unserved & seeks))
     return unserved / seeking if seeking else 0.0
 
 
