@@ -40,6 +40,9 @@ def leading_assumptions(result: BatchResult, table: pd.DataFrame) -> list[str]:
     out = []
     for row in table.itertuples():
         advantage = paired_differences(outcomes, row.metric, row.challenger, row.incumbent).mean(axis=(0, 2))
+        if advantage.max() == advantage.min():  # no assumption moves it (a metric identical in both regimes)
+            out.append("")
+            continue
         rho = pd.Series({name: stats.spearmanr(column, advantage).statistic for name, column in values.items()
                          if column.nunique() > 1}, dtype=float).dropna()
         if rho.empty:
