@@ -111,7 +111,8 @@ def test_a_clear_verdict_in_the_claim_names_the_mechanism_that_carries_it():
                           "metric": "participation_rate", "contribution": [0.02, 0.001, 0.004, 0.0, 0.03],
                           "shapley": [0.027, 0.003, 0.0, 0.0, 0.03]})
     text = claim_basis(table, "participation_rate")
-    assert "**governance** (90% of the difference" in text and "**an assumption**" in text
+    assert "**governance** (90% of it" in text and "**an assumption**" in text
+    assert "the difference is +0.03," in text, "the difference taken apart, which a design's pooled one may not be"
     table["shapley"] = [0.003, 0.027, 0.0, 0.0, 0.03]
     assert "**independent status** (90%" in claim_basis(table, "participation_rate")
     assert "sourced." in claim_basis(table, "participation_rate")

@@ -44,8 +44,9 @@ def attribution_explains(attribution: Attribution | None, metric: str, other: st
 
 
 def claim_basis(table: pd.DataFrame, metric: str) -> str:
-    """The words a clear verdict ends with: which mechanism of an attribution table carries the difference in
-    ``metric`` (the largest Shapley value, with its share), and whether a source or an assumption supports it.
+    """The words a clear verdict ends with: the difference the attribution table takes apart in ``metric``, which
+    mechanism carries it (the largest Shapley value, with its share), and whether a source or an assumption
+    supports it.
 
     Empty when the table says nothing about it (no mechanism, or no difference to share out).
     """
@@ -57,7 +58,10 @@ def claim_basis(table: pd.DataFrame, metric: str) -> str:
     lead = parts.abs().idxmax()
     share = float(parts[lead]) / total
     sourced, _ = MECHANISM_BASIS.get(lead, (False, ""))
-    return (f" Carried mostly by **{lead}** ({share:.0%} of the difference, Shapley): "
+    # The attribution runs at the scenario's parameters, not over a design's draws, so its difference can differ
+    # from the pooled one above, even in sign: the sentence says which difference it takes apart.
+    return (f" In the attribution's runs (the scenario's parameters, no design draws) the difference is "
+            f"{num(total, signed=True)}, carried mostly by **{lead}** ({share:.0%} of it, Shapley): "
             + ("sourced." if sourced else "**an assumption**, so this verdict is conditional on it."))
 
 
