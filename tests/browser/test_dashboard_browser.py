@@ -11,15 +11,19 @@ from playwright.sync_api import expect
 
 import sim
 from sim.dashboard import readout, runs
+from sim.estimation.draws import shipped_posterior_fields
 
 SMALL_QUERY = "n_units=4&unit_size=100-150&years=2&replicates=3&seed=7"
 
 
 def api_differences(**params):
+    """The API's comparison at the page's settings: replicate k at the shipped posterior's draw k, as every
+    comparison the dashboard runs."""
     scenario = sim.scenario_from_dict({
         "name": "api", "steps": 24, "replicates": 3, "seed": 7, "params": {"n_units": 4, "unit_size": [100, 150],
                                                                             **params},
-        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}}})
+        "design": {"kind": "factorial", "factors": {"regime": ["state", "privatised", "mutual"]}},
+        **shipped_posterior_fields(params, 3)})
     return sim.run_batch(scenario, save=False, progress=False).compare("regime", baseline="state",
                                                                        metrics=list(sim.HEADLINE_METRICS))
 
