@@ -38,7 +38,7 @@ from .comparison import (
 )
 from .experiments import sensitivity
 from .experiments.analysis import AnalysisError, outcomes, paired_comparisons
-from .experiments.executors import ExecutorBroken, dask_executor, process_pool, scheduler_address
+from .experiments.executors import ExecutorBroken, dask_executor, process_pool
 from .experiments.formatting import ci_text, format_table, num, pval
 from .experiments.results import batch_plan_words, load_results
 from .experiments.runner import BatchInterrupted, plan_batch, run_batch
@@ -46,7 +46,7 @@ from .experiments.schema import ScenarioError, load_scenario, parse_value
 from .experiments.store import ResultsError, ResultsRepaired, StorageError
 from .experiments.tasks import run_one
 from .metrics_catalogue import HEADLINE_METRICS, METRIC_NAMES, METRICS
-from .national.command import add_national_parser, cmd_national
+from .national.command import add_national_parser, cmd_national, scheduler_argument
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .proposal import THE_PROPOSAL
 from .regimes import REGIMES
@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         where.add_argument("--serial", action="store_true", help="run in this process, one run at a time")
         where.add_argument("--dask", action="store_true",
                        help="run on a new local Dask cluster (N workers, one thread each)")
-        where.add_argument("--scheduler", metavar="ADDR", type=_scheduler,
+        where.add_argument("--scheduler", metavar="ADDR", type=scheduler_argument,
                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need this "
                             "package installed)")
 
@@ -223,14 +223,6 @@ def _steps(text: str) -> int:
     if value > MAX_MONTHS:
         raise argparse.ArgumentTypeError(f"{value} is not allowed; expected 1 to {MAX_MONTHS} (the longest run)")
     return value
-
-
-def _scheduler(text: str) -> str:
-    try:
-        scheduler_address(text)
-    except ParameterError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix("scheduler: ")) from None
-    return text
 
 
 def _out_folder(option: str, text: str | None) -> Path | None:

@@ -45,7 +45,8 @@ def _sectors(text: str) -> tuple[str, ...]:
     return names
 
 
-def _scheduler(text: str) -> str:
+def scheduler_argument(text: str) -> str:
+    """``--scheduler ADDR`` checked as argparse reads it: a bad address is refused in words before anything runs."""
     try:
         scheduler_address(text)
     except ParameterError as e:
@@ -81,7 +82,7 @@ def add_national_parser(sub) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--dask", type=_whole(1, 1024), default=None, metavar="N",
                        help="run authority partitions on a new local Dask cluster of N workers")
-    where.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
+    where.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_argument,
                        help="run authority partitions on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its "
                             "workers need this package installed)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
