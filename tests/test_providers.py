@@ -249,16 +249,19 @@ def contractor_efforts_at_the_steady_state(**params):
     measurement (so that no improvement plan restarts an effort: the question is re-letting alone) and with needs
     held still in one dimension (``preference_renewal = 0``, ``design_dimensions = 1``: with one seed, drifting
     needs or a second dimension change the random path and so which single-row sector happens to be re-let late,
-    not the efforts' optimum)."""
-    model = sim.MutualStateModel(regime="privatised", rng=1, cost_reduction_scale=1.0, innovation_scale=1.0,
-                                 audit_mode="none", **{"preference_renewal": 0.0, "design_dimensions": 1, **params})
+    not the efforts' optimum). Over seeds 1-4: one seed's path decides which contract is re-let late and so still
+    learning in the window (2026-12-07, at the fitted defaults: e 0.85, 1.02, 0.88, 0.94; from scratch 0.21-0.30)."""
     e, i = [], []
-    for month in range(1, 301):
-        model.step()
-        if month > 180 and month % 12 == 1:
-            rows = model.providers.kind == CONTRACTOR
-            e.append(model.providers.effort_e[rows].mean())
-            i.append(model.providers.effort_i[rows].mean())
+    for seed in (1, 2, 3, 4):
+        model = sim.MutualStateModel(regime="privatised", rng=seed, cost_reduction_scale=1.0, innovation_scale=1.0,
+                                     audit_mode="none",
+                                     **{"preference_renewal": 0.0, "design_dimensions": 1, **params})
+        for month in range(1, 301):
+            model.step()
+            if month > 180 and month % 12 == 1:
+                rows = model.providers.kind == CONTRACTOR
+                e.append(model.providers.effort_e[rows].mean())
+                i.append(model.providers.effort_i[rows].mean())
     return float(np.mean(e)), float(np.mean(i))
 
 
