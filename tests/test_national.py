@@ -1,9 +1,11 @@
-"""England as one run (``sim.national``, ODD §9 D-NAT1-D-NAT6): on a small synthetic country, one process and
-authority partitions on a local Dask cluster give identical tables; an authority's stream does not depend on
-which authorities share its run; the couplings act only where a tier groups authorities; an interrupted run
-resumes to the same numbers."""
+"""England as one run (``sim.national``, ODD §9 D-NAT1-D-NAT6): on a small synthetic country, one process,
+authority partitions on a new local Dask cluster and on an existing scheduler give identical tables; an
+authority's stream does not depend on which authorities share its run; the couplings act only where a tier
+groups authorities; an interrupted run resumes to the same numbers."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import pytest
@@ -23,14 +25,43 @@ def tables(out) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES} | {"monthly": read_monthly(out)}
 
 
-def test_one_process_and_dask_partitions_give_identical_tables(tmp_path):
-    run_national(tmp_path / "one", **SMALL)
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory):
+    """The small country run once in this process: what every other way of running it must reproduce."""
+    out = tmp_path_factory.mktemp("national") / "one"
+    run_national(out, **SMALL)
+    return out
+
+
+def test_one_process_and_dask_partitions_give_identical_tables(one_process, tmp_path):
     run_national(tmp_path / "dask", dask_workers=2, **SMALL)
-    one, dask = tables(tmp_path / "one"), tables(tmp_path / "dask")
+    one, dask = tables(one_process), tables(tmp_path / "dask")
     for name in one:
         assert_frame_equal(one[name], dask[name], check_exact=True)
     assert len(one["authorities"]) == len(COUNTRY) and len(one["monthly"]) == len(COUNTRY) * 26
-    assert (tmp_path / "one" / "report.md").exists() and (tmp_path / "one" / "national.png").exists()
+    assert (one_process / "report.md").exists() and (one_process / "national.png").exists()
+
+
+def test_the_command_on_an_existing_scheduler_gives_the_one_process_tables(one_process, tmp_path, capsys):
+    """``mutual-state national --scheduler ADDRESS``: a cluster started elsewhere (here a LocalCluster of two
+    worker processes, as a user starts one with ``dask scheduler`` and ``dask worker``) runs the partitions."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    from sim.cli import main
+
+    dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+    args = ["national", "--out", str(tmp_path / "on_scheduler"), "--quiet", "--scale", str(SMALL["scale"]),
+            "--months", str(SMALL["months"]), "--seed", str(SMALL["seed"]), "--authorities", ",".join(COUNTRY)]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert main([*args, "--scheduler", address]) == 0
+    assert f"England: {len(COUNTRY)} authorities" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "on_scheduler" / "manifest.json").read_text())
+    assert manifest["where"] == address and manifest["status"] == "complete"
+    one, on_scheduler = tables(one_process), tables(tmp_path / "on_scheduler")
+    for name in one:
+        assert_frame_equal(one[name], on_scheduler[name], check_exact=True)
 
 
 def test_streams_are_keyed_by_seed_and_authority():
@@ -53,9 +84,7 @@ def test_couplings_act_only_through_shared_tiers(tmp_path):
         assert solo.equals(joint) is same
 
 
-def test_an_interrupted_run_resumes_to_the_same_numbers(tmp_path):
-    run_national(tmp_path / "whole", **SMALL)
-
+def test_an_interrupted_run_resumes_to_the_same_numbers(one_process, tmp_path):
     class Stop(Exception):
         pass
 
@@ -67,7 +96,7 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(tmp_path):
         run_national(tmp_path / "cut", progress=stop_after_first_year, **SMALL)
     assert (tmp_path / "cut" / "checkpoint.pkl").exists() and not (tmp_path / "cut" / "authorities.parquet").exists()
     run_national(tmp_path / "cut", **SMALL)
-    whole, cut = tables(tmp_path / "whole"), tables(tmp_path / "cut")
+    whole, cut = tables(one_process), tables(tmp_path / "cut")
     for name in whole:
         assert_frame_equal(whole[name], cut[name], check_exact=True)
 
