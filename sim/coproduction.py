@@ -27,7 +27,7 @@ from scipy.special import expit
 
 from .kernels import stance_revision
 from .kernels.coproduction_game import game_payoffs as game_payoffs_kernel
-from .kernels.coproduction_game import group_of_each_slot
+from .kernels.coproduction_game import group_of_each_slot, shuffled_slots
 from .population import CONTRIBUTE, USE_ONLY
 
 
@@ -43,12 +43,11 @@ def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int
     """Split each provider's users at random into groups of ``group_size`` (the last group may be smaller).
 
     Returns each slot's group id and the number of groups. Cost: one permutation and one counting pass
-    (``sim.kernels.coproduction_game.group_of_each_slot``).
+    (``sim.kernels.coproduction_game.shuffled_slots`` and ``group_of_each_slot``).
     """
     if provider.size == 0:
         return np.zeros(0, dtype=np.int32), 0
-    order = np.arange(provider.size, dtype=np.int32)
-    rng.shuffle(order)  # ``rng.permutation(m)`` is this shuffle of arange(m): the same order, in 4 bytes a slot
+    order = shuffled_slots(rng, provider.size)  # ``rng.permutation(m)``'s order and draws, in 4 bytes a slot
     group_id, n_groups = group_of_each_slot(order, provider, n_providers, group_size)
     return group_id, int(n_groups)
 

@@ -341,6 +341,16 @@ def test_groups_match_past_the_sixteen_bit_keys():
     assert same(got[0], want[0]) and got[1] == want[1]
 
 
+@pytest.mark.parametrize("m", [0, 1, 2, 3, 17, 1000, 70_001])
+def test_the_shuffle_is_numpys(m):
+    """``shuffled_slots`` draws what NumPy's shuffle draws: the same order, and the stream left in step."""
+    a_rng, b_rng = np.random.default_rng(m), np.random.default_rng(m)
+    want = np.arange(m, dtype=np.int32)
+    b_rng.shuffle(want)
+    assert same(coproduction_game.shuffled_slots(a_rng, m), want)
+    assert a_rng.random() == b_rng.random()
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_game_payoffs_match(seed):
     slots = random_slots(seed)
