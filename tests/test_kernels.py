@@ -551,6 +551,32 @@ def test_need_churn_draws_match(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("crowd_out", [False, True])
+def test_service_and_exit_in_one_pass_match(seed, crowd_out):
+    """The fused pass against its parts as they were: utility, alternative rows, exit value, the gain, and the
+    Hirschman reference np.maximum(U, V) where exit crowds out voice."""
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    n_rows = slots["n_providers"]
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
+    home_row = rng.integers(0, n_rows, 8)
+    count = rng.integers(0, 4, n_rows).astype(np.int32)
+    neighbours = np.where(np.arange(4) < count[:, None], rng.integers(0, n_rows, (n_rows, 4)), -1)
+    sensitivity = np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32)
+    utility, alternative, gain, reference = service_value.service_and_exit(
+        np.random.default_rng(seed).random(slots["unit"].size), slots["provider"], slots["x"], slots["citizen"],
+        slots["unit"], home_row, neighbours, count, sensitivity, q_c, q_n, design, 0.8, 1.3, 0.05, crowd_out)
+    want_utility = service_utility_reference(slots["provider"], slots["x"], q_c, q_n, design, 0.8, 1.3)
+    want_alternative = alternative_rows_reference(np.random.default_rng(seed), slots["provider"], slots["unit"],
+                                                  home_row, neighbours, count).astype(np.int32)
+    value = exit_value_reference(want_alternative, slots["provider"], slots["x"], slots["citizen"], sensitivity,
+                                 q_c, q_n, design, 0.8, 1.3, 0.05)
+    assert same(utility, want_utility) and same(alternative, want_alternative)
+    assert same(gain, value - want_utility)
+    assert same(reference, np.maximum(want_utility, value) if crowd_out else want_utility)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_personal_cost_and_exit_value_match(seed):
     rng = np.random.default_rng(seed)
     slots = random_slots(seed)

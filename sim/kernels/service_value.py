@@ -9,39 +9,49 @@ from . import compiled
 
 
 @compiled
+def slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
+                 mismatch_weight):
+    """ODD §7.1 Service utility of row ``row`` to slot ``slot``: service_weight (q_c + q_n - lambda_s |x - d|),
+    computed in float64 and kept as float32; |.| the mean absolute difference over the D dimensions
+    (``sim.design_space.distance``, summed in order as NumPy sums fewer than eight)."""
+    quality = quality_contractible[row] + quality_noncontractible[row]
+    mismatch = 0.0
+    for dimension in range(x.shape[1]):
+        mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+    mismatch /= x.shape[1]
+    return np.float32(service_weight * (quality - mismatch_weight * mismatch))
+
+
+@compiled
 def service_utility(rows, x, quality_contractible, quality_noncontractible, design, service_weight,
                     mismatch_weight):
-    """ODD §7.1 Service utility: U_i = service_weight (q_c[p] + q_n[p] - lambda_s |x_i - design[p]|), p = rows[i],
-    computed in float64 and kept as float32; x (slots, D) and design (rows, D), |.| the mean absolute difference
-    over the D dimensions (``sim.design_space.distance``, summed in order as NumPy sums fewer than eight)."""
+    """ODD §7.1 Service utility: U_i = service_weight (q_c[p] + q_n[p] - lambda_s |x_i - design[p]|), p = rows[i]
+    (``slot_utility``), for x (slots, D) and design (rows, D)."""
     utility = np.empty(rows.size, np.float32)
-    dimensions = x.shape[1]
     for slot in range(rows.size):
-        row = rows[slot]
-        quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = 0.0
-        for dimension in range(dimensions):
-            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
-        mismatch /= dimensions
-        utility[slot] = np.float32(service_weight * (quality - mismatch_weight * mismatch))
+        utility[slot] = slot_utility(rows[slot], slot, x, quality_contractible, quality_noncontractible, design,
+                                     service_weight, mismatch_weight)
     return utility
 
 
 @compiled
+def alternative_row(uniform, current, unit, home_row, neighbours, neighbour_count):
+    """ODD §7.1 Exit option of one slot: her home row if she is served elsewhere, otherwise the neighbouring row
+    of her home row numbered floor(uniform * count) (her home row if it has no neighbours)."""
+    home = home_row[unit]
+    count = neighbour_count[home]
+    if current != home or count <= 0:
+        return home
+    return neighbours[home, min(np.int64(uniform * max(count, 1)), neighbours.shape[1] - 1)]
+
+
+@compiled
 def alternative_rows(uniform, current, units, home_row, neighbours, neighbour_count):
-    """ODD §7.1 Exit option: her home row if she is served elsewhere, otherwise the neighbouring row of her home
-    row numbered floor(uniform_i * count) (her home row if it has no neighbours)."""
+    """ODD §7.1 Exit option: each slot's alternative row (``alternative_row``), one ``uniform`` a slot."""
     alternative = np.empty(units.size, np.int32)  # a row index, as `provider`: 4 bytes a slot
-    last_column = neighbours.shape[1] - 1
     for slot in range(units.size):
-        home = home_row[units[slot]]
-        count = neighbour_count[home]
-        if current[slot] != home:
-            alternative[slot] = home
-        elif count > 0:
-            alternative[slot] = neighbours[home, min(np.int64(uniform[slot] * max(count, 1)), last_column)]
-        else:
-            alternative[slot] = home
+        alternative[slot] = alternative_row(uniform[slot], current[slot], units[slot], home_row, neighbours,
+                                            neighbour_count)
     return alternative
 
 
@@ -58,24 +68,55 @@ def personal_cost(citizen, resources, resource_gradient, participation_cost):
 
 
 @compiled
+def slot_exit_value(row, here, slot, x, sensitivity, quality_contractible, quality_noncontractible, design,
+                    service_weight, mismatch_weight, switch_cost):
+    """ODD §7.1 Exit option and ODD §7.4: what alternative row ``row`` is worth to slot ``slot`` served by row
+    ``here``, net of switching: U_i(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost, with U the service utility
+    (float32), the quality term computed in float64 from (s_i - 1) w in float32 and kept as float32, and the sum
+    in float32."""
+    weight32, one32, switch32 = np.float32(service_weight), np.float32(1.0), np.float32(switch_cost)
+    utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
+                           mismatch_weight)
+    quality = quality_contractible[row] + quality_noncontractible[row]
+    quality_here = quality_contractible[here] + quality_noncontractible[here]
+    sensitivity_gap = (sensitivity - one32) * weight32
+    quality_gap = np.float32(sensitivity_gap * (quality - quality_here))
+    return utility + quality_gap - switch32
+
+
+@compiled
 def exit_value(alternative, current, x, citizen, quality_sensitivity, quality_contractible,
                quality_noncontractible, design, service_weight, mismatch_weight, switch_cost):
-    """ODD §7.1 Exit option and ODD §7.4: what her alternative row a is worth to her net of switching,
-    U_i(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost, with U the service utility (float32), the quality term
-    computed in float64 from (s_i - 1) w in float32 and kept as float32, and the sum in float32."""
-    weight32, one32, switch32 = np.float32(service_weight), np.float32(1.0), np.float32(switch_cost)
+    """ODD §7.1 Exit option and ODD §7.4: each slot's value of her alternative row (``slot_exit_value``)."""
     value = np.empty(alternative.size, np.float32)
-    dimensions = x.shape[1]  # the distance over the design's dimensions, as in ``service_utility``
     for slot in range(alternative.size):
-        row, here = alternative[slot], current[slot]
-        quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = 0.0
-        for dimension in range(dimensions):
-            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
-        mismatch /= dimensions
-        utility = np.float32(service_weight * (quality - mismatch_weight * mismatch))
-        quality_here = quality_contractible[here] + quality_noncontractible[here]
-        sensitivity_gap = (quality_sensitivity[citizen[slot]] - one32) * weight32
-        quality_gap = np.float32(sensitivity_gap * (quality - quality_here))
-        value[slot] = utility + quality_gap - switch32
+        value[slot] = slot_exit_value(alternative[slot], current[slot], slot, x, quality_sensitivity[citizen[slot]],
+                                      quality_contractible, quality_noncontractible, design, service_weight,
+                                      mismatch_weight, switch_cost)
     return value
+
+
+@compiled
+def service_and_exit(uniform, current, x, citizen, units, home_row, neighbours, neighbour_count,
+                     quality_sensitivity, quality_contractible, quality_noncontractible, design, service_weight,
+                     mismatch_weight, switch_cost, crowd_out):
+    """ODD §7.1 Service utility, Exit option and the Hirschman reference in one pass over a sector's slots where
+    users choose: U_i of her row, her alternative row a_i (one ``uniform`` a slot), the exit gain (the value of
+    a_i net of switching, less U_i, in float32) and the reference dissatisfaction is measured against, U_i or,
+    where exit crowds out voice, max(U_i, value of a_i) (NumPy's maximum: a NaN wins)."""
+    utility = np.empty(current.size, np.float32)
+    alternative = np.empty(current.size, np.int32)  # a row index, as `provider`: 4 bytes a slot
+    exit_gain = np.empty(current.size, np.float32)
+    reference = np.empty(current.size, np.float32)
+    for slot in range(current.size):
+        here = current[slot]
+        own = slot_utility(here, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
+                           mismatch_weight)
+        row = alternative_row(uniform[slot], here, units[slot], home_row, neighbours, neighbour_count)
+        value = slot_exit_value(row, here, slot, x, quality_sensitivity[citizen[slot]], quality_contractible,
+                                quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
+        utility[slot], alternative[slot], exit_gain[slot] = own, row, value - own
+        reference[slot] = own
+        if crowd_out and (value > own or np.isnan(value)):
+            reference[slot] = value
+    return utility, alternative, exit_gain, reference

@@ -70,7 +70,7 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
     exit option (Hirschman 1970). One compiled pass over the slots (``sim.kernels.voice.voice_benefit``)."""
     sector = users.sector_index
     crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.exit_gain is not None)
-    return voice.voice_benefit(  # the kernel; ``hirschman_reference`` is its max(U, U + exit gain)
+    return voice.voice_benefit(  # the kernel; the Hirschman reference is its max(U, U + exit gain)
         slots, users.provider, users.x, users.citizen, users.exit_gain if crowd_out else NO_EXIT_GAIN, crowd_out,
         table.q_c, table.q_n, table.design, float(params["service_weight"]),
         float(structure.sector_array("mismatch_weight")[sector]), float(params["aspiration"]),

@@ -3,8 +3,9 @@
 A user's payoff is the service (quality minus mismatch), plus the co-production game (``sim/coproduction.py``),
 plus the expressive value of voice for contributors; satisfaction is its moving average. The rules two
 submodels share live here once: the utility of a service (``service_utility``), the cost factor of taking
-part (``cost_factor``), the outside option with the choice bonus (``outside_option``) and the Hirschman
-reference against which dissatisfaction is measured (``hirschman_reference``).
+part (``cost_factor``), the outside option with the choice bonus (``outside_option``); the exit option and the
+Hirschman reference against which dissatisfaction is measured are one kernel pass
+(``sim.kernels.service_value.service_and_exit``).
 """
 
 from __future__ import annotations
@@ -49,20 +50,6 @@ def outside_option(params: dict, structure: Structure, sector: int) -> float:
     return structure.sector_array("outside_option")[sector] + bonus
 
 
-def hirschman_reference(utility: np.ndarray, exit_value: np.ndarray) -> np.ndarray:
-    """What dissatisfaction is measured against where exit is open and crowds out voice: the better of the
-    service and the best exit option (Hirschman 1970: dissatisfaction that exit would cure does not speak)."""
-    return np.maximum(utility, exit_value)
-
-
-def alternative_rows(structure: Structure, rng: np.random.Generator, sector: int, current: np.ndarray,
-                     units: np.ndarray) -> np.ndarray:
-    """Each user's alternative provider this month: her home catchment's if she is served elsewhere,
-    otherwise a random neighbouring catchment's (her own if it has no neighbours)."""
-    return service_value.alternative_rows(rng.random(units.size), current, units, structure.home_row[sector],
-                                          structure.row_neighbours, structure.row_neighbour_count)
-
-
 def use_services(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
                  table: ProviderTable, rng: np.random.Generator, month: int) -> None:
     """Payoffs of this month: the service (quality minus mismatch) plus the co-production game, plus the
@@ -73,19 +60,19 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
         return
     sector = users.sector_index
     citizens = users.citizen
-    utility = service_utility(params, structure, table, sector, users.provider, users.x)
-    reference = utility
     if structure.choice_in[sector]:
-        alternative = alternative_rows(structure, rng, sector, users.provider, users.unit)
         # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user
-        # values the quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4)
-        exit_value = service_value.exit_value(
-            alternative, users.provider, users.x, citizens, population.quality_sensitivity, table.q_c, table.q_n,
-            table.design, float(params["service_weight"]),
-            float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]))
-        users.alternative, users.exit_gain = alternative, exit_value - utility
-        if params["exit_crowds_out_voice"]:
-            reference = hirschman_reference(utility, exit_value)
+        # values the quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4);
+        # where exit crowds out voice the reference is ``hirschman_reference``, max(U, U(a)). One compiled pass.
+        utility, users.alternative, users.exit_gain, reference = service_value.service_and_exit(
+            rng.random(users.m), users.provider, users.x, citizens, users.unit, structure.home_row[sector],
+            structure.row_neighbours, structure.row_neighbour_count, population.quality_sensitivity, table.q_c,
+            table.q_n, table.design, float(params["service_weight"]),
+            float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]),
+            bool(params["exit_crowds_out_voice"]))
+    else:
+        utility = service_utility(params, structure, table, sector, users.provider, users.x)
+        reference = utility
     cost = personal_cost(params, structure, population, users)
     users.personal_cost = cost
     group, n_groups = form_groups(rng, users.provider, table.n, params["group_size"])
