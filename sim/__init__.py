@@ -1,6 +1,7 @@
 """Mutual State: does running public services as mutuals beat state and private provision?
 
-The public API, nothing else: build a model and run it; load scenario files and run them as batches.
+The public API, nothing else: build a model and run it; load scenario files and run them as batches;
+open a national run's results.
 """
 
 from .calibration import calibrate
@@ -18,6 +19,7 @@ from .experiments import (
 from .experiments.attribution import attribute_differences
 from .metrics_catalogue import HEADLINE_METRICS, METRICS
 from .model import MutualStateModel
+from .national.results import NationalResults, NationalResultsError, is_national_folder, load_national_results
 from .parameters import REGISTRY, ParameterError, neutral_kinds
 from .presets import optional_public_goods_game
 from .proposal import the_proposal
@@ -27,5 +29,6 @@ from .regimes import REGIMES
 __all__ = ["MutualStateModel", "REGISTRY", "ParameterError", "optional_public_goods_game", "neutral_kinds", "Scenario",
            "ScenarioError", "BatchResult", "load_scenario", "scenario_from_dict", "run_batch", "load_results",
            "attribute_differences", "calibrate", "posterior", "METRICS", "HEADLINE_METRICS", "the_proposal", "REGIMES",
-           "recovery_half_life", "verdict_probabilities"]
+           "recovery_half_life", "verdict_probabilities", "load_national_results", "is_national_folder",
+           "NationalResults", "NationalResultsError"]
 __version__ = "0.1.0"

@@ -137,3 +137,32 @@ def test_the_national_command_runs_resumes_and_refuses_bad_input(tmp_path, capsy
         assert code == 2 and message in capsys.readouterr().err
     assert main([*args[:2], str(tmp_path / "e"), "--scale", "999", *args[5:]]) == 2  # other settings, same folder
     assert "other settings" in capsys.readouterr().err
+
+
+def test_the_public_api_reads_the_reports_tables_cells_and_figure(one_process, tmp_path):
+    """``sim.load_national_results`` (what the dashboard's map reads) gives the report's tables cell for cell,
+    and the report's figure by region or by decile; a folder that is not a finished national run is refused."""
+    import sim
+
+    results = sim.load_national_results(one_process)
+    report = (one_process / "report.md").read_text()
+    for by in ("region", "deprivation_decile"):
+        header, rows = results.cells(by)
+        for cells in [header, *rows]:
+            assert "| " + " | ".join(cells) + " |" in report, (by, cells)
+        assert rows[-1][0] == "England"
+    header, rows = results.cells("authority")
+    assert [row[0] for row in rows] == COUNTRY and header[:2] == ["authority", "name"]
+    by_decile = results.figure("satisfaction", rows="deprivation_decile")
+    labels = [t.get_text() for t in by_decile.axes[0].get_yticklabels()]
+    assert len(labels) == results.deciles["deprivation_decile"].nunique() - 1  # England's row is not a decile
+    assert [t.get_text() for t in results.figure().axes[0].get_yticklabels()][0] in set(results.regions["region"])
+    with pytest.raises(ValueError, match="metric: 'cake' is not allowed"):
+        results.figure("cake")
+    assert not sim.is_national_folder(tmp_path)
+    with pytest.raises(sim.NationalResultsError, match="not a national run's folder"):
+        sim.load_national_results(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"config": {"authorities": COUNTRY, "scale": 400},
+                                                        "status": "running"}))
+    with pytest.raises(sim.NationalResultsError, match="not finished"):
+        sim.load_national_results(tmp_path)
