@@ -38,6 +38,12 @@ def cost_factor_formula(resources, resource_gradient: float):
     return np.maximum(1.0 + resource_gradient * (0.5 - resources), 0.05)
 
 
+#: Handing NumPy's generator to a kernel costs 10-20 microseconds (Numba reads the bit generator's pointers each
+#: call), and ``rng.permutation`` (8 bytes a slot) is as quick below some thousands of slots; above, the
+#: kernel's shuffle is quicker and keeps the order in 4 bytes a slot (the peak memory, ODD §9 D-F6).
+SHUFFLE_IN_KERNEL_FROM = 10_000
+
+
 def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int,
                 group_size: int) -> tuple[np.ndarray, int]:
     """Split each provider's users at random into groups of ``group_size`` (the last group may be smaller).
@@ -47,7 +53,10 @@ def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int
     """
     if provider.size == 0:
         return np.zeros(0, dtype=np.int32), 0
-    order = shuffled_slots(rng, provider.size)  # ``rng.permutation(m)``'s order and draws, in 4 bytes a slot
+    if provider.size >= SHUFFLE_IN_KERNEL_FROM:
+        order = shuffled_slots(rng, provider.size)  # ``rng.permutation(m)``'s order and draws, 4 bytes a slot
+    else:  # the same order and draws; NumPy shuffles 8-byte items without a byte copy per swap
+        order = rng.permutation(provider.size).astype(np.int32)
     group_id, n_groups = group_of_each_slot(order, provider, n_providers, group_size)
     return group_id, int(n_groups)
 
@@ -114,17 +123,15 @@ def revise_stances(rng: np.random.Generator, stance: np.ndarray, satisfaction: n
     ``models[k]`` is the slot that reviser ``revising[k]`` compares herself with (-1: nobody to compare with).
     Imitation reads last month's stances and satisfactions, so the order of revisers does not matter.
     """
-    new = stance.copy()
     if revising.size == 0:
-        return new
-    has_model = models >= 0
-    safe = np.where(has_model, models, revising)
-    gain = satisfaction[safe] - satisfaction[revising]
-    imitate = has_model & (rng.random(revising.size) < imitation_chance(gain, strength, rule))
-    new[revising[imitate]] = stance[safe[imitate]]
-    explore = rng.random(revising.size) < exploration
-    new[revising[explore]] = rng.integers(0, 3, int(explore.sum()), dtype=np.int8)
-    return new
+        return stance.copy()
+    # the gains and the stances in two kernel passes; the chance (NumPy's exp) and every draw here, in order
+    chance = imitation_chance(stance_revision.imitation_gains(revising, models, satisfaction), strength, rule)
+    imitation_draw = rng.random(revising.size)
+    explore_draw = rng.random(revising.size)
+    explored_stance = rng.integers(0, 3, int(np.count_nonzero(explore_draw < exploration)), dtype=np.int8)
+    return stance_revision.imitate_and_explore(stance, revising, models, chance, imitation_draw, explore_draw,
+                                               float(exploration), explored_stance)
 
 
 def recruit(rng: np.random.Generator, stance: np.ndarray, chance: np.ndarray) -> np.ndarray:

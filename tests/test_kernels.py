@@ -9,7 +9,15 @@ import pytest
 from scipy.special import expit
 
 from sim import design_space
-from sim.coproduction import form_groups, game_payoffs, pick_models, recruit
+from sim.coproduction import (
+    SHUFFLE_IN_KERNEL_FROM,
+    form_groups,
+    game_payoffs,
+    imitation_chance,
+    pick_models,
+    recruit,
+    revise_stances,
+)
 from sim.kernels import (
     coproduction_game,
     exit_choice,
@@ -79,6 +87,21 @@ def month_of_service_reference(group, n_groups, stance, effort, cost, r, sigma, 
     payoff = payoff + np.where(playing & (stance == CONTRIBUTE), voice, 0.0)
     last_participation[citizens[stance == CONTRIBUTE]] = month
     return ((1.0 - memory) * satisfaction + memory * payoff).astype(np.float32)
+
+
+def revise_stances_reference(rng, stance, satisfaction, revising, models, strength, exploration, rule="fermi"):
+    """ODD §7.2 Imitation and exploration as whole-array selections."""
+    new = stance.copy()
+    if revising.size == 0:
+        return new
+    has_model = models >= 0
+    safe = np.where(has_model, models, revising)
+    gain = satisfaction[safe] - satisfaction[revising]
+    imitate = has_model & (rng.random(revising.size) < imitation_chance(gain, strength, rule))
+    new[revising[imitate]] = stance[safe[imitate]]
+    explore = rng.random(revising.size) < exploration
+    new[revising[explore]] = rng.integers(0, 3, int(explore.sum()), dtype=np.int8)
+    return new
 
 
 def service_utility_reference(rows, x, q_c, q_n, design, service_weight, mismatch_weight):
@@ -333,6 +356,16 @@ def test_groups_match_the_permutation_and_stable_sort(seed, group_size):
     assert a_rng.random() == b_rng.random()  # the stream goes on in step
 
 
+def test_groups_match_where_the_kernel_shuffles():
+    """From ``SHUFFLE_IN_KERNEL_FROM`` slots on the order comes from ``shuffled_slots``: the same groups."""
+    slots = random_slots(1, m=SHUFFLE_IN_KERNEL_FROM + 7, n_providers=40)
+    a_rng, b_rng = np.random.default_rng(4), np.random.default_rng(4)
+    got = form_groups(a_rng, slots["provider"], 40, 5)
+    want = form_groups_reference(b_rng, slots["provider"], 40, 5)
+    assert same(got[0], want[0]) and got[1] == want[1]
+    assert a_rng.random() == b_rng.random()
+
+
 def test_groups_match_past_the_sixteen_bit_keys():
     """More than 65,536 provider rows: the reference falls back to an int64 sort; the kernel needs no sort."""
     slots = random_slots(0, m=5000, n_providers=70_000)
@@ -349,6 +382,22 @@ def test_the_shuffle_is_numpys(m):
     b_rng.shuffle(want)
     assert same(coproduction_game.shuffled_slots(a_rng, m), want)
     assert a_rng.random() == b_rng.random()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("rule", ["fermi", "proportional"])
+def test_imitation_and_exploration_match(seed, rule):
+    """Imitation and exploration in two kernel passes: the same stances and the same stream as the selections."""
+    slots = random_slots(seed)
+    rng = np.random.default_rng(seed)
+    m = slots["stance"].size
+    revising = np.flatnonzero(rng.random(m) < 0.4)
+    models = np.where(rng.random(revising.size) < 0.8, rng.integers(0, max(m, 1), revising.size), -1)
+    for exploration in (0.0, 0.3):
+        a_rng, b_rng = np.random.default_rng(seed + 10), np.random.default_rng(seed + 10)
+        args = (slots["stance"], slots["satisfaction"], revising, models, 0.2, exploration, rule)
+        assert same(revise_stances(a_rng, *args), revise_stances_reference(b_rng, *args))
+        assert a_rng.random() == b_rng.random()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

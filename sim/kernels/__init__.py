@@ -21,3 +21,6 @@ except ImportError as missing:  # an environment made before Numba became a depe
                       "`pip install -e .` again") from missing
 
 compiled = njit(cache=True, error_model="numpy", nogil=True)
+# A kernel's per-slot helper, inlined into the kernels that call it (a call to a compiled function that is not
+# inlined passes every array as a structure and costs more than the slot's arithmetic).
+inlined = njit(cache=True, error_model="numpy", nogil=True, inline="always")

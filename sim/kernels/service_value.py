@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from . import compiled, inlined
 
 
-@compiled
+@inlined
 def slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                  mismatch_weight):
     """ODD §7.1 Service utility of row ``row`` to slot ``slot``: service_weight (q_c + q_n - lambda_s |x - d|),
@@ -34,7 +34,7 @@ def service_utility(rows, x, quality_contractible, quality_noncontractible, desi
     return utility
 
 
-@compiled
+@inlined
 def alternative_row(uniform, current, unit, home_row, neighbours, neighbour_count):
     """ODD §7.1 Exit option of one slot: her home row if she is served elsewhere, otherwise the neighbouring row
     of her home row numbered floor(uniform * count) (her home row if it has no neighbours)."""
@@ -67,7 +67,7 @@ def personal_cost(citizen, resources, resource_gradient, participation_cost):
     return cost
 
 
-@compiled
+@inlined
 def slot_exit_value(row, here, slot, x, sensitivity, quality_contractible, quality_noncontractible, design,
                     service_weight, mismatch_weight, switch_cost):
     """ODD §7.1 Exit option and ODD §7.4: what alternative row ``row`` is worth to slot ``slot`` served by row

@@ -115,3 +115,32 @@ def choose_by_weights(uniform, weight_contribute, weight_leave, contribute, opt_
         else:
             stance[k] = use_only
     return stance
+
+
+@compiled
+def imitation_gains(revising, models, satisfaction):
+    """ODD §7.2 Imitation: how much better each reviser's model fares, satisfaction[model] - satisfaction[reviser]
+    (float32; a reviser without a model, ``models[k]`` = -1, compares herself with herself)."""
+    gain = np.empty(revising.size, np.float32)
+    for k in range(revising.size):
+        model = models[k] if models[k] >= 0 else revising[k]
+        gain[k] = satisfaction[model] - satisfaction[revising[k]]
+    return gain
+
+
+@compiled
+def imitate_and_explore(stance, revising, models, chance, imitation_draw, explore_draw, exploration,
+                        explored_stance):
+    """ODD §7.2 Imitation and exploration: reviser k copies her model's stance of last month when she has one and
+    ``imitation_draw[k]`` < ``chance[k]``; she explores when ``explore_draw[k]`` < ``exploration`` and then takes
+    the next of ``explored_stance`` (drawn for the explorers in reviser order), whatever imitation gave. Revisers
+    are distinct slots. Returns the new stances."""
+    new = stance.copy()
+    explorer = 0
+    for k in range(revising.size):
+        if models[k] >= 0 and imitation_draw[k] < chance[k]:
+            new[revising[k]] = stance[models[k]]
+        if explore_draw[k] < exploration:
+            new[revising[k]] = explored_stance[explorer]
+            explorer += 1
+    return new
