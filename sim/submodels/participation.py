@@ -149,17 +149,16 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     for users in service_users:
         if users.m == 0:
             continue
-        users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
         active = np.flatnonzero(users.stance != OPT_OUT)
+        vote_cost = ballot_cost(params, structure, population, users, active)  # reads last year's seats
+        users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
         rows = users.provider[active]
         invited = (voice_benefit(params, structure, population, users, table, month, active)
                    + np.float32(params["asked_value"]))
         member = ((users.civic[active] & MEMBER) != 0) & board[rows]
         # three uniforms a slot, for the vote, the answer and the seat, drawn one after another just before use
         # (nothing else draws in between, so the stream is as if drawn at once; the peak memory is a third)
-        voter = (member | governors[rows]) & take_up(
-            params, invited, form_cost(params, structure, population, users, active, params["vote_cost"]),
-            rng.random(users.m)[active])
+        voter = (member | governors[rows]) & take_up(params, invited, vote_cost, rng.random(users.m)[active])
         answer = (consults[rows] | contact[rows]) & take_up(
             params, invited, form_cost(params, structure, population, users, active, answer_cost[rows]),
             rng.random(users.m)[active])
@@ -179,6 +178,24 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         fill_seats(users, stands[panels[stand_rows]], params["panel_size"], PANEL, u_seat)
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
+
+
+def ballot_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
+                slots: np.ndarray) -> np.ndarray:
+    """The cost of casting an informed vote: ``vote_cost`` and, for a voter who does not know the candidates,
+    the cost of learning who they are (ODD §7.3 "Who knows the candidates").
+
+    Candidates stand from those who co-produce (``fill_seats``), so she who co-produces in the service or holds
+    one of its seats knows them; anyone else must first find out, which takes the time a month of taking part
+    takes her (her co-production cost c_i). Uninformed voters abstain rather than vote blind (Feddersen &
+    Pesendorfer 1996, the swing voter's curse) and being informed raises turnout (Lassen 2005); the cost of
+    voting is mostly the cost of information (Downs 1957). The same rule for every kind."""
+    cost = form_cost(params, structure, population, users, slots, params["vote_cost"])
+    if not params["candidate_information"]:
+        return cost
+    informed = (users.stance[slots] == CONTRIBUTE) | ((users.civic[slots] & SEATED) != 0)
+    learning = form_cost(params, structure, population, users, slots, params["participation_cost"])
+    return np.where(informed, cost, cost + learning)
 
 
 def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np.ndarray) -> None:
