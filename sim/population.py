@@ -34,6 +34,12 @@ POPCOUNT = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float3
 MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one
 
 
+def unit_index_dtype(n_units: int) -> type:
+    """The narrowest integer that numbers ``n_units`` units: 2 bytes a person and a slot up to 32,767 units
+    (more than any English local authority's output areas per district), 4 above (ODD §9 D-F11)."""
+    return np.int16 if n_units <= np.iinfo(np.int16).max else np.int32
+
+
 def quality_sensitivities(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
     """How strongly each person weighs a service's quality relative to the average user (ODD §2.1, §7.4):
     lognormal with mean 1 and log-s.d. ``spread``, s_i = exp(spread z_i - spread^2 / 2). Drawn from a child
@@ -53,7 +59,7 @@ class Citizens:
         quintiles, where the cuts fall (a national run, ODD §9 D-NAT2); by default a fifth in each."""
         n = int(unit_sizes.sum())
         self.n = n
-        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=np.int32), unit_sizes)
+        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), unit_sizes)
         # Deprivation clusters by unit: a latent score mixes the unit's score and the person's own, and
         # quintiles are cut over the whole authority (quintile 0 = least deprived, 4 = most).
         unit_score = rng.random(len(unit_sizes))
@@ -98,7 +104,7 @@ class ServiceUsers:
         self.unit_start = np.concatenate([[0], np.cumsum(per_unit)[:-1]]).astype(np.int64)
         m = int(per_unit.sum())
         self.m = m
-        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=np.int32), per_unit)
+        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), per_unit)
         # Each slot belongs to a resident of its unit, drawn without replacement within the unit.
         self.citizen = np.empty(m, dtype=np.int32)
         for u in np.flatnonzero(per_unit):
