@@ -9,14 +9,20 @@ its tolerance, and whether the mean lies within it.
 Observables: any metric of ``sim.metrics_catalogue``, and per sector ``worker_turnover:<sector>`` (annual
 share of the sector's workers replaced), ``spending_per_user:<sector>`` and ``spending_per_adult:<sector>``
 (public payments to the sector's providers, net of the charges users pay, per user-month or per adult-month),
-``users_per_adult:<sector>`` (the sector's users as a share of adults); and the run's employee ballots
-on mutual status (``BALLOT_OBSERVABLES``: events too rare to read over a window, so every ballot of the run).
+``users_per_adult:<sector>`` (the sector's users as a share of adults), ``outside_home_share:<sector>`` (the
+share of the sector's users, opted-out ones aside, served by a provider other than their home unit's: for
+schools, pupils not at their nearest school); and the run's employee ballots on mutual status
+(``BALLOT_OBSERVABLES``: events too rare to read over a window, so every ballot of the run).
+
+A target may name ``settings``: parameters set in the run it is read in (e.g. user choice on, for a fact about
+choice), on top of the defaults or the fit's parameters; targets with the same regime and settings share a run.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +33,8 @@ from .metrics_catalogue import METRIC_NAMES
 
 TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
 TARGET_USES = ("fit", "validate")
-SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult", "users_per_adult")
+SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult", "users_per_adult",
+                      "outside_home_share")
 #: The conversion ballots of a run (ODD §7.11): median turnout, median yes-share of the ballots that passed, and
 #: the share of ballots that failed.
 BALLOT_OBSERVABLES = ("ballot_turnout", "ballot_yes_share_passed", "ballot_failure_share")
@@ -46,6 +53,12 @@ class Target:
     tolerance: float | None = None
     factor: float | None = None
     use: str = "fit"  # "fit": fitted by `calibrate --fit`; "validate": held out, only checked
+    settings: dict[str, Any] = field(default_factory=dict, hash=False)  # parameters set in the run it is read in
+
+    @property
+    def run_key(self) -> str:
+        """Which run the target is read in: its regime and settings (targets with the same key share a run)."""
+        return json.dumps([self.regime, self.settings], sort_keys=True)
 
     def standardised_error(self, model_value: float) -> float:
         """How far a model value lies from the target in units of its uncertainty (the tolerance, or the
@@ -93,13 +106,39 @@ def load_targets(path: str | Path = TARGETS_FILE) -> list[Target]:
             raise ValueError(f"{where}: use {t['use']!r} is not one of {', '.join(TARGET_USES)}")
         if t["regime"] not in REGIMES:
             raise ValueError(f"{where}: regime {t['regime']!r} is not one of {', '.join(REGIMES)}")
+        _check_settings(where, t.get("settings", {}))
         targets.append(Target(**{k: t[k] for k in Target.__dataclass_fields__ if k in t}))
     return targets
+
+
+def _check_settings(where: str, settings: Any) -> None:
+    """A target's settings are a table of parameters (never the regime, which the target names itself)."""
+    from .parameters import ParameterError, validate
+
+    if not isinstance(settings, dict):
+        raise ValueError(f"{where}: settings must be a table of parameter = value, not {settings!r}")
+    if "regime" in settings:
+        raise ValueError(f"{where}: settings: give the regime as the target's 'regime', not as a setting")
+    try:
+        validate(settings)
+    except ParameterError as e:
+        raise ValueError(f"{where}: settings: {e}") from None
+
+
+def read_runs(targets: list[Target] | tuple[Target, ...], seed: int, steps: int, window: int,
+              params: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Every observable of each run the targets are read in (one per regime and settings), by run key."""
+    runs = {}
+    for target in targets:
+        if target.run_key not in runs:
+            runs[target.run_key] = observe(target.regime, seed, steps, window, {**params, **target.settings})
+    return runs
 
 
 def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, Any]) -> dict[str, float]:
     """Run one model and return every observable, averaged over its last ``window`` months."""
     from .model import MutualStateModel
+    from .population import OPT_OUT
 
     model = MutualStateModel(regime=regime, rng=seed, **params)
     names = model.sector_names
@@ -108,6 +147,8 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
     staff = np.zeros(n_s)
     paid = np.zeros(n_s)
     users = np.zeros(n_s)
+    outside_home = np.zeros(n_s)
+    using = np.zeros(n_s)
     for month in range(steps):
         model.step()
         if month < steps - window:
@@ -118,6 +159,11 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         staff += np.bincount(sector_of_worker, minlength=n_s)
         paid += np.bincount(table.sector, weights=table.last_payment - model.guarantor.last_charges, minlength=n_s)
         users += [u.m for u in model.users]
+        for s, sector_users in enumerate(model.users):
+            served = sector_users.stance != OPT_OUT
+            home = model.structure.home_row[s][sector_users.unit[served]]
+            outside_home[s] += np.count_nonzero(sector_users.provider[served] != home)
+            using[s] += np.count_nonzero(served)
     frame = model.datacollector.get_model_vars_dataframe()
     out = {m: float(frame[m].iloc[-window:].mean()) for m in METRIC_NAMES}
     adults = model.population.n * window
@@ -126,6 +172,7 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         out[f"spending_per_user:{name}"] = paid[s] / users[s] if users[s] else float("nan")
         out[f"spending_per_adult:{name}"] = paid[s] / adults
         out[f"users_per_adult:{name}"] = users[s] / adults
+        out[f"outside_home_share:{name}"] = outside_home[s] / using[s] if using[s] else float("nan")
     out.update(ballot_observables(model.ballots_frame()))
     return out
 
@@ -150,12 +197,10 @@ def calibrate(seeds: int = 3, steps: int = 240, window: int = 60, targets: list[
     targets = load_targets() if targets is None else targets
     if window > steps:
         raise ValueError(f"window: {window} months is longer than the run ({steps} months)")
-    runs: dict[str, list[dict[str, float]]] = {}
-    for regime in dict.fromkeys(t.regime for t in targets):
-        runs[regime] = [observe(regime, seed, steps, window, params) for seed in range(seeds)]
+    runs = [read_runs(targets, seed, steps, window, params) for seed in range(seeds)]
     rows = []
     for t in targets:
-        values = np.array([r.get(t.observable, np.nan) for r in runs[t.regime]])
+        values = np.array([r[t.run_key].get(t.observable, np.nan) for r in runs])
         if np.all(np.isnan(values)):
             raise ValueError(f"target {t.name!r}: observable {t.observable!r} is not measured by this model "
                              f"(is its sector modelled?)")

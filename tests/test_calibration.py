@@ -1,5 +1,7 @@
 """The default model against real figures: the targets file, the calibrate function and command."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,6 +34,26 @@ def test_a_malformed_target_is_named(tmp_path):
     bad.write_text('[[target]]\nname = "x"\nobservable = "participation_rate"\nregime = "state"\nvalue = 1.0\n'
                    'source = "s"\nmapping = "m"\n')
     with pytest.raises(ValueError, match="exactly one of 'tolerance'"):
+        load_targets(bad)
+
+
+def test_a_target_is_read_in_a_run_with_its_own_settings_and_bad_settings_are_named(tmp_path):
+    """A target's settings table sets parameters in the run it is read in (ODD §9 D-E9): the school-choice
+    target is read with choice on in a district of secondary schools, where pupils leave their home school;
+    with choice off no one does. A setting that is no parameter, or the regime given as a setting, is named."""
+    choice = next(t for t in load_targets() if t.observable == "outside_home_share:secondary_education")
+    assert choice.settings == {"user_choice": "on", "sectors": ["secondary_education"]}
+    choice_off = dataclasses.replace(choice, name="choice off", settings={**choice.settings, "user_choice": "off"})
+    table = calibrate(seeds=1, steps=36, window=12, targets=[choice, choice_off]).set_index("target")
+    assert table.loc[choice.name, "model"] > 0.05 and table.loc["choice off", "model"] == 0.0
+    head = '[[target]]\nname = "x"\nobservable = "participation_rate"\nregime = "state"\nvalue = 0.2\n' \
+           'tolerance = 0.1\nsource = "s"\nmapping = "m"\n'
+    bad = tmp_path / "targets.toml"
+    bad.write_text(head + 'settings = { user_choise = "on" }\n')
+    with pytest.raises(ValueError, match=r"target\[0\]: settings: user_choise: unknown parameter"):
+        load_targets(bad)
+    bad.write_text(head + 'settings = { regime = "mutual" }\n')
+    with pytest.raises(ValueError, match="give the regime as the target's 'regime'"):
         load_targets(bad)
 
 

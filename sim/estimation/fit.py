@@ -32,7 +32,9 @@ def fit_settings(problem: FitProblem, population: int, generations: int, seed: i
         "parameters": list(problem.parameters),
         "priors": {name: list(problem.prior_range(name)) for name in problem.parameters},
         "targets": [{"name": t.name, "observable": t.observable, "regime": t.regime, "value": t.value,
-                     "tolerance": t.tolerance, "factor": t.factor, "use": t.use} for t in problem.targets],
+                     "tolerance": t.tolerance, "factor": t.factor, "use": t.use,
+                     **({"settings": t.settings} if t.settings else {})}
+                    for t in problem.targets],
         "steps": problem.steps, "window": problem.window, "fixed": dict(problem.fixed),
         "population": int(population), "generations": int(generations), "seed": int(seed),
         "method": "ABC-SMC (pyabc): uniform priors, multivariate normal transitions, epsilon = median distance "

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calibration import Target, load_targets, observe
+from ..calibration import Target, load_targets, read_runs
 from .estimated import ESTIMATED, check_estimated
 
 
@@ -71,13 +71,12 @@ class FitProblem:
 
     def simulate(self, theta: dict[str, float], seed: int, targets: tuple[Target, ...] | None = None
                  ) -> dict[str, float]:
-        """Run the model at ``theta`` (one run per regime the targets name, all on ``seed``) and return each
-        target's model value, by target name (NaN where the run does not define it)."""
+        """Run the model at ``theta`` (one run per regime and settings the targets name, all on ``seed``) and
+        return each target's model value, by target name (NaN where the run does not define it)."""
         targets = self.fitting_targets if targets is None else targets
         params = {**self.fixed, **{name: float(theta[name]) for name in self.parameters}}
-        readings = {regime: observe(regime, seed, self.steps, self.window, params)
-                    for regime in dict.fromkeys(t.regime for t in targets)}
-        return {t.name: float(readings[t.regime].get(t.observable, np.nan)) for t in targets}
+        readings = read_runs(targets, seed, self.steps, self.window, params)
+        return {t.name: float(readings[t.run_key].get(t.observable, np.nan)) for t in targets}
 
     def distance(self, simulated: dict[str, float], observed: dict[str, float]) -> float:
         """The root mean square of the targets' standardised errors (``Target.standardised_error``)."""
