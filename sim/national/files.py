@@ -1,10 +1,13 @@
 """A national run's folder: each file written whole or not at all (a temporary file, then an atomic rename),
-and the monthly results read back in (authority, month) order (ODD §9, D-NAT5)."""
+the monthly results read back in (authority, month) order, and the yearly checkpoint written as a stream
+(ODD §9, D-NAT5, D-NAT11)."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -35,3 +38,29 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 def write_json(path: Path, data: dict) -> None:
     write_bytes(path, (json.dumps(data, indent=2, default=str) + "\n").encode())
+
+
+def write_checkpoint(path: Path, header: dict, states: Iterable[dict | bytes]) -> None:
+    """The checkpoint: ``header`` (the year, the couplings) pickled, then each partition's state as it comes,
+    pickled straight into the file (a partition's ``__dict__``) or already pickled (an actor's ``state()``), so
+    that besides the models no copy of the whole state is held (D-NAT11); written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as file:
+        pickle.dump(header, file, protocol=pickle.HIGHEST_PROTOCOL)
+        for state in states:
+            if isinstance(state, bytes):
+                file.write(state)
+            else:
+                pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def read_checkpoint(path: Path) -> dict:
+    """A checkpoint as ``write_checkpoint`` wrote it: the header's keys and ``partitions``, their states."""
+    states = []
+    with open(path, "rb") as file:
+        checkpoint = pickle.load(file)
+        while file.peek(1):
+            states.append(pickle.load(file))
+    return {**checkpoint, "partitions": states}

@@ -23,11 +23,11 @@ class Partition:
     """The models of ``plan``'s authorities (rows of ``plan_country``), seeded from ``seed``."""
 
     def __init__(self, plan: pd.DataFrame | None = None, seed: int = 0, params: dict[str, Any] | None = None,
-                 state: bytes | None = None):
+                 state: bytes | dict | None = None):
         """Build each authority's model: its units, its deprivation mix and its own random stream (ODD §5);
-        or, given ``state`` (from ``Partition.state``), the partition as it was saved."""
+        or, given ``state`` (``Partition.state()``, or that unpickled), the partition as it was saved."""
         if state is not None:
-            self.__dict__.update(pickle.loads(state))
+            self.__dict__.update(pickle.loads(state) if isinstance(state, bytes) else state)
             return
         self.models: dict[str, MutualStateModel] = {}
         self.scale: dict[str, float] = {}
