@@ -24,7 +24,7 @@ from sim.estimation.diagnostics import (
 )
 from sim.estimation.draws import posterior_parameters
 from sim.estimation.estimated import check_estimated, is_proposal_assumption
-from sim.estimation.fit import fit_executor, fit_posterior
+from sim.estimation.fit import KERNEL_SCALING, MAX_EVALUATIONS, fit_executor, fit_posterior, over_budget
 from sim.estimation.problem import FitProblem
 from sim.estimation.sampler import DeterministicSampler
 from sim.parameters import REGISTRY, ParameterError
@@ -122,6 +122,23 @@ def test_a_fit_stores_particles_weights_distances_acceptance_and_ess(tiny_fit):
     assert list(draws.columns) == ["participation_cost"] and len(draws) == 30
     assert set(draws["participation_cost"]) <= set(final["participation_cost"])
     pd.testing.assert_frame_equal(draws, posterior(tiny_fit.path, draws=30))
+
+
+def test_the_kernel_is_widened_and_a_budget_of_evaluations_stops_the_fit_between_generations(tiny_fit, tmp_path):
+    """ODD §9 D-E8: the transition's scaling is a stored setting, and a fit starts no generation that would pass
+    its budget of evaluations (counted, so the same seed stops at the same generation on any machine)."""
+    settings = tiny_fit.manifest["settings"]
+    assert f"scaling {KERNEL_SCALING:g}" in settings["method"] and settings["max_evaluations"] == MAX_EVALUATIONS
+    records = [{"evaluations": 400, "acceptance_rate": 0.5}]
+    assert not over_budget(records, 200, 1000) and over_budget(records, 200, 999)  # 200 + 400 + 200 / 0.5
+    assert not over_budget([], 200, 1) and not over_budget(records * 20, 200, None)
+    spent = 12 + int(tiny_fit.generations["evaluations"].iloc[0])
+    stopped = fit_posterior(tiny_problem(), tmp_path, population=12, generations=2, seed=3, progress=False,
+                            max_evaluations=spent)
+    assert list(stopped.generations["generation"]) == [0]
+    first = tiny_fit.particles[tiny_fit.particles["generation"] == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(stopped.final, first)
+    assert stopped.complete
 
 
 def test_the_same_seed_gives_the_same_posterior_on_one_and_two_workers(tiny_fit, tmp_path):

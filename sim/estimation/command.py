@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .fit import MAX_EVALUATIONS
+
 DEFAULT_OUT = Path("results") / "calibration-fit"
 
 
@@ -26,6 +28,9 @@ def add_fit_options(parser: argparse.ArgumentParser) -> None:
                           "as estimated)")
     fit.add_argument("--population", type=positive, default=200, help="particles per generation (default: 200)")
     fit.add_argument("--generations", type=positive, default=8, help="ABC-SMC generations (default: 8)")
+    fit.add_argument("--max-evaluations", type=positive, default=MAX_EVALUATIONS, metavar="N",
+                     help="start no generation that would take the fit past N evaluations, the prior sample's "
+                          f"included (default: {MAX_EVALUATIONS}, about 45 minutes of two idle cores)")
     fit.add_argument("--seed", type=int, default=0, help="the fit's seed; the same seed gives the same posterior "
                                                          "on any number of workers (default: 0)")
     fit.add_argument("--predictive-draws", type=positive, default=50, metavar="N",
@@ -53,11 +58,14 @@ def run_fit(args: argparse.Namespace, targets: list, fixed: dict[str, Any]) -> i
     with fit_executor(workers, dask=args.dask, scheduler=args.scheduler) as (executor, count):
         posterior = fit_posterior(problem, args.out, population=args.population, generations=args.generations,
                                   seed=args.seed, executor=executor, workers=count, progress=not args.quiet,
-                                  fresh=args.fresh)
+                                  fresh=args.fresh, max_evaluations=args.max_evaluations)
         check = predictive_check(posterior, problem, draws=args.predictive_draws, seed=args.seed,
                                  executor=executor)
     print(f"Fit: {len(problem.parameters)} parameters to {len(problem.fitting_targets)} targets, "
           f"{args.generations} generations of {args.population} particles, {args.steps} months per run")
+    if len(posterior.generations) < args.generations:
+        print(f"Stopped after {len(posterior.generations)} generations: the next would have passed "
+              f"--max-evaluations {args.max_evaluations}")
     print(posterior.generations[["generation", "epsilon", "evaluations", "acceptance_rate",
                                  "effective_sample_size", "seconds"]].to_string(index=False))
     print(f"\n{'parameter':<32} {'prior':<20} {'median':>10}  90% credible interval")

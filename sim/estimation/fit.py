@@ -4,8 +4,10 @@ Each generation is one call of pyabc's ``ABCSMC.run``, started from pyabc's data
 it: an uninterrupted fit and one resumed after an interruption take exactly the same path. Proposals are
 evaluated by ``DeterministicSampler`` (seeded per particle), the main process's own draws are seeded per
 generation, so the same seed gives the same posterior on one worker or many. The acceptance threshold of
-generation t is the median distance of generation t-1 (of a prior sample for t = 0); transitions are pyabc's
-multivariate normal kernels; priors are uniform over each parameter's range.
+generation t is the median distance of generation t-1 (of a prior sample for t = 0); priors are uniform over
+each parameter's range; transitions are pyabc's multivariate normal kernels, widened (``KERNEL_SCALING``, ODD §9
+D-E8): with sixteen parameters and a few hundred particles, a kernel of the rule-of-thumb width makes the proposal
+density lumpy, so a few particles proposed between the others take nearly all the importance weight.
 """
 
 from __future__ import annotations
@@ -25,8 +27,21 @@ from .problem import FitProblem, ModelOfTargets, TargetDistance
 from .sampler import DeterministicSampler
 from .store import Posterior, PosteriorStore, read_posterior
 
+#: The kernel's covariance as a multiple of pyabc's (the population's weighted covariance times Silverman's
+#: factor squared, about 0.5 in sixteen dimensions): 3 makes the kernel about as wide as the population itself,
+#: so the proposal is smooth where the particles are sparse (ODD §9 D-E8).
+KERNEL_SCALING = 3.0
+#: The fit's budget of evaluations (each runs every fitting run once, about 1 CPU-second at the defaults): a
+#: generation is started only if the evaluations so far, the prior sample's included, and the previous
+#: generation's cost (population / its acceptance) stay within it, so that the default fit ends within about
+#: 45 minutes on two idle cores (ODD §9 D-E8). It counts evaluations, not seconds: the same seed stops at the
+#: same generation on any machine.
+MAX_EVALUATIONS = 4500
 
-def fit_settings(problem: FitProblem, population: int, generations: int, seed: int) -> dict[str, Any]:
+
+def fit_settings(problem: FitProblem, population: int, generations: int, seed: int,
+                 kernel_scaling: float = KERNEL_SCALING, max_evaluations: int | None = MAX_EVALUATIONS
+                 ) -> dict[str, Any]:
     """Everything that determines the posterior (the manifest's ``settings``; a resume must match them)."""
     return {
         "parameters": list(problem.parameters),
@@ -37,8 +52,10 @@ def fit_settings(problem: FitProblem, population: int, generations: int, seed: i
                     for t in problem.targets],
         "steps": problem.steps, "window": problem.window, "fixed": dict(problem.fixed),
         "population": int(population), "generations": int(generations), "seed": int(seed),
-        "method": "ABC-SMC (pyabc): uniform priors, multivariate normal transitions, epsilon = median distance "
-                  "of the previous generation, proposals seeded from (seed, generation, index)",
+        "max_evaluations": None if max_evaluations is None else int(max_evaluations),
+        "method": f"ABC-SMC (pyabc): uniform priors, multivariate normal transitions (scaling {kernel_scaling:g}), "
+                  "epsilon = median distance of the previous generation, proposals seeded from (seed, generation, "
+                  "index)",
     }
 
 
@@ -63,7 +80,8 @@ def fit_executor(workers: int | None = None, dask: bool = False, scheduler: str 
 
 def fit_posterior(problem: FitProblem, out: str | Path, *, population: int = 200, generations: int = 8,
                   seed: int = 0, executor=None, workers: int = 1, chunk: int = 2, progress: bool = True,
-                  fresh: bool = False) -> Posterior:
+                  fresh: bool = False, kernel_scaling: float = KERNEL_SCALING,
+                  max_evaluations: int | None = MAX_EVALUATIONS) -> Posterior:
     """Fit ``problem`` by ABC-SMC and store the posterior in ``out``; resume a fit interrupted there.
 
     ``executor``: a ``concurrent.futures.Executor`` with ``workers`` workers, or None to run in this process.
@@ -73,7 +91,7 @@ def fit_posterior(problem: FitProblem, out: str | Path, *, population: int = 200
 
     for name in ("ABC", "ABC.Sampler", "ABC.History", "ABC.Distance", "ABC.Epsilon", "ABC.Population"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    settings = fit_settings(problem, population, generations, seed)
+    settings = fit_settings(problem, population, generations, seed, kernel_scaling, max_evaluations)
     with PosteriorStore(out, settings, fresh=fresh) as store:
         bar = _progress_bar(progress, generations, population, store.finished_generations)
         sampler = DeterministicSampler(seed, executor, workers, chunk,
@@ -86,10 +104,13 @@ def fit_posterior(problem: FitProblem, out: str | Path, *, population: int = 200
                                        for low, high in [problem.prior_range(name)]})
         try:
             for generation in range(store.finished_generations, generations):
+                if over_budget(store.manifest["generations"], population, max_evaluations):
+                    break
                 start = time.perf_counter()
                 np.random.seed(np.random.SeedSequence([seed, generation + 1]).generate_state(1)[0])
                 abc = pyabc.ABCSMC(ModelOfTargets(problem), priors, TargetDistance(problem),
                                    population_size=population, sampler=sampler,
+                                   transitions=pyabc.MultivariateNormalTransition(scaling=kernel_scaling),
                                    eps=pyabc.QuantileEpsilon(alpha=0.5))
                 if generation == 0:
                     abc.new(database, problem.observed())
@@ -113,6 +134,16 @@ def fit_posterior(problem: FitProblem, out: str | Path, *, population: int = 200
                 bar.close()
         store.finish("complete")
     return read_posterior(out)
+
+
+def over_budget(records: list[dict[str, Any]], population: int, max_evaluations: int | None) -> bool:
+    """Would the next generation take the fit past ``max_evaluations``? Spent: the prior sample (one
+    population) and every generation's evaluations; expected: the last generation's cost again."""
+    if max_evaluations is None or not records:
+        return False
+    spent = population + sum(int(record["evaluations"]) for record in records)
+    expected = population / max(float(records[-1]["acceptance_rate"]), 1e-3)
+    return spent + expected > max_evaluations
 
 
 def _progress_bar(progress: bool, generations: int, population: int, done: int):
