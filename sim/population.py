@@ -36,7 +36,7 @@ MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with
 
 def unit_index_dtype(n_units: int) -> type:
     """The narrowest integer that numbers ``n_units`` units: 2 bytes a person and a slot up to 32,767 units
-    (more than any English local authority's output areas per district), 4 above (ODD §9 D-F11)."""
+    (more than any English local authority's output areas per district), 4 above (ODD §9 D-F10)."""
     return np.int16 if n_units <= np.iinfo(np.int16).max else np.int32
 
 
