@@ -74,19 +74,22 @@ def test_when_exit_is_easy_voice_falls():
 
     The mechanism is tested where voice is believed to count: efficacy held at 0.5 (initial_efficacy = 0.5,
     efficacy_learning = 0). At the defaults efficacy is learnt from being heeded (ODD §7.3) and stays near
-    0.02, so dissatisfaction hardly moves voice and easy exit has little voice to crowd out: +0.0002 (p = 0.44,
-    16 seeds, years 16-25, 2026-12-06) — a finding, reported in ODD §9, not a failure of the mechanism.
-    Measured with efficacy held (2026-12-06, 16 seeds, years 16-25): +0.0064 (s.d. 0.0058, p = 0.0003); the
-    twin -0.0005 (p = 0.58). Exit is open only where a sector has neighbouring organisations (not in elderly
-    care). Measured in one dimension of the design: with two (the default, ODD §9 D-Q1; measured before the
-    starting efficacy became a parameter) easy exit lowered voice by +0.0103 with the mechanism and +0.0051
-    without it (p = 0.04), the mechanism's own part +0.0052 (p = 0.06, 16 seeds): a second channel appears
-    there, reported in ODD §9 D-Q1, that this test of the mechanism leaves out."""
-    one_dimension = {"initial_efficacy": 0.5, "efficacy_learning": 0.0, "design_dimensions": 1}
-    crowded_out = voice_when_exit_is_hard_minus_easy(**one_dimension)
+    0.02, so dissatisfaction hardly moves voice and easy exit has little voice to crowd out (ODD §9 D-P7) — a
+    finding, not a failure of the mechanism. Exit is open only where a sector has neighbouring organisations
+    (not in elderly care). Read in the default two dimensions of the design (ODD §9 D-T2), with the members'
+    channel shut (membership_uptake = 0): easy exit also churns members, since a switcher gives up her membership,
+    seat and this year's marks at her old provider (§7.4) and joins her new one only at membership_uptake, which
+    lowers members (-0.045 of adults), voters and respondents in both arms alike and is bookkeeping of exit, not
+    voice.
+
+    Measured at the fitted defaults (2026-12-07, 16 seeds, years 16-25, two dimensions, membership_uptake 0):
+    +0.0118 (s.d. 0.0162); the twin +0.0041 (s.d. 0.0140, p = 0.13). With members (membership_uptake at its
+    default): +0.0098, twin +0.0042. In one dimension, before the fit (2026-12-06): +0.0064, twin -0.0005."""
+    held = {"initial_efficacy": 0.5, "efficacy_learning": 0.0, "membership_uptake": 0.0}
+    crowded_out = voice_when_exit_is_hard_minus_easy(**held)
     assert crowded_out.mean() > 0 and stats.ttest_1samp(crowded_out, 0.0, alternative="greater").pvalue < 0.05, (
         crowded_out)
-    without = voice_when_exit_is_hard_minus_easy(**one_dimension, exit_crowds_out_voice=False)
+    without = voice_when_exit_is_hard_minus_easy(**held, exit_crowds_out_voice=False)
     assert without.mean() < crowded_out.mean() / 2, (without, crowded_out)
     assert stats.ttest_1samp(without, 0.0, alternative="greater").pvalue > 0.05
 
