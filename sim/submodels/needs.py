@@ -12,6 +12,21 @@ from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .structure import Structure
 
+#: The spawn key of need churn's random stream (ODD §7.14): an explicit key, beyond the children the model
+#: spawns in order (drift and shocks, quality sensitivities), so that adding it moves no other stream.
+NEED_CHURN_STREAM_KEY = 714
+
+
+def need_churn_stream(model_rng: np.random.Generator) -> np.random.Generator:
+    """Need churn's own random stream, keyed from the model's seed as a national run keys an authority's
+    (``SeedSequence(entropy, spawn_key=(..., key))``). On it, who needs a service and at what level follows the
+    seed alone, not the draws other submodels make, so that paired runs under different regimes or mechanisms
+    share their needs and differ only where their mechanisms differ (ODD §9 D-K5)."""
+    seed_sequence = model_rng.bit_generator.seed_seq
+    keyed = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, NEED_CHURN_STREAM_KEY),
+                                   pool_size=seed_sequence.pool_size)
+    return np.random.Generator(type(model_rng.bit_generator)(keyed))
+
 
 def churn_needs(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
                 table: ProviderTable, rng: np.random.Generator, month: int) -> None:
