@@ -94,6 +94,8 @@ def measure(model) -> dict[str, float]:
         "conversions": float(model.guarantor.conversions),
         "demutualisations": float(model.guarantor.demutualisations),
         "social_investment_per_capita": float(table.capital[table.kind == MUTUAL].sum()) / n,
+        "social_finance_per_capita": model.ledger.flow(purpose="social finance") / n,
+        "social_finance_interest_per_capita": model.ledger.flow(purpose="social finance interest") / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
         "budget_cut_share": model.guarantor.budget_cut_share,
         "refused_share": unserved if rule == "ration_by_need" else 0.0,

@@ -57,6 +57,11 @@ METRICS: dict[str, Metric] = {
         Metric("demutualisations", "count", "mutuals that demutualised so far", 0.0, INF, "lower"),
         Metric("social_investment_per_capita", "£/adult", "community investment (with its public match) "
                "held by providers that are mutuals now, per adult", 0.0, INF, "neither"),
+        Metric("social_finance_per_capita", "£/adult-month", "repayable social finance (social investment, local "
+               "bonds) providers raised this month, per adult: not public money (ODD §7.8)", 0.0, INF, "neither"),
+        Metric("social_finance_interest_per_capita", "£/adult-month", "interest providers paid this month on the "
+               "social finance they owe, per adult: a cost to the service, not to the public purse (ODD §7.8)",
+               0.0, INF, "neither"),
         Metric("member_share", "share of adults", "share of adults who are members of a mutual they use", 0.0,
                1.0, "higher"),
         Metric("election_turnout", "share of members", "share of members who voted at the last board elections "

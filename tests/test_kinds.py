@@ -95,6 +95,7 @@ DIFFERS = {
     "grant_income_share": (0.1, "mutual", "quality_contractible"),
     "mutual_contract_repriced": (True, "mutual", "cost_provision"),
     "mutual_charity_share": (1.0, "mutual", "cost_business_rates"),
+    "social_finance_share": (0.05, "mutual", "quality_contractible"),
     "tender_cost_rate": (0.05, "privatised", "cost_tendering"),
     "reserve_drawdown": (0.3, "mutual", "quality_contractible"),
     "contractor_wage_cut": (1.0, "privatised", "worker_morale"),

@@ -325,12 +325,29 @@ def cost_components(result: BatchResult, factor: str, figdir: Path, tabdir: Path
         rows.append(f"| {c.removeprefix('cost_').replace('_', ' ')} | "
                     + " | ".join(num(means.loc[v, c]) for v in levels) + " |")
     rows.append("| **total** (`cost_per_capita`) | " + " | ".join(f"**{num(total[v])}**" for v in levels) + " |")
+    rows += social_finance_rows(result, factor, levels)
     fig = plots.cost_components(means, total, title=f"{result.scenario.name}: public cost by component")
     return ["", "## Where the money goes", "",
             "Public cost per adult a month (accrued: yearly and contract-long payments are spread over the months "
             "they serve), taken apart into the components that sum to it; mean over the outcome window and "
             "replicates. Components below £0.005 in every column are left out of the table.", ""] + rows + [
         "", figure_markdown(plots.save(fig, figdir / "cost_components"), out, f"Public cost by component, per {factor}")]
+
+
+#: Money that is not public cost but shows where a service's money comes from (ODD §7.8, D-K7): memo rows.
+SOCIAL_FINANCE_MEMO = {"social_finance_per_capita": "memo: social finance raised (owed, not public money)",
+                       "social_finance_interest_per_capita": "memo: interest providers paid on it"}
+
+
+def social_finance_rows(result: BatchResult, factor: str, levels: list) -> list[str]:
+    """Memo rows under the cost table: the social finance providers raised and the interest they paid, per
+    adult a month, where any condition has some (they are flows of the providers, not of the public purse)."""
+    memo = [c for c in SOCIAL_FINANCE_MEMO if c in result.timeseries.columns]
+    if not memo:
+        return []
+    means = outcomes(result, metrics=memo).groupby(factor, sort=False)[memo].mean().reindex(levels)
+    return [f"| {SOCIAL_FINANCE_MEMO[c]} | " + " | ".join(num(means.loc[v, c]) for v in levels) + " |"
+            for c in memo if (means[c].abs() >= 0.005).any()]
 
 
 def shock_month(result: BatchResult) -> int | None:

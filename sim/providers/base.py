@@ -160,6 +160,12 @@ class Provider(Agent):
         return 0.0
 
     @classmethod
+    def social_finance_share(cls, params: dict) -> float:
+        """Repayable social finance this kind raises each month, as a share of its payment (ODD §7.8, D-K7).
+        Neutral: none (a department borrows through its council, a firm from its owners and banks, as before)."""
+        return 0.0
+
+    @classmethod
     def rate_relief(cls, params: dict) -> float:
         """Share of its business rates this kind is relieved of as a charity (ODD §7.8, D-K4). Neutral: none (a
         council department and a firm pay their rates in full)."""

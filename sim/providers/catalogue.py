@@ -35,7 +35,7 @@ KIND_PARAMETERS: dict[str, Any] = {
     "contractor_hearings_per_year": 1.0, "member_internalisation": 0.0, "mutual_innovation_share": 0.5,
     "independent_monitoring_premium": 0.0, "mutual_governance_cost": 0.0, "tender_bidders": 1,
     "trading_income_share": 0.0, "grant_income_share": 0.0, "mutual_contract_repriced": False,
-    "mutual_charity_share": 0.0,
+    "mutual_charity_share": 0.0, "social_finance_share": 0.0,
     "tender_cost_rate": 0.0, "reserve_drawdown": 0.0, "contractor_wage_cut": 0.0, "contractor_incentive": 0.0,
     "ownership_morale": 0.0, "relet_design_retention": 1.0,
 }

@@ -34,6 +34,8 @@ class Mutual(Provider):
     - ``other_income_rate``: fees and trading, grants and donations [``trading_income_share``,
       ``grant_income_share`` = 0], kept as reserves and spent on the service, unless its contract is re-priced
       at renewal (``holds_contract``, ``on_contract_expiry`` [``mutual_contract_repriced`` = false]).
+    - ``social_finance_share``: social investment and local bonds, owed and repaid with interest, spent on the
+      service and never re-priced away [``social_finance_share`` = 0].
     - ``guarantor_overhead_rate`` [``independent_monitoring_premium``], ``own_overhead_rate``
       [``mutual_governance_cost``]: neutral by default.
     - ``members_own_it``: ownership morale [``ownership_morale`` = 0 by default]; its users' membership and
@@ -103,6 +105,12 @@ class Mutual(Provider):
         if not independent(params):
             return 0.0
         return params["trading_income_share"] + params["grant_income_share"]
+
+    @classmethod
+    def social_finance_share(cls, params):
+        """Social investment and local bonds (``social_finance_share``, 0 by default): repayable finance an
+        independent social enterprise can raise and a department or firm does not (Mayo & Moore 2001)."""
+        return params["social_finance_share"] if independent(params) else 0.0
 
     @classmethod
     def rate_relief(cls, params):

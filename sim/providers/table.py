@@ -64,6 +64,7 @@ class ProviderTable:
         self.price = f(1.0)  # the price paid relative to the funding formula (set at tender; 1: the formula)
         self.capital = f()  # capital financed by community investment and its public match
         self.community_shares = f()  # £ owed to citizen investors
+        self.social_debt = f()  # £ of social finance owed to social investors or bondholders (ODD §7.8)
         self.staff = f()  # headcount
         self.fte = f()  # full-time equivalents contracted (paid), set once a fiscal year
         self.workforce_index = f(1.0)

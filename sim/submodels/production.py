@@ -94,6 +94,7 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
                                   "running costs")
     ledger.collect_from_providers("treasury", rates * (1.0 - relief), "business rates")
     earn_other_income(params, table, ledger)
+    service_social_finance(params, table, ledger)
     for code, kind in KINDS.items():
         kind.settle_surplus(params, ledger, table.kind == code, saving, budget)
     return overhead_paid
@@ -110,3 +111,25 @@ def earn_other_income(params: dict, table: ProviderTable, ledger: Ledger) -> Non
     trading = np.minimum(rate, params["trading_income_share"]) * table.last_payment
     ledger.pay_providers("households", trading, "fees and trading")
     ledger.pay_providers("outside_world", rate * table.last_payment - trading, "grants and donations")
+
+
+def service_social_finance(params: dict, table: ProviderTable, ledger: Ledger) -> None:
+    """Repayable social finance (ODD §7.8, D-K7). A kind that raises it borrows a share s of its payment each
+    month (``social_finance_share``), from social investors outside the authority or, where local bonds may be
+    issued, from its residents; it pays interest r/12 on what it owes (``social_finance_rate``) and repays the
+    principal over the contract term T: debt <- debt + s * payment - debt / (12 T). At a steady payment the debt
+    settles at 12 T s * payment and the provider pays T r s * payment a month more than it raises: finance
+    brings spending forward and costs its interest. What is raised is cash, spent on the service as reserves are
+    (§7.6); being owed, it is not income a commissioner re-prices away (§7.10). A debt stays with its service
+    row: a successor of any kind repays it, as a department assumes its predecessor's debts (§7.11)."""
+    share = per_kind(table, lambda kind: kind.social_finance_share(params))
+    if not share.any() and not table.social_debt.any():
+        return
+    lender = "households" if params["local_bonds"] else "outside_world"
+    principal = table.social_debt / (12.0 * params["contract_years"])
+    ledger.collect_from_providers(lender, params["social_finance_rate"] / 12.0 * table.social_debt,
+                                  "social finance interest")
+    ledger.collect_from_providers(lender, principal, "social finance repayment")
+    raised = share * table.last_payment
+    ledger.pay_providers(lender, raised, "social finance")
+    table.social_debt += raised - principal
