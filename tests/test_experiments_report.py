@@ -189,6 +189,28 @@ def test_the_report_takes_public_cost_apart_by_component(tmp_path):
     assert (tmp_path / "components" / "figures" / "cost_components.png").exists()
 
 
+def borrowing_mutuals(params, seed, steps):
+    """Mutuals raise £4 of social finance per adult a month and pay £1.50 of interest on it (ODD §7.8, D-K7)."""
+    frame = tendered_and_profitable(params, seed, steps)
+    borrowing = params["regime"] == "mutual"
+    frame["social_finance_per_capita"] = 4.0 if borrowing else 0.0
+    frame["social_finance_interest_per_capita"] = 1.5 if borrowing else 0.0
+    return frame
+
+
+def test_where_the_money_goes_shows_social_finance_as_memo_rows_outside_the_public_cost(tmp_path):
+    s = scenario_from_dict({
+        "name": "finance", "steps": 24, "replicates": 2, "seed": 1,
+        "design": {"kind": "factorial", "factors": {"regime": ["mutual", "state"]}},
+        "analysis": {"metrics": ["cost_per_capita"], "window": 12, "compare": "regime", "baseline": "state"},
+    })
+    text = write_report(run_batch(s, out=tmp_path / "finance", progress=False, run_fn=borrowing_mutuals)).read_text()
+    assert "| memo: social finance raised (owed, not public money) | 0 | 4 |" in text
+    assert "| memo: interest providers paid on it | 0 | 1.5 |" in text
+    table = pd.read_csv(tmp_path / "finance" / "tables" / "cost_components.csv", index_col=0)
+    assert "social_finance_per_capita" not in table.columns  # not a component of the public cost
+
+
 def mutuals_with_levers_take_part_more(params, seed, steps):
     rng = np.random.default_rng(seed)
     luck = rng.normal(0, 0.01)
