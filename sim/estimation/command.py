@@ -30,7 +30,7 @@ def add_fit_options(parser: argparse.ArgumentParser) -> None:
     fit.add_argument("--generations", type=positive, default=8, help="ABC-SMC generations (default: 8)")
     fit.add_argument("--max-evaluations", type=positive, default=MAX_EVALUATIONS, metavar="N",
                      help="start no generation that would take the fit past N evaluations, the prior sample's "
-                          f"included (default: {MAX_EVALUATIONS}, about 45 minutes of two idle cores)")
+                          f"included (default: {MAX_EVALUATIONS}, at most about 45 minutes of two idle cores)")
     fit.add_argument("--seed", type=int, default=0, help="the fit's seed; the same seed gives the same posterior "
                                                          "on any number of workers (default: 0)")
     fit.add_argument("--predictive-draws", type=positive, default=50, metavar="N",
