@@ -34,7 +34,7 @@ KERNEL_SCALING = 3.0
 #: The fit's budget of evaluations (each runs every fitting run once, about 1 CPU-second at the defaults): a
 #: generation is started only if the evaluations so far, the prior sample's included, and the previous
 #: generation's cost (population / its acceptance) stay within it, so that the default fit ends within about
-#: 45 minutes on two idle cores at 1.0-1.3 CPU-seconds an evaluation (ODD §9 D-E8). It counts evaluations, not
+#: 45 minutes of two cores at 1.0-1.35 CPU-seconds an evaluation (ODD §9 D-E8). It counts evaluations, not
 #: seconds: the same seed stops at the same generation on any machine.
 MAX_EVALUATIONS = 4000
 
