@@ -170,12 +170,17 @@ def tendered_and_profitable(params, seed, steps):
     return frame
 
 
-def test_the_report_takes_public_cost_apart_by_component(tmp_path):
-    s = scenario_from_dict({
-        "name": "components", "steps": 24, "replicates": 3, "seed": 1,
-        "design": {"kind": "factorial", "factors": {"regime": ["privatised", "state"]}},
+def cost_scenario(name: str, other_regime: str, replicates: int):
+    """Two years of one regime against state departments, read for public cost over the second."""
+    return scenario_from_dict({
+        "name": name, "steps": 24, "replicates": replicates, "seed": 1,
+        "design": {"kind": "factorial", "factors": {"regime": [other_regime, "state"]}},
         "analysis": {"metrics": ["cost_per_capita"], "window": 12, "compare": "regime", "baseline": "state"},
     })
+
+
+def test_the_report_takes_public_cost_apart_by_component(tmp_path):
+    s = cost_scenario("components", "privatised", replicates=3)
     result = run_batch(s, out=tmp_path / "components", progress=False, run_fn=tendered_and_profitable)
     text = write_report(result).read_text()
     assert "## Where the money goes" in text
@@ -199,11 +204,7 @@ def borrowing_mutuals(params, seed, steps):
 
 
 def test_where_the_money_goes_shows_social_finance_as_memo_rows_outside_the_public_cost(tmp_path):
-    s = scenario_from_dict({
-        "name": "finance", "steps": 24, "replicates": 2, "seed": 1,
-        "design": {"kind": "factorial", "factors": {"regime": ["mutual", "state"]}},
-        "analysis": {"metrics": ["cost_per_capita"], "window": 12, "compare": "regime", "baseline": "state"},
-    })
+    s = cost_scenario("finance", "mutual", replicates=2)
     text = write_report(run_batch(s, out=tmp_path / "finance", progress=False, run_fn=borrowing_mutuals)).read_text()
     assert "| memo: social finance raised (owed, not public money) | 0 | 4 |" in text
     assert "| memo: interest providers paid on it | 0 | 1.5 |" in text
