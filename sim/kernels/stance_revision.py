@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .service_value import slot_utility
 
 
 @compiled
@@ -91,12 +92,8 @@ def motive_gains(slots, provider, x, personal_cost, benefit, quality_contractibl
         slot = slots[k]
         row = provider[slot]
         gain_contribute[k] = (np.float64(benefit[k]) + own_share) - np.float64(personal_cost[slot])
-        quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = 0.0  # the distance over the design's dimensions (ODD §7.1), as in ``service_utility``
-        for dimension in range(x.shape[1]):
-            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
-        mismatch /= x.shape[1]
-        utility = np.float32(service_weight * (quality - mismatch_weight * mismatch))
+        utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
+                               mismatch_weight)  # ODD §7.1 service utility, as in ``service_utility``
         gain_leave[k] = outside_option - (np.float64(utility) + pool_effort * participation[row])
     return gain_contribute, gain_leave
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .service_value import slot_utility
 
 
 @compiled
@@ -91,12 +92,8 @@ def voice_benefit(slots, provider, x, citizen, exit_gain, crowd_out, quality_con
     for k in range(slots.size):
         slot = slots[k]
         row, person = provider[slot], citizen[slot]
-        quality = quality_contractible[row] + quality_noncontractible[row]
-        mismatch = 0.0  # the distance over the design's dimensions (ODD §7.1), as in ``service_utility``
-        for dimension in range(x.shape[1]):
-            mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
-        mismatch /= x.shape[1]
-        reference = np.float32(service_weight * (quality - mismatch_weight * mismatch))
+        reference = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
+                                 mismatch_weight)  # ODD §7.1 service utility, as in ``service_utility``
         if crowd_out:
             exit_option = reference + exit_gain[slot]
             if exit_option > reference:
