@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-HEADLINE_METRICS = ("participation_rate", "cost_per_capita", "responsiveness")
+from sim import HEADLINE_METRICS  # defined once, in sim/metrics_catalogue.py
+
 VERDICT_FIELDS = ("probability", "low", "high", "mean_difference",
                   "share_posterior", "share_assumptions", "share_interaction", "share_noise")
 
