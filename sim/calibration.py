@@ -11,7 +11,9 @@ share of the sector's workers replaced), ``spending_per_user:<sector>`` and ``sp
 (public payments to the sector's providers, net of the charges users pay, per user-month or per adult-month),
 ``users_per_adult:<sector>`` (the sector's users as a share of adults), ``outside_home_share:<sector>`` (the
 share of the sector's users, opted-out ones aside, served by a provider other than their home unit's: for
-schools, pupils not at their nearest school); and the run's employee ballots on mutual status
+schools, pupils not at their nearest school), ``bypass_better_share:<sector>`` (of those users served outside their
+home unit, the share whose provider's quality q_c + q_n is above their home provider's: for schools, bypassers
+whose school is better than their nearest); and the run's employee ballots on mutual status
 (``BALLOT_OBSERVABLES``: events too rare to read over a window, so every ballot of the run).
 
 A target may name ``settings``: parameters set in the run it is read in (e.g. user choice on, for a fact about
@@ -34,7 +36,7 @@ from .metrics_catalogue import METRIC_NAMES
 TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
 TARGET_USES = ("fit", "validate")
 SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult", "users_per_adult",
-                      "outside_home_share")
+                      "outside_home_share", "bypass_better_share")
 #: The conversion ballots of a run (ODD §7.11): median turnout, median yes-share of the ballots that passed, and
 #: the share of ballots that failed.
 BALLOT_OBSERVABLES = ("ballot_turnout", "ballot_yes_share_passed", "ballot_failure_share")
@@ -148,6 +150,7 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
     paid = np.zeros(n_s)
     users = np.zeros(n_s)
     outside_home = np.zeros(n_s)
+    to_better = np.zeros(n_s)
     using = np.zeros(n_s)
     for month in range(steps):
         model.step()
@@ -159,10 +162,13 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         staff += np.bincount(sector_of_worker, minlength=n_s)
         paid += np.bincount(table.sector, weights=table.last_payment - model.guarantor.last_charges, minlength=n_s)
         users += [u.m for u in model.users]
+        quality = table.q_c + table.q_n
         for s, sector_users in enumerate(model.users):
             served = sector_users.stance != OPT_OUT
             home = model.structure.home_row[s][sector_users.unit[served]]
-            outside_home[s] += np.count_nonzero(sector_users.provider[served] != home)
+            bypassing, better = bypass_counts(sector_users.provider[served], home, quality)
+            outside_home[s] += bypassing
+            to_better[s] += better
             using[s] += np.count_nonzero(served)
     frame = model.datacollector.get_model_vars_dataframe()
     out = {m: float(frame[m].iloc[-window:].mean()) for m in METRIC_NAMES}
@@ -173,8 +179,17 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         out[f"spending_per_adult:{name}"] = paid[s] / adults
         out[f"users_per_adult:{name}"] = users[s] / adults
         out[f"outside_home_share:{name}"] = outside_home[s] / using[s] if using[s] else float("nan")
+        out[f"bypass_better_share:{name}"] = to_better[s] / outside_home[s] if outside_home[s] else float("nan")
     out.update(ballot_observables(model.ballots_frame()))
     return out
+
+
+def bypass_counts(provider: np.ndarray, home: np.ndarray, quality: np.ndarray) -> tuple[int, int]:
+    """Of users served by ``provider`` whose home unit's provider is ``home`` (rows of the provider table), how
+    many are served outside home (they bypass their nearest provider), and how many of those by a provider of
+    higher quality than their home one (``quality``: q_c + q_n by row)."""
+    outside = provider != home
+    return int(np.count_nonzero(outside)), int(np.count_nonzero(quality[provider[outside]] > quality[home[outside]]))
 
 
 def ballot_observables(ballots: pd.DataFrame) -> dict[str, float]:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.calibration import calibrate, format_fit, load_targets
+from sim.calibration import bypass_counts, calibrate, format_fit, load_targets, observe
 from sim.cli import main
 
 
@@ -55,6 +55,27 @@ def test_a_target_is_read_in_a_run_with_its_own_settings_and_bad_settings_are_na
     bad.write_text(head + 'settings = { regime = "mutual" }\n')
     with pytest.raises(ValueError, match="give the regime as the target's 'regime'"):
         load_targets(bad)
+
+
+def test_bypass_counts_on_a_hand_built_district():
+    """Five pupils, three schools of quality 0.3, 0.5, 0.4 (rows 0-2): two at their nearest school, three bypass
+    it, of whom two for a better school (0.5 over 0.3, 0.4 over 0.3) and one for a worse (0.4 under 0.5)."""
+    quality = np.array([0.3, 0.5, 0.4])
+    provider = np.array([0, 1, 1, 2, 2])
+    home = np.array([0, 1, 0, 0, 1])
+    assert bypass_counts(provider, home, quality) == (3, 2)
+    assert bypass_counts(home, home, quality) == (0, 0)
+
+
+def test_the_bypass_observable_is_read_where_pupils_choose_and_undefined_where_none_bypass():
+    """``bypass_better_share:<sector>`` (ODD §9 D-E11) is a share of the pupils who bypass their nearest school;
+    with choice off no one does, and the share is undefined (NaN), not 0."""
+    choice = dict(user_choice="on", sectors=["secondary_education"])
+    on = observe("state", 1, 48, 12, choice)
+    off = observe("state", 1, 48, 12, {**choice, "user_choice": "off"})
+    assert 0.0 < on["bypass_better_share:secondary_education"] < 1.0
+    assert off["outside_home_share:secondary_education"] == 0.0
+    assert np.isnan(off["bypass_better_share:secondary_education"])
 
 
 def test_calibrate_reports_the_fit_of_every_target():
