@@ -13,7 +13,10 @@ share of the sector's workers replaced), ``spending_per_user:<sector>`` and ``sp
 share of the sector's users, opted-out ones aside, served by a provider other than their home unit's: for
 schools, pupils not at their nearest school), ``bypass_better_share:<sector>`` (of those users served outside their
 home unit, the share whose provider's quality q_c + q_n is above their home provider's: for schools, bypassers
-whose school is better than their nearest); and the run's employee ballots on mutual status
+whose school is better than their nearest); the people's weight on quality (``POPULATION_OBSERVABLES``:
+``quality_indifferent_share``, the share of adults whose quality sensitivity is below ``QUALITY_INDIFFERENT_BELOW``
+of the average, read as those for whom a school's results are not an important factor, ODD §9 D-E13); and the
+run's employee ballots on mutual status
 (``BALLOT_OBSERVABLES``: events too rare to read over a window, so every ballot of the run).
 
 A target may name ``settings``: parameters set in the run it is read in (e.g. user choice on, for a fact about
@@ -37,6 +40,10 @@ TARGETS_FILE = Path(__file__).with_name("calibration_targets.toml")
 TARGET_USES = ("fit", "validate")
 SECTOR_OBSERVABLES = ("worker_turnover", "spending_per_user", "spending_per_adult", "users_per_adult",
                       "outside_home_share", "bypass_better_share")
+#: Who weighs quality little (ODD §9 D-E13): a person whose quality sensitivity s_i (mean 1) is below this share
+#: of the average is counted as one for whom quality is not an important factor in choosing a provider.
+QUALITY_INDIFFERENT_BELOW = 0.5
+POPULATION_OBSERVABLES = ("quality_indifferent_share",)
 #: The conversion ballots of a run (ODD §7.11): median turnout, median yes-share of the ballots that passed, and
 #: the share of ballots that failed.
 BALLOT_OBSERVABLES = ("ballot_turnout", "ballot_yes_share_passed", "ballot_failure_share")
@@ -101,9 +108,10 @@ def load_targets(path: str | Path = TARGETS_FILE) -> list[Target]:
             if kind not in SECTOR_OBSERVABLES or sector not in SECTOR_NAMES:
                 raise ValueError(f"{where}: observable {observable!r} is not one of "
                                  f"{', '.join(SECTOR_OBSERVABLES)} followed by ':<sector>'")
-        elif observable not in METRIC_NAMES and observable not in BALLOT_OBSERVABLES:
+        elif observable not in (*METRIC_NAMES, *BALLOT_OBSERVABLES, *POPULATION_OBSERVABLES):
             raise ValueError(f"{where}: unknown observable {observable!r}; expected a metric, "
-                             f"<{'|'.join(SECTOR_OBSERVABLES)}>:<sector> or one of {', '.join(BALLOT_OBSERVABLES)}")
+                             f"<{'|'.join(SECTOR_OBSERVABLES)}>:<sector> or one of "
+                             f"{', '.join((*BALLOT_OBSERVABLES, *POPULATION_OBSERVABLES))}")
         if t.get("use", "fit") not in TARGET_USES:
             raise ValueError(f"{where}: use {t['use']!r} is not one of {', '.join(TARGET_USES)}")
         if t["regime"] not in REGIMES:
@@ -180,8 +188,16 @@ def observe(regime: str, seed: int, steps: int, window: int, params: dict[str, A
         out[f"users_per_adult:{name}"] = users[s] / adults
         out[f"outside_home_share:{name}"] = outside_home[s] / using[s] if using[s] else float("nan")
         out[f"bypass_better_share:{name}"] = to_better[s] / outside_home[s] if outside_home[s] else float("nan")
+    out["quality_indifferent_share"] = quality_indifferent_share(model.population.quality_sensitivity)
     out.update(ballot_observables(model.ballots_frame()))
     return out
+
+
+def quality_indifferent_share(quality_sensitivity: np.ndarray) -> float:
+    """The share of people whose quality sensitivity is below ``QUALITY_INDIFFERENT_BELOW`` of the average
+    user's (1): those for whom quality is not an important factor (ODD §9 D-E13). 0 where everyone weighs
+    quality alike (``quality_sensitivity_spread = 0``)."""
+    return float(np.mean(np.asarray(quality_sensitivity) < QUALITY_INDIFFERENT_BELOW))
 
 
 def bypass_counts(provider: np.ndarray, home: np.ndarray, quality: np.ndarray) -> tuple[int, int]:
