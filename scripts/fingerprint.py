@@ -5,7 +5,13 @@ no number (a restructuring, a faster kernel).
     python scripts/fingerprint.py --check before.json    # after it: exit 1 and name what differs
 
 Runs the three regimes at their defaults and the conversion regime with every lever on (120 months, seeds 1
-and 2) and records each metric's whole time series, to the last bit (as hexadecimal floats).
+and 2) and records each metric's whole time series, to the last bit (as hexadecimal floats). ``--extended``
+adds the paths the defaults leave cold (ODD §9 D-F9): twelve sectors with every mechanism on, a mutual district
+where users choose and exit crowds out voice, and 40,000 adults with choice (a sector large enough for the
+kernels' own shuffle).
+
+    python scripts/fingerprint.py --extended --save before.json
+    python scripts/fingerprint.py --extended --check before.json
 """
 
 from __future__ import annotations
@@ -22,12 +28,21 @@ from sim.proposal import THE_PROPOSAL
 EVERY_LEVER = {**THE_PROPOSAL, "conversion_rate": 0.3, "failing_first": True,
                "investment_match": 0.5, "user_choice": "on", "address_causes": True}
 RUNS = {"state": {}, "privatised": {}, "mutual": {}, "conversion+levers": {"regime": "conversion", **EVERY_LEVER}}
+EVERY_MECHANISM = dict(regime="conversion", user_choice="on", participation_audit=True, channel_elections=True,
+                       channel_user_panels=True, channel_children=True, channel_named_contacts=True,
+                       capacity_building=10.0, social_investment=True, local_bonds=True, quality_mark=True,
+                       secondary_mutuals=True, conversion_rate=0.5, need_shock_month=6)
+EXTENDED_RUNS = {"twelve sectors, every mechanism": {"n_units": 4, "sectors": "all", **EVERY_MECHANISM},
+                 "mutual with choice": {"regime": "mutual", "user_choice": "on", "exit_crowds_out_voice": True},
+                 "40,000 adults with choice": {"regime": "privatised", "n_units": 80, "user_choice": "on"}}
 
 
-def fingerprint(steps: int = 120, seeds: tuple[int, ...] = (1, 2)) -> dict[str, dict[str, list[str]]]:
+def fingerprint(steps: int = 120, seeds: tuple[int, ...] = (1, 2),
+                extended: bool = False) -> dict[str, dict[str, list[str]]]:
     """Run name and seed -> metric -> its time series as exact hexadecimal floats."""
     out = {}
-    for name, params in RUNS.items():
+    runs = {**RUNS, **EXTENDED_RUNS} if extended else RUNS
+    for name, params in runs.items():
         params = {"regime": name, **params}
         for seed in seeds:
             model = sim.MutualStateModel(rng=seed, **params)
@@ -42,8 +57,9 @@ def main() -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--save", metavar="FILE")
     group.add_argument("--check", metavar="FILE")
+    parser.add_argument("--extended", action="store_true", help="add the runs that reach every kernel's path")
     args = parser.parse_args()
-    now = fingerprint()
+    now = fingerprint(extended=args.extended)
     if args.save:
         with open(args.save, "w") as f:
             json.dump(now, f)

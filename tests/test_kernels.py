@@ -20,6 +20,7 @@ from sim.coproduction import (
 )
 from sim.kernels import (
     coproduction_game,
+    elections,
     exit_choice,
     formula_funding,
     membership,
@@ -30,7 +31,21 @@ from sim.kernels import (
     stance_revision,
     voice,
 )
-from sim.population import BOARD, CONSULTED, CONTRIBUTE, MAX_DRAWS, MEMBER, OPT_OUT, POPCOUNT, USE_ONLY, VOTED
+from sim.population import (
+    BOARD,
+    CONSULTED,
+    CONTRIBUTE,
+    GOVERNOR,
+    MAX_DRAWS,
+    MEMBER,
+    OPT_OUT,
+    PANEL,
+    POPCOUNT,
+    PUPIL,
+    USE_ONLY,
+    VOTED,
+)
+from sim.submodels import participation
 from sim.submodels.participation import FORM_BITS, SEATED, TOOK_PART
 from sim.workforce import Workforce
 
@@ -313,6 +328,57 @@ def motive_choice_reference(rng, slots, provider, x, personal_cost, benefit, q_c
     uniform = rng.random(slots.size) * total
     return np.where(uniform < weight_contribute, CONTRIBUTE,
                     np.where(uniform < weight_contribute + weight_leave, OPT_OUT, USE_ONLY)).astype(np.int8)
+
+
+def governance_reference(rng, provider, stance, civic, citizen, personal_cost, effort, standard_factor, benefit,
+                         institutions, answer_cost, costs, candidate_information, seats, sensitivity,
+                         last_participation, month, n):
+    """ODD §7.3 a sector's yearly governance as whole-array expressions (the body ``hold_governance`` had, with
+    ``ballot_cost``, ``form_cost`` and ``fill_seats``); ``benefit`` is every slot's b_i + asked_value."""
+    board, governors, pupils, panels, consults, contact = institutions
+    vote_cost, participation_cost = costs
+
+    def take_up(benefit, cost, uniform):
+        return uniform < expit(sensitivity * (benefit - cost))
+
+    def form_cost(slots, base):
+        factor = personal_cost[slots] / effort if np.float32(effort) > 0 else standard_factor[slots]
+        return base * factor
+
+    def fill(candidates, count, bit, priority):
+        candidates = candidates[(civic[candidates] & SEATED) == 0]
+        if candidates.size == 0 or count <= 0:
+            return
+        rows = provider[candidates]
+        order = np.lexsort((priority[candidates], rows))
+        rows_sorted = rows[order]
+        rank = np.arange(candidates.size) - np.searchsorted(rows_sorted, rows_sorted, side="left")
+        civic[candidates[order[rank < count]]] |= np.uint8(bit)
+
+    active = np.flatnonzero(stance != OPT_OUT)
+    vote = form_cost(active, vote_cost)
+    if candidate_information:
+        informed = (stance[active] == CONTRIBUTE) | ((civic[active] & SEATED) != 0)
+        vote = np.where(informed, vote, vote + form_cost(active, participation_cost))
+    civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
+    rows = provider[active]
+    invited = benefit[active]
+    member = ((civic[active] & MEMBER) != 0) & board[rows]
+    voter = (member | governors[rows]) & take_up(invited, vote, rng.random(provider.size)[active])
+    answer = (consults[rows] | contact[rows]) & take_up(invited, form_cost(active, answer_cost[rows]),
+                                                        rng.random(provider.size)[active])
+    u_seat = rng.random(provider.size)
+    civic[active] |= (voter * VOTED + answer * CONSULTED).astype(np.uint8)
+    tally = [np.bincount(rows, weights=counted, minlength=n)
+             for counted in (member, voter & member, governors[rows], voter & governors[rows])]
+    last_participation[citizen[active[voter | answer]]] = month
+    stands = active[stance[active] == CONTRIBUTE]
+    stand_rows = provider[stands]
+    fill(stands[((civic[stands] & MEMBER) != 0) & board[stand_rows]], seats[0], BOARD, u_seat)
+    fill(stands[governors[stand_rows]], seats[1], GOVERNOR, u_seat)
+    fill(stands[pupils[stand_rows]], seats[2], PUPIL, u_seat)
+    fill(stands[panels[stand_rows]], seats[3], PANEL, u_seat)
+    return tally
 
 
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
@@ -838,3 +904,45 @@ def test_motive_choice_matches(seed):
     want = motive_choice_reference(np.random.default_rng(seed + 2), *common, pool_return, 0.12, 5, sigma,
                                    participation, sensitivity)
     assert same(got, want)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("effort", "candidate_information", "seats"),
+                         [(0.24, True, (3, 2, 1, 4)), (0.24, False, (1, 0, 2, 1)), (0.0, True, (2, 2, 0, 0))])
+def test_governance_matches(seed, effort, candidate_information, seats):
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    m, n_rows = slots["provider"].size, slots["n_providers"]
+    civic = rng.integers(0, 256, m).astype(np.uint8)
+    institutions = tuple(rng.random(n_rows) < share for share in (0.5, 0.5, 0.3, 0.4, 0.7, 0.3))
+    board, governors, pupils, panels, consults, contact = institutions
+    answer_cost = np.where(contact, 0.02, 0.05)
+    standard_factor = rng.uniform(0.05, 1.5, m).astype(np.float32)
+    benefit = rng.normal(0.05, 0.05, m).astype(np.float32)
+    costs, sensitivity, month = (0.03, 0.24), 40.0, 12
+    last = rng.integers(-30000, 12, 50).astype(np.int16)
+    civic_reference, last_reference = civic.copy(), last.copy()
+    a_rng, b_rng = np.random.default_rng(seed + 3), np.random.default_rng(seed + 3)
+    want = governance_reference(a_rng, slots["provider"], slots["stance"], civic_reference, slots["citizen"],
+                                slots["cost"], effort, standard_factor, benefit, institutions, answer_cost, costs,
+                                candidate_information, seats, sensitivity, last_reference, month, n_rows)
+    active = elections.active_slots(slots["stance"], OPT_OUT)
+    assert same(active, np.flatnonzero(slots["stance"] != OPT_OUT))
+    vote_cost, answer_cost_of = elections.form_costs(
+        active, slots["provider"], slots["stance"], civic, slots["cost"], effort,
+        standard_factor if np.float32(effort) == 0 else np.zeros(0, np.float32), costs[0], costs[1],
+        candidate_information, CONTRIBUTE, np.uint8(SEATED), answer_cost)
+    civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
+    params = {"motive_sensitivity": sensitivity}
+    vote_chance = participation.take_up_chance(params, benefit[active], vote_cost)
+    answer_chance = participation.take_up_chance(params, benefit[active], answer_cost_of)
+    got = [np.zeros(n_rows) for _ in range(4)]
+    elections.cast_ballots_and_answers(b_rng, active, slots["provider"], civic, slots["citizen"], vote_chance,
+                                       answer_chance, board, governors, consults | contact, np.uint8(MEMBER),
+                                       np.uint8(VOTED), np.uint8(CONSULTED), last, np.int16(month), *got)
+    elections.fill_seats(b_rng, active, slots["provider"], slots["stance"], civic, CONTRIBUTE, np.uint8(MEMBER),
+                         np.uint8(SEATED), board, governors, pupils, panels, *seats, np.uint8(BOARD),
+                         np.uint8(GOVERNOR), np.uint8(PUPIL), np.uint8(PANEL))
+    assert same(civic, civic_reference) and same(last, last_reference)
+    assert all(same(a, b) for a, b in zip(got, want, strict=True))
+    assert a_rng.random() == b_rng.random()  # the stream left where NumPy leaves it

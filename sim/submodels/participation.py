@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..kernels import membership, metric_sums, stance_revision, voice
+from ..kernels import elections, membership, metric_sums, stance_revision, voice
 from ..population import (
     BOARD,
     CONSULTED,
@@ -58,6 +58,7 @@ from .structure import Structure
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
 TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
 NO_EXIT_GAIN = np.zeros(0, dtype=np.float32)  # where exit does not crowd out voice
+NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 
 
@@ -78,11 +79,18 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
         population.last_participation, month - 12)
 
 
+def take_up_chance(params: dict, benefit: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """The logit chance of taking a form up, ``logistic(s * (b_i - cost_i))`` (one temporary: the difference,
+    scaled and passed through the logistic in place, as NumPy's whole-array expression gives it)."""
+    chance = np.subtract(benefit, cost)
+    chance *= params["motive_sensitivity"]
+    return expit(chance, out=chance)
+
+
 def take_up(params: dict, benefit: np.ndarray, cost: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     """Who takes a form up: logit in its benefit net of its cost. ``uniform`` is drawn for every slot, whatever
     the state, so that runs on common random numbers stay in step."""
-    chance = expit(params["motive_sensitivity"] * (benefit - cost))
-    return uniform < chance
+    return uniform < take_up_chance(params, benefit, cost)
 
 
 def choose_stance_by_motive(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
@@ -109,14 +117,12 @@ def choose_stance_by_motive(params: dict, structure: Structure, population: Citi
                                              OPT_OUT, USE_ONLY)
 
 
-def form_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers, slots: np.ndarray,
-              base: float | np.ndarray) -> np.ndarray:
-    """A form's cost for each slot: ``base`` scaled as the co-production cost c_i is (civic resources)."""
-    effort = params["participation_cost"]
-    # personal_cost is float32: an effort that is positive but rounds to zero in float32 would divide 0 by 0
-    factor = (users.personal_cost[slots] / effort if np.float32(effort) > 0
-              else cost_factor(params, structure, population, users)[slots])
-    return base * factor
+def standard_cost_factor(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
+    """What the forms' costs are scaled by where the standard cost is zero in float32 (then c_i / c would divide
+    0 by 0: the cost factor itself); empty otherwise (the kernels divide c_i by c)."""
+    if np.float32(params["participation_cost"]) > 0:
+        return NO_FACTOR
+    return cost_factor(params, structure, population, users)
 
 
 def update_membership(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
@@ -138,79 +144,53 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     boards and user (parent) governors are elected, users are consulted (or contact a named contact), and the
     seats of boards, elected governors, pupils' representatives and user panels are filled from those who
     co-produce. Marks voters and respondents (``VOTED``, ``CONSULTED``) for the year. Returns each election's
-    electorate and voters: members and their votes at member boards, users and theirs at governor elections."""
+    electorate and voters: members and their votes at member boards, users and theirs at governor elections.
+
+    Who knows the candidates (ODD §7.3): candidates stand from those who co-produce, so she who co-produces in
+    the service or holds one of its seats knows them; anyone else must first find out, which takes the time a
+    month of taking part takes her (c_i) on top of ``vote_cost``. Uninformed voters abstain rather than vote
+    blind (Feddersen & Pesendorfer 1996, the swing voter's curse) and being informed raises turnout (Lassen
+    2005); the cost of voting is mostly the cost of information (Downs 1957). The same rule for every kind.
+
+    The costs, the ballots, the answers and the seats are the kernels of ``sim.kernels.elections``, which draw
+    three uniforms a slot (vote, answer, seat) one after another; the chances are ``take_up_chance``'s."""
     n, names = table.n, structure.sector_names
     board, governors, panels, pupils, consults, contact = (
         present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
                                                          "pupil_seats", "consultation", "named_contact"))
     answer_cost = np.where(contact, min(params["contact_cost"], params["consultation_cost"]),
                            params["consultation_cost"])
+    answerable = consults | contact
     tally = {name: np.zeros(n) for name in ("members", "voters", "electorate", "governor_voters")}
     for users in service_users:
         if users.m == 0:
             continue
-        active = np.flatnonzero(users.stance != OPT_OUT)
-        vote_cost = ballot_cost(params, structure, population, users, active)  # reads last year's seats
+        active = elections.active_slots(users.stance, OPT_OUT)
+        vote_cost, answer_cost_of = elections.form_costs(  # reads last year's seats (who knows the candidates)
+            active, users.provider, users.stance, users.civic, users.personal_cost, float(params["participation_cost"]),
+            standard_cost_factor(params, structure, population, users), float(params["vote_cost"]),
+            float(params["participation_cost"]), bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED),
+            answer_cost)
         users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
-        rows = users.provider[active]
-        invited = (voice_benefit(params, structure, population, users, table, month, active)
-                   + np.float32(params["asked_value"]))
-        member = ((users.civic[active] & MEMBER) != 0) & board[rows]
-        # three uniforms a slot, for the vote, the answer and the seat, drawn one after another just before use
-        # (nothing else draws in between, so the stream is as if drawn at once; the peak memory is a third)
-        voter = (member | governors[rows]) & take_up(params, invited, vote_cost, rng.random(users.m)[active])
-        answer = (consults[rows] | contact[rows]) & take_up(
-            params, invited, form_cost(params, structure, population, users, active, answer_cost[rows]),
-            rng.random(users.m)[active])
-        u_seat = rng.random(users.m)
-        users.civic[active] |= (voter * VOTED + answer * CONSULTED).astype(np.uint8)
-        for name, counted in (("members", member), ("voters", voter & member), ("electorate", governors[rows]),
-                              ("governor_voters", voter & governors[rows])):
-            tally[name] += np.bincount(rows, weights=counted, minlength=n)
-        population.last_participation[users.citizen[active[voter | answer]]] = month
+        invited = voice_benefit(params, structure, population, users, table, month, active)
+        invited += np.float32(params["asked_value"])
+        vote_chance = take_up_chance(params, invited, vote_cost)
+        del vote_cost
+        answer_chance = take_up_chance(params, invited, answer_cost_of)
+        del invited, answer_cost_of
+        elections.cast_ballots_and_answers(
+            rng, active, users.provider, users.civic, users.citizen, vote_chance, answer_chance, board, governors,
+            answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED), population.last_participation,
+            np.int16(month), tally["members"], tally["voters"], tally["electorate"], tally["governor_voters"])
+        del vote_chance, answer_chance
         # Seats: candidates are those who co-produce, members for a member board; one seat each at most.
-        stands = active[users.stance[active] == CONTRIBUTE]
-        stand_rows = users.provider[stands]
-        stands_member = stands[((users.civic[stands] & MEMBER) != 0) & board[stand_rows]]
-        fill_seats(users, stands_member, params["board_size"], BOARD, u_seat)
-        fill_seats(users, stands[governors[stand_rows]], params["user_governor_seats"], GOVERNOR, u_seat)
-        fill_seats(users, stands[pupils[stand_rows]], params["pupil_seats"], PUPIL, u_seat)
-        fill_seats(users, stands[panels[stand_rows]], params["panel_size"], PANEL, u_seat)
+        elections.fill_seats(rng, active, users.provider, users.stance, users.civic, CONTRIBUTE, np.uint8(MEMBER),
+                             np.uint8(SEATED), board, governors, pupils, panels, int(params["board_size"]),
+                             int(params["user_governor_seats"]), int(params["pupil_seats"]),
+                             int(params["panel_size"]), np.uint8(BOARD), np.uint8(GOVERNOR), np.uint8(PUPIL),
+                             np.uint8(PANEL))
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
-
-
-def ballot_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
-                slots: np.ndarray) -> np.ndarray:
-    """The cost of casting an informed vote: ``vote_cost`` and, for a voter who does not know the candidates,
-    the cost of learning who they are (ODD §7.3 "Who knows the candidates").
-
-    Candidates stand from those who co-produce (``fill_seats``), so she who co-produces in the service or holds
-    one of its seats knows them; anyone else must first find out, which takes the time a month of taking part
-    takes her (her co-production cost c_i). Uninformed voters abstain rather than vote blind (Feddersen &
-    Pesendorfer 1996, the swing voter's curse) and being informed raises turnout (Lassen 2005); the cost of
-    voting is mostly the cost of information (Downs 1957). The same rule for every kind."""
-    cost = form_cost(params, structure, population, users, slots, params["vote_cost"])
-    if not params["candidate_information"]:
-        return cost
-    informed = (users.stance[slots] == CONTRIBUTE) | ((users.civic[slots] & SEATED) != 0)
-    learning = form_cost(params, structure, population, users, slots, params["participation_cost"])
-    return np.where(informed, cost, cost + learning)
-
-
-def fill_seats(users, candidates: np.ndarray, seats: int, bit: int, priority: np.ndarray) -> None:
-    """Give up to ``seats`` seats per row to the candidates (slots) not yet seated with the lowest random
-    ``priority`` (drawn for every slot); seats without a candidate stay vacant, as uncontested and vacant
-    governor seats do."""
-    candidates = candidates[(users.civic[candidates] & SEATED) == 0]
-    if candidates.size == 0 or seats <= 0:
-        return
-    rows = users.provider[candidates]
-    order = np.lexsort((priority[candidates], rows))
-    rows_sorted = rows[order]
-    first = np.searchsorted(rows_sorted, rows_sorted, side="left")
-    rank = np.arange(candidates.size) - first
-    users.civic[candidates[order[rank < seats]]] |= np.uint8(bit)
 
 
 def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) -> None:

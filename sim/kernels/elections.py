@@ -1,0 +1,144 @@
+"""Kernels of a fiscal year's governance (ODD §7.3, "voting", "answering a consultation", "a seat", "Who knows
+the candidates"): the costs of the two forms for each active slot, then the ballots, the answers and the seats
+in one pass each over a sector's slots, drawing their uniforms from NumPy's generator in the order and number
+NumPy drew them (one a slot, every slot, for each of the three), so the stream is unchanged.
+
+The logit chance of taking a form up (``participation.take_up_chance``) stays NumPy's (SciPy's ``expit``) and
+is computed between the two kernels. Without the whole-sector uniforms and the dozen masks, gathers and float64
+temporaries of the NumPy code, the yearly governance no longer sets the model's peak memory (ODD §9 D-F12).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import compiled
+
+
+@compiled
+def active_slots(stance, opt_out):
+    """The slots whose holder has not opted out, in slot order (``np.flatnonzero(stance != opt_out)``)."""
+    listed = np.empty(stance.size, np.int64)
+    count = 0
+    for slot in range(stance.size):
+        if stance[slot] != opt_out:
+            listed[count] = slot
+            count += 1
+    return listed[:count].copy()
+
+
+@compiled
+def form_costs(slots, provider, stance, civic, personal_cost, effort, standard_factor, vote_cost,
+               participation_cost, candidate_information, contribute, seated_bits, answer_cost):
+    """ODD §7.3 the costs of the yearly forms for the listed slots, f_i = c_i / c (her co-production cost over
+    the standard one; ``standard_factor`` where c is zero in float32):
+
+        vote_i   = vote_cost · f_i (+ participation_cost · f_i for a voter who does not know the candidates:
+                   she neither contributes nor holds a seat, when ``candidate_information``)
+        answer_i = answer_cost_p · f_i       (answer_cost_p: the consultation's, or a named contact's)
+
+    f_i and the vote in float32, the answer in float64 (as NumPy computes a float32 array with a Python float
+    and a float64 array with a float32 one). Reads last year's seats: call it before they are cleared."""
+    effort32 = np.float32(effort)
+    vote32, learning32 = np.float32(vote_cost), np.float32(participation_cost)
+    vote = np.empty(slots.size, np.float32)
+    answer = np.empty(slots.size)
+    for k in range(slots.size):
+        slot = slots[k]
+        factor = personal_cost[slot] / effort32 if effort32 > 0 else standard_factor[slot]
+        cost = vote32 * factor
+        if candidate_information and not (stance[slot] == contribute or (civic[slot] & seated_bits) != 0):
+            cost = cost + learning32 * factor
+        vote[k] = cost
+        answer[k] = answer_cost[provider[slot]] * np.float64(factor)
+    return vote, answer
+
+
+@compiled
+def cast_ballots_and_answers(rng, slots, provider, civic, citizen, vote_chance, answer_chance, board, governors,
+                             answerable, member_bit, voted_bit, consulted_bit, last_participation, month, members,
+                             voters, electorate, governor_voters):
+    """ODD §7.3 voting and answering, for one sector. A uniform is drawn for every slot (listed or not) for the
+    vote, then one for every slot for the answer (``rng.random(m)`` twice). A listed slot votes when her row
+    holds a ballot she is in (a member at a member board, or any active user where user governors are elected)
+    and her uniform is below ``vote_chance``; she answers when her row consults (or has a named contact) and her
+    second uniform is below ``answer_chance``. Marks ``VOTED`` / ``CONSULTED`` and ``last_participation``, and
+    adds each row's members, member-voters, governor electorate and governor voters to the totals (float64
+    counts: exact in any order)."""
+    m = provider.size
+    k = 0
+    for slot in range(m):
+        uniform = rng.random()
+        if k < slots.size and slots[k] == slot:
+            row = provider[slot]
+            member = (civic[slot] & member_bit) != 0 and board[row]
+            voter = (member or governors[row]) and uniform < vote_chance[k]
+            if member:
+                members[row] += 1.0
+            if governors[row]:
+                electorate[row] += 1.0
+            if voter:
+                civic[slot] |= voted_bit
+                last_participation[citizen[slot]] = month
+                if member:
+                    voters[row] += 1.0
+                if governors[row]:
+                    governor_voters[row] += 1.0
+            k += 1
+    k = 0
+    for slot in range(m):
+        uniform = rng.random()
+        if k < slots.size and slots[k] == slot:
+            if answerable[provider[slot]] and uniform < answer_chance[k]:
+                civic[slot] |= consulted_bit
+                last_participation[citizen[slot]] = month
+            k += 1
+
+
+@compiled
+def fill_seats(rng, slots, provider, stance, civic, contribute, member_bit, seated_bits, board, governors, pupils,
+               panels, board_seats, governor_seats, pupil_seats, panel_seats, board_bit, governor_bit, pupil_bit,
+               panel_bit):
+    """ODD §7.3 a seat: a uniform priority is drawn for every slot (``rng.random(m)``); the candidates are the
+    listed slots that contribute. Member boards (members only), elected governors, pupils' representatives and
+    user panels are filled in that order, each giving up to its number of seats per row that has it to the
+    candidates not yet seated with the lowest priority (ties to the earlier slot, as a stable sort by row and
+    priority ranks them). Seats without a candidate stay vacant."""
+    m = provider.size
+    candidates = np.empty(slots.size, np.int64)
+    priority = np.empty(slots.size)
+    count = 0
+    k = 0
+    for slot in range(m):
+        uniform = rng.random()
+        if k < slots.size and slots[k] == slot:
+            if stance[slot] == contribute:
+                candidates[count] = slot
+                priority[count] = uniform
+                count += 1
+            k += 1
+    candidates = candidates[:count]
+    order = np.argsort(priority[:count], kind="mergesort")
+    n_rows = board.size
+    taken = np.zeros(n_rows, np.int64)
+    for form in range(4):
+        if form == 0:
+            has, seats, bit = board, board_seats, board_bit
+        elif form == 1:
+            has, seats, bit = governors, governor_seats, governor_bit
+        elif form == 2:
+            has, seats, bit = pupils, pupil_seats, pupil_bit
+        else:
+            has, seats, bit = panels, panel_seats, panel_bit
+        if seats <= 0:
+            continue
+        taken[:] = 0
+        for position in order:
+            slot = candidates[position]
+            row = provider[slot]
+            if not has[row] or (civic[slot] & seated_bits) != 0 or taken[row] >= seats:
+                continue
+            if form == 0 and (civic[slot] & member_bit) == 0:
+                continue
+            civic[slot] |= bit
+            taken[row] += 1
