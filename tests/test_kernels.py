@@ -4,6 +4,8 @@ on and off), the two agree to the last bit, and the random streams they leave be
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from scipy.special import expit
@@ -20,8 +22,8 @@ from sim.coproduction import (
 )
 from sim.kernels import (
     coproduction_game,
+    draws,
     elections,
-    exit_choice,
     formula_funding,
     membership,
     metric_sums,
@@ -46,6 +48,7 @@ from sim.population import (
     VOTED,
 )
 from sim.submodels import participation
+from sim.submodels.exit import exit_providers
 from sim.submodels.participation import FORM_BITS, SEATED, TOOK_PART
 from sim.workforce import Workforce
 
@@ -525,20 +528,24 @@ def test_sector_tallies_match(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_exit_matches(seed):
+@pytest.mark.parametrize("chunk", [7, 1 << 16])
+def test_exit_matches(seed, chunk, monkeypatch):
+    """The submodel's two kernels over chunks of the draws (one chunk, or chunks of a few slots) against the
+    whole-array exit, and the stream left where NumPy leaves it."""
+    monkeypatch.setattr(draws, "UNIFORM_CHUNK", chunk)
     slots = random_slots(seed)
     rng = np.random.default_rng(seed)
     m = slots["provider"].size
     alternative = np.where(rng.random(m) < 0.5, slots["provider"], rng.integers(0, slots["n_providers"], m))
     exit_gain = rng.normal(0.0, 3.0, m).astype(np.float32)  # large losses too: exp(-s * gain) overflows
     civic = rng.integers(0, 32, m).astype(np.uint8)
-    provider, civic_kernel = slots["provider"].copy(), civic.copy()
-    draws = np.random.default_rng(seed + 7)
-    exit_choice.switch_providers(draws.random(m), draws.random(m), slots["stance"], provider, alternative, exit_gain,
-                                 civic_kernel, 0.4, 25.0)
-    exit_reference(np.random.default_rng(seed + 7), slots["stance"], slots["provider"], alternative, exit_gain, civic,
-                   0.4, 25.0)
-    assert same(provider, slots["provider"]) and same(civic_kernel, civic)
+    users = SimpleNamespace(m=m, stance=slots["stance"], provider=slots["provider"].copy(),
+                            alternative=alternative.astype(np.int32), exit_gain=exit_gain, civic=civic.copy())
+    a_rng, b_rng = np.random.default_rng(seed + 7), np.random.default_rng(seed + 7)
+    exit_providers({"revision_rate": 0.4, "exit_sensitivity": 25.0}, users, a_rng)
+    exit_reference(b_rng, slots["stance"], slots["provider"], alternative, exit_gain, civic, 0.4, 25.0)
+    assert same(users.provider, slots["provider"]) and same(users.civic, civic)
+    assert a_rng.random() == b_rng.random()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -678,9 +685,13 @@ def test_service_and_exit_in_one_pass_match(seed, crowd_out):
     count = rng.integers(0, 4, n_rows).astype(np.int32)
     neighbours = np.where(np.arange(4) < count[:, None], rng.integers(0, n_rows, (n_rows, 4)), -1)
     sensitivity = np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32)
-    utility, alternative, gain, reference = service_value.service_and_exit(
-        np.random.default_rng(seed).random(slots["unit"].size), slots["provider"], slots["x"], slots["citizen"],
-        slots["unit"], home_row, neighbours, count, sensitivity, q_c, q_n, design, 0.8, 1.3, 0.05, crowd_out)
+    m = slots["unit"].size
+    utility, alternative = np.empty(m, np.float32), np.empty(m, np.int32)
+    gain, reference = np.empty(m, np.float32), np.empty(m, np.float32)
+    for start, uniform in draws.uniform_chunks(np.random.default_rng(seed), m, chunk=7):  # a few slots at a time
+        service_value.service_and_exit(start, uniform, slots["provider"], slots["x"], slots["citizen"], slots["unit"],
+                                       home_row, neighbours, count, sensitivity, q_c, q_n, design, 0.8, 1.3, 0.05,
+                                       crowd_out, utility, alternative, gain, reference)
     want_utility = service_utility_reference(slots["provider"], slots["x"], q_c, q_n, design, 0.8, 1.3)
     want_alternative = alternative_rows_reference(np.random.default_rng(seed), slots["provider"], slots["unit"],
                                                   home_row, neighbours, count).astype(np.int32)
@@ -717,9 +728,10 @@ def test_membership_matches(seed):
     civic = rng.integers(0, 128, m).astype(np.uint8)
     civic_kernel, last_kernel = civic.copy(), np.full(50, -30000, dtype=np.int16)
     last_reference = last_kernel.copy()
-    membership.update_membership(np.random.default_rng(seed + 1).random(m), slots["provider"], has_board, 0.3,
-                                 civic_kernel, slots["citizen"], last_kernel, 9, np.uint8(MEMBER),
-                                 np.uint8(MEMBER | BOARD), np.uint8(SEATED))
+    for start, uniform in draws.uniform_chunks(np.random.default_rng(seed + 1), m, chunk=7):
+        membership.update_membership(start, uniform, slots["provider"], has_board, 0.3, civic_kernel,
+                                     slots["citizen"], last_kernel, 9, np.uint8(MEMBER), np.uint8(MEMBER | BOARD),
+                                     np.uint8(SEATED))
     membership_reference(np.random.default_rng(seed + 1), slots["provider"], has_board, 0.3, civic,
                          slots["citizen"], last_reference, 9)
     assert same(civic_kernel, civic) and same(last_kernel, last_reference)
@@ -946,3 +958,11 @@ def test_governance_matches(seed, effort, candidate_information, seats):
     assert same(civic, civic_reference) and same(last, last_reference)
     assert all(same(a, b) for a, b in zip(got, want, strict=True))
     assert a_rng.random() == b_rng.random()  # the stream left where NumPy leaves it
+
+
+@pytest.mark.parametrize("m", [0, 1, 7, 100])
+def test_uniform_chunks_are_numpys_draw(m):
+    """Chunks of a few draws into one buffer give ``rng.random(m)`` and leave the generator where it leaves it."""
+    a_rng, b_rng = np.random.default_rng(m), np.random.default_rng(m)
+    got = [uniform.copy() for _, uniform in draws.uniform_chunks(a_rng, m, chunk=7)]
+    assert same(np.concatenate(got) if got else np.zeros(0), b_rng.random(m)) and a_rng.random() == b_rng.random()

@@ -7,14 +7,15 @@ from . import compiled
 
 
 @compiled
-def update_membership(uniform, provider, has_board, join_chance, civic, citizen, last_participation, month,
+def update_membership(start, uniform, provider, has_board, join_chance, civic, citizen, last_participation, month,
                       member_bit, board_bits, seated_bits):
-    """ODD §7.3: a user of a row with a member board joins with chance ``join_chance`` (one ``uniform`` a slot);
-    at a row without one her membership and board seat (``board_bits``) lapse; whoever holds a seat
-    (``seated_bits``) took part this month."""
-    for slot in range(provider.size):
+    """ODD §7.3, for the slots ``start`` to ``start + uniform.size``: a user of a row with a member board joins
+    with chance ``join_chance`` (one ``uniform`` a slot); at a row without one her membership and board seat
+    (``board_bits``) lapse; whoever holds a seat (``seated_bits``) took part this month."""
+    for k in range(uniform.size):
+        slot = start + k
         if has_board[provider[slot]]:
-            if uniform[slot] < join_chance:
+            if uniform[k] < join_chance:
                 civic[slot] |= member_bit
         else:
             civic[slot] &= ~board_bits

@@ -35,6 +35,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..kernels import elections, membership, metric_sums, stance_revision, voice
+from ..kernels.draws import uniform_chunks
 from ..population import (
     BOARD,
     CONSULTED,
@@ -131,9 +132,9 @@ def update_membership(params: dict, structure: Structure, population: Citizens, 
     board seats lapse where the row no longer has one. Seat holders take part every month of their term."""
     has_board = present(params, structure.sector_names, table, "member_board")
     join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
-    for users in service_users:  # the kernel: ``sim.kernels.membership.update_membership``
-        if users.m:
-            membership.update_membership(rng.random(users.m), users.provider, has_board, join, users.civic,
+    for users in service_users:  # the kernel: ``sim.kernels.membership.update_membership``, a chunk at a time
+        for start, uniform in uniform_chunks(rng, users.m):
+            membership.update_membership(start, uniform, users.provider, has_board, join, users.civic,
                                          users.citizen, population.last_participation, month, np.uint8(MEMBER),
                                          np.uint8(MEMBER | BOARD), np.uint8(SEATED))
 

@@ -15,6 +15,7 @@ import numpy as np
 from ..coproduction import cost_factor_formula, form_groups
 from ..kernels import service_value
 from ..kernels.coproduction_game import month_of_service
+from ..kernels.draws import uniform_chunks
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .rationing import stance_served
@@ -64,12 +65,19 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
         # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user
         # values the quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4);
         # where exit crowds out voice the reference is ``hirschman_reference``, max(U, U(a)). One compiled pass.
-        utility, users.alternative, users.exit_gain, reference = service_value.service_and_exit(
-            rng.random(users.m), users.provider, users.x, citizens, users.unit, structure.home_row[sector],
-            structure.row_neighbours, structure.row_neighbour_count, population.quality_sensitivity, table.q_c,
-            table.q_n, table.design, float(params["service_weight"]),
-            float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]),
-            bool(params["exit_crowds_out_voice"]))
+        # The exit option is written over last month's (nothing reads it once this month's is drawn), a chunk of
+        # the sector's uniforms at a time (``sim.kernels.draws``): no month-long arrays beyond the four results.
+        if users.alternative is None or users.alternative.size != users.m:
+            users.alternative = np.empty(users.m, dtype=np.int32)
+            users.exit_gain = np.empty(users.m, dtype=np.float32)
+        utility, reference = np.empty(users.m, dtype=np.float32), np.empty(users.m, dtype=np.float32)
+        for start, uniform in uniform_chunks(rng, users.m):
+            service_value.service_and_exit(
+                start, uniform, users.provider, users.x, citizens, users.unit, structure.home_row[sector],
+                structure.row_neighbours, structure.row_neighbour_count, population.quality_sensitivity, table.q_c,
+                table.q_n, table.design, float(params["service_weight"]),
+                float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]),
+                bool(params["exit_crowds_out_voice"]), utility, users.alternative, users.exit_gain, reference)
     else:
         utility = service_utility(params, structure, table, sector, users.provider, users.x)
         reference = utility
