@@ -83,8 +83,15 @@ class PublicCost:
             return
         k = COMPONENTS.index(component)
         months = min(max(1, months), MAX_MONTHS)
-        idx = (self._now + np.arange(months)) % MAX_MONTHS
-        self._schedule[idx, k] += amount / months
+        share = amount / months
+        start = self._now % MAX_MONTHS
+        if months == 1:  # most flows: this month only
+            self._schedule[start, k] += share
+            return
+        # the months ahead as the ring buffer holds them: up to its end, then from its start
+        first = min(months, MAX_MONTHS - start)
+        self._schedule[start:start + first, k] += share
+        self._schedule[:months - first, k] += share
 
     def book_journal(self, flows: dict[tuple[str, str, str], float], overhead: float, profit: float,
                      over_budget: float = 0.0) -> None:

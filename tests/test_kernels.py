@@ -859,6 +859,15 @@ def test_new_needs_and_drift_match(seed):
     x = slots["x"].copy()
     need_churn.drift_preferences(x, slots["unit"], shift)
     assert same(x, np.clip(slots["x"] + shift[slots["unit"]], 0.0, 1.0).astype(np.float32))
+    # a month's drift of the units' means (some pushed past the bounds) and of their users, as drift_needs had it
+    means = rng.random((8, shape)).astype(np.float32)
+    step = rng.normal(0.0, 0.4, (8, shape))
+    persistence = float(np.exp(-0.06 / 12.0))
+    drifted = np.clip(0.5 + persistence * (means - 0.5) + step, 0.0, 1.0)
+    want_x = x.copy()
+    need_churn.drift_preferences(want_x, slots["unit"], drifted - means)
+    need_churn.drift_unit_means(means, step, persistence, 0.5, x, slots["unit"])
+    assert same(means, drifted.astype(np.float32)) and same(x, want_x)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

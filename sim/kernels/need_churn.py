@@ -90,3 +90,24 @@ def drift_preferences(x, unit, shift):
         for dimension in range(x.shape[1]):
             moved = np.float64(x[slot, dimension]) + shift[unit[slot], dimension]
             x[slot, dimension] = np.float32(min(max(moved, 0.0), 1.0))
+
+
+@compiled
+def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit):
+    """ODD §7.14 Drift, one month of a sector: each unit's mean preferred design takes its Ornstein-Uhlenbeck
+    step, m_u <- clip(centre + persistence (m_u - centre) + step_u, 0, 1) (``step`` the noise NumPy drew, float64;
+    the first part in float32 as NumPy computes a float32 array with Python floats, the sum and the clip in
+    float64, kept as float32 in place), and each user's preference moves with her unit's mean
+    (``drift_preferences``, by the float64 shift before it was kept)."""
+    persistence32, centre32 = np.float32(persistence), np.float32(centre)
+    shift = np.empty(step.shape)
+    for u in range(unit_pref_mean.shape[0]):
+        for dimension in range(unit_pref_mean.shape[1]):
+            mean = unit_pref_mean[u, dimension]
+            drifted = np.float64(centre32 + persistence32 * (mean - centre32)) + step[u, dimension]
+            if not np.isnan(drifted):  # np.clip: a NaN stays NaN, and a bound is taken unless strictly inside
+                drifted = drifted if drifted > 0.0 else 0.0
+                drifted = drifted if drifted < 1.0 else 1.0
+            shift[u, dimension] = drifted - np.float64(mean)
+            unit_pref_mean[u, dimension] = np.float32(drifted)
+    drift_preferences(x, unit, shift)

@@ -59,12 +59,9 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
         return
     persistence = math.exp(-rate / 12.0)
     step_spread = params["preference_spread_between"] * math.sqrt(1.0 - persistence**2)
-    for users in service_users:
-        drifted = np.clip(DISTRICT_MEAN_PREFERENCE + persistence * (users.unit_pref_mean - DISTRICT_MEAN_PREFERENCE)
-                          + rng.normal(0.0, step_spread, users.unit_pref_mean.shape), 0.0, 1.0)
-        shift = drifted - users.unit_pref_mean
-        users.unit_pref_mean = drifted.astype(np.float32)
-        need_churn.drift_preferences(users.x, users.unit, shift)
+    for users in service_users:  # the step and the users' moves: ``sim.kernels.need_churn.drift_unit_means``
+        need_churn.drift_unit_means(users.unit_pref_mean, rng.normal(0.0, step_spread, users.unit_pref_mean.shape),
+                                    persistence, DISTRICT_MEAN_PREFERENCE, users.x, users.unit)
 
 
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
