@@ -14,6 +14,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from .kernels import workers
+
+NO_QUIT_RATIO = np.ones(0)  # the same base quit rate in every sector
+
 
 def logistic(x):
     """The logistic function 1 / (1 + exp(-x)), stable for any x (no overflow warning)."""
@@ -58,19 +62,17 @@ class Workforce:
         """One month: morale, burnout, effort, quits and replacements. ``quit_ratio`` (per row) scales the base
         quit rate by sector. Returns quits per worker (bool)."""
         params, worker_row = self.params, self.row
-        target = (params["morale_baseline"] + params["autonomy_morale"] * autonomy[worker_row]
-                  + params["ownership_morale"] * owned[worker_row]
-                  + params["pay_morale"] * (pay_ratio[worker_row] - 1.0)
-                  - params["workload_morale"] * np.maximum(workload[worker_row] - 1.0, 0.0)
-                  - params["failing_morale"] * failing[worker_row])
-        target = np.clip(target, 0.0, 1.0)
-        self.morale += params["morale_adjustment"] * (target - self.morale)
-        self.burnout += params["burnout_rate"] * (np.clip(workload[worker_row] - 1.0, 0.0, 1.0) - self.burnout)
-        self.effort = np.clip(self.motivation * self.morale * (1.0 - self.burnout) * (1.0 + incentive[worker_row]), 0.0, 1.0)
-        base = params["quit_base_rate"] if quit_ratio is None else params["quit_base_rate"] * quit_ratio[worker_row]
-        quit_chance = quit_probability(self.morale, base, params["quit_morale_sensitivity"],
-                                       params["reference_morale"])
-        quits = rng.random(self.n) < quit_chance
+        # morale, burnout, effort and the quit chance: the kernels of ``sim.kernels.workers``
+        if self.effort.size != self.n:
+            self.effort = np.empty(self.n)
+        argument = workers.morale_and_effort(
+            worker_row, autonomy, owned, pay_ratio, workload, failing, incentive, self.morale, self.burnout,
+            self.motivation, self.effort, float(params["morale_baseline"]), float(params["autonomy_morale"]),
+            float(params["ownership_morale"]), float(params["pay_morale"]), float(params["workload_morale"]),
+            float(params["failing_morale"]), float(params["morale_adjustment"]), float(params["burnout_rate"]),
+            float(params["quit_morale_sensitivity"]), float(params["reference_morale"]))
+        quits = workers.quits(rng.random(self.n), logistic(argument), worker_row, float(params["quit_base_rate"]),
+                              NO_QUIT_RATIO if quit_ratio is None else quit_ratio, quit_ratio is not None)
         k = int(quits.sum())
         self.quits_this_month = k
         if k:

@@ -384,6 +384,36 @@ def governance_reference(rng, provider, stance, civic, citizen, personal_cost, e
     return tally
 
 
+def workforce_update_reference(workforce, rng, autonomy, owned, pay_ratio, workload, failing, incentive,
+                               quit_ratio=None):
+    """ODD §7.9 a month of work as whole-array expressions (the body ``Workforce.update`` had)."""
+    params, worker_row = workforce.params, workforce.row
+    target = (params["morale_baseline"] + params["autonomy_morale"] * autonomy[worker_row]
+              + params["ownership_morale"] * owned[worker_row]
+              + params["pay_morale"] * (pay_ratio[worker_row] - 1.0)
+              - params["workload_morale"] * np.maximum(workload[worker_row] - 1.0, 0.0)
+              - params["failing_morale"] * failing[worker_row])
+    target = np.clip(target, 0.0, 1.0)
+    workforce.morale += params["morale_adjustment"] * (target - workforce.morale)
+    workforce.burnout += params["burnout_rate"] * (np.clip(workload[worker_row] - 1.0, 0.0, 1.0) - workforce.burnout)
+    workforce.effort = np.clip(workforce.motivation * workforce.morale * (1.0 - workforce.burnout)
+                               * (1.0 + incentive[worker_row]), 0.0, 1.0)
+    base = params["quit_base_rate"] if quit_ratio is None else params["quit_base_rate"] * quit_ratio[worker_row]
+    chance = np.clip(2.0 * base * expit(-params["quit_morale_sensitivity"] * (workforce.morale
+                                                                             - params["reference_morale"])), 0.0, 1.0)
+    quits = rng.random(workforce.n) < chance
+    k = int(quits.sum())
+    if k:
+        workforce.motivation[quits] = workforce._draw_motivation(rng, k)
+        workforce.skill[quits] = rng.uniform(0.8, 1.2, k)
+        workforce.trained[quits] = 0.0
+        workforce.tenure[quits] = 0.0
+        workforce.morale[quits] = params["reference_morale"]
+        workforce.burnout[quits] = 0.0
+    workforce.tenure += 1.0
+    return quits
+
+
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
 def random_slots(seed, m=None, n_providers=None):
     """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state;
@@ -975,3 +1005,28 @@ def test_uniform_chunks_are_numpys_draw(m):
     a_rng, b_rng = np.random.default_rng(m), np.random.default_rng(m)
     got = [uniform.copy() for _, uniform in draws.uniform_chunks(a_rng, m, chunk=7)]
     assert same(np.concatenate(got) if got else np.zeros(0), b_rng.random(m)) and a_rng.random() == b_rng.random()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("by_sector", [True, False])
+def test_a_month_of_work_matches(seed, by_sector):
+    """Morale, burnout, effort, quits and replacements of ``Workforce.update`` against the whole-array month
+    (rows under and over their workload, failing or not), three months running."""
+    from sim.parameters import defaults
+
+    rng = np.random.default_rng(seed)
+    staff = rng.integers(0, 30, 8)
+    fast = Workforce(np.random.default_rng(seed), staff, defaults())
+    slow = Workforce(np.random.default_rng(seed), staff, defaults())
+    rows = dict(autonomy=rng.random(8), owned=(rng.random(8) < 0.5).astype(float), pay_ratio=rng.uniform(0.8, 1.2, 8),
+                workload=rng.uniform(0.3, 2.5, 8), failing=(rng.random(8) < 0.3).astype(float),
+                incentive=rng.uniform(-0.2, 0.4, 8))
+    quit_ratio = rng.uniform(0.5, 20.0, 8) if by_sector else None  # large ratios: chances clipped at 1
+    a_rng, b_rng = np.random.default_rng(seed + 4), np.random.default_rng(seed + 4)
+    for _ in range(3):
+        quits = fast.update(a_rng, **rows, quit_ratio=quit_ratio)
+        want = workforce_update_reference(slow, b_rng, **rows, quit_ratio=quit_ratio)
+        assert same(quits, want)
+        assert all(same(getattr(fast, name), getattr(slow, name))
+                   for name in ("morale", "burnout", "effort", "motivation", "skill", "tenure"))
+    assert a_rng.random() == b_rng.random()

@@ -1,0 +1,58 @@
+"""Kernels of a month of work (ODD §7.9, "Workers"): each worker's morale, burnout and effort, and whether she
+quits, in one pass each over the workforce instead of two dozen whole-array expressions. The logistic of the
+quit chance stays SciPy's ``expit`` (called between the two kernels) and the quit draws NumPy's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import compiled
+
+
+@compiled
+def clip_unit(value):
+    """``np.clip(value, 0, 1)`` for one float64: a NaN stays NaN, and a bound is taken unless strictly inside."""
+    if np.isnan(value):
+        return value
+    value = value if value > 0.0 else 0.0
+    return value if value < 1.0 else 1.0
+
+
+@compiled
+def morale_and_effort(worker_row, autonomy, owned, pay_ratio, workload, failing, incentive, morale, burnout,
+                      motivation, effort, baseline, autonomy_weight, ownership_weight, pay_weight, workload_weight,
+                      failing_weight, adjustment, burnout_rate, quit_sensitivity, reference_morale):
+    """ODD §7.9, for every worker w of row p (float64 throughout, in NumPy's order of operations):
+
+        target_w  = clip(baseline + a autonomy_p + o owned_p + y (pay_p - 1) - l max(workload_p - 1, 0)
+                         - f failing_p, 0, 1)
+        morale_w  <- morale_w + adjustment (target_w - morale_w)
+        burnout_w <- burnout_w + burnout_rate (clip(workload_p - 1, 0, 1) - burnout_w)
+        effort_w  = clip(motivation_w morale_w (1 - burnout_w) (1 + incentive_p), 0, 1)
+
+    and returns the argument of the quit chance's logistic, -k (morale_w - reference morale)."""
+    argument = np.empty(worker_row.size)
+    for worker in range(worker_row.size):
+        row = worker_row[worker]
+        excess = workload[row] - 1.0
+        overload = excess if (excess >= 0.0 or np.isnan(excess)) else 0.0  # np.maximum(x, 0): a NaN wins
+        target = clip_unit(baseline + autonomy_weight * autonomy[row] + ownership_weight * owned[row]
+                           + pay_weight * (pay_ratio[row] - 1.0) - workload_weight * overload
+                           - failing_weight * failing[row])
+        morale[worker] += adjustment * (target - morale[worker])
+        burnout[worker] += burnout_rate * (clip_unit(excess) - burnout[worker])
+        effort[worker] = clip_unit(motivation[worker] * morale[worker] * (1.0 - burnout[worker])
+                                   * (1.0 + incentive[row]))
+        argument[worker] = -quit_sensitivity * (morale[worker] - reference_morale)
+    return argument
+
+
+@compiled
+def quits(uniform, logistic, worker_row, base_rate, quit_ratio, by_sector):
+    """ODD §7.9 quitting: worker w quits when her ``uniform`` is below clip(2 base_w logistic_w, 0, 1), base_w the
+    base rate, times her row's sector's quit ratio where given (``by_sector``)."""
+    quit = np.empty(uniform.size, np.bool_)
+    for worker in range(uniform.size):
+        base = base_rate * quit_ratio[worker_row[worker]] if by_sector else base_rate
+        quit[worker] = uniform[worker] < clip_unit(2.0 * base * logistic[worker])
+    return quit
