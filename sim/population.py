@@ -49,6 +49,12 @@ def quality_sensitivities(rng: np.random.Generator, n: int, spread: float) -> np
     return np.exp(spread * z - 0.5 * spread**2).astype(np.float32)
 
 
+def civic_dispositions(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Each person's lasting civic disposition, z_i standard normal (ODD §7.3, "A lasting disposition"): drawn
+    from a child generator (``rng.spawn``), which leaves the model's own stream where it was."""
+    return rng.spawn(1)[0].standard_normal(n).astype(np.float32)
+
+
 class Citizens:
     """Person-level state, sorted by unit."""
 
@@ -76,6 +82,7 @@ class Citizens:
         spread = params["civic_resources_spread"]
         self.resources = np.clip(mean + rng.normal(0.0, spread, n), 0.0, 1.0).astype(np.float32)
         self.quality_sensitivity = quality_sensitivities(rng, n, params["quality_sensitivity_spread"])
+        self.civic_disposition = civic_dispositions(rng, n)
         self.efficacy = np.full(n, params["initial_efficacy"], dtype=np.float32)
         self.trust = np.full(n, 0.5, dtype=np.float32)
         self.savings = np.zeros(n, dtype=np.float32)

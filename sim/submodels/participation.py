@@ -17,8 +17,10 @@ Why people take part: named motives, each a registry parameter (ODD §7.3): inst
 times efficacy times dissatisfaction; Hirschman 1970), habit (``habit_value``; Gerber, Green & Shachar 2003),
 duty and social reward (``duty_value``; Riker & Ordeshook 1968, Blais 2000) and being asked (``asked_value``,
 for the forms that invite her: ballots and consultations; Verba, Schlozman & Brady 1995). A form is taken up
-with the logit chance ``logistic(s * (b_i - cost_i))``; with every motive at zero nothing but noise (the logit's
-tail) makes anyone take part.
+with the logit chance ``logistic(s_f * (b_i + delta_j - cost_i))``: part of the idiosyncratic taste is her lasting
+civic disposition ``delta_j`` (the share ``taste_persistence`` of its variance), the rest a fresh draw at the
+slope ``s_f``. With every motive and the disposition at zero nothing but the fresh draw's tail makes anyone take
+part.
 
 Governance aggregates voice: a row hears its voters' mean preference (the mandate), its consultation
 respondents' and this month's contributors', each weighted by how many took part (``heard_pref``); the kinds
@@ -30,6 +32,8 @@ heard (Olson 1965). The same rule for every kind: a kind that hears more but mov
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from scipy.special import expit
@@ -81,11 +85,36 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
 
 
 def take_up_chance(params: dict, benefit: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """The logit chance of taking a form up, ``logistic(s * (b_i - cost_i))`` (one temporary: the difference,
-    scaled and passed through the logistic in place, as NumPy's whole-array expression gives it)."""
+    """The logit chance of taking a form up, ``logistic(s_f * (b_i - cost_i))``, the benefit with her lasting
+    disposition (``lasting_disposition``) and ``s_f`` the fresh taste's slope (``fresh_sensitivity``); one
+    temporary: the difference, scaled and passed through the logistic in place, as NumPy's whole-array
+    expression gives it."""
     chance = np.subtract(benefit, cost)
-    chance *= params["motive_sensitivity"]
+    chance *= fresh_sensitivity(params)
     return expit(chance, out=chance)
+
+
+def fresh_sensitivity(params: dict) -> float:
+    """The logit slope of the part of the idiosyncratic taste for taking part that is drawn afresh at each choice
+    (ODD §7.3, "A lasting disposition"): s / sqrt(1 - rho), so that with the lasting part (a share rho of the
+    taste's variance) the taste's whole variance is the logit's at ``motive_sensitivity`` s. A Python float, as
+    the registry's s is, so that at rho = 0 every product is computed as before."""
+    return float(params["motive_sensitivity"]) / math.sqrt(1.0 - float(params["taste_persistence"]))
+
+
+def lasting_disposition(params: dict, population: Citizens, citizen: np.ndarray,
+                        slots: np.ndarray) -> np.ndarray | np.float32:
+    """The lasting part of the taste of the listed slots' holders (``citizen``: the sector's slot holders) for
+    taking part, in utility (ODD §7.3, "A lasting disposition"): sqrt(rho) * pi / (sqrt(3) s) * z_j, z_j her
+    civic disposition (standard normal, drawn once), so that it has the share rho of the variance of the logit's
+    taste at slope s. Zero where the disposition is switched off (``civic_disposition``: the zero-benefit
+    counterfactual), or rho or s is zero (a scalar zero: nothing to gather)."""
+    persistence, sensitivity = params["taste_persistence"], params["motive_sensitivity"]
+    if not params["civic_disposition"] or persistence <= 0 or sensitivity <= 0:
+        return np.float32(0.0)
+    disposition = population.civic_disposition[citizen[slots]]
+    disposition *= np.float32(math.sqrt(persistence) * math.pi / (math.sqrt(3.0) * sensitivity))
+    return disposition
 
 
 def take_up(params: dict, benefit: np.ndarray, cost: np.ndarray, uniform: np.ndarray) -> np.ndarray:
@@ -99,19 +128,20 @@ def choose_stance_by_motive(params: dict, structure: Structure, population: Citi
                             slots: np.ndarray) -> np.ndarray:
     """Stances of deliberating revisers: a logit choice over the three stances' expected payoffs to her.
 
-    Relative to using only: contributing adds b_i + r c / N - c_i (her motives, her own share of what she puts
-    in, her cost); opting out swaps the service and the expected pool share (r c times the row's participation)
-    for the outside option sigma."""
+    Relative to using only: contributing adds b_i + r c / N - c_i (her motives and lasting disposition, her own
+    share of what she puts in, her cost); opting out swaps the service and the expected pool share (r c times the
+    row's participation) for the outside option sigma. The slope is the fresh taste's (``fresh_sensitivity``)."""
     sector = users.sector_index
     pool_return = structure.sector_array("coproduction_r")[sector]
     effort = params["participation_cost"]
+    benefit = voice_benefit(params, structure, population, users, table, month, slots)
+    benefit += lasting_disposition(params, population, users.citizen, slots)
     gain_contribute, gain_leave = stance_revision.motive_gains(  # the gains relative to using only
-        slots, users.provider, users.x, users.personal_cost,
-        voice_benefit(params, structure, population, users, table, month, slots), table.q_c, table.q_n,
+        slots, users.provider, users.x, users.personal_cost, benefit, table.q_c, table.q_n,
         table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
         float(pool_return * effort / params["group_size"]), float(outside_option(params, structure, sector)),
         float(pool_return * effort), table.participation)
-    sensitivity = params["motive_sensitivity"]
+    sensitivity = fresh_sensitivity(params)
     weight_contribute = np.exp(np.clip(sensitivity * gain_contribute, -50, 50))
     weight_leave = np.exp(np.clip(sensitivity * gain_leave, -50, 50))
     return stance_revision.choose_by_weights(rng.random(slots.size), weight_contribute, weight_leave, CONTRIBUTE,
@@ -175,6 +205,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
         invited = voice_benefit(params, structure, population, users, table, month, active)
         invited += np.float32(params["asked_value"])
+        invited += lasting_disposition(params, population, users.citizen, active)
         vote_chance = take_up_chance(params, invited, vote_cost)
         del vote_cost
         answer_chance = take_up_chance(params, invited, answer_cost_of)
