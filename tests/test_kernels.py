@@ -984,7 +984,7 @@ def test_governance_matches(seed, effort, candidate_information, seats):
         standard_factor if np.float32(effort) == 0 else np.zeros(0, np.float32), costs[0], costs[1],
         candidate_information, CONTRIBUTE, np.uint8(SEATED), answer_cost)
     civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
-    params = {"motive_sensitivity": sensitivity}
+    params = {"motive_sensitivity": sensitivity, "taste_persistence": 0.0}  # the logit at slope s (ODD §7.3)
     vote_chance = participation.take_up_chance(params, benefit[active], vote_cost)
     answer_chance = participation.take_up_chance(params, benefit[active], answer_cost_of)
     got = [np.zeros(n_rows) for _ in range(4)]
