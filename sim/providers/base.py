@@ -217,15 +217,24 @@ class Provider(Agent):
         return params["cost_reduction_scale"], params["innovation_scale"], theta, params["manager_share"]
 
 
-def restart_efforts(model, row: int) -> None:
-    """A new management (every kind, on any change of management) starts from the practice its kind already
-    uses in the sector, ``known_practice``, carried over by the share ``practice_carried_over`` from the
-    initial level: e0 = e_init + share * (e_known - e_init), likewise i (ODD §7.10)."""
-    table = model.providers
-    share = model.params["practice_carried_over"]
-    known_e, known_i = known_practice(table, row)
-    table.effort_e[row] = INITIAL_EFFORT + share * (known_e - INITIAL_EFFORT)
-    table.effort_i[row] = INITIAL_EFFORT + share * (known_i - INITIAL_EFFORT)
+def restart_efforts(model, row: int, staff_practice: tuple[float, float] | None = None) -> None:
+    """A new management (every kind, on any change of management) starts from the practice it finds: where the
+    service's staff transfer to it (``staff_practice``, the outgoing operator's efforts, on a change of
+    operator: TUPE 2006), a share ``transferred_staff_practice`` of its practice is theirs and the rest the
+    practice its kind already uses in the sector, ``known_practice``; carried over by the share
+    ``practice_carried_over`` from the initial level: e0 = e_init + share * (e_found - e_init), likewise i
+    (ODD §7.10). A turnaround of a failing service without a new employer passes no ``staff_practice``: the
+    practice that failed is replaced by its kind's known one (D-U2)."""
+    table, params = model.providers, model.params
+    share = params["practice_carried_over"]
+    found_e, found_i = known_practice(table, row)
+    transferred = params["transferred_staff_practice"]
+    if staff_practice is not None and transferred > 0:
+        staff_e, staff_i = staff_practice
+        found_e = transferred * staff_e + (1.0 - transferred) * found_e
+        found_i = transferred * staff_i + (1.0 - transferred) * found_i
+    table.effort_e[row] = INITIAL_EFFORT + share * (found_e - INITIAL_EFFORT)
+    table.effort_i[row] = INITIAL_EFFORT + share * (found_i - INITIAL_EFFORT)
 
 
 def known_practice(table, row: int, kind: int | None = None, include_row: bool = False) -> tuple[float, float]:
@@ -309,12 +318,14 @@ def per_kind(table, value_of) -> np.ndarray:
 
 def replace_operator(model, row: int, kind: type[Provider]) -> None:
     """A new operator of ``kind`` takes over a service row (conversion, re-tender, step-in, demutualisation)."""
+    table = model.providers
+    # The service's staff transfer to the new operator with their working practice (TUPE 2006, ODD §7.10, D-U1).
+    staff_practice = (float(table.effort_e[row]), float(table.effort_i[row]))
     old = model.provider_agents.get(row)
     if old is not None:
         old.remove()
     new = kind(model, row)
-    table = model.providers
-    restart_efforts(model, row)  # a new management starts from its kind's known practice, whatever its kind
+    restart_efforts(model, row, staff_practice)  # the same for every kind
     table.price[row] = 1.0  # paid the formula until a tender sets a price (GuarantorState.retender)
     table.successor[row] = table.interim_until[row] = -1
     table.fail_count[row] = 0
