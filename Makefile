@@ -30,9 +30,11 @@ notebooks: $(NOTEBOOK_STAMP)
 dashboard: $(STAMP)
 	$(VENV)/bin/mutual-state dashboard --port 8765
 
-## The whole test suite (the dashboard's browser tests need /usr/bin/chromium; they are skipped without it).
+## The whole test suite (the dashboard's browser tests need /usr/bin/chromium; they are skipped without it), on
+## every core (pytest-xdist): TEST_WORKERS=0 runs it in one process. The ten slowest tests are listed at the end.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/model_benchmark.py

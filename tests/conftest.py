@@ -36,19 +36,32 @@ def small_batch(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def documentation_site():
+def documentation_site(request):
     """The documentation site built once per test session, from scratch, with warnings as errors (as ``make docs``
     does, without regenerating docs/ODD.md). The course's notebooks are executed by whichever of this build and
-    tests/test_notebooks.py comes first; the other reuses the executed copies (docs/sitegen/course.py)."""
-    import subprocess
-    import sys
+    tests/test_notebooks.py comes first; the other reuses the executed copies (docs/sitegen/course.py).
+
+    With the tests spread over processes (pytest-xdist), the first worker that needs the site builds it under a
+    lock and the others, waiting on that lock, reuse the build of the same test run."""
+    import fcntl
     from pathlib import Path
 
     pytest.importorskip("myst_nb", reason="the docs extra builds the site")
     root = Path(__file__).resolve().parents[1]
-    site = root / "docs" / "_build" / "html"
-    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
-                            str(root / "docs"), str(site)], capture_output=True, text=True, cwd=root)
-    if build.returncode != 0:
-        pytest.fail(f"the site did not build (exit {build.returncode}):\n{build.stderr[-6000:]}")
+    build_dir = root / "docs" / "_build"
+    site = build_dir / "html"
+    test_run = getattr(request.config, "workerinput", {}).get("testrunuid")  # shared by the workers of one run
+    built_for = build_dir / "html.test-run"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / "html.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when this process ends
+        if test_run and built_for.exists() and built_for.read_text() == test_run:
+            return site
+        built_for.unlink(missing_ok=True)
+        build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
+                                str(root / "docs"), str(site)], capture_output=True, text=True, cwd=root)
+        if build.returncode != 0:
+            pytest.fail(f"the site did not build (exit {build.returncode}):\n{build.stderr[-6000:]}")
+        if test_run:
+            built_for.write_text(test_run)
     return site

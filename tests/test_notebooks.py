@@ -33,7 +33,6 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 NOTEBOOK_BUDGET = float(os.environ.get("NOTEBOOK_BUDGET_SECONDS", 180))
 COURSE_BUDGET = float(os.environ.get("COURSE_BUDGET_SECONDS", 600))
-TIMES: dict[str, float] = {}
 
 # docs/sitegen/course.py: execution and its cache, shared with the documentation site's build
 _spec = importlib.util.spec_from_file_location("course", ROOT / "docs" / "sitegen" / "course.py")
@@ -51,17 +50,21 @@ def test_the_course_has_its_notebooks():
 def test_notebook_runs_top_to_bottom_within_its_budget(path: Path):
     nb, seconds, _ = course.executed(path, NOTEBOOK_BUDGET)
     assert nb.metadata["mutual_state"]["fingerprint"] == course.fingerprint(path), "an executed copy of another version"
-    TIMES[path.name] = seconds
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, f"{path.name}: a cell raised {errors[0].ename}: {errors[0].evalue}"
     assert seconds < NOTEBOOK_BUDGET, f"{path.name} took {seconds:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
 
 
 def test_the_whole_course_fits_its_budget():
-    if len(TIMES) < len(NOTEBOOKS):
-        pytest.skip("runs only after every notebook has been executed in this session")
-    total = sum(TIMES.values())
-    detail = ", ".join(f"{k} {v:.0f} s" for k, v in TIMES.items())
+    """The run times of the executed copies, whichever process made them (the tests may run on several)."""
+    times = {}
+    for path in NOTEBOOKS:
+        try:
+            times[path.name] = course.executed(path, NOTEBOOK_BUDGET)[1]
+        except Exception as error:  # the notebook's own test reports it
+            pytest.skip(f"{path.name} did not run to the end ({type(error).__name__}); its own test says why")
+    total = sum(times.values())
+    detail = ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
     assert total < COURSE_BUDGET, f"the course took {total:.0f} s (budget {COURSE_BUDGET:.0f} s): {detail}"
 
 

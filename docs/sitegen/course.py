@@ -8,6 +8,10 @@ the copy. So ``make test`` executes the course once: ``tests/test_notebooks.py``
 error, within budget) and the site's build renders the same copies; whichever comes first executes them.
 ``MUTUAL_STATE_FRESH_NOTEBOOKS=1`` ignores the copies and executes again.
 
+The test suite runs on several processes at once (pytest-xdist), and the site's build is one more: a notebook is
+executed under a lock of its own (``docs/_build/executed/NN_name.lock``), so two processes that want the same
+notebook execute it once, the second waiting for the first and reusing its copy.
+
 ``write()`` puts the site's version of each notebook in ``course/``: the run time shown under its title, the
 exercises' solutions folded (code and output hidden behind a toggle, answers in dropdowns).
 """
@@ -15,12 +19,14 @@ exercises' solutions folded (code and output hidden behind a toggle, answers in 
 from __future__ import annotations
 
 import copy
+import fcntl
 import hashlib
 import os
 import platform
 import re
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
@@ -81,28 +87,61 @@ def execute(path: Path, workdir: Path, budget: float):
     return nb, time.monotonic() - start
 
 
-def executed(path: Path, budget: float = NOTEBOOK_BUDGET):
-    """The notebook executed: the cached copy if its fingerprint matches, else a fresh run (then cached).
-
-    Returns ``(notebook, seconds, reused)``; ``seconds`` is the run time of the execution that made the copy."""
+def _cached(path: Path, key: str):
+    """The executed copy of ``path`` if its fingerprint is ``key`` (and fresh runs are not asked for), else None."""
     import nbformat
 
-    key = fingerprint(path)
     cached = CACHE / path.name
     if cached.exists() and not os.environ.get("MUTUAL_STATE_FRESH_NOTEBOOKS"):
         nb = nbformat.read(cached, as_version=4)
-        record = nb.metadata.get("mutual_state", {})
-        if record.get("fingerprint") == key:
-            return nb, float(record["seconds"]), True
-    with tempfile.TemporaryDirectory(prefix="notebook-") as workdir:
-        nb, seconds = execute(path, Path(workdir), budget)
-    nb.metadata["mutual_state"] = {"fingerprint": key, "seconds": round(seconds, 1), "cores": os.cpu_count(),
-                                   "executed": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+        if nb.metadata.get("mutual_state", {}).get("fingerprint") == key:
+            return nb
+    return None
+
+
+@contextmanager
+def _executing(path: Path, wait: bool = True):
+    """Hold the notebook's lock (across processes): yields True once held, or False at once if ``wait`` is off and
+    another process holds it. The lock is released when the process ends, however it ends."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(".partial")
-    nbformat.write(nb, partial)
-    partial.replace(cached)  # a copy is whole or absent, even if the run is interrupted while writing
-    return nb, seconds, False
+    with open(CACHE / f"{path.stem}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def executed(path: Path, budget: float = NOTEBOOK_BUDGET, wait: bool = True):
+    """The notebook executed: the cached copy if its fingerprint matches, else a fresh run (then cached).
+
+    Returns ``(notebook, seconds, reused)``; ``seconds`` is the run time of the execution that made the copy. While
+    another process executes the same notebook this waits for its copy, or returns None if ``wait`` is off."""
+    import nbformat
+
+    key = fingerprint(path)
+    nb = _cached(path, key)
+    if nb is not None:
+        return nb, float(nb.metadata["mutual_state"]["seconds"]), True
+    with _executing(path, wait) as held:
+        if not held:
+            return None
+        nb = _cached(path, key)  # another process may have made it while this one waited
+        if nb is not None:
+            return nb, float(nb.metadata["mutual_state"]["seconds"]), True
+        with tempfile.TemporaryDirectory(prefix="notebook-") as workdir:
+            nb, seconds = execute(path, Path(workdir), budget)
+        nb.metadata["mutual_state"] = {"fingerprint": key, "seconds": round(seconds, 1), "cores": os.cpu_count(),
+                                       "executed": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+        cached = CACHE / path.name
+        partial = cached.with_suffix(".partial")
+        nbformat.write(nb, partial)
+        partial.replace(cached)  # a copy is whole or absent, even if the run is interrupted while writing
+        return nb, seconds, False
 
 
 LABEL = re.compile(r"^(#+ |\*\*\d+[.)])")
@@ -176,9 +215,11 @@ def write(srcdir: Path) -> None:
 
     out = srcdir / "course"
     out.mkdir(exist_ok=True)
+    # the notebooks no other process is executing first (a test run's worker may be executing one), then the rest
+    ready = {path: executed(path, wait=False) for path in NOTEBOOKS}
     times = []
     for path in NOTEBOOKS:
-        nb, seconds, reused = executed(path)
+        nb, seconds, reused = ready[path] or executed(path)
         times.append((path, seconds, reused))
         page = out / path.name
         text = nbformat.writes(site_copy(nb, seconds))
