@@ -7,11 +7,11 @@ NOTEBOOK_STAMP := $(VENV)/.notebooks-installed
 
 .PHONY: compare test notebooks dashboard benchmark odd-table docs docs-serve lint
 
+# --no-compile: byte-compiling every dependency's sources costs a third of the install; Python compiles the modules
+# it imports on first use instead.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# --no-compile: byte-compiling every dependency's sources costs a third of the install; Python compiles the
-	# modules it imports on first use instead
 	$(PY) -m pip install --quiet --no-compile -e ".[dev]"
 	touch $(STAMP)
 

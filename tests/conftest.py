@@ -7,6 +7,15 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The tests of the documentation site run on one worker when the suite is spread over several (pytest-xdist's
+    ``--dist loadgroup``): another worker would wait, idle, for the first one's build (``documentation_site``)."""
+    for item in items:
+        if "documentation_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("documentation_site"))
+
+
 @pytest.fixture(scope="session")
 def small():
     """Keyword arguments for a small, fast district."""

@@ -23,6 +23,7 @@ CHROMIUM = os.environ.get("MUTUAL_STATE_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+START_WITHIN = 180  # seconds for a served dashboard to answer (2-6 s on an idle machine)
 HARMLESS = ("/_solara/api/close",)  # Solara's closing call, aborted when a test navigates away: harmless
 
 if not Path(CHROMIUM).exists():
@@ -37,9 +38,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The tests of the served dashboard run on one worker when the suite is spread over several (pytest-xdist's
+    ``--dist loadgroup``), so that one dashboard is served per run, not one per worker."""
+    for item in items:
+        if "served" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("served_dashboard"))
+
+
+def stop(proc: subprocess.Popen, signum: int = signal.SIGINT) -> None:
+    """Stop ``mutual-state dashboard`` as a user does, so that it stops Solara's own process group too; kill its
+    group if it has not stopped within 15 seconds."""
+    os.killpg(proc.pid, signum)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
-    """``mutual-state dashboard`` on a free port, in its own process group (stopped by its id at the end)."""
+    """``mutual-state dashboard`` on a free port, in its own process group (stopped by its id at the end).
+
+    It may take a while to answer on a machine busy with the rest of the suite: up to ``START_WITHIN`` seconds."""
     port = _free_port()
     home = tmp_path_factory.mktemp("solara_home")
     env = {**os.environ, "SOLARA_HOME": str(home)}
@@ -47,7 +70,7 @@ def served(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)], env=env, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=open(home / "server.log", "w"), start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + START_WITHIN
     while True:
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
@@ -56,15 +79,13 @@ def served(tmp_path_factory):
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the dashboard did not start:\n" + (home / "server.log").read_text()[-3000:])
+            if proc.poll() is None:
+                stop(proc)
+            pytest.fail(f"the dashboard did not answer within {START_WITHIN} s:\n"
+                        + (home / "server.log").read_text()[-3000:])
         time.sleep(0.5)
     yield url
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,9 @@ def start_dashboard(tmp_path) -> tuple[subprocess.Popen, str]:
                 return proc, url
         except OSError:
             time.sleep(0.5)
-    proc.kill()
+    if proc.poll() is None:  # stopped as a user stops it, so that Solara's own process group goes too
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
     pytest.fail("the dashboard did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
 
 
