@@ -517,9 +517,10 @@ def test_a_month_of_service_matches(seed):
     common = (group, n_groups, slots["stance"], 1.0, slots["cost"], 3.1, 0.45, slots["utility"],
               slots["reference"], slots["citizen"], slots["efficacy"], slots["satisfaction"])
     scalars = (0.9, 0.35, 0.7, 0.3)
-    got = coproduction_game.month_of_service(*common, last_kernel, 7, *scalars)
+    satisfaction = slots["satisfaction"].copy()  # updated in place by the kernel
+    got = coproduction_game.month_of_service(*common[:-1], satisfaction, last_kernel, 7, *scalars)
     want = month_of_service_reference(*common, last_reference, 7, *scalars)
-    assert same(got, want) and same(last_kernel, last_reference)
+    assert same(got, want) and same(satisfaction, want) and same(last_kernel, last_reference)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -739,7 +740,8 @@ def test_personal_cost_and_exit_value_match(seed):
     m, n_rows = slots["provider"].size, slots["n_providers"]
     resources = np.clip(rng.normal(0.5, 0.6, 50), 0.0, 1.0).astype(np.float32)
     for gradient in (1.0, 3.5):  # 3.5: some costs at the floor
-        assert same(service_value.personal_cost(slots["citizen"], resources, gradient, 0.12),
+        cost = np.full(m, np.nan, np.float32)  # last month's, written over
+        assert same(service_value.personal_cost(slots["citizen"], resources, gradient, 0.12, cost),
                     personal_cost_reference(slots["citizen"], resources, gradient, 0.12))
     sensitivity = np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32)
     q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))

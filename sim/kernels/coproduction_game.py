@@ -114,14 +114,16 @@ def month_of_service(group_id, n_groups, stance, effort, personal_cost, pool_ret
     """ODD §7.1 Game payoff, Voice value, Payoff and Satisfaction in one pass over a sector's slots: the game
     pi_game, v_i = voice_value efficacy_i max(aspiration - R_i, 0), the payoff (playing: game + U_i + v_i if she
     contributes; a lone participant: U_i + (1 - service_weight) game; an opt-out: the game's sigma), and the new
-    satisfaction (1 - memory) satisfaction_i + memory pi_i. Marks each contributor's ``last_participation``.
-    Returns the new satisfaction (float32, computed in float32 as the arrays are)."""
+    satisfaction (1 - memory) satisfaction_i + memory pi_i, written over the old (a slot reads only its own
+    before writing it: no array of a month's satisfaction beside last month's, ODD §9 D-F17). Marks each
+    contributor's ``last_participation``. Returns ``satisfaction`` (float32, computed in float32 as the arrays
+    are)."""
     contributors, participants = group_tallies(group_id, n_groups, stance)
     share = pool_shares(contributors, participants, pool_return * effort)
     zero = np.float32(0.0)
     aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
     loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
-    new_satisfaction = np.empty(group_id.size, np.float32)
+    new_satisfaction = satisfaction
     for slot in range(group_id.size):
         group = group_id[slot]
         participates = stance[slot] != OPT_OUT

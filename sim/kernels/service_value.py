@@ -56,12 +56,12 @@ def alternative_rows(uniform, current, units, home_row, neighbours, neighbour_co
 
 
 @compiled
-def personal_cost(citizen, resources, resource_gradient, participation_cost):
+def personal_cost(citizen, resources, resource_gradient, participation_cost, cost):
     """ODD §7.1 Cost of contributing: c_i = c * max(1 + g (0.5 - resources_i), 0.05), in float32 throughout
-    (the scalars are Python floats, which NumPy computes with a float32 array in float32)."""
+    (the scalars are Python floats, which NumPy computes with a float32 array in float32), written into
+    ``cost`` (float32, a slot each) and returned."""
     gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
     half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
-    cost = np.empty(citizen.size, np.float32)
     for slot in range(citizen.size):
         cost[slot] = effort * max(one + gradient * (half - resources[citizen[slot]]), floor)
     return cost

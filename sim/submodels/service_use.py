@@ -38,11 +38,13 @@ def cost_factor(params: dict, structure: Structure, population: Citizens, users:
     return cost_factor_formula(population.resources[users.citizen], params["resource_gradient"]).astype(np.float32)
 
 
-def personal_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
+def personal_cost(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """c_i: what contributing costs each user, the standard cost scaled by her ``cost_factor`` (the kernel:
-    ``sim.kernels.service_value.personal_cost``)."""
+    ``sim.kernels.service_value.personal_cost``), written into ``out`` where given (last month's costs)."""
+    cost = np.empty(users.m, dtype=np.float32) if out is None else out
     return service_value.personal_cost(users.citizen, population.resources, float(params["resource_gradient"]),
-                                       float(params["participation_cost"]))
+                                       float(params["participation_cost"]), cost)
 
 
 def outside_option(params: dict, structure: Structure, sector: int) -> float:
@@ -81,8 +83,8 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     else:
         utility = service_utility(params, structure, table, sector, users.provider, users.x)
         reference = utility
-    cost = personal_cost(params, structure, population, users)
-    users.personal_cost = cost
+    # this month's costs and satisfaction are written over last month's (nothing keeps them, ODD §9 D-F17)
+    cost = personal_cost(params, structure, population, users, out=users.personal_cost)
     group, n_groups = form_groups(rng, users.provider, table.n, params["group_size"])
     users.satisfaction = month_of_service(
         group, n_groups, stance_served(users), float(params["participation_cost"]), cost,
