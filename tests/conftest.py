@@ -8,12 +8,18 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """The tests of the documentation site run on one worker when the suite is spread over several (pytest-xdist's
-    ``--dist loadgroup``): another worker would wait, idle, for the first one's build (``documentation_site``)."""
+    ``--dist loadgroup``): another worker would wait, idle, for the first one's build (``documentation_site``).
+
+    Spread over workers, the tests marked ``slow`` are handed out first (after the groups, which go first): one
+    started last would keep its worker busy while the others, done, wait for it. A one-process run keeps the
+    order of the files."""
     for item in items:
         if "documentation_site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("documentation_site"))
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: its order is the order tests are handed out
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """What the model does, checked with statistics over seeds (not just that it runs)."""
 
 import numpy as np
+import pytest
 from scipy import stats
 
 import sim
@@ -40,6 +41,7 @@ def participation_by_size(seeds=SEEDS, **params):
     return np.array(sizes), np.array(rates)
 
 
+@pytest.mark.slow
 def test_participation_falls_as_units_grow_because_one_voice_weighs_less():
     """Olson (1965): in a larger organisation one voice weighs less among those heard, so efficacy, and with it
     participation, falls as units grow. Ablation twin: with voice_dilution off the slope is less steep; the
@@ -79,6 +81,7 @@ def voice_when_exit_is_hard_minus_easy(**params):
     return np.array(diff)
 
 
+@pytest.mark.slow
 def test_when_exit_is_easy_voice_falls():
     """Hirschman (1970): where switching is cheap, dissatisfaction that exit would cure no longer motivates
     voice, so fewer take part. Ablation twin: with exit_crowds_out_voice off easy exit no longer lowers voice.
