@@ -73,17 +73,22 @@ class Workforce:
             float(params["quit_morale_sensitivity"]), float(params["reference_morale"]))
         quits = workers.quits(rng.random(self.n), logistic(argument), worker_row, float(params["quit_base_rate"]),
                               NO_QUIT_RATIO if quit_ratio is None else quit_ratio, quit_ratio is not None)
+        self.quits_this_month = self.replace_quitters(rng, quits)
+        self.tenure += 1.0
+        return quits
+
+    def replace_quitters(self, rng: np.random.Generator, quits: np.ndarray) -> int:
+        """Fill each quitter's post with a new hire (ODD §7.9): fresh motivation and skill, untrained, no tenure,
+        morale at its reference, no burnout. Return how many quit."""
         k = int(quits.sum())
-        self.quits_this_month = k
         if k:
             self.motivation[quits] = self._draw_motivation(rng, k)
             self.skill[quits] = rng.uniform(0.8, 1.2, k)
             self.trained[quits] = 0.0
             self.tenure[quits] = 0.0
-            self.morale[quits] = params["reference_morale"]
+            self.morale[quits] = self.params["reference_morale"]
             self.burnout[quits] = 0.0
-        self.tenure += 1.0
-        return quits
+        return k
 
     def workforce_index(self, n_rows: int) -> np.ndarray:
         """Each row's mean effort x productivity relative to the standard workforce."""
