@@ -7,7 +7,10 @@
 * bytes per adult at peak with twelve sectors and every mechanism on: the growth of the process's peak
   resident memory over the memory after imports and compilation, divided by the adults (resident memory, not
   tracemalloc, which does not see the kernels' own allocations);
-* the cold start: a first month in a fresh process, with the kernels' cache empty and with it filled.
+* the cold start: a first month in a fresh process, with the kernels' cache empty and with it filled;
+* with ``--scaling`` (not part of the default set: the largest size takes minutes and about 7 GiB), per
+  slot-step from 10^4 to 10^8 slots (twelve sectors, every mechanism on; about 3.44 slots an adult), each
+  size in a fresh process, and each size's ratio to the figure at 10^6 slots (issue 18 asks for +-25%).
 
 Each figure runs in a fresh process of its own, so that peaks and caches do not carry over. Times are the
 process's CPU seconds (user + system), which a machine shared with other work disturbs far less than the
@@ -16,6 +19,8 @@ clock on the wall; the model runs on one core.
     python benchmarks/speed_benchmark.py                 # every figure (a few minutes)
     python benchmarks/speed_benchmark.py --adults 100000 # per slot-step and memory at a smaller size
     python benchmarks/speed_benchmark.py --figure district --runs 5
+    python benchmarks/speed_benchmark.py --scaling             # 10^4 ... 10^8 slots
+    python benchmarks/speed_benchmark.py --scaling --largest 10000000
 """
 
 from __future__ import annotations
@@ -122,13 +127,38 @@ def one_figure(args) -> dict:
     return cold_start()
 
 
+SLOTS_PER_ADULT = 3.44  # twelve sectors at their default prevalences (ODD §9 D-F16)
+
+
+def scaling(largest: int, months: int) -> None:
+    """Per slot-step at 10^4, 10^5, ... up to ``largest`` slots, each in a fresh process, printed with each
+    size's ratio to the figure at 10^6 slots."""
+    rows, slots = [], 10_000
+    while slots <= largest:
+        adults = max(500, int(round(slots / SLOTS_PER_ADULT / 500)) * 500)
+        command = [sys.executable, __file__, "--figure", "slot-step", "--adults", str(adults), "--months", str(months)]
+        result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        rows.append((slots, result))
+        slots *= 10
+    reference = next((r["ns_per_slot_step"] for s, r in rows if s == 1_000_000), rows[-1][1]["ns_per_slot_step"])
+    for target, result in rows:
+        print(json.dumps({"target_slots": target, "slots": result["slots"], "adults": result["adults"],
+                          "ns_per_slot_step": round(result["ns_per_slot_step"], 1),
+                          "ratio_to_1e6_slots": round(result["ns_per_slot_step"] / reference, 3)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--figure", choices=FIGURES, help="measure one figure in this process and print it as JSON")
     parser.add_argument("--adults", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=5, help="months timed (per slot-step) or run (memory)")
     parser.add_argument("--runs", type=int, default=5, help="default-district runs")
+    parser.add_argument("--scaling", action="store_true", help="per slot-step from 10^4 slots up to --largest")
+    parser.add_argument("--largest", type=int, default=100_000_000, help="the largest size of --scaling, in slots")
     args = parser.parse_args()
+    if args.scaling:
+        scaling(args.largest, args.months)
+        return
     if args.figure:
         print(json.dumps(one_figure(args)))
         return

@@ -92,7 +92,7 @@ def test_bad_scenario_file_through_the_console(tmp_path):
     done = cli("batch", str(f), "--serial")
     assert done.returncode == 2
     assert done.stderr.strip() == (f"mutual-state batch: error: {f}: params.n_units: -4 is below the minimum 1; "
-                                   f"expected a whole number from 1 to 5000")
+                                   f"expected a whole number from 1 to 100000")
 
 
 def test_run_prints_the_final_metrics(capsys):

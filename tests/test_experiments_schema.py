@@ -62,7 +62,7 @@ BAD = [
     ("unknown parameter", GOOD.replace("n_units = 3", "n_unit = 3"),
      ["params.n_unit: unknown parameter", "did you mean 'n_units'"]),
     ("parameter out of range", GOOD.replace("n_units = 3", "n_units = 0"),
-     ["params.n_units: 0 is below the minimum 1", "a whole number from 1 to 5000"]),
+     ["params.n_units: 0 is below the minimum 1", "a whole number from 1 to 100000"]),
     ("parameter wrong type", GOOD.replace("n_units = 3", "n_units = \"many\""),
      ["params.n_units: 'many' is not a number"]),
     ("inverted size range", GOOD.replace("n_units = 3", "unit_size = [600, 400]"),

@@ -28,7 +28,7 @@ Sampling designs (``latin_hypercube``, ``sobol``, ``morris``) name the parameter
 ``latin_hypercube`` may too: each point runs under each condition).
 
 Every problem is reported as one message naming the file, the field and what is allowed, e.g.
-``scenarios/x.toml: params.n_units: 0 is below the minimum 1; expected a whole number from 1 to 5000``.
+``scenarios/x.toml: params.n_units: 0 is below the minimum 1; expected a whole number from 1 to 100000``.
 """
 
 from __future__ import annotations
