@@ -1,6 +1,6 @@
 """England as one run: time and peak memory per authority-month, and what England would cost at full scale.
 
-    python benchmarks/national_benchmark.py [--scale 100] [--months 300] [--sectors all|S1,S2] [--dask N]
+    python benchmarks/national_benchmark.py [--scale 100] [--months 300] [--sectors all|S1,S2] [--dask N | --threads N]
                                             [--authorities CODE,CODE | --every K] [--out DIR]
     python benchmarks/national_benchmark.py --extrapolate [--scales 1000,50,20] [--months 48] [--every 16]
 
@@ -16,7 +16,10 @@ two or more scales, each in a fresh process (so that each peak is its own), and 
     peak resident memory            = m0 + m1 x simulated adults
 then prints what England would take at scale 1 (every adult simulated) for 300 months in one process: the
 fixed cost of an authority's month (a), the cost of an adult's month (b), the memory of an adult (m1), and
-their sums over England's 317 authorities. It runs nothing at full scale: the estimate assumes the per-adult
+their sums over England's 317 authorities. The measurements run one partition (``--threads 1``), so CPU seconds
+are the model's; the smallest scale is then run again on a thread per core (``mutual-state national``'s
+default, ODD §9 D-NAT12), and the ratio of the two wall times turns England's CPU hours into wall hours of
+one process on every core. It runs nothing at full scale: the estimate assumes the per-adult
 cost stays linear up to the largest authority (Birmingham, about 860,000 adults), which the district model's
 own benchmarks measure only up to 2.5 million adults in one model.
 """
@@ -37,6 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.national import plan_country, run_national  # noqa: E402
+from sim.national.run import usable_cores  # noqa: E402
 from sim.sectors import DEFAULT_SECTORS, SECTOR_NAMES  # noqa: E402
 
 ENGLAND_MONTHS = 300
@@ -56,7 +60,7 @@ def single_run(args) -> dict:
     quiet = (lambda text: None) if args.json_only else (lambda text: print(text, file=sys.stderr, flush=True))
     start_cpu, start = time.process_time(), time.perf_counter()
     manifest = run_national(out, scale=args.scale, months=args.months, sectors=sectors, dask_workers=args.dask,
-                            authorities=authorities, progress=quiet)
+                            authorities=authorities, progress=quiet, threads=None if args.dask else args.threads)
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     simulated = manifest["simulated_adults"]
     count = len(manifest["config"]["authorities"])
@@ -75,14 +79,19 @@ def single_run(args) -> dict:
 
 def extrapolate(args) -> dict:
     """Measure the sampled authorities at each scale in a fresh process; fit and extrapolate to England."""
-    points = []
-    for scale in (int(s) for s in args.scales.split(",")):
+    def measure(scale: int, threads: int) -> dict:
         command = [sys.executable, __file__, "--json-only", "--scale", str(scale), "--months", str(args.months),
-                   "--sectors", args.sectors, "--every", str(args.every)]
+                   "--sectors", args.sectors, "--every", str(args.every), "--threads", str(threads)]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         point = json.loads(done.stdout.strip().splitlines()[-1])
         print(json.dumps(point), file=sys.stderr, flush=True)
-        points.append(point)
+        return point
+
+    points = [measure(int(scale), 1) for scale in args.scales.split(",")]
+    smallest = min(points, key=lambda p: p["scale"])
+    cores = usable_cores()
+    threaded = measure(smallest["scale"], cores) if cores > 1 else smallest
+    speedup = smallest["wall_seconds"] / threaded["wall_seconds"]
     per_authority = np.array([p["simulated_adults"] / p["authorities"] for p in points], dtype=float)
     cpu = np.array([p["cpu_seconds_this_process"] / (p["authorities"] * p["months"]) for p in points])
     adults = np.array([p["simulated_adults"] for p in points], dtype=float)
@@ -107,6 +116,9 @@ def extrapolate(args) -> dict:
             "of_which_fixed_per_authority_month_hours": round(authority_months * a / 3600, 2),
             "cpu_ms_per_authority_month": round(1e3 * cpu_seconds / authority_months, 1),
             "peak_gib_one_process": round((m0 + m1 * full_adults) / 1024, 1),
+            "threads_one_process": cores,
+            "wall_speedup_of_threads_at_smallest_scale": round(speedup, 2),
+            "wall_hours_one_process_every_core": round(cpu_seconds / speedup / 3600, 2),
             "hours_on_two_workers_if_balanced": round(cpu_seconds / 2 / 3600, 2)},
     }
 
@@ -123,6 +135,8 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=None, help="every K-th authority in code order (default 1; "
                                                                 "16 with --extrapolate)")
     parser.add_argument("--dask", type=int, default=None, metavar="N", help="N local Dask workers")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="partitions side by side on threads of this process (default 1: CPU = the model's)")
     parser.add_argument("--out", default=None, help="results folder (default: a temporary one)")
     parser.add_argument("--extrapolate", action="store_true", help="measure at --scales and extrapolate England")
     parser.add_argument("--scales", default="1000,50,20", help="scales to measure with --extrapolate")

@@ -27,10 +27,21 @@ def tables(out) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def one_process(tmp_path_factory):
-    """The small country run once in this process: what every other way of running it must reproduce."""
+    """The small country run once in this process, one authority after another: what every other way of
+    running it must reproduce."""
     out = tmp_path_factory.mktemp("national") / "one"
-    run_national(out, **SMALL)
+    run_national(out, threads=1, **SMALL)
     return out
+
+
+def test_partitions_on_threads_in_one_process_give_identical_tables(one_process, tmp_path):
+    """ODD D-NAT12: three partitions advanced side by side on threads of this process (the default uses one per
+    core) give the tables of one partition advanced alone, to the last bit."""
+    manifest = run_national(tmp_path / "threads", threads=3, **SMALL)
+    assert manifest["where"] == "this process, 3 threads"
+    one, threaded = tables(one_process), tables(tmp_path / "threads")
+    for name in one:
+        assert_frame_equal(one[name], threaded[name], check_exact=True)
 
 
 def test_one_process_and_dask_partitions_give_identical_tables(one_process, tmp_path):
@@ -96,7 +107,7 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(one_process, tmp_path, w
             raise Stop
 
     with pytest.raises(Stop):
-        run_national(tmp_path / "cut", progress=stop_after_first_year, **SMALL)
+        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, **SMALL)
     assert (tmp_path / "cut" / "checkpoint.pkl").exists() and not (tmp_path / "cut" / "authorities.parquet").exists()
     run_national(tmp_path / "cut", **where, **SMALL)
     whole, cut = tables(one_process), tables(tmp_path / "cut")
@@ -133,7 +144,8 @@ def test_the_national_command_runs_resumes_and_refuses_bad_input(tmp_path, capsy
     assert tmp_path / "e" in results_folders(tmp_path)
     for bad, message in ((["--sectors", "cake"], "cake not allowed"), (["--scale", "0"], "0 is not allowed"),
                          (["--authorities", "W06000001"], "W06000001"), (["--dask", "2", "--scheduler", "x:1"],
-                                                                        "not allowed with argument")):
+                                                                        "not allowed with argument"),
+                         (["--threads", "0"], "0 is not allowed")):
         try:
             code = main(["national", "--out", str(tmp_path / "bad"), *bad])
         except SystemExit as exit_:

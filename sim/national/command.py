@@ -80,6 +80,9 @@ def add_national_parser(sub) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                         help="set a model parameter (repeatable), e.g. --set budget_rule=pro_rata_cut")
     where = parser.add_mutually_exclusive_group()
+    where.add_argument("--threads", type=_whole(1, 1024), default=None, metavar="N",
+                       help="in this process, advance N partitions of authorities side by side (default: one per "
+                            "usable core; 1 = one after another; the same results either way)")
     where.add_argument("--dask", type=_whole(1, 1024), default=None, metavar="N",
                        help="run authority partitions on a new local Dask cluster of N workers")
     where.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_argument,
@@ -110,7 +113,8 @@ def cmd_national(args) -> int:
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     manifest = run_national(args.out, scale=args.scale, months=args.months, sectors=args.sectors, seed=args.seed,
                             params=national_params(args.sets, args.regime), authorities=authorities,
-                            dask_workers=args.dask, scheduler=args.scheduler, progress=say)
+                            dask_workers=args.dask, scheduler=args.scheduler, progress=say,
+                            threads=args.threads)
     england = pd.read_parquet(f"{args.out}/regions.parquet").set_index("region").loc["England"]
     print(f"England: {len(manifest['config']['authorities'])} authorities, {manifest['simulated_adults']:,} simulated "
           f"adults (scale {args.scale}), {args.months} months, {manifest['where']}")

@@ -2,8 +2,8 @@
 couplings, keep what is computed, resume what was interrupted (ODD §9, D-NAT3, D-NAT5).
 
 Where it runs does not change what it computes: the partitions are the same ``Partition`` objects in this
-process (one run) or Dask actors on workers (``dask_workers`` for a new local cluster, ``scheduler`` for an
-existing one); each authority's model sees only its own seed and the couplings, which the driver computes from
+process (one run: one partition per thread, by default a thread per usable core, ODD §9 D-NAT12) or Dask actors
+on workers (``dask_workers`` for a new local cluster, ``scheduler`` for an existing one); each authority's model sees only its own seed and the couplings, which the driver computes from
 the summaries in authority order. After every year the driver writes the year's monthly metrics
 (``monthly/year_NNN.parquet``) and a checkpoint of every partition (``checkpoint.pkl``), each by an atomic
 rename; a run started again on the same folder and settings continues from the checkpoint.
@@ -17,6 +17,7 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,14 @@ MONTHS_PER_YEAR = 12
 def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int = 300,
                  sectors: Sequence[str] = DEFAULT_SECTORS, seed: int = 1, params: dict[str, Any] | None = None,
                  authorities: Sequence[str] | None = None, dask_workers: int | None = None,
-                 scheduler: str | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 scheduler: str | None = None, progress: Callable[[str], None] | None = None,
+                 threads: int | None = None) -> dict[str, Any]:
     """Run England (or ``authorities``) for ``months`` months at one simulated adult per ``scale`` real ones;
-    write the results to ``out`` (see ``sim.national.report.write_results``) and return the manifest."""
+    write the results to ``out`` (see ``sim.national.report.write_results``) and return the manifest. In this
+    process the authorities are split into ``threads`` partitions advanced side by side (by default one per
+    usable core; the compiled kernels release the interpreter's lock), with the same results as one."""
     out = path_argument("out", out)
+    threads = whole_number("threads", usable_cores() if threads is None else threads, 1, 1024)
     months = whole_number("months", months, 1, MAX_MONTHS)
     seed = whole_number("seed", seed, 0, 2**63 - 1)
     if params and ({"n_units", "sectors"} & set(params)):
@@ -63,8 +68,10 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
     say = progress or (lambda _text: None)
     started = time.perf_counter()
     checkpoint = out / "checkpoint.pkl"
-    with _partitions(plan, seed, model_params, checkpoint, dask_workers, scheduler) as (parts, year, couplings):
-        where = "this process" if not (dask_workers or scheduler) else (scheduler or f"{dask_workers} Dask workers")
+    with _partitions(plan, seed, model_params, checkpoint, dask_workers, scheduler, threads) as (parts, year,
+                                                                                                couplings):
+        where = (f"this process, {len(parts.parts)} thread{'s' if len(parts.parts) > 1 else ''}"
+                 if not (dask_workers or scheduler) else (scheduler or f"{dask_workers} Dask workers"))
         write_json(manifest_path, {"config": config, "status": "running", "where": where})
         years = -(-months // MONTHS_PER_YEAR)
         for y in range(year, years):
@@ -86,6 +93,14 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
     return manifest
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process and of its finished children (Linux: ru_maxrss in KiB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -95,13 +110,17 @@ def peak_rss_mib() -> float:
 
 # ------------------------------------------------------------------------------------------------ partitions
 class _LocalPartitions:
-    """Partitions in this process: advanced one after another."""
+    """Partitions in this process: one alone, or several advanced side by side on threads and gathered in order
+    (each authority's model reads only its own stream and the couplings, so the threads share nothing)."""
 
     def __init__(self, parts: list[Partition]):
         self.parts = parts
 
     def advance(self, months: int, couplings: dict) -> list[tuple[dict, pd.DataFrame]]:
-        return [part.advance(months, couplings) for part in self.parts]
+        if len(self.parts) == 1:
+            return [self.parts[0].advance(months, couplings)]
+        with ThreadPoolExecutor(max_workers=len(self.parts), thread_name_prefix="partition") as pool:
+            return list(pool.map(lambda part: part.advance(months, couplings), self.parts))
 
     def states(self) -> Iterator[dict]:
         """Each partition's state in turn, to be pickled straight into the checkpoint (D-NAT11)."""
@@ -135,13 +154,15 @@ def split_plan(plan: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
 
 
 @contextlib.contextmanager
-def _partitions(plan, seed, params, checkpoint: Path, dask_workers, scheduler) -> Iterator[tuple[Any, int, dict]]:
-    """(partitions, the year to start from, the couplings to apply first): fresh, or from the checkpoint."""
+def _partitions(plan, seed, params, checkpoint: Path, dask_workers, scheduler,
+                threads: int = 1) -> Iterator[tuple[Any, int, dict]]:
+    """(partitions, the year to start from, the couplings to apply first): fresh, or from the checkpoint (with
+    the partitions it was saved with)."""
     saved = read_checkpoint(checkpoint) if checkpoint.exists() else None
     year, couplings = (saved["year"], saved["couplings"]) if saved else (0, {})
     if not (dask_workers or scheduler):
         parts = ([Partition(state=s) for s in saved["partitions"]] if saved
-                 else [Partition(part, seed, params) for part in split_plan(plan, 1)])
+                 else [Partition(part, seed, params) for part in split_plan(plan, threads)])
         yield _LocalPartitions(parts), year, couplings
         return
     from ..experiments.executors import dask_client
