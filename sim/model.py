@@ -25,6 +25,7 @@ from . import metrics, views
 from .arguments import quintile_mix, rng_seed, whole_number
 from .geography import build_units, catchments, row_neighbour_table
 from .guarantor import GuarantorState
+from .kernels import streams
 from .ledger import Ledger
 from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import CONTRIBUTE, CitizenRegistry, Citizens, ServiceUsers
@@ -80,6 +81,8 @@ class MutualStateModel(Model):
         # regime (common random numbers, ODD §7.14); spawning leaves the model's own stream untouched.
         self.needs_rng = self.np_rng.spawn(1)[0]
         self.churn_rng = needs.need_churn_stream(self.np_rng)  # who needs a service: the seed's alone (D-K5)
+        # the key of the keyed, counter-based slot streams (sim.kernels.streams, ODD §9 D-F18): the seed's alone
+        self.stream_key = streams.stream_key(self.np_rng)
         self.month = 0
         self.sector_names: tuple[str, ...] = self.params["sectors"]
         self._build_people()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numba
 import numpy as np
 import pytest
 from scipy.special import expit
@@ -31,6 +32,7 @@ from sim.kernels import (
     provider_tallies,
     service_value,
     stance_revision,
+    streams,
     voice,
 )
 from sim.population import (
@@ -1025,3 +1027,119 @@ def test_a_month_of_work_matches(seed, by_sector):
         assert all(same(getattr(fast, name), getattr(slow, name))
                    for name in ("morale", "burnout", "effort", "motivation", "skill", "tenure"))
     assert a_rng.random() == b_rng.random()
+
+
+# --- service helper (session 12): keyed streams (sim.kernels.streams, ODD §9 D-F18) -------------------------------
+def philox4x32_reference(key, counters):
+    """Philox4x32-10 (Salmon, Moraes, Dror & Shaw 2011) in plain NumPy uint64 arithmetic, vectorised over the rows
+    of ``counters`` (n, 4): the reference the compiled ``streams.philox4x32`` is checked against."""
+    mask, shift = np.uint64(0xFFFFFFFF), np.uint64(32)
+    c = [np.asarray(counters, dtype=np.uint64)[:, j] & mask for j in range(4)]
+    k0, k1 = np.uint64(key[0]), np.uint64(key[1])
+    for _ in range(10):
+        p0, p1 = np.uint64(0xD2511F53) * c[0], np.uint64(0xCD9E8D57) * c[2]
+        c = [(p1 >> shift) ^ c[1] ^ k0, p1 & mask, (p0 >> shift) ^ c[3] ^ k1, p0 & mask]
+        k0, k1 = (k0 + np.uint64(0x9E3779B9)) & mask, (k1 + np.uint64(0xBB67AE85)) & mask
+    return np.stack(c, axis=1)
+
+
+# Random123's known answers for philox4x32 with 10 rounds (the kat_vectors file of the Random123 distribution, as
+# quoted in D. E. Shaw Research's fs123, core123/ut/ut_philox.cpp): counter (4 words), key (2 words) -> output.
+PHILOX_KNOWN_ANSWERS = [
+    ((0x00000000, 0x00000000, 0x00000000, 0x00000000), (0x00000000, 0x00000000),
+     (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF),
+     (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+]
+
+
+
+@numba.njit
+def philox_of_counters(key0, key1, counters):
+    """``streams.philox4x32`` on each row of ``counters``, the words as uint64."""
+    out = np.empty((counters.shape[0], 4), np.uint64)
+    for k in range(counters.shape[0]):
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = streams.philox4x32(
+            key0, key1, counters[k, 0], counters[k, 1], counters[k, 2], counters[k, 3])
+    return out
+
+
+@numba.njit
+def stream_uniforms(key0, key1, n, month, sector, purpose):
+    """``streams.uniform`` and the four of ``streams.uniforms4`` for indices 0..n-1."""
+    one = np.empty(n)
+    four = np.empty((n, 4))
+    for index in range(n):
+        one[index] = streams.uniform(key0, key1, index, month, sector, purpose)
+        four[index, 0], four[index, 1], four[index, 2], four[index, 3] = streams.uniforms4(
+            key0, key1, index, month, sector, purpose, 1)
+    return one, four
+
+
+@numba.njit
+def stream_bounded(key0, key1, n, month, sector, purpose, bound):
+    out = np.empty(n, np.int64)
+    for index in range(n):
+        out[index] = streams.bounded(key0, key1, index, month, sector, purpose, bound)
+    return out
+
+
+def test_reference_philox_gives_random123s_known_answers():
+    for counter, key, expected in PHILOX_KNOWN_ANSWERS:
+        assert philox4x32_reference(key, np.array([counter])).tolist() == [list(expected)]
+
+
+def test_philox_kernel_gives_the_known_answers_and_matches_the_reference_on_many_counters():
+    for counter, key, expected in PHILOX_KNOWN_ANSWERS:
+        assert philox_of_counters(key[0], key[1], np.array([counter], dtype=np.uint64)).tolist() == [list(expected)]
+    rng = np.random.default_rng(5)
+    counters = rng.integers(0, 2**32, (20_000, 4), dtype=np.uint64)
+    counters[:100] = 0  # small counters, as slots and months are
+    counters[:100, 0] = np.arange(100)
+    for key in [(0, 0), (0xFFFFFFFF, 1), tuple(int(w) for w in rng.integers(0, 2**32, 2))]:
+        np.testing.assert_array_equal(philox_of_counters(key[0], key[1], counters),
+                                      philox4x32_reference(key, counters))
+
+
+def test_a_stream_looks_uniform_and_its_purposes_months_and_sectors_differ():
+    from scipy import stats
+    key = streams.stream_key(np.random.default_rng(3))
+    one, four = stream_uniforms(key[0], key[1], 50_000, 7, 2, streams.EXIT_REVIEW)
+    assert one.min() > 0.0 and one.max() < 1.0
+    assert stats.kstest(one, "uniform").pvalue > 0.001
+    for word in range(4):
+        assert stats.kstest(four[:, word], "uniform").pvalue > 0.001
+    assert abs(np.corrcoef(four[:, 0], four[:, 1])[0, 1]) < 0.03
+    others = [stream_uniforms(key[0], key[1], 1000, 8, 2, streams.EXIT_REVIEW)[0],  # another month
+              stream_uniforms(key[0], key[1], 1000, 7, 3, streams.EXIT_REVIEW)[0],  # another sector
+              stream_uniforms(key[0], key[1], 1000, 7, 2, streams.EXIT_SWITCH)[0],  # another purpose
+              stream_uniforms(key[0] ^ 1, key[1], 1000, 7, 2, streams.EXIT_REVIEW)[0]]  # another model
+    for other in others:
+        assert np.count_nonzero(other == one[:1000]) == 0
+        assert abs(np.corrcoef(other, one[:1000])[0, 1]) < 0.15
+    # the same counter gives the same number, whoever asks and in whatever order
+    again, _ = stream_uniforms(key[0], key[1], 1000, 7, 2, streams.EXIT_REVIEW)
+    np.testing.assert_array_equal(again, one[:1000])
+
+
+def test_bounded_draws_are_uniform_and_in_range():
+    from scipy import stats
+    key = streams.stream_key(np.random.default_rng(4))
+    for bound in (1, 2, 7, 1000):
+        draws_ = stream_bounded(key[0], key[1], 70_000, 3, 0, streams.GROUP_SHUFFLE, bound)
+        assert draws_.min() >= 0 and draws_.max() < bound
+        if bound > 1:
+            counts = np.bincount(draws_, minlength=bound)
+            assert stats.chisquare(counts).pvalue > 0.001
+
+
+def test_purposes_are_registered_once_and_the_key_leaves_the_model_stream_alone():
+    numbers = list(streams.PURPOSES.values())
+    assert len(set(numbers)) == len(numbers) and all(0 < n < streams.SECTOR_LANES for n in numbers)
+    rng, untouched = np.random.default_rng(9), np.random.default_rng(9)
+    key = streams.stream_key(rng)
+    assert key == streams.stream_key(np.random.default_rng(9)) != streams.stream_key(np.random.default_rng(10))
+    assert rng.random() == untouched.random()
+    assert rng.spawn(1)[0].random() == untouched.spawn(1)[0].random()
