@@ -15,8 +15,9 @@ from mesa import Agent
 from . import design_space
 from .kernels import formula_funding
 from .population import ANY_SERVICE, EDUCATION, OPT_OUT
-from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, per_kind, replace_operator
+from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
+from .providers.rates import GUARANTOR_OVERHEAD, MAY_BE_INSOLVENT
 from .providers.tender import tender_price
 from .submodels.rationing import RATIONING_RULES
 from .submodels.structure import open_channels
@@ -153,7 +154,7 @@ class GuarantorState(Agent):
         self.last_charges = amount * model.structure.sector_array("charge_share")[model.providers.sector]
         model.ledger.transfer("households", "treasury", float(self.last_charges.sum()), "user charges")
         # public cost on top of the payment (contract monitoring)
-        overhead = amount * per_kind(model.providers, lambda kind: kind.guarantor_overhead_rate(model.params))
+        overhead = amount * model.structure.kind_rates.rate_of_rows(GUARANTOR_OVERHEAD, model.providers.kind)
         model.ledger.transfer("treasury", "outside_world", float(overhead.sum()), "regulation of providers")
         channel_cost = self.channels_in_use() * model.params["channel_running_cost"] * model.population.n
         model.ledger.transfer("treasury", "outside_world", channel_cost, "participation channels")
@@ -314,7 +315,8 @@ class GuarantorState(Agent):
         failed."""
         model, table = self.model, self.model.providers
         limit = -model.params["insolvency_months"] * np.maximum(table.last_payment, 1.0)
-        for row in np.flatnonzero((model.ledger.provider_cash < limit) & kind_table(model.params, table, "may_be_insolvent")):
+        may_be_insolvent = model.structure.kind_rates.flag_of_rows(MAY_BE_INSOLVENT, table.kind)
+        for row in np.flatnonzero((model.ledger.provider_cash < limit) & may_be_insolvent):
             self.record_failure(row, "insolvency")
             model.provider_agents[row].on_failure("insolvency")
             self.after_intervention(row)

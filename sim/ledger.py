@@ -13,6 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from .kernels.books import move_cash, unexplained_row
+
 SCALAR_ACCOUNTS = ("outside_world", "households", "treasury", "private_investors")
 PROVIDERS = "providers"
 
@@ -56,24 +58,19 @@ class Ledger:
         self.flows[(source, sink, purpose)] += amount
 
     def pay_providers(self, source: str, amounts: np.ndarray, purpose: str) -> None:
-        """Move a vector of amounts (one per provider row) from a scalar account into providers' cash."""
-        total = float(amounts.sum())
-        if total == 0.0 and not np.any(amounts):
-            return
-        self.balance[source] -= total
-        self.provider_cash += amounts
-        self._provider_in += amounts
-        self.flows[(source, PROVIDERS, purpose)] += total
+        """Move a vector of amounts (one per provider row, float64) from a scalar account into providers' cash;
+        nothing is journalled where every amount is zero (``sim.kernels.books.move_cash``)."""
+        total, booked = move_cash(self.provider_cash, self._provider_in, amounts, True)
+        if booked:
+            self.balance[source] -= total
+            self.flows[(source, PROVIDERS, purpose)] += total
 
     def collect_from_providers(self, sink: str, amounts: np.ndarray, purpose: str) -> None:
-        """Move a vector of amounts out of providers' cash into a scalar account."""
-        total = float(amounts.sum())
-        if total == 0.0 and not np.any(amounts):
-            return
-        self.provider_cash -= amounts
-        self._provider_out += amounts
-        self.balance[sink] += total
-        self.flows[(PROVIDERS, sink, purpose)] += total
+        """Move a vector of amounts (float64) out of providers' cash into a scalar account."""
+        total, booked = move_cash(self.provider_cash, self._provider_out, amounts, False)
+        if booked:
+            self.balance[sink] += total
+            self.flows[(PROVIDERS, sink, purpose)] += total
 
     def move_between_providers(self, amounts: np.ndarray, purpose: str) -> None:
         """Net transfers among providers (``amounts`` sums to zero): pooling of reserves in a federation."""
@@ -104,15 +101,14 @@ class Ledger:
             if abs(self.balance[name] - expected) > self.tolerance * max(1.0, abs(expected)):
                 raise BooksDoNotBalance(f"account {name}: balance {self.balance[name]:.2f} but the journal "
                                         f"explains {expected:.2f}")
-        expected_cash = self._opening_cash + self._provider_in - self._provider_out
-        bad = np.abs(self.provider_cash - expected_cash) > self.tolerance * np.maximum(1.0, np.abs(expected_cash))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        row, net_cash_in = unexplained_row(self.provider_cash, self._opening_cash, self._provider_in,
+                                           self._provider_out, self.tolerance)
+        if row >= 0:
+            expected = self._opening_cash[row] + self._provider_in[row] - self._provider_out[row]
             raise BooksDoNotBalance(f"provider row {row}: cash {self.provider_cash[row]:.2f} but the journal "
-                                    f"explains {expected_cash[row]:.2f}")
+                                    f"explains {expected:.2f}")
         net_to_providers = inflow[PROVIDERS] - outflow[PROVIDERS]
-        if abs(net_to_providers - float((self._provider_in - self._provider_out).sum())) > self.tolerance * max(
-                1.0, abs(net_to_providers)):
+        if abs(net_to_providers - net_cash_in) > self.tolerance * max(1.0, abs(net_to_providers)):
             raise BooksDoNotBalance("provider flows in the journal disagree with providers' cash movements")
         if abs(self.total()) > self.tolerance * max(1.0, sum(abs(v) for v in self.balance.values())):
             raise BooksDoNotBalance(f"money was created or destroyed: accounts sum to {self.total():.6f}")

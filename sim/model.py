@@ -31,6 +31,7 @@ from .parameters import MAX_MONTHS, ParameterError, validate
 from .population import CONTRIBUTE, CitizenRegistry, Citizens, ServiceUsers
 from .providers import INITIAL_KIND, KIND_NAMES, KINDS, ProviderTable, kind_table
 from .providers.base import revise_efforts
+from .providers.rates import KindRates
 from .providers.secondary import form_federations, pool_reserves
 from .public_cost import PublicCost
 from .submodels import (
@@ -122,7 +123,7 @@ class MutualStateModel(Model):
         self.structure = Structure(self.sector_names, sector_fields(params), regimes, self.unit_sizes,
                                    self.unit_starts, self.neighbours, self.neighbour_count, self.home_row,
                                    row_neighbours, row_neighbour_count, choice_by_sector(params, regimes),
-                                   open_channels(params))
+                                   open_channels(params), KindRates(params))
         for sector, users in enumerate(self.users):
             users.provider[:] = self.home_row[sector][users.unit]
         self.provider_agents: dict[int, Any] = {}
@@ -223,7 +224,7 @@ class MutualStateModel(Model):
         self.overhead_paid = production.produce(params, structure, table, ledger, book=True)  # §7.6, §7.8
         work.work(params, structure, table, self.workforce, ledger, rng)  # §7.9
         self.guarantor.pay_providers()  # §7.8
-        money.cover_deficits(params, table, ledger)
+        money.cover_deficits(params, structure, table, ledger)
         if params["secondary_mutuals"]:
             pool_reserves(table, ledger)  # §7.13
         self.guarantor.insolvency_check()  # §7.10

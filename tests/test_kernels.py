@@ -1143,3 +1143,122 @@ def test_purposes_are_registered_once_and_the_key_leaves_the_model_stream_alone(
     assert key == streams.stream_key(np.random.default_rng(9)) != streams.stream_key(np.random.default_rng(10))
     assert rng.random() == untouched.random()
     assert rng.spawn(1)[0].random() == untouched.spawn(1)[0].random()
+
+
+# --- overhead (session 12): production, the ledger and NumPy's sum (ODD §9 D-F42...) -------------------------------
+def production_reference(rows, sector_fields, params):
+    """ODD §7.6 and §7.8: the whole-array ``produce`` that ``sim.kernels.production`` replaced (each row's kind's
+    rates given per row; the contractor's wage factor 1 - wage_cut * c(e) with wage_cut 0 for the other kinds)."""
+    r, p = SimpleNamespace(**rows), params
+    n = r.last_payment.size
+    budget = r.last_payment
+    standard = budget / r.price
+    federation_saving = np.where(r.federation >= 0, p["federation_saving"], 0.0)
+    fixed = sector_fields["fixed_cost"][r.sector] * (1.0 - federation_saving)
+    own_overhead = r.own_rate * np.maximum(standard - r.last_lump / r.price, 0.0)
+    service_budget = np.maximum(standard - fixed - own_overhead, 0.0)
+    reinvest = r.drawdown * np.maximum(r.cash - budget, 0.0)
+    unit_cost = sector_fields["unit_cost"][r.sector]
+    served = r.weighted_users > 0
+    resources = np.divide(service_budget + reinvest, unit_cost * r.weighted_users, out=np.ones(n), where=served)
+    cut = 2.0 * p["cost_reduction_scale"] * np.sqrt(np.maximum(r.effort_e, 0.0))
+    saved = np.minimum(cut, 1.0)
+    standard_cost = unit_cost * r.weighted_users
+    replaced = np.minimum(p["coproduction_cost_share"] * r.coproduction_relief * standard_cost,
+                          service_budget * (1.0 - saved))
+    paid_replaced = np.divide(replaced, standard_cost, out=np.zeros(n), where=served)
+    spending_index = resources - paid_replaced + r.coproduction_relief
+    capital_quality = p["capital_productivity"] * r.capital / (12.0 * unit_cost * np.maximum(r.weighted_users, 1.0))
+    base = spending_index ** p["quality_elasticity"] * r.workforce_index + capital_quality
+    contractibility = sector_fields["contractibility"][r.sector]
+    q_c = contractibility * base
+    q_n = ((1.0 - contractibility) * base + 2.0 * p["innovation_scale"] * np.sqrt(np.maximum(r.effort_i, 0.0))
+           - sector_fields["theta"][r.sector] * cut)
+    spend = service_budget * (1.0 - saved) - replaced + reinvest
+    wage_factor = 1.0 - r.wage_cut * saved
+    wages = r.fte * p["market_wage"] * wage_factor
+    rates = p["business_rates_share"] * fixed
+    return dict(spending_index=spending_index, q_c=q_c, q_n=q_n, overhead=own_overhead, cut=cut,
+                saving=service_budget * saved + replaced, wage_factor=wage_factor, wages=wages,
+                running_costs=fixed - rates + own_overhead + np.maximum(spend - wages, 0.0),
+                rates_paid=rates * (1.0 - r.relief))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_production_matches(seed):
+    """``row_costs`` and ``quality`` against the whole-array production: rows with and without users, in and
+    out of a federation, with cash above and below the payment, efforts past the whole budget (c(e) > 1)."""
+    from sim.kernels import production
+
+    rng = np.random.default_rng(seed)
+    n, sectors = 11, 3
+    rows = dict(last_payment=rng.uniform(0, 5e4, n), price=rng.uniform(0.8, 1.0, n), last_lump=rng.uniform(0, 1e4, n),
+                federation=rng.integers(-1, 2, n).astype(np.int32), sector=rng.integers(0, sectors, n),
+                own_rate=rng.uniform(0, 0.2, n), drawdown=rng.uniform(0, 0.1, n), wage_cut=rng.uniform(0, 0.5, n),
+                relief=rng.uniform(0, 0.8, n), cash=rng.uniform(-2e4, 1e5, n),
+                weighted_users=np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0, 300, n)),
+                effort_e=rng.uniform(-0.01, 4.0, n), coproduction_relief=rng.uniform(0, 0.3, n),
+                fte=rng.uniform(0, 40, n), capital=rng.uniform(0, 1e5, n), workforce_index=rng.uniform(0.5, 1.5, n),
+                effort_i=rng.uniform(-0.01, 1.0, n))
+    fields = dict(fixed_cost=rng.uniform(0, 2e4, sectors), unit_cost=rng.uniform(50, 500, sectors),
+                  contractibility=rng.random(sectors), theta=rng.random(sectors))
+    params = dict(federation_saving=0.1, cost_reduction_scale=rng.uniform(0.1, 0.6), coproduction_cost_share=0.5,
+                  capital_productivity=0.3, quality_elasticity=0.7, innovation_scale=0.3, market_wage=2000.0,
+                  business_rates_share=0.3)
+    want = production_reference(rows, fields, params)
+    r = SimpleNamespace(**rows)
+    spending_index, costs = production.row_costs(
+        r.last_payment, r.price, r.last_lump, r.federation, params["federation_saving"], r.sector,
+        fields["fixed_cost"], fields["unit_cost"], r.own_rate, r.drawdown, r.wage_cut, r.relief, r.cash,
+        r.weighted_users, r.effort_e, r.coproduction_relief, r.fte, params["cost_reduction_scale"],
+        params["coproduction_cost_share"], params["market_wage"], params["business_rates_share"])
+    q_c, q_n = production.quality(spending_index ** params["quality_elasticity"], r.workforce_index, r.capital,
+                                  r.weighted_users, r.sector, fields["unit_cost"], fields["contractibility"],
+                                  fields["theta"], r.effort_i, costs[production.CUT], params["capital_productivity"],
+                                  params["innovation_scale"])
+    got = dict(spending_index=spending_index, q_c=q_c, q_n=q_n, overhead=costs[production.OVERHEAD],
+               cut=costs[production.CUT], saving=costs[production.SAVING],
+               wage_factor=costs[production.WAGE_FACTOR], wages=costs[production.WAGES],
+               running_costs=costs[production.RUNNING_COSTS], rates_paid=costs[production.RATES_PAID])
+    assert all(same(got[name], want[name]) for name in want), [name for name in want if not same(got[name], want[name])]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 257, 1000, 8191, 8193, 20001])
+def test_the_kernels_sum_is_numpys(n):
+    """``pairwise_sum`` gives ``ndarray.sum`` to the last bit, for lengths around NumPy's unrolling by eight, its
+    block of 128 and its buffer of 8,192, contiguous and strided, and for magnitudes far apart."""
+    from sim.kernels.pairwise import pairwise_sum
+
+    rng = np.random.default_rng(n)
+    values = rng.standard_normal(3 * n) * 10.0 ** rng.integers(-4, 7, 3 * n)
+    for array in (values[:n], values[::3]):
+        assert pairwise_sum(array) == float(array.sum())
+    assert str(pairwise_sum(np.array([-0.0] * min(n, 3)))) == str(float(np.array([-0.0] * min(n, 3)).sum()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ledger_flows_match(seed):
+    """``move_cash`` against the NumPy ledger it replaced: the total journalled, the cash and the month's inflows
+    or outflows, and nothing moved where every amount is zero (a total of zero from amounts that are not is
+    still a flow)."""
+    from sim.kernels.books import move_cash, unexplained_row
+
+    rng = np.random.default_rng(seed)
+    n = 13
+    for amounts in (rng.uniform(-1e4, 1e4, n), np.zeros(n), np.array([1.0, -1.0] + [0.0] * (n - 2)),
+                    rng.uniform(0, 1e3, n) * (rng.random(n) < 0.3)):
+        for into in (True, False):
+            cash, moved = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n)
+            want_cash, want_moved = cash.copy(), moved.copy()
+            total = float(amounts.sum())
+            want_booked = not (total == 0.0 and not np.any(amounts))
+            if want_booked:
+                want_cash = want_cash + amounts if into else want_cash - amounts
+                want_moved += amounts
+            got_total, booked = move_cash(cash, moved, amounts, into)
+            assert got_total == total and booked == want_booked and same(cash, want_cash) and same(moved, want_moved)
+    opening, inflow, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n), rng.uniform(0, 1e4, n)
+    cash = opening + inflow - outflow
+    assert unexplained_row(cash, opening, inflow, outflow, 1e-6) == (-1, float((inflow - outflow).sum()))
+    cash[[4, 9]] += 1.0
+    assert unexplained_row(cash, opening, inflow, outflow, 1e-6)[0] == 4

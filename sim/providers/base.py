@@ -179,9 +179,10 @@ class Provider(Agent):
         return params["reserve_drawdown"] if params["financial_freedom"] > 0 else 0.0
 
     @classmethod
-    def wage_factor(cls, params: dict, table, rows: np.ndarray) -> np.ndarray:
-        """Pay relative to the market wage (1: the market rate)."""
-        return np.ones(rows.size)
+    def wage_cut(cls, params: dict) -> float:
+        """How much of its cost cutting comes out of wages: pay relative to the market wage is
+        1 - wage_cut * (the share of the service budget its cost cutting saves). Neutral: none, the market rate."""
+        return 0.0
 
     @classmethod
     def incentive(cls, params: dict) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import OPT_OUT
-from .base import FromParameter, Provider, budget_saved, cost_reduction, independent, innovation_gain, move_toward_voice
+from .base import FromParameter, Provider, cost_reduction, independent, innovation_gain, move_toward_voice
 from .table import CONTRACTOR
 
 
@@ -26,7 +26,7 @@ class Contractor(Provider):
       [``tender_cost_rate``]; ``other_income_rate``: fees and trading [``trading_income_share`` = 0], bid
       away in part at re-tender;
       ``guarantor_overhead_rate``: commissioning as for every kind plus [``independent_monitoring_premium``].
-    - ``wage_factor`` [``contractor_wage_cut``], ``incentive`` [``contractor_incentive``]: neutral by default.
+    - ``wage_cut`` [``contractor_wage_cut``], ``incentive`` [``contractor_incentive``]: neutral by default.
     """
 
     kind = CONTRACTOR
@@ -89,10 +89,9 @@ class Contractor(Provider):
         return params["trading_income_share"] if independent(params) else 0.0
 
     @classmethod
-    def wage_factor(cls, params, table, rows):
+    def wage_cut(cls, params):
         """Part of a contractor's cost cutting comes out of wages: w = 1 - wage_cut * c(e)."""
-        gamma = params["cost_reduction_scale"]
-        return 1.0 - params["contractor_wage_cut"] * budget_saved(cost_reduction(table.effort_e[rows], gamma))
+        return params["contractor_wage_cut"]
 
     @classmethod
     def incentive(cls, params):

@@ -6,14 +6,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..ledger import Ledger
-from ..providers import ProviderTable, kind_table
+from ..providers import ProviderTable
+from ..providers.rates import TREASURY_COVERS_DEFICIT
 from ..public_cost import PublicCost
+from .structure import Structure
 
 
-def cover_deficits(params: dict, table: ProviderTable, ledger: Ledger) -> None:
+def cover_deficits(params: dict, structure: Structure, table: ProviderTable, ledger: Ledger) -> None:
     """Kinds that cannot go bust (``treasury_covers_deficit``): the treasury covers the deficit each month."""
     cash = ledger.provider_cash
-    cover = np.where(kind_table(params, table, "treasury_covers_deficit") & (cash < 0), -cash, 0.0)
+    covered = structure.kind_rates.flag_of_rows(TREASURY_COVERS_DEFICIT, table.kind)
+    cover = np.where(covered & (cash < 0), -cash, 0.0)
     ledger.pay_providers("treasury", cover, "deficit cover")
 
 

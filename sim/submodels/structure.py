@@ -9,13 +9,15 @@ import numpy as np
 from ..population import EDUCATION
 from ..proposal import PARTICIPATION_CHANNELS
 from ..providers import regime_lets_users_choose
+from ..providers.rates import KindRates
 from ..sectors import SECTOR_FIELDS
 
 
 @dataclass(eq=False)
 class Structure:
     """What every month's submodels share and none changes: sectors and their parameters, units and their
-    neighbours, each unit's home row per sector and the rows' neighbours, who may choose, the open channels."""
+    neighbours, each unit's home row per sector and the rows' neighbours, who may choose, the open channels,
+    and the kinds' monthly rates (read once from the parameters, as the sector fields are)."""
 
     sector_names: tuple[str, ...]
     sector_fields: dict[str, np.ndarray]  # one value per sector of each field of ``sim.sectors.SECTOR_FIELDS``
@@ -29,6 +31,7 @@ class Structure:
     row_neighbour_count: np.ndarray
     choice_in: np.ndarray  # do the users of sector s choose their provider?
     channels: tuple[str, ...]  # the participation channels open (ODD §7.3)
+    kind_rates: KindRates  # every kind's monthly rates and flags (``sim.providers.rates``)
 
     def sector_array(self, field: str) -> np.ndarray:
         """A sector parameter, one value per sector (``theta``, ``unit_cost`` ...)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ledger import Ledger
-from ..providers import ProviderTable, kind_table, per_kind
+from ..providers import ProviderTable
+from ..providers.rates import INCENTIVE, MEMBERS_OWN_IT
 from ..workforce import Workforce
 from .structure import Structure
 
@@ -33,9 +34,10 @@ def work(params: dict, structure: Structure, table: ProviderTable, workforce: Wo
     capacity = table.fte * 100.0 / staff_ratio_per_row(structure, table)
     workload = np.divide(table.weighted_users, capacity, out=np.zeros(table.n), where=capacity > 0) * (
         1.0 - np.minimum(table.coproduction_relief, 0.5))
-    incentive = per_kind(table, lambda kind: kind.incentive(params))
+    rates = structure.kind_rates
+    incentive = rates.rate_of_rows(INCENTIVE, table.kind)
     autonomy = np.full(table.n, params["local_autonomy"])
-    quits = workforce.update(rng, autonomy, kind_table(params, table, "members_own_it").astype(float),
+    quits = workforce.update(rng, autonomy, rates.flag_of_rows(MEMBERS_OWN_IT, table.kind).astype(float),
                              table.wage_factor, workload, table.failing.astype(float), incentive,
                              structure.sector_array("quit_ratio")[table.sector])
     fte_per_head = np.divide(table.fte, table.staff, out=np.ones(table.n), where=table.staff > 0)

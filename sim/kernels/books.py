@@ -1,0 +1,48 @@
+"""Kernels of the ledger (ODD §7.8, "Money and accounts"): a vector of flows between the providers and one
+account, and the month's check of the providers' cash, each one pass over the provider rows instead of four or
+five NumPy calls; totals are NumPy's pairwise sums (``sim.kernels.pairwise``), so the journal is the same to the
+last bit (ODD §9 D-F44)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import compiled
+from .pairwise import pairwise_sum
+
+
+@compiled
+def move_cash(cash, moved, amounts, into_providers):
+    """Move ``amounts`` (one per row) into the providers' cash (``into_providers``) or out of it, and add them
+    to the month's inflows or outflows ``moved``, unless every amount is zero. Returns (total, booked): the
+    total as ``float(amounts.sum())`` and whether the flow was booked (not all zero)."""
+    total = pairwise_sum(amounts)
+    booked = total != 0.0
+    if not booked:
+        for row in range(amounts.size):
+            if amounts[row] != 0.0:  # a NaN is not zero either, as for np.any
+                booked = True
+                break
+    if booked:
+        for row in range(amounts.size):
+            if into_providers:
+                cash[row] += amounts[row]
+            else:
+                cash[row] -= amounts[row]
+            moved[row] += amounts[row]
+    return total, booked
+
+
+@compiled
+def unexplained_row(cash, opening, inflow, outflow, tolerance):
+    """The check of the providers' cash: the first row whose cash differs from opening + inflows - outflows by
+    more than ``tolerance`` * max(1, |expected|) (-1: none), and the net inflow (inflows - outflows) summed in
+    NumPy's order."""
+    net = np.empty(cash.size)
+    first = -1
+    for row in range(cash.size):
+        expected = opening[row] + inflow[row] - outflow[row]
+        if first < 0 and np.abs(cash[row] - expected) > tolerance * max(1.0, np.abs(expected)):
+            first = row
+        net[row] = inflow[row] - outflow[row]
+    return first, pairwise_sum(net)

@@ -1,0 +1,109 @@
+"""Kernels of production and its books (ODD §7.6, "Production and quality"; §7.8, the providers' costs): what each
+provider row spends, saves and pays this month, and the quality it produces, in one pass over the rows each
+instead of some sixty whole-array expressions on arrays of a few dozen rows (ODD §9 D-F43). The quality
+elasticity's power stays NumPy's between the two kernels (NumPy's ``**`` is not the C library's ``pow`` to the
+last bit on every machine), and the sums the ledger journals stay NumPy's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import compiled, inlined
+
+# Rows of the matrix ``row_costs`` returns, one value per provider row each.
+FIXED, OVERHEAD, SERVICE_BUDGET, REINVEST, CUT, SAVING, WAGE_FACTOR, WAGES, RUNNING_COSTS, RATES_PAID = range(10)
+N_COSTS = 10
+
+
+@inlined
+def maximum(a, b):
+    """``np.maximum`` for two float64: a NaN wins."""
+    return a if (a >= b or np.isnan(a)) else b
+
+
+@inlined
+def minimum(a, b):
+    """``np.minimum`` for two float64: a NaN wins."""
+    return a if (a <= b or np.isnan(a)) else b
+
+
+@compiled
+def row_costs(last_payment, price, last_lump, federation, federation_saving, sector, fixed_cost, unit_cost,
+              own_rate, drawdown, wage_cut, relief, cash, weighted_users, effort_e, coproduction_relief, fte,
+              cost_reduction_scale, coproduction_cost_share, market_wage, business_rates_share):
+    """ODD §7.6 and §7.8, for every provider row p (float64, in the order of operations of the NumPy it replaced):
+
+        standard_p = payment_p / price_p  (the service the formula pays for)
+        fixed_p    = fixed cost of the row's sector * (1 - federation saving, for a federation's member)
+        overhead_p = own rate_p * max(standard_p - lump_p / price_p, 0)
+        budget_p   = max(standard_p - fixed_p - overhead_p, 0)  (the service budget)
+        reinvest_p = drawdown_p * max(cash_p - payment_p, 0)
+        cut_p      = 2 gamma sqrt(max(e_p, 0)),  saved_p = min(cut_p, 1)  (HSV's c(e), ``budget_saved``)
+        replaced_p = min(share * relief_p * unit cost * users_p, budget_p (1 - saved_p))  (co-production)
+        spending index_p = (budget_p + reinvest_p) / standard cost_p - replaced_p / standard cost_p + relief_p
+                           (1 and 0 for the two quotients of a row without users)
+        spend_p = budget_p (1 - saved_p) - replaced_p + reinvest_p,  saving_p = budget_p saved_p + replaced_p
+        wage factor_p = 1 - wage cut_p saved_p,  wages_p = fte_p * market wage * wage factor_p
+        rates_p = business rates share * fixed_p;  running costs_p = fixed_p - rates_p + overhead_p
+                  + max(spend_p - wages_p, 0);  rates paid_p = rates_p (1 - rate relief_p)
+
+    Returns the spending index and the matrix of costs (rows ``FIXED`` ... ``RATES_PAID``)."""
+    n = last_payment.size
+    costs = np.empty((N_COSTS, n))
+    spending_index = np.empty(n)
+    for row in range(n):
+        budget = last_payment[row]
+        standard = budget / price[row]
+        saving_share = federation_saving if federation[row] >= 0 else 0.0
+        fixed = fixed_cost[sector[row]] * (1.0 - saving_share)
+        overhead = own_rate[row] * maximum(standard - last_lump[row] / price[row], 0.0)
+        service_budget = maximum(standard - fixed - overhead, 0.0)
+        reinvest = drawdown[row] * maximum(cash[row] - budget, 0.0)
+        cost = unit_cost[sector[row]]
+        served = weighted_users[row] > 0
+        resources = (service_budget + reinvest) / (cost * weighted_users[row]) if served else 1.0
+        cut = 2.0 * cost_reduction_scale * np.sqrt(maximum(effort_e[row], 0.0))
+        saved = minimum(cut, 1.0)
+        standard_cost = cost * weighted_users[row]
+        replaced = minimum(coproduction_cost_share * coproduction_relief[row] * standard_cost,
+                           service_budget * (1.0 - saved))
+        paid_replaced = replaced / standard_cost if served else 0.0
+        spending_index[row] = resources - paid_replaced + coproduction_relief[row]
+        spend = service_budget * (1.0 - saved) - replaced + reinvest
+        wage_factor = 1.0 - wage_cut[row] * saved
+        wages = fte[row] * market_wage * wage_factor
+        rates = business_rates_share * fixed
+        costs[FIXED, row] = fixed
+        costs[OVERHEAD, row] = overhead
+        costs[SERVICE_BUDGET, row] = service_budget
+        costs[REINVEST, row] = reinvest
+        costs[CUT, row] = cut
+        costs[SAVING, row] = service_budget * saved + replaced
+        costs[WAGE_FACTOR, row] = wage_factor
+        costs[WAGES, row] = wages
+        costs[RUNNING_COSTS, row] = fixed - rates + overhead + maximum(spend - wages, 0.0)
+        costs[RATES_PAID, row] = rates * (1.0 - relief[row])
+    return spending_index, costs
+
+
+@compiled
+def quality(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility, theta,
+            effort_i, cut, capital_productivity, innovation_scale):
+    """ODD §7.6 quality of every row p, from its spending index to the elasticity's power (NumPy's):
+
+        base_p = spending_p^alpha * workforce index_p + k capital_p / (12 unit cost * max(users_p, 1))
+        q_c,p  = contractibility * base_p
+        q_n,p  = (1 - contractibility) * base_p + 2 delta sqrt(max(i_p, 0)) - theta * cut_p
+
+    Returns (q_c, q_n)."""
+    n = powered_spending.size
+    q_c = np.empty(n)
+    q_n = np.empty(n)
+    for row in range(n):
+        s = sector[row]
+        capital_quality = capital_productivity * capital[row] / (12.0 * unit_cost[s] * maximum(weighted_users[row], 1.0))
+        base = powered_spending[row] * workforce_index[row] + capital_quality
+        q_c[row] = contractibility[s] * base
+        q_n[row] = ((1.0 - contractibility[s]) * base + 2.0 * innovation_scale * np.sqrt(maximum(effort_i[row], 0.0))
+                    - theta[s] * cut[row])
+    return q_c, q_n
