@@ -213,12 +213,12 @@ class MutualStateModel(Model):
                                       self.month)
         for sector in np.flatnonzero(structure.choice_in):  # §7.4
             exit_providers(params, self.users[sector], rng)
-        production.aggregate_users(params, structure, self.users, table)  # §7.6
-        participation.update_membership(params, structure, population, self.users, table, rng, self.month)  # §7.3
+        # §7.6 aggregation, §7.3 membership and (but at a fiscal year's end) what rows hear, in one pass a sector
+        participation.tally_month(params, structure, population, self.users, table, rng, self.month, not year_end)
         if year_end:
             self.last_election = participation.hold_governance(params, structure, population, self.users, table,
                                                                rng, self.month)
-        participation.heard_preference(self.users, table)
+            participation.heard_preference(self.users, table)
         design.revise_designs(self, self.guarantor.central_design, year_end)  # §7.5
         participation.learn_efficacy(params, population, self.users, table, self.guarantor.central_design)  # §7.3
         self.overhead_paid = production.produce(params, structure, table, ledger, book=True)  # §7.6, §7.8

@@ -1262,3 +1262,49 @@ def test_ledger_flows_match(seed):
     assert unexplained_row(cash, opening, inflow, outflow, 1e-6) == (-1, float((inflow - outflow).sum()))
     cash[[4, 9]] += 1.0
     assert unexplained_row(cash, opening, inflow, outflow, 1e-6)[0] == 4
+
+
+# --- the revision helper's kernels (session 12, ODD §9 D-F30...D-F41) ------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("hear", [True, False])
+@pytest.mark.parametrize("chunk", [7, 1 << 16])
+def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, chunk):
+    """``tally_and_join`` against the three passes it folds, one after another as the month ran them: the rows'
+    tallies (five bincounts), monthly membership, what governance hears (four bincounts); over three sectors,
+    a few slots at a time."""
+    n_rows = 14
+    preferences = (n_rows, dimensions(10 * seed))
+    reference_tallies = [np.zeros(n_rows) for _ in range(4)] + [np.zeros(preferences)]
+    reference_heard = [np.zeros(n_rows), np.zeros(preferences), np.zeros(n_rows), np.zeros(preferences)]
+    counts, prefs = np.zeros((n_rows, provider_tallies.N_COUNTS)), np.zeros((n_rows, 3, preferences[1]))
+    sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
+    last_kernel = np.full(50, -30000, dtype=np.int16)
+    last_reference = last_kernel.copy()
+    kernel_rng, reference_rng = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    for sector in range(0, 9, 3):
+        rng = np.random.default_rng(100 * seed + sector)
+        slots = random_slots(10 * seed + sector, n_providers=n_rows)
+        m = slots["provider"].size
+        home_row, has_board = rng.integers(0, n_rows, 8), rng.random(n_rows) < 0.5
+        civic = rng.integers(0, 128, m).astype(np.uint8)
+        civic_kernel = civic.copy()
+        inputs = (slots["provider"], slots["stance"], slots["need"], slots["x"], slots["unit"], home_row)
+        sector_tallies_reference(*inputs, reference_tallies)
+        membership_reference(reference_rng, slots["provider"], has_board, 0.3, civic, slots["citizen"],
+                             last_reference, 9)
+        if hear:
+            heard_tallies_reference(slots["provider"], civic, slots["x"], reference_heard)
+        for start, uniform in draws.uniform_chunks(kernel_rng, m, chunk=chunk):
+            provider_tallies.tally_and_join(start, uniform, start + uniform.size == m, *inputs, civic_kernel,
+                                            slots["citizen"], last_kernel, 9, has_board, 0.3, hear, sector_counts,
+                                            sector_prefs, counts, prefs)
+        assert same(civic_kernel, civic)
+    assert same(last_kernel, last_reference) and kernel_rng.random() == reference_rng.random()
+    columns = (provider_tallies.USERS, provider_tallies.WEIGHTED_USERS, provider_tallies.ELIGIBLE,
+               provider_tallies.CONTRIBUTORS)
+    assert all(same(counts[:, column], want) for column, want in zip(columns, reference_tallies[:4], strict=True))
+    assert same(prefs[:, provider_tallies.CONTRIBUTOR_PREF], reference_tallies[4])
+    if hear:
+        got = [counts[:, provider_tallies.VOTERS], prefs[:, provider_tallies.VOTE_PREF],
+               counts[:, provider_tallies.RESPONDENTS], prefs[:, provider_tallies.ANSWER_PREF]]
+        assert all(same(a, b) for a, b in zip(got, reference_heard, strict=True))

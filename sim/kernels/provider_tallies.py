@@ -1,12 +1,15 @@
-"""Kernel of the per-row tallies of a sector's users (ODD §7.6, aggregation): five sums in one pass over its
-slots, where there were five ``bincount`` passes each casting its indices and weights to 64 bits."""
+"""Kernels of the per-row tallies of a sector's users (ODD §7.6, aggregation): five sums in one pass over its
+slots, where there were five ``bincount`` passes each casting its indices and weights to 64 bits; and the month's
+pass that adds §7.3's monthly membership and what governance hears to them (``tally_and_join``, ODD §9 D-F30)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..population import CONTRIBUTE, OPT_OUT
+from ..population import BOARD, CONSULTED, CONTRIBUTE, GOVERNOR, MEMBER, OPT_OUT, PANEL, PUPIL, VOTED
 from . import compiled
+
+SEATED = BOARD | PANEL | GOVERNOR | PUPIL  # as ``sim.submodels.participation.SEATED``
 
 
 @compiled
@@ -35,3 +38,104 @@ def add_sector_tallies(provider, stance, need, x, unit, home_row, users, weighte
     eligible += sector_eligible
     contributors += sector_contributors
     preference_sum += sector_preference
+
+
+#: Columns of ``tally_and_join``'s per-row counts: users, need-weighted users, eligible, contributors (§7.6),
+#: voters and consultation respondents (§7.3); and of its sums of preferred designs: contributors', voters',
+#: respondents'.
+USERS, WEIGHTED_USERS, ELIGIBLE, CONTRIBUTORS, VOTERS, RESPONDENTS = range(6)
+N_COUNTS = 6
+CONTRIBUTOR_PREF, VOTE_PREF, ANSWER_PREF = range(3)
+
+
+@compiled
+def tally_and_join(start, uniform, last_chunk, provider, stance, need, x, unit, home_row, civic, citizen,
+                   last_participation, month, has_board, join_chance, hear, sector_counts, sector_prefs, counts,
+                   prefs):
+    """One pass over the slots ``start`` to ``start + uniform.size`` of a sector for three steps of the month
+    that read the same slots with nothing between them changing what the others read (ODD §3.1 steps 8-9):
+
+    * ODD §7.6 aggregation (``add_sector_tallies``): per row, users (``stance`` not opted out: the stances the
+      service sees), need-weighted users, eligible residents (the slot's home row), contributors and the sum of
+      their preferred designs;
+    * ODD §7.3 monthly membership (``sim.kernels.membership.update_membership``): a user of a row with a member
+      board joins with chance ``join_chance`` (one ``uniform`` a slot); at a row without one her membership and
+      board seat lapse; a seat holder took part this month. It changes only the membership and board bits, which
+      neither tally reads;
+    * if ``hear`` (a month without elections: they would change who voted in between), ODD §7.3 what governance
+      hears (``sim.kernels.voice.add_heard_tallies``): per row, voters at its last election and respondents to
+      its last consultation and the sums of their preferred designs.
+
+    The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), started from zero at
+    the sector's first chunk) are added to ``counts`` and ``prefs`` at its ``last_chunk``, as the per-sector
+    kernels added theirs; every sum runs in slot order in float64. Slots are sorted by unit, so a row's slots
+    come in runs: each run's sums are carried in registers from the row's sum so far and stored at its end (the
+    same additions in the same order, without a load and a store through memory for each slot)."""
+    if start == 0:
+        sector_counts[:] = 0.0
+        sector_prefs[:] = 0.0
+    dimensions = x.shape[1]
+    end = start + uniform.size
+    eligible_row, eligible = -1, 0.0  # the current home row's count, carried while the units share it
+    first = start
+    while first < end:  # a run of slots at one row (slots are sorted by unit): its sums carried in registers
+        row = provider[first]
+        stop = first + 1
+        while stop < end and provider[stop] == row:
+            stop += 1
+        users, weighted = sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS]
+        contributors = sector_counts[row, CONTRIBUTORS]
+        voters, respondents = sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS]
+        board = has_board[row]
+        for slot in range(first, stop):
+            if stance[slot] != OPT_OUT:
+                users += 1.0
+                weighted += np.float64(need[slot])
+                if stance[slot] == CONTRIBUTE:
+                    contributors += 1.0
+            home = home_row[unit[slot]]
+            if home != eligible_row:
+                if eligible_row >= 0:
+                    sector_counts[eligible_row, ELIGIBLE] = eligible
+                eligible_row, eligible = home, sector_counts[home, ELIGIBLE]
+            eligible += 1.0
+            bits = civic[slot]
+            if board:
+                if uniform[slot - start] < join_chance:
+                    bits = bits | np.uint8(MEMBER)
+                    civic[slot] = bits
+            elif bits & np.uint8(MEMBER | BOARD):
+                bits = bits & ~np.uint8(MEMBER | BOARD)
+                civic[slot] = bits
+            if bits & SEATED:
+                last_participation[citizen[slot]] = month
+            if hear:
+                if bits & VOTED:
+                    voters += 1.0
+                if bits & CONSULTED:
+                    respondents += 1.0
+        sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS] = users, weighted
+        sector_counts[row, CONTRIBUTORS] = contributors
+        sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS] = voters, respondents
+        for dimension in range(dimensions):  # the preferred designs' sums, in slot order in each dimension
+            contributed = sector_prefs[row, CONTRIBUTOR_PREF, dimension]
+            voted = sector_prefs[row, VOTE_PREF, dimension]
+            answered = sector_prefs[row, ANSWER_PREF, dimension]
+            for slot in range(first, stop):
+                wish = np.float64(x[slot, dimension])
+                if stance[slot] == CONTRIBUTE:
+                    contributed += wish
+                if hear:
+                    if civic[slot] & VOTED:
+                        voted += wish
+                    if civic[slot] & CONSULTED:
+                        answered += wish
+            sector_prefs[row, CONTRIBUTOR_PREF, dimension] = contributed
+            sector_prefs[row, VOTE_PREF, dimension] = voted
+            sector_prefs[row, ANSWER_PREF, dimension] = answered
+        first = stop
+    if eligible_row >= 0:
+        sector_counts[eligible_row, ELIGIBLE] = eligible
+    if last_chunk:
+        counts += sector_counts
+        prefs += sector_prefs

@@ -38,7 +38,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from ..kernels import elections, membership, metric_sums, stance_revision, voice
+from ..kernels import elections, membership, metric_sums, provider_tallies, stance_revision, voice
 from ..kernels.draws import uniform_chunks
 from ..population import (
     BOARD,
@@ -57,6 +57,8 @@ from ..population import (
 )
 from ..providers import ProviderTable
 from ..providers.institutions import present
+from .production import finish_aggregation
+from .rationing import stance_served
 from .service_use import cost_factor, outside_option
 from .structure import Structure
 
@@ -169,6 +171,34 @@ def update_membership(params: dict, structure: Structure, population: Citizens, 
                                          np.uint8(MEMBER | BOARD), np.uint8(SEATED))
 
 
+def tally_month(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
+                table: ProviderTable, rng: np.random.Generator, month: int, hear: bool) -> None:
+    """ODD §3.1 steps 8-9 in one pass over each sector's slots (``sim.kernels.provider_tallies.tally_and_join``,
+    ODD §9 D-F30): the rows' tallies of users (``production.aggregate_users``), monthly membership
+    (``update_membership``, its uniforms a chunk at a time as before) and, if ``hear`` (a month without the
+    fiscal year's elections), what governance hears (``heard_preference``); then what each derives from its
+    tallies. The same numbers as the three steps one after another: membership changes only the membership and
+    board bits, which neither tally reads."""
+    n, dimensions = table.n, table.contributor_pref.shape[1]
+    has_board = present(params, structure.sector_names, table, "member_board")
+    join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
+    counts, prefs = np.zeros((n, provider_tallies.N_COUNTS)), np.zeros((n, 3, dimensions))
+    sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
+    for sector, users in enumerate(service_users):
+        stance = stance_served(users)
+        for start, uniform in uniform_chunks(rng, users.m):
+            provider_tallies.tally_and_join(
+                start, uniform, start + uniform.size == users.m, users.provider, stance, users.need, users.x,
+                users.unit, structure.home_row[sector], users.civic, users.citizen, population.last_participation,
+                month, has_board, join, hear, sector_counts, sector_prefs, counts, prefs)
+    table.users[:], table.weighted_users[:] = counts[:, provider_tallies.USERS], counts[:, provider_tallies.WEIGHTED_USERS]
+    table.eligible[:], table.contributors[:] = counts[:, provider_tallies.ELIGIBLE], counts[:, provider_tallies.CONTRIBUTORS]
+    finish_aggregation(params, structure, table, prefs[:, provider_tallies.CONTRIBUTOR_PREF])
+    if hear:
+        finish_heard(table, counts[:, provider_tallies.VOTERS].copy(), prefs[:, provider_tallies.VOTE_PREF].copy(),
+                     counts[:, provider_tallies.RESPONDENTS].copy(), prefs[:, provider_tallies.ANSWER_PREF].copy())
+
+
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
                     table: ProviderTable, rng: np.random.Generator, month: int) -> dict[str, float]:
     """Once a fiscal year, each row runs the institutions the table (and the open channels) give it: member
@@ -237,6 +267,13 @@ def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) ->
         if users.m:
             voice.add_heard_tallies(users.provider, users.civic, users.x, VOTED, CONSULTED, voters, vote_pref,
                                     respondents, answer_pref)
+    finish_heard(table, voters, vote_pref, respondents, answer_pref)
+
+
+def finish_heard(table: ProviderTable, voters: np.ndarray, vote_pref: np.ndarray, respondents: np.ndarray,
+                 answer_pref: np.ndarray) -> None:
+    """``heard_preference`` from the rows' tallies: voters and respondents and the sums of their preferred
+    designs (rows, D)."""
     table.voters, table.respondents = voters, respondents
     voters_, respondents_ = voters[:, None], respondents[:, None]  # one column: the same count in every dimension
     table.mandate = np.divide(vote_pref, voters_, out=table.voice_design.copy(), where=voters_ > 0)

@@ -20,12 +20,18 @@ def aggregate_users(params: dict, structure: Structure, service_users: list[Serv
     """Per provider row: users, need-weighted users, eligible residents, contributors and their mean
     preference (one pass per sector: ``sim.kernels.provider_tallies``), participation, and the relief that
     co-production gives the service budget."""
-    n = table.n
     table.users[:] = table.weighted_users[:] = table.eligible[:] = table.contributors[:] = 0.0
     pref_sum = np.zeros_like(table.contributor_pref)  # (rows, D)
     for sector, users in enumerate(service_users):
         add_sector_tallies(users.provider, stance_served(users), users.need, users.x, users.unit, structure.home_row[sector],
                            table.users, table.weighted_users, table.eligible, table.contributors, pref_sum)
+    finish_aggregation(params, structure, table, pref_sum)
+
+
+def finish_aggregation(params: dict, structure: Structure, table: ProviderTable, pref_sum: np.ndarray) -> None:
+    """From the rows' tallies (users ... contributors, and ``pref_sum`` (rows, D) of contributors' preferred
+    designs): participation, contributors' mean preference and the relief co-production gives the budget."""
+    n = table.n
     table.participation = np.divide(table.contributors, table.users, out=np.zeros(n), where=table.users > 0)
     contributors = table.contributors[:, None]  # the same count in every dimension of the design
     table.contributor_pref = np.divide(pref_sum, contributors, out=table.voice_design.copy(), where=contributors > 0)
