@@ -14,6 +14,7 @@ from mesa import Agent
 
 from . import design_space
 from .kernels import formula_funding
+from .kernels.pairwise import pairwise_sum
 from .population import ANY_SERVICE, EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
@@ -69,8 +70,8 @@ class GuarantorState(Agent):
         for s, users in enumerate(model.users):  # the kernels: ``sim.kernels.formula_funding``
             deprivation = formula_funding.deprivation_weights(users.citizen, model.population.deprivation,
                                                               float(params["deprivation_weight"]))
-            # normalised over the sector's eligible residents (NumPy's mean, to the last bit)
-            normaliser = float(deprivation.mean()) if params["formula_normalised"] and users.m else None
+            # normalised over the sector's eligible residents (NumPy's mean: its pairwise sum over the count)
+            normaliser = pairwise_sum(deprivation) / users.m if params["formula_normalised"] and users.m else None
             formula_funding.add_formula_users(
                 deprivation, normaliser, users.need, bool(params["need_weighted_capitation"]),
                 bool(model.structure.choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit,

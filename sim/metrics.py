@@ -15,7 +15,7 @@ from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .submodels import participation
-from .submodels.rationing import stance_served, unserved_share
+from .submodels.rationing import RATIONING_RULES, stance_served, unserved_share
 
 # value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
 # money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
@@ -74,8 +74,8 @@ def measure(model) -> dict[str, float]:
     mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
     sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
     quits = model.workforce.quits_this_month
-    unserved = unserved_share(model.users)
     rule = params["budget_rule"]
+    unserved = unserved_share(model.users) if rule in RATIONING_RULES else 0.0  # a pass over the slots otherwise idle
     return {
         "participation_rate": float(took_part.sum()) / n if n else 0.0,
         "participation_gap": float(rate_q[0] - rate_q[4]),

@@ -90,17 +90,6 @@ class Workforce:
             self.burnout[quits] = 0.0
         return k
 
-    def workforce_index(self, n_rows: int) -> np.ndarray:
-        """Each row's mean effort x productivity relative to the standard workforce."""
-        staff = self.staff_counts(n_rows)
-        out = np.bincount(self.row, weights=self.effort * self.productivity(), minlength=n_rows)
-        return np.divide(out, staff * self.reference_output, out=np.ones(n_rows), where=staff > 0)
-
-    def mean_by_row(self, values: np.ndarray, n_rows: int) -> np.ndarray:
-        staff = self.staff_counts(n_rows)
-        return np.divide(np.bincount(self.row, weights=values, minlength=n_rows), staff, out=np.zeros(n_rows),
-                         where=staff > 0)
-
     def rebalance(self, rng: np.random.Generator, target: np.ndarray, sector_of_row: np.ndarray) -> int:
         """Move positions from rows above their target staffing to rows below it, within each sector.
         Workers keep their motivation, skill and tenure (a transfer, not a new hire). Returns moves."""

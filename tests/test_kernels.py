@@ -1264,6 +1264,61 @@ def test_ledger_flows_match(seed):
     assert unexplained_row(cash, opening, inflow, outflow, 1e-6)[0] == 4
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_rows_month_of_work_matches(seed):
+    """``workload`` and ``rows_after_work`` against the whole-array code of ``submodels.work`` and
+    ``Workforce.workforce_index`` / ``mean_by_row`` they replaced: rows without capacity, without workers, with
+    no staff counted, co-production relief above the cap of one half."""
+    from sim.kernels import workers
+
+    rng = np.random.default_rng(seed)
+    n, sectors = 9, 3
+    sector = rng.integers(0, sectors, n)
+    fte = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0.1, 30, n))
+    ratio = rng.uniform(1, 10, sectors)
+    weighted_users, relief = rng.uniform(0, 400, n), rng.uniform(0, 0.8, n)
+    capacity = fte * 100.0 / ratio[sector]
+    want = np.divide(weighted_users, capacity, out=np.zeros(n), where=capacity > 0) * (1.0 - np.minimum(relief, 0.5))
+    assert same(workers.workload(fte, ratio, sector, weighted_users, relief), want)
+
+    worker_row = rng.integers(0, n - 2, 60)  # the last two rows have no workers
+    quits, output, morale = rng.random(60) < 0.2, rng.uniform(0, 1.2, 60), rng.random(60)
+    staff = np.where(rng.random(n) < 0.3, 0.0, rng.integers(1, 12, n).astype(float))
+    hiring_cost, reference = rng.uniform(100, 2000), rng.uniform(0.3, 0.8)
+    fte_per_head = np.divide(fte, staff, out=np.ones(n), where=staff > 0)
+    hires = np.bincount(worker_row[quits], minlength=n) * hiring_cost * fte_per_head
+    headcount = np.bincount(worker_row, minlength=n).astype(np.float64)
+    index = np.divide(np.bincount(worker_row, weights=output, minlength=n), headcount * reference, out=np.ones(n),
+                      where=headcount > 0)
+    mean_morale = np.divide(np.bincount(worker_row, weights=morale, minlength=n), headcount, out=np.zeros(n),
+                            where=headcount > 0)
+    got = workers.rows_after_work(worker_row, quits, output, morale, fte, staff, hiring_cost, reference)
+    assert all(same(a, b) for a, b in zip(got, (hires, index, mean_morale), strict=True))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dimensions", [1, 2, 3])
+def test_row_shares_match(seed, dimensions):
+    """``row_shares`` against the whole-array tail of ``production.aggregate_users``: rows without users, without
+    contributors, without need-weighted users."""
+    from sim.kernels import production
+
+    rng = np.random.default_rng(seed)
+    n, sectors = 10, 3
+    users = np.where(rng.random(n) < 0.2, 0.0, rng.integers(1, 300, n).astype(float))
+    contributors = np.minimum(users, np.where(rng.random(n) < 0.3, 0.0, rng.integers(0, 40, n).astype(float)))
+    weighted = np.where(rng.random(n) < 0.2, 0.0, users * rng.uniform(0.5, 2.0, n))
+    preference_sum = contributors[:, None] * rng.random((n, dimensions))
+    voice_design, sector, unit_cost = rng.random((n, dimensions)), rng.integers(0, sectors, n), rng.uniform(50, 500, 3)
+    factor = 0.5 * 12.0 * 0.3
+    participation = np.divide(contributors, users, out=np.zeros(n), where=users > 0)
+    preference = np.divide(preference_sum, contributors[:, None], out=voice_design.copy(),
+                           where=contributors[:, None] > 0)
+    relief = np.divide(factor * contributors, unit_cost[sector] * weighted, out=np.zeros(n), where=weighted > 0)
+    got = production.row_shares(users, weighted, contributors, preference_sum, voice_design, sector, unit_cost, factor)
+    assert all(same(a, b) for a, b in zip(got, (participation, preference, relief), strict=True))
+
+
 # --- the revision helper's kernels (session 12, ODD §9 D-F30...D-F41) ------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("hear", [True, False])

@@ -107,3 +107,28 @@ def quality(powered_spending, workforce_index, capital, weighted_users, sector, 
         q_n[row] = ((1.0 - contractibility[s]) * base + 2.0 * innovation_scale * np.sqrt(maximum(effort_i[row], 0.0))
                     - theta[s] * cut[row])
     return q_c, q_n
+
+
+@compiled
+def row_shares(users, weighted_users, contributors, preference_sum, voice_design, sector, unit_cost, relief_per_contributor):
+    """ODD §7.6 aggregation, per row p after the sectors' tallies (``provider_tallies``):
+
+        participation_p    = contributors_p / users_p  (0 without users)
+        contributor pref_p = preference sum_p / contributors_p, in every dimension (the row's own channel's
+                             design, ``voice_design``, without contributors)
+        relief_p           = relief per contributor * contributors_p / (unit cost * need-weighted users_p)
+                             (0 without users)
+
+    ``relief_per_contributor`` is substitution x value of time x participation cost. Returns the three."""
+    n, dimensions = preference_sum.shape
+    participation = np.empty(n)
+    preference = np.empty((n, dimensions))
+    relief = np.empty(n)
+    for row in range(n):
+        participation[row] = contributors[row] / users[row] if users[row] > 0 else 0.0
+        for dimension in range(dimensions):
+            preference[row, dimension] = (preference_sum[row, dimension] / contributors[row] if contributors[row] > 0
+                                          else voice_design[row, dimension])
+        value = relief_per_contributor * contributors[row]
+        relief[row] = value / (unit_cost[sector[row]] * weighted_users[row]) if weighted_users[row] > 0 else 0.0
+    return participation, preference, relief

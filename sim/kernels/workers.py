@@ -56,3 +56,51 @@ def quits(uniform, logistic, worker_row, base_rate, quit_ratio, by_sector):
         base = base_rate * quit_ratio[worker_row[worker]] if by_sector else base_rate
         quit[worker] = uniform[worker] < clip_unit(2.0 * base * logistic[worker])
     return quit
+
+
+@compiled
+def workload(fte, staff_per_100_users, sector, weighted_users, coproduction_relief):
+    """ODD §7.9 each row's workload: need-weighted users per unit of capacity (the users its FTE can serve at its
+    sector's staffing ratio; 0 without capacity), eased by co-production (by at most half):
+    weighted users_p / (fte_p * 100 / staff per 100 users) * (1 - min(relief_p, 0.5))."""
+    load = np.empty(fte.size)
+    for row in range(fte.size):
+        capacity = fte[row] * 100.0 / staff_per_100_users[sector[row]]
+        share = weighted_users[row] / capacity if capacity > 0 else 0.0
+        relief = coproduction_relief[row]
+        load[row] = share * (1.0 - (relief if (relief <= 0.5 or np.isnan(relief)) else 0.5))
+    return load
+
+
+@compiled
+def rows_after_work(worker_row, quits, output, morale, fte, staff, hiring_cost, reference_output):
+    """ODD §7.9 per provider row p, after the month's quits (sums over its workers in worker order, as
+    ``np.bincount`` adds them):
+
+        hiring_p          = quits_p * hiring cost * fte_p / staff_p  (fte per head 1 where no staff is counted)
+        workforce index_p = sum of output_w / (workers_p * reference output)  (1 without workers)
+        morale_p          = mean morale_w  (0 without workers)
+
+    ``output`` is each worker's effort x productivity; ``staff`` the headcount contracted this year."""
+    n = fte.size
+    quit_count = np.zeros(n, np.int64)
+    headcount_of = np.zeros(n, np.int64)
+    output_sum = np.zeros(n)
+    morale_sum = np.zeros(n)
+    for worker in range(worker_row.size):
+        row = worker_row[worker]
+        headcount_of[row] += 1
+        output_sum[row] += output[worker]
+        morale_sum[row] += morale[worker]
+        if quits[worker]:
+            quit_count[row] += 1
+    hiring = np.empty(n)
+    index = np.empty(n)
+    mean_morale = np.empty(n)
+    for row in range(n):
+        fte_per_head = fte[row] / staff[row] if staff[row] > 0 else 1.0
+        hiring[row] = np.float64(quit_count[row]) * hiring_cost * fte_per_head
+        headcount = np.float64(headcount_of[row])
+        index[row] = output_sum[row] / (headcount * reference_output) if headcount > 0 else 1.0
+        mean_morale[row] = morale_sum[row] / headcount if headcount > 0 else 0.0
+    return hiring, index, mean_morale

@@ -30,16 +30,13 @@ def aggregate_users(params: dict, structure: Structure, service_users: list[Serv
 
 def finish_aggregation(params: dict, structure: Structure, table: ProviderTable, pref_sum: np.ndarray) -> None:
     """From the rows' tallies (users ... contributors, and ``pref_sum`` (rows, D) of contributors' preferred
-    designs): participation, contributors' mean preference and the relief co-production gives the budget."""
-    n = table.n
-    table.participation = np.divide(table.contributors, table.users, out=np.zeros(n), where=table.users > 0)
-    contributors = table.contributors[:, None]  # the same count in every dimension of the design
-    table.contributor_pref = np.divide(pref_sum, contributors, out=table.voice_design.copy(), where=contributors > 0)
-    unit_cost = structure.sector_array("unit_cost")[table.sector]
-    value = params["coproduction_substitution"] * params["value_of_time"] * params[
-        "participation_cost"] * table.contributors
-    table.coproduction_relief = np.divide(value, unit_cost * table.weighted_users, out=np.zeros(n),
-                                          where=table.weighted_users > 0)
+    designs): participation, contributors' mean preference and the relief co-production gives the budget, in one
+    pass over the rows (``sim.kernels.production.row_shares``)."""
+    relief_per_contributor = params["coproduction_substitution"] * params["value_of_time"] * params[
+        "participation_cost"]
+    table.participation, table.contributor_pref, table.coproduction_relief = row_pass.row_shares(
+        table.users, table.weighted_users, table.contributors, pref_sum, table.voice_design, table.sector,
+        structure.sector_array("unit_cost"), float(relief_per_contributor))
 
 
 def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Ledger, book: bool) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels import workers
 from ..ledger import Ledger
 from ..providers import ProviderTable
 from ..providers.rates import INCENTIVE, MEMBERS_OWN_IT
@@ -30,21 +31,20 @@ def headcount_target(params: dict, table: ProviderTable) -> np.ndarray:
 def work(params: dict, structure: Structure, table: ProviderTable, workforce: Workforce, ledger: Ledger,
          rng: np.random.Generator) -> None:
     """A month of work: workload from users per FTE (eased by co-production), morale, effort and quits
-    (``Workforce.update``); the providers pay to hire replacements; the rows' workforce index and morale."""
-    capacity = table.fte * 100.0 / staff_ratio_per_row(structure, table)
-    workload = np.divide(table.weighted_users, capacity, out=np.zeros(table.n), where=capacity > 0) * (
-        1.0 - np.minimum(table.coproduction_relief, 0.5))
+    (``Workforce.update``); the providers pay to hire replacements; the rows' workforce index and morale. The
+    rows' part is two passes (``sim.kernels.workers.workload``, ``rows_after_work``)."""
+    workload = workers.workload(table.fte, structure.sector_array("staff_per_100_users"), table.sector,
+                                table.weighted_users, table.coproduction_relief)
     rates = structure.kind_rates
     incentive = rates.rate_of_rows(INCENTIVE, table.kind)
     autonomy = np.full(table.n, params["local_autonomy"])
     quits = workforce.update(rng, autonomy, rates.flag_of_rows(MEMBERS_OWN_IT, table.kind).astype(float),
                              table.wage_factor, workload, table.failing.astype(float), incentive,
                              structure.sector_array("quit_ratio")[table.sector])
-    fte_per_head = np.divide(table.fte, table.staff, out=np.ones(table.n), where=table.staff > 0)
-    hires = np.bincount(workforce.row[quits], minlength=table.n) * params["hiring_cost"] * fte_per_head
+    hires, table.workforce_index, table.morale = workers.rows_after_work(
+        workforce.row, quits, workforce.effort * workforce.productivity(), workforce.morale, table.fte, table.staff,
+        float(params["hiring_cost"]), workforce.reference_output)
     ledger.collect_from_providers("outside_world", hires, "hiring")
-    table.workforce_index = workforce.workforce_index(table.n)
-    table.morale = workforce.mean_by_row(workforce.morale, table.n)
 
 
 def restaff(params: dict, structure: Structure, table: ProviderTable, workforce: Workforce,
