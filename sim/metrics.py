@@ -11,6 +11,8 @@ import numpy as np
 from mesa import DataCollector
 
 from .kernels.metric_sums import add_slot_sums, took_part_by_quintile
+from .kernels.pairwise import pairwise_sum
+from .kernels.row_metrics import users_and_kind_sums
 from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
@@ -50,9 +52,8 @@ def measure(model) -> dict[str, float]:
     took_part = took_part_by_quintile(pop.last_participation, model.month - 12, pop.deprivation, 5)
     rate_q = took_part / np.maximum(model.quintile_sizes, 1)
 
-    act_n = float(table.users.sum())
+    act_n, mutual_n, mutual_capital = users_and_kind_sums(table.users, table.capital, table.kind, MUTUAL)
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
-    mutual_n = float(table.users[table.kind == MUTUAL].sum())
     sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
@@ -87,13 +88,13 @@ def measure(model) -> dict[str, float]:
         "cost_per_capita": public,
         "total_cost_per_capita": public + private + volunteer_value / n,
         "value_for_money": 100.0 * mean_quality / max(public, VFM_COST_FLOOR),
-        "worker_morale": float(model.workforce.morale.mean()) if model.workforce.n else 0.0,
+        "worker_morale": pairwise_sum(model.workforce.morale) / model.workforce.n if model.workforce.n else 0.0,
         "worker_turnover": 12.0 * quits / model.workforce.n if model.workforce.n else 0.0,
         "provider_failures": float(model.guarantor.services_failed_last_year()),
         "mutual_share": mutual_n / act_n if act_n else 0.0,
         "conversions": float(model.guarantor.conversions),
         "demutualisations": float(model.guarantor.demutualisations),
-        "social_investment_per_capita": float(table.capital[table.kind == MUTUAL].sum()) / n,
+        "social_investment_per_capita": mutual_capital / n,
         "social_finance_per_capita": model.ledger.flow(purpose="social finance") / n,
         "social_finance_interest_per_capita": model.ledger.flow(purpose="social finance interest") / n,
         "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),

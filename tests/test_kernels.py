@@ -1319,6 +1319,32 @@ def test_row_shares_match(seed, dimensions):
     assert all(same(a, b) for a, b in zip(got, (participation, preference, relief), strict=True))
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dimensions", [1, 2, 3])
+def test_design_blend_matches(seed, dimensions):
+    """``design.blend`` against ``central + a * (voice - central)`` with the centre's design gathered by sector."""
+    from sim.kernels import design
+
+    rng = np.random.default_rng(seed)
+    central, sector, voice = rng.random((3, dimensions)), rng.integers(0, 3, 11), rng.random((11, dimensions))
+    autonomy = float(rng.random())
+    gathered = central[sector]
+    assert same(design.blend(central, sector, voice, autonomy), gathered + autonomy * (voice - gathered))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_row_metric_sums_match(seed):
+    """``users_and_kind_sums`` against NumPy's sums of the rows and of one kind's rows (none of that kind too)."""
+    from sim.kernels.row_metrics import users_and_kind_sums
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 300))
+    users, capital = rng.uniform(0, 500, n), rng.uniform(0, 1e5, n) * (rng.random(n) < 0.5)
+    kind = rng.integers(0, 3 if seed else 2, n).astype(np.int8)  # seed 0: no row of kind 2
+    want = (float(users.sum()), float(users[kind == 2].sum()), float(capital[kind == 2].sum()))
+    assert users_and_kind_sums(users, capital, kind, 2) == want
+
+
 # --- the revision helper's kernels (session 12, ODD §9 D-F30...D-F41) ------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("hear", [True, False])
