@@ -12,6 +12,10 @@ kernels' own shuffle).
 
     python scripts/fingerprint.py --extended --save before.json
     python scripts/fingerprint.py --extended --check before.json
+
+It compares code with code: save the base with the code before the change. A base saved before session 12's keyed
+streams (service use and exit on ``sim.kernels.streams``, ODD §9 D-F18-D-F21) no longer matches any later code;
+a change of streams is shown harmless by ``tests/test_stream_equivalence.py`` instead (D-F26).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from scipy.special import expit
 
 from .kernels import stance_revision
 from .kernels.coproduction_game import game_payoffs as game_payoffs_kernel
-from .kernels.coproduction_game import group_of_each_slot, shuffled_slots
+from .kernels.service_month import group_ids
 from .population import CONTRIBUTE, USE_ONLY
 
 
@@ -38,26 +38,14 @@ def cost_factor_formula(resources, resource_gradient: float):
     return np.maximum(1.0 + resource_gradient * (0.5 - resources), 0.05)
 
 
-#: Handing NumPy's generator to a kernel costs 10-20 microseconds (Numba reads the bit generator's pointers each
-#: call), and ``rng.permutation`` (8 bytes a slot) is as quick below some thousands of slots; above, the
-#: kernel's shuffle is quicker and keeps the order in 4 bytes a slot (the peak memory, ODD §9 D-F6).
-SHUFFLE_IN_KERNEL_FROM = 10_000
-
-
-def form_groups(rng: np.random.Generator, provider: np.ndarray, n_providers: int,
+def form_groups(stream_key: tuple[int, int], month: int, sector: int, provider: np.ndarray, n_providers: int,
                 group_size: int) -> tuple[np.ndarray, int]:
-    """Split each provider's users at random into groups of ``group_size`` (the last group may be smaller).
+    """Split each provider's users at random into groups of ``group_size`` (the last group may be smaller), as the
+    month of service does (ODD §7.1 Groups, on the model's keyed streams: ``sim.kernels.service_month``).
 
-    Returns each slot's group id and the number of groups. Cost: one permutation and one counting pass
-    (``sim.kernels.coproduction_game.shuffled_slots`` and ``group_of_each_slot``).
+    Returns each slot's group id (providers' groups numbered in row order) and the number of groups.
     """
-    if provider.size == 0:
-        return np.zeros(0, dtype=np.int32), 0
-    if provider.size >= SHUFFLE_IN_KERNEL_FROM:
-        order = shuffled_slots(rng, provider.size)  # ``rng.permutation(m)``'s order and draws, 4 bytes a slot
-    else:  # the same order and draws; NumPy shuffles 8-byte items without a byte copy per swap
-        order = rng.permutation(provider.size).astype(np.int32)
-    group_id, n_groups = group_of_each_slot(order, provider, n_providers, group_size)
+    group_id, n_groups = group_ids(stream_key[0], stream_key[1], month, sector, provider, n_providers, group_size)
     return group_id, int(n_groups)
 
 

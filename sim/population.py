@@ -132,7 +132,6 @@ class ServiceUsers:
         self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
         self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
-        self.alternative: np.ndarray | None = None  # this month's exit option per slot, where users choose
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
         self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 

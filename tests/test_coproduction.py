@@ -13,9 +13,8 @@ from sim.population import CONTRIBUTE, OPT_OUT, USE_ONLY
 
 
 def test_groups_have_exactly_n_members_within_each_provider():
-    rng = np.random.default_rng(0)
     provider = np.repeat([0, 1, 2], [23, 10, 7])
-    group, n_groups = form_groups(rng, provider, 3, 5)
+    group, n_groups = form_groups((12, 34), 1, 0, provider, 3, 5)
     sizes = np.bincount(group, minlength=n_groups)
     assert n_groups == 5 + 2 + 2
     assert sorted(sizes.tolist()) == sorted([5] * 4 + [3] + [5, 5] + [5, 2])
@@ -24,11 +23,11 @@ def test_groups_have_exactly_n_members_within_each_provider():
 
 
 def test_groups_are_redrawn_at_random():
-    rng = np.random.default_rng(1)
     provider = np.zeros(50, dtype=int)
-    a, _ = form_groups(rng, provider, 1, 5)
-    b, _ = form_groups(rng, provider, 1, 5)
-    assert not np.array_equal(a, b)
+    a, _ = form_groups((12, 34), 1, 0, provider, 1, 5)  # month 1
+    b, _ = form_groups((12, 34), 2, 0, provider, 1, 5)  # month 2: other groups
+    c, _ = form_groups((12, 35), 1, 0, provider, 1, 5)  # another model's key: other groups
+    assert not np.array_equal(a, b) and not np.array_equal(a, c)
 
 
 def test_payoffs_match_hauert_by_hand():
@@ -211,14 +210,20 @@ def simulated_path(r, months, users=5000, seed=1, **extra):
 
 def test_a_large_well_mixed_population_cycles_around_the_replicator_rest_point():
     """2 < r < N: persistent cycles of contributors, users and loners whose time averages are those of the
-    replicator equations started from the same shares."""
-    sim_path, rate = simulated_path(3.0, 700)
-    ode_path = replicator_path(3.0, sim_path[0], 700, rate)
-    window = slice(100, None)
-    assert sim_path[window].mean(axis=0) == pytest.approx(ode_path[window].mean(axis=0), abs=0.02)
-    late = sim_path[350:, 2]
-    assert late.max() - late.min() > 0.15  # still cycling: no rest point reached
-    assert (ode_path[350:, 2].max() - ode_path[350:, 2].min()) > 0.15
+    replicator equations started from the same shares. The equations' interior rest point is a centre, so a
+    finite population drifts between their closed orbits and one run's amplitude is a matter of chance (seed 1
+    on session 12's keyed streams: 0.12; seeds 2-8: 0.28-0.49): the cycling is asserted of the median of three
+    seeds, the time averages of each."""
+    late_ranges = []
+    for seed in (1, 2, 3):
+        sim_path, rate = simulated_path(3.0, 700, seed=seed)
+        ode_path = replicator_path(3.0, sim_path[0], 700, rate)
+        window = slice(100, None)
+        assert sim_path[window].mean(axis=0) == pytest.approx(ode_path[window].mean(axis=0), abs=0.02)
+        late = sim_path[350:, 2]
+        late_ranges.append(late.max() - late.min())
+        assert (ode_path[350:, 2].max() - ode_path[350:, 2].min()) > 0.15
+    assert np.median(late_ranges) > 0.15, late_ranges  # still cycling: no rest point reached
 
 
 def test_the_outside_option_takes_over_when_r_is_below_two():

@@ -13,7 +13,6 @@ from scipy.special import expit
 
 from sim import design_space
 from sim.coproduction import (
-    SHUFFLE_IN_KERNEL_FROM,
     form_groups,
     game_payoffs,
     imitation_chance,
@@ -22,14 +21,15 @@ from sim.coproduction import (
     revise_stances,
 )
 from sim.kernels import (
-    coproduction_game,
     draws,
     elections,
+    exit_choice,
     formula_funding,
     membership,
     metric_sums,
     need_churn,
     provider_tallies,
+    service_month,
     service_value,
     stance_revision,
     streams,
@@ -50,7 +50,6 @@ from sim.population import (
     VOTED,
 )
 from sim.submodels import participation
-from sim.submodels.exit import exit_providers
 from sim.submodels.participation import FORM_BITS, SEATED, TOOK_PART
 from sim.workforce import Workforce
 
@@ -440,45 +439,6 @@ def same(a, b):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("group_size", [1, 2, 5])
-def test_groups_match_the_permutation_and_stable_sort(seed, group_size):
-    slots = random_slots(seed)
-    a_rng, b_rng = np.random.default_rng(seed), np.random.default_rng(seed)
-    got = form_groups(a_rng, slots["provider"], slots["n_providers"], group_size)
-    want = form_groups_reference(b_rng, slots["provider"], slots["n_providers"], group_size)
-    assert same(got[0], want[0]) and got[1] == want[1]
-    assert a_rng.random() == b_rng.random()  # the stream goes on in step
-
-
-def test_groups_match_where_the_kernel_shuffles():
-    """From ``SHUFFLE_IN_KERNEL_FROM`` slots on the order comes from ``shuffled_slots``: the same groups."""
-    slots = random_slots(1, m=SHUFFLE_IN_KERNEL_FROM + 7, n_providers=40)
-    a_rng, b_rng = np.random.default_rng(4), np.random.default_rng(4)
-    got = form_groups(a_rng, slots["provider"], 40, 5)
-    want = form_groups_reference(b_rng, slots["provider"], 40, 5)
-    assert same(got[0], want[0]) and got[1] == want[1]
-    assert a_rng.random() == b_rng.random()
-
-
-def test_groups_match_past_the_sixteen_bit_keys():
-    """More than 65,536 provider rows: the reference falls back to an int64 sort; the kernel needs no sort."""
-    slots = random_slots(0, m=5000, n_providers=70_000)
-    got = form_groups(np.random.default_rng(3), slots["provider"], 70_000, 5)
-    want = form_groups_reference(np.random.default_rng(3), slots["provider"], 70_000, 5)
-    assert same(got[0], want[0]) and got[1] == want[1]
-
-
-@pytest.mark.parametrize("m", [0, 1, 2, 3, 17, 1000, 70_001])
-def test_the_shuffle_is_numpys(m):
-    """``shuffled_slots`` draws what NumPy's shuffle draws: the same order, and the stream left in step."""
-    a_rng, b_rng = np.random.default_rng(m), np.random.default_rng(m)
-    want = np.arange(m, dtype=np.int32)
-    b_rng.shuffle(want)
-    assert same(coproduction_game.shuffled_slots(a_rng, m), want)
-    assert a_rng.random() == b_rng.random()
-
-
-@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("rule", ["fermi", "proportional"])
 def test_imitation_and_exploration_match(seed, rule):
     """Imitation and exploration in two kernel passes: the same stances and the same stream as the selections."""
@@ -501,21 +461,6 @@ def test_game_payoffs_match(seed):
     args = (group, n_groups, slots["stance"], 1.0, slots["cost"], np.float64(2.7), np.float64(0.3))
     got, want = game_payoffs(*args), game_payoffs_reference(*args)
     assert same(got[0], want[0]) and same(got[1], want[1])
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_a_month_of_service_matches(seed):
-    slots = random_slots(seed)
-    group, n_groups = form_groups_reference(np.random.default_rng(seed), slots["provider"], slots["n_providers"], 4)
-    last_kernel = np.full(50, -30000, dtype=np.int16)
-    last_reference = last_kernel.copy()
-    common = (group, n_groups, slots["stance"], 1.0, slots["cost"], 3.1, 0.45, slots["utility"],
-              slots["reference"], slots["citizen"], slots["efficacy"], slots["satisfaction"])
-    scalars = (0.9, 0.35, 0.7, 0.3)
-    satisfaction = slots["satisfaction"].copy()  # updated in place by the kernel
-    got = coproduction_game.month_of_service(*common[:-1], satisfaction, last_kernel, 7, *scalars)
-    want = month_of_service_reference(*common, last_reference, 7, *scalars)
-    assert same(got, want) and same(satisfaction, want) and same(last_kernel, last_reference)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -551,27 +496,6 @@ def test_sector_tallies_match(seed):
         provider_tallies.add_sector_tallies(*inputs, *kernel_totals)
         sector_tallies_reference(*inputs, reference_totals)
     assert all(same(a, b) for a, b in zip(kernel_totals, reference_totals, strict=True))
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("chunk", [7, 1 << 16])
-def test_exit_matches(seed, chunk, monkeypatch):
-    """The submodel's two kernels over chunks of the draws (one chunk, or chunks of a few slots) against the
-    whole-array exit, and the stream left where NumPy leaves it."""
-    monkeypatch.setattr(draws, "UNIFORM_CHUNK", chunk)
-    slots = random_slots(seed)
-    rng = np.random.default_rng(seed)
-    m = slots["provider"].size
-    alternative = np.where(rng.random(m) < 0.5, slots["provider"], rng.integers(0, slots["n_providers"], m))
-    exit_gain = rng.normal(0.0, 3.0, m).astype(np.float32)  # large losses too: exp(-s * gain) overflows
-    civic = rng.integers(0, 32, m).astype(np.uint8)
-    users = SimpleNamespace(m=m, stance=slots["stance"], provider=slots["provider"].copy(),
-                            alternative=alternative.astype(np.int32), exit_gain=exit_gain, civic=civic.copy())
-    a_rng, b_rng = np.random.default_rng(seed + 7), np.random.default_rng(seed + 7)
-    exit_providers({"revision_rate": 0.4, "exit_sensitivity": 25.0}, users, a_rng)
-    exit_reference(b_rng, slots["stance"], slots["provider"], alternative, exit_gain, civic, 0.4, 25.0)
-    assert same(users.provider, slots["provider"]) and same(users.civic, civic)
-    assert a_rng.random() == b_rng.random()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -696,36 +620,6 @@ def test_need_churn_draws_match(seed):
     want = np.divide(np.bincount(slots["provider"], weights=slots["satisfaction"], minlength=slots["n_providers"]),
                      count, out=np.zeros(slots["n_providers"]), where=count > 0)
     assert same(need_churn.mean_by_row(slots["provider"], slots["satisfaction"], slots["n_providers"]), want)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("crowd_out", [False, True])
-def test_service_and_exit_in_one_pass_match(seed, crowd_out):
-    """The fused pass against its parts as they were: utility, alternative rows, exit value, the gain, and the
-    Hirschman reference np.maximum(U, V) where exit crowds out voice."""
-    rng = np.random.default_rng(seed)
-    slots = random_slots(seed)
-    n_rows = slots["n_providers"]
-    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
-    home_row = rng.integers(0, n_rows, 8)
-    count = rng.integers(0, 4, n_rows).astype(np.int32)
-    neighbours = np.where(np.arange(4) < count[:, None], rng.integers(0, n_rows, (n_rows, 4)), -1)
-    sensitivity = np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32)
-    m = slots["unit"].size
-    utility, alternative = np.empty(m, np.float32), np.empty(m, np.int32)
-    gain, reference = np.empty(m, np.float32), np.empty(m, np.float32)
-    for start, uniform in draws.uniform_chunks(np.random.default_rng(seed), m, chunk=7):  # a few slots at a time
-        service_value.service_and_exit(start, uniform, slots["provider"], slots["x"], slots["citizen"], slots["unit"],
-                                       home_row, neighbours, count, sensitivity, q_c, q_n, design, 0.8, 1.3, 0.05,
-                                       crowd_out, utility, alternative, gain, reference)
-    want_utility = service_utility_reference(slots["provider"], slots["x"], q_c, q_n, design, 0.8, 1.3)
-    want_alternative = alternative_rows_reference(np.random.default_rng(seed), slots["provider"], slots["unit"],
-                                                  home_row, neighbours, count).astype(np.int32)
-    value = exit_value_reference(want_alternative, slots["provider"], slots["x"], slots["citizen"], sensitivity,
-                                 q_c, q_n, design, 0.8, 1.3, 0.05)
-    assert same(utility, want_utility) and same(alternative, want_alternative)
-    assert same(gain, value - want_utility)
-    assert same(reference, np.maximum(want_utility, value) if crowd_out else want_utility)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -1389,3 +1283,142 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, chunk):
         got = [counts[:, provider_tallies.VOTERS], prefs[:, provider_tallies.VOTE_PREF],
                counts[:, provider_tallies.RESPONDENTS], prefs[:, provider_tallies.ANSWER_PREF]]
         assert all(same(a, b) for a, b in zip(got, reference_heard, strict=True))
+
+
+# --- service helper (session 12): the month of service and exit on keyed streams (ODD §9 D-F19-D-F21) -------------
+def keyed_uniforms_reference(key, index, month, sector, purpose):
+    """``streams.uniform`` for each ``index``, from the NumPy Philox: (w0 + 0.5) * 2^-32."""
+    counters = np.zeros((np.size(index), 4), dtype=np.uint64)
+    counters[:, 0], counters[:, 1], counters[:, 2] = index, month, sector * streams.SECTOR_LANES + purpose
+    return (philox4x32_reference(key, counters)[:, 0].astype(np.float64) + 0.5) * 2.0**-32
+
+
+def keyed_groups_reference(key, month, sector, provider, n_providers, group_size):
+    """ODD §7.1 Groups on keyed streams, in NumPy and a Python loop: the inside-out Fisher-Yates shuffle of each
+    provider's users in slot order (the user of rank i takes place j = floor(u (i + 1)), u of 53 bits from the
+    first two words of her slot's counter, and the holder of j moves to i), the places cut into groups of
+    ``group_size``, numbered provider by provider. Returns each slot's group id and the number of groups."""
+    m = provider.size
+    counters = np.zeros((m, 4), dtype=np.uint64)
+    counters[:, 0], counters[:, 1] = np.arange(m), month
+    counters[:, 2] = sector * streams.SECTOR_LANES + streams.GROUP_SHUFFLE
+    words = philox4x32_reference(key, counters)
+    unit = ((words[:, 0] >> np.uint64(5)).astype(np.float64) * 67108864.0
+            + (words[:, 1] >> np.uint64(6)).astype(np.float64)) * 2.0**-53
+    places = [[] for _ in range(n_providers)]
+    rank = np.empty(m, dtype=np.int64)
+    for slot in range(m):
+        listed = places[provider[slot]]
+        i = len(listed)
+        rank[slot] = i
+        j = min(int(unit[slot] * (i + 1)), i)
+        listed.append(None)
+        listed[i] = listed[j]
+        listed[j] = i
+    users_of = np.bincount(provider, minlength=n_providers)
+    groups_of = -(-users_of // group_size)
+    offset = np.concatenate([[0], np.cumsum(groups_of)[:-1]])
+    group_id = np.array([offset[provider[slot]] + places[provider[slot]][rank[slot]] // group_size
+                         for slot in range(m)], dtype=np.int32)
+    return group_id, int(groups_of.sum())
+
+
+def service_inputs(seed, crowd_out=True):
+    """A sector's slots, the provider table's rows, the neighbours, the people's resources and sensitivities, a key."""
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed)
+    n_rows = slots["n_providers"]
+    return slots, dict(
+        q_c=rng.random(n_rows), q_n=rng.random(n_rows), design=rng.random((n_rows, dimensions(seed))),
+        home_row=rng.integers(0, n_rows, 8), count=(count := rng.integers(0, 4, n_rows).astype(np.int32)),
+        neighbours=np.where(np.arange(4) < count[:, None], rng.integers(0, n_rows, (n_rows, 4)), -1),
+        sensitivity=np.exp(rng.normal(0.0, 0.5, 50)).astype(np.float32),
+        resources=np.clip(rng.normal(0.5, 0.6, 50), 0.0, 1.0).astype(np.float32), key=(int(rng.integers(2**32)), 77))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("choice, crowd_out", [(False, False), (True, False), (True, True)])
+def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, crowd_out):
+    """The fused kernel against the whole-array month (the references of the kernels it replaced: utility, exit
+    option, exit value, personal cost, game and satisfaction) on groups and exit options drawn by the NumPy Philox."""
+    slots, rows = service_inputs(seed)
+    m, n_rows, key, month, sector = slots["provider"].size, slots["n_providers"], rows["key"], 9, 2
+    scalars = dict(group_size=4, service_weight=0.8, mismatch_weight=1.3, switch_cost=0.05, gradient=1.5,
+                   effort=0.12, r=3.1, sigma=0.45, aspiration=0.9, voice_value=0.35, memory=0.3)
+    satisfaction, cost = slots["satisfaction"].copy(), np.full(m, np.nan, np.float32)
+    gain = np.full(m, np.nan, np.float32) if choice else np.zeros(0, np.float32)
+    last = np.full(50, -30000, dtype=np.int16)
+    service_month.month_of_service(
+        key[0], key[1], month, sector, slots["provider"], n_rows, slots["stance"], slots["x"], slots["citizen"],
+        slots["unit"], rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
+        rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, 4, 0.8, 1.3, 0.05,
+        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, cost, gain, last)
+    utility = service_utility_reference(slots["provider"], slots["x"], rows["q_c"], rows["q_n"], rows["design"], 0.8,
+                                        1.3)
+    reference = utility
+    if choice:
+        draw = keyed_uniforms_reference(key, np.arange(m), month, sector, streams.EXIT_OPTION)
+        alternative = alternative_rows_reference(SimpleNamespace(random=lambda n: draw), slots["provider"],
+                                                 slots["unit"], rows["home_row"], rows["neighbours"], rows["count"])
+        value = exit_value_reference(alternative.astype(np.int32), slots["provider"], slots["x"], slots["citizen"],
+                                     rows["sensitivity"], rows["q_c"], rows["q_n"], rows["design"], 0.8, 1.3, 0.05)
+        assert same(gain, value - utility)
+        reference = np.maximum(utility, value) if crowd_out else utility
+    want_cost = personal_cost_reference(slots["citizen"], rows["resources"], scalars["gradient"], scalars["effort"])
+    group, n_groups = keyed_groups_reference(key, month, sector, slots["provider"], n_rows, 4)
+    last_reference = np.full(50, -30000, dtype=np.int16)
+    want = month_of_service_reference(group, n_groups, slots["stance"], 0.12, want_cost, 3.1, 0.45, utility,
+                                      reference, slots["citizen"], slots["efficacy"], slots["satisfaction"],
+                                      last_reference, month, 0.9, 0.35, 0.8, 0.3)
+    assert same(cost, want_cost) and same(satisfaction, want) and same(last, last_reference)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_keyed_groups_match_their_numpy_statement(seed):
+    slots, rows = service_inputs(seed)
+    for group_size in (1, 2, 5):
+        got = form_groups(rows["key"], 4, 1, slots["provider"], slots["n_providers"], group_size)
+        want = keyed_groups_reference(rows["key"], 4, 1, slots["provider"], slots["n_providers"], group_size)
+        assert same(got[0], want[0]) and got[1] == want[1]
+
+
+def test_keyed_groups_are_a_uniform_random_partition():
+    """Over months, each of a provider's users is equally likely to share a group with each other (four users in
+    groups of two: each pairing a third of the time), and in groups of one every order of three users is equally
+    likely."""
+    from scipy import stats
+    key = streams.stream_key(np.random.default_rng(2))
+    provider = np.array([1, 0, 1, 0, 1, 1, 0], dtype=np.int32)  # row 1: slots 0, 2, 4, 5; row 0: slots 1, 3, 6
+    partner_of_0, orders = [], []
+    for month in range(6000):
+        pairs, _ = service_month.group_ids(key[0], key[1], month, 0, provider, 2, 2)
+        partner_of_0.append(next(s for s in (2, 4, 5) if pairs[s] == pairs[0]))
+        singles, _ = service_month.group_ids(key[0], key[1], month, 1, provider, 2, 1)
+        orders.append(tuple(singles[[1, 3, 6]].tolist()))
+    counts = np.unique(partner_of_0, return_counts=True)[1]
+    assert counts.size == 3 and stats.chisquare(counts).pvalue > 0.001
+    counts = np.unique(np.array(orders), axis=0, return_counts=True)[1]
+    assert counts.size == 6 and stats.chisquare(counts).pvalue > 0.001
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_keyed_exit_matches_its_numpy_statement(seed):
+    """Exit on keyed streams against the whole-array exit given the same three uniforms a slot (review, the exit
+    option's, switch): the same switches and civic bits."""
+    slots, rows = service_inputs(seed)
+    m, key, month, sector = slots["provider"].size, rows["key"], 5, 3
+    rng = np.random.default_rng(seed)
+    exit_gain = rng.normal(0.0, 3.0, m).astype(np.float32)  # large losses too: exp(-s * gain) overflows
+    civic = rng.integers(0, 32, m).astype(np.uint8)
+    provider, got_civic = slots["provider"].copy(), civic.copy()
+    exit_choice.exit_month(key[0], key[1], month, sector, slots["stance"], provider, slots["unit"], rows["home_row"],
+                           rows["neighbours"], rows["count"], exit_gain, got_civic, 0.4, 25.0)
+    option = keyed_uniforms_reference(key, np.arange(m), month, sector, streams.EXIT_OPTION)
+    alternative = alternative_rows_reference(SimpleNamespace(random=lambda n: option), slots["provider"],
+                                             slots["unit"], rows["home_row"], rows["neighbours"], rows["count"])
+    review_and_switch = iter([keyed_uniforms_reference(key, np.arange(m), month, sector, purpose)
+                              for purpose in (streams.EXIT_REVIEW, streams.EXIT_SWITCH)])
+    want_provider = slots["provider"].copy()
+    exit_reference(SimpleNamespace(random=lambda n: next(review_and_switch)), slots["stance"], want_provider,
+                   alternative.astype(np.int32), exit_gain, civic, 0.4, 25.0)
+    assert same(provider, want_provider) and same(got_civic, civic)

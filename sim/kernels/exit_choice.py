@@ -1,5 +1,5 @@
 """Kernel of Hirschman exit (ODD §7.4): who of a sector's users switches to this month's alternative provider, in
-one pass over the slots."""
+one pass over the slots, on the model's keyed streams (``sim.kernels.streams``)."""
 
 from __future__ import annotations
 
@@ -7,36 +7,33 @@ import numpy as np
 
 from ..population import OPT_OUT
 from . import compiled
+from .service_value import alternative_row
+from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, fill_uniforms, uniform
 
 
 @compiled
-def list_reviewers(start, review_draw, stance, provider, alternative, revision_rate, reviewers, count):
-    """ODD §7.4, the review: of the slots ``start`` to ``start + review_draw.size``, those whose holder does not
-    opt out, reviews (her ``review_draw`` below ``revision_rate``) and has another row to go to are appended to
-    ``reviewers`` after its first ``count``. Returns the new count."""
-    for k in range(review_draw.size):
-        slot = start + k
-        if stance[slot] != OPT_OUT and review_draw[k] < revision_rate and alternative[slot] != provider[slot]:
-            reviewers[count] = slot
-            count += 1
-    return count
-
-
-@compiled
-def switch_providers(start, switch_draw, reviewers, first, count, provider, alternative, exit_gain, civic,
-                     exit_sensitivity):
-    """ODD §7.4, the switch: a reviewer (``reviewers[first:count]``, those of the slots ``start`` to ``start +
-    switch_draw.size``, in slot order) switches with the logit chance 1 / (1 + exp(-exit_sensitivity * gain))
-    (float32, as the gain) when her ``switch_draw`` is below it; a switcher's provider becomes the alternative
-    and her membership and seats (``civic``) end. Returns the index of the first reviewer past the chunk."""
+def exit_month(key0, key1, month, sector, stance, provider, units, home_row, neighbours, neighbour_count, exit_gain,
+               civic, revision_rate, exit_sensitivity):
+    """ODD §7.4 on keyed streams, one pass over a sector's slots: a user who does not opt out reviews when her
+    uniform (purpose ``EXIT_REVIEW``) is below ``revision_rate``; a reviewer whose alternative row (§7.1's, from the
+    same ``EXIT_OPTION`` uniform service use drew it with, so the same row) differs from her provider switches when
+    her uniform (purpose ``EXIT_SWITCH``) is below the logit chance 1 / (1 + exp(-exit_sensitivity * gain))
+    (float32, as the gain); a switcher's provider becomes the alternative and her membership and seats
+    (``civic``) end."""
     one = np.float32(1.0)
     sensitivity = np.float32(exit_sensitivity)
-    end = start + switch_draw.size
-    while first < count and reviewers[first] < end:
-        slot = reviewers[first]
+    review = np.empty(BATCH)
+    for slot in range(provider.size):
+        if slot % BATCH == 0:  # the review draws, a batch of slots at a time (``streams.BATCH``)
+            fill_uniforms(key0, key1, slot, month, sector, EXIT_REVIEW, review[:min(BATCH, provider.size - slot)])
+        if stance[slot] == OPT_OUT or review[slot % BATCH] >= revision_rate:
+            continue
+        here = provider[slot]
+        alternative = alternative_row(uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, units[slot],
+                                      home_row, neighbours, neighbour_count)
+        if alternative == here:
+            continue
         chance = one / (one + np.exp(-(sensitivity * exit_gain[slot])))
-        if switch_draw[slot - start] < chance:
-            provider[slot] = alternative[slot]
+        if uniform(key0, key1, slot, month, sector, EXIT_SWITCH) < chance:
+            provider[slot] = alternative
             civic[slot] = 0
-        first += 1
-    return first

@@ -94,27 +94,3 @@ def exit_value(alternative, current, x, citizen, quality_sensitivity, quality_co
                                       quality_contractible, quality_noncontractible, design, service_weight,
                                       mismatch_weight, switch_cost)
     return value
-
-
-@compiled
-def service_and_exit(start, uniform, current, x, citizen, units, home_row, neighbours, neighbour_count,
-                     quality_sensitivity, quality_contractible, quality_noncontractible, design, service_weight,
-                     mismatch_weight, switch_cost, crowd_out, utility, alternative, exit_gain, reference):
-    """ODD §7.1 Service utility, Exit option and the Hirschman reference in one pass over the slots ``start`` to
-    ``start + uniform.size`` of a sector where users choose: U_i of her row, her alternative row a_i (one
-    ``uniform`` a slot), the exit gain (the value of a_i net of switching, less U_i, in float32) and the reference
-    dissatisfaction is measured against, U_i or, where exit crowds out voice, max(U_i, value of a_i) (NumPy's
-    maximum: a NaN wins). Written into ``utility``, ``alternative``, ``exit_gain`` and ``reference`` (a sector's
-    arrays, float32 and a 4-byte row index), so a sector is done in chunks of its uniforms (ODD §9 D-F13)."""
-    for k in range(uniform.size):
-        slot = start + k
-        here = current[slot]
-        own = slot_utility(here, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
-                           mismatch_weight)
-        row = alternative_row(uniform[k], here, units[slot], home_row, neighbours, neighbour_count)
-        value = slot_exit_value(row, here, slot, x, quality_sensitivity[citizen[slot]], quality_contractible,
-                                quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
-        utility[slot], alternative[slot], exit_gain[slot] = own, row, value - own
-        reference[slot] = own
-        if crowd_out and (value > own or np.isnan(value)):
-            reference[slot] = value

@@ -125,3 +125,33 @@ def bounded(key0, key1, index, month, sector, purpose, n):
     unit = (high * 67108864.0 + low) * _TO_UNIT53
     draw = np.int64(unit * n)
     return draw if draw < n else n - 1
+
+
+#: Draws a kernel computes at a time into a small buffer (``fill_uniforms``, ``fill_units53``): a loop of Philox
+#: calls with nothing else in it runs its independent calls side by side (SIMD and out of order), where a call
+#: inside a loop that also reads and writes memory waits out its ten rounds' latency.
+BATCH = 64
+
+
+@inlined
+def fill_uniforms(key0, key1, first, month, sector, purpose, out):
+    """``out[k] = uniform(key0, key1, first + k, month, sector, purpose)`` for every k of ``out``."""
+    for k in range(out.size):
+        w0, _w1, _w2, _w3 = philox4x32(key0, key1, first + k, month, sector * SECTOR_LANES + purpose, 0)
+        out[k] = word_uniform(w0)
+
+
+@inlined
+def fill_units53(key0, key1, first, month, sector, purpose, out):
+    """``out[k]``: the 53-bit uniform in [0, 1) of ``bounded`` for index ``first + k`` (``bounded``'s draw is
+    floor(out[k] n), at most n - 1)."""
+    for k in range(out.size):
+        w0, w1, _w2, _w3 = philox4x32(key0, key1, first + k, month, sector * SECTOR_LANES + purpose, 0)
+        out[k] = (np.float64(w0 >> np.uint64(5)) * 67108864.0 + np.float64(w1 >> np.uint64(6))) * _TO_UNIT53
+
+
+@inlined
+def scaled_draw(unit, n):
+    """floor(unit n), at most n - 1: ``bounded``'s whole number from its 53-bit uniform."""
+    draw = np.int64(unit * n)
+    return draw if draw < n else n - 1

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..kernels.draws import uniform_chunks
-from ..kernels.exit_choice import list_reviewers, switch_providers
+from ..kernels.exit_choice import exit_month
 from ..population import ServiceUsers
+from .structure import Structure
 
 
-def exit_providers(params: dict, users: ServiceUsers, rng: np.random.Generator) -> None:
-    """Where users may choose, reviewing users compare their provider with this month's alternative
-    (``users.alternative``, set by service use) and switch with a logit chance in the utility gain net of the
-    switching cost. One who leaves gives up her membership and seat at the old provider; her stance (a civic
-    habit) goes with her. The kernels: ``sim.kernels.exit_choice.list_reviewers`` and ``switch_providers``."""
+def exit_providers(params: dict, structure: Structure, users: ServiceUsers, stream_key: tuple[int, int],
+                   month: int) -> None:
+    """Where users may choose, reviewing users compare their provider with this month's alternative (the one
+    service use valued, drawn again from the same keyed uniform) and switch with a logit chance in the utility
+    gain net of the switching cost (``users.exit_gain``, set by service use). One who leaves gives up her
+    membership and seat at the old provider; her stance (a civic habit) goes with her. The kernel:
+    ``sim.kernels.exit_choice.exit_month``, on the model's keyed streams (ODD §9 D-F21)."""
     if users.m == 0:
         return
-    # every slot's review draw, then every slot's switch draw (``rng.random(m)`` twice), a chunk at a time
-    reviewers = np.empty(users.m, dtype=np.int64)  # pages beyond the reviewers listed are never touched
-    count = 0
-    for start, review_draw in uniform_chunks(rng, users.m):
-        count = list_reviewers(start, review_draw, users.stance, users.provider, users.alternative,
-                               float(params["revision_rate"]), reviewers, count)
-    first = 0
-    for start, switch_draw in uniform_chunks(rng, users.m):
-        first = switch_providers(start, switch_draw, reviewers, first, count, users.provider, users.alternative,
-                                 users.exit_gain, users.civic, float(params["exit_sensitivity"]))
+    sector = users.sector_index
+    exit_month(stream_key[0], stream_key[1], month, sector, users.stance, users.provider, users.unit,
+               structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count, users.exit_gain,
+               users.civic, float(params["revision_rate"]), float(params["exit_sensitivity"]))

@@ -3,23 +3,23 @@
 A user's payoff is the service (quality minus mismatch), plus the co-production game (``sim/coproduction.py``),
 plus the expressive value of voice for contributors; satisfaction is its moving average. The rules two
 submodels share live here once: the utility of a service (``service_utility``), the cost factor of taking
-part (``cost_factor``), the outside option with the choice bonus (``outside_option``); the exit option and the
-Hirschman reference against which dissatisfaction is measured are one kernel pass
-(``sim.kernels.service_value.service_and_exit``).
+part (``cost_factor``), the outside option with the choice bonus (``outside_option``); the month of a sector
+(utility, exit option, Hirschman reference, personal cost, groups, game, voice and satisfaction) is one kernel
+call on the model's keyed streams (``sim.kernels.service_month.month_of_service``, ODD §9 D-F19).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..coproduction import cost_factor_formula, form_groups
-from ..kernels import service_value
-from ..kernels.coproduction_game import month_of_service
-from ..kernels.draws import uniform_chunks
+from ..coproduction import cost_factor_formula
+from ..kernels import service_month, service_value
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .rationing import stance_served
 from .structure import Structure
+
+NO_EXIT_GAIN = np.zeros(0, dtype=np.float32)  # where users do not choose, nothing reads an exit gain
 
 
 def service_utility(params: dict, structure: Structure, table: ProviderTable, sector: int, rows: np.ndarray,
@@ -54,41 +54,31 @@ def outside_option(params: dict, structure: Structure, sector: int) -> float:
 
 
 def use_services(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
-                 table: ProviderTable, rng: np.random.Generator, month: int) -> None:
+                 table: ProviderTable, stream_key: tuple[int, int], month: int) -> None:
     """Payoffs of this month: the service (quality minus mismatch) plus the co-production game, plus the
     expressive value of voice for contributors. Where users may choose, dissatisfaction that exit would
     cure does not motivate voice (Hirschman 1970: exit, when easy, crowds out voice). Sets each slot's
-    satisfaction, cost of taking part and, under choice, this month's exit option."""
+    satisfaction, cost of taking part and, under choice, this month's exit gain; the random numbers (the
+    groups' order, the exit option) come from the model's keyed streams (``stream_key``, ODD §9 D-F18)."""
     if users.m == 0:
         return
     sector = users.sector_index
-    citizens = users.citizen
-    if structure.choice_in[sector]:
-        # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user
-        # values the quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4);
-        # where exit crowds out voice the reference is ``hirschman_reference``, max(U, U(a)). One compiled pass.
-        # The exit option is written over last month's (nothing reads it once this month's is drawn), a chunk of
-        # the sector's uniforms at a time (``sim.kernels.draws``): no month-long arrays beyond the four results.
-        if users.alternative is None or users.alternative.size != users.m:
-            users.alternative = np.empty(users.m, dtype=np.int32)
-            users.exit_gain = np.empty(users.m, dtype=np.float32)
-        utility, reference = np.empty(users.m, dtype=np.float32), np.empty(users.m, dtype=np.float32)
-        for start, uniform in uniform_chunks(rng, users.m):
-            service_value.service_and_exit(
-                start, uniform, users.provider, users.x, citizens, users.unit, structure.home_row[sector],
-                structure.row_neighbours, structure.row_neighbour_count, population.quality_sensitivity, table.q_c,
-                table.q_n, table.design, float(params["service_weight"]),
-                float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]),
-                bool(params["exit_crowds_out_voice"]), utility, users.alternative, users.exit_gain, reference)
-    else:
-        utility = service_utility(params, structure, table, sector, users.provider, users.x)
-        reference = utility
-    # this month's costs and satisfaction are written over last month's (nothing keeps them, ODD §9 D-F17)
-    cost = personal_cost(params, structure, population, users, out=users.personal_cost)
-    group, n_groups = form_groups(rng, users.provider, table.n, params["group_size"])
-    users.satisfaction = month_of_service(
-        group, n_groups, stance_served(users), float(params["participation_cost"]), cost,
+    choice = bool(structure.choice_in[sector])
+    if choice and (users.exit_gain is None or users.exit_gain.size != users.m):
+        users.exit_gain = np.empty(users.m, dtype=np.float32)
+    # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user values the
+    # quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4); where exit crowds
+    # out voice the reference is max(U, U(a)). Utility, exit option, reference and personal cost are derived where
+    # the game reads them, in one kernel call (ODD §9 D-F19); costs and satisfaction are written over last
+    # month's (nothing keeps them, D-F17), the exit gain too (exit and the voice benefit read this month's).
+    service_month.month_of_service(
+        stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
+        users.citizen, users.unit, population.resources, population.quality_sensitivity, population.efficacy,
+        table.q_c, table.q_n, table.design, structure.home_row[sector], structure.row_neighbours,
+        structure.row_neighbour_count, choice, bool(params["exit_crowds_out_voice"]), int(params["group_size"]),
+        float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
+        float(params["switch_cost"]), float(params["resource_gradient"]), float(params["participation_cost"]),
         float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
-        utility, reference, citizens, population.efficacy, users.satisfaction, population.last_participation, month,
-        float(params["aspiration"]), float(params["voice_value"]), float(params["service_weight"]),
-        float(params["satisfaction_memory"]))
+        float(params["aspiration"]), float(params["voice_value"]), float(params["satisfaction_memory"]),
+        users.satisfaction, users.personal_cost, users.exit_gain if choice else NO_EXIT_GAIN,
+        population.last_participation)

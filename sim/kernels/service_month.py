@@ -1,0 +1,178 @@
+"""The month of a sector's service on keyed streams (ODD §7.1, every step: "Service utility", "Exit option",
+"Personal cost of contributing", "Groups", "Game payoff", "Voice value", "Payoff", "Satisfaction"), fused into
+one kernel call (ODD §9 D-F19, D-F20).
+
+The groups need every member's stance before anyone's payoff, so a sector takes four passes in slot order, each
+reading the slots' arrays one after another: a count of each provider's users; a random place for each user in
+her provider's list (an inside-out Fisher-Yates shuffle, in slot order, with keyed bounded draws,
+``sim.kernels.streams``), the places then cut into groups of ``group_size``; each group's contributors and
+participants; and, for each slot, her utility, exit option, Hirschman reference and personal cost, derived where
+they are read, her game payoff, voice value and new satisfaction. Only the list of places (4 bytes a slot,
+written within each provider's stretch) and the groups' tallies are random access; NumPy's whole-sector
+permutation missed the cache at every swap and made every later pass gather. The draws depend only on (model
+key, month, sector, purpose, slot), not on the order of the walk.
+
+The arithmetic of each slot is that of the kernels it replaced (``service_value``'s per-slot helpers,
+``coproduction_game.slot_game_payoff``, the body of the old ``month_of_service``): only the random numbers differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import CONTRIBUTE, OPT_OUT
+from . import compiled, inlined
+from .coproduction_game import slot_game_payoff
+from .service_value import alternative_row, slot_exit_value, slot_utility
+from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_uniforms, fill_units53, scaled_draw
+
+
+@inlined
+def provider_starts(provider, n_providers):
+    """Where each provider's users begin in a list of the sector's users provider by provider: provider p's are
+    entries ``start[p]`` to ``start[p + 1]`` (a count per provider and its running sum)."""
+    start = np.zeros(n_providers + 1, np.int64)
+    for slot in range(provider.size):
+        start[provider[slot] + 1] += 1
+    for row in range(n_providers):
+        start[row + 1] += start[row]
+    return start
+
+
+@inlined
+def shuffle_positions(key0, key1, month, sector, provider, start, place):
+    """ODD §7.1 Groups: a uniformly random place in her provider's list for each user, by the inside-out
+    Fisher-Yates shuffle run in slot order: the user of rank i (her provider's i-th user in slot order) takes a
+    place j drawn uniformly from 0..i (a keyed bounded draw, ``streams.bounded``'s, purpose ``GROUP_SHUFFLE``,
+    index: her slot, computed a batch of slots at a time) and the
+    user who held j moves to i. ``place[start[p] + i]`` ends as the place of provider p's user of rank i: a
+    uniformly random permutation of each provider's users, drawn while reading the slots in order."""
+    seen = np.zeros(start.size - 1, np.int64)
+    batch = np.empty(BATCH)
+    for batch_first in range(0, provider.size, BATCH):
+        draws = batch[:min(BATCH, provider.size - batch_first)]
+        fill_units53(key0, key1, batch_first, month, sector, GROUP_SHUFFLE, draws)  # bounded()'s draws, a batch
+        for k in range(draws.size):
+            slot = batch_first + k
+            row = provider[slot]
+            rank = seen[row]
+            seen[row] = rank + 1
+            first = start[row]
+            partner = scaled_draw(draws[k], rank + 1)
+            place[first + rank] = place[first + partner]
+            place[first + partner] = rank
+
+
+@inlined
+def places_to_groups(start, place, group_size):
+    """ODD §7.1 Groups: provider p's places cut into groups of ``group_size``; the place of each rank is replaced
+    by its group's id, ``offset_p + place // group_size``, where ``offset_p`` counts the groups of earlier
+    providers (``ceil(users_p / group_size)`` each). Returns the number of groups."""
+    n_groups = 0
+    for row in range(start.size - 1):
+        for entry in range(start[row], start[row + 1]):
+            place[entry] = n_groups + place[entry] // group_size
+        n_groups += (start[row + 1] - start[row] + group_size - 1) // group_size
+    return n_groups
+
+
+@compiled
+def group_ids(key0, key1, month, sector, provider, n_providers, group_size):
+    """ODD §7.1 Groups: each slot's group id this month and the number of groups, as ``month_of_service`` draws
+    them (for ``sim.coproduction.form_groups`` and the tests)."""
+    start = provider_starts(provider, n_providers)
+    group_of_rank = np.empty(provider.size, np.int32)
+    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank)
+    n_groups = places_to_groups(start, group_of_rank, group_size)
+    seen = np.zeros(n_providers, np.int64)
+    group = np.empty(provider.size, np.int32)
+    for slot in range(provider.size):
+        row = provider[slot]
+        group[slot] = group_of_rank[start[row] + seen[row]]
+        seen[row] += 1
+    return group, n_groups
+
+
+@compiled
+def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x, citizen, units, resources,
+                     quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design, home_row,
+                     neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
+                     switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
+                     voice_value, memory, satisfaction, personal_cost, exit_gain, last_participation):
+    """ODD §7.1 for every slot of a sector, provider by provider, group by group:
+
+    * U_i = w (q_c[p] + q_n[p] - lambda_s |x_i - d_p|) (``slot_utility``);
+    * under ``choice``: the alternative row a_i (one keyed uniform, purpose ``EXIT_OPTION``: exit draws the same
+      one, ``sim.kernels.exit_choice.exit_month``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost, the
+      gain V_i - U_i written to ``exit_gain`` (§7.4 and the voice benefit of §7.3 read it), and the reference
+      R_i = max(U_i, V_i) where exit crowds out voice (NumPy's maximum: a NaN wins), U_i otherwise;
+    * c_i = c max(1 + g (0.5 - resources_i), 0.05), in float32, written to ``personal_cost``;
+    * groups of ``group_size`` cut from each provider's users in random order (``shuffle_positions``), n_C and S
+      of each; the game: playing (not opting out, S >= 2) the share r c n_C / S less c_i if she contributes, sigma
+      if not playing;
+    * v_i = voice_value efficacy_i max(aspiration - R_i, 0); the payoff (playing: game + U_i + v_i if she
+      contributes; a lone participant: U_i + (1 - w) sigma; an opt-out: sigma);
+    * satisfaction_i <- (1 - memory) satisfaction_i + memory pi_i, written over the old; a contributor's
+      ``last_participation`` = month.
+
+    Float widths and order of operations as the kernels this replaced (float32 state, float64 shares)."""
+    start = provider_starts(provider, n_providers)
+    group_of_rank = np.empty(provider.size, np.int32)  # 4 bytes a slot: places, then their groups
+    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank)
+    n_groups = places_to_groups(start, group_of_rank, group_size)
+    contributors = np.zeros(n_groups, np.int32)
+    participants = np.zeros(n_groups, np.int32)
+    seen = np.zeros(n_providers, np.int64)
+    for slot in range(provider.size):  # n_C and S of each group
+        row = provider[slot]
+        group = group_of_rank[start[row] + seen[row]]
+        seen[row] += 1
+        if stance[slot] == CONTRIBUTE:
+            contributors[group] += 1
+        if stance[slot] != OPT_OUT:
+            participants[group] += 1
+    zero = np.float32(0.0)
+    aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
+    loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
+    gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
+    half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
+    pool_rate = pool_return * participation_cost
+    seen[:] = 0
+    batch = np.empty(BATCH)
+    for slot in range(provider.size):  # everything else, in slot order
+        if choice and slot % BATCH == 0:  # the exit options' uniforms, a batch at a time
+            fill_uniforms(key0, key1, slot, month, sector, EXIT_OPTION, batch[:min(BATCH, provider.size - slot)])
+        row = provider[slot]
+        group = group_of_rank[start[row] + seen[row]]
+        seen[row] += 1
+        players = np.float64(participants[group])
+        share = pool_rate * np.float64(contributors[group]) / players if players > 0 else 0.0
+        utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
+                               mismatch_weight)
+        reference = utility
+        if choice:
+            alternative = alternative_row(batch[slot % BATCH], row, units[slot], home_row, neighbours, neighbour_count)
+            value = slot_exit_value(alternative, row, slot, x, quality_sensitivity[citizen[slot]],
+                                    quality_contractible, quality_noncontractible, design, service_weight,
+                                    mismatch_weight, switch_cost)
+            exit_gain[slot] = value - utility
+            if crowd_out and (value > utility or np.isnan(value)):
+                reference = value
+        cost = effort * max(one + gradient * (half - resources[citizen[slot]]), floor)
+        personal_cost[slot] = cost
+        participates = stance[slot] != OPT_OUT
+        contributes = stance[slot] == CONTRIBUTE
+        plays = participates and players >= 2
+        game = slot_game_payoff(plays, contributes, share, cost, outside_option)
+        dissatisfaction = aspiration32 - reference
+        if dissatisfaction < zero:
+            dissatisfaction = zero
+        voice = voice_value32 * efficacy[citizen[slot]] * dissatisfaction
+        if participates and not plays:
+            payoff = utility + loner_weight * game
+        else:
+            payoff = game + (utility if plays else zero)
+        payoff = payoff + (voice if plays and contributes else zero)
+        satisfaction[slot] = keep * satisfaction[slot] + learn * payoff
+        if contributes:
+            last_participation[citizen[slot]] = month
