@@ -209,12 +209,13 @@ class MutualStateModel(Model):
         for users in self.users:  # §7.1
             service_use.use_services(params, structure, population, users, table, self.stream_key, self.month)
         for users in self.users:  # §7.2
-            stances.revise_stances_of(params, structure, population, users, table, self.guarantor.targeting, rng,
-                                      self.month)
+            stances.revise_stances_of(params, structure, population, users, table, self.guarantor.targeting,
+                                      self.stream_key, self.month)
         for sector in np.flatnonzero(structure.choice_in):  # §7.4
             exit_providers(params, structure, self.users[sector], self.stream_key, self.month)
         # §7.6 aggregation, §7.3 membership and (but at a fiscal year's end) what rows hear, in one pass a sector
-        participation.tally_month(params, structure, population, self.users, table, rng, self.month, not year_end)
+        participation.tally_month(params, structure, population, self.users, table, self.stream_key, self.month,
+                                  not year_end)
         if year_end:
             self.last_election = participation.hold_governance(params, structure, population, self.users, table,
                                                                rng, self.month)

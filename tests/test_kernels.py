@@ -32,6 +32,7 @@ from sim.kernels import (
     service_month,
     service_value,
     stance_revision,
+    stream_blocks,
     streams,
     voice,
 )
@@ -1240,13 +1241,25 @@ def test_row_metric_sums_match(seed):
 
 
 # --- the revision helper's kernels (session 12, ODD §9 D-F30...D-F41) ------------------------------------------------
+class KeyedUniforms:
+    """A stand-in for a generator whose ``random(m)`` gives the keyed join uniforms of a sector's slots
+    (``streams.MEMBERSHIP``: word slot % 4 of the counter slot // 4), for the NumPy references that draw them."""
+
+    def __init__(self, key, month, sector):
+        self.key, self.month, self.sector = key, month, sector
+
+    def random(self, m):
+        slots = np.arange(m)
+        words = keyed_words_reference(self.key, slots // 4, self.month, self.sector, streams.MEMBERSHIP, 0)
+        return words[slots, slots % 4]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("hear", [True, False])
-@pytest.mark.parametrize("chunk", [7, 1 << 16])
-def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, chunk):
+def test_tallies_membership_and_heard_in_one_pass_match(seed, hear):
     """``tally_and_join`` against the three passes it folds, one after another as the month ran them: the rows'
-    tallies (five bincounts), monthly membership, what governance hears (four bincounts); over three sectors,
-    a few slots at a time."""
+    tallies (five bincounts), monthly membership on the keyed join uniforms, what governance hears (four
+    bincounts); over three sectors of up to 600 slots (more than a block of counters)."""
     n_rows = 14
     preferences = (n_rows, dimensions(10 * seed))
     reference_tallies = [np.zeros(n_rows) for _ in range(4)] + [np.zeros(preferences)]
@@ -1255,26 +1268,28 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, chunk):
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
     last_kernel = np.full(50, -30000, dtype=np.int16)
     last_reference = last_kernel.copy()
-    kernel_rng, reference_rng = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    key = (12345 + seed, 678)
     for sector in range(0, 9, 3):
         rng = np.random.default_rng(100 * seed + sector)
-        slots = random_slots(10 * seed + sector, n_providers=n_rows)
+        slots = random_slots(10 * seed + sector, m=int(rng.integers(0, 600)), n_providers=n_rows)
         m = slots["provider"].size
+        unit_count = np.bincount(slots["unit"], minlength=8)
+        unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
         home_row, has_board = rng.integers(0, n_rows, 8), rng.random(n_rows) < 0.5
         civic = rng.integers(0, 128, m).astype(np.uint8)
         civic_kernel = civic.copy()
         inputs = (slots["provider"], slots["stance"], slots["need"], slots["x"], slots["unit"], home_row)
         sector_tallies_reference(*inputs, reference_tallies)
-        membership_reference(reference_rng, slots["provider"], has_board, 0.3, civic, slots["citizen"],
-                             last_reference, 9)
+        membership_reference(KeyedUniforms(key, 9, sector), slots["provider"], has_board, 0.3, civic,
+                             slots["citizen"], last_reference, 9)
         if hear:
             heard_tallies_reference(slots["provider"], civic, slots["x"], reference_heard)
-        for start, uniform in draws.uniform_chunks(kernel_rng, m, chunk=chunk):
-            provider_tallies.tally_and_join(start, uniform, start + uniform.size == m, *inputs, civic_kernel,
-                                            slots["citizen"], last_kernel, 9, has_board, 0.3, hear, sector_counts,
-                                            sector_prefs, counts, prefs)
+        provider_tallies.tally_and_join(key[0], key[1], 9, sector, slots["provider"], slots["stance"], slots["need"],
+                                        slots["x"], unit_start, unit_count, home_row, civic_kernel, slots["citizen"],
+                                        last_kernel, has_board, bool(has_board.any()), 0.3, hear, sector_counts,
+                                        sector_prefs, counts, prefs)
         assert same(civic_kernel, civic)
-    assert same(last_kernel, last_reference) and kernel_rng.random() == reference_rng.random()
+    assert same(last_kernel, last_reference)
     columns = (provider_tallies.USERS, provider_tallies.WEIGHTED_USERS, provider_tallies.ELIGIBLE,
                provider_tallies.CONTRIBUTORS)
     assert all(same(counts[:, column], want) for column, want in zip(columns, reference_tallies[:4], strict=True))
@@ -1422,3 +1437,124 @@ def test_keyed_exit_matches_its_numpy_statement(seed):
     exit_reference(SimpleNamespace(random=lambda n: next(review_and_switch)), slots["stance"], want_provider,
                    alternative.astype(np.int32), exit_gain, civic, 0.4, 25.0)
     assert same(provider, want_provider) and same(got_civic, civic)
+
+# --- the revision helper (session 12), continued: stance revision on keyed streams (ODD §9 D-F31) ------------
+def keyed_words_reference(key, indices, month, sector, purpose, block):
+    """The uniforms of words 0-3 of (index, month, sector * 256 + purpose, block) for each index, (n, 4)."""
+    counters = np.zeros((indices.size, 4), np.uint64)
+    counters[:, 0], counters[:, 1] = indices, month
+    counters[:, 2], counters[:, 3] = sector * streams.SECTOR_LANES + purpose, block
+    return (philox4x32_reference(key, counters).astype(np.float64) + 0.5) * 2.0**-32
+
+
+def revise_and_recruit_reference(key, month, sector, stance, satisfaction, unit, unit_start, unit_count, neighbours,
+                                 neighbour_count, social_share, revision_rate, neighbour_share, proportional, strength,
+                                 exploration, provider, x, citizen, personal_cost, q_c, q_n, design, benefit_args,
+                                 disposition, scale, own_share, sigma, pool_effort, participation, sensitivity,
+                                 reach):
+    """ODD §7.2 on keyed streams as whole-array expressions: who revises, models, imitation and exploration, the
+    motives' logit choice, then recruitment (``reach`` per slot, None without channels)."""
+    m = stance.size
+    slots = np.arange(m)
+    pairs = keyed_words_reference(key, slots // 2, month, sector, streams.STANCE_REVISION, 0)
+    revise, ask = pairs[slots, 2 * (slots % 2)], pairs[slots, 2 * (slots % 2) + 1]  # two slots a counter
+    second = keyed_words_reference(key, slots, month, sector, streams.STANCE_REVISION, 1)
+    new = stance.copy()
+    social = np.flatnonzero(revise < social_share)
+    source = unit[social].astype(np.int64)
+    looks = (neighbour_share > 0) & (neighbour_count[source] > 0) & (second[social, 0] < neighbour_share)
+    which = (second[social[looks], 0] / neighbour_share * neighbour_count[source[looks]]).astype(int)
+    source[looks] = neighbours[source[looks], np.minimum(which, neighbour_count[source[looks]] - 1)]
+    has = unit_count[source] > 0
+    model = np.where(has, unit_start[source] + (second[social, 1] * unit_count[source]).astype(np.int64), social)
+    gain = (satisfaction[model] - satisfaction[social]).astype(np.float64)
+    chance = np.minimum(strength * np.maximum(gain, 0.0), 1.0) if proportional else 1.0 / (1.0 + np.exp(-strength * gain))
+    copies = has & (second[social, 2] < chance)
+    new[social[copies]] = stance[model[copies]]
+    explores = second[social, 3] < exploration
+    new[social[explores]] = np.minimum((second[social[explores], 3] / exploration * 3.0).astype(np.int64), 2)
+    deliberating = np.flatnonzero((revise >= social_share) & (revise < revision_rate))
+    benefit = voice_benefit_reference(deliberating, provider, x, citizen, *benefit_args)
+    if scale:
+        benefit = benefit + disposition[citizen[deliberating]] * np.float32(scale)
+    rows = provider[deliberating]
+    utility = service_utility_reference(rows, x[deliberating], q_c, q_n, design, benefit_args[5], benefit_args[6])
+    gain_contribute = (benefit.astype(np.float64) + own_share) - personal_cost[deliberating]
+    gain_leave = sigma - (utility.astype(np.float64) + pool_effort * participation[rows])
+    weight_contribute = np.exp(np.clip(sensitivity * gain_contribute, -50, 50))
+    weight_leave = np.exp(np.clip(sensitivity * gain_leave, -50, 50))
+    pick = second[deliberating, 2] * ((1.0 + weight_contribute) + weight_leave)
+    new[deliberating] = np.where(pick < weight_contribute, CONTRIBUTE,
+                                 np.where(pick < weight_contribute + weight_leave, OPT_OUT, USE_ONLY))
+    if reach is not None:
+        new[(new == USE_ONLY) & (ask < reach)] = CONTRIBUTE
+    return new
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("proportional", "crowd_out", "targeted"),
+                         [(False, False, True), (False, True, False), (True, False, None)])
+def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
+    """``revise_and_recruit`` against the keyed uniforms and whole-array expressions of ODD §7.2, over more
+    slots than a block of words, with neighbours, units without users, crowding out and both reaches."""
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed, m=int(rng.integers(0, 400)))
+    m, n_rows = slots["provider"].size, slots["n_providers"]
+    unit_count = np.bincount(slots["unit"], minlength=8)
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+    neighbour_count = rng.integers(0, 3, 8)
+    neighbours = np.where(np.arange(2) < neighbour_count[:, None], rng.integers(0, 8, (8, 2)), -1)
+    q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
+    exit_gain = rng.normal(0.0, 0.3, m).astype(np.float32)
+    last = rng.integers(-30, 12, 50).astype(np.int16)
+    disposition = rng.normal(0.0, 1.0, 50).astype(np.float32)
+    participation = rng.random(n_rows)
+    deprivation = rng.integers(0, 5, 50).astype(np.int8)
+    targeting, resources = rng.uniform(0.0, 3.0, 5), rng.random(50).astype(np.float32)
+    mean = max(float(resources.mean()), 1e-6)
+    key, month, sector = (int(rng.integers(0, 2**32)), int(rng.integers(0, 2**32))), 17, 2
+    strength = 0.4 if proportional else 3.0
+    satisfaction = (slots["satisfaction"] * (0.5 if proportional else 1.0)).astype(np.float32)
+    scale = 0.0 if seed % 2 else 0.37
+    benefit_args = (exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5)
+    if targeted is None:
+        reach = None
+    elif targeted:
+        reach = np.minimum(0.3 * targeting[deprivation[slots["citizen"]]], 1.0)
+    else:
+        reach = np.minimum(np.float32(0.3) * (resources[slots["citizen"]] / np.float32(mean)), np.float32(1.0))
+    got, largest = stance_revision.revise_and_recruit(
+        key[0], key[1], month, sector, slots["stance"], satisfaction, unit_start, unit_count, neighbours,
+        neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
+        slots["cost"], exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5,
+        disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach is not None, bool(targeted), 0.3, targeting,
+        deprivation, resources, 1.0 if targeted else mean)
+    want = revise_and_recruit_reference(
+        key, month, sector, slots["stance"], satisfaction, slots["unit"], unit_start, unit_count, neighbours,
+        neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
+        slots["cost"], q_c, q_n, design, benefit_args, disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach)
+    assert same(got, want)
+    assert largest <= 1.0 or proportional
+
+
+def test_blocks_of_keyed_words_are_the_streams():
+    """``stream_blocks.philox_words`` (a block of consecutive counters) and ``philox_words_at`` (listed ones) give
+    ``streams.philox4x32``'s words."""
+    words = np.empty((4, stream_blocks.BLOCK), np.uint64)
+    block_words(5, 7, 1000, 50, 3, 4, 1, words)
+    counters = np.array([[1000 + j, 3, 4, 1] for j in range(50)], dtype=np.uint64)
+    assert same(words[:, :50].T.copy(), philox_of_counters(5, 7, counters))
+    offsets = np.array([0, 3, 9, 63])
+    listed_words(5, 7, 64, offsets, 4, 3, 4, 1, words)
+    counters = np.array([[64 + o, 3, 4, 1] for o in offsets], dtype=np.uint64)
+    assert same(words[:, :4].T.copy(), philox_of_counters(5, 7, counters))
+
+
+@numba.njit
+def block_words(key0, key1, first, count, counter1, counter2, counter3, words):
+    stream_blocks.philox_words(key0, key1, first, count, counter1, counter2, counter3, words)
+
+
+@numba.njit
+def listed_words(key0, key1, first, offsets, count, counter1, counter2, counter3, words):
+    stream_blocks.philox_words_at(key0, key1, first, offsets, count, counter1, counter2, counter3, words)

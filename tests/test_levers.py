@@ -10,9 +10,9 @@ SEEDS = range(3)
 CHANNELS = dict(channel_elections=True, channel_user_panels=True, channel_named_contacts=True)
 
 
-def late(metric, steps=72, **params):
+def late(metric, steps=72, seeds=SEEDS, **params):
     params.setdefault("n_units", 12)
-    return np.array([sim.MutualStateModel(rng=s, **params).run(steps)[metric].iloc[-12:].mean() for s in SEEDS])
+    return np.array([sim.MutualStateModel(rng=s, **params).run(steps)[metric].iloc[-12:].mean() for s in seeds])
 
 
 def test_lever1_participation_channels_raise_participation_and_cost_money():
@@ -26,11 +26,13 @@ def test_lever1_participation_channels_raise_participation_and_cost_money():
 
 
 def test_lever1_the_audit_targets_recruitment_and_narrows_the_participation_gap():
-    untargeted = late("participation_gap", regime="mutual", **CHANNELS)
-    audited = late("participation_gap", regime="mutual", participation_audit=True, **CHANNELS)
+    # Ten seeds: the narrowing is about 0.006 and a seed's gap varies by about 0.02, so three seeds' mean could
+    # miss the margin by chance (on the keyed streams of stance revision, ODD §9 D-F31, seeds 0-2 gave 0.0049).
+    untargeted = late("participation_gap", regime="mutual", seeds=range(10), **CHANNELS)
+    audited = late("participation_gap", regime="mutual", participation_audit=True, seeds=range(10), **CHANNELS)
     # Recruitment by channels is one of several routes into participation (motives, habit, consultations and
-    # elections are others), so the audit narrows the gap without closing it (measured 2026-12-06: 0.085 ->
-    # 0.076, seeds 0-2, month 72).
+    # elections are others), so the audit narrows the gap without closing it (measured 2026-12-07: 0.045 ->
+    # 0.039, seeds 0-9, month 72; narrower in each of the ten).
     assert audited.mean() < untargeted.mean() - 0.005
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import BOARD, CONSULTED, CONTRIBUTE, GOVERNOR, MEMBER, OPT_OUT, PANEL, PUPIL, VOTED
-from . import compiled
+from . import compiled, stream_blocks, streams
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL  # as ``sim.submodels.participation.SEATED``
 
@@ -49,35 +49,40 @@ CONTRIBUTOR_PREF, VOTE_PREF, ANSWER_PREF = range(3)
 
 
 @compiled
-def tally_and_join(start, uniform, last_chunk, provider, stance, need, x, unit, home_row, civic, citizen,
-                   last_participation, month, has_board, join_chance, hear, sector_counts, sector_prefs, counts,
-                   prefs):
-    """One pass over the slots ``start`` to ``start + uniform.size`` of a sector for three steps of the month
-    that read the same slots with nothing between them changing what the others read (ODD §3.1 steps 8-9):
+def tally_and_join(key0, key1, month, sector, provider, stance, need, x, unit_start, unit_count, home_row, civic,
+                   citizen, last_participation, has_board, any_board, join_chance, hear, sector_counts, sector_prefs,
+                   counts, prefs):
+    """One pass over a sector's slots for three steps of the month that read the same slots with nothing between
+    them changing what the others read (ODD §3.1 steps 8-9):
 
     * ODD §7.6 aggregation (``add_sector_tallies``): per row, users (``stance`` not opted out: the stances the
-      service sees), need-weighted users, eligible residents (the slot's home row), contributors and the sum of
-      their preferred designs;
-    * ODD §7.3 monthly membership (``sim.kernels.membership.update_membership``): a user of a row with a member
-      board joins with chance ``join_chance`` (one ``uniform`` a slot); at a row without one her membership and
-      board seat lapse; a seat holder took part this month. It changes only the membership and board bits, which
-      neither tally reads;
+      service sees), need-weighted users, eligible residents (the slots of the units whose home row it is),
+      contributors and the sum of their preferred designs;
+    * ODD §7.3 monthly membership: a user of a row with a member board joins with chance ``join_chance``; at a
+      row without one her membership and board seat lapse; a seat holder took part this month. It changes only
+      the membership and board bits, which neither tally reads. The join uniform is the keyed stream's
+      (``streams.MEMBERSHIP``: word slot % 4 of the counter slot // 4), computed only where a row has a board
+      (``any_board``: some row has one), a block of counters at a time;
     * if ``hear`` (a month without elections: they would change who voted in between), ODD §7.3 what governance
       hears (``sim.kernels.voice.add_heard_tallies``): per row, voters at its last election and respondents to
       its last consultation and the sums of their preferred designs.
 
-    The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), started from zero at
-    the sector's first chunk) are added to ``counts`` and ``prefs`` at its ``last_chunk``, as the per-sector
-    kernels added theirs; every sum runs in slot order in float64. Slots are sorted by unit, so a row's slots
-    come in runs: each run's sums are carried in registers from the row's sum so far and stored at its end (the
-    same additions in the same order, without a load and a store through memory for each slot)."""
-    if start == 0:
-        sector_counts[:] = 0.0
-        sector_prefs[:] = 0.0
+    The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), room for them) start
+    from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs; every
+    sum runs in slot order in float64. Slots are sorted by unit, so a row's slots come in runs: each run's sums
+    are carried in registers from the row's sum so far and stored at its end (the same additions in the same
+    order, without a load and a store through memory for each slot)."""
+    sector_counts[:] = 0.0
+    sector_prefs[:] = 0.0
+    for unit in range(unit_count.size):  # eligible: whole counts, the same whatever order they are added in
+        sector_counts[home_row[unit], ELIGIBLE] += np.float64(unit_count[unit])
+    lane = sector * streams.SECTOR_LANES + streams.MEMBERSHIP
+    words = stream_blocks.word_block()
+    per_block = 4 * stream_blocks.BLOCK  # slots whose join uniforms one block of counters gives
+    block = -1
     dimensions = x.shape[1]
-    end = start + uniform.size
-    eligible_row, eligible = -1, 0.0  # the current home row's count, carried while the units share it
-    first = start
+    end = provider.size
+    first = 0
     while first < end:  # a run of slots at one row (slots are sorted by unit): its sums carried in registers
         row = provider[first]
         stop = first + 1
@@ -86,22 +91,21 @@ def tally_and_join(start, uniform, last_chunk, provider, stance, need, x, unit, 
         users, weighted = sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS]
         contributors = sector_counts[row, CONTRIBUTORS]
         voters, respondents = sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS]
-        board = has_board[row]
+        board = any_board and has_board[row]
         for slot in range(first, stop):
             if stance[slot] != OPT_OUT:
                 users += 1.0
                 weighted += np.float64(need[slot])
                 if stance[slot] == CONTRIBUTE:
                     contributors += 1.0
-            home = home_row[unit[slot]]
-            if home != eligible_row:
-                if eligible_row >= 0:
-                    sector_counts[eligible_row, ELIGIBLE] = eligible
-                eligible_row, eligible = home, sector_counts[home, ELIGIBLE]
-            eligible += 1.0
             bits = civic[slot]
             if board:
-                if uniform[slot - start] < join_chance:
+                if slot // per_block != block:
+                    block = slot // per_block
+                    counters = min(stream_blocks.BLOCK, (end - block * per_block + 3) // 4)
+                    stream_blocks.philox_words(key0, key1, block * stream_blocks.BLOCK, counters, month, lane, 0,
+                                               words)
+                if stream_blocks.block_uniform(words, slot % 4, (slot % per_block) // 4) < join_chance:
                     bits = bits | np.uint8(MEMBER)
                     civic[slot] = bits
             elif bits & np.uint8(MEMBER | BOARD):
@@ -134,8 +138,5 @@ def tally_and_join(start, uniform, last_chunk, provider, stance, need, x, unit, 
             sector_prefs[row, VOTE_PREF, dimension] = voted
             sector_prefs[row, ANSWER_PREF, dimension] = answered
         first = stop
-    if eligible_row >= 0:
-        sector_counts[eligible_row, ELIGIBLE] = eligible
-    if last_chunk:
-        counts += sector_counts
-        prefs += sector_prefs
+    counts += sector_counts
+    prefs += sector_prefs

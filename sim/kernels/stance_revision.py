@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
+from . import compiled, stream_blocks, streams
 from .service_value import slot_utility
 
 
@@ -141,3 +142,123 @@ def imitate_and_explore(stance, revising, models, chance, imitation_draw, explor
             new[revising[k]] = explored_stance[explorer]
             explorer += 1
     return new
+
+
+@compiled
+def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_start, unit_count, neighbours,
+                       neighbour_count, social_share, revision_rate, neighbour_share, proportional, strength,
+                       exploration, provider, x, citizen, personal_cost, exit_gain, crowd_out, quality_contractible,
+                       quality_noncontractible, design, service_weight, mismatch_weight, aspiration, voice_value,
+                       habit_value, duty_value, efficacy, last_participation, since, disposition, disposition_scale,
+                       own_share, outside_option, pool_effort, participation, sensitivity, recruiting, targeted,
+                       reach_scale, targeting, deprivation, resources, resources_mean):
+    """ODD §7.2 for one sector in one pass over its slots, each slot's uniforms from the keyed stream
+    (``streams.STANCE_REVISION``, index the slot: the words are listed there), so that no slot's draws depend on
+    another's. Returns the new stances and, under the proportional rule, the largest imitation chance (the
+    caller refuses one above 1).
+
+    * **Who revises**: a slot revises socially when its uniform is below ``social_share`` (revision_rate (1 -
+      motive_share)) and deliberates when it is at or above that and below ``revision_rate``.
+    * **Imitation** (social revisers): her model is a random user of her own unit or, with chance
+      ``neighbour_share`` where her unit has neighbours, of a random neighbouring unit (none where that unit has
+      no users); she copies the model's stance of last month (``stance``: every reviser reads the stances before
+      anyone revised) with chance 1 / (1 + exp(-s (pi_model - pi_i))) (Fermi) or min(s max(gain, 0), 1)
+      (``proportional``), satisfaction as payoff; then with chance ``exploration`` she takes a stance drawn
+      uniformly from the three, whatever imitation gave.
+    * **Deliberation by motives** (§7.3's motives): relative to using only, contributing gains b_i + delta_i +
+      r c / N - c_i (``own_share`` r c / N; b_i as ``sim.kernels.voice.voice_benefit``, delta_i her lasting
+      disposition z_i times ``disposition_scale``, 0 where it is off), opting out gains sigma - (U_i + r c
+      participation_p) (``pool_effort`` r c); she chooses by the logit weights exp(clip(s_f gain, -50, 50)) of the
+      three stances, use only's weight 1 (``sensitivity`` s_f).
+    * **Recruitment** (``recruiting``: the channels reach the sector): a user whose new stance is use only is
+      asked with chance min(reach_scale reach_i, 1), reach_i the audit's ``targeting`` of her deprivation quintile
+      (``targeted``) or her civic resources over ``resources_mean``, and then contributes.
+
+    A slot's unit follows from the unit-sorted layout (``unit_start``, ``unit_count``). The arithmetic of each
+    quantity is the width NumPy used (float32 utilities, benefits and satisfactions, float64 gains and chances)."""
+    new = stance.copy()
+    lane = sector * streams.SECTOR_LANES + streams.STANCE_REVISION
+    aspiration32, voice32, zero32, scale32 = (np.float32(aspiration), np.float32(voice_value), np.float32(0.0),
+                                              np.float32(disposition_scale))
+    recruit_scale32, mean32, one32 = np.float32(reach_scale), np.float32(resources_mean), np.float32(1.0)
+    largest_chance = 0.0
+    words = stream_blocks.word_block()
+    reviser_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
+    revisers = np.empty(2 * stream_blocks.BLOCK, np.int64)
+    unit = 0
+    for first in range(0, stance.size, 2 * stream_blocks.BLOCK):  # a block of slots: their words computed together
+        count = min(2 * stream_blocks.BLOCK, stance.size - first)
+        stream_blocks.philox_words(key0, key1, first // 2, (count + 1) // 2, month, lane, 0, words)  # two slots a counter
+        n_revisers = 0
+        for j in range(count):  # who revises, listed without a branch
+            revisers[n_revisers] = j
+            n_revisers += 1 if stream_blocks.block_uniform(words, 2 * (j % 2), j // 2) < revision_rate else 0
+        stream_blocks.philox_words_at(key0, key1, first, revisers, n_revisers, month, lane, 1, reviser_words)
+        for k in range(n_revisers):
+            j = revisers[k]
+            slot = first + j
+            while slot >= unit_start[unit] + unit_count[unit]:  # her unit, from the unit-sorted layout
+                unit += 1
+            chosen = stance[slot]
+            if stream_blocks.block_uniform(words, 2 * (j % 2), j // 2) < social_share:
+                source = unit
+                look = stream_blocks.block_uniform(reviser_words, 0, k)
+                if neighbour_share > 0.0 and neighbour_count[unit] > 0 and look < neighbour_share:
+                    # below the share, look / share is uniform again: it picks the neighbour
+                    source = neighbours[unit, min(np.int64(look / neighbour_share * neighbour_count[unit]),
+                                                  neighbour_count[unit] - 1)]
+                if unit_count[source] > 0:
+                    model = unit_start[source] + np.int64(stream_blocks.block_uniform(reviser_words, 1, k)
+                                                          * unit_count[source])
+                    gain = np.float64(satisfaction[model] - satisfaction[slot])
+                    if proportional:
+                        chance = min(strength * max(gain, 0.0), 1.0)
+                        largest_chance = max(largest_chance, strength * max(gain, 0.0))
+                    else:
+                        chance = 1.0 / (1.0 + np.exp(-strength * gain))
+                    if stream_blocks.block_uniform(reviser_words, 2, k) < chance:
+                        chosen = stance[model]
+                explore = stream_blocks.block_uniform(reviser_words, 3, k)
+                if explore < exploration:  # below the rate, explore / rate is uniform again: it picks the stance
+                    chosen = np.int8(min(np.int64(explore / exploration * 3.0), 2))
+            else:
+                row, person = provider[slot], citizen[slot]
+                utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design,
+                                       service_weight, mismatch_weight)  # ODD §7.1 service utility
+                reference = utility
+                if crowd_out:  # Hirschman: the best exit option, where exit crowds out voice
+                    exit_option = reference + exit_gain[slot]
+                    if exit_option > reference:
+                        reference = exit_option
+                dissatisfaction = aspiration32 - reference
+                if dissatisfaction < zero32:
+                    dissatisfaction = zero32
+                habit = habit_value * (1.0 if last_participation[person] > since else 0.0)
+                benefit = np.float32(np.float64(voice32 * efficacy[person] * dissatisfaction) + habit + duty_value)
+                if disposition_scale != 0.0:
+                    benefit = benefit + disposition[person] * scale32
+                gain_contribute = (np.float64(benefit) + own_share) - np.float64(personal_cost[slot])
+                gain_leave = outside_option - (np.float64(utility) + pool_effort * participation[row])
+                weight_contribute = np.exp(min(max(sensitivity * gain_contribute, -50.0), 50.0))
+                weight_leave = np.exp(min(max(sensitivity * gain_leave, -50.0), 50.0))
+                pick = stream_blocks.block_uniform(reviser_words, 2, k) * ((1.0 + weight_contribute) + weight_leave)
+                if pick < weight_contribute:
+                    chosen = np.int8(CONTRIBUTE)
+                elif pick < weight_contribute + weight_leave:
+                    chosen = np.int8(OPT_OUT)
+                else:
+                    chosen = np.int8(USE_ONLY)
+            new[slot] = chosen
+        if recruiting:
+            for j in range(count):
+                slot = first + j
+                if new[slot] != USE_ONLY:
+                    continue
+                person = citizen[slot]
+                if targeted:
+                    ask = min(reach_scale * targeting[deprivation[person]], 1.0)
+                else:
+                    ask = np.float64(min(recruit_scale32 * (resources[person] / mean32), one32))
+                if stream_blocks.block_uniform(words, 2 * (j % 2) + 1, j // 2) < ask:
+                    new[slot] = np.int8(CONTRIBUTE)
+    return new, largest_chance

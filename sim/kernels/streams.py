@@ -55,6 +55,17 @@ PURPOSES = {"EXIT_OPTION": EXIT_OPTION, "GROUP_SHUFFLE": GROUP_SHUFFLE, "EXIT_RE
 #: A sector's lanes: sector * SECTOR_LANES + purpose is the counter's third word.
 SECTOR_LANES = 256
 
+# The revision helper's purposes (the rest of the slot month, §7.2, §7.3, §7.14: numbers 16-31):
+#: §7.2 Stance revision and recruitment. Block 0, index slot // 2 (two slots a counter, words 0-1 the even slot's,
+#: 2-3 the odd one's): whether and how she revises, whether a channel asks her. Block 1, index the slot (revisers
+#: only): whether her model comes from next door and, below the share, which neighbouring unit (0); which user
+#: of the source unit (1); whether she imitates or, deliberating, which stance she chooses (2); whether she
+#: explores and, below the rate, which stance she takes (3).
+STANCE_REVISION = 16
+#: §7.3 Monthly membership: whether a user of a row with a member board joins (word slot % 4 of index slot // 4).
+MEMBERSHIP = 17
+PURPOSES.update(STANCE_REVISION=STANCE_REVISION, MEMBERSHIP=MEMBERSHIP)
+
 _MASK = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)  # Philox's multipliers (Salmon et al. 2011, Table 2)

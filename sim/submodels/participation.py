@@ -38,7 +38,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from ..kernels import elections, membership, metric_sums, provider_tallies, stance_revision, voice
+from ..kernels import elections, membership, metric_sums, provider_tallies, voice
 from ..kernels.draws import uniform_chunks
 from ..population import (
     BOARD,
@@ -59,7 +59,7 @@ from ..providers import ProviderTable
 from ..providers.institutions import present
 from .production import finish_aggregation
 from .rationing import stance_served
-from .service_use import cost_factor, outside_option
+from .service_use import cost_factor
 from .structure import Structure
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
@@ -119,35 +119,19 @@ def lasting_disposition(params: dict, population: Citizens, citizen: np.ndarray,
     return disposition
 
 
+def lasting_disposition_scale(params: dict) -> float:
+    """What her civic disposition z_j is multiplied by to give the lasting part of her taste in utility,
+    sqrt(rho) * pi / (sqrt(3) s) (``lasting_disposition``); 0 where the disposition is off or rho or s is 0."""
+    persistence, sensitivity = params["taste_persistence"], params["motive_sensitivity"]
+    if not params["civic_disposition"] or persistence <= 0 or sensitivity <= 0:
+        return 0.0
+    return float(np.float32(math.sqrt(persistence) * math.pi / (math.sqrt(3.0) * sensitivity)))
+
+
 def take_up(params: dict, benefit: np.ndarray, cost: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     """Who takes a form up: logit in its benefit net of its cost. ``uniform`` is drawn for every slot, whatever
     the state, so that runs on common random numbers stay in step."""
     return uniform < take_up_chance(params, benefit, cost)
-
-
-def choose_stance_by_motive(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
-                            table: ProviderTable, rng: np.random.Generator, month: int,
-                            slots: np.ndarray) -> np.ndarray:
-    """Stances of deliberating revisers: a logit choice over the three stances' expected payoffs to her.
-
-    Relative to using only: contributing adds b_i + r c / N - c_i (her motives and lasting disposition, her own
-    share of what she puts in, her cost); opting out swaps the service and the expected pool share (r c times the
-    row's participation) for the outside option sigma. The slope is the fresh taste's (``fresh_sensitivity``)."""
-    sector = users.sector_index
-    pool_return = structure.sector_array("coproduction_r")[sector]
-    effort = params["participation_cost"]
-    benefit = voice_benefit(params, structure, population, users, table, month, slots)
-    benefit += lasting_disposition(params, population, users.citizen, slots)
-    gain_contribute, gain_leave = stance_revision.motive_gains(  # the gains relative to using only
-        slots, users.provider, users.x, users.personal_cost, benefit, table.q_c, table.q_n,
-        table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
-        float(pool_return * effort / params["group_size"]), float(outside_option(params, structure, sector)),
-        float(pool_return * effort), table.participation)
-    sensitivity = fresh_sensitivity(params)
-    weight_contribute = np.exp(np.clip(sensitivity * gain_contribute, -50, 50))
-    weight_leave = np.exp(np.clip(sensitivity * gain_leave, -50, 50))
-    return stance_revision.choose_by_weights(rng.random(slots.size), weight_contribute, weight_leave, CONTRIBUTE,
-                                             OPT_OUT, USE_ONLY)
 
 
 def standard_cost_factor(params: dict, structure: Structure, population: Citizens, users: ServiceUsers) -> np.ndarray:
@@ -172,25 +156,24 @@ def update_membership(params: dict, structure: Structure, population: Citizens, 
 
 
 def tally_month(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
-                table: ProviderTable, rng: np.random.Generator, month: int, hear: bool) -> None:
+                table: ProviderTable, key: tuple[int, int], month: int, hear: bool) -> None:
     """ODD §3.1 steps 8-9 in one pass over each sector's slots (``sim.kernels.provider_tallies.tally_and_join``,
-    ODD §9 D-F30): the rows' tallies of users (``production.aggregate_users``), monthly membership
-    (``update_membership``, its uniforms a chunk at a time as before) and, if ``hear`` (a month without the
-    fiscal year's elections), what governance hears (``heard_preference``); then what each derives from its
-    tallies. The same numbers as the three steps one after another: membership changes only the membership and
-    board bits, which neither tally reads."""
+    ODD §9 D-F30): the rows' tallies of users (``production.aggregate_users``), monthly membership (its join
+    uniforms from the model's keyed stream ``key``, D-F32) and, if ``hear`` (a month without the fiscal year's
+    elections), what governance hears (``heard_preference``); then what each derives from its tallies.
+    Membership changes only the membership and board bits, which neither tally reads."""
     n, dimensions = table.n, table.contributor_pref.shape[1]
     has_board = present(params, structure.sector_names, table, "member_board")
+    any_board = bool(has_board.any())
     join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
     counts, prefs = np.zeros((n, provider_tallies.N_COUNTS)), np.zeros((n, 3, dimensions))
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
     for sector, users in enumerate(service_users):
-        stance = stance_served(users)
-        for start, uniform in uniform_chunks(rng, users.m):
-            provider_tallies.tally_and_join(
-                start, uniform, start + uniform.size == users.m, users.provider, stance, users.need, users.x,
-                users.unit, structure.home_row[sector], users.civic, users.citizen, population.last_participation,
-                month, has_board, join, hear, sector_counts, sector_prefs, counts, prefs)
+        provider_tallies.tally_and_join(
+            key[0], key[1], month, sector, users.provider, stance_served(users), users.need, users.x,
+            users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.citizen,
+            population.last_participation, has_board, any_board, join, hear, sector_counts, sector_prefs, counts,
+            prefs)
     table.users[:], table.weighted_users[:] = counts[:, provider_tallies.USERS], counts[:, provider_tallies.WEIGHTED_USERS]
     table.eligible[:], table.contributors[:] = counts[:, provider_tallies.ELIGIBLE], counts[:, provider_tallies.CONTRIBUTORS]
     finish_aggregation(params, structure, table, prefs[:, provider_tallies.CONTRIBUTOR_PREF])

@@ -4,39 +4,52 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..coproduction import pick_models, revise_stances
+from ..coproduction import IMITATION_RULES
 from ..kernels import stance_revision
-from ..population import CONTRIBUTE, USE_ONLY, Citizens, ServiceUsers
+from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
-from .participation import choose_stance_by_motive
+from .participation import NO_EXIT_GAIN, fresh_sensitivity, lasting_disposition_scale
+from .service_use import outside_option
 from .structure import Structure
 
 
 def revise_stances_of(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
-                      table: ProviderTable, targeting: np.ndarray, rng: np.random.Generator, month: int) -> None:
-    """Revisers either learn socially (imitation and exploration, ``sim.coproduction``) or, a share
-    ``motive_share`` of them, deliberate by their own motives (``participation.choose_stance_by_motive``);
-    then channels recruit, aimed by the participation audit's ``targeting`` of deprivation quintiles."""
+                      table: ProviderTable, targeting: np.ndarray, key: tuple[int, int], month: int) -> None:
+    """Revisers either learn socially (imitation and exploration, ``sim.coproduction``'s rules) or, a share
+    ``motive_share`` of them, deliberate by their own motives (§7.3's b_i and lasting disposition: a logit
+    choice over the three stances' payoffs); then channels recruit, aimed by the participation audit's ``targeting`` of deprivation quintiles.
+    One compiled pass over the sector's slots (``sim.kernels.stance_revision.revise_and_recruit``), each slot's
+    uniforms from the model's keyed stream (``key``, ODD §9 D-F31)."""
     if users.m == 0:
         return
-    draw = rng.random(users.m)
-    social = params["revision_rate"] * (1.0 - params["motive_share"])
-    revising, deliberating = stance_revision.split_revisers(draw, social, float(params["revision_rate"]))
-    models = pick_models(rng, users.unit[revising], users.unit_start, users.unit_count, structure.neighbours,
-                         structure.neighbour_count, params["neighbour_imitation"])
-    stance = revise_stances(rng, users.stance, users.satisfaction, revising, models, params["imitation_strength"],
-                            params["exploration_rate"], params["imitation_rule"])
-    if deliberating.size:
-        stance[deliberating] = choose_stance_by_motive(params, structure, population, users, table, rng, month,
-                                                       deliberating)
-    channels = structure.channel_count(users.sector_index)
-    if channels and params["channel_recruitment"] > 0:
-        # reach: the audit's targeting of her deprivation quintile or, untargeted, her civic resources over their
-        # mean (those with time and confidence: the usual suspects); the kernel draws nothing, ``recruit``'s
-        # uniforms are drawn here as ``sim.coproduction.recruit`` draws them
-        stance = stance_revision.recruit(
-            rng.random(users.m), stance, users.citizen, bool(params["participation_audit"]),
-            float(channels * params["channel_recruitment"]), targeting, population.deprivation, population.resources,
-            1.0 if params["participation_audit"] else max(float(population.resources.mean()), 1e-6), CONTRIBUTE,
-            USE_ONLY)
-    users.stance = stance
+    rule = params["imitation_rule"]
+    if rule not in IMITATION_RULES:
+        raise ValueError(f"imitation_rule: {rule!r} is not allowed; expected one of {IMITATION_RULES}")
+    sector = users.sector_index
+    pool_return = float(structure.sector_array("coproduction_r")[sector])
+    effort = params["participation_cost"]
+    crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.exit_gain is not None)
+    channels = structure.channel_count(sector)
+    recruiting = bool(channels and params["channel_recruitment"] > 0)
+    audit = bool(params["participation_audit"])
+    # reach: the audit's targeting of her deprivation quintile or, untargeted, her civic resources over their mean
+    # (those with time and confidence: the usual suspects)
+    resources_mean = 1.0 if audit or not recruiting else max(float(population.resources.mean()), 1e-6)
+    strength = float(params["imitation_strength"])
+    users.stance, largest = stance_revision.revise_and_recruit(
+        key[0], key[1], month, sector, users.stance, users.satisfaction, users.unit_start, users.unit_count,
+        structure.neighbours, structure.neighbour_count, float(params["revision_rate"] * (1.0 - params["motive_share"])),
+        float(params["revision_rate"]), float(params["neighbour_imitation"]) if structure.neighbours.shape[1] else 0.0,
+        rule == "proportional", strength, float(params["exploration_rate"]), users.provider, users.x, users.citizen,
+        users.personal_cost, users.exit_gain if crowd_out else NO_EXIT_GAIN, crowd_out, table.q_c, table.q_n,
+        table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
+        float(params["aspiration"]), float(params["voice_value"]), float(params["habit_value"]),
+        float(params["duty_value"]), population.efficacy, population.last_participation, month - 12,
+        population.civic_disposition, lasting_disposition_scale(params), float(pool_return * effort / params["group_size"]),
+        float(outside_option(params, structure, sector)), float(pool_return * effort), table.participation,
+        fresh_sensitivity(params), recruiting, audit, float(channels * params["channel_recruitment"]), targeting,
+        population.deprivation, population.resources, resources_mean)
+    if largest > 1.0 + 1e-5:  # as ``sim.coproduction.proportional`` refuses
+        raise ValueError(f"imitation_strength: {strength:g} times a payoff gain exceeds 1 (chance {largest:g}); under "
+                         "the proportional rule imitation_strength must be at most 1 / (the largest payoff "
+                         "difference)")
