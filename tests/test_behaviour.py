@@ -159,13 +159,13 @@ def test_the_most_quality_sensitive_exit_first():
     assert np.allclose(alike, 1.0), alike
 
 
-def local_design_advantage(spread, **params):
+def local_design_advantage(spread, seeds=SEEDS, **params):
     """Responsiveness of mutuals with the default local autonomy minus that of the same mutuals held to the
     central design (local_autonomy = 0), per seed; needs held still (Oates's static comparison: following
     drifting needs is tested in tests/test_responsiveness.py)."""
     params = {"preference_renewal": 0.0, **params}
     diff = []
-    for seed in SEEDS:
+    for seed in seeds:
         r = [late_mean(sim.MutualStateModel(regime="mutual", rng=seed, n_units=12, local_autonomy=a,
                                             preference_spread_between=spread, **params), 60, "responsiveness")
              for a in (0.5, 0.0)]
@@ -178,10 +178,14 @@ def test_governance_fits_local_preferences_no_worse_than_the_centre_and_better_a
     with no difference between units it fits no worse than one central design, and its advantage grows with
     the difference. Ablation twin: governance that does not act on what it hears (voice_speed = 0) has no
     advantage at any difference."""
-    alike, differ = local_design_advantage(0.0), local_design_advantage(0.3)
+    # Ten seeds: at five the paired test's p was 0.029 at the session's start and 0.058 on the keyed streams of
+    # stance revision (ODD §9 D-F31) with the same means (advantage 0.004 alike, 0.016-0.017 when units differ);
+    # at ten, p = 0.002 (measured 2026-12-07).
+    seeds = range(10)
+    alike, differ = local_design_advantage(0.0, seeds), local_design_advantage(0.3, seeds)
     assert alike.mean() > -0.002
     assert differ.mean() > alike.mean() + 0.01 and stats.ttest_rel(differ, alike).pvalue < 0.05
-    deaf = local_design_advantage(0.3, voice_speed=0.0)
+    deaf = local_design_advantage(0.3, seeds, voice_speed=0.0)
     assert deaf.mean() < differ.mean() / 4, (deaf, differ)
 
 
