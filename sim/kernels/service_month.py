@@ -127,16 +127,18 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
         row = provider[slot]
         group = group_of_rank[start[row] + seen[row]]
         seen[row] += 1
-        if stance[slot] == CONTRIBUTE:
-            contributors[group] += 1
-        if stance[slot] != OPT_OUT:
-            participants[group] += 1
+        contributors[group] += stance[slot] == CONTRIBUTE
+        participants[group] += stance[slot] != OPT_OUT
+    pool_rate = pool_return * participation_cost
+    share = np.zeros(n_groups)  # r c n_C / S of each group (0 without participants), as ``pool_shares``
+    for group in range(n_groups):
+        if participants[group] > 0:
+            share[group] = pool_rate * np.float64(contributors[group]) / np.float64(participants[group])
     zero = np.float32(0.0)
     aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
     loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
     gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
     half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
-    pool_rate = pool_return * participation_cost
     seen[:] = 0
     batch = np.empty(BATCH)
     for slot in range(provider.size):  # everything else, in slot order
@@ -145,8 +147,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
         row = provider[slot]
         group = group_of_rank[start[row] + seen[row]]
         seen[row] += 1
-        players = np.float64(participants[group])
-        share = pool_rate * np.float64(contributors[group]) / players if players > 0 else 0.0
+        players = participants[group]
         utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                                mismatch_weight)
         reference = utility
@@ -156,14 +157,14 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)
             exit_gain[slot] = value - utility
-            if crowd_out and (value > utility or np.isnan(value)):
-                reference = value
+            # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
+            reference = value if crowd_out and (value > utility or value != value) else utility
         cost = effort * max(one + gradient * (half - resources[citizen[slot]]), floor)
         personal_cost[slot] = cost
         participates = stance[slot] != OPT_OUT
         contributes = stance[slot] == CONTRIBUTE
         plays = participates and players >= 2
-        game = slot_game_payoff(plays, contributes, share, cost, outside_option)
+        game = slot_game_payoff(plays, contributes, share[group], cost, outside_option)
         dissatisfaction = aspiration32 - reference
         if dissatisfaction < zero:
             dissatisfaction = zero
