@@ -75,8 +75,10 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     ledger.collect_from_providers("treasury", costs[row_pass.RATES_PAID], "business rates")  # less a charity's relief (D-K4)
     earn_other_income(params, table, ledger, rate[kind.OTHER_INCOME])
     service_social_finance(params, table, ledger, rate[kind.SOCIAL_FINANCE])
-    for code, kind_class in KINDS.items():
-        kind_class.settle_surplus(params, ledger, table.kind == code, costs[row_pass.SAVING], table.last_payment)
+    rows_of_kind = np.bincount(table.kind, minlength=len(KINDS))
+    for code, kind_class in KINDS.items():  # a kind without rows has no surplus to settle
+        if rows_of_kind[code]:
+            kind_class.settle_surplus(params, ledger, table.kind == code, costs[row_pass.SAVING], table.last_payment)
     return overhead_paid
 
 
