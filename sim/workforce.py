@@ -79,15 +79,14 @@ class Workforce:
 
     def replace_quitters(self, rng: np.random.Generator, quits: np.ndarray) -> int:
         """Fill each quitter's post with a new hire (ODD §7.9): fresh motivation and skill, untrained, no tenure,
-        morale at its reference, no burnout. Return how many quit."""
-        k = int(quits.sum())
+        morale at its reference, no burnout. Return how many quit. The draws are NumPy's, motivation's then
+        skill's; the posts are filled in one pass (``sim.kernels.workers.fill_posts``), motivation clipped there."""
+        k = int(np.count_nonzero(quits))
         if k:
-            self.motivation[quits] = self._draw_motivation(rng, k)
-            self.skill[quits] = rng.uniform(0.8, 1.2, k)
-            self.trained[quits] = 0.0
-            self.tenure[quits] = 0.0
-            self.morale[quits] = self.params["reference_morale"]
-            self.burnout[quits] = 0.0
+            motivation = rng.normal(self.params["worker_motivation"], self.params["motivation_spread"], k)
+            skill = rng.uniform(0.8, 1.2, k)
+            workers.fill_posts(quits, motivation, skill, self.motivation, self.skill, self.trained, self.tenure,
+                               self.morale, self.burnout, float(self.params["reference_morale"]))
         return k
 
     def rebalance(self, rng: np.random.Generator, target: np.ndarray, sector_of_row: np.ndarray) -> int:

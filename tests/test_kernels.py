@@ -404,7 +404,15 @@ def workforce_update_reference(workforce, rng, autonomy, owned, pay_ratio, workl
     chance = np.clip(2.0 * base * expit(-params["quit_morale_sensitivity"] * (workforce.morale
                                                                              - params["reference_morale"])), 0.0, 1.0)
     quits = rng.random(workforce.n) < chance
-    workforce.replace_quitters(rng, quits)
+    k = int(quits.sum())  # the body ``Workforce.replace_quitters`` had
+    if k:
+        workforce.motivation[quits] = np.clip(rng.normal(params["worker_motivation"], params["motivation_spread"], k),
+                                              0.0, 1.0)
+        workforce.skill[quits] = rng.uniform(0.8, 1.2, k)
+        workforce.trained[quits] = 0.0
+        workforce.tenure[quits] = 0.0
+        workforce.morale[quits] = params["reference_morale"]
+        workforce.burnout[quits] = 0.0
     workforce.tenure += 1.0
     return quits
 

@@ -104,3 +104,21 @@ def rows_after_work(worker_row, quits, output, morale, fte, staff, hiring_cost, 
         index[row] = output_sum[row] / (headcount * reference_output) if headcount > 0 else 1.0
         mean_morale[row] = morale_sum[row] / headcount if headcount > 0 else 0.0
     return hiring, index, mean_morale
+
+
+@compiled
+def fill_posts(quits, new_motivation, new_skill, motivation, skill, trained, tenure, morale, burnout,
+               reference_morale):
+    """ODD §7.9 a quitter's post filled by a new hire: the j-th quitter (in worker order) takes the j-th drawn
+    motivation, clipped to [0, 1], and the j-th drawn skill; untrained, no tenure, morale at its reference, no
+    burnout."""
+    j = 0
+    for worker in range(quits.size):
+        if quits[worker]:
+            motivation[worker] = clip_unit(new_motivation[j])
+            skill[worker] = new_skill[j]
+            trained[worker] = 0.0
+            tenure[worker] = 0.0
+            morale[worker] = reference_morale
+            burnout[worker] = 0.0
+            j += 1
