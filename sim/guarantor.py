@@ -73,7 +73,8 @@ class GuarantorState(Agent):
             # normalised over the sector's eligible residents (NumPy's mean: its pairwise sum over the count)
             normaliser = pairwise_sum(deprivation) / users.m if params["formula_normalised"] and users.m else None
             formula_funding.add_formula_users(
-                deprivation, normaliser, users.need, bool(params["need_weighted_capitation"]),
+                deprivation, normaliser, users.high_need_bits, users.high_need32,
+                bool(params["need_weighted_capitation"]),
                 bool(model.structure.choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit,
                 model.structure.home_row[s], float(unit_cost[s]), per_row)
         lump = params["funding_level"] * model.structure.sector_array("fixed_cost")[model.providers.sector]

@@ -125,7 +125,7 @@ class MutualStateModel(Model):
                                    row_neighbours, row_neighbour_count, choice_by_sector(params, regimes),
                                    open_channels(params), KindRates(params))
         for sector, users in enumerate(self.users):
-            users.provider[:] = self.home_row[sector][users.unit]
+            users.serve_from(self.home_row[sector], self.providers.n)
         self.provider_agents: dict[int, Any] = {}
         self.ledger = Ledger(self.providers.n)
         self.guarantor = GuarantorState(self)

@@ -40,6 +40,12 @@ def unit_index_dtype(n_units: int) -> type:
     return np.int16 if n_units <= np.iinfo(np.int16).max else np.int32
 
 
+def row_index_dtype(n_rows: int) -> type:
+    """The narrowest integer that numbers ``n_rows`` provider rows in a slot's ``provider``: 2 bytes up to 32,767
+    rows (a district's sectors times its catchments), 4 above (ODD §9 D-F34, as ``unit_index_dtype``)."""
+    return np.int16 if n_rows <= np.iinfo(np.int16).max else np.int32
+
+
 def quality_sensitivities(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
     """How strongly each person weighs a service's quality relative to the average user (ODD §2.1, §7.4):
     lognormal with mean 1 and log-s.d. ``spread``, s_i = exp(spread z_i - spread^2 / 2). Drawn from a child
@@ -124,12 +130,13 @@ class ServiceUsers:
         self.pref_spread = params["preference_spread_within"]
         self.x = self.draw_preferences(rng, self.unit)
         self.high_need_share, self.high_need = params["high_need_share"], params["high_need_level"]
-        self.need = self.draw_needs(rng, m)
+        # whose need is high: a bit a slot (eight to a byte, little-endian), its level derived where read (D-F33)
+        self.high_need_bits = np.packbits(rng.random(m) < self.high_need_share, bitorder="little")
         u = rng.random(m)
         c0, o0 = params["initial_contributors"], params["initial_opt_outs"]
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
         self.satisfaction = np.zeros(m, dtype=np.float32)
-        self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist
+        self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist (``serve_from``)
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
         self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
@@ -142,8 +149,22 @@ class ServiceUsers:
         x = self.unit_pref_mean[units] + rng.normal(0.0, self.pref_spread, (len(units), dimensions)).astype(np.float32)
         return np.clip(x, 0.0, 1.0).astype(np.float32)
 
-    def draw_needs(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        return np.where(rng.random(k) < self.high_need_share, self.high_need, 1.0).astype(np.float32)
+    def serve_from(self, home_row: np.ndarray, n_rows: int) -> None:
+        """Every slot starts at her unit's home row (``home_row`` per unit), numbered in the narrowest integer
+        for ``n_rows`` rows (``row_index_dtype``)."""
+        self.provider = home_row[self.unit].astype(row_index_dtype(n_rows))
+
+    @property
+    def need(self) -> np.ndarray:
+        """Each slot's need (float32): ``high_need`` where her bit in ``high_need_bits`` is set, 1 otherwise. A new
+        array: the slots keep a bit, not the level (ODD §9 D-F33); kernels read the bit."""
+        high = np.unpackbits(self.high_need_bits, count=self.m, bitorder="little").astype(bool)
+        return np.where(high, self.high_need, 1.0).astype(np.float32)
+
+    @property
+    def high_need32(self) -> np.float32:
+        """The high need's level as the float32 every kernel reads it in."""
+        return np.float32(self.high_need)
 
     def active(self) -> np.ndarray:
         return self.stance != OPT_OUT
@@ -178,7 +199,7 @@ class ServiceUsers:
         # membership and seats belong to the need that ended (``sim.kernels.need_churn.start_needs``)
         need_churn.start_needs(moved, units, new, preference_draw, need_draw, self.unit_pref_mean,
                                float(self.high_need_share), float(self.high_need), habitual, home_provider,
-                               provider_mean_satisfaction, CONTRIBUTE, USE_ONLY, self.citizen, self.x, self.need,
+                               provider_mean_satisfaction, CONTRIBUTE, USE_ONLY, self.citizen, self.x, self.high_need_bits,
                                self.stance, self.civic, self.provider, self.satisfaction)
         return changed
 
@@ -224,7 +245,8 @@ class Citizen:
         out = []
         for name, users in zip(self._model.sector_names, self._model.users, strict=True):
             for slot in np.flatnonzero(users.citizen == self.unique_id):
-                out.append(ServiceView(name, float(users.need[slot]), tuple(float(v) for v in users.x[slot]),
+                high = (users.high_need_bits[slot >> 3] >> (slot & 7)) & 1
+                out.append(ServiceView(name, float(np.float32(users.high_need) if high else 1.0), tuple(float(v) for v in users.x[slot]),
                                        STANCES[users.stance[slot]], float(users.satisfaction[slot]),
                                        int(users.provider[slot])))
         return out

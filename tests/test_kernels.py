@@ -436,6 +436,11 @@ def random_slots(seed, m=None, n_providers=None):
         unit=np.sort(rng.integers(0, 8, m)).astype(np.int32))
 
 
+def high_need_bits(need):
+    """The slots' high-need bits as ``ServiceUsers.high_need_bits`` keeps them (need 2.5 or 1 in the inputs)."""
+    return np.packbits(need > 1.0, bitorder="little")
+
+
 def dimensions(seed):
     """The number of dimensions of the design in the inputs of ``seed``: 1, 2 or 3 (ODD §9 D-Q1)."""
     return 1 + seed % 3
@@ -679,7 +684,8 @@ def test_formula_funding_matches(seed, normalised, need_weighted, choice):
         home_row = rng.integers(0, 12, 8)
         weight = formula_funding.deprivation_weights(slots["citizen"], deprivation, 0.6)
         normaliser = float(weight.mean()) if normalised and weight.size else None
-        formula_funding.add_formula_users(weight, normaliser, slots["need"], need_weighted, choice, slots["stance"],
+        formula_funding.add_formula_users(weight, normaliser, high_need_bits(slots["need"]), np.float32(2.5),
+                                          need_weighted, choice, slots["stance"],
                                           OPT_OUT, slots["provider"], slots["unit"], home_row, 2.3, kernel_rows)
         formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, choice,
                                 slots["stance"], slots["provider"], slots["unit"], home_row, 2.3, reference_rows)
@@ -766,8 +772,10 @@ def test_new_needs_and_drift_match(seed):
     rng = np.random.default_rng(seed)
     slots = random_slots(seed, m=300, n_providers=9)
     kernel = {name: slots[name].copy() for name in ("citizen", "x", "need", "stance", "satisfaction", "provider")}
+    kernel["need"] = high_need_bits(kernel["need"])  # the slots keep the bit (ODD §9 D-F33)
     kernel["civic"] = rng.integers(0, 128, 300).astype(np.uint8)
     reference = {name: values.copy() for name, values in kernel.items()}
+    reference["need"] = slots["need"].copy()  # the levels, kept as bits below
     moved = np.flatnonzero(rng.random(300) < 0.2)
     units, new = slots["unit"][moved], rng.integers(0, 50, moved.size).astype(np.int32)
     shape = dimensions(seed)
@@ -784,6 +792,7 @@ def test_new_needs_and_drift_match(seed):
     reference["civic"][moved] = 0
     reference["provider"][moved] = home_provider[units]
     reference["satisfaction"][moved] = mean_satisfaction[reference["provider"][moved]]
+    reference["need"] = high_need_bits(reference["need"])
     assert all(same(kernel[name], reference[name]) for name in kernel)
     shift = rng.normal(0.0, 0.3, (8, shape))
     x = slots["x"].copy()
@@ -1292,9 +1301,9 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear):
                              slots["citizen"], last_reference, 9)
         if hear:
             heard_tallies_reference(slots["provider"], civic, slots["x"], reference_heard)
-        provider_tallies.tally_and_join(key[0], key[1], 9, sector, slots["provider"], slots["stance"], slots["need"],
-                                        slots["x"], unit_start, unit_count, home_row, civic_kernel, slots["citizen"],
-                                        last_kernel, has_board, bool(has_board.any()), 0.3, hear, sector_counts,
+        provider_tallies.tally_and_join(key[0], key[1], 9, sector, slots["provider"], slots["stance"],
+                                        high_need_bits(slots["need"]), np.float32(2.5), slots["x"], unit_start,
+                                        unit_count, home_row, civic_kernel, slots["citizen"], last_kernel, has_board, bool(has_board.any()), 0.3, hear, sector_counts,
                                         sector_prefs, counts, prefs)
         assert same(civic_kernel, civic)
     assert same(last_kernel, last_reference)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .need_churn import need_level
 
 
 @compiled
@@ -19,10 +20,11 @@ def deprivation_weights(citizen, deprivation, deprivation_weight):
 
 
 @compiled
-def add_formula_users(weight, normaliser, need, need_weighted, money_follows_users, stance, opt_out, provider,
+def add_formula_users(weight, normaliser, high_need_bits, high_need32, need_weighted, money_follows_users, stance, opt_out, provider,
                       unit, home_row, unit_cost, per_row):
     """ODD §7.8: per provider row, the sum over the sector's funded slots of (weight_i / normaliser) * need_i
-    (need left out unless ``need_weighted``; no division when ``normaliser`` is None). Where money follows
+    (need_i the level ``high_need32`` where her bit in ``high_need_bits`` is set, 1 otherwise, D-F33; left out
+    unless ``need_weighted``; no division when ``normaliser`` is None). Where money follows
     users, the active users (not opted out) count at the row that serves them; otherwise every eligible
     resident counts at her unit's home row (block funding). The sector's sum, times its unit cost, is added to
     ``per_row``."""
@@ -38,7 +40,7 @@ def add_formula_users(weight, normaliser, need, need_weighted, money_follows_use
         if normaliser is not None:
             value = value / normaliser
         if need_weighted:
-            value = value * np.float64(need[slot])
+            value = value * np.float64(need_level(high_need_bits, slot, high_need32))
         sector_sum[row] += value
     for row in range(per_row.size):
         per_row[row] += sector_sum[row] * unit_cost

@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from . import compiled, inlined
+
+
+@inlined
+def is_high_need(high_need_bits, slot):
+    """Whether slot ``slot``'s need is high: its bit in ``high_need_bits`` (eight slots a byte, little-endian,
+    ``ServiceUsers.high_need_bits``, ODD §9 D-F33)."""
+    return (high_need_bits[slot >> 3] >> (slot & 7)) & 1 != 0
+
+
+@inlined
+def need_level(high_need_bits, slot, high_need32):
+    """Slot ``slot``'s need as the float32 the slots once kept: ``high_need32`` where it is high, 1 otherwise."""
+    return high_need32 if is_high_need(high_need_bits, slot) else np.float32(1.0)
 
 
 @compiled
@@ -60,21 +73,25 @@ def mean_by_row(provider, values, n_rows):
 
 @compiled
 def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_need_share, high_need, habitual,
-                home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, need, stance, civic,
-                provider, satisfaction):
+                home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, high_need_bits, stance,
+                civic, provider, satisfaction):
     """ODD §7.14: each moved slot k starts afresh with its new holder: a preferred design, her unit's mean plus
-    her own variation ``normal`` (drawn in float64, kept as float32) clipped to [0, 1], in every dimension; a need, high_need with
-    chance high_need_share (one ``uniform``) or 1; the stance of her civic habit (she contributes if she took
+    her own variation ``normal`` (drawn in float64, kept as float32) clipped to [0, 1], in every dimension; a need, high with
+    chance high_need_share (one ``uniform``: her bit in ``high_need_bits`` set; ``high_need``, its level, is
+    read where the need is) or 1 (the bit cleared); the stance of her civic habit (she contributes if she took
     part in the last 12 months); no membership or seat; her unit's home provider, and as satisfaction what its
     users now feel (the float64 mean kept as float32)."""
-    zero32, one32, high32 = np.float32(0.0), np.float32(1.0), np.float32(high_need)
+    zero32, one32 = np.float32(0.0), np.float32(1.0)
     for k in range(moved.size):
         slot, unit, person = moved[k], units[k], new_holder[k]
         citizen[slot] = person
         for dimension in range(x.shape[1]):
             wish = unit_pref_mean[unit, dimension] + np.float32(normal[k, dimension])
             x[slot, dimension] = min(max(wish, zero32), one32)
-        need[slot] = high32 if uniform[k] < high_need_share else one32
+        if uniform[k] < high_need_share:  # her need's bit (``high_need_bits``)
+            high_need_bits[slot >> 3] |= np.uint8(1 << (slot & 7))
+        else:
+            high_need_bits[slot >> 3] &= np.uint8(~(1 << (slot & 7)) & 0xFF)
         stance[slot] = contribute if habitual[person] else use_only
         civic[slot] = 0
         row = home_provider[unit]

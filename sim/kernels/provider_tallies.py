@@ -8,6 +8,7 @@ import numpy as np
 
 from ..population import BOARD, CONSULTED, CONTRIBUTE, GOVERNOR, MEMBER, OPT_OUT, PANEL, PUPIL, VOTED
 from . import compiled, stream_blocks, streams
+from .need_churn import need_level
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL  # as ``sim.submodels.participation.SEATED``
 
@@ -49,14 +50,15 @@ CONTRIBUTOR_PREF, VOTE_PREF, ANSWER_PREF = range(3)
 
 
 @compiled
-def tally_and_join(key0, key1, month, sector, provider, stance, need, x, unit_start, unit_count, home_row, civic,
+def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, high_need32, x, unit_start, unit_count, home_row, civic,
                    citizen, last_participation, has_board, any_board, join_chance, hear, sector_counts, sector_prefs,
                    counts, prefs):
     """One pass over a sector's slots for three steps of the month that read the same slots with nothing between
     them changing what the others read (ODD §3.1 steps 8-9):
 
     * ODD §7.6 aggregation (``add_sector_tallies``): per row, users (``stance`` not opted out: the stances the
-      service sees), need-weighted users, eligible residents (the slots of the units whose home row it is),
+      service sees), need-weighted users (the need's level ``high_need32`` where its bit in ``high_need_bits`` is
+      set, 1 otherwise, D-F33), eligible residents (the slots of the units whose home row it is),
       contributors and the sum of their preferred designs;
     * ODD §7.3 monthly membership: a user of a row with a member board joins with chance ``join_chance``; at a
       row without one her membership and board seat lapse; a seat holder took part this month. It changes only
@@ -95,7 +97,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, need, x, unit_st
         for slot in range(first, stop):
             if stance[slot] != OPT_OUT:
                 users += 1.0
-                weighted += np.float64(need[slot])
+                weighted += np.float64(need_level(high_need_bits, slot, high_need32))
                 if stance[slot] == CONTRIBUTE:
                     contributors += 1.0
             bits = civic[slot]

@@ -170,7 +170,8 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
     for sector, users in enumerate(service_users):
         provider_tallies.tally_and_join(
-            key[0], key[1], month, sector, users.provider, stance_served(users), users.need, users.x,
+            key[0], key[1], month, sector, users.provider, stance_served(users), users.high_need_bits,
+            users.high_need32, users.x,
             users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.citizen,
             population.last_participation, has_board, any_board, join, hear, sector_counts, sector_prefs, counts,
             prefs)
