@@ -136,7 +136,7 @@ class ServiceUsers:
         c0, o0 = params["initial_contributors"], params["initial_opt_outs"]
         self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
         self.satisfaction = np.zeros(m, dtype=np.float32)
-        self.provider = np.zeros(m, dtype=np.int32)  # set by the model once providers exist (``serve_from``)
+        self.provider = np.zeros(m, dtype=np.int16)  # set by the model once providers exist (``serve_from``)
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
         self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
