@@ -81,7 +81,6 @@ class MutualStateModel(Model):
         # Needs drift and shift on a stream of their own: replicate k faces the same changing needs under every
         # regime (common random numbers, ODD §7.14); spawning leaves the model's own stream untouched.
         self.needs_rng = self.np_rng.spawn(1)[0]
-        self.churn_rng = needs.need_churn_stream(self.np_rng)  # who needs a service: the seed's alone (D-K5)
         # the key of the keyed, counter-based slot streams (sim.kernels.streams, ODD §9 D-F18): the seed's alone
         self.stream_key = streams.stream_key(self.np_rng)
         self.month = 0
@@ -204,7 +203,7 @@ class MutualStateModel(Model):
         if self.month == params["need_shock_month"]:
             needs.need_shock(params, structure, self.users, self.needs_rng)  # §7.14
         needs.drift_needs(params, structure, self.users, self.needs_rng)  # §7.14
-        needs.churn_needs(params, structure, population, self.users, table, self.churn_rng, self.month)  # §7.14
+        needs.churn_needs(params, structure, population, self.users, table, self.stream_key, self.month)  # §7.14
         rationing.ration_services(params, self.guarantor.served_share, self.users, rng)  # §7.8
         for users in self.users:  # §7.1
             service_use.use_services(params, structure, population, users, table, self.stream_key, self.month)

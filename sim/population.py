@@ -31,7 +31,7 @@ N_QUINTILES = 5
 EDUCATION = ("primary_education", "secondary_education")  # where children's participation applies
 ANY_SERVICE = "any (last 12 months)"  # the participation report's row for taking part in any service
 POPCOUNT = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float32)  # bits set in a uint16
-MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one
+MAX_DRAWS = need_churn.MAX_DRAWS  # rejection draws for a new holder of a need before it stays with the old one
 
 
 def unit_index_dtype(n_units: int) -> type:
@@ -169,39 +169,24 @@ class ServiceUsers:
     def active(self) -> np.ndarray:
         return self.stance != OPT_OUT
 
-    def churn(self, rng: np.random.Generator, volatility: float, home_provider: np.ndarray,
-              provider_mean_satisfaction: np.ndarray, unit_sizes: np.ndarray, unit_starts: np.ndarray,
-              habitual: np.ndarray | None = None) -> int:
+    def churn(self, key: tuple[int, int], month: int, volatility: float, home_provider: np.ndarray, n_rows: int,
+              unit_sizes: np.ndarray, unit_starts: np.ndarray, habitual: np.ndarray | None = None) -> int:
         """Pass a share ``volatility`` of slots to residents of the same unit who do not need the service yet
         (drawn by rejection; where none is found the holder stays and her need starts afresh). The new need
         starts with the holder's civic habit: she contributes if ``habitual`` (per citizen: took part in the
-        last 12 months), otherwise she uses only. Returns how many slots moved to someone new."""
+        last 12 months), otherwise she uses only; she expects what her provider's users (``n_rows`` rows) feel
+        now. Every draw is the model's keyed stream ``key`` at ``month`` (``sim.kernels.need_churn.churn_sector``,
+        ODD §9 D-F35). Returns how many slots moved to someone new."""
         if volatility <= 0.0 or self.m == 0:
             return 0
-        moved = np.flatnonzero(rng.random(self.m) < volatility)
-        if moved.size == 0:
-            return 0
-        units = self.unit[moved]
-        old = self.citizen[moved].copy()
-        new = old.copy()
-        pending = np.ones(moved.size, dtype=bool)
-        remaining = moved.size
-        for _ in range(MAX_DRAWS):  # rejection draws (``sim.kernels.need_churn.place_needs``)
-            if remaining == 0:
-                break
-            remaining = need_churn.place_needs(rng.random(remaining), pending, units, unit_starts, unit_sizes,
-                                               self.holds, self.bit, new)
-        changed = need_churn.release_needs(old, new, self.holds, self.bit)
-        preference_draw = rng.normal(0.0, self.pref_spread, (moved.size, self.x.shape[1]))  # as ``draw_preferences``
-        need_draw = rng.random(moved.size)  # as ``draw_needs`` draws
         if habitual is None:
             habitual = np.zeros(self.holds.size, dtype=bool)
-        # membership and seats belong to the need that ended (``sim.kernels.need_churn.start_needs``)
-        need_churn.start_needs(moved, units, new, preference_draw, need_draw, self.unit_pref_mean,
-                               float(self.high_need_share), float(self.high_need), habitual, home_provider,
-                               provider_mean_satisfaction, CONTRIBUTE, USE_ONLY, self.citizen, self.x, self.high_need_bits,
-                               self.stance, self.civic, self.provider, self.satisfaction)
-        return changed
+        # membership and seats belong to the need that ended
+        return need_churn.churn_sector(
+            key[0], key[1], month, self.sector_index, float(volatility), self.provider, self.satisfaction, n_rows,
+            self.unit_start, self.unit_count, unit_starts, unit_sizes, self.holds, self.bit, habitual, home_provider,
+            self.unit_pref_mean, float(self.pref_spread), float(self.high_need_share), CONTRIBUTE, USE_ONLY,
+            self.citizen, self.x, self.high_need_bits, self.stance, self.civic)
 
 
 @dataclass(frozen=True)

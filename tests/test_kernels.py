@@ -1575,3 +1575,84 @@ def block_words(key0, key1, first, count, counter1, counter2, counter3, words):
 @numba.njit
 def listed_words(key0, key1, first, offsets, count, counter1, counter2, counter3, words):
     stream_blocks.philox_words_at(key0, key1, first, offsets, count, counter1, counter2, counter3, words)
+
+
+# --- the revision helper (session 12), continued: need churn on keyed streams (ODD §9 D-F35) --------------------
+def churn_reference(key, month, sector, volatility, slots, n_rows, unit_starts, unit_sizes, holds, bit, habitual,
+                    home_provider, unit_pref_mean, spread, share):
+    """ODD §7.14 need churn on keyed uniforms, as whole-array expressions and a loop over the rounds: returns the
+    slots' new state and holds, and how many needs passed on."""
+    provider, satisfaction, unit = slots["provider"].copy(), slots["satisfaction"].copy(), slots["unit"]
+    citizen, x, need = slots["citizen"].copy(), slots["x"].copy(), slots["need"].copy()
+    stance, civic, holds = slots["stance"].copy(), slots["civic"].copy(), holds.copy()
+    m = provider.size
+    index = np.arange(m)
+    counts = np.bincount(provider, minlength=n_rows)
+    mean = np.divide(np.bincount(provider, weights=satisfaction, minlength=n_rows), counts, out=np.zeros(n_rows),
+                     where=counts > 0)
+    ends = keyed_words_reference(key, index // 4, month, sector, streams.NEED_CHURN, 0)[index, index % 4]
+    moved = np.flatnonzero(ends < volatility)
+    units = unit[moved]
+    old, new = citizen[moved].copy(), citizen[moved].copy()
+    rounds = np.concatenate([keyed_words_reference(key, moved, month, sector, streams.NEED_CHURN, block)
+                             for block in (1, 2)], axis=1)
+    pending = np.ones(moved.size, bool)
+    for draw in range(MAX_DRAWS):
+        for k in np.flatnonzero(pending):
+            person = int(unit_starts[units[k]] + rounds[k, draw] * unit_sizes[units[k]])
+            if not holds[person] & bit:
+                holds[person] |= bit
+                new[k], pending[k] = person, False
+    passed = new != old
+    holds[old[passed]] &= ~bit
+    fresh = keyed_words_reference(key, moved, month, sector, streams.NEED_CHURN, 3)
+    variation = keyed_words_reference(key, moved, month, sector, streams.NEED_CHURN, 4)
+    pairs = [(fresh[:, 2], fresh[:, 3]), (variation[:, 0], variation[:, 1])]
+    normal = np.stack([np.sqrt(-2.0 * np.log(pairs[d // 2][0])) * (np.cos if d % 2 == 0 else np.sin)(
+        2.0 * np.pi * pairs[d // 2][1]) for d in range(x.shape[1])], axis=1)
+    citizen[moved] = new
+    x[moved] = np.clip(unit_pref_mean[units] + (spread * normal).astype(np.float32), 0.0, 1.0)
+    need[moved] = np.where(fresh[:, 0] < share, 2.5, 1.0)
+    stance[moved] = np.where(habitual[new], CONTRIBUTE, USE_ONLY)
+    civic[moved] = 0
+    provider[moved] = home_provider[units]
+    satisfaction[moved] = mean[provider[moved]]
+    return dict(citizen=citizen, x=x, need=need, stance=stance, civic=civic, provider=provider,
+                satisfaction=satisfaction, holds=holds), int(passed.sum())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("volatility", [0.1, 0.9])
+def test_keyed_need_churn_matches(seed, volatility):
+    """``churn_sector`` against keyed uniforms from the NumPy Philox and the rules of ODD §7.14: who churns, the
+    rounds of rejection draws (some units full, so some needs stay), release, a fresh start in 1-3 dimensions."""
+    rng = np.random.default_rng(seed)
+    slots = random_slots(seed, m=int(rng.integers(0, 600)), n_providers=9)
+    m = slots["provider"].size
+    unit_count = np.bincount(slots["unit"], minlength=8)
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+    unit_sizes = unit_count + rng.integers(0, 40, 8)  # residents: the unit's holders and some who do not hold
+    unit_starts = np.concatenate([[0], np.cumsum(unit_sizes)[:-1]]).astype(np.int64)
+    holds = np.zeros(int(unit_sizes.sum()), np.uint16)
+    citizen = np.concatenate([unit_starts[u] + np.sort(rng.choice(unit_sizes[u], unit_count[u], replace=False))
+                              for u in range(8)]).astype(np.int32)
+    slots["citizen"] = citizen
+    holds[citizen] |= np.uint16(4)
+    slots["civic"] = rng.integers(0, 128, m).astype(np.uint8)
+    habitual = rng.random(holds.size) < 0.3
+    home_provider = rng.integers(0, 9, 8).astype(np.int32)
+    unit_pref_mean = rng.random((8, dimensions(seed))).astype(np.float32)
+    key, month, sector = (int(rng.integers(0, 2**32)), 77), 31, 4
+    want, want_passed = churn_reference(key, month, sector, volatility, slots, 9, unit_starts, unit_sizes, holds,
+                                        np.uint16(4), habitual, home_provider, unit_pref_mean, 0.3, 0.2)
+    got = {name: slots[name].copy() for name in ("citizen", "x", "stance", "civic", "provider", "satisfaction")}
+    got["need"], got["holds"] = high_need_bits(slots["need"]), holds.copy()
+    passed = need_churn.churn_sector(
+        key[0], key[1], month, sector, volatility, got["provider"], got["satisfaction"], 9, unit_start, unit_count,
+        unit_starts, unit_sizes, got["holds"], np.uint16(4), habitual, home_provider, unit_pref_mean, 0.3, 0.2,
+        CONTRIBUTE, USE_ONLY, got["citizen"], got["x"], got["need"], got["stance"], got["civic"])
+    assert passed == want_passed
+    want["need"] = high_need_bits(want["need"])
+    for name in ("citizen", "stance", "civic", "provider", "satisfaction", "need", "holds"):
+        assert same(got[name], want[name]), name
+    np.testing.assert_allclose(got["x"], want["x"], rtol=1e-6, atol=1e-7)  # the C library's and NumPy's log, cos

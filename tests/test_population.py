@@ -39,8 +39,7 @@ def test_newcomers_start_as_users_of_their_home_provider():
     m = sim.MutualStateModel(rng=1, n_units=4, regime="privatised", sectors=["leisure"])
     users = m.users[0]
     users.provider[:] = m.home_row[0][(users.unit + 1) % 4]  # everyone served next door
-    moved = users.churn(np.random.default_rng(0), 1.0, m.home_row[0], np.zeros(m.providers.n), m.unit_sizes,
-                        m.unit_starts)
+    moved = users.churn(m.stream_key, 1, 1.0, m.home_row[0], m.providers.n, m.unit_sizes, m.unit_starts)
     assert moved > 0.9 * users.m
     assert np.all(users.provider == m.home_row[0][users.unit]) and np.all(users.stance == USE_ONLY)
 
@@ -96,8 +95,7 @@ def test_a_new_need_starts_with_the_holders_civic_habit():
     users = m.users[0]
     habitual = np.zeros(m.population.n, dtype=bool)
     habitual[::2] = True
-    users.churn(np.random.default_rng(0), 1.0, m.home_row[0], np.zeros(m.providers.n), m.unit_sizes,
-                m.unit_starts, habitual)
+    users.churn(m.stream_key, 1, 1.0, m.home_row[0], m.providers.n, m.unit_sizes, m.unit_starts, habitual)
     assert np.array_equal(users.stance == CONTRIBUTE, habitual[users.citizen])
     assert np.all(users.civic == 0)  # membership and seats belonged to the need that ended
 

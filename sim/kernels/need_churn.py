@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled, inlined
+from . import compiled, inlined, stream_blocks, streams
+
+MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one (ODD §7.14)
 
 
 @inlined
@@ -128,3 +130,102 @@ def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit):
             shift[u, dimension] = drifted - np.float64(mean)
             unit_pref_mean[u, dimension] = np.float32(drifted)
     drift_preferences(x, unit, shift)
+
+
+@compiled
+def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, n_rows, unit_start, unit_count,
+                 unit_starts, unit_sizes, holds, bit, habitual, home_provider, unit_pref_mean, spread,
+                 high_need_share, contribute, use_only, citizen, x, high_need_bits, stance, civic):
+    """ODD §7.14 need churn of one sector, every draw from the keyed stream (``streams.NEED_CHURN``; the words are
+    listed there), in one pass over the slots and a few over the churned ones:
+
+    * each row's mean satisfaction before churn (float64 sums in slot order, as ``mean_by_row``), and which needs
+      end (a slot's uniform below ``volatility``), with each one's unit from the unit-sorted layout;
+    * up to ``MAX_DRAWS`` rounds of rejection draws, round by round over the slots still looking, in slot order,
+      registering a new holder at once (``place_needs``'s rule); then the old holders whose need passed on lose
+      their bit (``release_needs``);
+    * each churned slot's fresh start (``start_needs``): her unit's mean preferred design plus her own variation,
+      N(0, ``spread``) by Box-Muller from two uniforms a pair of dimensions (float64, kept as float32, clipped to
+      [0, 1]), a high need with chance ``high_need_share``, the stance of her civic habit, no membership or seat,
+      her unit's home row and its users' mean satisfaction.
+
+    Returns how many needs passed to someone new."""
+    m = provider.size
+    lane = sector * streams.SECTOR_LANES + streams.NEED_CHURN
+    total = np.zeros(n_rows)
+    users = np.zeros(n_rows, np.int64)
+    moved = np.empty(m, np.int64)
+    units = np.empty(m, np.int64)
+    churned = 0
+    words = stream_blocks.word_block()
+    per_block = 4 * stream_blocks.BLOCK  # slots whose uniforms one block of counters gives: four a counter
+    unit = 0
+    for first in range(0, m, per_block):
+        count = min(per_block, m - first)
+        stream_blocks.philox_words(key0, key1, first // 4, (count + 3) // 4, month, lane, 0, words)
+        for j in range(count):
+            slot = first + j
+            row = provider[slot]
+            total[row] += np.float64(satisfaction[slot])
+            users[row] += 1
+            if stream_blocks.block_uniform(words, j % 4, j // 4) < volatility:
+                while slot >= unit_start[unit] + unit_count[unit]:
+                    unit += 1
+                moved[churned] = slot
+                units[churned] = unit
+                churned += 1
+    mean = np.zeros(n_rows)
+    for row in range(n_rows):
+        if users[row] > 0:
+            mean[row] = total[row] / users[row]
+    old = np.empty(churned, np.int32)
+    new = np.empty(churned, np.int32)
+    pending = np.ones(churned, np.bool_)
+    for k in range(churned):
+        old[k] = citizen[moved[k]]
+        new[k] = old[k]
+    remaining = churned
+    for draw in range(MAX_DRAWS):  # rejection rounds, every slot still looking in slot order
+        if remaining == 0:
+            break
+        remaining = 0
+        for k in range(churned):
+            if not pending[k]:
+                continue
+            block = streams.philox4x32(key0, key1, moved[k], month, lane, 1 + draw // 4)
+            place = streams.word_uniform(block[draw % 4])
+            person = np.int32(unit_starts[units[k]] + place * unit_sizes[units[k]])
+            if holds[person] & bit:
+                remaining += 1
+                continue
+            holds[person] |= bit
+            new[k] = person
+            pending[k] = False
+    passed = release_needs(old, new, holds, bit)
+    zero32, one32 = np.float32(0.0), np.float32(1.0)
+    dimensions = x.shape[1]
+    for k in range(churned):
+        slot, unit, person = moved[k], units[k], new[k]
+        citizen[slot] = person
+        fresh = streams.philox4x32(key0, key1, slot, month, lane, 3)
+        variation = streams.philox4x32(key0, key1, slot, month, lane, 4)
+        for dimension in range(dimensions):
+            if dimension < 2:
+                radius = np.sqrt(-2.0 * np.log(streams.word_uniform(fresh[2])))
+                angle = 2.0 * np.pi * streams.word_uniform(fresh[3])
+            else:
+                radius = np.sqrt(-2.0 * np.log(streams.word_uniform(variation[0])))
+                angle = 2.0 * np.pi * streams.word_uniform(variation[1])
+            normal = radius * (np.cos(angle) if dimension % 2 == 0 else np.sin(angle))
+            wish = unit_pref_mean[unit, dimension] + np.float32(spread * normal)
+            x[slot, dimension] = min(max(wish, zero32), one32)
+        if streams.word_uniform(fresh[0]) < high_need_share:
+            high_need_bits[slot >> 3] |= np.uint8(1 << (slot & 7))
+        else:
+            high_need_bits[slot >> 3] &= np.uint8(~(1 << (slot & 7)) & 0xFF)
+        stance[slot] = contribute if habitual[person] else use_only
+        civic[slot] = 0
+        row = home_provider[unit]
+        provider[slot] = row
+        satisfaction[slot] = np.float32(mean[row])
+    return passed

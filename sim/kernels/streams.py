@@ -64,7 +64,12 @@ SECTOR_LANES = 256
 STANCE_REVISION = 16
 #: §7.3 Monthly membership: whether a user of a row with a member board joins (word slot % 4 of index slot // 4).
 MEMBERSHIP = 17
-PURPOSES.update(STANCE_REVISION=STANCE_REVISION, MEMBERSHIP=MEMBERSHIP)
+#: §7.14 Need churn. Block 0, index slot // 4 (word slot % 4): whether her need ends. For a slot whose need ends,
+#: index the slot: blocks 1-2, the resident drawn in rejection round r (word r % 4 of block 1 + r // 4); block 3,
+#: whether the new need is high (0) and the normals of her preferred design's first two dimensions (Box-Muller
+#: from 2-3); block 4, those of the third and fourth (from 0-1).
+NEED_CHURN = 18
+PURPOSES.update(STANCE_REVISION=STANCE_REVISION, MEMBERSHIP=MEMBERSHIP, NEED_CHURN=NEED_CHURN)
 
 _MASK = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)

@@ -12,33 +12,18 @@ from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .structure import Structure
 
-#: The spawn key of need churn's random stream (ODD §7.14): an explicit key, beyond the children the model
-#: spawns in order (drift and shocks, quality sensitivities), so that adding it moves no other stream.
-NEED_CHURN_STREAM_KEY = 714
-
-
-def need_churn_stream(model_rng: np.random.Generator) -> np.random.Generator:
-    """Need churn's own random stream, keyed from the model's seed as a national run keys an authority's
-    (``SeedSequence(entropy, spawn_key=(..., key))``). On it, who needs a service and at what level follows the
-    seed alone, not the draws other submodels make, so that paired runs under different regimes or mechanisms
-    share their needs and differ only where their mechanisms differ (ODD §9 D-K5)."""
-    seed_sequence = model_rng.bit_generator.seed_seq
-    keyed = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, NEED_CHURN_STREAM_KEY),
-                                   pool_size=seed_sequence.pool_size)
-    return np.random.Generator(type(model_rng.bit_generator)(keyed))
-
 
 def churn_needs(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
-                table: ProviderTable, rng: np.random.Generator, month: int) -> None:
+                table: ProviderTable, key: tuple[int, int], month: int) -> None:
     """Needs end and pass to other residents; a newcomer expects what her provider's users now feel
-    (``ServiceUsers.churn``), and brings her civic habit of the last 12 months."""
+    (``ServiceUsers.churn``), and brings her civic habit of the last 12 months. Every draw is the model's keyed
+    stream ``key``, which depends on the seed alone, not on the draws other submodels make (ODD §9 D-K5, D-F35)."""
     habitual = population.participated(month - 1)
     for sector, users in enumerate(service_users):
         volatility = params[f"{structure.sector_names[sector]}.need_volatility"]
         if volatility <= 0 or users.m == 0:
             continue
-        mean_satisfaction = need_churn.mean_by_row(users.provider, users.satisfaction, table.n)
-        users.churn(rng, volatility, structure.home_row[sector], mean_satisfaction, structure.unit_sizes,
+        users.churn(key, month, volatility, structure.home_row[sector], table.n, structure.unit_sizes,
                     structure.unit_starts, habitual)
 
 
