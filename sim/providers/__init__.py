@@ -1,6 +1,6 @@
 """Provider kinds: the kind, not a flag scattered through the code, carries the behaviour."""
 
-from .base import Provider, kind_table, per_kind, replace_operator
+from .base import Provider, kind_table, replace_operator
 from .catalogue import (
     COMMISSIONED_KIND,
     CONVERSION_KIND,
@@ -22,6 +22,6 @@ KINDS = {code: Provider.by_code[code] for code in (STATE, CONTRACTOR, MUTUAL)}
 KIND_BY_NAME = {"state": StateDepartment, "contractor": Contractor, "mutual": Mutual}
 
 __all__ = ["Provider", "StateDepartment", "Contractor", "Mutual", "SecondaryMutual", "ProviderTable", "KINDS",
-           "KIND_BY_NAME", "kind_table", "per_kind", "replace_operator", "KIND_NAMES", "STATE", "CONTRACTOR", "MUTUAL",
+           "KIND_BY_NAME", "kind_table", "replace_operator", "KIND_NAMES", "STATE", "CONTRACTOR", "MUTUAL",
            "INITIAL_KIND", "COMMISSIONED_KIND", "CONVERSION_KIND", "KIND_DIFFERENCES", "NEUTRAL_KINDS",
            "neutral_kinds", "KIND_MECHANISMS", "KIND_MECHANISM_BASIS", "regime_lets_users_choose"]

@@ -50,7 +50,8 @@ class Provider(Agent):
     the neutral ones, which are a council department's; each kind overrides what the literature says
     differs, and its docstring says why and which switch (``hsv_incentives``, ``kind_governance``,
     ``independent_status``) or parameter turns the difference off. Per-row arrays of an attribute come from
-    ``kind_table`` (vectorised over rows by the kind code).
+    ``kind_table`` (vectorised over rows by the kind code); the monthly rates and flags from the table
+    ``sim.providers.rates.KindRates``, filled from these hooks once.
     """
 
     kind: int = -1
@@ -309,12 +310,6 @@ def kind_table(params: dict, table, attribute: str) -> np.ndarray:
     vectorised over the provider table."""
     values = [kind_attribute(params, Provider.by_code[code], attribute) for code in range(len(Provider.by_code))]
     return np.asarray(values)[table.kind]
-
-
-def per_kind(table, value_of) -> np.ndarray:
-    """Per-row values of a kind's rate or hook, ``value_of(kind class)``, looked up by each row's kind code."""
-    kinds = Provider.by_code
-    return np.asarray([value_of(kinds[code]) for code in range(len(kinds))], dtype=np.float64)[table.kind]
 
 
 def replace_operator(model, row: int, kind: type[Provider]) -> None:
