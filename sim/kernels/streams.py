@@ -42,8 +42,8 @@ SLOT_STREAMS_KEY = 1812
 # (§7.2, §7.3, §7.14), registered by the revision helper below its heading; 32-255 free. Never reuse a number.
 #: §7.1 Exit option: the uniform that picks the alternative row among the home row's neighbours (index: slot).
 EXIT_OPTION = 1
-#: §7.1 Groups: the bounded draw of each swap of a provider's users (index: position in the sector's users
-#: sorted by provider).
+#: §7.1 Groups: the bounded draw that gives each user her place in her provider's list (inside-out Fisher-Yates
+#: in slot order, ``sim.kernels.service_month.shuffle_positions``; index: slot; words 0-1, 53 bits).
 GROUP_SHUFFLE = 2
 #: §7.4 Exit: whether a user reviews her provider this month (index: slot).
 EXIT_REVIEW = 3
