@@ -13,7 +13,8 @@ permutation missed the cache at every swap and made every later pass gather. The
 key, month, sector, purpose, slot), not on the order of the walk.
 
 The arithmetic of each slot is that of the kernels it replaced (``service_value``'s per-slot helpers,
-``coproduction_game.slot_game_payoff``, the body of the old ``month_of_service``): only the random numbers differ.
+``coproduction_game.slot_game_payoff``, written out as selects, the body of the old ``month_of_service``): only the
+random numbers differ.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined
-from .coproduction_game import slot_game_payoff
 from .service_value import alternative_row, slot_exit_value, slot_utility
 from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_uniforms, fill_units53, scaled_draw
 
@@ -40,13 +40,14 @@ def provider_starts(provider, n_providers):
 
 
 @inlined
-def shuffle_positions(key0, key1, month, sector, provider, start, place):
+def shuffle_positions(key0, key1, month, sector, provider, start, place, stance, stance_of_rank):
     """ODD §7.1 Groups: a uniformly random place in her provider's list for each user, by the inside-out
     Fisher-Yates shuffle run in slot order: the user of rank i (her provider's i-th user in slot order) takes a
     place j drawn uniformly from 0..i (a keyed bounded draw, ``streams.bounded``'s, purpose ``GROUP_SHUFFLE``,
     index: her slot, computed a batch of slots at a time) and the
     user who held j moves to i. ``place[start[p] + i]`` ends as the place of provider p's user of rank i: a
-    uniformly random permutation of each provider's users, drawn while reading the slots in order."""
+    uniformly random permutation of each provider's users, drawn while reading the slots in order. Her ``stance``
+    is copied to ``stance_of_rank[start[p] + i]``, so that the groups' tallies need not visit the slots again."""
     seen = np.zeros(start.size - 1, np.int64)
     batch = np.empty(BATCH)
     for batch_first in range(0, provider.size, BATCH):
@@ -61,6 +62,7 @@ def shuffle_positions(key0, key1, month, sector, provider, start, place):
             partner = scaled_draw(draws[k], rank + 1)
             place[first + rank] = place[first + partner]
             place[first + partner] = rank
+            stance_of_rank[first + rank] = stance[slot]
 
 
 @inlined
@@ -82,7 +84,8 @@ def group_ids(key0, key1, month, sector, provider, n_providers, group_size):
     them (for ``sim.coproduction.form_groups`` and the tests)."""
     start = provider_starts(provider, n_providers)
     group_of_rank = np.empty(provider.size, np.int32)
-    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank)
+    no_stance = np.zeros(provider.size, np.int8)
+    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, no_stance, no_stance)
     n_groups = places_to_groups(start, group_of_rank, group_size)
     seen = np.zeros(n_providers, np.int64)
     group = np.empty(provider.size, np.int32)
@@ -118,17 +121,16 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     Float widths and order of operations as the kernels this replaced (float32 state, float64 shares)."""
     start = provider_starts(provider, n_providers)
     group_of_rank = np.empty(provider.size, np.int32)  # 4 bytes a slot: places, then their groups
-    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank)
+    stance_of_rank = np.empty(provider.size, np.int8)  # and 1 for the stances in the same order
+    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, stance, stance_of_rank)
     n_groups = places_to_groups(start, group_of_rank, group_size)
     contributors = np.zeros(n_groups, np.int32)
     participants = np.zeros(n_groups, np.int32)
+    for entry in range(provider.size):  # n_C and S of each group, from the lists
+        group = group_of_rank[entry]
+        contributors[group] += stance_of_rank[entry] == CONTRIBUTE
+        participants[group] += stance_of_rank[entry] != OPT_OUT
     seen = np.zeros(n_providers, np.int64)
-    for slot in range(provider.size):  # n_C and S of each group
-        row = provider[slot]
-        group = group_of_rank[start[row] + seen[row]]
-        seen[row] += 1
-        contributors[group] += stance[slot] == CONTRIBUTE
-        participants[group] += stance[slot] != OPT_OUT
     pool_rate = pool_return * participation_cost
     share = np.zeros(n_groups)  # r c n_C / S of each group (0 without participants), as ``pool_shares``
     for group in range(n_groups):
@@ -139,7 +141,6 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
     gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
     half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
-    seen[:] = 0
     batch = np.empty(BATCH)
     for slot in range(provider.size):  # everything else, in slot order
         if choice and slot % BATCH == 0:  # the exit options' uniforms, a batch at a time
@@ -159,21 +160,23 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
             exit_gain[slot] = value - utility
             # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
             reference = value if crowd_out and (value > utility or value != value) else utility
-        cost = effort * max(one + gradient * (half - resources[citizen[slot]]), floor)
+        person = citizen[slot]
+        cost = effort * max(one + gradient * (half - resources[person]), floor)
         personal_cost[slot] = cost
+        # the stance's cases as selects, not branches: stances are mixed at random, so a branch on them would be
+        # mispredicted about every other slot (``&`` on booleans does not short-circuit)
         participates = stance[slot] != OPT_OUT
         contributes = stance[slot] == CONTRIBUTE
-        plays = participates and players >= 2
-        game = slot_game_payoff(plays, contributes, share[group], cost, outside_option)
+        plays = participates & (players >= 2)
+        pays = plays & contributes
+        pool = share[group] if plays else outside_option  # ``slot_game_payoff``: float64, kept as float32
+        game = np.float32(pool - np.float64(cost)) if pays else np.float32(pool)
         dissatisfaction = aspiration32 - reference
-        if dissatisfaction < zero:
-            dissatisfaction = zero
-        voice = voice_value32 * efficacy[citizen[slot]] * dissatisfaction
-        if participates and not plays:
-            payoff = utility + loner_weight * game
-        else:
-            payoff = game + (utility if plays else zero)
-        payoff = payoff + (voice if plays and contributes else zero)
+        dissatisfaction = zero if dissatisfaction < zero else dissatisfaction
+        voice = voice_value32 * efficacy[person] * dissatisfaction
+        lone_payoff = utility + loner_weight * game
+        playing_payoff = game + (utility if plays else zero)
+        payoff = lone_payoff if participates & (not plays) else playing_payoff
+        payoff = payoff + (voice if pays else zero)
         satisfaction[slot] = keep * satisfaction[slot] + learn * payoff
-        if contributes:
-            last_participation[citizen[slot]] = month
+        last_participation[person] = month if contributes else last_participation[person]
