@@ -1656,3 +1656,26 @@ def test_keyed_need_churn_matches(seed, volatility):
     for name in ("citizen", "stance", "civic", "provider", "satisfaction", "need", "holds"):
         assert same(got[name], want[name]), name
     np.testing.assert_allclose(got["x"], want["x"], rtol=1e-6, atol=1e-7)  # the C library's and NumPy's log, cos
+
+
+def finish_heard_reference(voters, vote_pref, respondents, answer_pref, contributors, contributor_pref, voice_design):
+    """ODD §7.3 what rows hear from their tallies, as ``participation.finish_heard``'s whole-array expressions."""
+    voters_, respondents_ = voters[:, None], respondents[:, None]
+    mandate = np.divide(vote_pref, voters_, out=voice_design.copy(), where=voters_ > 0)
+    consulted = np.divide(answer_pref, respondents_, out=voice_design.copy(), where=respondents_ > 0)
+    weight = voters + respondents + contributors
+    total = voters_ * mandate + respondents_ * consulted + contributors[:, None] * contributor_pref
+    heard = np.divide(total, weight[:, None], out=voice_design.copy(), where=weight[:, None] > 0)
+    return voters, respondents, mandate, consulted, weight, heard
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heard_designs_match(seed):
+    rng = np.random.default_rng(seed)
+    n, d = 15, dimensions(seed)
+    counts = [np.where(rng.random(n) < 0.4, 0.0, rng.integers(1, 9, n).astype(float)) for _ in range(3)]
+    sums = [rng.random((n, d)) * 5 for _ in range(2)]
+    inputs = (counts[0], sums[0], counts[1], sums[1], counts[2], rng.random((n, d)), rng.random((n, d)))
+    got = voice.heard_designs(*inputs)
+    want = finish_heard_reference(*inputs)
+    assert all(same(a, b) for a, b in zip(got, want, strict=True))

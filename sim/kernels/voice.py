@@ -104,3 +104,33 @@ def voice_benefit(slots, provider, x, citizen, exit_gain, crowd_out, quality_con
         habit = habit_value * (1.0 if last_participation[person] > since else 0.0)
         benefit[k] = np.float32(np.float64(voice32 * efficacy[person] * dissatisfaction) + habit + duty_value)
     return benefit
+
+
+@compiled
+def heard_designs(voters, vote_pref, respondents, answer_pref, contributors, contributor_pref, voice_design):
+    """ODD §7.3 what each row hears, from its tallies, in one pass over the rows: the voters' mean preferred
+    design (the mandate) and the respondents', each the row's voice design where nobody took part; the weight
+    heard, voters + respondents + contributors; and the heard design, (voters * mandate + respondents *
+    consulted + contributors * contributors' mean) / weight, the voice design where the weight is 0. The same
+    float64 operations in the same order as NumPy's whole-array expressions (``participation.finish_heard``'s
+    reference in ``tests/test_kernels.py``). Returns copies of the voters and respondents, the mandate, the
+    consulted design, the weight and the heard design."""
+    n_rows, dimensions = voice_design.shape
+    mandate, consulted, heard_pref = voice_design.copy(), voice_design.copy(), voice_design.copy()
+    voters_out, respondents_out, weight = np.empty(n_rows), np.empty(n_rows), np.empty(n_rows)
+    for row in range(n_rows):
+        voted, answered, contributed = voters[row], respondents[row], contributors[row]
+        voters_out[row], respondents_out[row] = voted, answered
+        for dimension in range(dimensions):
+            if voted > 0:
+                mandate[row, dimension] = vote_pref[row, dimension] / voted
+            if answered > 0:
+                consulted[row, dimension] = answer_pref[row, dimension] / answered
+        total_weight = voted + answered + contributed
+        weight[row] = total_weight
+        if total_weight > 0:
+            for dimension in range(dimensions):
+                total = (voted * mandate[row, dimension] + answered * consulted[row, dimension]
+                         + contributed * contributor_pref[row, dimension])
+                heard_pref[row, dimension] = total / total_weight
+    return voters_out, respondents_out, mandate, consulted, weight, heard_pref

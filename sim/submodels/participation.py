@@ -179,8 +179,8 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     table.eligible[:], table.contributors[:] = counts[:, provider_tallies.ELIGIBLE], counts[:, provider_tallies.CONTRIBUTORS]
     finish_aggregation(params, structure, table, prefs[:, provider_tallies.CONTRIBUTOR_PREF])
     if hear:
-        finish_heard(table, counts[:, provider_tallies.VOTERS].copy(), prefs[:, provider_tallies.VOTE_PREF].copy(),
-                     counts[:, provider_tallies.RESPONDENTS].copy(), prefs[:, provider_tallies.ANSWER_PREF].copy())
+        finish_heard(table, counts[:, provider_tallies.VOTERS], prefs[:, provider_tallies.VOTE_PREF],
+                     counts[:, provider_tallies.RESPONDENTS], prefs[:, provider_tallies.ANSWER_PREF])
 
 
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
@@ -257,16 +257,10 @@ def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) ->
 def finish_heard(table: ProviderTable, voters: np.ndarray, vote_pref: np.ndarray, respondents: np.ndarray,
                  answer_pref: np.ndarray) -> None:
     """``heard_preference`` from the rows' tallies: voters and respondents and the sums of their preferred
-    designs (rows, D)."""
-    table.voters, table.respondents = voters, respondents
-    voters_, respondents_ = voters[:, None], respondents[:, None]  # one column: the same count in every dimension
-    table.mandate = np.divide(vote_pref, voters_, out=table.voice_design.copy(), where=voters_ > 0)
-    table.consulted_pref = np.divide(answer_pref, respondents_, out=table.voice_design.copy(), where=respondents_ > 0)
-    weight = voters + respondents + table.contributors
-    contributors_ = table.contributors[:, None]
-    total = voters_ * table.mandate + respondents_ * table.consulted_pref + contributors_ * table.contributor_pref
-    table.heard = weight
-    table.heard_pref = np.divide(total, weight[:, None], out=table.voice_design.copy(), where=weight[:, None] > 0)
+    designs (rows, D), in one pass over the rows (``sim.kernels.voice.heard_designs``)."""
+    (table.voters, table.respondents, table.mandate, table.consulted_pref, table.heard,
+     table.heard_pref) = voice.heard_designs(voters, vote_pref, respondents, answer_pref, table.contributors,
+                                             table.contributor_pref, table.voice_design)
 
 
 def learn_efficacy(params: dict, population: Citizens, service_users: list[ServiceUsers],
