@@ -14,7 +14,6 @@ from mesa import Agent
 
 from . import design_space
 from .kernels import formula_funding
-from .kernels.pairwise import pairwise_sum
 from .population import ANY_SERVICE, EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
@@ -66,17 +65,16 @@ class GuarantorState(Agent):
         deprivation factors share a fixed total, rather than adding to it)."""
         model, params = self.model, self.model.params
         per_row = np.zeros(model.providers.n)
-        unit_cost = model.structure.sector_array("unit_cost")
-        for s, users in enumerate(model.users):  # the kernels: ``sim.kernels.formula_funding``
-            deprivation = formula_funding.deprivation_weights(users.citizen, model.population.deprivation,
-                                                              float(params["deprivation_weight"]))
-            # normalised over the sector's eligible residents (NumPy's mean: its pairwise sum over the count)
-            normaliser = pairwise_sum(deprivation) / users.m if params["formula_normalised"] and users.m else None
-            formula_funding.add_formula_users(
-                deprivation, normaliser, users.high_need_bits, users.high_need32,
-                bool(params["need_weighted_capitation"]),
-                bool(model.structure.choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit,
-                model.structure.home_row[s], float(unit_cost[s]), per_row)
+        unit_cost = model.structure.sector_array("unit_cost").tolist()
+        deprivation_weight, normalised = float(params["deprivation_weight"]), bool(params["formula_normalised"])
+        need_weighted = bool(params["need_weighted_capitation"])
+        choice_in, home_row, deprivation = model.structure.choice_in, model.structure.home_row, model.population.deprivation
+        for s, users in enumerate(model.users):  # the kernel: ``sim.kernels.formula_funding``, a call a sector
+            # the weights normalised over the sector's eligible residents (NumPy's mean, ODD §9 D-F57)
+            formula_funding.sector_formula_users(
+                users.citizen, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
+                need_weighted, bool(choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit, home_row[s],
+                unit_cost[s], per_row)
         lump = params["funding_level"] * model.structure.sector_array("fixed_cost")[model.providers.sector]
         if not priced:  # the formula's standard cost, as the budget is set from it
             return params["funding_level"] * per_row + lump

@@ -16,6 +16,7 @@ from .kernels.row_metrics import users_and_kind_sums
 from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
+from .public_cost import COMPONENT_METRICS
 from .submodels import participation
 from .submodels.rationing import RATIONING_RULES, stance_served, unserved_share
 
@@ -46,17 +47,19 @@ class MetricsCollector(DataCollector):
 def measure(model) -> dict[str, float]:
     """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
     month (``ProviderTable.users``); mismatch, satisfaction and volunteers' time need one pass over each
-    sector's slots, participation by form another."""
+    sector's slots, participation by form another. The rest is Python floats, each computed as NumPy computed
+    it before (ODD §9 D-F54)."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
-    took_part = took_part_by_quintile(pop.last_participation, model.month - 12, pop.deprivation, 5)
-    rate_q = took_part / np.maximum(model.quintile_sizes, 1)
+    took_part = took_part_by_quintile(pop.last_participation, model.month - 12, pop.deprivation, 5).tolist()
+    most_deprived, least_deprived = int(model.quintile_sizes[0]), int(model.quintile_sizes[4])  # people a quintile
 
     act_n, mutual_n, mutual_capital = users_and_kind_sums(table.users, table.capital, table.kind, MUTUAL)
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
     sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
+    value_of_time = params["value_of_time"]
     for users in model.users:  # one pass per sector: ``sim.kernels.metric_sums.add_slot_sums``
         if users.m == 0:
             continue
@@ -67,19 +70,22 @@ def measure(model) -> dict[str, float]:
         sat_n += users.m
         mis_sum += gap_active  # |x - d| of active users this month's service sees (rationed: served only), ODD §8
         gap_sum += gap
-        volunteer_value += volunteer_cost * params["value_of_time"]
+        volunteer_value += volunteer_cost * value_of_time
 
     public = model.public_cost.total() / n  # accruals basis; taxes (model.public_spending) follow the cash
-    private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households", sink="providers")
-               + model.ledger.flow(source="households", purpose="user charges")) / n
+    investors, to_providers, charges, social_finance, interest = ledger_flows(model.ledger)
+    private = (investors + to_providers + charges) / n
     mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
-    sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
+    sat_q0, sat_q4 = float(sat_q[0]), float(sat_q[4])
+    sat_qn0, sat_qn4 = float(sat_qn[0]), float(sat_qn[4])
+    workers = model.workforce.n
     quits = model.workforce.quits_this_month
     rule = params["budget_rule"]
     unserved = unserved_share(model.users) if rule in RATIONING_RULES else 0.0  # a pass over the slots otherwise idle
-    return {
-        "participation_rate": float(took_part.sum()) / n if n else 0.0,
-        "participation_gap": float(rate_q[0] - rate_q[4]),
+    guarantor = model.guarantor
+    metrics = {
+        "participation_rate": float(sum(took_part)) / n if n else 0.0,
+        "participation_gap": took_part[0] / max(most_deprived, 1) - took_part[4] / max(least_deprived, 1),
         "satisfaction": sat_sum / sat_n if sat_n else 0.0,
         "responsiveness": 1.0 - gap_sum / sat_n if sat_n else 0.0,
         "static_fit": 1.0 - mis_sum / act_n if act_n else 0.0,
@@ -88,21 +94,42 @@ def measure(model) -> dict[str, float]:
         "cost_per_capita": public,
         "total_cost_per_capita": public + private + volunteer_value / n,
         "value_for_money": 100.0 * mean_quality / max(public, VFM_COST_FLOOR),
-        "worker_morale": pairwise_sum(model.workforce.morale) / model.workforce.n if model.workforce.n else 0.0,
-        "worker_turnover": 12.0 * quits / model.workforce.n if model.workforce.n else 0.0,
-        "provider_failures": float(model.guarantor.services_failed_last_year()),
+        "worker_morale": pairwise_sum(model.workforce.morale) / workers if workers else 0.0,
+        "worker_turnover": 12.0 * quits / workers if workers else 0.0,
+        "provider_failures": float(guarantor.services_failed_last_year()),
         "mutual_share": mutual_n / act_n if act_n else 0.0,
-        "conversions": float(model.guarantor.conversions),
-        "demutualisations": float(model.guarantor.demutualisations),
+        "conversions": float(guarantor.conversions),
+        "demutualisations": float(guarantor.demutualisations),
         "social_investment_per_capita": mutual_capital / n,
-        "social_finance_per_capita": model.ledger.flow(purpose="social finance") / n,
-        "social_finance_interest_per_capita": model.ledger.flow(purpose="social finance interest") / n,
-        "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
-        "budget_cut_share": model.guarantor.budget_cut_share,
+        "social_finance_per_capita": social_finance / n,
+        "social_finance_interest_per_capita": interest / n,
+        "satisfaction_gap": ((sat_q0 / sat_qn0 if sat_qn0 > 0 else 0.0)
+                             - (sat_q4 / sat_qn4 if sat_qn4 > 0 else 0.0)),
+        "budget_cut_share": guarantor.budget_cut_share,
         "refused_share": unserved if rule == "ration_by_need" else 0.0,
         "waiting_share": unserved if rule == "waiting_list" else 0.0,
-        **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
-        **participation.measure(pop, model.users, model.last_election),
     }
+    for name, value in zip(COMPONENT_METRICS, model.public_cost.month.values(), strict=True):
+        metrics[name] = value / n
+    metrics.update(participation.measure(pop, model.users, model.last_election))
+    return metrics
 
 
+def ledger_flows(ledger) -> tuple[float, float, float, float, float]:
+    """The journal's flows the metrics read, in one pass over it: from private investors, from households to
+    the providers, user charges, social finance and its interest; each the sum ``Ledger.flow`` gives (Python's
+    ``sum`` of the matching flows in the journal's order)."""
+    investors, to_providers, charges, social_finance, interest = [], [], [], [], []
+    for (source, sink, purpose), value in ledger.flows.items():
+        if source == "private_investors":
+            investors.append(value)
+        if source == "households":
+            if sink == "providers":
+                to_providers.append(value)
+            if purpose == "user charges":
+                charges.append(value)
+        if purpose == "social finance":
+            social_finance.append(value)
+        elif purpose == "social finance interest":
+            interest.append(value)
+    return sum(investors), sum(to_providers), sum(charges), sum(social_finance), sum(interest)

@@ -1679,3 +1679,146 @@ def test_heard_designs_match(seed):
     got = voice.heard_designs(*inputs)
     want = finish_heard_reference(*inputs)
     assert all(same(a, b) for a, b in zip(got, want, strict=True))
+
+
+# --- the metrics helper (session 12): measuring a month (ODD §9 D-F54-D-F60) -------------------------------------
+def measure_reference(model):
+    """``sim.metrics.measure`` before D-F54: NumPy's arrays and ``Ledger.flow`` for each flow (the reference)."""
+    from sim.metrics import VFM_COST_FLOOR
+    from sim.providers import MUTUAL
+    from sim.submodels.rationing import RATIONING_RULES, stance_served, unserved_share
+
+    pop, table, params = model.population, model.providers, model.params
+    n = pop.n
+    took_part = np.bincount(pop.deprivation[pop.last_participation > model.month - 12], minlength=5)
+    rate_q = took_part / np.maximum(model.quintile_sizes, 1)
+    act_n = float(table.users.sum())
+    mutual = table.kind == MUTUAL
+    mutual_n, mutual_capital = float(table.users[mutual].sum()), float(table.capital[mutual].sum())
+    qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
+    sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
+    sat_q, sat_qn = np.zeros(5), np.zeros(5)
+    for users in model.users:
+        if users.m == 0:
+            continue
+        satisfaction, gap, gap_active, volunteer_cost = metric_sums.add_slot_sums(
+            users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
+            stance_served(users), users.personal_cost, CONTRIBUTE, OPT_OUT, sat_q, sat_qn)
+        sat_sum += satisfaction
+        sat_n += users.m
+        mis_sum += gap_active
+        gap_sum += gap
+        volunteer_value += volunteer_cost * params["value_of_time"]
+    public = model.public_cost.total() / n
+    private = (model.ledger.flow(source="private_investors") + model.ledger.flow(source="households", sink="providers")
+               + model.ledger.flow(source="households", purpose="user charges")) / n
+    mean_quality = (qc_sum + qn_sum) / act_n if act_n else 0.0
+    sat_by_q = np.divide(sat_q, sat_qn, out=np.zeros(5), where=sat_qn > 0)
+    workers, quits = model.workforce.n, model.workforce.quits_this_month
+    rule = params["budget_rule"]
+    unserved = unserved_share(model.users) if rule in RATIONING_RULES else 0.0
+    return {
+        "participation_rate": float(took_part.sum()) / n if n else 0.0,
+        "participation_gap": float(rate_q[0] - rate_q[4]),
+        "satisfaction": sat_sum / sat_n if sat_n else 0.0,
+        "responsiveness": 1.0 - gap_sum / sat_n if sat_n else 0.0,
+        "static_fit": 1.0 - mis_sum / act_n if act_n else 0.0,
+        "quality_contractible": qc_sum / act_n if act_n else 0.0,
+        "quality_noncontractible": qn_sum / act_n if act_n else 0.0,
+        "cost_per_capita": public,
+        "total_cost_per_capita": public + private + volunteer_value / n,
+        "value_for_money": 100.0 * mean_quality / max(public, VFM_COST_FLOOR),
+        "worker_morale": float(model.workforce.morale.mean()) if workers else 0.0,
+        "worker_turnover": 12.0 * quits / workers if workers else 0.0,
+        "provider_failures": float(model.guarantor.services_failed_last_year()),
+        "mutual_share": mutual_n / act_n if act_n else 0.0,
+        "conversions": float(model.guarantor.conversions),
+        "demutualisations": float(model.guarantor.demutualisations),
+        "social_investment_per_capita": mutual_capital / n,
+        "social_finance_per_capita": model.ledger.flow(purpose="social finance") / n,
+        "social_finance_interest_per_capita": model.ledger.flow(purpose="social finance interest") / n,
+        "satisfaction_gap": float(sat_by_q[0] - sat_by_q[4]),
+        "budget_cut_share": model.guarantor.budget_cut_share,
+        "refused_share": unserved if rule == "ration_by_need" else 0.0,
+        "waiting_share": unserved if rule == "waiting_list" else 0.0,
+        **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
+        **participation.measure(model.population, model.users, model.last_election),
+    }
+
+
+@pytest.mark.parametrize("settings", [
+    {"n_units": 6},
+    {"n_units": 4, "sectors": "all", "regime": "conversion", "user_choice": "on", "social_investment": True,
+     "local_bonds": True, "budget_rule": "ration_by_need", "budget_real_change": -0.05, "budget_change_from_year": 1},
+])
+def test_a_months_metrics_are_their_numpy_statement(settings):
+    """ODD §9 D-F54: every metric of a month, as Python floats, equal to the last bit to the arrays and journal
+    queries the metrics were computed from before (``measure_reference``), over 30 months."""
+    import sim
+    from sim.metrics import measure
+
+    model = sim.MutualStateModel(rng=3, **settings)
+    for _ in range(30):
+        model.step()
+        got, want = measure(model), measure_reference(model)
+        assert list(got) == list(want)
+        for name, value in got.items():
+            assert type(value) is float, name
+            assert value == want[name] or (value != value and want[name] != want[name]), name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_people", [0, 1, 4095, 4096, 20_001])
+def test_took_part_counted_a_word_at_a_time_matches(seed, n_people):
+    """ODD §9 D-F56: the packed count of who took part by quintile, across the words' 4,095-person runs, is
+    NumPy's ``bincount`` of the selection; with more quintiles than a word holds, the count one at a time."""
+    rng = np.random.default_rng(seed)
+    last = rng.integers(-30000, 40, n_people).astype(np.int16)
+    if seed % 2:
+        last[:] = 39  # everyone took part: a word's count at its most (4,095 of one quintile)
+    for quintiles in (5, 7):
+        deprivation = rng.integers(0, quintiles, n_people).astype(np.int8)
+        if seed % 3 == 0:
+            deprivation[:] = quintiles - 1
+        got = metric_sums.took_part_by_quintile(last, 17, deprivation, quintiles)
+        assert same(got, np.bincount(deprivation[last > 17], minlength=quintiles).astype(np.int64))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_holders_counted_without_a_branch_match(seed):
+    """ODD §9 D-F55: forms of participation over 70,000 people (32-bit lanes' counts) and three sectors."""
+    rng = np.random.default_rng(seed)
+    n_people = 70_000
+    sectors = [(rng.choice(n_people, 30_000, replace=False).astype(np.int32),
+                (rng.integers(0, 128, 30_000) * (rng.random(30_000) < 0.3)).astype(np.uint8),
+                rng.integers(0, 3, 30_000).astype(np.int8)) for _ in range(3)]
+    person_bits, stance_counts = np.zeros(n_people, dtype=np.uint8), np.zeros(3, dtype=np.int64)
+    for citizen, civic, stance in sectors:
+        metric_sums.add_forms_of_participation(citizen, civic, stance, person_bits, stance_counts)
+    holders, contributors, active = forms_reference(n_people, sectors)
+    assert list(metric_sums.count_holders(person_bits, FORM_BITS)) == holders
+    assert (int(stance_counts[CONTRIBUTE]), int(stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY])) == (
+        contributors, active)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("normalised", "need_weighted", "choice"),
+                         [(True, True, True), (True, True, False), (False, False, True), (False, True, False)])
+def test_a_sectors_formula_in_one_call_matches(seed, normalised, need_weighted, choice):
+    """ODD §9 D-F57: a sector's weights, normaliser and rows' sums in one call (rows in runs, as the slots sorted
+    by unit give them, and at random) equal the selection, gathers and weighted ``bincount``."""
+    rng = np.random.default_rng(seed)
+    deprivation = rng.integers(0, 5, 50).astype(np.int8)
+    kernel_rows, reference_rows = np.zeros(12), np.zeros(12)
+    for sector in range(4):
+        slots = random_slots(10 * seed + sector, n_providers=12)
+        if sector % 2:
+            slots["provider"] = np.sort(slots["provider"])  # runs of a row
+        home_row = rng.integers(0, 12, 8)
+        formula_funding.sector_formula_users(
+            slots["citizen"], deprivation, 0.6, normalised, high_need_bits(slots["need"]), np.float32(2.5),
+            need_weighted, choice, slots["stance"], OPT_OUT, slots["provider"], slots["unit"], home_row, 2.3,
+            kernel_rows)
+        formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, choice,
+                                slots["stance"], slots["provider"], slots["unit"], home_row, 2.3, reference_rows)
+    assert same(kernel_rows, reference_rows)
