@@ -1318,25 +1318,37 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear):
 
 
 # --- service helper (session 12): the month of service and exit on keyed streams (ODD §9 D-F19-D-F21) -------------
-def keyed_uniforms_reference(key, index, month, sector, purpose):
-    """``streams.uniform`` for each ``index``, from the NumPy Philox: (w0 + 0.5) * 2^-32."""
-    counters = np.zeros((np.size(index), 4), dtype=np.uint64)
-    counters[:, 0], counters[:, 1], counters[:, 2] = index, month, sector * streams.SECTOR_LANES + purpose
-    return (philox4x32_reference(key, counters)[:, 0].astype(np.float64) + 0.5) * 2.0**-32
+def keyed_uniforms_reference(key, slots, month, sector, purpose):
+    """``streams.slot_uniform`` for each of ``slots``, from the NumPy Philox: word slot % 4 of the counter
+    (slot // 4, month, lane, 0), as (w + 0.5) * 2^-32."""
+    slots = np.asarray(slots, dtype=np.int64)
+    counters = np.zeros((slots.size, 4), dtype=np.uint64)
+    counters[:, 0], counters[:, 1], counters[:, 2] = slots // 4, month, sector * streams.SECTOR_LANES + purpose
+    words = philox4x32_reference(key, counters)
+    return (words[np.arange(slots.size), slots % 4].astype(np.float64) + 0.5) * 2.0**-32
+
+
+def keyed_units53_reference(key, slots, month, sector, purpose):
+    """``streams.slot_unit53`` for each of ``slots``: words 0-1 (an even slot) or 2-3 (an odd one) of the counter
+    (slot // 2, month, lane, 0), 27 and 26 bits, times 2^-53."""
+    slots = np.asarray(slots, dtype=np.int64)
+    counters = np.zeros((slots.size, 4), dtype=np.uint64)
+    counters[:, 0], counters[:, 1], counters[:, 2] = slots // 2, month, sector * streams.SECTOR_LANES + purpose
+    words = philox4x32_reference(key, counters)
+    odd = slots % 2
+    high, low = words[np.arange(slots.size), 2 * odd], words[np.arange(slots.size), 2 * odd + 1]
+    return ((high >> np.uint64(5)).astype(np.float64) * 67108864.0
+            + (low >> np.uint64(6)).astype(np.float64)) * 2.0**-53
 
 
 def keyed_groups_reference(key, month, sector, provider, n_providers, group_size):
     """ODD §7.1 Groups on keyed streams, in NumPy and a Python loop: the inside-out Fisher-Yates shuffle of each
     provider's users in slot order (the user of rank i takes place j = floor(u (i + 1)), u of 53 bits from the
-    first two words of her slot's counter, and the holder of j moves to i), the places cut into groups of
-    ``group_size``, numbered provider by provider. Returns each slot's group id and the number of groups."""
+    two words of her slot's counter, ``keyed_units53_reference``, and the holder of j moves to i), the places cut
+    into groups of ``group_size``, numbered provider by provider. Returns each slot's group id and the number of
+    groups."""
     m = provider.size
-    counters = np.zeros((m, 4), dtype=np.uint64)
-    counters[:, 0], counters[:, 1] = np.arange(m), month
-    counters[:, 2] = sector * streams.SECTOR_LANES + streams.GROUP_SHUFFLE
-    words = philox4x32_reference(key, counters)
-    unit = ((words[:, 0] >> np.uint64(5)).astype(np.float64) * 67108864.0
-            + (words[:, 1] >> np.uint64(6)).astype(np.float64)) * 2.0**-53
+    unit = keyed_units53_reference(key, np.arange(m), month, sector, streams.GROUP_SHUFFLE)
     places = [[] for _ in range(n_providers)]
     rank = np.empty(m, dtype=np.int64)
     for slot in range(m):
@@ -1822,3 +1834,30 @@ def test_a_sectors_formula_in_one_call_matches(seed, normalised, need_weighted, 
         formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, choice,
                                 slots["stance"], slots["provider"], slots["unit"], home_row, 2.3, reference_rows)
     assert same(kernel_rows, reference_rows)
+
+
+@numba.njit
+def slot_draws(key0, key1, first, n, month, sector, purpose):
+    """The batch fills and the one-slot functions of ``streams`` for slots first..first+n-1 (n a multiple of 4)."""
+    filled, filled53 = np.empty(n), np.empty(n)
+    streams.fill_slot_uniforms(key0, key1, first, month, sector, purpose, filled)
+    streams.fill_slot_units53(key0, key1, first, month, sector, purpose, filled53)
+    one, one53 = np.empty(n), np.empty(n)
+    for k in range(n):
+        one[k] = streams.slot_uniform(key0, key1, first + k, month, sector, purpose)
+        one53[k] = streams.slot_unit53(key0, key1, first + k, month, sector, purpose)
+    return filled, filled53, one, one53
+
+
+def test_slot_draws_pack_slots_into_counters_as_stated():
+    """Four slots a counter (uniforms) and two (53-bit uniforms): the batch fills equal the one-slot functions and
+    the NumPy statements, and the draws look uniform."""
+    from scipy import stats
+    key = streams.stream_key(np.random.default_rng(6))
+    filled, filled53, one, one53 = slot_draws(key[0], key[1], 128, 4096, 5, 3, streams.EXIT_OPTION)
+    slots = np.arange(128, 128 + 4096)
+    assert same(filled, one) and same(filled53, one53)
+    assert same(one, keyed_uniforms_reference(key, slots, 5, 3, streams.EXIT_OPTION))
+    assert same(one53, keyed_units53_reference(key, slots, 5, 3, streams.EXIT_OPTION))
+    assert stats.kstest(one, "uniform").pvalue > 0.001 and stats.kstest(one53, "uniform").pvalue > 0.001
+    assert abs(np.corrcoef(one[0::4], one[1::4])[0, 1]) < 0.1  # words of one counter are independent

@@ -8,7 +8,7 @@ import numpy as np
 from ..population import OPT_OUT
 from . import compiled
 from .service_value import alternative_row
-from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, fill_uniforms, uniform
+from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, fill_slot_uniforms, slot_uniform
 
 
 @compiled
@@ -25,15 +25,15 @@ def exit_month(key0, key1, month, sector, stance, provider, units, home_row, nei
     review = np.empty(BATCH)
     for slot in range(provider.size):
         if slot % BATCH == 0:  # the review draws, a batch of slots at a time (``streams.BATCH``)
-            fill_uniforms(key0, key1, slot, month, sector, EXIT_REVIEW, review[:min(BATCH, provider.size - slot)])
+            fill_slot_uniforms(key0, key1, slot, month, sector, EXIT_REVIEW, review)
         if stance[slot] == OPT_OUT or review[slot % BATCH] >= revision_rate:
             continue
         here = provider[slot]
-        alternative = alternative_row(uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, units[slot],
+        alternative = alternative_row(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, units[slot],
                                       home_row, neighbours, neighbour_count)
         if alternative == here:
             continue
         chance = one / (one + np.exp(-(sensitivity * exit_gain[slot])))
-        if uniform(key0, key1, slot, month, sector, EXIT_SWITCH) < chance:
+        if slot_uniform(key0, key1, slot, month, sector, EXIT_SWITCH) < chance:
             provider[slot] = alternative
             civic[slot] = 0

@@ -24,7 +24,7 @@ import numpy as np
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined
 from .service_value import alternative_row, slot_exit_value, slot_utility
-from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_uniforms, fill_units53, scaled_draw
+from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_slot_uniforms, fill_slot_units53, scaled_draw
 
 
 @inlined
@@ -43,17 +43,16 @@ def provider_starts(provider, n_providers):
 def shuffle_positions(key0, key1, month, sector, provider, start, place, stance, stance_of_rank):
     """ODD §7.1 Groups: a uniformly random place in her provider's list for each user, by the inside-out
     Fisher-Yates shuffle run in slot order: the user of rank i (her provider's i-th user in slot order) takes a
-    place j drawn uniformly from 0..i (a keyed bounded draw, ``streams.bounded``'s, purpose ``GROUP_SHUFFLE``,
-    index: her slot, computed a batch of slots at a time) and the
+    place j drawn uniformly from 0..i (floor(u (i + 1)) for her 53-bit keyed uniform u, ``streams.slot_unit53``,
+    purpose ``GROUP_SHUFFLE``, computed a batch of slots at a time) and the
     user who held j moves to i. ``place[start[p] + i]`` ends as the place of provider p's user of rank i: a
     uniformly random permutation of each provider's users, drawn while reading the slots in order. Her ``stance``
     is copied to ``stance_of_rank[start[p] + i]``, so that the groups' tallies need not visit the slots again."""
     seen = np.zeros(start.size - 1, np.int64)
-    batch = np.empty(BATCH)
+    draws = np.empty(BATCH)
     for batch_first in range(0, provider.size, BATCH):
-        draws = batch[:min(BATCH, provider.size - batch_first)]
-        fill_units53(key0, key1, batch_first, month, sector, GROUP_SHUFFLE, draws)  # bounded()'s draws, a batch
-        for k in range(draws.size):
+        fill_slot_units53(key0, key1, batch_first, month, sector, GROUP_SHUFFLE, draws)  # a batch of slots' draws
+        for k in range(min(BATCH, provider.size - batch_first)):
             slot = batch_first + k
             row = provider[slot]
             rank = seen[row]
@@ -144,7 +143,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     batch = np.empty(BATCH)
     for slot in range(provider.size):  # everything else, in slot order
         if choice and slot % BATCH == 0:  # the exit options' uniforms, a batch at a time
-            fill_uniforms(key0, key1, slot, month, sector, EXIT_OPTION, batch[:min(BATCH, provider.size - slot)])
+            fill_slot_uniforms(key0, key1, slot, month, sector, EXIT_OPTION, batch)
         row = provider[slot]
         group = group_of_rank[start[row] + seen[row]]
         seen[row] += 1

@@ -40,14 +40,15 @@ SLOT_STREAMS_KEY = 1812
 # --- purposes: one per site that draws (index, month, sector * 256 + purpose, block) ------------------------------
 # Numbers 1-15: service use and exit (ODD §7.1, §7.4), the service helper's; 16-31: the rest of the slot month
 # (§7.2, §7.3, §7.14), registered by the revision helper below its heading; 32-255 free. Never reuse a number.
-#: §7.1 Exit option: the uniform that picks the alternative row among the home row's neighbours (index: slot).
+#: §7.1 Exit option: the uniform that picks the alternative row among the home row's neighbours (``slot_uniform``:
+#: four slots a counter).
 EXIT_OPTION = 1
 #: §7.1 Groups: the bounded draw that gives each user her place in her provider's list (inside-out Fisher-Yates
-#: in slot order, ``sim.kernels.service_month.shuffle_positions``; index: slot; words 0-1, 53 bits).
+#: in slot order, ``sim.kernels.service_month.shuffle_positions``; ``slot_unit53``: two slots a counter).
 GROUP_SHUFFLE = 2
-#: §7.4 Exit: whether a user reviews her provider this month (index: slot).
+#: §7.4 Exit: whether a user reviews her provider this month (``slot_uniform``).
 EXIT_REVIEW = 3
-#: §7.4 Exit: whether a reviewer switches to her alternative (index: slot).
+#: §7.4 Exit: whether a reviewer switches to her alternative (``slot_uniform``).
 EXIT_SWITCH = 4
 #: Every registered purpose by name (the tests check that no two share a number).
 PURPOSES = {"EXIT_OPTION": EXIT_OPTION, "GROUP_SHUFFLE": GROUP_SHUFFLE, "EXIT_REVIEW": EXIT_REVIEW,
@@ -143,27 +144,61 @@ def bounded(key0, key1, index, month, sector, purpose, n):
     return draw if draw < n else n - 1
 
 
-#: Draws a kernel computes at a time into a small buffer (``fill_uniforms``, ``fill_units53``): a loop of Philox
-#: calls with nothing else in it runs its independent calls side by side (SIMD and out of order), where a call
-#: inside a loop that also reads and writes memory waits out its ten rounds' latency.
+#: Slots' draws a kernel computes at a time into a small buffer (``fill_slot_uniforms``, ``fill_slot_units53``): a
+#: loop of Philox calls with nothing else in it runs its independent calls side by side (SIMD and out of order),
+#: where a call inside a loop that also reads and writes memory waits out its ten rounds' latency. A multiple of 4.
 BATCH = 64
 
 
 @inlined
-def fill_uniforms(key0, key1, first, month, sector, purpose, out):
-    """``out[k] = uniform(key0, key1, first + k, month, sector, purpose)`` for every k of ``out``."""
-    for k in range(out.size):
-        w0, _w1, _w2, _w3 = philox4x32(key0, key1, first + k, month, sector * SECTOR_LANES + purpose, 0)
-        out[k] = word_uniform(w0)
+def _word(w0, w1, w2, w3, word):
+    """Word ``word`` (0-3) of a Philox output."""
+    if word == 0:
+        return w0
+    if word == 1:
+        return w1
+    return w2 if word == 2 else w3
 
 
 @inlined
-def fill_units53(key0, key1, first, month, sector, purpose, out):
-    """``out[k]``: the 53-bit uniform in [0, 1) of ``bounded`` for index ``first + k`` (``bounded``'s draw is
-    floor(out[k] n), at most n - 1)."""
-    for k in range(out.size):
-        w0, w1, _w2, _w3 = philox4x32(key0, key1, first + k, month, sector * SECTOR_LANES + purpose, 0)
-        out[k] = (np.float64(w0 >> np.uint64(5)) * 67108864.0 + np.float64(w1 >> np.uint64(6))) * _TO_UNIT53
+def slot_uniform(key0, key1, slot, month, sector, purpose):
+    """The uniform of ``slot`` for a purpose that gives four slots a counter: word slot % 4 of the counter
+    (slot // 4, month, sector * 256 + purpose, 0), as ``word_uniform``."""
+    w0, w1, w2, w3 = philox4x32(key0, key1, slot >> 2, month, sector * SECTOR_LANES + purpose, 0)
+    return word_uniform(_word(w0, w1, w2, w3, slot & 3))
+
+
+@inlined
+def slot_unit53(key0, key1, slot, month, sector, purpose):
+    """The 53-bit uniform in [0, 1) of ``slot`` for a purpose that gives two slots a counter: words 0-1 of the
+    counter (slot // 2, month, sector * 256 + purpose, 0) for an even slot, words 2-3 for an odd one (27 bits of
+    the first, 26 of the second, as ``bounded``)."""
+    w0, w1, w2, w3 = philox4x32(key0, key1, slot >> 1, month, sector * SECTOR_LANES + purpose, 0)
+    high, low = (w2, w3) if slot & 1 else (w0, w1)
+    return (np.float64(high >> np.uint64(5)) * 67108864.0 + np.float64(low >> np.uint64(6))) * _TO_UNIT53
+
+
+@inlined
+def fill_slot_uniforms(key0, key1, first_slot, month, sector, purpose, out):
+    """``out[k] = slot_uniform(..., first_slot + k, ...)`` for every k of ``out`` (``first_slot`` and ``out.size``
+    multiples of 4; slots past a sector's last are drawn and not read)."""
+    for quad in range(out.size >> 2):
+        w0, w1, w2, w3 = philox4x32(key0, key1, (first_slot >> 2) + quad, month, sector * SECTOR_LANES + purpose, 0)
+        out[4 * quad] = word_uniform(w0)
+        out[4 * quad + 1] = word_uniform(w1)
+        out[4 * quad + 2] = word_uniform(w2)
+        out[4 * quad + 3] = word_uniform(w3)
+
+
+@inlined
+def fill_slot_units53(key0, key1, first_slot, month, sector, purpose, out):
+    """``out[k] = slot_unit53(..., first_slot + k, ...)`` for every k of ``out`` (``first_slot`` and ``out.size``
+    even)."""
+    for pair in range(out.size >> 1):
+        w0, w1, w2, w3 = philox4x32(key0, key1, (first_slot >> 1) + pair, month, sector * SECTOR_LANES + purpose, 0)
+        out[2 * pair] = (np.float64(w0 >> np.uint64(5)) * 67108864.0 + np.float64(w1 >> np.uint64(6))) * _TO_UNIT53
+        out[2 * pair + 1] = (np.float64(w2 >> np.uint64(5)) * 67108864.0
+                             + np.float64(w3 >> np.uint64(6))) * _TO_UNIT53
 
 
 @inlined
