@@ -28,7 +28,7 @@ from .guarantor import GuarantorState
 from .kernels import streams
 from .ledger import Ledger
 from .parameters import MAX_MONTHS, ParameterError, validate
-from .population import CONTRIBUTE, CitizenRegistry, Citizens, ServiceUsers
+from .population import CONTRIBUTE, OPT_OUT, CitizenRegistry, Citizens, ServiceUsers
 from .providers import INITIAL_KIND, KIND_NAMES, KINDS, ProviderTable, kind_table
 from .providers.base import revise_efforts
 from .providers.rates import KindRates
@@ -152,9 +152,9 @@ class MutualStateModel(Model):
         self.guarantor.pay_providers()  # the first month's funding, paid in advance
         self.overhead_paid = production.produce(params, structure, table, self.ledger, book=False)
         for sector, users in enumerate(self.users):
-            utility = service_use.service_utility(params, structure, table, sector, users.provider, users.x)
-            users.satisfaction = np.where(users.active(), utility,
-                                          structure.sector_array("outside_option")[sector]).astype(np.float32)
+            # satisfaction: the utility (a new float32 array), the outside option (as float32) where she opts out
+            users.satisfaction = service_use.service_utility(params, structure, table, sector, users.provider, users.x)
+            users.satisfaction[users.stance == OPT_OUT] = np.float32(structure.sector_array("outside_option")[sector])
             self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
             users.personal_cost = service_use.personal_cost(params, structure, self.population, users)
         self.last_election = None

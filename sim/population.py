@@ -31,6 +31,9 @@ N_QUINTILES = 5
 EDUCATION = ("primary_education", "secondary_education")  # where children's participation applies
 ANY_SERVICE = "any (last 12 months)"  # the participation report's row for taking part in any service
 POPCOUNT = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float32)  # bits set in a uint16
+# The build draws a sector's uniforms and normals this many slots at a time (a multiple of 8, for the need's
+# bits): NumPy's generator gives the same numbers in chunks as in one call, without float64 arrays of every slot.
+BUILD_CHUNK = 1 << 16
 MAX_DRAWS = need_churn.MAX_DRAWS  # rejection draws for a new holder of a need before it stays with the old one
 
 
@@ -130,24 +133,39 @@ class ServiceUsers:
         self.pref_spread = params["preference_spread_within"]
         self.x = self.draw_preferences(rng, self.unit)
         self.high_need_share, self.high_need = params["high_need_share"], params["high_need_level"]
-        # whose need is high: a bit a slot (eight to a byte, little-endian), its level derived where read (D-F33)
-        self.high_need_bits = np.packbits(rng.random(m) < self.high_need_share, bitorder="little")
-        u = rng.random(m)
+        # whose need is high: a bit a slot (eight to a byte, little-endian), its level derived where read (D-F33);
+        # the uniforms are drawn a chunk at a time (the same numbers as one call: ODD §9 D-F61)
+        self.high_need_bits = np.empty((m + 7) // 8, dtype=np.uint8)
+        for first in range(0, m, BUILD_CHUNK):
+            last = min(first + BUILD_CHUNK, m)
+            self.high_need_bits[first // 8:(last + 7) // 8] = np.packbits(
+                rng.random(last - first) < self.high_need_share, bitorder="little")
         c0, o0 = params["initial_contributors"], params["initial_opt_outs"]
-        self.stance = np.where(u < c0, CONTRIBUTE, np.where(u < c0 + o0, OPT_OUT, USE_ONLY)).astype(np.int8)
-        self.satisfaction = np.zeros(m, dtype=np.float32)
-        self.provider = np.zeros(m, dtype=np.int16)  # set by the model once providers exist (``serve_from``)
+        self.stance = np.empty(m, dtype=np.int8)
+        for first in range(0, m, BUILD_CHUNK):
+            u = rng.random(min(BUILD_CHUNK, m - first))
+            self.stance[first:first + u.size] = np.where(u < c0, np.int8(CONTRIBUTE), np.where(
+                u < c0 + o0, np.int8(OPT_OUT), np.int8(USE_ONLY)))
+        # satisfaction and the personal cost are first written at month 0 (``MutualStateModel._start``), the
+        # provider once providers exist (``serve_from``): nothing reads them before, so no placeholder (D-F61)
+        self.satisfaction = np.empty(0, dtype=np.float32)
+        self.provider = np.empty(0, dtype=np.int16)
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
-        self.personal_cost = np.zeros(m, dtype=np.float32)  # c_i this month: what contributing costs her
+        self.personal_cost = np.empty(0, dtype=np.float32)  # c_i this month: what contributing costs her
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
         self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
         """Preferred design of new users (shape (len(units), D)): their unit's mean plus personal variation in
-        every dimension, within [0, 1]."""
+        every dimension, within [0, 1]. The normals are drawn a chunk of users at a time, row by row as one call
+        would draw them, so that no float64 array of every user is made (ODD §9 D-F61)."""
         dimensions = self.unit_pref_mean.shape[1]
-        x = self.unit_pref_mean[units] + rng.normal(0.0, self.pref_spread, (len(units), dimensions)).astype(np.float32)
-        return np.clip(x, 0.0, 1.0).astype(np.float32)
+        x = np.empty((len(units), dimensions), dtype=np.float32)
+        for first in range(0, len(units), BUILD_CHUNK):
+            chunk = units[first:first + BUILD_CHUNK]
+            noise = rng.normal(0.0, self.pref_spread, (len(chunk), dimensions)).astype(np.float32)
+            np.clip(self.unit_pref_mean[chunk] + noise, 0.0, 1.0, out=x[first:first + len(chunk)])
+        return x
 
     def serve_from(self, home_row: np.ndarray, n_rows: int) -> None:
         """Every slot starts at her unit's home row (``home_row`` per unit), numbered in the narrowest integer
@@ -158,8 +176,8 @@ class ServiceUsers:
     def need(self) -> np.ndarray:
         """Each slot's need (float32): ``high_need`` where her bit in ``high_need_bits`` is set, 1 otherwise. A new
         array: the slots keep a bit, not the level (ODD §9 D-F33); kernels read the bit."""
-        high = np.unpackbits(self.high_need_bits, count=self.m, bitorder="little").astype(bool)
-        return np.where(high, self.high_need, 1.0).astype(np.float32)
+        high = np.unpackbits(self.high_need_bits, count=self.m, bitorder="little").view(bool)
+        return np.where(high, np.float32(self.high_need), np.float32(1.0))
 
     @property
     def high_need32(self) -> np.float32:

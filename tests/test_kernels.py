@@ -887,7 +887,7 @@ def test_governance_matches(seed, effort, candidate_information, seats):
                                 slots["cost"], effort, standard_factor, benefit, institutions, answer_cost, costs,
                                 candidate_information, seats, sensitivity, last_reference, month, n_rows)
     active = elections.active_slots(slots["stance"], OPT_OUT)
-    assert same(active, np.flatnonzero(slots["stance"] != OPT_OUT))
+    assert same(active, np.flatnonzero(slots["stance"] != OPT_OUT).astype(np.int32))  # int32 (ODD §9 D-F62)
     vote_cost, answer_cost_of = elections.form_costs(
         active, slots["provider"], slots["stance"], civic, slots["cost"], effort,
         standard_factor if np.float32(effort) == 0 else np.zeros(0, np.float32), costs[0], costs[1],

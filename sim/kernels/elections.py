@@ -17,8 +17,9 @@ from . import compiled
 
 @compiled
 def active_slots(stance, opt_out):
-    """The slots whose holder has not opted out, in slot order (``np.flatnonzero(stance != opt_out)``)."""
-    listed = np.empty(stance.size, np.int64)
+    """The slots whose holder has not opted out, in slot order (``np.flatnonzero(stance != opt_out)``), as int32
+    (a sector's slots are fewer than 2^31: they are adults, numbered in int32; ODD §9 D-F62)."""
+    listed = np.empty(stance.size, np.int32)
     count = 0
     for slot in range(stance.size):
         if stance[slot] != opt_out:

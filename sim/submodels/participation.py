@@ -66,6 +66,7 @@ SEATED = BOARD | PANEL | GOVERNOR | PUPIL
 TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
 NO_EXIT_GAIN = np.zeros(0, dtype=np.float32)  # where exit does not crowd out voice
 NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
+GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather is not needed at once
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 
 
@@ -86,12 +87,13 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
         population.last_participation, month - 12)
 
 
-def take_up_chance(params: dict, benefit: np.ndarray, cost: np.ndarray) -> np.ndarray:
+def take_up_chance(params: dict, benefit: np.ndarray, cost: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The logit chance of taking a form up, ``logistic(s_f * (b_i - cost_i))``, the benefit with her lasting
     disposition (``lasting_disposition``) and ``s_f`` the fresh taste's slope (``fresh_sensitivity``); one
     temporary: the difference, scaled and passed through the logistic in place, as NumPy's whole-array
-    expression gives it."""
-    chance = np.subtract(benefit, cost)
+    expression gives it. ``out``: where to write it (the cost array itself, of the difference's dtype, saves the
+    temporary: the same values, element by element)."""
+    chance = np.subtract(benefit, cost, out=out)
     chance *= fresh_sensitivity(params)
     return expit(chance, out=chance)
 
@@ -117,6 +119,21 @@ def lasting_disposition(params: dict, population: Citizens, citizen: np.ndarray,
     disposition = population.civic_disposition[citizen[slots]]
     disposition *= np.float32(math.sqrt(persistence) * math.pi / (math.sqrt(3.0) * sensitivity))
     return disposition
+
+
+def add_lasting_disposition(params: dict, population: Citizens, citizen: np.ndarray, slots: np.ndarray,
+                            benefit: np.ndarray) -> None:
+    """``benefit += lasting_disposition(params, population, citizen, slots)``, the same float32 values, gathered
+    a chunk of slots at a time so that the whole sector's gather is never made (ODD §9 D-F62)."""
+    persistence, sensitivity = params["taste_persistence"], params["motive_sensitivity"]
+    if not params["civic_disposition"] or persistence <= 0 or sensitivity <= 0:
+        benefit += np.float32(0.0)
+        return
+    scale = np.float32(math.sqrt(persistence) * math.pi / (math.sqrt(3.0) * sensitivity))
+    for first in range(0, slots.size, GATHER_CHUNK):
+        disposition = population.civic_disposition[citizen[slots[first:first + GATHER_CHUNK]]]
+        disposition *= scale
+        benefit[first:first + GATHER_CHUNK] += disposition
 
 
 def lasting_disposition_scale(params: dict) -> float:
@@ -219,11 +236,12 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
         invited = voice_benefit(params, structure, population, users, table, month, active)
         invited += np.float32(params["asked_value"])
-        invited += lasting_disposition(params, population, users.citizen, active)
-        vote_chance = take_up_chance(params, invited, vote_cost)
-        del vote_cost
-        answer_chance = take_up_chance(params, invited, answer_cost_of)
-        del invited, answer_cost_of
+        add_lasting_disposition(params, population, users.citizen, active, invited)
+        # the chances written over the costs (ODD §9 D-F62: no more arrays of a sector's active slots at once
+        # than the costs, the benefit and the list; the same values)
+        vote_chance = take_up_chance(params, invited, vote_cost, out=vote_cost)
+        answer_chance = take_up_chance(params, invited, answer_cost_of, out=answer_cost_of)
+        del invited, vote_cost, answer_cost_of
         elections.cast_ballots_and_answers(
             rng, active, users.provider, users.civic, users.citizen, vote_chance, answer_chance, board, governors,
             answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED), population.last_participation,
