@@ -1392,9 +1392,11 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
     satisfaction, cost = slots["satisfaction"].copy(), np.full(m, np.nan, np.float32)
     gain = np.full(m, np.nan, np.float32) if choice else np.zeros(0, np.float32)
     last = np.full(50, -30000, dtype=np.int16)
+    unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
     service_month.month_of_service(
         key[0], key[1], month, sector, slots["provider"], n_rows, slots["stance"], slots["x"], slots["citizen"],
-        slots["unit"], rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
+        unit_start, unit_count, rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
         rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, 4, 0.8, 1.3, 0.05,
         1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, cost, gain, last)
     utility = service_utility_reference(slots["provider"], slots["x"], rows["q_c"], rows["q_n"], rows["design"], 0.8,
@@ -1455,8 +1457,10 @@ def test_keyed_exit_matches_its_numpy_statement(seed):
     exit_gain = rng.normal(0.0, 3.0, m).astype(np.float32)  # large losses too: exp(-s * gain) overflows
     civic = rng.integers(0, 32, m).astype(np.uint8)
     provider, got_civic = slots["provider"].copy(), civic.copy()
-    exit_choice.exit_month(key[0], key[1], month, sector, slots["stance"], provider, slots["unit"], rows["home_row"],
-                           rows["neighbours"], rows["count"], exit_gain, got_civic, 0.4, 25.0)
+    unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+    exit_choice.exit_month(key[0], key[1], month, sector, slots["stance"], provider, unit_start, unit_count,
+                           rows["home_row"], rows["neighbours"], rows["count"], exit_gain, got_civic, 0.4, 25.0)
     option = keyed_uniforms_reference(key, np.arange(m), month, sector, streams.EXIT_OPTION)
     alternative = alternative_rows_reference(SimpleNamespace(random=lambda n: option), slots["provider"],
                                              slots["unit"], rows["home_row"], rows["neighbours"], rows["count"])

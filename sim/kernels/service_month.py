@@ -23,7 +23,7 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined
-from .service_value import alternative_row, slot_exit_value, slot_utility
+from .service_value import alternative_row, slot_exit_value, slot_utility, unit_of
 from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_slot_uniforms, fill_slot_units53, scaled_draw
 
 
@@ -96,16 +96,17 @@ def group_ids(key0, key1, month, sector, provider, n_providers, group_size):
 
 
 @compiled
-def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x, citizen, units, resources,
-                     quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design, home_row,
-                     neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
+def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x, citizen, unit_start, unit_count,
+                     resources, quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design,
+                     home_row, neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
                      switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
                      voice_value, memory, satisfaction, personal_cost, exit_gain, last_participation):
     """ODD §7.1 for every slot of a sector, provider by provider, group by group:
 
     * U_i = w (q_c[p] + q_n[p] - lambda_s |x_i - d_p|) (``slot_utility``);
     * under ``choice``: the alternative row a_i (one keyed uniform, purpose ``EXIT_OPTION``: exit draws the same
-      one, ``sim.kernels.exit_choice.exit_month``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost, the
+      one, ``sim.kernels.exit_choice.exit_month``; her unit from the unit-sorted layout, ``unit_start`` and
+      ``unit_count``, ``service_value.unit_of``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost, the
       gain V_i - U_i written to ``exit_gain`` (§7.4 and the voice benefit of §7.3 read it), and the reference
       R_i = max(U_i, V_i) where exit crowds out voice (NumPy's maximum: a NaN wins), U_i otherwise;
     * c_i = c max(1 + g (0.5 - resources_i), 0.05), in float32, written to ``personal_cost``;
@@ -141,6 +142,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
     half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
     batch = np.empty(BATCH)
+    unit = 0
     for slot in range(provider.size):  # everything else, in slot order
         if choice and slot % BATCH == 0:  # the exit options' uniforms, a batch at a time
             fill_slot_uniforms(key0, key1, slot, month, sector, EXIT_OPTION, batch)
@@ -152,7 +154,8 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
                                mismatch_weight)
         reference = utility
         if choice:
-            alternative = alternative_row(batch[slot % BATCH], row, units[slot], home_row, neighbours, neighbour_count)
+            unit = unit_of(slot, unit, unit_start, unit_count)
+            alternative = alternative_row(batch[slot % BATCH], row, unit, home_row, neighbours, neighbour_count)
             value = slot_exit_value(alternative, row, slot, x, quality_sensitivity[citizen[slot]],
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)

@@ -35,6 +35,16 @@ def service_utility(rows, x, quality_contractible, quality_noncontractible, desi
 
 
 @inlined
+def unit_of(slot, unit, unit_start, unit_count):
+    """The unit of ``slot`` in a sector's unit-sorted slots (unit u's are ``unit_start[u]`` to ``unit_start[u] +
+    unit_count[u]``), found from ``unit``, the unit of an earlier slot: a walk over the slots in order reads the
+    layout instead of a unit stored a slot (ODD §9 D-F28)."""
+    while slot >= unit_start[unit] + unit_count[unit]:
+        unit += 1
+    return unit
+
+
+@inlined
 def alternative_row(uniform, current, unit, home_row, neighbours, neighbour_count):
     """ODD §7.1 Exit option of one slot: her home row if she is served elsewhere, otherwise the neighbouring row
     of her home row numbered floor(uniform * count) (her home row if it has no neighbours)."""

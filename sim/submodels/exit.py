@@ -17,6 +17,6 @@ def exit_providers(params: dict, structure: Structure, users: ServiceUsers, stre
     if users.m == 0:
         return
     sector = users.sector_index
-    exit_month(stream_key[0], stream_key[1], month, sector, users.stance, users.provider, users.unit,
-               structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count, users.exit_gain,
-               users.civic, float(params["revision_rate"]), float(params["exit_sensitivity"]))
+    exit_month(stream_key[0], stream_key[1], month, sector, users.stance, users.provider, users.unit_start,
+               users.unit_count, structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count,
+               users.exit_gain, users.civic, float(params["revision_rate"]), float(params["exit_sensitivity"]))

@@ -73,8 +73,8 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     # month's (nothing keeps them, D-F17), the exit gain too (exit and the voice benefit read this month's).
     service_month.month_of_service(
         stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
-        users.citizen, users.unit, population.resources, population.quality_sensitivity, population.efficacy,
-        table.q_c, table.q_n, table.design, structure.home_row[sector], structure.row_neighbours,
+        users.citizen, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
+        population.efficacy, table.q_c, table.q_n, table.design, structure.home_row[sector], structure.row_neighbours,
         structure.row_neighbour_count, choice, bool(params["exit_crowds_out_voice"]), int(params["group_size"]),
         float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
         float(params["switch_cost"]), float(params["resource_gradient"]), float(params["participation_cost"]),
