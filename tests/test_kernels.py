@@ -1419,6 +1419,28 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
     assert same(cost, want_cost) and same(satisfaction, want) and same(last, last_reference)
 
 
+@numba.njit
+def groups_by_multiply(places, group_size):
+    """``service_month.place_group`` of each of ``places`` with ``group_divisor(group_size)``."""
+    magic, shift = service_month.group_divisor(group_size)
+    out = np.empty(places.size, np.int64)
+    for k in range(places.size):
+        out[k] = service_month.place_group(places[k], magic, shift)
+    return out
+
+
+@pytest.mark.parametrize("group_size", [*range(1, 70), 127, 128, 129, 1000, 65_537, 2**31 - 1])
+def test_the_groups_multiply_divides_exactly(group_size):
+    """floor(place m / 2^s) is place // group_size for places from 0 to 2^31 - 1 (the places are int32): around
+    every multiple of the group size near 0 and near 2^31, and at random."""
+    rng = np.random.default_rng(group_size)
+    near = np.array([0, 2**31 - 1]) // group_size * group_size
+    places = np.concatenate([np.arange(0, min(3 * group_size + 2, 10_000)), (near[:, None] + np.arange(-2, 3)).ravel(),
+                             rng.integers(0, 2**31, 5000)])
+    places = places[(places >= 0) & (places < 2**31)]
+    assert same(groups_by_multiply(places, group_size), places // group_size)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_keyed_groups_match_their_numpy_statement(seed):
     slots, rows = service_inputs(seed)

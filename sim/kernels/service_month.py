@@ -5,8 +5,8 @@ one kernel call (ODD §9 D-F19, D-F20).
 The groups need every member's stance before anyone's payoff, so a sector takes four passes in slot order, each
 reading the slots' arrays one after another: a count of each provider's users; a random place for each user in
 her provider's list (an inside-out Fisher-Yates shuffle, in slot order, with keyed bounded draws,
-``sim.kernels.streams``), the places then cut into groups of ``group_size``; each group's contributors and
-participants; and, for each slot, her utility, exit option, Hirschman reference and personal cost, derived where
+``sim.kernels.streams``); a pass over the lists that cuts the places into groups of ``group_size`` and counts
+each group's contributors and participants (D-F29); and, for each slot, her utility, exit option, Hirschman reference and personal cost, derived where
 they are read, her game payoff, voice value and new satisfaction. Only the list of places (4 bytes a slot,
 written within each provider's stretch) and the groups' tallies are random access; NumPy's whole-sector
 permutation missed the cache at every swap and made every later pass gather. The draws depend only on (model
@@ -65,16 +65,46 @@ def shuffle_positions(key0, key1, month, sector, provider, start, place, stance,
 
 
 @inlined
-def places_to_groups(start, place, group_size):
+def group_divisor(group_size):
+    """(m, s) such that floor(place m / 2^s) = place // ``group_size`` for every place below 2^31 (an int32) and a
+    group size up to 2^31: s = 32 + ceil(log2 group_size), m = floor(2^s / group_size) + 1 (Granlund & Montgomery
+    1994, "Division by invariant integers using multiplication", thm 4.2: exact below 2^32; m <= 2^33, so the
+    product fits 64 bits). A hardware division by a number known only at run time takes tens of cycles a slot
+    (ODD §9 D-F29)."""
+    shift = 32
+    while (1 << (shift - 32)) < group_size:
+        shift += 1
+    return (np.uint64(1) << np.uint64(shift)) // np.uint64(group_size) + np.uint64(1), np.uint64(shift)
+
+
+@inlined
+def place_group(place, magic, shift):
+    """place // group_size by the multiply and shift of ``group_divisor`` (place in 0 .. 2^31 - 1)."""
+    return np.int64((np.uint64(place) * magic) >> shift)
+
+
+@inlined
+def groups_and_tallies(start, place, stance_of_rank, group_size):
     """ODD §7.1 Groups: provider p's places cut into groups of ``group_size``; the place of each rank is replaced
     by its group's id, ``offset_p + place // group_size``, where ``offset_p`` counts the groups of earlier
-    providers (``ceil(users_p / group_size)`` each). Returns the number of groups."""
+    providers (``ceil(users_p / group_size)`` each); in the same pass each group's contributors n_C and
+    participants S are counted from the stances in the same order (``stance_of_rank``). Returns the number of
+    groups and the two counts of each."""
     n_groups = 0
     for row in range(start.size - 1):
-        for entry in range(start[row], start[row + 1]):
-            place[entry] = n_groups + place[entry] // group_size
         n_groups += (start[row + 1] - start[row] + group_size - 1) // group_size
-    return n_groups
+    contributors = np.zeros(n_groups, np.int32)
+    participants = np.zeros(n_groups, np.int32)
+    magic, shift = group_divisor(group_size)
+    offset = 0
+    for row in range(start.size - 1):
+        for entry in range(start[row], start[row + 1]):
+            group = offset + place_group(place[entry], magic, shift)
+            place[entry] = group
+            contributors[group] += stance_of_rank[entry] == CONTRIBUTE
+            participants[group] += stance_of_rank[entry] != OPT_OUT
+        offset += (start[row + 1] - start[row] + group_size - 1) // group_size
+    return n_groups, contributors, participants
 
 
 @compiled
@@ -85,7 +115,7 @@ def group_ids(key0, key1, month, sector, provider, n_providers, group_size):
     group_of_rank = np.empty(provider.size, np.int32)
     no_stance = np.zeros(provider.size, np.int8)
     shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, no_stance, no_stance)
-    n_groups = places_to_groups(start, group_of_rank, group_size)
+    n_groups = groups_and_tallies(start, group_of_rank, no_stance, group_size)[0]
     seen = np.zeros(n_providers, np.int64)
     group = np.empty(provider.size, np.int32)
     for slot in range(provider.size):
@@ -123,13 +153,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     group_of_rank = np.empty(provider.size, np.int32)  # 4 bytes a slot: places, then their groups
     stance_of_rank = np.empty(provider.size, np.int8)  # and 1 for the stances in the same order
     shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, stance, stance_of_rank)
-    n_groups = places_to_groups(start, group_of_rank, group_size)
-    contributors = np.zeros(n_groups, np.int32)
-    participants = np.zeros(n_groups, np.int32)
-    for entry in range(provider.size):  # n_C and S of each group, from the lists
-        group = group_of_rank[entry]
-        contributors[group] += stance_of_rank[entry] == CONTRIBUTE
-        participants[group] += stance_of_rank[entry] != OPT_OUT
+    n_groups, contributors, participants = groups_and_tallies(start, group_of_rank, stance_of_rank, group_size)
     seen = np.zeros(n_providers, np.int64)
     pool_rate = pool_return * participation_cost
     share = np.zeros(n_groups)  # r c n_C / S of each group (0 without participants), as ``pool_shares``
