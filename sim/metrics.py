@@ -6,11 +6,12 @@ Definitions are in ``metrics_catalogue.py`` (names, units, ranges) and in ``docs
 from __future__ import annotations
 
 from functools import partial
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from mesa import DataCollector
 
-from .kernels.metric_sums import add_slot_sums, took_part_by_quintile
+from .kernels.metric_sums import add_sector_measures, count_people
 from .kernels.pairwise import pairwise_sum
 from .kernels.row_metrics import users_and_kind_sums
 from .metrics_catalogue import METRIC_NAMES
@@ -18,11 +19,16 @@ from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
 from .public_cost import COMPONENT_METRICS
 from .submodels import participation
+from .submodels.participation import FORM_BITS
 from .submodels.rationing import RATIONING_RULES, stance_served, unserved_share
 
 # value_for_money divides by the public cost per adult, floored at £1/adult-month so that a month without public
 # money (funding off, or the treasury receiving more from providers than it pays) has a value (ODD §8).
 VFM_COST_FLOOR = 1.0
+
+# each population's participation bits by person, zero between months (``count_people`` clears them as it counts):
+# a byte an adult allocated once rather than every month (ODD §9 D-F59)
+PERSON_BITS: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def read_metric(model, name: str) -> float:
@@ -47,30 +53,38 @@ class MetricsCollector(DataCollector):
 def measure(model) -> dict[str, float]:
     """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
     month (``ProviderTable.users``); mismatch, satisfaction and volunteers' time need one pass over each
-    sector's slots, participation by form another. The rest is Python floats, each computed as NumPy computed
+    sector's slots, with participation by form (``add_sector_measures``), and the counts over people one pass
+    each in one call (``count_people``). The rest is Python floats, each computed as NumPy computed
     it before (ODD §9 D-F54)."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
-    took_part = took_part_by_quintile(pop.last_participation, model.month - 12, pop.deprivation, 5).tolist()
-    most_deprived, least_deprived = int(model.quintile_sizes[0]), int(model.quintile_sizes[4])  # people a quintile
-
     act_n, mutual_n, mutual_capital = users_and_kind_sums(table.users, table.capital, table.kind, MUTUAL)
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
     sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
     sat_q = np.zeros(5)
     sat_qn = np.zeros(5)
+    person_bits = PERSON_BITS.get(pop)
+    if person_bits is None or person_bits.size != n:
+        person_bits = PERSON_BITS[pop] = np.zeros(n, dtype=np.uint8)
+    stance_counts = np.zeros(3, dtype=np.int64)
     value_of_time = params["value_of_time"]
-    for users in model.users:  # one pass per sector: ``sim.kernels.metric_sums.add_slot_sums``
+    for users in model.users:  # one pass per sector: ``sim.kernels.metric_sums.add_sector_measures``
         if users.m == 0:
             continue
-        satisfaction, gap, gap_active, volunteer_cost = add_slot_sums(
+        satisfaction, gap, gap_active, volunteer_cost = add_sector_measures(
             users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
-            stance_served(users), users.personal_cost, CONTRIBUTE, OPT_OUT, sat_q, sat_qn)
+            stance_served(users), users.personal_cost, CONTRIBUTE, OPT_OUT, users.civic, users.stance, sat_q, sat_qn,
+            person_bits, stance_counts)
         sat_sum += satisfaction
         sat_n += users.m
         mis_sum += gap_active  # |x - d| of active users this month's service sees (rationed: served only), ODD §8
         gap_sum += gap
         volunteer_value += volunteer_cost * value_of_time
+    # holders of each form (clearing the bits), who took part in the last 12 months by quintile, failed services
+    holders, took_part, failed = count_people(person_bits, FORM_BITS, pop.last_participation, model.month - 12,
+                                              pop.deprivation, 5, table.last_failure, model.month - 12)
+    took_part = took_part.tolist()
+    most_deprived, least_deprived = int(model.quintile_sizes[0]), int(model.quintile_sizes[4])  # people a quintile
 
     public = model.public_cost.total() / n  # accruals basis; taxes (model.public_spending) follow the cash
     investors, to_providers, charges, social_finance, interest = ledger_flows(model.ledger)
@@ -96,7 +110,7 @@ def measure(model) -> dict[str, float]:
         "value_for_money": 100.0 * mean_quality / max(public, VFM_COST_FLOOR),
         "worker_morale": pairwise_sum(model.workforce.morale) / workers if workers else 0.0,
         "worker_turnover": 12.0 * quits / workers if workers else 0.0,
-        "provider_failures": float(guarantor.services_failed_last_year()),
+        "provider_failures": float(failed),  # ``GuarantorState.services_failed_last_year``
         "mutual_share": mutual_n / act_n if act_n else 0.0,
         "conversions": float(guarantor.conversions),
         "demutualisations": float(guarantor.demutualisations),
@@ -111,7 +125,7 @@ def measure(model) -> dict[str, float]:
     }
     for name, value in zip(COMPONENT_METRICS, model.public_cost.month.values(), strict=True):
         metrics[name] = value / n
-    metrics.update(participation.measure(pop, model.users, model.last_election))
+    metrics.update(participation.measure(n, holders.tolist(), stance_counts.tolist(), model.last_election))
     return metrics
 
 

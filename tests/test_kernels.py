@@ -173,6 +173,43 @@ def metric_sums_reference(citizen, deprivation, satisfaction, x, provider, desig
             float(personal_cost.sum(where=stance == CONTRIBUTE, dtype=np.float64)))
 
 
+def sector_measures_reference(citizen, deprivation, satisfaction, x, provider, design, seen, personal_cost,
+                              contribute, opt_out, civic, stance, sat_q, sat_qn, person_bits, stance_counts):
+    """``add_sector_measures`` as NumPy: ``metric_sums_reference``'s pairwise sums over the stances the service
+    sees, each holder's bits OR'ed in (``np.bitwise_or.at``: a person may hold two slots of the inputs) and the
+    slots' own stances counted by ``bincount``."""
+    sums = metric_sums_reference(citizen, deprivation, satisfaction, x, provider, design, seen, personal_cost, sat_q,
+                                 sat_qn)
+    np.bitwise_or.at(person_bits, citizen, civic)
+    stance_counts += np.bincount(stance, minlength=3)
+    return sums
+
+
+def count_people_reference(person_bits, last_participation, since, deprivation, n_quintiles, last_failure,
+                           failed_since):
+    """``count_people`` as NumPy: holders of each form, ``bincount`` of who took part, failed rows."""
+    holders = [int(((person_bits & mask) != 0).sum()) for mask in FORM_BITS]
+    took_part = np.bincount(deprivation[last_participation > since], minlength=n_quintiles).astype(np.int64)
+    return holders, took_part, int((last_failure > failed_since).sum())
+
+
+def forms_by_kernels(n_people, sectors, rng):
+    """Participation by form as ``sim.metrics.measure`` counts it: ``add_sector_measures`` a sector (its slot
+    sums on made-up slots, not read) and ``count_people``; the holders and the stance counts."""
+    person_bits, stance_counts = np.zeros(n_people, dtype=np.uint8), np.zeros(3, dtype=np.int64)
+    deprivation = rng.integers(0, 5, n_people).astype(np.int8)
+    for citizen, civic, stance in sectors:
+        m = citizen.size
+        metric_sums.add_sector_measures(
+            citizen, deprivation, rng.random(m).astype(np.float32), rng.random((m, 2)).astype(np.float32),
+            rng.integers(0, 3, m).astype(np.int16), rng.random((3, 2)), stance, rng.random(m).astype(np.float32),
+            CONTRIBUTE, OPT_OUT, civic, stance, np.zeros(5), np.zeros(5), person_bits, stance_counts)
+    holders, _, _ = metric_sums.count_people(person_bits, FORM_BITS, np.zeros(n_people, np.int16), 0, deprivation, 5,
+                                             np.zeros(0, np.int32), 0)
+    assert not person_bits.any()  # cleared for next month's use
+    return [int(h) for h in holders], stance_counts
+
+
 def rebalance_reference(workforce, rng, target, sector_of_row):
     """ODD §7.9 staffing transfers with a scan of the whole workforce for each donor row."""
     staff = workforce.staff_counts(target.size).astype(np.int64)
@@ -518,15 +555,18 @@ def test_metric_sums_match(seed):
     rng = np.random.default_rng(seed)
     deprivation = rng.integers(0, 5, 50).astype(np.int8)
     design = rng.random((12, dimensions(10 * seed)))
-    kernel_sums, reference_sums = [np.zeros(5), np.zeros(5)], [np.zeros(5), np.zeros(5)]
+    kernel_sums = [np.zeros(5), np.zeros(5), np.zeros(50, np.uint8), np.zeros(3, np.int64)]
+    reference_sums = [np.zeros(5), np.zeros(5), np.zeros(50, np.uint8), np.zeros(3, np.int64)]
     for sector in range(0, 9, 3):  # inputs with as many dimensions as the design
         slots = random_slots(10 * seed + sector, m=int(rng.integers(0, 3000)), n_providers=12)
+        seen = np.where(rng.random(slots["stance"].size) < 0.1, np.int8(OPT_OUT), slots["stance"])  # some unserved
+        civic = rng.integers(0, 128, slots["stance"].size).astype(np.uint8)
         inputs = (slots["citizen"], deprivation, slots["satisfaction"], slots["x"], slots["provider"], design,
-                  slots["stance"], slots["cost"])
-        got = metric_sums.add_slot_sums(*inputs, CONTRIBUTE, OPT_OUT, *kernel_sums)
-        want = metric_sums_reference(*inputs, *reference_sums)
+                  seen, slots["cost"], CONTRIBUTE, OPT_OUT, civic, slots["stance"])
+        got = metric_sums.add_sector_measures(*inputs, *kernel_sums)
+        want = sector_measures_reference(*inputs, *reference_sums)
         assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
-    assert same(kernel_sums[0], reference_sums[0]) and same(kernel_sums[1], reference_sums[1])
+    assert all(same(a, b) for a, b in zip(kernel_sums, reference_sums, strict=True))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -591,18 +631,19 @@ def test_forms_of_participation_match(seed):
         slots = random_slots(10 * seed + sector)
         sectors.append((slots["citizen"], rng.integers(0, 128, slots["citizen"].size).astype(np.uint8),
                         slots["stance"]))
-    person_bits, stance_counts = np.zeros(50, dtype=np.uint8), np.zeros(3, dtype=np.int64)
-    for citizen, civic, stance in sectors:
-        metric_sums.add_forms_of_participation(citizen, civic, stance, person_bits, stance_counts)
+    got_holders, stance_counts = forms_by_kernels(50, sectors, rng)
     holders, contributors, active = forms_reference(50, sectors)
-    assert list(metric_sums.count_holders(person_bits, FORM_BITS)) == holders
+    assert got_holders == holders
     assert (int(stance_counts[CONTRIBUTE]), int(stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY])) == (
         contributors, active)
+    person_bits = rng.integers(0, 256, 50).astype(np.uint8)
     last = rng.integers(-30000, 30, 50).astype(np.int16)
     deprivation = rng.integers(0, 5, 50).astype(np.int8)
-    took_part = last > 17
-    assert same(metric_sums.took_part_by_quintile(last, 17, deprivation, 5),
-                np.bincount(deprivation[took_part], minlength=5))
+    last_failure = rng.integers(-40, 30, 9).astype(np.int32)
+    want = count_people_reference(person_bits, last, 17, deprivation, 5, last_failure, 11)
+    holders, took_part, failed = metric_sums.count_people(person_bits, FORM_BITS, last, 17, deprivation, 5,
+                                                          last_failure, 11)
+    assert list(holders) == want[0] and same(took_part, want[1]) and failed == want[2]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -712,11 +753,9 @@ def test_stance_revision_matches(seed, targeted):
     assert same(got, want)
 
 
-def pairwise_slot_sums(citizen, deprivation, satisfaction, x, provider, design, stance, personal_cost, contribute,
-                       opt_out, sat_q, sat_qn):
-    """``add_slot_sums`` as the metrics computed it before: NumPy's pairwise sums (the reference of D-F4)."""
-    return metric_sums_reference(citizen, deprivation, satisfaction, x, provider, design, stance, personal_cost,
-                                 sat_q, sat_qn)
+def pairwise_slot_sums(*inputs):
+    """``add_sector_measures`` as the metrics computed it before: NumPy's pairwise sums (the reference of D-F4)."""
+    return sector_measures_reference(*inputs)
 
 
 def equivalent(differences, margin, alpha=0.05):
@@ -743,7 +782,7 @@ def test_metrics_summed_in_slot_order_are_equivalent_over_twenty_seeds(monkeypat
     from sim.metrics_catalogue import HEADLINE_METRICS, METRIC_NAMES
 
     def window_means(seed, slot_sums):
-        monkeypatch.setattr(sim.metrics, "add_slot_sums", slot_sums)
+        monkeypatch.setattr(sim.metrics, "add_sector_measures", slot_sums)
         frame = sim.MutualStateModel(rng=seed, regime="conversion", user_choice="on",
                                      participation_audit=True, channel_user_panels=True).run(36)
         return frame.iloc[13:].mean()
@@ -751,7 +790,7 @@ def test_metrics_summed_in_slot_order_are_equivalent_over_twenty_seeds(monkeypat
     differences = {name: [] for name in METRIC_NAMES}
     sizes = {name: [] for name in METRIC_NAMES}
     for seed in range(20):
-        kernel = window_means(seed, metric_sums.add_slot_sums)
+        kernel = window_means(seed, metric_sums.add_sector_measures)
         reference = window_means(seed, pairwise_slot_sums)
         for name in METRIC_NAMES:
             differences[name].append(kernel[name] - reference[name])
@@ -1724,7 +1763,7 @@ def measure_reference(model):
     """``sim.metrics.measure`` before D-F54: NumPy's arrays and ``Ledger.flow`` for each flow (the reference)."""
     from sim.metrics import VFM_COST_FLOOR
     from sim.providers import MUTUAL
-    from sim.submodels.rationing import RATIONING_RULES, stance_served, unserved_share
+    from sim.submodels.rationing import RATIONING_RULES, unserved_share
 
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
@@ -1739,9 +1778,8 @@ def measure_reference(model):
     for users in model.users:
         if users.m == 0:
             continue
-        satisfaction, gap, gap_active, volunteer_cost = metric_sums.add_slot_sums(
-            users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
-            stance_served(users), users.personal_cost, CONTRIBUTE, OPT_OUT, sat_q, sat_qn)
+        satisfaction, gap, gap_active, volunteer_cost = slot_sums_in_order(users, pop.deprivation, table.design,
+                                                                           sat_q, sat_qn)
         sat_sum += satisfaction
         sat_n += users.m
         mis_sum += gap_active
@@ -1755,6 +1793,7 @@ def measure_reference(model):
     workers, quits = model.workforce.n, model.workforce.quits_this_month
     rule = params["budget_rule"]
     unserved = unserved_share(model.users) if rule in RATIONING_RULES else 0.0
+    holders, contributors, active = forms_reference(n, [(u.citizen, u.civic, u.stance) for u in model.users])
     return {
         "participation_rate": float(took_part.sum()) / n if n else 0.0,
         "participation_gap": float(rate_q[0] - rate_q[4]),
@@ -1780,8 +1819,29 @@ def measure_reference(model):
         "refused_share": unserved if rule == "ration_by_need" else 0.0,
         "waiting_share": unserved if rule == "waiting_list" else 0.0,
         **{f"cost_{c}": v / n for c, v in model.public_cost.month.items()},
-        **participation.measure(model.population, model.users, model.last_election),
+        **participation.measure(n, holders, [contributors, active - contributors, 0], model.last_election),
     }
+
+
+def slot_sums_in_order(users, deprivation, design, sat_q, sat_qn):
+    """A sector's slot sums (``add_sector_measures``) one slot at a time in Python, branching on the stance the
+    service sees; the quintiles' sums by ``bincount`` (in slot order too)."""
+    from sim.submodels.rationing import stance_served
+
+    seen, satisfaction = stance_served(users), users.satisfaction.astype(np.float64)
+    gap = design_space.distance(users.x, design[users.provider])
+    total = mismatch = active = cost = 0.0
+    for slot in range(users.m):
+        total += satisfaction[slot]
+        mismatch += gap[slot]
+        if seen[slot] != OPT_OUT:
+            active += gap[slot]
+        if seen[slot] == CONTRIBUTE:
+            cost += float(users.personal_cost[slot])
+    quintile = deprivation[users.citizen]
+    sat_q += np.bincount(quintile, weights=satisfaction, minlength=5)
+    sat_qn += np.bincount(quintile, minlength=5)
+    return float(total), float(mismatch), float(active), cost
 
 
 @pytest.mark.parametrize("settings", [
@@ -1808,8 +1868,9 @@ def test_a_months_metrics_are_their_numpy_statement(settings):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n_people", [0, 1, 4095, 4096, 20_001])
 def test_took_part_counted_a_word_at_a_time_matches(seed, n_people):
-    """ODD §9 D-F56: the packed count of who took part by quintile, across the words' 4,095-person runs, is
-    NumPy's ``bincount`` of the selection; with more quintiles than a word holds, the count one at a time."""
+    """ODD §9 D-F56, D-F59: the packed count of who took part by quintile (``count_people``), across the words'
+    4,095-person runs, is NumPy's ``bincount`` of the selection; with more quintiles than a word holds, the count
+    one at a time."""
     rng = np.random.default_rng(seed)
     last = rng.integers(-30000, 40, n_people).astype(np.int16)
     if seed % 2:
@@ -1818,23 +1879,23 @@ def test_took_part_counted_a_word_at_a_time_matches(seed, n_people):
         deprivation = rng.integers(0, quintiles, n_people).astype(np.int8)
         if seed % 3 == 0:
             deprivation[:] = quintiles - 1
-        got = metric_sums.took_part_by_quintile(last, 17, deprivation, quintiles)
+        person_bits = np.zeros(n_people, np.uint8)
+        _, got, _ = metric_sums.count_people(person_bits, FORM_BITS, last, 17, deprivation, quintiles,
+                                             np.zeros(0, np.int32), 0)
         assert same(got, np.bincount(deprivation[last > 17], minlength=quintiles).astype(np.int64))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_holders_counted_without_a_branch_match(seed):
-    """ODD §9 D-F55: forms of participation over 70,000 people (32-bit lanes' counts) and three sectors."""
+    """ODD §9 D-F55, D-F59: forms of participation over 70,000 people (32-bit lanes' counts) and three sectors."""
     rng = np.random.default_rng(seed)
     n_people = 70_000
     sectors = [(rng.choice(n_people, 30_000, replace=False).astype(np.int32),
                 (rng.integers(0, 128, 30_000) * (rng.random(30_000) < 0.3)).astype(np.uint8),
                 rng.integers(0, 3, 30_000).astype(np.int8)) for _ in range(3)]
-    person_bits, stance_counts = np.zeros(n_people, dtype=np.uint8), np.zeros(3, dtype=np.int64)
-    for citizen, civic, stance in sectors:
-        metric_sums.add_forms_of_participation(citizen, civic, stance, person_bits, stance_counts)
+    got_holders, stance_counts = forms_by_kernels(n_people, sectors, rng)
     holders, contributors, active = forms_reference(n_people, sectors)
-    assert list(metric_sums.count_holders(person_bits, FORM_BITS)) == holders
+    assert got_holders == holders
     assert (int(stance_counts[CONTRIBUTE]), int(stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY])) == (
         contributors, active)
 

@@ -38,7 +38,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from ..kernels import elections, membership, metric_sums, provider_tallies, voice
+from ..kernels import elections, membership, provider_tallies, voice
 from ..kernels.draws import uniform_chunks
 from ..population import (
     BOARD,
@@ -300,21 +300,16 @@ def learn_efficacy(params: dict, population: Citizens, service_users: list[Servi
                                  bool(params["voice_dilution"]))
 
 
-def measure(population: Citizens, service_users: list[ServiceUsers],
+def measure(n_people: int, holders: list[int], stance_counts: list[int],
             last_election: dict[str, float] | None) -> dict[str, float]:
     """The participation reporters, by form: member share, turnout at member-board and at governor elections,
-    voters, consultation respondents and seat holders as shares of adults, and the co-production share. One
-    pass over each sector's slots marks who holds each form in some service (``sim.kernels.metric_sums``)."""
-    n = max(population.n, 1)
-    person_bits = np.zeros(population.n, dtype=np.uint8)
-    stance_counts = np.zeros(3, dtype=np.int64)
-    for users in service_users:
-        if users.m:
-            metric_sums.add_forms_of_participation(users.citizen, users.civic, users.stance, person_bits,
-                                                   stance_counts)
-    members, voted, consulted, seated = metric_sums.count_holders(person_bits, FORM_BITS)
-    contributors = int(stance_counts[CONTRIBUTE])
-    active = int(stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY])
+    voters, consultation respondents and seat holders as shares of adults, and the co-production share. From the
+    counts ``sim.metrics.measure`` makes in its passes over the slots and the people (``sim.kernels.metric_sums``):
+    the people who hold each form of ``FORM_BITS`` in some service, and the slots by stance."""
+    n = max(n_people, 1)
+    members, voted, consulted, seated = holders
+    contributors = stance_counts[CONTRIBUTE]
+    active = stance_counts[CONTRIBUTE] + stance_counts[USE_ONLY]
     election = last_election or {}
     election_members, electorate = election.get("members", 0.0), election.get("electorate", 0.0)
     return {
