@@ -28,6 +28,13 @@ from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_slot_uniforms, fill
 
 
 @inlined
+def index(value):
+    """A gathered array index (a row, a group, a person, a place) as an unsigned number: Numba checks a signed
+    index for a negative value (counting from the end) at every access, an unsigned one not (ODD §9 D-F38)."""
+    return np.uint64(value)
+
+
+@inlined
 def provider_starts(provider, n_providers):
     """Where each provider's users begin in a list of the sector's users provider by provider: provider p's are
     entries ``start[p]`` to ``start[p + 1]`` (a count per provider and its running sum)."""
@@ -54,14 +61,14 @@ def shuffle_positions(key0, key1, month, sector, provider, start, place, stance,
         fill_slot_units53(key0, key1, batch_first, month, sector, GROUP_SHUFFLE, draws)  # a batch of slots' draws
         for k in range(min(BATCH, provider.size - batch_first)):
             slot = batch_first + k
-            row = provider[slot]
+            row = index(provider[slot])
             rank = seen[row]
             seen[row] = rank + 1
             first = start[row]
-            partner = scaled_draw(draws[k], rank + 1)
-            place[first + rank] = place[first + partner]
-            place[first + partner] = rank
-            stance_of_rank[first + rank] = stance[slot]
+            at_rank, at_partner = index(first + rank), index(first + scaled_draw(draws[k], rank + 1))
+            place[at_rank] = place[at_partner]
+            place[at_partner] = rank
+            stance_of_rank[at_rank] = stance[slot]
 
 
 @inlined
@@ -99,7 +106,7 @@ def groups_and_tallies(start, place, stance_of_rank, group_size):
     offset = 0
     for row in range(start.size - 1):
         for entry in range(start[row], start[row + 1]):
-            group = offset + place_group(place[entry], magic, shift)
+            group = index(offset + place_group(place[entry], magic, shift))
             place[entry] = group
             contributors[group] += stance_of_rank[entry] == CONTRIBUTE
             participants[group] += stance_of_rank[entry] != OPT_OUT
@@ -170,23 +177,24 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     for slot in range(provider.size):  # everything else, in slot order
         if choice and slot % BATCH == 0:  # the exit options' uniforms, a batch at a time
             fill_slot_uniforms(key0, key1, slot, month, sector, EXIT_OPTION, batch)
-        row = provider[slot]
-        group = group_of_rank[start[row] + seen[row]]
+        row = index(provider[slot])
+        group = index(group_of_rank[start[row] + seen[row]])
         seen[row] += 1
         players = participants[group]
         utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                                mismatch_weight)
         reference = utility
+        person = index(citizen[slot])
         if choice:
             unit = unit_of(slot, unit, unit_start, unit_count)
-            alternative = alternative_row(batch[slot % BATCH], row, unit, home_row, neighbours, neighbour_count)
-            value = slot_exit_value(alternative, row, slot, x, quality_sensitivity[citizen[slot]],
+            alternative = alternative_row(batch[slot % BATCH], provider[slot], unit, home_row, neighbours,
+                                          neighbour_count)
+            value = slot_exit_value(alternative, row, slot, x, quality_sensitivity[person],
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)
             exit_gain[slot] = value - utility
             # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
             reference = value if crowd_out and (value > utility or value != value) else utility
-        person = citizen[slot]
         cost = effort * max(one + gradient * (half - resources[person]), floor)
         personal_cost[slot] = cost
         # the stance's cases as selects, not branches: stances are mixed at random, so a branch on them would be
