@@ -21,6 +21,7 @@ from sim.coproduction import (
     revise_stances,
 )
 from sim.kernels import (
+    catchment,
     draws,
     elections,
     exit_choice,
@@ -1948,3 +1949,31 @@ def test_slot_draws_pack_slots_into_counters_as_stated():
     assert same(one53, keyed_units53_reference(key, slots, 5, 3, streams.EXIT_OPTION))
     assert stats.kstest(one, "uniform").pvalue > 0.001 and stats.kstest(one53, "uniform").pvalue > 0.001
     assert abs(np.corrcoef(one[0::4], one[1::4])[0, 1]) < 0.1  # words of one counter are independent
+
+
+def catchment_sums_reference(stance, need, x, unit, home_row, flat, n_rows):
+    """``catchment_target``'s NumPy sums before ODD §9 D-F64: each home row's weight and weighted preferences."""
+    active = stance != OPT_OUT
+    weight = active / need if flat else active.astype(float)
+    home = home_row[unit]
+    weights = np.bincount(home, weights=weight, minlength=n_rows).astype(np.float64)
+    weighted = np.array([np.bincount(home, weights=weight * x[:, dimension], minlength=n_rows)
+                         for dimension in range(x.shape[1])]).reshape(x.shape[1], n_rows)
+    return weights, weighted
+
+
+@pytest.mark.parametrize("flat", [True, False])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_catchment_sums_match(seed, flat):
+    """A contractor's design target's sums (``sim.kernels.catchment``) equal NumPy's bincounts to the last bit."""
+    slots = random_slots(seed)
+    n_rows, n_units = 9, 8
+    home_row = np.random.default_rng(seed).integers(0, n_rows, n_units)
+    counts = np.bincount(slots["unit"], minlength=n_units).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    weights, weighted = np.zeros(n_rows), np.zeros((slots["x"].shape[1], n_rows))
+    catchment.catchment_sums(slots["stance"], OPT_OUT, high_need_bits(slots["need"]), np.float32(2.5), flat, slots["x"],
+                             starts, counts, home_row, weights, weighted)
+    want_weights, want_weighted = catchment_sums_reference(slots["stance"], slots["need"], slots["x"], slots["unit"],
+                                                           home_row, flat, n_rows)
+    assert same(weights, want_weights) and same(weighted, want_weighted)

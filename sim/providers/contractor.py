@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels import catchment
 from ..population import OPT_OUT
 from .base import FromParameter, Provider, cost_reduction, independent, innovation_gain, move_toward_voice
 from .table import CONTRACTOR
@@ -129,16 +130,16 @@ def catchment_target(params: dict, structure, service_users: list, table, rows: 
         in_sector = table.sector[rows] == sector
         if not in_sector.any():
             continue
-        active = users.stance != OPT_OUT
-        weight = active / users.need if flat else active.astype(float)
-        home = structure.home_row[sector][users.unit]
-        weights = np.bincount(home, weights=weight, minlength=table.n).astype(np.float64)
+        # each home row's weight and weighted preferences, in one pass (``sim.kernels.catchment``, ODD §9 D-F64)
+        weights, weighted = np.zeros(table.n), np.zeros((table.design_dimensions, table.n))
+        catchment.catchment_sums(users.stance, OPT_OUT, users.high_need_bits, users.high_need32, flat, users.x,
+                                 users.unit_start, users.unit_count, structure.home_row[sector], weights, weighted)
         market = rows[in_sector]
         neighbours = structure.row_neighbours[market]
         valid, neighbours = neighbours >= 0, np.maximum(neighbours, 0)
         sum_weight = weights[market] + (weights[neighbours] * valid).sum(axis=1)
         for dimension in range(table.design_dimensions):
-            weighted_x = np.bincount(home, weights=weight * users.x[:, dimension], minlength=table.n)
+            weighted_x = weighted[dimension]
             sum_x = weighted_x[market] + (weighted_x[neighbours] * valid).sum(axis=1)
             out[in_sector, dimension] = np.divide(sum_x, sum_weight, where=sum_weight > 0,
                                                   out=table.voice_design[market, dimension].copy())

@@ -24,12 +24,7 @@ def social_investment(params: dict, structure: Structure, population: Citizens, 
     population.savings += np.float32(12.0 * params["savings_rate"])
     takes = kind_table(params, table, "takes_community_investment")
     rows_per_unit = sum(takes[rows].astype(np.int64) for rows in structure.home_row)
-    investor = rows_per_unit[population.unit] > 0
-    if not params["local_bonds"]:
-        investor &= population.participated(month)
-    amount = np.where(investor, population.savings * params["investment_propensity"] * population.trust,
-                      0.0).astype(np.float32)
-    per_unit = np.bincount(population.unit, weights=amount, minlength=structure.n_units)
+    amount, per_unit = investments(params, population, structure, rows_per_unit, month)
     share = np.divide(per_unit, rows_per_unit, out=np.zeros(structure.n_units), where=rows_per_unit > 0)
     rows = np.where(takes, sum(np.bincount(home, weights=share, minlength=table.n) for home in structure.home_row),
                     0.0)
@@ -42,3 +37,35 @@ def social_investment(params: dict, structure: Structure, population: Citizens, 
     table.capital += rows
     guarantor.match_investment(rows)
     ledger.collect_from_providers("outside_world", rows * (1.0 + params["investment_match"]), "capital expenditure")
+
+
+def investments(params: dict, population: Citizens, structure: Structure, rows_per_unit: np.ndarray,
+                month: int) -> tuple[np.ndarray, np.ndarray]:
+    """What each adult invests (float32: a share ``investment_propensity`` of her savings, scaled by her trust,
+    where her unit has a row that takes it and, without local bonds, she took part in the last 12 months) and
+    each unit's total (float64). People are sorted by unit, so the adults are taken a run of whole units at a
+    time (about ``UNIT_CHUNK`` adults): a unit's total is ``bincount``'s sum of its adults in order from zero, as
+    one call over everyone gives it, without its int64 indices, float64 weights and masks of every adult (ODD §9
+    D-F63)."""
+    n, starts = population.n, structure.unit_starts
+    amount = np.empty(n, dtype=np.float32)
+    per_unit = np.zeros(structure.n_units)
+    first_unit = 0
+    while first_unit < structure.n_units:
+        last_unit = int(np.searchsorted(starts, starts[first_unit] + UNIT_CHUNK, side="right"))
+        last_unit = max(last_unit, first_unit + 1)
+        first = int(starts[first_unit])
+        last = int(starts[last_unit]) if last_unit < structure.n_units else n
+        unit = population.unit[first:last]
+        investor = rows_per_unit[unit] > 0
+        if not params["local_bonds"]:
+            investor &= population.last_participation[first:last] > month - 12
+        amount[first:last] = np.where(investor, population.savings[first:last] * params["investment_propensity"]
+                                      * population.trust[first:last], 0.0).astype(np.float32)
+        per_unit[first_unit:last_unit] = np.bincount(unit - first_unit, weights=amount[first:last],
+                                                     minlength=last_unit - first_unit)
+        first_unit = last_unit
+    return amount, per_unit
+
+
+UNIT_CHUNK = 1 << 16  # adults at a time, in whole units

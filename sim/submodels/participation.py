@@ -234,14 +234,17 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
             float(params["participation_cost"]), bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED),
             answer_cost)
         users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
-        invited = voice_benefit(params, structure, population, users, table, month, active)
-        invited += np.float32(params["asked_value"])
-        add_lasting_disposition(params, population, users.citizen, active, invited)
-        # the chances written over the costs (ODD §9 D-F62: no more arrays of a sector's active slots at once
-        # than the costs, the benefit and the list; the same values)
-        vote_chance = take_up_chance(params, invited, vote_cost, out=vote_cost)
-        answer_chance = take_up_chance(params, invited, answer_cost_of, out=answer_cost_of)
-        del invited, vote_cost, answer_cost_of
+        # the benefit of being asked a chunk of active slots at a time, each chunk's chances written over its
+        # costs (ODD §9 D-F62, D-F63: a sector's arrays are the list and the two costs; the same values, slot by slot)
+        for first in range(0, active.size, GATHER_CHUNK):
+            chunk = slice(first, first + GATHER_CHUNK)
+            invited = voice_benefit(params, structure, population, users, table, month, active[chunk])
+            invited += np.float32(params["asked_value"])
+            add_lasting_disposition(params, population, users.citizen, active[chunk], invited)
+            take_up_chance(params, invited, vote_cost[chunk], out=vote_cost[chunk])
+            take_up_chance(params, invited, answer_cost_of[chunk], out=answer_cost_of[chunk])
+        vote_chance, answer_chance = vote_cost, answer_cost_of
+        del vote_cost, answer_cost_of
         elections.cast_ballots_and_answers(
             rng, active, users.provider, users.civic, users.citizen, vote_chance, answer_chance, board, governors,
             answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED), population.last_participation,
