@@ -23,15 +23,8 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined
-from .service_value import alternative_row, slot_exit_value, slot_utility, unit_of
+from .service_value import alternative_row, index, slot_exit_value, slot_utility, unit_of
 from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_slot_uniforms, fill_slot_units53, scaled_draw
-
-
-@inlined
-def index(value):
-    """A gathered array index (a row, a group, a person, a place) as an unsigned number: Numba checks a signed
-    index for a negative value (counting from the end) at every access, an unsigned one not (ODD §9 D-F38)."""
-    return np.uint64(value)
 
 
 @inlined
@@ -189,7 +182,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
             unit = unit_of(slot, unit, unit_start, unit_count)
             alternative = alternative_row(batch[slot % BATCH], provider[slot], unit, home_row, neighbours,
                                           neighbour_count)
-            value = slot_exit_value(alternative, row, slot, x, quality_sensitivity[person],
+            value = slot_exit_value(index(alternative), row, slot, x, quality_sensitivity[person],
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)
             exit_gain[slot] = value - utility

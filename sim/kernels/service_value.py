@@ -9,16 +9,29 @@ from . import compiled, inlined
 
 
 @inlined
+def index(value):
+    """A gathered array index (a row, a group, a person, a place) as an unsigned number: Numba checks a signed
+    index for a negative value (counting from the end) at every access, an unsigned one not (ODD §9 D-F38)."""
+    return np.uint64(value)
+
+
+@inlined
 def slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                  mismatch_weight):
     """ODD §7.1 Service utility of row ``row`` to slot ``slot``: service_weight (q_c + q_n - lambda_s |x - d|),
     computed in float64 and kept as float32; |.| the mean absolute difference over the D dimensions
-    (``sim.design_space.distance``, summed in order as NumPy sums fewer than eight)."""
+    (``sim.design_space.distance``, summed in order as NumPy sums fewer than eight). Divided by D as a multiply
+    by 1 / D where D is a power of two (then the same number: 1 / D is exact, and so is scaling by it), a division
+    otherwise (ODD §9 D-F39)."""
     quality = quality_contractible[row] + quality_noncontractible[row]
     mismatch = 0.0
-    for dimension in range(x.shape[1]):
+    dimensions = x.shape[1]
+    for dimension in range(dimensions):
         mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
-    mismatch /= x.shape[1]
+    if dimensions & (dimensions - 1) == 0:
+        mismatch *= 1.0 / dimensions
+    else:
+        mismatch /= dimensions
     return np.float32(service_weight * (quality - mismatch_weight * mismatch))
 
 
@@ -48,11 +61,11 @@ def unit_of(slot, unit, unit_start, unit_count):
 def alternative_row(uniform, current, unit, home_row, neighbours, neighbour_count):
     """ODD §7.1 Exit option of one slot: her home row if she is served elsewhere, otherwise the neighbouring row
     of her home row numbered floor(uniform * count) (her home row if it has no neighbours)."""
-    home = home_row[unit]
-    count = neighbour_count[home]
+    home = home_row[index(unit)]
+    count = neighbour_count[index(home)]
     if current != home or count <= 0:
         return home
-    return neighbours[home, min(np.int64(uniform * max(count, 1)), neighbours.shape[1] - 1)]
+    return neighbours[index(home), index(min(np.int64(uniform * max(count, 1)), neighbours.shape[1] - 1))]
 
 
 @compiled
