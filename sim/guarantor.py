@@ -75,12 +75,12 @@ class GuarantorState(Agent):
                 users.citizen, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
                 need_weighted, bool(choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit, home_row[s],
                 unit_cost[s], per_row)
-        lump = params["funding_level"] * model.structure.sector_array("fixed_cost")[model.providers.sector]
-        if not priced:  # the formula's standard cost, as the budget is set from it
-            return params["funding_level"] * per_row + lump
-        price = model.providers.price  # relative to the formula: a tendered contract's price (ODD §7.10)
-        model.providers.last_lump[:] = lump * price
-        return (params["funding_level"] * per_row + lump) * price
+        # the lumps and, where ``priced``, a tendered contract's price relative to the formula (ODD §7.10); unpriced,
+        # the formula's standard cost, as the budget is set from it (one pass over the rows, ODD §9 D-F60)
+        table = model.providers
+        return formula_funding.formula_due(per_row, float(params["funding_level"]),
+                                           model.structure.sector_array("fixed_cost"), table.sector, table.price,
+                                           priced, table.last_lump)
 
     def within_budget(self, due: np.ndarray) -> np.ndarray:
         """What the guarantor pays of the formula's ``due`` (per row) under the sectors' budgets (ODD §7.8, D-M3).
@@ -130,6 +130,18 @@ class GuarantorState(Agent):
         self.over_budget = float(np.maximum(asked - monthly, 0.0).sum())
         return due
 
+    def open_ended(self, due: np.ndarray) -> np.ndarray | None:
+        """``within_budget`` under ``budget_rule = "open_ended"`` once the budget is set, in one pass (ODD §9
+        D-F60): the guarantor pays what the formula says and counts what it pays above the month's budget; None
+        under the other rules or in the first month."""
+        if self.budget is None or self.model.params["budget_rule"] != "open_ended":
+            return None
+        self.over_budget = formula_funding.open_ended_budget(self.model.providers.sector, due, self.budget,
+                                                             self.cost_this_year)
+        self.served_share = np.ones(len(self.model.sector_names))
+        self.budget_cut_share = 0.0
+        return due
+
     def revise_budget(self) -> None:
         """Fiscal year (ODD §7.8, D-K1): under ``budget_basis = "spending"`` a sector's budget rolls forward from
         the year's cost of its services at the providers' prices until the year ``budget_change_from_year``
@@ -147,15 +159,18 @@ class GuarantorState(Agent):
     def pay_providers(self) -> None:
         """Monthly: this month's payments, the charges users pay toward them (``charge_share`` of the payment,
         to the treasury, whoever runs the service), and the public cost of commissioning and of the channels."""
-        model = self.model
-        amount = self.within_budget(self.payments())
+        model, table = self.model, self.model.providers
+        due = self.payments()
+        amount = self.open_ended(due)
+        if amount is None:
+            amount = self.within_budget(due)
         model.ledger.pay_providers("treasury", amount, "funding")
-        model.providers.last_payment[:] = amount
-        self.last_charges = amount * model.structure.sector_array("charge_share")[model.providers.sector]
-        model.ledger.transfer("households", "treasury", float(self.last_charges.sum()), "user charges")
-        # public cost on top of the payment (contract monitoring)
-        overhead = amount * model.structure.kind_rates.rate_of_rows(GUARANTOR_OVERHEAD, model.providers.kind)
-        model.ledger.transfer("treasury", "outside_world", float(overhead.sum()), "regulation of providers")
+        # the payment kept, users' charges toward it and the public cost on top of it (contract monitoring)
+        self.last_charges, charges, overhead = formula_funding.charges_and_overhead(
+            amount, table.last_payment, model.structure.sector_array("charge_share"),
+            model.structure.kind_rates.rates[GUARANTOR_OVERHEAD], table.sector, table.kind)
+        model.ledger.transfer("households", "treasury", charges, "user charges")
+        model.ledger.transfer("treasury", "outside_world", overhead, "regulation of providers")
         channel_cost = self.channels_in_use() * model.params["channel_running_cost"] * model.population.n
         model.ledger.transfer("treasury", "outside_world", channel_cost, "participation channels")
 

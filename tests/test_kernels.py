@@ -1977,3 +1977,46 @@ def test_catchment_sums_match(seed, flat):
     want_weights, want_weighted = catchment_sums_reference(slots["stance"], slots["need"], slots["x"], slots["unit"],
                                                            home_row, flat, n_rows)
     assert same(weights, want_weights) and same(weighted, want_weighted)
+
+
+def payments_reference(per_row, funding_level, fixed_cost, sector, price, priced, last_lump):
+    """``guarantor.payments``' whole-array expressions after the formula's per-row sums (before D-F60)."""
+    lump = funding_level * fixed_cost[sector]
+    if not priced:
+        return funding_level * per_row + lump
+    last_lump[:] = lump * price
+    return (funding_level * per_row + lump) * price
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_sectors", [1, 3, 12])
+def test_payments_a_pass_over_the_rows_match(seed, n_sectors):
+    """ODD §9 D-F60: the rows' payment due, the open-ended budget's excess and the charges and overhead after the
+    payment, each one pass over the rows, equal to the last bit NumPy's whole-array expressions (``bincount``,
+    ``np.maximum``, ``ndarray.sum``), with sectors above, at and below their month's budget and 3-40 rows."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 41))
+    sector = rng.integers(0, n_sectors, n).astype(np.int64)
+    kind = rng.integers(0, 5, n).astype(np.int8)
+    per_row, price = rng.uniform(0, 5e5, n), rng.uniform(0.8, 1.1, n)
+    fixed_cost, funding_level = rng.uniform(0, 4e4, n_sectors), float(rng.uniform(0.8, 1.2))
+    for priced in (True, False):
+        got_lump, want_lump = np.zeros(n), np.zeros(n)
+        got = formula_funding.formula_due(per_row, funding_level, fixed_cost, sector, price, priced, got_lump)
+        want = payments_reference(per_row, funding_level, fixed_cost, sector, price, priced, want_lump)
+        assert same(got, want) and same(got_lump, want_lump)
+    due = want
+    asked = np.bincount(sector, weights=due, minlength=n_sectors)
+    budget = 12.0 * asked * rng.choice([0.9, 1.0, 1.1], n_sectors)  # above, at and below the month's budget
+    got_year, want_year = np.full(n_sectors, 7.5), np.full(n_sectors, 7.5)
+    got_over = formula_funding.open_ended_budget(sector, due, budget, got_year)
+    want_year += asked
+    assert got_over == float(np.maximum(asked - budget / 12.0, 0.0).sum()) and same(got_year, want_year)
+    charge_share, overhead_rate = rng.uniform(0, 0.2, n_sectors), rng.uniform(0, 0.05, 5)
+    last_payment = np.zeros(n)
+    charges, charges_total, overhead_total = formula_funding.charges_and_overhead(
+        due, last_payment, charge_share, overhead_rate, sector, kind)
+    want_charges = due * charge_share[sector]
+    assert same(last_payment, due) and same(charges, want_charges)
+    assert charges_total == float(want_charges.sum())
+    assert overhead_total == float((due * overhead_rate[kind]).sum())

@@ -72,3 +72,53 @@ def sector_formula_users(citizen, deprivation, deprivation_weight, normalised, h
     else:
         add_formula_users(weight, None, high_need_bits, high_need32, need_weighted, money_follows_users, stance,
                           opt_out, provider, unit, home_row, unit_cost, per_row)
+
+
+@compiled
+def formula_due(per_row, funding_level, fixed_cost, sector, price, priced, last_lump):
+    """ODD §7.8, each row's payment due from the formula (ODD §9 D-F60): the funding level times the row's
+    weighted users' standard cost (``per_row``) plus its sector's fixed-cost lump (``funding_level *
+    fixed_cost``), times the row's ``price`` when ``priced`` (a tendered contract's price relative to the formula;
+    the priced lump is written to ``last_lump``); unpriced, the formula's standard cost. The whole-array
+    expressions ``guarantor.payments`` had, row by row: the same float operations in the same order."""
+    due = np.empty(per_row.size)
+    for row in range(per_row.size):
+        lump = funding_level * fixed_cost[sector[row]]
+        if priced:
+            last_lump[row] = lump * price[row]
+            due[row] = (funding_level * per_row[row] + lump) * price[row]
+        else:
+            due[row] = funding_level * per_row[row] + lump
+    return due
+
+
+@compiled
+def open_ended_budget(sector, due, budget, cost_this_year):
+    """ODD §7.8 under ``budget_rule = "open_ended"`` (ODD §9 D-F60): each sector's formula this month (``asked``,
+    the rows' ``due`` added in row order as ``bincount`` adds them) is added to ``cost_this_year``; returns what it
+    asks above a month's budget (a twelfth of the year's), summed over the sectors as ``ndarray.sum`` sums
+    (``pairwise_sum``), each sector's excess ``np.maximum``'s (its NaN kept, and a zero's sign)."""
+    asked = np.zeros(budget.size)
+    for row in range(due.size):
+        asked[sector[row]] += due[row]
+    excess = np.empty(budget.size)
+    for s in range(budget.size):
+        cost_this_year[s] += asked[s]
+        value = asked[s] - budget[s] / 12.0
+        excess[s] = value if (value >= 0.0 or value != value) else 0.0
+    return pairwise_sum(excess)
+
+
+@compiled
+def charges_and_overhead(amount, last_payment, charge_share, overhead_rate, sector, kind):
+    """ODD §7.8 after the payments (ODD §9 D-F60): each row's payment is kept (``last_payment``), the charges its
+    users pay toward it (its sector's ``charge_share`` of it) and the guarantor's overhead on it (its kind's
+    ``overhead_rate``); returns the charges by row and the totals of both as ``ndarray.sum`` gives them
+    (``pairwise_sum``)."""
+    charges = np.empty(amount.size)
+    overhead = np.empty(amount.size)
+    for row in range(amount.size):
+        last_payment[row] = amount[row]
+        charges[row] = amount[row] * charge_share[sector[row]]
+        overhead[row] = amount[row] * overhead_rate[kind[row]]
+    return charges, pairwise_sum(charges), pairwise_sum(overhead)
