@@ -120,7 +120,7 @@ class ServiceUsers:
         self.unit_start = np.concatenate([[0], np.cumsum(per_unit)[:-1]]).astype(np.int64)
         m = int(per_unit.sum())
         self.m = m
-        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), per_unit)
+        unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), per_unit)  # the build's
         # Each slot belongs to a resident of its unit, drawn without replacement within the unit.
         self.citizen = np.empty(m, dtype=np.int32)
         for u in np.flatnonzero(per_unit):
@@ -131,7 +131,8 @@ class ServiceUsers:
         self.holds[self.citizen] |= self.bit
         self.unit_pref_mean = unit_pref_mean.astype(np.float32)  # (units, D): the design space, ODD §9 D-Q1
         self.pref_spread = params["preference_spread_within"]
-        self.x = self.draw_preferences(rng, self.unit)
+        self.x = self.draw_preferences(rng, unit)
+        del unit  # a slot's unit is derived where read (``unit``, ODD §9 D-F66)
         self.high_need_share, self.high_need = params["high_need_share"], params["high_need_level"]
         # whose need is high: a bit a slot (eight to a byte, little-endian), its level derived where read (D-F33);
         # the uniforms are drawn a chunk at a time (the same numbers as one call: ODD §9 D-F61)
@@ -169,8 +170,16 @@ class ServiceUsers:
 
     def serve_from(self, home_row: np.ndarray, n_rows: int) -> None:
         """Every slot starts at her unit's home row (``home_row`` per unit), numbered in the narrowest integer
-        for ``n_rows`` rows (``row_index_dtype``)."""
-        self.provider = home_row[self.unit].astype(row_index_dtype(n_rows))
+        for ``n_rows`` rows (``row_index_dtype``): each unit's home row repeated over its run of slots."""
+        self.provider = np.repeat(home_row.astype(row_index_dtype(n_rows)), self.unit_count)
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Each slot's unit: a new array, derived from the unit-sorted layout (``unit_start``, ``unit_count``), for
+        the few places that read it whole. The slots no longer keep it (2 bytes a slot, ODD §9 D-F66): the kernels
+        find a slot's unit from the runs."""
+        n_units = self.unit_count.size
+        return np.repeat(np.arange(n_units, dtype=unit_index_dtype(n_units)), self.unit_count)
 
     @property
     def need(self) -> np.ndarray:

@@ -845,7 +845,8 @@ def test_new_needs_and_drift_match(seed):
     drifted = np.clip(0.5 + persistence * (means - 0.5) + step, 0.0, 1.0)
     want_x = x.copy()
     need_churn.drift_preferences(want_x, slots["unit"], drifted - means)
-    need_churn.drift_unit_means(means, step, persistence, 0.5, x, slots["unit"])
+    counts = np.bincount(slots["unit"], minlength=8).astype(np.int64)
+    need_churn.drift_unit_means(means, step, persistence, 0.5, x, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     assert same(means, drifted.astype(np.float32)) and same(x, want_x)
 
 

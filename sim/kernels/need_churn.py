@@ -112,12 +112,23 @@ def drift_preferences(x, unit, shift):
 
 
 @compiled
-def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit):
+def drift_preferences_by_unit(x, unit_start, unit_count, shift):
+    """``drift_preferences`` for slots sorted by unit, each unit's run of slots (``unit_start``, ``unit_count``)
+    moved by its shift: the same numbers, without a slot's stored unit (ODD §9 D-F66)."""
+    for unit in range(unit_start.size):
+        for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
+            for dimension in range(x.shape[1]):
+                moved = np.float64(x[slot, dimension]) + shift[unit, dimension]
+                x[slot, dimension] = np.float32(min(max(moved, 0.0), 1.0))
+
+
+@compiled
+def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit_start, unit_count):
     """ODD §7.14 Drift, one month of a sector: each unit's mean preferred design takes its Ornstein-Uhlenbeck
     step, m_u <- clip(centre + persistence (m_u - centre) + step_u, 0, 1) (``step`` the noise NumPy drew, float64;
     the first part in float32 as NumPy computes a float32 array with Python floats, the sum and the clip in
     float64, kept as float32 in place), and each user's preference moves with her unit's mean
-    (``drift_preferences``, by the float64 shift before it was kept)."""
+    (``drift_preferences_by_unit``, by the float64 shift before it was kept; slots sorted by unit)."""
     persistence32, centre32 = np.float32(persistence), np.float32(centre)
     shift = np.empty(step.shape)
     for u in range(unit_pref_mean.shape[0]):
@@ -129,7 +140,7 @@ def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit):
                 drifted = drifted if drifted < 1.0 else 1.0
             shift[u, dimension] = drifted - np.float64(mean)
             unit_pref_mean[u, dimension] = np.float32(drifted)
-    drift_preferences(x, unit, shift)
+    drift_preferences_by_unit(x, unit_start, unit_count, shift)
 
 
 @compiled

@@ -46,7 +46,8 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
     step_spread = params["preference_spread_between"] * math.sqrt(1.0 - persistence**2)
     for users in service_users:  # the step and the users' moves: ``sim.kernels.need_churn.drift_unit_means``
         need_churn.drift_unit_means(users.unit_pref_mean, rng.normal(0.0, step_spread, users.unit_pref_mean.shape),
-                                    persistence, DISTRICT_MEAN_PREFERENCE, users.x, users.unit)
+                                    persistence, DISTRICT_MEAN_PREFERENCE, users.x, users.unit_start,
+                                    users.unit_count)
 
 
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
