@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import OPT_OUT
-from . import compiled
+from . import compiled, stream_blocks
 from .service_value import alternative_row, unit_of
-from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, fill_slot_uniforms, slot_uniform
+from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, SECTOR_LANES, fill_slot_uniforms, word_uniform
 
 
 @compiled
@@ -19,23 +19,38 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
     same ``EXIT_OPTION`` uniform service use drew it with, so the same row) differs from her provider switches when
     her uniform (purpose ``EXIT_SWITCH``) is below the logit chance 1 / (1 + exp(-exit_sensitivity * gain))
     (float32, as the gain); a switcher's provider becomes the alternative and her membership and seats
-    (``civic``) end. A slot's unit comes from the unit-sorted layout (``unit_start``, ``unit_count``)."""
+    (``civic``) end. A slot's unit comes from the unit-sorted layout (``unit_start``, ``unit_count``).
+
+    A batch of slots at a time (``streams.BATCH``): the review uniforms, the list of reviewers (without a
+    branch), then the counters of the reviewers' exit option and switch uniforms as blocks
+    (``stream_blocks.philox_words_at``: the same words as ``streams.slot_uniform``'s, ODD §9 D-F40)."""
     one = np.float32(1.0)
     sensitivity = np.float32(exit_sensitivity)
     review = np.empty(BATCH)
+    reviewers = np.empty(BATCH, np.int64)  # a batch's reviewers, as slots' offsets in the batch
+    counters = np.empty(BATCH, np.int64)  # and their counters' first words (slot // 4)
+    option_words, switch_words = stream_blocks.word_block(), stream_blocks.word_block()
+    option_lane, switch_lane = sector * SECTOR_LANES + EXIT_OPTION, sector * SECTOR_LANES + EXIT_SWITCH
     unit = 0
-    for slot in range(provider.size):
-        if slot % BATCH == 0:  # the review draws, a batch of slots at a time (``streams.BATCH``)
-            fill_slot_uniforms(key0, key1, slot, month, sector, EXIT_REVIEW, review)
-        if stance[slot] == OPT_OUT or review[slot % BATCH] >= revision_rate:
-            continue
-        here = provider[slot]
-        unit = unit_of(slot, unit, unit_start, unit_count)
-        alternative = alternative_row(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, unit,
-                                      home_row, neighbours, neighbour_count)
-        if alternative == here:
-            continue
-        chance = one / (one + np.exp(-(sensitivity * exit_gain[slot])))
-        if slot_uniform(key0, key1, slot, month, sector, EXIT_SWITCH) < chance:
-            provider[slot] = alternative
-            civic[slot] = 0
+    for first in range(0, provider.size, BATCH):
+        fill_slot_uniforms(key0, key1, first, month, sector, EXIT_REVIEW, review)
+        n_reviewers = 0
+        for k in range(min(BATCH, provider.size - first)):
+            reviewers[n_reviewers] = k
+            n_reviewers += 1 if (stance[first + k] != OPT_OUT) & (review[k] < revision_rate) else 0
+        for j in range(n_reviewers):
+            counters[j] = (first + reviewers[j]) >> 2
+        stream_blocks.philox_words_at(key0, key1, 0, counters, n_reviewers, month, option_lane, 0, option_words)
+        stream_blocks.philox_words_at(key0, key1, 0, counters, n_reviewers, month, switch_lane, 0, switch_words)
+        for j in range(n_reviewers):
+            slot = first + reviewers[j]
+            here = provider[slot]
+            unit = unit_of(slot, unit, unit_start, unit_count)
+            alternative = alternative_row(word_uniform(option_words[slot & 3, j]), here, unit, home_row, neighbours,
+                                          neighbour_count)
+            if alternative == here:
+                continue
+            chance = one / (one + np.exp(-(sensitivity * exit_gain[slot])))
+            if word_uniform(switch_words[slot & 3, j]) < chance:
+                provider[slot] = alternative
+                civic[slot] = 0
