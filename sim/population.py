@@ -74,7 +74,10 @@ class Citizens:
         quintiles, where the cuts fall (a national run, ODD §9 D-NAT2); by default a fifth in each."""
         n = int(unit_sizes.sum())
         self.n = n
-        self.unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), unit_sizes)
+        # people are sorted by unit: a unit's adults are a run (``unit_sizes``, ``unit_starts``), and a person's
+        # unit is derived from the runs where read (``unit``, ``unit_of``), not kept (ODD §9 D-F68)
+        self.unit_sizes = np.asarray(unit_sizes, dtype=np.int64)
+        self.unit_starts = np.concatenate([[0], np.cumsum(self.unit_sizes)[:-1]]).astype(np.int64)
         # Deprivation clusters by unit: a latent score mixes the unit's score and the person's own, and
         # quintiles are cut over the whole authority (quintile 0 = least deprived, 4 = most).
         unit_score = rng.random(len(unit_sizes))
@@ -98,6 +101,18 @@ class Citizens:
         self.invested = np.zeros(n, dtype=np.float32)
         self.last_participation = np.full(n, NEVER, dtype=np.int16)
         self.holds = np.zeros(n, dtype=np.uint16)  # bit s set: she needs sector s (one slot at most)
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Each adult's unit: a new int16 (int32 above 32,767 units) array, derived from the runs, for the few
+        places that read it whole (ODD §9 D-F68)."""
+        n_units = self.unit_sizes.size
+        return np.repeat(np.arange(n_units, dtype=unit_index_dtype(n_units)), self.unit_sizes)
+
+    def unit_of(self, person: int) -> int:
+        """Adult ``person``'s unit: the last unit whose run starts at or before her (an empty unit's run starts
+        where the next one's does, so the unit found is the one she is in)."""
+        return int(np.searchsorted(self.unit_starts, person, side="right")) - 1
 
     def services_needed(self, who: np.ndarray) -> np.ndarray:
         """How many services each of ``who`` needs (the bits set in her register), at least 1."""
@@ -239,7 +254,7 @@ class Citizen:
     def _p(self) -> Citizens:
         return self._model.population
 
-    unit = property(lambda self: int(self._p.unit[self.unique_id]))
+    unit = property(lambda self: self._p.unit_of(self.unique_id))
     deprivation_quintile = property(lambda self: int(self._p.deprivation[self.unique_id]))
     civic_resources = property(lambda self: float(self._p.resources[self.unique_id]))
     efficacy = property(lambda self: float(self._p.efficacy[self.unique_id]))

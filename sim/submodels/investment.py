@@ -56,7 +56,7 @@ def investments(params: dict, population: Citizens, structure: Structure, rows_p
         last_unit = max(last_unit, first_unit + 1)
         first = int(starts[first_unit])
         last = int(starts[last_unit]) if last_unit < structure.n_units else n
-        unit = population.unit[first:last]
+        unit = np.repeat(np.arange(first_unit, last_unit, dtype=np.int64), population.unit_sizes[first_unit:last_unit])
         investor = rows_per_unit[unit] > 0
         if not params["local_bonds"]:
             investor &= population.last_participation[first:last] > month - 12
