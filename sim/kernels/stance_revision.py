@@ -182,6 +182,16 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                                               np.float32(disposition_scale))
     recruit_scale32, mean32, one32 = np.float32(reach_scale), np.float32(resources_mean), np.float32(1.0)
     largest_chance = 0.0
+    # The largest chance of being asked: a recruitment draw at or above it asks no one, so its slot's stance and
+    # reach are not read (ODD §9 D-F72). Targeted, the most targeted quintile's (a product by a non-negative
+    # scale and a min are monotone, so no one's chance exceeds it; a NaN keeps every draw); untargeted, 1.
+    ask_bound = 1.0
+    if recruiting and targeted and reach_scale >= 0.0:
+        highest = 0.0
+        for quintile in range(targeting.size):
+            highest = targeting[quintile] if targeting[quintile] > highest else highest
+            highest = np.inf if np.isnan(targeting[quintile]) else highest
+        ask_bound = min(reach_scale * highest, 1.0)
     words = stream_blocks.word_block()
     reviser_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
     revisers = np.empty(2 * stream_blocks.BLOCK, np.int64)
@@ -251,6 +261,9 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
             new[slot] = chosen
         if recruiting:
             for j in range(count):
+                draw = stream_blocks.block_uniform(words, 2 * (j % 2) + 1, j // 2)
+                if draw >= ask_bound:  # above everyone's chance of being asked (most slots): nothing to gather
+                    continue
                 slot = first + j
                 if new[slot] != USE_ONLY:
                     continue
@@ -259,6 +272,6 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                     ask = min(reach_scale * targeting[deprivation[person]], 1.0)
                 else:
                     ask = np.float64(min(recruit_scale32 * (resources[person] / mean32), one32))
-                if stream_blocks.block_uniform(words, 2 * (j % 2) + 1, j // 2) < ask:
+                if draw < ask:
                     new[slot] = np.int8(CONTRIBUTE)
     return new, largest_chance
