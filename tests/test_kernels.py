@@ -848,6 +848,12 @@ def test_new_needs_and_drift_match(seed):
     counts = np.bincount(slots["unit"], minlength=8).astype(np.int64)
     need_churn.drift_unit_means(means, step, persistence, 0.5, x, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     assert same(means, drifted.astype(np.float32)) and same(x, want_x)
+    edge = np.array([[np.nan, 0.25], [-0.5, 1.5], [0.5, -0.0]], dtype=np.float32)  # the clip as selects keeps
+    edge_shift = np.array([[0.0, 0.0], [0.0, -0.0]])  # what min(max(.)) gave: a NaN, the bounds, a negative zero
+    want_edge = edge.copy()
+    need_churn.drift_preferences(want_edge, np.array([0, 0, 1]), edge_shift)
+    need_churn.drift_preferences_by_unit(edge, np.array([0, 2]), np.array([2, 1]), edge_shift)
+    assert np.array_equal(edge, want_edge, equal_nan=True) and np.signbit(edge[2, 1]) == np.signbit(want_edge[2, 1])
 
 
 @pytest.mark.parametrize("seed", SEEDS)

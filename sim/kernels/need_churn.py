@@ -114,12 +114,15 @@ def drift_preferences(x, unit, shift):
 @compiled
 def drift_preferences_by_unit(x, unit_start, unit_count, shift):
     """``drift_preferences`` for slots sorted by unit, each unit's run of slots (``unit_start``, ``unit_count``)
-    moved by its shift: the same numbers, without a slot's stored unit (ODD §9 D-F66)."""
+    moved by its shift: the same numbers, without a slot's stored unit (ODD §9 D-F66). The clip is two selects
+    that give what the compiled min(max(.)) gives (a NaN stays NaN), without its compare-and-branch (D-F73)."""
     for unit in range(unit_start.size):
         for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
             for dimension in range(x.shape[1]):
                 moved = np.float64(x[slot, dimension]) + shift[unit, dimension]
-                x[slot, dimension] = np.float32(min(max(moved, 0.0), 1.0))
+                moved = 0.0 if moved < 0.0 else moved
+                moved = 1.0 if moved > 1.0 else moved
+                x[slot, dimension] = np.float32(moved)
 
 
 @compiled
