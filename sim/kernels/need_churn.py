@@ -153,8 +153,8 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     """ODD §7.14 need churn of one sector, every draw from the keyed stream (``streams.NEED_CHURN``; the words are
     listed there), in one pass over the slots and a few over the churned ones:
 
-    * each row's mean satisfaction before churn (float64 sums in slot order, as ``mean_by_row``), and which needs
-      end (a slot's uniform below ``volatility``), with each one's unit from the unit-sorted layout;
+    * each row's mean satisfaction before churn (float64 sums in slot order, as ``mean_by_row``; a row's run of
+      slots summed in registers and stored at the run's end, ODD §9 D-F74), and which needs end (a slot's uniform below ``volatility``), with each one's unit from the unit-sorted layout;
     * up to ``MAX_DRAWS`` rounds of rejection draws, round by round over the slots still looking, in slot order,
       registering a new holder at once (``place_needs``'s rule); then the old holders whose need passed on lose
       their bit (``release_needs``);
@@ -174,20 +174,28 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     words = stream_blocks.word_block()
     per_block = 4 * stream_blocks.BLOCK  # slots whose uniforms one block of counters gives: four a counter
     unit = 0
+    current = 0  # the row whose run of slots is being summed
+    sum_of_run, users_of_run = 0.0, 0
     for first in range(0, m, per_block):
         count = min(per_block, m - first)
         stream_blocks.philox_words(key0, key1, first // 4, (count + 3) // 4, month, lane, 0, words)
         for j in range(count):
             slot = first + j
             row = provider[slot]
-            total[row] += np.float64(satisfaction[slot])
-            users[row] += 1
+            if row != current:  # a row's slots come in runs (sorted by unit): its sums carried in registers
+                total[current], users[current] = sum_of_run, users_of_run
+                current = row
+                sum_of_run, users_of_run = total[row], users[row]
+            sum_of_run += np.float64(satisfaction[slot])
+            users_of_run += 1
             if stream_blocks.block_uniform(words, j % 4, j // 4) < volatility:
                 while slot >= unit_start[unit] + unit_count[unit]:
                     unit += 1
                 moved[churned] = slot
                 units[churned] = unit
                 churned += 1
+    if m > 0:
+        total[current], users[current] = sum_of_run, users_of_run
     mean = np.zeros(n_rows)
     for row in range(n_rows):
         if users[row] > 0:
