@@ -73,7 +73,9 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs; every
     sum runs in slot order in float64. Slots are sorted by unit, so a row's slots come in runs: each run's sums
     are carried in registers from the row's sum so far and stored at its end (the same additions in the same
-    order, without a load and a store through memory for each slot)."""
+    order, without a load and a store through memory for each slot). Who voted, who answered and who contributes
+    are mixed at random, so their terms are selected rather than branched on: a slot that does not count adds
+    0.0, which leaves each of these sums (they start at +0.0) as it was (ODD §9 D-F75)."""
     sector_counts[:] = 0.0
     sector_prefs[:] = 0.0
     for unit in range(unit_count.size):  # eligible: whole counts, the same whatever order they are added in
@@ -84,6 +86,8 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     block = -1
     dimensions = x.shape[1]
     end = provider.size
+    # who voted and answered, as bits that are 0 when not hearing (then nothing is added)
+    voted_bit, consulted_bit = np.uint8(VOTED if hear else 0), np.uint8(CONSULTED if hear else 0)
     first = 0
     while first < end:  # a run of slots at one row (slots are sorted by unit): its sums carried in registers
         row = provider[first]
@@ -115,11 +119,8 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
                 civic[slot] = bits
             if bits & SEATED:
                 last_participation[citizen[slot]] = month
-            if hear:
-                if bits & VOTED:
-                    voters += 1.0
-                if bits & CONSULTED:
-                    respondents += 1.0
+            voters += 1.0 if bits & voted_bit else 0.0  # selects: x + 0.0 is x for these sums (from +0.0)
+            respondents += 1.0 if bits & consulted_bit else 0.0
         sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS] = users, weighted
         sector_counts[row, CONTRIBUTORS] = contributors
         sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS] = voters, respondents
@@ -129,13 +130,10 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
             answered = sector_prefs[row, ANSWER_PREF, dimension]
             for slot in range(first, stop):
                 wish = np.float64(x[slot, dimension])
-                if stance[slot] == CONTRIBUTE:
-                    contributed += wish
-                if hear:
-                    if civic[slot] & VOTED:
-                        voted += wish
-                    if civic[slot] & CONSULTED:
-                        answered += wish
+                contributed += wish if stance[slot] == CONTRIBUTE else 0.0
+                bits = civic[slot]
+                voted += wish if bits & voted_bit else 0.0
+                answered += wish if bits & consulted_bit else 0.0
             sector_prefs[row, CONTRIBUTOR_PREF, dimension] = contributed
             sector_prefs[row, VOTE_PREF, dimension] = voted
             sector_prefs[row, ANSWER_PREF, dimension] = answered
