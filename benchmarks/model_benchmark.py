@@ -20,10 +20,14 @@ import gc
 import os
 import platform
 import statistics
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sim, not the installed one
 
 import sim
 

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # this checkout's sim, not the installed one (imported below, in each figure)
 FIGURES = ("slot-step", "district", "memory", "cold-start")
 
 

@@ -16,6 +16,10 @@ kernels' own shuffle).
 It compares code with code: save the base with the code before the change. A base saved before session 12's keyed
 streams (service use and exit on ``sim.kernels.streams``, ODD §9 D-F18-D-F21) no longer matches any later code;
 a change of streams is shown harmless by ``tests/test_stream_equivalence.py`` instead (D-F26).
+
+The script imports the ``sim`` of the checkout it sits in (its parent folder), not the installed one: run each
+checkout's own copy. Before session 13 it imported the installed ``sim`` (the editable install of the main
+checkout) whatever folder it was run from, so a base worktree needs ``PYTHONPATH=<that worktree>``.
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sim, not the installed one
 
 import sim
 from sim.proposal import THE_PROPOSAL

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sim, not the installed one
 
 from sim import HEADLINE_METRICS  # defined once, in sim/metrics_catalogue.py
 
