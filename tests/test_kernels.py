@@ -2027,3 +2027,35 @@ def test_payments_a_pass_over_the_rows_match(seed, n_sectors):
     assert same(last_payment, due) and same(charges, want_charges)
     assert charges_total == float(want_charges.sum())
     assert overhead_total == float((due * overhead_rate[kind]).sum())
+
+
+# --- the compiled code's cache (ODD §9 D-F77) ----------------------------------------------------------------------
+def test_the_kernels_import_from_no_model_module_outside_the_cache_digest():
+    """The cache's digest covers the kernel modules and ``sim/population.py``; a kernel that read a constant or
+    inlined a function from any other model module would keep stale machine code when that module changed."""
+    import ast
+
+    from sim import kernels
+
+    for path in kernels.KERNEL_SOURCES[:-1]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                assert node.level == 2 and node.module == "population", (path.name, node.module)
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                assert not (node.module or "").startswith("sim"), (path.name, node.module)
+
+
+def test_the_cache_folder_changes_with_any_kernel_source(tmp_path, monkeypatch):
+    """A change to any file the kernels compile from (here: a copy of them, one byte added to the last) names a
+    new cache folder; the same sources name the same one."""
+    from sim import kernels
+
+    copies = []
+    for path in kernels.KERNEL_SOURCES:
+        copy = tmp_path / path.name
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    monkeypatch.setattr(kernels, "KERNEL_SOURCES", tuple(copies))
+    assert kernels.sources_digest() == kernels.CACHE_DIR.name.removeprefix("numba-")
+    copies[-1].write_bytes(copies[-1].read_bytes() + b"\n")
+    assert kernels.sources_digest() != kernels.CACHE_DIR.name.removeprefix("numba-")
