@@ -68,13 +68,14 @@ def measure(model) -> dict[str, float]:
         person_bits = PERSON_BITS[pop] = np.zeros(n, dtype=np.uint8)
     stance_counts = np.zeros(3, dtype=np.int64)
     value_of_time = params["value_of_time"]
+    gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
     for users in model.users:  # one pass per sector: ``sim.kernels.metric_sums.add_sector_measures``
         if users.m == 0:
             continue
         satisfaction, gap, gap_active, volunteer_cost = add_sector_measures(
             users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
-            stance_served(users), users.personal_cost, CONTRIBUTE, OPT_OUT, users.civic, users.stance, sat_q, sat_qn,
-            person_bits, stance_counts)
+            stance_served(users), pop.costed_resources(), gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
+            users.stance, sat_q, sat_qn, person_bits, stance_counts)
         sat_sum += satisfaction
         sat_n += users.m
         mis_sum += gap_active  # |x - d| of active users this month's service sees (rationed: served only), ODD §8

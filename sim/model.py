@@ -156,7 +156,6 @@ class MutualStateModel(Model):
             users.satisfaction = service_use.service_utility(params, structure, table, sector, users.provider, users.x)
             users.satisfaction[users.stance == OPT_OUT] = np.float32(structure.sector_array("outside_option")[sector])
             self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
-            users.personal_cost = service_use.personal_cost(params, structure, self.population, users)
         self.last_election = None
         participation.update_membership(params, structure, self.population, self.users, table, self.np_rng,
                                         self.month)
@@ -197,6 +196,7 @@ class MutualStateModel(Model):
                                  f"int16); it is at month {self.month}")
         params, structure, table, rng = self.params, self.structure, self.providers, self.np_rng
         population, ledger = self.population, self.ledger
+        population.resources_served = None  # last month's costs are no longer read (ODD §9 D-F80)
         ledger.open_period()
         self.month += 1
         year_end = self.fiscal_year_end
@@ -229,6 +229,8 @@ class MutualStateModel(Model):
             pool_reserves(table, ledger)  # §7.13
         self.guarantor.insolvency_check()  # §7.10
         if year_end:
+            # the resources this month's costs were taken from: capacity building changes them (ODD §9 D-F80)
+            population.resources_served = population.resources.copy()
             self._fiscal_year()
         self._close_month()
         self.current_metrics = metrics.measure(self)  # ODD §8

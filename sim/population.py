@@ -101,6 +101,9 @@ class Citizens:
         self.invested = np.zeros(n, dtype=np.float32)
         self.last_participation = np.full(n, NEVER, dtype=np.int16)
         self.holds = np.zeros(n, dtype=np.uint16)  # bit s set: she needs sector s (one slot at most)
+        # the resources this month's service costed, copied only in a month where a fiscal year's capacity building
+        # changes them after service use (the metrics read the month's costs; kept until the next month, ODD §9 D-F80)
+        self.resources_served: np.ndarray | None = None
 
     @property
     def unit(self) -> np.ndarray:
@@ -117,6 +120,11 @@ class Citizens:
     def services_needed(self, who: np.ndarray) -> np.ndarray:
         """How many services each of ``who`` needs (the bits set in her register), at least 1."""
         return np.maximum(POPCOUNT[self.holds[who]], 1)
+
+    def costed_resources(self) -> np.ndarray:
+        """The civic resources this month's personal costs c_i were taken from (``sim.kernels.service_value.
+        slot_cost``): the resources, or the copy taken before a fiscal year's capacity building changed them."""
+        return self.resources if self.resources_served is None else self.resources_served
 
     def participated(self, month: int) -> np.ndarray:
         """Who took part in any service's governance or co-production in the last 12 months."""
@@ -162,12 +170,11 @@ class ServiceUsers:
             u = rng.random(min(BUILD_CHUNK, m - first))
             self.stance[first:first + u.size] = np.where(u < c0, np.int8(CONTRIBUTE), np.where(
                 u < c0 + o0, np.int8(OPT_OUT), np.int8(USE_ONLY)))
-        # satisfaction and the personal cost are first written at month 0 (``MutualStateModel._start``), the
-        # provider once providers exist (``serve_from``): nothing reads them before, so no placeholder (D-F61)
+        # satisfaction is first written at month 0 (``MutualStateModel._start``), the provider once providers
+        # exist (``serve_from``): nothing reads them before, so no placeholder (D-F61)
         self.satisfaction = np.empty(0, dtype=np.float32)
         self.provider = np.empty(0, dtype=np.int16)
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
-        self.personal_cost = np.empty(0, dtype=np.float32)  # c_i this month: what contributing costs her
         self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
         self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 

@@ -174,11 +174,14 @@ def metric_sums_reference(citizen, deprivation, satisfaction, x, provider, desig
             float(personal_cost.sum(where=stance == CONTRIBUTE, dtype=np.float64)))
 
 
-def sector_measures_reference(citizen, deprivation, satisfaction, x, provider, design, seen, personal_cost,
-                              contribute, opt_out, civic, stance, sat_q, sat_qn, person_bits, stance_counts):
+def sector_measures_reference(citizen, deprivation, satisfaction, x, provider, design, seen, resources,
+                              resource_gradient, participation_cost, contribute, opt_out, civic, stance, sat_q, sat_qn,
+                              person_bits, stance_counts):
     """``add_sector_measures`` as NumPy: ``metric_sums_reference``'s pairwise sums over the stances the service
-    sees, each holder's bits OR'ed in (``np.bitwise_or.at``: a person may hold two slots of the inputs) and the
-    slots' own stances counted by ``bincount``."""
+    sees, with the personal costs of ``personal_cost_reference``, each holder's bits OR'ed in
+    (``np.bitwise_or.at``: a person may hold two slots of the inputs) and the slots' own stances counted by
+    ``bincount``."""
+    personal_cost = personal_cost_reference(citizen, resources, resource_gradient, participation_cost)
     sums = metric_sums_reference(citizen, deprivation, satisfaction, x, provider, design, seen, personal_cost, sat_q,
                                  sat_qn)
     np.bitwise_or.at(person_bits, citizen, civic)
@@ -203,8 +206,8 @@ def forms_by_kernels(n_people, sectors, rng):
         m = citizen.size
         metric_sums.add_sector_measures(
             citizen, deprivation, rng.random(m).astype(np.float32), rng.random((m, 2)).astype(np.float32),
-            rng.integers(0, 3, m).astype(np.int16), rng.random((3, 2)), stance, rng.random(m).astype(np.float32),
-            CONTRIBUTE, OPT_OUT, civic, stance, np.zeros(5), np.zeros(5), person_bits, stance_counts)
+            rng.integers(0, 3, m).astype(np.int16), rng.random((3, 2)), stance,
+            rng.random(n_people).astype(np.float32), 1.5, 0.12, CONTRIBUTE, OPT_OUT, civic, stance, np.zeros(5), np.zeros(5), person_bits, stance_counts)
     holders, _, _ = metric_sums.count_people(person_bits, FORM_BITS, np.zeros(n_people, np.int16), 0, deprivation, 5,
                                              np.zeros(0, np.int32), 0)
     assert not person_bits.any()  # cleared for next month's use
@@ -562,8 +565,9 @@ def test_metric_sums_match(seed):
         slots = random_slots(10 * seed + sector, m=int(rng.integers(0, 3000)), n_providers=12)
         seen = np.where(rng.random(slots["stance"].size) < 0.1, np.int8(OPT_OUT), slots["stance"])  # some unserved
         civic = rng.integers(0, 128, slots["stance"].size).astype(np.uint8)
+        resources = rng.random(50).astype(np.float32)  # a slot's personal cost from her resources (ODD §9 D-F80)
         inputs = (slots["citizen"], deprivation, slots["satisfaction"], slots["x"], slots["provider"], design,
-                  seen, slots["cost"], CONTRIBUTE, OPT_OUT, civic, slots["stance"])
+                  seen, resources, 1.5, 0.12, CONTRIBUTE, OPT_OUT, civic, slots["stance"])
         got = metric_sums.add_sector_measures(*inputs, *kernel_sums)
         want = sector_measures_reference(*inputs, *reference_sums)
         assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
@@ -928,15 +932,16 @@ def test_governance_matches(seed, effort, candidate_information, seats):
     benefit = rng.normal(0.05, 0.05, m).astype(np.float32)
     costs, sensitivity, month = (0.03, 0.24), 40.0, 12
     last = rng.integers(-30000, 12, 50).astype(np.int16)
+    resources = rng.random(50).astype(np.float32)  # a slot's personal cost from her resources (ODD §9 D-F80)
     civic_reference, last_reference = civic.copy(), last.copy()
     a_rng, b_rng = np.random.default_rng(seed + 3), np.random.default_rng(seed + 3)
     want = governance_reference(a_rng, slots["provider"], slots["stance"], civic_reference, slots["citizen"],
-                                slots["cost"], effort, standard_factor, benefit, institutions, answer_cost, costs,
+                                personal_cost_reference(slots["citizen"], resources, 1.5, effort), effort, standard_factor, benefit, institutions, answer_cost, costs,
                                 candidate_information, seats, sensitivity, last_reference, month, n_rows)
     active = elections.active_slots(slots["stance"], OPT_OUT)
     assert same(active, np.flatnonzero(slots["stance"] != OPT_OUT).astype(np.int32))  # int32 (ODD §9 D-F62)
     vote_cost, answer_cost_of = elections.form_costs(
-        active, slots["provider"], slots["stance"], civic, slots["cost"], effort,
+        active, slots["provider"], slots["stance"], civic, slots["citizen"], resources, 1.5, effort,
         standard_factor if np.float32(effort) == 0 else np.zeros(0, np.float32), costs[0], costs[1],
         candidate_information, CONTRIBUTE, np.uint8(SEATED), answer_cost)
     civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
@@ -1436,7 +1441,7 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
     m, n_rows, key, month, sector = slots["provider"].size, slots["n_providers"], rows["key"], 9, 2
     scalars = dict(group_size=4, service_weight=0.8, mismatch_weight=1.3, switch_cost=0.05, gradient=1.5,
                    effort=0.12, r=3.1, sigma=0.45, aspiration=0.9, voice_value=0.35, memory=0.3)
-    satisfaction, cost = slots["satisfaction"].copy(), np.full(m, np.nan, np.float32)
+    satisfaction = slots["satisfaction"].copy()
     gain = np.full(m, np.nan, np.float32) if choice else np.zeros(0, np.float32)
     last = np.full(50, -30000, dtype=np.int16)
     unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
@@ -1445,7 +1450,7 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
         key[0], key[1], month, sector, slots["provider"], n_rows, slots["stance"], slots["x"], slots["citizen"],
         unit_start, unit_count, rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
         rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, 4, 0.8, 1.3, 0.05,
-        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, cost, gain, last)
+        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, gain, last)
     utility = service_utility_reference(slots["provider"], slots["x"], rows["q_c"], rows["q_n"], rows["design"], 0.8,
                                         1.3)
     reference = utility
@@ -1463,7 +1468,7 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
     want = month_of_service_reference(group, n_groups, slots["stance"], 0.12, want_cost, 3.1, 0.45, utility,
                                       reference, slots["citizen"], slots["efficacy"], slots["satisfaction"],
                                       last_reference, month, 0.9, 0.35, 0.8, 0.3)
-    assert same(cost, want_cost) and same(satisfaction, want) and same(last, last_reference)
+    assert same(satisfaction, want) and same(last, last_reference)
 
 
 @numba.njit
@@ -1628,13 +1633,13 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
     got, largest = stance_revision.revise_and_recruit(
         key[0], key[1], month, sector, slots["stance"], satisfaction, unit_start, unit_count, neighbours,
         neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
-        slots["cost"], exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5,
+        1.5, 0.12, exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5,
         disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach is not None, bool(targeted), 0.3, targeting,
         deprivation, resources, 1.0 if targeted else mean)
     want = revise_and_recruit_reference(
         key, month, sector, slots["stance"], satisfaction, slots["unit"], unit_start, unit_count, neighbours,
         neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
-        slots["cost"], q_c, q_n, design, benefit_args, disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach)
+        personal_cost_reference(slots["citizen"], resources, 1.5, 0.12), q_c, q_n, design, benefit_args, disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach)
     assert same(got, want)
     assert largest <= 1.0 or proportional
 
@@ -1786,8 +1791,10 @@ def measure_reference(model):
     for users in model.users:
         if users.m == 0:
             continue
+        costs = personal_cost_reference(users.citizen, pop.costed_resources(), model.params["resource_gradient"],
+                                        model.params["participation_cost"])
         satisfaction, gap, gap_active, volunteer_cost = slot_sums_in_order(users, pop.deprivation, table.design,
-                                                                           sat_q, sat_qn)
+                                                                           sat_q, sat_qn, costs)
         sat_sum += satisfaction
         sat_n += users.m
         mis_sum += gap_active
@@ -1831,7 +1838,7 @@ def measure_reference(model):
     }
 
 
-def slot_sums_in_order(users, deprivation, design, sat_q, sat_qn):
+def slot_sums_in_order(users, deprivation, design, sat_q, sat_qn, costs):
     """A sector's slot sums (``add_sector_measures``) one slot at a time in Python, branching on the stance the
     service sees; the quintiles' sums by ``bincount`` (in slot order too)."""
     from sim.submodels.rationing import stance_served
@@ -1845,7 +1852,7 @@ def slot_sums_in_order(users, deprivation, design, sat_q, sat_qn):
         if seen[slot] != OPT_OUT:
             active += gap[slot]
         if seen[slot] == CONTRIBUTE:
-            cost += float(users.personal_cost[slot])
+            cost += float(costs[slot])
     quintile = deprivation[users.citizen]
     sat_q += np.bincount(quintile, weights=satisfaction, minlength=5)
     sat_qn += np.bincount(quintile, minlength=5)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .service_value import slot_cost
 
 
 @compiled
@@ -29,10 +30,11 @@ def active_slots(stance, opt_out):
 
 
 @compiled
-def form_costs(slots, provider, stance, civic, personal_cost, effort, standard_factor, vote_cost,
-               participation_cost, candidate_information, contribute, seated_bits, answer_cost):
+def form_costs(slots, provider, stance, civic, citizen, resources, resource_gradient, effort, standard_factor,
+               vote_cost, participation_cost, candidate_information, contribute, seated_bits, answer_cost):
     """ODD §7.3 the costs of the yearly forms for the listed slots, f_i = c_i / c (her co-production cost over
-    the standard one; ``standard_factor`` where c is zero in float32):
+    the standard one, c_i from her civic resources, ``service_value.slot_cost``, with the standard cost
+    ``effort``; ``standard_factor`` where c is zero in float32):
 
         vote_i   = vote_cost · f_i (+ participation_cost · f_i for a voter who does not know the candidates:
                    she neither contributes nor holds a seat, when ``candidate_information``)
@@ -46,7 +48,8 @@ def form_costs(slots, provider, stance, civic, personal_cost, effort, standard_f
     answer = np.empty(slots.size)
     for k in range(slots.size):
         slot = slots[k]
-        factor = personal_cost[slot] / effort32 if effort32 > 0 else standard_factor[slot]
+        factor = (slot_cost(resources[citizen[slot]], resource_gradient, effort) / effort32 if effort32 > 0
+                  else standard_factor[slot])
         cost = vote32 * factor
         if candidate_information and not (stance[slot] == contribute or (civic[slot] & seated_bits) != 0):
             cost = cost + learning32 * factor

@@ -8,16 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .service_value import slot_cost
 
 
 @compiled
-def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design, seen, personal_cost, contribute,
-                        opt_out, civic, stance, satisfaction_by_quintile, users_by_quintile, person_bits,
-                        stance_counts):
+def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design, seen, resources,
+                        resource_gradient, participation_cost, contribute, opt_out, civic, stance,
+                        satisfaction_by_quintile, users_by_quintile, person_bits, stance_counts):
     """ODD §8, the per-slot parts of one sector's metrics in one pass (ODD §9 D-F59): the sums of satisfaction, of
     the mismatch |x_i - design[p_i]| (x (slots, D), design (rows, D): the mean absolute difference over the D
     dimensions, ``sim.design_space.distance``) of every slot (responsiveness) and of active users' (static fit),
-    and of contributors' personal cost (the value of volunteers' time), in float64 in slot order, with the
+    and of contributors' personal cost (the value of volunteers' time; ``service_value.slot_cost`` of the
+    ``resources`` this month's service costed, ODD §9 D-F80), in float64 in slot order, with the
     stances this month's service sees (``seen``: rationing's unserved count as opted out); and satisfaction and
     users per deprivation quintile of the holder (satisfaction_gap), the sector's started from zero and then added
     to the totals. Summed in slot order, these differ from NumPy's pairwise sums in the last bits only (ODD D-F4).
@@ -50,7 +52,8 @@ def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design,
         mismatch_total += gap
         seen_stance = seen[slot]
         mismatch_active += gap if seen_stance != opt_out else 0.0
-        volunteer_cost += np.float64(personal_cost[slot]) if seen_stance == contribute else 0.0
+        cost = np.float64(slot_cost(resources[person], resource_gradient, participation_cost))
+        volunteer_cost += cost if seen_stance == contribute else 0.0
         person_bits[person] |= civic[slot]
     satisfaction_by_quintile += sector_sum
     users_by_quintile += sector_users

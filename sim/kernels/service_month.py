@@ -23,7 +23,7 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined
-from .service_value import alternative_row, index, slot_exit_value, slot_utility, unit_of
+from .service_value import alternative_row, index, slot_cost, slot_exit_value, slot_utility, unit_of
 from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_slot_uniforms, fill_slot_units53, scaled_draw
 
 
@@ -130,7 +130,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
                      resources, quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design,
                      home_row, neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
                      switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
-                     voice_value, memory, satisfaction, personal_cost, exit_gain, last_participation):
+                     voice_value, memory, satisfaction, exit_gain, last_participation):
     """ODD §7.1 for every slot of a sector, provider by provider, group by group:
 
     * U_i = w (q_c[p] + q_n[p] - lambda_s |x_i - d_p|) (``slot_utility``);
@@ -139,7 +139,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
       ``unit_count``, ``service_value.unit_of``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost, the
       gain V_i - U_i written to ``exit_gain`` (§7.4 and the voice benefit of §7.3 read it), and the reference
       R_i = max(U_i, V_i) where exit crowds out voice (NumPy's maximum: a NaN wins), U_i otherwise;
-    * c_i = c max(1 + g (0.5 - resources_i), 0.05), in float32, written to ``personal_cost``;
+    * c_i = c max(1 + g (0.5 - resources_i), 0.05), in float32 (``slot_cost``; not kept, ODD §9 D-F80);
     * groups of ``group_size`` cut from each provider's users in random order (``shuffle_positions``), n_C and S
       of each; the game: playing (not opting out, S >= 2) the share r c n_C / S less c_i if she contributes, sigma
       if not playing;
@@ -163,8 +163,6 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     zero = np.float32(0.0)
     aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
     loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
-    gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
-    half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
     batch = np.empty(BATCH)
     unit = 0
     for slot in range(provider.size):  # everything else, in slot order
@@ -188,8 +186,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
             exit_gain[slot] = value - utility
             # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
             reference = value if crowd_out and (value > utility or value != value) else utility
-        cost = effort * max(one + gradient * (half - resources[person]), floor)
-        personal_cost[slot] = cost
+        cost = slot_cost(resources[person], resource_gradient, participation_cost)
         # the stance's cases as selects, not branches: stances are mixed at random, so a branch on them would be
         # mispredicted about every other slot (``&`` on booleans does not short-circuit)
         participates = stance[slot] != OPT_OUT

@@ -78,15 +78,22 @@ def alternative_rows(uniform, current, units, home_row, neighbours, neighbour_co
     return alternative
 
 
+@inlined
+def slot_cost(resource, resource_gradient, participation_cost):
+    """ODD §7.1 Cost of contributing of one person with civic resources ``resource`` (float32):
+    c_i = c * max(1 + g (0.5 - resources_i), 0.05), in float32 throughout (the scalars are Python floats, which
+    NumPy computes with a float32 array in float32). Nothing keeps it: every reader derives it from the
+    resources (ODD §9 D-F80)."""
+    gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
+    return effort * max(np.float32(1.0) + gradient * (np.float32(0.5) - resource), np.float32(0.05))
+
+
 @compiled
 def personal_cost(citizen, resources, resource_gradient, participation_cost, cost):
-    """ODD §7.1 Cost of contributing: c_i = c * max(1 + g (0.5 - resources_i), 0.05), in float32 throughout
-    (the scalars are Python floats, which NumPy computes with a float32 array in float32), written into
-    ``cost`` (float32, a slot each) and returned."""
-    gradient, effort = np.float32(resource_gradient), np.float32(participation_cost)
-    half, one, floor = np.float32(0.5), np.float32(1.0), np.float32(0.05)
+    """ODD §7.1 Cost of contributing of every slot (``slot_cost``), written into ``cost`` (float32, a slot each)
+    and returned."""
     for slot in range(citizen.size):
-        cost[slot] = effort * max(one + gradient * (half - resources[citizen[slot]]), floor)
+        cost[slot] = slot_cost(resources[citizen[slot]], resource_gradient, participation_cost)
     return cost
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from . import compiled, stream_blocks, streams
-from .service_value import slot_utility
+from .service_value import slot_cost, slot_utility
 
 
 @compiled
@@ -147,7 +147,8 @@ def imitate_and_explore(stance, revising, models, chance, imitation_draw, explor
 @compiled
 def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_start, unit_count, neighbours,
                        neighbour_count, social_share, revision_rate, neighbour_share, proportional, strength,
-                       exploration, provider, x, citizen, personal_cost, exit_gain, crowd_out, quality_contractible,
+                       exploration, provider, x, citizen, resource_gradient, participation_cost, exit_gain, crowd_out,
+                       quality_contractible,
                        quality_noncontractible, design, service_weight, mismatch_weight, aspiration, voice_value,
                        habit_value, duty_value, efficacy, last_participation, since, disposition, disposition_scale,
                        own_share, outside_option, pool_effort, participation, sensitivity, recruiting, targeted,
@@ -166,7 +167,7 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
       (``proportional``), satisfaction as payoff; then with chance ``exploration`` she takes a stance drawn
       uniformly from the three, whatever imitation gave.
     * **Deliberation by motives** (§7.3's motives): relative to using only, contributing gains b_i + delta_i +
-      r c / N - c_i (``own_share`` r c / N; b_i as ``sim.kernels.voice.voice_benefit``, delta_i her lasting
+      r c / N - c_i (c_i from her civic resources, ``service_value.slot_cost``; ``own_share`` r c / N; b_i as ``sim.kernels.voice.voice_benefit``, delta_i her lasting
       disposition z_i times ``disposition_scale``, 0 where it is off), opting out gains sigma - (U_i + r c
       participation_p) (``pool_effort`` r c); she chooses by the logit weights exp(clip(s_f gain, -50, 50)) of the
       three stances, use only's weight 1 (``sensitivity`` s_f).
@@ -247,7 +248,8 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                 benefit = np.float32(np.float64(voice32 * efficacy[person] * dissatisfaction) + habit + duty_value)
                 if disposition_scale != 0.0:
                     benefit = benefit + disposition[person] * scale32
-                gain_contribute = (np.float64(benefit) + own_share) - np.float64(personal_cost[slot])
+                cost = slot_cost(resources[person], resource_gradient, participation_cost)
+                gain_contribute = (np.float64(benefit) + own_share) - np.float64(cost)
                 gain_leave = outside_option - (np.float64(utility) + pool_effort * participation[row])
                 weight_contribute = np.exp(min(max(sensitivity * gain_contribute, -50.0), 50.0))
                 weight_leave = np.exp(min(max(sensitivity * gain_leave, -50.0), 50.0))

@@ -229,7 +229,8 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
             continue
         active = elections.active_slots(users.stance, OPT_OUT)
         vote_cost, answer_cost_of = elections.form_costs(  # reads last year's seats (who knows the candidates)
-            active, users.provider, users.stance, users.civic, users.personal_cost, float(params["participation_cost"]),
+            active, users.provider, users.stance, users.civic, users.citizen, population.resources,
+            float(params["resource_gradient"]), float(params["participation_cost"]),
             standard_cost_factor(params, structure, population, users), float(params["vote_cost"]),
             float(params["participation_cost"]), bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED),
             answer_cost)
