@@ -160,7 +160,7 @@ class MutualStateModel(Model):
         participation.update_membership(params, structure, self.population, self.users, table, self.np_rng,
                                         self.month)
         self.last_election = participation.hold_governance(params, structure, self.population, self.users, table,
-                                                           self.np_rng, self.month)
+                                                           self.np_rng, self.month, self.stream_key)
         participation.heard_preference(self.users, table)
         self._close_month()
 
@@ -211,13 +211,13 @@ class MutualStateModel(Model):
             stances.revise_stances_of(params, structure, population, users, table, self.guarantor.targeting,
                                       self.stream_key, self.month)
         for sector in np.flatnonzero(structure.choice_in):  # §7.4
-            exit_providers(params, structure, self.users[sector], self.stream_key, self.month)
+            exit_providers(params, structure, population, self.users[sector], table, self.stream_key, self.month)
         # §7.6 aggregation, §7.3 membership and (but at a fiscal year's end) what rows hear, in one pass a sector
         participation.tally_month(params, structure, population, self.users, table, self.stream_key, self.month,
                                   not year_end)
         if year_end:
             self.last_election = participation.hold_governance(params, structure, population, self.users, table,
-                                                               rng, self.month)
+                                                               rng, self.month, self.stream_key)
             participation.heard_preference(self.users, table)
         design.revise_designs(self, self.guarantor.central_design, year_end)  # §7.5
         participation.learn_efficacy(params, population, self.users, table, self.guarantor.central_design)  # §7.3

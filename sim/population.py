@@ -175,7 +175,8 @@ class ServiceUsers:
         self.satisfaction = np.empty(0, dtype=np.float32)
         self.provider = np.empty(0, dtype=np.int16)
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
-        self.exit_gain: np.ndarray | None = None  # its utility net of the switching cost, less the service's
+        # this month's switchers (slots, ascending) and the rows they left (exit, ODD §7.4; §9 D-F81)
+        self.switched: tuple[np.ndarray, np.ndarray] | None = None
         self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:

@@ -865,14 +865,32 @@ def test_new_needs_and_drift_match(seed):
 def test_voice_benefit_matches(seed, crowd_out):
     rng = np.random.default_rng(seed)
     slots = random_slots(seed)
-    m, n_rows = slots["provider"].size, slots["n_providers"]
+    n_rows = slots["n_providers"]
     listed = np.flatnonzero(slots["stance"] != OPT_OUT)
     q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
-    exit_gain = rng.normal(0.0, 0.5, m).astype(np.float32)
     last = rng.integers(-30000, 30, 50).astype(np.int16)
-    args = (listed, slots["provider"], slots["x"], slots["citizen"], exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3,
-            0.9, 0.35, 0.2, 0.05, slots["efficacy"], last, 17)
-    assert same(voice.voice_benefit(*args), voice_benefit_reference(*args))
+    # the exit gain as service use valued it, from the row each slot was served by then: some switched this month
+    # and now use another row (ODD §9 D-F81)
+    _, rows = service_inputs(seed)
+    key, month, sector = rows["key"], 12, 1
+    moved = np.sort(rng.choice(listed, size=min(listed.size, 7), replace=False)) if listed.size else listed
+    left = rng.integers(0, n_rows, moved.size)
+    served = slots["provider"].copy()
+    served[moved] = left
+    unit_count = np.bincount(slots["unit"], minlength=8)
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+    exit_gain = exit_gain_reference(key, month, sector, served, slots["unit"], slots["x"], slots["citizen"],
+                                    rows["sensitivity"], q_c, q_n, design, rows["home_row"], rows["neighbours"],
+                                    rows["count"], 0.8, 1.3, 0.05)
+    tail = (q_c, q_n, design, 0.8, 1.3, 0.9, 0.35, 0.2, 0.05, slots["efficacy"], last, 17)
+    exit_args = (key[0], key[1], month, sector, unit_start, unit_count, rows["home_row"], rows["neighbours"],
+                 rows["count"], rows["sensitivity"], 0.05, moved.astype(np.int64), left.astype(np.int64))
+    half = listed.size // 2  # in two calls, as the elections call it a chunk at a time
+    got = np.concatenate([voice.voice_benefit(part, slots["provider"], slots["x"], slots["citizen"], crowd_out,
+                                              *exit_args, *tail) for part in (listed[:half], listed[half:])])
+    want = voice_benefit_reference(listed, slots["provider"], slots["x"], slots["citizen"], exit_gain, crowd_out,
+                                   *tail)
+    assert same(got, want)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -1380,6 +1398,18 @@ def keyed_uniforms_reference(key, slots, month, sector, purpose):
     return (words[np.arange(slots.size), slots % 4].astype(np.float64) + 0.5) * 2.0**-32
 
 
+def exit_gain_reference(key, month, sector, here, unit, x, citizen, sensitivity, q_c, q_n, design, home_row,
+                        row_neighbours, row_neighbour_count, service_weight, mismatch_weight, switch_cost):
+    """ODD §7.1 the exit gain V_i - U_i of every slot served by ``here``, its exit option drawn from the keyed
+    uniform (purpose ``EXIT_OPTION``) by the NumPy Philox, as whole-array expressions (ODD §9 D-F81)."""
+    draw = keyed_uniforms_reference(key, np.arange(here.size), month, sector, streams.EXIT_OPTION)
+    alternative = alternative_rows_reference(SimpleNamespace(random=lambda n: draw), here, unit, home_row,
+                                             row_neighbours, row_neighbour_count)
+    value = exit_value_reference(alternative.astype(np.int32), here, x, citizen, sensitivity, q_c, q_n, design,
+                                 service_weight, mismatch_weight, switch_cost)
+    return value - service_utility_reference(here, x, q_c, q_n, design, service_weight, mismatch_weight)
+
+
 def keyed_units53_reference(key, slots, month, sector, purpose):
     """``streams.slot_unit53`` for each of ``slots``: words 0-1 (an even slot) or 2-3 (an odd one) of the counter
     (slot // 2, month, lane, 0), 27 and 26 bits, times 2^-53."""
@@ -1442,7 +1472,6 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
     scalars = dict(group_size=4, service_weight=0.8, mismatch_weight=1.3, switch_cost=0.05, gradient=1.5,
                    effort=0.12, r=3.1, sigma=0.45, aspiration=0.9, voice_value=0.35, memory=0.3)
     satisfaction = slots["satisfaction"].copy()
-    gain = np.full(m, np.nan, np.float32) if choice else np.zeros(0, np.float32)
     last = np.full(50, -30000, dtype=np.int16)
     unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
     unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
@@ -1450,7 +1479,7 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
         key[0], key[1], month, sector, slots["provider"], n_rows, slots["stance"], slots["x"], slots["citizen"],
         unit_start, unit_count, rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
         rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, 4, 0.8, 1.3, 0.05,
-        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, gain, last)
+        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, last)
     utility = service_utility_reference(slots["provider"], slots["x"], rows["q_c"], rows["q_n"], rows["design"], 0.8,
                                         1.3)
     reference = utility
@@ -1460,7 +1489,6 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
                                                  slots["unit"], rows["home_row"], rows["neighbours"], rows["count"])
         value = exit_value_reference(alternative.astype(np.int32), slots["provider"], slots["x"], slots["citizen"],
                                      rows["sensitivity"], rows["q_c"], rows["q_n"], rows["design"], 0.8, 1.3, 0.05)
-        assert same(gain, value - utility)
         reference = np.maximum(utility, value) if crowd_out else utility
     want_cost = personal_cost_reference(slots["citizen"], rows["resources"], scalars["gradient"], scalars["effort"])
     group, n_groups = keyed_groups_reference(key, month, sector, slots["provider"], n_rows, 4)
@@ -1528,13 +1556,18 @@ def test_keyed_exit_matches_its_numpy_statement(seed):
     slots, rows = service_inputs(seed)
     m, key, month, sector = slots["provider"].size, rows["key"], 5, 3
     rng = np.random.default_rng(seed)
-    exit_gain = rng.normal(0.0, 3.0, m).astype(np.float32)  # large losses too: exp(-s * gain) overflows
+    switch_cost = 0.05 if seed % 2 else 4.0  # large losses too: exp(-s * gain) overflows
+    exit_gain = exit_gain_reference(key, month, sector, slots["provider"], slots["unit"], slots["x"], slots["citizen"],
+                                    rows["sensitivity"], rows["q_c"], rows["q_n"], rows["design"], rows["home_row"],
+                                    rows["neighbours"], rows["count"], 0.8, 1.3, switch_cost)
     civic = rng.integers(0, 32, m).astype(np.uint8)
     provider, got_civic = slots["provider"].copy(), civic.copy()
     unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
     unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
-    exit_choice.exit_month(key[0], key[1], month, sector, slots["stance"], provider, unit_start, unit_count,
-                           rows["home_row"], rows["neighbours"], rows["count"], exit_gain, got_civic, 0.4, 25.0)
+    moved, left = exit_choice.exit_month(
+        key[0], key[1], month, sector, slots["stance"], provider, unit_start, unit_count, rows["home_row"],
+        rows["neighbours"], rows["count"], slots["x"], slots["citizen"], rows["sensitivity"], rows["q_c"],
+        rows["q_n"], rows["design"], 0.8, 1.3, switch_cost, got_civic, 0.4, 25.0)
     option = keyed_uniforms_reference(key, np.arange(m), month, sector, streams.EXIT_OPTION)
     alternative = alternative_rows_reference(SimpleNamespace(random=lambda n: option), slots["provider"],
                                              slots["unit"], rows["home_row"], rows["neighbours"], rows["count"])
@@ -1544,6 +1577,8 @@ def test_keyed_exit_matches_its_numpy_statement(seed):
     exit_reference(SimpleNamespace(random=lambda n: next(review_and_switch)), slots["stance"], want_provider,
                    alternative.astype(np.int32), exit_gain, civic, 0.4, 25.0)
     assert same(provider, want_provider) and same(got_civic, civic)
+    want_moved = np.flatnonzero(want_provider != slots["provider"])  # the switchers and the rows they left
+    assert same(moved, want_moved) and same(left, slots["provider"][want_moved].astype(np.int64))
 
 # --- the revision helper (session 12), continued: stance revision on keyed streams (ODD §9 D-F31) ------------
 def keyed_words_reference(key, indices, month, sector, purpose, block):
@@ -1606,13 +1641,12 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
     slots than a block of words, with neighbours, units without users, crowding out and both reaches."""
     rng = np.random.default_rng(seed)
     slots = random_slots(seed, m=int(rng.integers(0, 400)))
-    m, n_rows = slots["provider"].size, slots["n_providers"]
+    n_rows = slots["n_providers"]
     unit_count = np.bincount(slots["unit"], minlength=8)
     unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
     neighbour_count = rng.integers(0, 3, 8)
     neighbours = np.where(np.arange(2) < neighbour_count[:, None], rng.integers(0, 8, (8, 2)), -1)
     q_c, q_n, design = rng.random(n_rows), rng.random(n_rows), rng.random((n_rows, dimensions(seed)))
-    exit_gain = rng.normal(0.0, 0.3, m).astype(np.float32)
     last = rng.integers(-30, 12, 50).astype(np.int16)
     disposition = rng.normal(0.0, 1.0, 50).astype(np.float32)
     participation = rng.random(n_rows)
@@ -1620,6 +1654,15 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
     targeting, resources = rng.uniform(0.0, 3.0, 5), rng.random(50).astype(np.float32)
     mean = max(float(resources.mean()), 1e-6)
     key, month, sector = (int(rng.integers(0, 2**32)), int(rng.integers(0, 2**32))), 17, 2
+    # the rows' exit options and the people's quality sensitivities: the exit gain derived as service use valued
+    # it (ODD §9 D-F81)
+    exit_rng = np.random.default_rng(seed + 100)
+    home_row, row_count = exit_rng.integers(0, n_rows, 8), exit_rng.integers(0, 4, n_rows).astype(np.int32)
+    row_neighbours = np.where(np.arange(4) < row_count[:, None], exit_rng.integers(0, n_rows, (n_rows, 4)), -1)
+    quality_sensitivity = np.exp(exit_rng.normal(0.0, 0.5, 50)).astype(np.float32)
+    exit_gain = exit_gain_reference(key, month, sector, slots["provider"], slots["unit"], slots["x"], slots["citizen"],
+                                    quality_sensitivity, q_c, q_n, design, home_row, row_neighbours, row_count, 0.8,
+                                    1.3, 0.05)
     strength = 0.4 if proportional else 3.0
     satisfaction = (slots["satisfaction"] * (0.5 if proportional else 1.0)).astype(np.float32)
     scale = 0.0 if seed % 2 else 0.37
@@ -1633,7 +1676,8 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
     got, largest = stance_revision.revise_and_recruit(
         key[0], key[1], month, sector, slots["stance"], satisfaction, unit_start, unit_count, neighbours,
         neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
-        1.5, 0.12, exit_gain, crowd_out, q_c, q_n, design, 0.8, 1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5,
+        1.5, 0.12, crowd_out, home_row, row_neighbours, row_count, quality_sensitivity, 0.05, q_c, q_n, design, 0.8,
+        1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5,
         disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach is not None, bool(targeted), 0.3, targeting,
         deprivation, resources, 1.0 if targeted else mean)
     want = revise_and_recruit_reference(

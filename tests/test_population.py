@@ -112,7 +112,7 @@ def test_switching_provider_keeps_the_stance_and_gives_up_the_membership():
     users.civic[:] = participation.MEMBER
     service_use.use_services(m.params, m.structure, m.population, users, m.providers, m.stream_key, m.month)
     before = users.provider.copy()
-    exit_providers(m.params, m.structure, users, m.stream_key, m.month)
+    exit_providers(m.params, m.structure, m.population, users, m.providers, m.stream_key, m.month)
     moved = users.provider != before
     assert moved.any()
     assert np.all(users.stance[moved] == CONTRIBUTE) and np.all(users.civic[moved] == 0)

@@ -7,19 +7,23 @@ import numpy as np
 
 from ..population import OPT_OUT
 from . import compiled, stream_blocks
-from .service_value import alternative_row, unit_of
+from .service_value import alternative_row, slot_exit_gain, unit_of
 from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, SECTOR_LANES, fill_slot_uniforms, word_uniform
 
 
 @compiled
 def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_count, home_row, neighbours,
-               neighbour_count, exit_gain, civic, revision_rate, exit_sensitivity):
+               neighbour_count, x, citizen, quality_sensitivity, quality_contractible, quality_noncontractible, design,
+               service_weight, mismatch_weight, switch_cost, civic, revision_rate, exit_sensitivity):
     """ODD §7.4 on keyed streams, one pass over a sector's slots: a user who does not opt out reviews when her
     uniform (purpose ``EXIT_REVIEW``) is below ``revision_rate``; a reviewer whose alternative row (§7.1's, from the
     same ``EXIT_OPTION`` uniform service use drew it with, so the same row) differs from her provider switches when
     her uniform (purpose ``EXIT_SWITCH``) is below the logit chance 1 / (1 + exp(-exit_sensitivity * gain))
-    (float32, as the gain); a switcher's provider becomes the alternative and her membership and seats
-    (``civic``) end. A slot's unit comes from the unit-sorted layout (``unit_start``, ``unit_count``).
+    (float32, as the gain: ``service_value.slot_exit_gain``, what service use valued this month, derived again:
+    her row, unit, preference and the rows' qualities and designs have not changed since, ODD §9 D-F81); a
+    switcher's provider becomes the alternative and her membership and seats (``civic``) end. A slot's unit comes
+    from the unit-sorted layout (``unit_start``, ``unit_count``). Returns the switchers' slots (ascending) and the
+    rows they left (int64), for the voice benefit of a year-end ballot this month.
 
     A batch of slots at a time (``streams.BATCH``): the review uniforms, the list of reviewers (without a
     branch), then the counters of the reviewers' exit option and switch uniforms as blocks
@@ -32,6 +36,8 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
     option_words, switch_words = stream_blocks.word_block(), stream_blocks.word_block()
     option_lane, switch_lane = sector * SECTOR_LANES + EXIT_OPTION, sector * SECTOR_LANES + EXIT_SWITCH
     unit = 0
+    moved, left = np.empty(64, np.int64), np.empty(64, np.int64)  # the switchers and their old rows, grown by doubling
+    n_moved = 0
     for first in range(0, provider.size, BATCH):
         fill_slot_uniforms(key0, key1, first, month, sector, EXIT_REVIEW, review)
         n_reviewers = 0
@@ -50,7 +56,14 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
                                           neighbour_count)
             if alternative == here:
                 continue
-            chance = one / (one + np.exp(-(sensitivity * exit_gain[slot])))
+            gain = slot_exit_gain(alternative, here, slot, x, quality_sensitivity[citizen[slot]], quality_contractible,
+                                  quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
+            chance = one / (one + np.exp(-(sensitivity * gain)))
             if word_uniform(switch_words[slot & 3, j]) < chance:
+                if n_moved == moved.size:
+                    moved, left = np.concatenate((moved, moved)), np.concatenate((left, left))
+                moved[n_moved], left[n_moved] = slot, here
+                n_moved += 1
                 provider[slot] = alternative
                 civic[slot] = 0
+    return moved[:n_moved].copy(), left[:n_moved].copy()

@@ -130,14 +130,14 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
                      resources, quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design,
                      home_row, neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
                      switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
-                     voice_value, memory, satisfaction, exit_gain, last_participation):
+                     voice_value, memory, satisfaction, last_participation):
     """ODD §7.1 for every slot of a sector, provider by provider, group by group:
 
     * U_i = w (q_c[p] + q_n[p] - lambda_s |x_i - d_p|) (``slot_utility``);
     * under ``choice``: the alternative row a_i (one keyed uniform, purpose ``EXIT_OPTION``: exit draws the same
       one, ``sim.kernels.exit_choice.exit_month``; her unit from the unit-sorted layout, ``unit_start`` and
-      ``unit_count``, ``service_value.unit_of``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost, the
-      gain V_i - U_i written to ``exit_gain`` (§7.4 and the voice benefit of §7.3 read it), and the reference
+      ``unit_count``, ``service_value.unit_of``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost (not
+      kept: exit, stance revision and the voice benefit derive the gain V_i - U_i, ODD §9 D-F81), and the reference
       R_i = max(U_i, V_i) where exit crowds out voice (NumPy's maximum: a NaN wins), U_i otherwise;
     * c_i = c max(1 + g (0.5 - resources_i), 0.05), in float32 (``slot_cost``; not kept, ODD §9 D-F80);
     * groups of ``group_size`` cut from each provider's users in random order (``shuffle_positions``), n_C and S
@@ -183,7 +183,6 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
             value = slot_exit_value(index(alternative), row, slot, x, quality_sensitivity[person],
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)
-            exit_gain[slot] = value - utility
             # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
             reference = value if crowd_out and (value > utility or value != value) else utility
         cost = slot_cost(resources[person], resource_gradient, participation_cost)

@@ -68,6 +68,20 @@ def alternative_row(uniform, current, unit, home_row, neighbours, neighbour_coun
     return neighbours[index(home), index(min(np.int64(uniform * max(count, 1)), neighbours.shape[1] - 1))]
 
 
+@inlined
+def slot_exit_gain(alternative, here, slot, x, sensitivity, quality_contractible, quality_noncontractible, design,
+                   service_weight, mismatch_weight, switch_cost):
+    """ODD §7.1 Exit option and §7.4: the gain V_i - U_i (float32) of slot ``slot``, served by row ``here``, from
+    moving to row ``alternative`` (``alternative_row``), net of switching (``slot_exit_value`` less
+    ``slot_utility``, as service use computes them). Nothing keeps it: exit, stance revision and the yearly
+    ballot derive it where they read it (ODD §9 D-F81)."""
+    utility = slot_utility(index(here), slot, x, quality_contractible, quality_noncontractible, design,
+                           service_weight, mismatch_weight)
+    value = slot_exit_value(index(alternative), index(here), slot, x, sensitivity, quality_contractible,
+                            quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
+    return value - utility
+
+
 @compiled
 def alternative_rows(uniform, current, units, home_row, neighbours, neighbour_count):
     """ODD §7.1 Exit option: each slot's alternative row (``alternative_row``), one ``uniform`` a slot."""

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from . import compiled, stream_blocks, streams
-from .service_value import slot_cost, slot_utility
+from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility
 
 
 @compiled
@@ -147,8 +147,8 @@ def imitate_and_explore(stance, revising, models, chance, imitation_draw, explor
 @compiled
 def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_start, unit_count, neighbours,
                        neighbour_count, social_share, revision_rate, neighbour_share, proportional, strength,
-                       exploration, provider, x, citizen, resource_gradient, participation_cost, exit_gain, crowd_out,
-                       quality_contractible,
+                       exploration, provider, x, citizen, resource_gradient, participation_cost, crowd_out, home_row,
+                       row_neighbours, row_neighbour_count, quality_sensitivity, switch_cost, quality_contractible,
                        quality_noncontractible, design, service_weight, mismatch_weight, aspiration, voice_value,
                        habit_value, duty_value, efficacy, last_participation, since, disposition, disposition_scale,
                        own_share, outside_option, pool_effort, participation, sensitivity, recruiting, targeted,
@@ -167,10 +167,12 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
       (``proportional``), satisfaction as payoff; then with chance ``exploration`` she takes a stance drawn
       uniformly from the three, whatever imitation gave.
     * **Deliberation by motives** (§7.3's motives): relative to using only, contributing gains b_i + delta_i +
-      r c / N - c_i (c_i from her civic resources, ``service_value.slot_cost``; ``own_share`` r c / N; b_i as ``sim.kernels.voice.voice_benefit``, delta_i her lasting
-      disposition z_i times ``disposition_scale``, 0 where it is off), opting out gains sigma - (U_i + r c
-      participation_p) (``pool_effort`` r c); she chooses by the logit weights exp(clip(s_f gain, -50, 50)) of the
-      three stances, use only's weight 1 (``sensitivity`` s_f).
+      r c / N - c_i (c_i from her civic resources, ``service_value.slot_cost``; ``own_share`` r c / N; b_i as
+      ``sim.kernels.voice.voice_benefit``, where exit crowds out voice with this month's exit gain derived from
+      the exit option's keyed uniform, ``service_value.slot_exit_gain``; delta_i her lasting disposition z_i
+      times ``disposition_scale``, 0 where it is off), opting out gains sigma - (U_i + r c participation_p)
+      (``pool_effort`` r c); she chooses by the logit weights exp(clip(s_f gain, -50, 50)) of the three stances,
+      use only's weight 1 (``sensitivity`` s_f).
     * **Recruitment** (``recruiting``: the channels reach the sector): a user whose new stance is use only is
       asked with chance min(reach_scale reach_i, 1), reach_i the audit's ``targeting`` of her deprivation quintile
       (``targeted``) or her civic resources over ``resources_mean``, and then contributes.
@@ -238,7 +240,12 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                                        service_weight, mismatch_weight)  # ODD §7.1 service utility
                 reference = utility
                 if crowd_out:  # Hirschman: the best exit option, where exit crowds out voice
-                    exit_option = reference + exit_gain[slot]
+                    # her exit gain as service use valued it this month (the same keyed uniform, ODD §9 D-F81)
+                    draw = streams.slot_uniform(key0, key1, slot, month, sector, streams.EXIT_OPTION)
+                    alternative = alternative_row(draw, row, unit, home_row, row_neighbours, row_neighbour_count)
+                    exit_option = reference + slot_exit_gain(
+                        alternative, row, slot, x, quality_sensitivity[person], quality_contractible,
+                        quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
                     if exit_option > reference:
                         reference = exit_option
                 dissatisfaction = aspiration32 - reference

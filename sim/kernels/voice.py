@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
-from .service_value import slot_utility
+from .service_value import alternative_row, slot_exit_gain, slot_utility, unit_of
+from .streams import EXIT_OPTION, slot_uniform
 
 
 @compiled
@@ -83,23 +84,39 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
 
 
 @compiled
-def voice_benefit(slots, provider, x, citizen, exit_gain, crowd_out, quality_contractible, quality_noncontractible,
-                  design, service_weight, mismatch_weight, aspiration, voice_value, habit_value, duty_value, efficacy,
-                  last_participation, since):
-    """ODD §7.3 Why people take part, for the slots listed: b_i = voice_value * efficacy_i * dissatisfaction_i +
-    habit_value * [took part after month ``since``] + duty_value, with dissatisfaction_i = max(aspiration - R_i,
-    0) and R_i the service utility U_i (§7.1) or, where exit crowds out voice, max(U_i, U_i + exit gain_i)
-    (Hirschman 1970). U_i is computed in float64 and kept as float32, dissatisfaction and the voice term in float32,
-    the sum in float64 and kept as float32 (as NumPy computes them)."""
+def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sector, unit_start, unit_count, home_row,
+                  row_neighbours, row_neighbour_count, quality_sensitivity, switch_cost, moved, left,
+                  quality_contractible, quality_noncontractible, design, service_weight, mismatch_weight, aspiration,
+                  voice_value, habit_value, duty_value, efficacy, last_participation, since):
+    """ODD §7.3 Why people take part, for the slots listed (ascending): b_i = voice_value * efficacy_i *
+    dissatisfaction_i + habit_value * [took part after month ``since``] + duty_value, with dissatisfaction_i =
+    max(aspiration - R_i, 0) and R_i the service utility U_i (§7.1) or, where exit crowds out voice, max(U_i, U_i +
+    exit gain_i) (Hirschman 1970). U_i is computed in float64 and kept as float32, dissatisfaction and the voice
+    term in float32, the sum in float64 and kept as float32 (as NumPy computes them).
+
+    The exit gain is this month's, as service use valued it (ODD §9 D-F81): from the exit option's keyed uniform
+    (``month``, ``sector``, purpose ``EXIT_OPTION``), her unit from the unit-sorted layout, and the row she was
+    served by then: the row she left where she switched this month (``moved``, ascending, and ``left``: exit's
+    list), her provider otherwise (``service_value.slot_exit_gain``)."""
     aspiration32, voice32, zero32 = np.float32(aspiration), np.float32(voice_value), np.float32(0.0)
     benefit = np.empty(slots.size, np.float32)
+    unit = 0
+    switcher = np.searchsorted(moved, slots[0]) if slots.size > 0 else 0  # the first switcher at or after the list
     for k in range(slots.size):
         slot = slots[k]
         row, person = provider[slot], citizen[slot]
         reference = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                                  mismatch_weight)  # ODD §7.1 service utility, as in ``service_utility``
         if crowd_out:
-            exit_option = reference + exit_gain[slot]
+            while switcher < moved.size and moved[switcher] < slot:
+                switcher += 1
+            here = left[switcher] if switcher < moved.size and moved[switcher] == slot else row
+            unit = unit_of(slot, unit, unit_start, unit_count)
+            alternative = alternative_row(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, unit,
+                                          home_row, row_neighbours, row_neighbour_count)
+            exit_option = reference + slot_exit_gain(alternative, here, slot, x, quality_sensitivity[person],
+                                                     quality_contractible, quality_noncontractible, design,
+                                                     service_weight, mismatch_weight, switch_cost)
             if exit_option > reference:
                 reference = exit_option
         dissatisfaction = aspiration32 - reference

@@ -64,23 +64,28 @@ from .structure import Structure
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
 TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
-NO_EXIT_GAIN = np.zeros(0, dtype=np.float32)  # where exit does not crowd out voice
+NO_SWITCHERS = np.zeros(0, dtype=np.int64)  # where exit does not crowd out voice: no switchers read
 NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
 GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather is not needed at once
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 
 
 def voice_benefit(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
-                  table: ProviderTable, month: int, slots: np.ndarray) -> np.ndarray:
+                  table: ProviderTable, stream_key: tuple[int, int], month: int, slots: np.ndarray) -> np.ndarray:
     """The motives every form shares: b_i = voice_value * efficacy_i * dissatisfaction_i + habit_value *
     [took part in the last 12 months] + duty_value.
 
     Dissatisfaction is relative to what she gets now or, where exit is open and crowds out voice, to the best
-    exit option (Hirschman 1970). One compiled pass over the slots (``sim.kernels.voice.voice_benefit``)."""
+    exit option (Hirschman 1970): this month's, as service use valued it, from the keyed exit option and, for
+    this month's switchers, the row they left (``users.switched``, ODD §9 D-F81); none before the first month's
+    exit. One compiled pass over the slots (``sim.kernels.voice.voice_benefit``)."""
     sector = users.sector_index
-    crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.exit_gain is not None)
+    crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.switched is not None)
+    moved, left = users.switched if crowd_out else (NO_SWITCHERS, NO_SWITCHERS)
     return voice.voice_benefit(  # the kernel; the Hirschman reference is its max(U, U + exit gain)
-        slots, users.provider, users.x, users.citizen, users.exit_gain if crowd_out else NO_EXIT_GAIN, crowd_out,
+        slots, users.provider, users.x, users.citizen, crowd_out, stream_key[0], stream_key[1], month, sector,
+        users.unit_start, users.unit_count, structure.home_row[sector], structure.row_neighbours,
+        structure.row_neighbour_count, population.quality_sensitivity, float(params["switch_cost"]), moved, left,
         table.q_c, table.q_n, table.design, float(params["service_weight"]),
         float(structure.sector_array("mismatch_weight")[sector]), float(params["aspiration"]),
         float(params["voice_value"]), float(params["habit_value"]), float(params["duty_value"]), population.efficacy,
@@ -201,7 +206,8 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
 
 
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
-                    table: ProviderTable, rng: np.random.Generator, month: int) -> dict[str, float]:
+                    table: ProviderTable, rng: np.random.Generator, month: int,
+                    stream_key: tuple[int, int]) -> dict[str, float]:
     """Once a fiscal year, each row runs the institutions the table (and the open channels) give it: member
     boards and user (parent) governors are elected, users are consulted (or contact a named contact), and the
     seats of boards, elected governors, pupils' representatives and user panels are filled from those who
@@ -239,7 +245,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         # costs (ODD §9 D-F62, D-F63: a sector's arrays are the list and the two costs; the same values, slot by slot)
         for first in range(0, active.size, GATHER_CHUNK):
             chunk = slice(first, first + GATHER_CHUNK)
-            invited = voice_benefit(params, structure, population, users, table, month, active[chunk])
+            invited = voice_benefit(params, structure, population, users, table, stream_key, month, active[chunk])
             invited += np.float32(params["asked_value"])
             add_lasting_disposition(params, population, users.citizen, active[chunk], invited)
             take_up_chance(params, invited, vote_cost[chunk], out=vote_cost[chunk])

@@ -19,8 +19,6 @@ from ..providers import ProviderTable
 from .rationing import stance_served
 from .structure import Structure
 
-NO_EXIT_GAIN = np.zeros(0, dtype=np.float32)  # where users do not choose, nothing reads an exit gain
-
 
 def service_utility(params: dict, structure: Structure, table: ProviderTable, sector: int, rows: np.ndarray,
                     x: np.ndarray) -> np.ndarray:
@@ -58,20 +56,18 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     """Payoffs of this month: the service (quality minus mismatch) plus the co-production game, plus the
     expressive value of voice for contributors. Where users may choose, dissatisfaction that exit would
     cure does not motivate voice (Hirschman 1970: exit, when easy, crowds out voice). Sets each slot's
-    satisfaction and, under choice, this month's exit gain (the cost of taking part is derived where read, ODD §9
-    D-F80); the random numbers (the groups' order, the exit option) come from the model's keyed streams
+    satisfaction (the cost of taking part and, under choice, the exit gain are derived where read, ODD §9 D-F80,
+    D-F81); the random numbers (the groups' order, the exit option) come from the model's keyed streams
     (``stream_key``, ODD §9 D-F18)."""
     if users.m == 0:
         return
     sector = users.sector_index
     choice = bool(structure.choice_in[sector])
-    if choice and (users.exit_gain is None or users.exit_gain.size != users.m):
-        users.exit_gain = np.empty(users.m, dtype=np.float32)
     # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user values the
     # quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4); where exit crowds
     # out voice the reference is max(U, U(a)). Utility, exit option, reference and personal cost are derived where
     # the game reads them, in one kernel call (ODD §9 D-F19); satisfaction is written over last month's (nothing
-    # keeps it, D-F17), the exit gain too (exit and the voice benefit read this month's).
+    # keeps it, D-F17).
     service_month.month_of_service(
         stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
         users.citizen, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
@@ -81,5 +77,5 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
         float(params["switch_cost"]), float(params["resource_gradient"]), float(params["participation_cost"]),
         float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
         float(params["aspiration"]), float(params["voice_value"]), float(params["satisfaction_memory"]),
-        users.satisfaction, users.exit_gain if choice else NO_EXIT_GAIN,
+        users.satisfaction,
         population.last_participation)

@@ -8,7 +8,7 @@ from ..coproduction import IMITATION_RULES
 from ..kernels import stance_revision
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
-from .participation import NO_EXIT_GAIN, fresh_sensitivity, lasting_disposition_scale
+from .participation import fresh_sensitivity, lasting_disposition_scale
 from .service_use import outside_option
 from .structure import Structure
 
@@ -28,7 +28,7 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
     sector = users.sector_index
     pool_return = float(structure.sector_array("coproduction_r")[sector])
     effort = params["participation_cost"]
-    crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.exit_gain is not None)
+    crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"])  # after this month's service
     channels = structure.channel_count(sector)
     recruiting = bool(channels and params["channel_recruitment"] > 0)
     audit = bool(params["participation_audit"])
@@ -41,7 +41,9 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
         structure.neighbours, structure.neighbour_count, float(params["revision_rate"] * (1.0 - params["motive_share"])),
         float(params["revision_rate"]), float(params["neighbour_imitation"]) if structure.neighbours.shape[1] else 0.0,
         rule == "proportional", strength, float(params["exploration_rate"]), users.provider, users.x, users.citizen,
-        float(params["resource_gradient"]), float(effort), users.exit_gain if crowd_out else NO_EXIT_GAIN, crowd_out, table.q_c, table.q_n,
+        float(params["resource_gradient"]), float(effort), crowd_out, structure.home_row[sector],
+        structure.row_neighbours, structure.row_neighbour_count, population.quality_sensitivity,
+        float(params["switch_cost"]), table.q_c, table.q_n,
         table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
         float(params["aspiration"]), float(params["voice_value"]), float(params["habit_value"]),
         float(params["duty_value"]), population.efficacy, population.last_participation, month - 12,
