@@ -728,11 +728,14 @@ def test_formula_funding_matches(seed, normalised, need_weighted, choice):
     for sector in range(3):
         slots = random_slots(10 * seed + sector, n_providers=12)
         home_row = rng.integers(0, 12, 8)
-        weight = formula_funding.deprivation_weights(slots["citizen"], deprivation, 0.6)
+        weight = 1.0 + 0.6 * deprivation[slots["citizen"]]
         normaliser = float(weight.mean()) if normalised and weight.size else None
-        formula_funding.add_formula_users(weight, normaliser, high_need_bits(slots["need"]), np.float32(2.5),
-                                          need_weighted, choice, slots["stance"],
-                                          OPT_OUT, slots["provider"], slots["unit"], home_row, 2.3, kernel_rows)
+        unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
+        unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+        formula_funding.add_formula_users(slots["citizen"], deprivation, formula_funding.quintile_weights(0.6, 5),
+                                          normaliser, high_need_bits(slots["need"]), np.float32(2.5), need_weighted,
+                                          choice, slots["stance"], OPT_OUT, slots["provider"], unit_start, unit_count,
+                                          home_row, 2.3, kernel_rows)
         formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, choice,
                                 slots["stance"], slots["provider"], slots["unit"], home_row, 2.3, reference_rows)
     assert same(kernel_rows, reference_rows)
@@ -1216,6 +1219,19 @@ def test_the_kernels_sum_is_numpys(n):
     for array in (values[:n], values[::3]):
         assert pairwise_sum(array) == float(array.sum())
     assert str(pairwise_sum(np.array([-0.0] * min(n, 3)))) == str(float(np.array([-0.0] * min(n, 3)).sum()))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 257, 1000, 8191, 8193, 20001])
+def test_the_kernels_sum_of_a_gather_is_numpys(n):
+    """``pairwise_sum_of_table`` gives ``table[key[index]].sum()`` to the last bit without the gathered array
+    (the funding formula's deprivation weights, ODD §9 D-F82)."""
+    from sim.kernels.pairwise import pairwise_sum_of_table
+
+    rng = np.random.default_rng(n)
+    table = rng.standard_normal(7) * 10.0 ** rng.integers(-4, 7, 7)
+    key = rng.integers(0, 7, 300).astype(np.int8)
+    index = rng.integers(0, 300, n).astype(np.int32)
+    assert pairwise_sum_of_table(table, key, index) == float(table[key[index]].sum())
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -1973,10 +1989,12 @@ def test_a_sectors_formula_in_one_call_matches(seed, normalised, need_weighted, 
         if sector % 2:
             slots["provider"] = np.sort(slots["provider"])  # runs of a row
         home_row = rng.integers(0, 12, 8)
+        unit_count = np.bincount(slots["unit"], minlength=8)  # the unit-sorted layout the kernel reads units from
+        unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
         formula_funding.sector_formula_users(
             slots["citizen"], deprivation, 0.6, normalised, high_need_bits(slots["need"]), np.float32(2.5),
-            need_weighted, choice, slots["stance"], OPT_OUT, slots["provider"], slots["unit"], home_row, 2.3,
-            kernel_rows)
+            need_weighted, choice, slots["stance"], OPT_OUT, slots["provider"], unit_start, unit_count, home_row, 2.3,
+            kernel_rows, 5)
         formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, choice,
                                 slots["stance"], slots["provider"], slots["unit"], home_row, 2.3, reference_rows)
     assert same(kernel_rows, reference_rows)

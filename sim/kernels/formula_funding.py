@@ -9,38 +9,45 @@ import numpy as np
 
 from . import compiled
 from .need_churn import need_level
-from .pairwise import pairwise_sum
+from .pairwise import pairwise_sum, pairwise_sum_of_table
+from .service_value import unit_of
 
 
 @compiled
-def deprivation_weights(citizen, deprivation, deprivation_weight):
-    """ODD §7.8: 1 + deprivation_weight * q_i, q_i the deprivation quintile of the slot's holder (float64)."""
-    weight = np.empty(citizen.size)
-    for slot in range(citizen.size):
-        weight[slot] = 1.0 + deprivation_weight * np.float64(deprivation[citizen[slot]])
+def quintile_weights(deprivation_weight, n_quintiles):
+    """ODD §7.8: the weight 1 + deprivation_weight * q of each quintile q (float64): a slot's weight is its
+    holder's quintile's, the same number as computed for her slot (ODD §9 D-F82: no float64 array of a sector's
+    weights)."""
+    weight = np.empty(n_quintiles)
+    for quintile in range(n_quintiles):
+        weight[quintile] = 1.0 + deprivation_weight * np.float64(quintile)
     return weight
 
 
 @compiled
-def add_formula_users(weight, normaliser, high_need_bits, high_need32, need_weighted, money_follows_users, stance, opt_out, provider,
-                      unit, home_row, unit_cost, per_row):
+def add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bits, high_need32, need_weighted,
+                      money_follows_users, stance, opt_out, provider, unit_start, unit_count, home_row, unit_cost,
+                      per_row):
     """ODD §7.8: per provider row, the sum over the sector's funded slots of (weight_i / normaliser) * need_i
-    (need_i the level ``high_need32`` where her bit in ``high_need_bits`` is set, 1 otherwise, D-F33; left out
-    unless ``need_weighted``; no division when ``normaliser`` is None). Where money follows
-    users, the active users (not opted out) count at the row that serves them; otherwise every eligible
-    resident counts at her unit's home row (block funding). The sector's sum, times its unit cost, is added to
-    ``per_row``. A row's sum is kept in a register while the slots stay at that row (they come in runs, sorted
-    by unit), not stored and loaded again at every slot."""
+    (weight_i her holder's quintile's, ``weight_of``; need_i the level ``high_need32`` where her bit in
+    ``high_need_bits`` is set, 1 otherwise, D-F33; left out unless ``need_weighted``; no division when
+    ``normaliser`` is None). Where money follows users, the active users (not opted out) count at the row that
+    serves them; otherwise every eligible resident counts at her unit's home row (block funding; her unit from
+    the unit-sorted layout, ``unit_start`` and ``unit_count``, ODD §9 D-F82). The sector's sum, times its unit
+    cost, is added to ``per_row``. A row's sum is kept in a register while the slots stay at that row (they come
+    in runs, sorted by unit), not stored and loaded again at every slot."""
     sector_sum = np.zeros(per_row.size)
     current, running = -1, 0.0  # a row's sum kept in a register over its run of slots (ODD §9 D-F57)
-    for slot in range(weight.size):
+    unit = 0
+    for slot in range(citizen.size):
         if money_follows_users:
             if stance[slot] == opt_out:
                 continue
             row = provider[slot]
         else:
-            row = home_row[unit[slot]]
-        value = weight[slot]
+            unit = unit_of(slot, unit, unit_start, unit_count)
+            row = home_row[unit]
+        value = weight_of[deprivation[citizen[slot]]]
         if normaliser is not None:
             value = value / normaliser
         if need_weighted:
@@ -58,20 +65,23 @@ def add_formula_users(weight, normaliser, high_need_bits, high_need32, need_weig
 
 @compiled
 def sector_formula_users(citizen, deprivation, deprivation_weight, normalised, high_need_bits, high_need32,
-                         need_weighted, money_follows_users, stance, opt_out, provider, unit, home_row, unit_cost,
-                         per_row):
+                         need_weighted, money_follows_users, stance, opt_out, provider, unit_start, unit_count, home_row,
+                         unit_cost, per_row, n_quintiles):
     """ODD §7.8, one sector's part of the formula in one call: the eligible residents' deprivation weights
-    (``deprivation_weights``), normalised, where ``normalised`` and the sector has residents, by their mean
-    (NumPy's: the pairwise sum over the count), and the rows' need- and deprivation-weighted users times the unit
-    cost added to ``per_row`` (``add_formula_users``); the guarantor made these three calls a sector."""
-    weight = deprivation_weights(citizen, deprivation, deprivation_weight)
-    if normalised and weight.size:
-        normaliser = pairwise_sum(weight) / weight.size
-        add_formula_users(weight, normaliser, high_need_bits, high_need32, need_weighted, money_follows_users,
-                          stance, opt_out, provider, unit, home_row, unit_cost, per_row)
+    (``quintile_weights`` of her quintile), normalised, where ``normalised`` and the sector has residents, by their
+    mean (NumPy's: the pairwise sum of the slots' weights over the count, ``pairwise_sum_of_table``, without an
+    array of them, ODD §9 D-F82), and the rows' need- and deprivation-weighted users times the unit cost added to
+    ``per_row`` (``add_formula_users``); the guarantor made these three calls a sector."""
+    weight_of = quintile_weights(deprivation_weight, n_quintiles)
+    if normalised and citizen.size:
+        normaliser = pairwise_sum_of_table(weight_of, deprivation, citizen) / citizen.size
+        add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bits, high_need32, need_weighted,
+                          money_follows_users, stance, opt_out, provider, unit_start, unit_count, home_row, unit_cost,
+                          per_row)
     else:
-        add_formula_users(weight, None, high_need_bits, high_need32, need_weighted, money_follows_users, stance,
-                          opt_out, provider, unit, home_row, unit_cost, per_row)
+        add_formula_users(citizen, deprivation, weight_of, None, high_need_bits, high_need32, need_weighted,
+                          money_follows_users, stance, opt_out, provider, unit_start, unit_count, home_row, unit_cost,
+                          per_row)
 
 
 @compiled

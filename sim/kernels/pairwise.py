@@ -87,3 +87,52 @@ def pairwise_sum(values):
         stages[child] = 0
         top = child
     return 0.0 + total
+
+
+@compiled
+def pairwise_sum_of_table(table, key, index):
+    """``float(table[key[index]].sum())`` for a float64 ``table``, in NumPy's order, without the gathered array:
+    the runs of ``pairwise_sum`` walked the same way, each block's values gathered into a buffer of 128 (ODD §9
+    D-F82)."""
+    buffer = np.empty(BLOCK)
+    if index.size <= BLOCK:
+        for i in range(index.size):
+            buffer[i] = table[key[index[i]]]
+        return 0.0 + pairwise_block(buffer, 0, index.size)
+    depth = 64
+    starts = np.empty(depth, np.int64)
+    lengths = np.empty(depth, np.int64)
+    stages = np.zeros(depth, np.int64)
+    first = np.zeros(depth)
+    second = np.zeros(depth)
+    starts[0], lengths[0], stages[0] = 0, index.size, 0
+    top = 0
+    total = 0.0
+    while top >= 0:
+        n = lengths[top]
+        if n <= BLOCK or stages[top] == 2:
+            if n <= BLOCK:
+                for i in range(n):
+                    buffer[i] = table[key[index[starts[top] + i]]]
+                value = pairwise_block(buffer, 0, n)
+            else:
+                value = first[top] + second[top]
+            top -= 1
+            if top < 0:
+                total = value
+            elif stages[top] == 1:
+                first[top] = value
+            else:
+                second[top] = value
+            continue
+        half = n // 2
+        half -= half % 8
+        stages[top] += 1
+        child = top + 1
+        if stages[top] == 1:
+            starts[child], lengths[child] = starts[top], half
+        else:
+            starts[child], lengths[child] = starts[top] + half, n - half
+        stages[child] = 0
+        top = child
+    return 0.0 + total
