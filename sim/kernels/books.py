@@ -36,13 +36,14 @@ def move_cash(cash, moved, amounts, into_providers):
 @compiled
 def unexplained_row(cash, opening, inflow, outflow, tolerance):
     """The check of the providers' cash: the first row whose cash differs from opening + inflows - outflows by
-    more than ``tolerance`` * max(1, |expected|) (-1: none), and the net inflow (inflows - outflows) summed in
-    NumPy's order."""
+    more than ``tolerance`` * max(1, |opening| + inflows + outflows) (-1: none; rounding grows with the money
+    moved, not with what is left), and the net inflow (inflows - outflows) summed in NumPy's order."""
     net = np.empty(cash.size)
     first = -1
     for row in range(cash.size):
         expected = opening[row] + inflow[row] - outflow[row]
-        if first < 0 and np.abs(cash[row] - expected) > tolerance * max(1.0, np.abs(expected)):
+        scale = np.abs(opening[row]) + inflow[row] + outflow[row]
+        if first < 0 and np.abs(cash[row] - expected) > tolerance * max(1.0, scale):
             first = row
         net[row] = inflow[row] - outflow[row]
     return first, pairwise_sum(net)
