@@ -139,8 +139,12 @@ def scaling(largest: int, months: int) -> None:
     while slots <= largest:
         adults = max(500, int(round(slots / SLOTS_PER_ADULT / 500)) * 500)
         command = [sys.executable, __file__, "--figure", "slot-step", "--adults", str(adults), "--months", str(months)]
-        result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-        rows.append((slots, result))
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:  # say why and keep the sizes measured (the largest may not fit beside other work)
+            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            print(json.dumps({"target_slots": slots, "adults": adults, "failed": reason}), flush=True)
+        else:
+            rows.append((slots, json.loads(done.stdout)))
         slots *= 10
     reference = next((r["ns_per_slot_step"] for s, r in rows if s == 1_000_000), rows[-1][1]["ns_per_slot_step"])
     for target, result in rows:
