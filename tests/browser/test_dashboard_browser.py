@@ -207,11 +207,13 @@ def seconds_of(page) -> float:
     return float(re.search(r"ran in ([0-9.]+) s", page.locator(".ms-run-count").inner_text()).group(1))
 
 
-def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alone(browser, served):
-    """Two browser sessions: one runs a long comparison (20 paired runs), the other a short one (3 paired runs of the
-    same length) beside it; the short one takes less than twice its time alone (the workers are shared by least
-    attained service, not first come, first served: it waits at most for one of the long one's runs to end).
-    The page says what each comparison asks before it runs."""
+def test_a_short_comparison_beside_a_long_one_is_not_queued_behind_it(browser, served):
+    """Two browser sessions: one runs a long comparison (20 paired runs, 63 runs in all), the other a short one (3
+    paired runs of the same length) beside it; the short one ends while the long one has done fewer than half of
+    its runs (the workers are shared by least attained service: first come, first served would finish all 63
+    first; ``tests/test_dashboard.py`` has the ablation on the pool itself). Read from the pages' progress, not a
+    clock: the short one takes about a second alone, so a bound on its time beside the long one measured the
+    machine's load more than the scheduling. The page says what each comparison asks before it runs."""
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(2)]
     short, long_ = (context.new_page() for context in contexts)
     try:
@@ -232,7 +234,10 @@ def test_a_short_comparison_beside_a_long_one_answers_within_twice_its_time_alon
         run_and_wait(short)
         beside = seconds_of(short)
         assert long_.locator(".ms-progress").count() == 1, "the long comparison was still running"
-        assert beside < 2 * alone, f"alone {alone:.1f} s, beside a long comparison {beside:.1f} s"
+        progress = long_.locator(".ms-progress").inner_text()
+        done = re.search(r"(\d+) of 63 runs", progress)
+        done = int(done.group(1)) if done else 0  # "running 63 runs": none done yet
+        assert done < 63 // 2, f"the long one had done {progress!r} (short: {alone:.1f} s alone, {beside:.1f} beside)"
         long_.locator(".ms-cancel").click()
     finally:
         for context in contexts:
