@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from . import compiled, inlined
 
 BLOCK = 128  # NumPy's PW_BLOCKSIZE
 
@@ -47,27 +47,39 @@ def pairwise_block(values, start, n):
     return total
 
 
-@compiled
-def pairwise_sum(values):
-    """``float(values.sum())`` for a 1-D float64 array, in NumPy's order. NumPy recurses on the halves of a run
-    longer than a block; a compiled recursion does not load from Numba's cache, so the halves are walked with
-    a stack of their own: each frame holds a run, how far it got (0: neither half summed, 1: the first, 2:
-    both) and its halves' sums."""
-    if values.size <= BLOCK:
-        return 0.0 + pairwise_block(values, 0, values.size)
+@inlined
+def leaf_sum(values, key, index, buffer, start, n):
+    """A run's sum as NumPy adds a block: of ``values[start:start + n]`` where ``index`` is None, else of
+    ``values[key[index[start:start + n]]]``, gathered into ``buffer`` first (the branch is settled at compile time)."""
+    if index is None:
+        return pairwise_block(values, start, n)
+    for i in range(n):
+        buffer[i] = values[key[index[start + i]]]
+    return pairwise_block(buffer, 0, n)
+
+
+@inlined
+def pairwise_walk(values, key, index, size):
+    """NumPy's pairwise sum of ``size`` numbers (``leaf_sum``'s runs). NumPy recurses on the halves of a run
+    longer than a block; a compiled recursion does not load from Numba's cache, so the halves are walked with a
+    stack of their own: each frame holds a run, how far it got (0: neither half summed, 1: the first, 2: both)
+    and its halves' sums."""
+    buffer = np.empty(0 if index is None else BLOCK)
+    if size <= BLOCK:
+        return 0.0 + leaf_sum(values, key, index, buffer, 0, size)
     depth = 64  # a run halves at every level: 2^64 numbers would be needed to fill it
     starts = np.empty(depth, np.int64)
     lengths = np.empty(depth, np.int64)
     stages = np.zeros(depth, np.int64)
     first = np.zeros(depth)
     second = np.zeros(depth)
-    starts[0], lengths[0], stages[0] = 0, values.size, 0
+    starts[0], lengths[0], stages[0] = 0, size, 0
     top = 0
     total = 0.0
     while top >= 0:
         n = lengths[top]
         if n <= BLOCK or stages[top] == 2:
-            value = pairwise_block(values, starts[top], n) if n <= BLOCK else first[top] + second[top]
+            value = leaf_sum(values, key, index, buffer, starts[top], n) if n <= BLOCK else first[top] + second[top]
             top -= 1
             if top < 0:
                 total = value
@@ -87,6 +99,12 @@ def pairwise_sum(values):
         stages[child] = 0
         top = child
     return 0.0 + total
+
+
+@compiled
+def pairwise_sum(values):
+    """``float(values.sum())`` for a 1-D float64 array, in NumPy's order."""
+    return pairwise_walk(values, None, None, values.size)
 
 
 @compiled
@@ -94,45 +112,4 @@ def pairwise_sum_of_table(table, key, index):
     """``float(table[key[index]].sum())`` for a float64 ``table``, in NumPy's order, without the gathered array:
     the runs of ``pairwise_sum`` walked the same way, each block's values gathered into a buffer of 128 (ODD §9
     D-F82)."""
-    buffer = np.empty(BLOCK)
-    if index.size <= BLOCK:
-        for i in range(index.size):
-            buffer[i] = table[key[index[i]]]
-        return 0.0 + pairwise_block(buffer, 0, index.size)
-    depth = 64
-    starts = np.empty(depth, np.int64)
-    lengths = np.empty(depth, np.int64)
-    stages = np.zeros(depth, np.int64)
-    first = np.zeros(depth)
-    second = np.zeros(depth)
-    starts[0], lengths[0], stages[0] = 0, index.size, 0
-    top = 0
-    total = 0.0
-    while top >= 0:
-        n = lengths[top]
-        if n <= BLOCK or stages[top] == 2:
-            if n <= BLOCK:
-                for i in range(n):
-                    buffer[i] = table[key[index[starts[top] + i]]]
-                value = pairwise_block(buffer, 0, n)
-            else:
-                value = first[top] + second[top]
-            top -= 1
-            if top < 0:
-                total = value
-            elif stages[top] == 1:
-                first[top] = value
-            else:
-                second[top] = value
-            continue
-        half = n // 2
-        half -= half % 8
-        stages[top] += 1
-        child = top + 1
-        if stages[top] == 1:
-            starts[child], lengths[child] = starts[top], half
-        else:
-            starts[child], lengths[child] = starts[top] + half, n - half
-        stages[child] = 0
-        top = child
-    return 0.0 + total
+    return pairwise_walk(table, key, index, index.size)

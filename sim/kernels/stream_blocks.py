@@ -17,9 +17,6 @@ from . import compiled, inlined, streams
 BLOCK = 64
 
 _MASK = np.uint64(0xFFFFFFFF)
-_SHIFT = np.uint64(32)
-_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)  # as ``streams``
-_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
 
 
 @inlined
@@ -48,22 +45,13 @@ def philox_words_at(key0, key1, first, offsets, count, counter1, counter2, count
 @inlined
 def _rounds(key0, key1, count, counter1, counter2, counter3, words):
     """The ten rounds of Philox4x32-10 over a block whose first words are set, a counter at a time with its four
-    words in registers: the round loop has a fixed count, so the compiler unrolls it and the loop over the block
-    becomes vector multiplies over several counters at once, without a load and a store of the words each round
-    (about 2.2 ns a counter on this machine, where a round at a time over the whole block, its words through
-    memory, took 4)."""
-    key_start0, key_start1 = np.uint64(key0) & _MASK, np.uint64(key1) & _MASK
-    word1, word2, word3 = np.uint64(counter1) & _MASK, np.uint64(counter2) & _MASK, np.uint64(counter3) & _MASK
+    words in registers (``streams.philox4x32`` inlined): the round loop has a fixed count, so the compiler
+    unrolls it and the loop over the block becomes vector multiplies over several counters at once, without a
+    load and a store of the words each round (about 2.2 ns a counter on this machine, where a round at a time
+    over the whole block, its words through memory, took 4)."""
     for j in range(count):
-        c0, c1, c2, c3 = words[0, j] & _MASK, word1, word2, word3
-        k0, k1 = key_start0, key_start1
-        for _ in range(10):
-            product0 = _M0 * c0
-            product1 = _M1 * c2
-            c0, c1, c2, c3 = ((product1 >> _SHIFT) ^ c1 ^ k0, product1 & _MASK,
-                              (product0 >> _SHIFT) ^ c3 ^ k1, product0 & _MASK)
-            k0, k1 = (k0 + _W0) & _MASK, (k1 + _W1) & _MASK
-        words[0, j], words[1, j], words[2, j], words[3, j] = c0, c1, c2, c3
+        words[0, j], words[1, j], words[2, j], words[3, j] = streams.philox4x32(key0, key1, words[0, j], counter1,
+                                                                              counter2, counter3)
 
 
 @inlined
