@@ -73,6 +73,23 @@ def mean_by_row(provider, values, n_rows):
     return mean
 
 
+@inlined
+def begin_need(slot, unit, person, high, high_need_bits, habitual, contribute, use_only, stance, civic,
+               home_provider, mean_satisfaction, provider, satisfaction):
+    """ODD §7.14, what a fresh need starts with besides its design: its bit in ``high_need_bits`` (set where
+    ``high``), the stance of her civic habit (she contributes if she took part in the last 12 months), no
+    membership or seat, her unit's home provider, and as satisfaction what its users now feel (kept as float32)."""
+    if high:
+        high_need_bits[slot >> 3] |= np.uint8(1 << (slot & 7))
+    else:
+        high_need_bits[slot >> 3] &= np.uint8(~(1 << (slot & 7)) & 0xFF)
+    stance[slot] = contribute if habitual[person] else use_only
+    civic[slot] = 0
+    row = home_provider[unit]
+    provider[slot] = row
+    satisfaction[slot] = np.float32(mean_satisfaction[row])
+
+
 @compiled
 def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_need_share, high_need, habitual,
                 home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, high_need_bits, stance,
@@ -90,15 +107,8 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
         for dimension in range(x.shape[1]):
             wish = unit_pref_mean[unit, dimension] + np.float32(normal[k, dimension])
             x[slot, dimension] = min(max(wish, zero32), one32)
-        if uniform[k] < high_need_share:  # her need's bit (``high_need_bits``)
-            high_need_bits[slot >> 3] |= np.uint8(1 << (slot & 7))
-        else:
-            high_need_bits[slot >> 3] &= np.uint8(~(1 << (slot & 7)) & 0xFF)
-        stance[slot] = contribute if habitual[person] else use_only
-        civic[slot] = 0
-        row = home_provider[unit]
-        provider[slot] = row
-        satisfaction[slot] = np.float32(provider_mean_satisfaction[row])
+        begin_need(slot, unit, person, uniform[k] < high_need_share, high_need_bits, habitual, contribute, use_only,
+                   stance, civic, home_provider, provider_mean_satisfaction, provider, satisfaction)
 
 
 @compiled
@@ -241,13 +251,6 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
             normal = radius * (np.cos(angle) if dimension % 2 == 0 else np.sin(angle))
             wish = unit_pref_mean[unit, dimension] + np.float32(spread * normal)
             x[slot, dimension] = min(max(wish, zero32), one32)
-        if streams.word_uniform(fresh[0]) < high_need_share:
-            high_need_bits[slot >> 3] |= np.uint8(1 << (slot & 7))
-        else:
-            high_need_bits[slot >> 3] &= np.uint8(~(1 << (slot & 7)) & 0xFF)
-        stance[slot] = contribute if habitual[person] else use_only
-        civic[slot] = 0
-        row = home_provider[unit]
-        provider[slot] = row
-        satisfaction[slot] = np.float32(mean[row])
+        begin_need(slot, unit, person, streams.word_uniform(fresh[0]) < high_need_share, high_need_bits, habitual,
+                   contribute, use_only, stance, civic, home_provider, mean, provider, satisfaction)
     return passed

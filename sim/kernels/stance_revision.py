@@ -7,7 +7,8 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from . import compiled, stream_blocks, streams
-from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility
+from .service_value import slot_cost, slot_utility
+from .voice import hirschman_reference, voice_term
 
 
 @compiled
@@ -181,8 +182,7 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
     quantity is the width NumPy used (float32 utilities, benefits and satisfactions, float64 gains and chances)."""
     new = stance.copy()
     lane = sector * streams.SECTOR_LANES + streams.STANCE_REVISION
-    aspiration32, voice32, zero32, scale32 = (np.float32(aspiration), np.float32(voice_value), np.float32(0.0),
-                                              np.float32(disposition_scale))
+    aspiration32, voice32, scale32 = np.float32(aspiration), np.float32(voice_value), np.float32(disposition_scale)
     recruit_scale32, mean32, one32 = np.float32(reach_scale), np.float32(resources_mean), np.float32(1.0)
     largest_chance = 0.0
     # The largest chance of being asked: a recruitment draw at or above it asks no one, so its slot's stance and
@@ -240,19 +240,13 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                                        service_weight, mismatch_weight)  # ODD §7.1 service utility
                 reference = utility
                 if crowd_out:  # Hirschman: the best exit option, where exit crowds out voice
-                    # her exit gain as service use valued it this month (the same keyed uniform, ODD §9 D-F81)
-                    draw = streams.slot_uniform(key0, key1, slot, month, sector, streams.EXIT_OPTION)
-                    alternative = alternative_row(draw, row, unit, home_row, row_neighbours, row_neighbour_count)
-                    exit_option = reference + slot_exit_gain(
-                        alternative, row, slot, x, quality_sensitivity[person], quality_contractible,
-                        quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
-                    if exit_option > reference:
-                        reference = exit_option
-                dissatisfaction = aspiration32 - reference
-                if dissatisfaction < zero32:
-                    dissatisfaction = zero32
-                habit = habit_value * (1.0 if last_participation[person] > since else 0.0)
-                benefit = np.float32(np.float64(voice32 * efficacy[person] * dissatisfaction) + habit + duty_value)
+                    reference = hirschman_reference(utility, slot, row, unit, key0, key1, month, sector, home_row,
+                                                    row_neighbours, row_neighbour_count, x,
+                                                    quality_sensitivity[person], quality_contractible,
+                                                    quality_noncontractible, design, service_weight,
+                                                    mismatch_weight, switch_cost)
+                benefit = voice_term(reference, aspiration32, voice32, efficacy[person],
+                                     last_participation[person] > since, habit_value, duty_value)
                 if disposition_scale != 0.0:
                     benefit = benefit + disposition[person] * scale32
                 cost = slot_cost(resources[person], resource_gradient, participation_cost)

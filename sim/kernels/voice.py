@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from . import compiled, inlined
 from .service_value import alternative_row, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, slot_uniform
 
@@ -83,6 +83,34 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
         efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
 
 
+@inlined
+def hirschman_reference(utility, slot, here, unit, key0, key1, month, sector, home_row, row_neighbours,
+                        row_neighbour_count, x, sensitivity, quality_contractible, quality_noncontractible, design,
+                        service_weight, mismatch_weight, switch_cost):
+    """R_i where exit crowds out voice (Hirschman 1970, ODD §7.3): max(U_i, U_i + exit gain_i), the exit option
+    from this month's keyed uniform (purpose ``EXIT_OPTION``) as service use valued it, from ``here``, the row
+    she was served by (ODD §9 D-F81)."""
+    alternative = alternative_row(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, unit, home_row,
+                                  row_neighbours, row_neighbour_count)
+    exit_option = utility + slot_exit_gain(alternative, here, slot, x, sensitivity, quality_contractible,
+                                           quality_noncontractible, design, service_weight, mismatch_weight,
+                                           switch_cost)
+    if exit_option > utility:
+        return exit_option
+    return utility
+
+
+@inlined
+def voice_term(reference, aspiration32, voice32, efficacy, took_part, habit_value, duty_value):
+    """b_i of ODD §7.3 before a disposition: voice_value * efficacy_i * max(aspiration - R_i, 0) + habit_value *
+    [took part lately] + duty_value, the voice term in float32, the sum in float64 kept as float32."""
+    dissatisfaction = aspiration32 - reference
+    if dissatisfaction < np.float32(0.0):
+        dissatisfaction = np.float32(0.0)
+    habit = habit_value * (1.0 if took_part else 0.0)
+    return np.float32(np.float64(voice32 * efficacy * dissatisfaction) + habit + duty_value)
+
+
 @compiled
 def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sector, unit_start, unit_count, home_row,
                   row_neighbours, row_neighbour_count, quality_sensitivity, switch_cost, moved, left,
@@ -98,7 +126,7 @@ def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sec
     (``month``, ``sector``, purpose ``EXIT_OPTION``), her unit from the unit-sorted layout, and the row she was
     served by then: the row she left where she switched this month (``moved``, ascending, and ``left``: exit's
     list), her provider otherwise (``service_value.slot_exit_gain``)."""
-    aspiration32, voice32, zero32 = np.float32(aspiration), np.float32(voice_value), np.float32(0.0)
+    aspiration32, voice32 = np.float32(aspiration), np.float32(voice_value)
     benefit = np.empty(slots.size, np.float32)
     unit = 0
     switcher = np.searchsorted(moved, slots[0]) if slots.size > 0 else 0  # the first switcher at or after the list
@@ -112,18 +140,12 @@ def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sec
                 switcher += 1
             here = left[switcher] if switcher < moved.size and moved[switcher] == slot else row
             unit = unit_of(slot, unit, unit_start, unit_count)
-            alternative = alternative_row(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, unit,
-                                          home_row, row_neighbours, row_neighbour_count)
-            exit_option = reference + slot_exit_gain(alternative, here, slot, x, quality_sensitivity[person],
-                                                     quality_contractible, quality_noncontractible, design,
-                                                     service_weight, mismatch_weight, switch_cost)
-            if exit_option > reference:
-                reference = exit_option
-        dissatisfaction = aspiration32 - reference
-        if dissatisfaction < zero32:
-            dissatisfaction = zero32
-        habit = habit_value * (1.0 if last_participation[person] > since else 0.0)
-        benefit[k] = np.float32(np.float64(voice32 * efficacy[person] * dissatisfaction) + habit + duty_value)
+            reference = hirschman_reference(reference, slot, here, unit, key0, key1, month, sector, home_row,
+                                            row_neighbours, row_neighbour_count, x, quality_sensitivity[person],
+                                            quality_contractible, quality_noncontractible, design, service_weight,
+                                            mismatch_weight, switch_cost)
+        benefit[k] = voice_term(reference, aspiration32, voice32, efficacy[person], last_participation[person] > since,
+                                habit_value, duty_value)
     return benefit
 
 
