@@ -106,8 +106,12 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(one_process, tmp_path, w
         if text.startswith("year 1/"):
             raise Stop
 
+    if not where:  # saved only once checkpoint_minutes have passed (D-NAT14): not after a quick first year
+        with pytest.raises(Stop):
+            run_national(tmp_path / "unsaved", progress=stop_after_first_year, checkpoint_minutes=60, **SMALL)
+        assert not (tmp_path / "unsaved" / "checkpoint.pkl").exists()
     with pytest.raises(Stop):
-        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, **SMALL)
+        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, checkpoint_minutes=0, **SMALL)
     assert (tmp_path / "cut" / "checkpoint.pkl").exists() and not (tmp_path / "cut" / "authorities.parquet").exists()
     run_national(tmp_path / "cut", **where, **SMALL)
     whole, cut = tables(one_process), tables(tmp_path / "cut")
@@ -145,7 +149,8 @@ def test_the_national_command_runs_resumes_and_refuses_bad_input(tmp_path, capsy
     for bad, message in ((["--sectors", "cake"], "cake not allowed"), (["--scale", "0"], "0 is not allowed"),
                          (["--authorities", "W06000001"], "W06000001"), (["--dask", "2", "--scheduler", "x:1"],
                                                                         "not allowed with argument"),
-                         (["--threads", "0"], "0 is not allowed")):
+                         (["--threads", "0"], "0 is not allowed"),
+                         (["--checkpoint-minutes", "-1"], "expected a number of minutes from 0")):
         try:
             code = main(["national", "--out", str(tmp_path / "bad"), *bad])
         except SystemExit as exit_:

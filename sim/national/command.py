@@ -18,7 +18,7 @@ from ..parameters import MAX_MONTHS, ParameterError
 from ..regimes import REGIMES
 from ..sectors import DEFAULT_SECTORS, SECTOR_NAMES
 from .country import DEFAULT_SCALE
-from .run import run_national
+from .run import CHECKPOINT_MINUTES, run_national
 
 
 def _whole(low: int, high: int):
@@ -32,6 +32,17 @@ def _whole(low: int, high: int):
             raise argparse.ArgumentTypeError(f"{value} is not allowed; expected {low} to {high}")
         return value
     return parse
+
+
+def _minutes(text: str) -> float:
+    """An argparse type: minutes, a number from 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; expected a number of minutes from 0")
+    return value
 
 
 def _sectors(text: str) -> tuple[str, ...]:
@@ -63,7 +74,7 @@ def add_national_parser(sub) -> None:
                     "simulated adult per --scale real adults, in this process or as authority partitions on Dask "
                     "(identical results). Results (Parquet by authority, region and deprivation decile; a report "
                     "with a figure) go to --out; after every year what is computed is saved, and the same command "
-                    "resumes an interrupted run. Exit status: 0 done, 2 bad input, 130 interrupted.")
+                    "resumes an interrupted run from the last save. Exit status: 0 done, 2 bad input, 130 interrupted.")
     parser.add_argument("--out", metavar="DIR", required=True, help="results folder (new, or the folder of an "
                         "interrupted run with the same settings, to resume it)")
     parser.add_argument("--scale", type=_whole(1, 100_000), default=DEFAULT_SCALE, metavar="K",
@@ -88,6 +99,10 @@ def add_national_parser(sub) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_argument,
                        help="run authority partitions on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its "
                             "workers need this package installed)")
+    parser.add_argument("--checkpoint-minutes", type=_minutes, default=CHECKPOINT_MINUTES, metavar="M",
+                        help=f"save what is computed after the first year that ends M minutes or more after the "
+                             f"last save (default {CHECKPOINT_MINUTES:g}; 0 = every year): at full scale a save is "
+                             f"gigabytes; the results do not depend on it")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -114,7 +129,7 @@ def cmd_national(args) -> int:
     manifest = run_national(args.out, scale=args.scale, months=args.months, sectors=args.sectors, seed=args.seed,
                             params=national_params(args.sets, args.regime), authorities=authorities,
                             dask_workers=args.dask, scheduler=args.scheduler, progress=say,
-                            threads=args.threads)
+                            threads=args.threads, checkpoint_minutes=args.checkpoint_minutes)
     england = pd.read_parquet(f"{args.out}/regions.parquet").set_index("region").loc["England"]
     print(f"England: {len(manifest['config']['authorities'])} authorities, {manifest['simulated_adults']:,} simulated "
           f"adults (scale {args.scale}), {args.months} months, {manifest['where']}")

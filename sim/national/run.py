@@ -5,8 +5,9 @@ Where it runs does not change what it computes: the partitions are the same ``Pa
 process (one run: one partition per thread, by default a thread per usable core, ODD §9 D-NAT12) or Dask actors
 on workers (``dask_workers`` for a new local cluster, ``scheduler`` for an existing one); each authority's model sees only its own seed and the couplings, which the driver computes from
 the summaries in authority order. After every year the driver writes the year's monthly metrics
-(``monthly/year_NNN.parquet``) and a checkpoint of every partition (``checkpoint.pkl``), each by an atomic
-rename; a run started again on the same folder and settings continues from the checkpoint.
+(``monthly/year_NNN.parquet``) and, once ``checkpoint_minutes`` have passed since the last (every year with 0),
+a checkpoint of every partition (``checkpoint.pkl``), each by an atomic rename; a run started again on the same
+folder and settings continues from the checkpoint (D-NAT14).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from ..arguments import path as path_argument
-from ..arguments import whole_number
+from ..arguments import positive_number, whole_number
 from ..parameters import MAX_MONTHS, ParameterError, validate
 from ..sectors import DEFAULT_SECTORS
 from .country import DEFAULT_SCALE, plan_country
@@ -34,18 +35,23 @@ from .partition import Partition
 from .report import write_results
 
 MONTHS_PER_YEAR = 12
+CHECKPOINT_MINUTES = 10.0  # default: at most this much computing lost to an interruption, a few checkpoints a run
 
 
 def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int = 300,
                  sectors: Sequence[str] = DEFAULT_SECTORS, seed: int = 1, params: dict[str, Any] | None = None,
                  authorities: Sequence[str] | None = None, dask_workers: int | None = None,
                  scheduler: str | None = None, progress: Callable[[str], None] | None = None,
-                 threads: int | None = None) -> dict[str, Any]:
+                 threads: int | None = None, checkpoint_minutes: float = CHECKPOINT_MINUTES) -> dict[str, Any]:
     """Run England (or ``authorities``) for ``months`` months at one simulated adult per ``scale`` real ones;
     write the results to ``out`` (see ``sim.national.report.write_results``) and return the manifest. In this
     process the authorities are split into ``threads`` partitions advanced side by side (by default one per
-    usable core; the compiled kernels release the interpreter's lock), with the same results as one."""
+    usable core; the compiled kernels release the interpreter's lock), with the same results as one. A
+    checkpoint is written after the first fiscal year that ends ``checkpoint_minutes`` or more after the last
+    one (or the start; 0: after every year): at full scale a checkpoint is gigabytes and about a tenth of a
+    year's time, while where it is written changes no result (D-NAT14)."""
     out = path_argument("out", out)
+    checkpoint_minutes = positive_number("checkpoint_minutes", checkpoint_minutes, allow_zero=True)
     threads = whole_number("threads", usable_cores() if threads is None else threads, 1, 1024)
     months = whole_number("months", months, 1, MAX_MONTHS)
     seed = whole_number("seed", seed, 0, 2**63 - 1)
@@ -74,6 +80,7 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
                  if not (dask_workers or scheduler) else (scheduler or f"{dask_workers} Dask workers"))
         write_json(manifest_path, {"config": config, "status": "running", "where": where})
         years = -(-months // MONTHS_PER_YEAR)
+        last_saved = started
         for y in range(year, years):
             step = min(MONTHS_PER_YEAR, months - y * MONTHS_PER_YEAR)
             results = parts.advance(step, couplings)
@@ -82,8 +89,11 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
             monthly = monthly.sort_values(["authority", "month"], kind="stable").reset_index(drop=True)
             couplings = yearly_couplings(summaries, plan, model_params["sectors"])
             write_parquet(out / "monthly" / f"year_{y + 1:03d}.parquet", monthly)
-            write_checkpoint(checkpoint, {"year": y + 1, "couplings": couplings}, parts.states())
-            say(f"year {y + 1}/{years} done ({time.perf_counter() - started:.0f} s)")
+            saved = y + 1 < years and time.perf_counter() - last_saved >= 60 * checkpoint_minutes
+            if saved:  # the last year's state is not needed: the results follow at once
+                write_checkpoint(checkpoint, {"year": y + 1, "couplings": couplings}, parts.states())
+                last_saved = time.perf_counter()
+            say(f"year {y + 1}/{years} done ({time.perf_counter() - started:.0f} s{', saved' if saved else ''})")
     wall = time.perf_counter() - started
     manifest = {"config": config, "status": "complete", "where": where, "wall_seconds_this_session": round(wall, 1),
                 "peak_rss_mib": round(peak_rss_mib(), 1), "simulated_adults": None}
