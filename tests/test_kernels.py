@@ -2098,6 +2098,42 @@ def test_payments_a_pass_over_the_rows_match(seed, n_sectors):
     assert overhead_total == float((due * overhead_rate[kind]).sum())
 
 
+# --- trust (ODD §7.12, §9 D-F110) --------------------------------------------------------------------------------
+def update_trust_reference(satisfaction, provider, citizen, holds, quality_mark, trust, sensitivity, aspiration,
+                           mark_trust, adjustment):
+    """The NumPy code ``update_sector_trust`` replaced (a sector's slots at once)."""
+    target = expit(sensitivity * (satisfaction - aspiration + 0.5))
+    target = np.clip(target + mark_trust * quality_mark[provider], 0.0, 1.0)
+    step = adjustment / np.maximum(POPCOUNT[holds[citizen]], 1)
+    trust[citizen] += (step * (target - trust[citizen])).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_trust_update_matches(seed):
+    """The same trust to the last bit (a NaN may differ in its payload), extreme satisfactions and people who
+    need no service included."""
+    from sim.kernels.trust import update_sector_trust
+
+    rng = np.random.default_rng(seed)
+    n, m = 5_000, 3_000
+    satisfaction = (rng.normal(0.8, 1.5, m) * (10 if seed % 3 == 0 else 1)).astype(np.float32)
+    satisfaction[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    provider = rng.integers(0, 40, m).astype(np.int16)
+    citizen = rng.choice(n, m, replace=False).astype(np.int32)
+    holds = rng.integers(0, 1 << 12, n).astype(np.uint16)
+    holds[citizen[:50]] = 0
+    quality_mark = rng.random(40) < 0.5
+    trust = rng.random(n).astype(np.float32)
+    args = (float(rng.uniform(0.5, 8)), float(rng.uniform(0, 1.5)), float(rng.uniform(0, 0.3)) * (seed % 2),
+            float(rng.uniform(0, 0.5)))
+    expected, got = trust.copy(), trust.copy()
+    update_trust_reference(satisfaction, provider, citizen, holds, quality_mark, expected, *args)
+    update_sector_trust(satisfaction, provider, citizen, holds, quality_mark, got, *args)
+    assert np.isnan(got[citizen[0]]) and np.isnan(expected[citizen[0]])
+    got[citizen[0]] = expected[citizen[0]] = 0.0
+    assert same(expected, got)
+
+
 # --- the compiled code's cache (ODD §9 D-F77) ----------------------------------------------------------------------
 def test_the_kernels_import_from_no_model_module_outside_the_cache_digest():
     """The cache's digest covers the kernel modules and ``sim/population.py``; a kernel that read a constant or

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.special import expit
-
+from ..kernels.trust import update_sector_trust
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable, kind_table
-
-CHUNK = 1 << 16  # slots at a time
 
 
 def award_quality_marks(params: dict, table: ProviderTable) -> None:
@@ -20,16 +16,10 @@ def award_quality_marks(params: dict, table: ProviderTable) -> None:
 def update_trust(params: dict, population: Citizens, service_users: list[ServiceUsers],
                  table: ProviderTable) -> None:
     """Trust follows satisfaction relative to aspiration in each service a person uses (each at the rate
-    divided by the number of services she needs); a quality mark on one's provider adds to it. A sector's slots
-    a chunk at a time (``CHUNK``): a person holds one slot of a sector at most, so the chunks touch different
-    people, and every operation is element by element: the same numbers as the sector at once, without its
-    float64 temporaries (ODD §9 D-F63)."""
+    divided by the number of services she needs); a quality mark on one's provider adds to it. One compiled
+    pass over each sector's slots (``sim.kernels.trust.update_sector_trust``, ODD §9 D-F110), sector by sector:
+    a person holds one slot of a sector at most, so within a sector each slot moves its own person."""
     for users in service_users:
-        for first in range(0, users.m, CHUNK):
-            slots = slice(first, first + CHUNK)
-            target = expit(params["trust_sensitivity"] * (users.satisfaction[slots] - params["aspiration"] + 0.5))
-            target = np.clip(target + params["quality_mark_trust"] * table.quality_mark[users.provider[slots]],
-                             0.0, 1.0)
-            citizens = users.citizen[slots]
-            step = params["trust_adjustment"] / population.services_needed(citizens)
-            population.trust[citizens] += (step * (target - population.trust[citizens])).astype(np.float32)
+        update_sector_trust(users.satisfaction, users.provider, users.citizen, population.holds, table.quality_mark,
+                            population.trust, float(params["trust_sensitivity"]), float(params["aspiration"]),
+                            float(params["quality_mark_trust"]), float(params["trust_adjustment"]))
