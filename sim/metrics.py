@@ -29,6 +29,41 @@ VFM_COST_FLOOR = 1.0
 # each population's participation bits by person, zero between months (``count_people`` clears them as it counts):
 # a byte an adult allocated once rather than every month (ODD §9 D-F59)
 PERSON_BITS: WeakKeyDictionary = WeakKeyDictionary()
+# each model's per-slot sums of the month, added up by efficacy learning's pass (``begin_month``, ODD §9 D-F95)
+MONTH_SUMS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+class MonthSums:
+    """The metrics' per-slot sums of a month, added up in the month's last pass over the slots (efficacy
+    learning's, ``participation.learn_efficacy``) rather than a pass of the metrics' own (ODD §9 D-F95): each
+    sector's four sums (satisfaction, every slot's mismatch, active users', contributors' personal cost; None
+    for a sector without slots), satisfaction and users by quintile, the people's participation bits and the
+    slots by stance, as ``add_sector_measures`` adds them. ``measure`` reads them if they are this month's."""
+
+    def __init__(self, month: int, n_sectors: int, person_bits: np.ndarray):
+        self.month = month
+        self.sectors: list = [None] * n_sectors
+        self.satisfaction_by_quintile, self.users_by_quintile = np.zeros(5), np.zeros(5)
+        self.person_bits = person_bits
+        self.stance_counts = np.zeros(3, dtype=np.int64)
+
+
+def person_bits_of(pop) -> np.ndarray:
+    """The population's buffer of participation bits (all zeros between months, ``PERSON_BITS``)."""
+    person_bits = PERSON_BITS.get(pop)
+    if person_bits is None or person_bits.size != pop.n:
+        person_bits = PERSON_BITS[pop] = np.zeros(pop.n, dtype=np.uint8)
+    return person_bits
+
+
+def begin_month(model) -> MonthSums:
+    """Buffers for this month's per-slot sums, to be added up by efficacy learning's pass and read by ``measure``
+    at the month's end (ODD §9 D-F95). Only outside a fiscal year's end: between the pass and the metrics
+    nothing the sums read changes then (production, work, payments, deficits and insolvency change no slot, no
+    delivered design and no civic resources); a fiscal year's end changes civic resources and may re-let rows, so
+    the metrics make their own pass."""
+    sums = MONTH_SUMS[model] = MonthSums(model.month, len(model.users), person_bits_of(model.population))
+    return sums
 
 
 def read_metric(model, name: str) -> float:
@@ -53,29 +88,24 @@ class MetricsCollector(DataCollector):
 def measure(model) -> dict[str, float]:
     """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
     month (``ProviderTable.users``); mismatch, satisfaction and volunteers' time need one pass over each
-    sector's slots, with participation by form (``add_sector_measures``), and the counts over people one pass
-    each in one call (``count_people``). The rest is Python floats, each computed as NumPy computed
-    it before (ODD §9 D-F54)."""
+    sector's slots, with participation by form: efficacy learning's pass this month (``begin_month``, ODD §9
+    D-F95) or else one of their own (``slot_sums``); the counts over people one pass each in one call
+    (``count_people``). The rest is Python floats, each computed as NumPy computed it before (ODD §9 D-F54)."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
     act_n, mutual_n, mutual_capital = users_and_kind_sums(table.users, table.capital, table.kind, MUTUAL)
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
     sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
-    sat_q = np.zeros(5)
-    sat_qn = np.zeros(5)
-    person_bits = PERSON_BITS.get(pop)
-    if person_bits is None or person_bits.size != n:
-        person_bits = PERSON_BITS[pop] = np.zeros(n, dtype=np.uint8)
-    stance_counts = np.zeros(3, dtype=np.int64)
     value_of_time = params["value_of_time"]
-    gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
-    for users in model.users:  # one pass per sector: ``sim.kernels.metric_sums.add_sector_measures``
+    sums = MONTH_SUMS.pop(model, None)
+    if sums is None or sums.month != model.month:  # no pass of this month added them up: the metrics' own pass
+        sums = slot_sums(model)
+    sat_q, sat_qn, person_bits, stance_counts = (sums.satisfaction_by_quintile, sums.users_by_quintile,
+                                                 sums.person_bits, sums.stance_counts)
+    for users, sector_sums in zip(model.users, sums.sectors, strict=True):
         if users.m == 0:
             continue
-        satisfaction, gap, gap_active, volunteer_cost = add_sector_measures(
-            users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
-            stance_served(users), pop.costed_resources(), gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
-            users.stance, sat_q, sat_qn, person_bits, stance_counts)
+        satisfaction, gap, gap_active, volunteer_cost = sector_sums
         sat_sum += satisfaction
         sat_n += users.m
         mis_sum += gap_active  # |x - d| of active users this month's service sees (rationed: served only), ODD §8
@@ -128,6 +158,24 @@ def measure(model) -> dict[str, float]:
         metrics[name] = value / n
     metrics.update(participation.measure(n, holders.tolist(), stance_counts.tolist(), model.last_election))
     return metrics
+
+
+def slot_sums(model) -> MonthSums:
+    """The month's per-slot sums in a pass of their own, one a sector (``sim.kernels.metric_sums.
+    add_sector_measures``): after a fiscal year's end, at month 0, or when ``measure`` is called again."""
+    pop, table, params = model.population, model.providers, model.params
+    person_bits = person_bits_of(pop)
+    person_bits[:] = 0  # a month's bits that efficacy learning's pass added and no ``measure`` counted
+    sums = MonthSums(model.month, len(model.users), person_bits)
+    gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
+    for sector, users in enumerate(model.users):
+        if users.m:
+            sums.sectors[sector] = add_sector_measures(
+                users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
+                stance_served(users), pop.costed_resources(), gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
+                users.stance, sums.satisfaction_by_quintile, sums.users_by_quintile, person_bits,
+                sums.stance_counts)
+    return sums
 
 
 def ledger_flows(ledger) -> tuple[float, float, float, float, float]:

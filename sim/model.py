@@ -220,7 +220,9 @@ class MutualStateModel(Model):
                                                                rng, self.month, self.stream_key)
             participation.heard_preference(self.users, table)
         design.revise_designs(self, self.guarantor.central_design, year_end)  # §7.5
-        participation.learn_efficacy(params, population, self.users, table, self.guarantor.central_design)  # §7.3
+        # §7.3, its pass adding up the metrics' per-slot sums (§8) but at a fiscal year's end (ODD §9 D-F95)
+        participation.learn_efficacy(params, population, self.users, table, self.guarantor.central_design,
+                                     None if year_end else metrics.begin_month(self))
         self.overhead_paid = production.produce(params, structure, table, ledger, book=True)  # §7.6, §7.8
         work.work(params, structure, table, self.workforce, ledger, rng)  # §7.9
         self.guarantor.pay_providers()  # §7.8

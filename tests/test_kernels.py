@@ -628,6 +628,69 @@ def test_efficacy_learning_matches(seed, voice_dilution):
     assert same(efficacy_kernel, efficacy_reference)
 
 
+def sector_sums_in_order(citizen, satisfaction, x, provider, design, seen, resources, resource_gradient,
+                         participation_cost):
+    """ODD §8 a sector's four slot sums one slot at a time in Python (float64, slot order), branching on the
+    stance the service sees; the mismatch ``design_space.distance``'s, the costs ``personal_cost_reference``'s."""
+    gap = design_space.distance(x, design[provider])
+    costs = personal_cost_reference(citizen, resources, resource_gradient, participation_cost)
+    total = mismatch = active = cost = 0.0
+    for slot in range(citizen.size):
+        total += float(satisfaction[slot])
+        mismatch += float(gap[slot])
+        if seen[slot] != OPT_OUT:
+            active += float(gap[slot])
+        if seen[slot] == CONTRIBUTE:
+            cost += float(costs[slot])
+    return total, mismatch, active, cost
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("learn", [True, False])
+@pytest.mark.parametrize("voice_dilution", [True, False])
+def test_efficacy_learning_and_the_metrics_sums_in_one_pass_match(seed, learn, voice_dilution):
+    """ODD §9 D-F95: ``learn_and_measure`` moves efficacy as ``learn_efficacy_reference`` (or not at all) and adds
+    up the metrics' sums as ``sector_measures_reference`` (quintiles, people's bits, stance counts to the bit) and
+    its slot-order sums as ``sector_sums_in_order`` (to the bit), over three sectors in turn."""
+    rng = np.random.default_rng(seed)
+    n_people, n_rows = 60, 9
+    shape = dimensions(seed)
+    holds = rng.integers(0, 1 << 12, n_people).astype(np.uint16)
+    deprivation = rng.integers(0, 5, n_people).astype(np.int8)
+    resources = rng.random(n_people).astype(np.float32)
+    row_sector = rng.integers(0, 3, n_rows)
+    central, design = rng.random((3, shape)), rng.random((n_rows, shape))
+    design[0] = central[row_sector[0]]  # a row at the centre's design: nothing moved
+    heard = rng.integers(0, 200, n_rows).astype(np.float64)
+    efficacy_kernel = rng.random(n_people).astype(np.float32)
+    efficacy_reference = efficacy_kernel.copy()
+    kernel_sums = [np.zeros(5), np.zeros(5), np.zeros(n_people, np.uint8), np.zeros(3, np.int64)]
+    reference_sums = [np.zeros(5), np.zeros(5), np.zeros(n_people, np.uint8), np.zeros(3, np.int64)]
+    for sector in range(3):
+        m = int(rng.integers(0, 50))
+        slots = random_slots(10 * seed + sector, m=m, n_providers=n_rows)
+        x = rng.random((m, shape)).astype(np.float32)
+        citizen = rng.permutation(n_people)[:m].astype(np.int32)  # one slot a person in a sector, as in the model
+        civic = rng.integers(0, 128, m).astype(np.uint8)
+        seen = np.where(rng.random(m) < 0.1, np.int8(OPT_OUT), slots["stance"])  # some unserved
+        common = (civic, slots["stance"], slots["provider"], x, citizen)
+        got = voice.learn_and_measure(
+            *common, TOOK_PART, CONTRIBUTE, OPT_OUT, holds, POPCOUNT, efficacy_kernel, row_sector, central, design,
+            heard, 0.1, 0.1, 50.0, voice_dilution, learn, deprivation, slots["satisfaction"], seen, resources, 1.5,
+            0.12, *kernel_sums)
+        if learn:
+            learn_efficacy_reference(*common, holds, efficacy_reference, row_sector, central, design, heard, 0.1, 0.1,
+                                     50.0, voice_dilution)
+        want = sector_measures_reference(citizen, deprivation, slots["satisfaction"], x, slots["provider"], design,
+                                         seen, resources, 1.5, 0.12, CONTRIBUTE, OPT_OUT, civic, slots["stance"],
+                                         *reference_sums)
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+        assert got == sector_sums_in_order(citizen, slots["satisfaction"], x, slots["provider"], design, seen,
+                                           resources, 1.5, 0.12)
+        assert all(same(a, b) for a, b in zip(kernel_sums, reference_sums, strict=True))
+        assert same(efficacy_kernel, efficacy_reference)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_forms_of_participation_match(seed):
     rng = np.random.default_rng(seed)
@@ -791,6 +854,7 @@ def test_metrics_summed_in_slot_order_are_equivalent_over_twenty_seeds(monkeypat
 
     def window_means(seed, slot_sums):
         monkeypatch.setattr(sim.metrics, "add_sector_measures", slot_sums)
+        monkeypatch.setattr(sim.metrics, "begin_month", lambda model: None)  # the metrics' own pass every month
         frame = sim.MutualStateModel(rng=seed, regime="conversion", user_choice="on",
                                      participation_audit=True, channel_user_panels=True).run(36)
         return frame.iloc[13:].mean()
@@ -1934,10 +1998,14 @@ def test_a_months_metrics_are_their_numpy_statement(settings):
     for _ in range(30):
         model.step()
         got, want = measure(model), measure_reference(model)
-        assert list(got) == list(want)
+        assert list(got) == list(want) == list(model.current_metrics)
         for name, value in got.items():
             assert type(value) is float, name
             assert value == want[name] or (value != value and want[name] != want[name]), name
+            # the month's metrics from efficacy learning's pass (ODD §9 D-F95) are the metrics' own pass's
+            stepped = model.current_metrics[name]
+            assert type(stepped) is float, name
+            assert stepped == value or (value != value and stepped != stepped), name
 
 
 @pytest.mark.parametrize("seed", SEEDS)

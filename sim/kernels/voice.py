@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined
-from .service_value import alternative_row, slot_exit_gain, slot_utility, unit_of
+from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, slot_uniform
 
 
@@ -82,6 +82,90 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
         step = rate32 / max(popcount[holds[person]], one32)
         efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
 
+
+
+@inlined
+def slot_mismatch(x, slot, design, row):
+    """|x_i - design[row]|, the mean absolute difference over the D dimensions (``sim.design_space.distance``), in
+    float64. With two dimensions (the default design space) it is written out, (a + b) * 0.5, the number the sum
+    0.0 + a + b divided by two gives (0.0 + a is a for a = |.| >= +0, and x / 2 is x * 0.5 to the bit, ODD §9
+    D-F59); otherwise summed over the dimensions and divided by D."""
+    dimensions = x.shape[1]
+    if dimensions == 2:
+        return (np.abs(np.float64(x[slot, 0]) - design[row, 0]) + np.abs(np.float64(x[slot, 1]) - design[row, 1])) * 0.5
+    gap = 0.0
+    for dimension in range(dimensions):
+        gap += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+    return gap / dimensions
+
+
+@compiled
+def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contribute, opt_out, holds, popcount,
+                      efficacy, row_sector, central_design, design, heard, rate, heeded_distance, voice_crowd,
+                      voice_dilution, learn, deprivation, satisfaction, seen, resources, resource_gradient,
+                      participation_cost, satisfaction_by_quintile, users_by_quintile, person_bits, stance_counts):
+    """ODD §7.3 Efficacy (``learn_efficacy``, if ``learn``) and ODD §8's per-slot sums of the month's metrics
+    (``metric_sums.add_sector_measures``) in one pass over a sector's slots (ODD §9 D-F95): the metrics read
+    nothing efficacy learning or what follows it in a month changes (production, work, payments, insolvency
+    change no slot and no delivered design; a fiscal year's end, which changes civic resources and may re-let
+    rows, keeps the metrics' own pass), so the month's last pass over the slots adds them up. A slot's mismatch
+    with her row's delivered design is computed once for both (``slot_mismatch``: the same float64 number each
+    computed). Each part is its kernel's, in the same order and types: the metrics' sums in float64 in slot order,
+    satisfaction and users by the holder's deprivation quintile started from zero for the sector and then added
+    to the totals, each holder's participation bits OR'ed into ``person_bits``, the slots counted by their own
+    stance in a loop of their own (D-F55); efficacy moves for the slots whose holder took part (a
+    ``took_part_bits`` bit, or she contributes) and has not opted out, at the rate divided by her services needed,
+    each row's weight computed once (D-F71). Returns the sums of satisfaction, of every slot's mismatch, of
+    active users' (as the service saw them, ``seen``) and of contributors' personal cost."""
+    rate32 = np.float32(rate)
+    one32 = np.float32(1.0)
+    weight_of = np.ones(row_sector.size)  # one voice's weight among those heard, per row
+    if learn and voice_dilution:
+        for row in range(row_sector.size):
+            weight_of[row] = 1.0 / (1.0 + heard[row] / voice_crowd)
+    sector_sum = np.zeros(satisfaction_by_quintile.size)
+    sector_users = np.zeros(users_by_quintile.size)
+    satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
+    for slot in range(provider.size):
+        person = citizen[slot]
+        value = np.float64(satisfaction[slot])  # ODD §8: satisfaction, responsiveness, static fit, volunteers
+        satisfaction_total += value
+        quintile = deprivation[person]
+        sector_sum[quintile] += value
+        sector_users[quintile] += 1.0
+        row = provider[slot]
+        gap = slot_mismatch(x, slot, design, row)
+        mismatch_total += gap
+        seen_stance = seen[slot]
+        mismatch_active += gap if seen_stance != opt_out else 0.0
+        cost = np.float64(slot_cost(resources[person], resource_gradient, participation_cost))
+        volunteer_cost += cost if seen_stance == contribute else 0.0
+        bits = civic[slot]
+        person_bits[person] |= bits
+        own = stance[slot]  # ODD §7.3: efficacy, for those who took part and have not opted out
+        if not learn or own == opt_out or not ((bits & took_part_bits) != 0 or own == contribute):
+            continue
+        gap_central = slot_mismatch(x, slot, central_design, row_sector[row])
+        moved = (gap_central - gap) / max(gap_central, heeded_distance)
+        if moved < 0.0:  # np.clip: a NaN stays NaN
+            moved = 0.0
+        elif moved > 1.0:
+            moved = 1.0
+        signal = np.float32(moved * weight_of[row])
+        step = rate32 / max(popcount[holds[person]], one32)
+        efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
+    satisfaction_by_quintile += sector_sum
+    users_by_quintile += sector_users
+    first = second = third = 0
+    for slot in range(stance.size):
+        value = stance[slot]
+        first += np.int64(value == 0)
+        second += np.int64(value == 1)
+        third += np.int64(value == 2)
+    stance_counts[0] += first
+    stance_counts[1] += second
+    stance_counts[2] += third
+    return satisfaction_total, mismatch_total, mismatch_active, volunteer_cost
 
 @inlined
 def hirschman_reference(utility, slot, here, unit, key0, key1, month, sector, home_row, row_neighbours,

@@ -292,22 +292,32 @@ def finish_heard(table: ProviderTable, voters: np.ndarray, vote_pref: np.ndarray
 
 
 def learn_efficacy(params: dict, population: Citizens, service_users: list[ServiceUsers],
-                   table: ProviderTable, central_design: np.ndarray) -> None:
+                   table: ProviderTable, central_design: np.ndarray, sums=None) -> None:
     """Efficacy learns whether voice is heeded (ODD §7.3: how far the delivered design moved toward her wish, times one voice's
     weight among those heard), by those who took part through the service's
     institutions this year (voted, answered, sat on a board or panel) or co-produce this month; the others have
     no news and keep their belief. The same rule for every kind. Each service at the rate divided by the number
-    of services she needs. One compiled pass per sector (``sim.kernels.voice.learn_efficacy``)."""
+    of services she needs. One compiled pass per sector (``sim.kernels.voice.learn_efficacy``); given the month's
+    ``sums`` (``sim.metrics.MonthSums``, outside a fiscal year's end), the same pass adds up the metrics' per-slot
+    sums (``voice.learn_and_measure``, ODD §9 D-F95), with or without learning."""
     rate = params["efficacy_learning"]
-    if rate <= 0:
+    if sums is None and rate <= 0:
         return
-    for users in service_users:
-        if users.m:
-            voice.learn_efficacy(users.civic, users.stance, users.provider, users.x, users.citizen, TOOK_PART,
-                                 CONTRIBUTE, OPT_OUT, population.holds, POPCOUNT, population.efficacy,
-                                 table.sector, central_design, table.design, table.heard, float(rate),
-                                 float(params["heeded_distance"]), float(params["voice_crowd"]),
-                                 bool(params["voice_dilution"]))
+    for sector, users in enumerate(service_users):
+        if not users.m:
+            continue
+        common = (users.civic, users.stance, users.provider, users.x, users.citizen, TOOK_PART, CONTRIBUTE, OPT_OUT,
+                  population.holds, POPCOUNT, population.efficacy, table.sector, central_design, table.design,
+                  table.heard, float(rate), float(params["heeded_distance"]), float(params["voice_crowd"]),
+                  bool(params["voice_dilution"]))
+        if sums is None:
+            voice.learn_efficacy(*common)
+        else:
+            sums.sectors[sector] = voice.learn_and_measure(
+                *common, bool(rate > 0), population.deprivation, users.satisfaction, stance_served(users),
+                population.costed_resources(), float(params["resource_gradient"]),
+                float(params["participation_cost"]), sums.satisfaction_by_quintile, sums.users_by_quintile,
+                sums.person_bits, sums.stance_counts)
 
 
 def measure(n_people: int, holders: list[int], stance_counts: list[int],
