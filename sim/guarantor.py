@@ -414,17 +414,24 @@ class GuarantorState(Agent):
         failure_rate = self.failures_by_kind[converted_name] / max(1, self.conversions
                                                                    + self.operators_at_start[converted_name])
         viable = viable_as_mutual(params, model.structure, table)
+        # Indexes built once a round, not a scan of every row a ballot (issue 18's per-row scans; ODD §9 D-F111):
+        # converted services in good standing, kept up to date as rows convert (a conversion changes only its own
+        # row's kind and standing), and each row's staff (no one changes employer during the round)
+        good = (table.kind == converted) & ~table.failing
+        staff_by_row = model.workforce.staff_by_row()
         for row in order[:put_forward]:
             # A mutual's founding members are its staff (users join as they take part), so the guarantor
             # approves a service with a workforce (and a viable business case); users' participation is not
             # a precondition.
             eligible = int(table.staff[row])
             approved = eligible > 0 and (viable[row] or not params["conversion_viability"])
+            neighbours = model.structure.row_neighbours[row]
             support = ballot_support_logit(params, failure_rate,
-                                           converted_neighbour_count(model.structure, table, converted, np.array([row]))[0])
+                                           float(((neighbours >= 0) & good[np.maximum(neighbours, 0)]).sum()))
             # What differs between ballots (the offer, the campaign, local circumstances) shifts each one's support
             support += params["ballot_support_spread"] * model.np_rng.normal()
-            turnout, yes = model.workforce.ballot(model.np_rng, int(row), support) if approved else (0.0, 0.0)
+            turnout, yes = (model.workforce.ballot(model.np_rng, int(row), support, staff_by_row(row)) if approved
+                            else (0.0, 0.0))
             passed = bool(approved and turnout >= params["ballot_quorum"] and yes >= params["ballot_threshold"])
             self.conversion_log.append({"month": model.month, "row": int(row), "sector": model.sector_names[table.sector[row]],
                                         "unit": int(table.unit[row]), "failing": bool(under[row]),
@@ -433,6 +440,7 @@ class GuarantorState(Agent):
             if passed:
                 self.conversions += 1
                 replace_operator(model, int(row), CONVERSION_KIND)
+                good[row] = (table.kind[row] == converted) and not table.failing[row]
 
     def build_capacity(self) -> None:
         """Yearly capacity building for citizens and workers (ODD §7.11): what earlier years built first loses

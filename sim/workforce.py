@@ -125,12 +125,22 @@ class Workforce:
         self.morale[staff] = self.params["reference_morale"]
         return int(staff.size)
 
-    def ballot(self, rng: np.random.Generator, row: int, support_logit: float) -> tuple[float, float]:
+    def staff_by_row(self):
+        """A function giving a row's workers in ascending order, as ``np.flatnonzero(self.row == row)`` does,
+        from one stable sort of the rows (a binary search a row, not a scan of every worker): valid until
+        someone changes employer."""
+        order = np.argsort(self.row, kind="stable")
+        sorted_rows = self.row[order]
+        return lambda row: order[np.searchsorted(sorted_rows, row, "left"):np.searchsorted(sorted_rows, row, "right")]
+
+    def ballot(self, rng: np.random.Generator, row: int, support_logit: float,
+               staff: np.ndarray | None = None) -> tuple[float, float]:
         """An employee ballot on mutual status. Each worker turns out with a chance logistic in engagement
         (motivation x morale) and votes yes with a chance logistic in ``support_logit`` (expected gain, job
         risk, neighbours' experience) plus her own discontent with the status quo (low morale). Returns
-        (turnout, yes-share of votes cast)."""
-        staff = np.flatnonzero(self.row == row)
+        (turnout, yes-share of votes cast). ``staff``: the row's workers in ascending order, if known
+        (``staff_by_row``)."""
+        staff = np.flatnonzero(self.row == row) if staff is None else staff
         if staff.size == 0:
             return 0.0, 0.0
         engagement = self.motivation[staff] * self.morale[staff]

@@ -304,3 +304,23 @@ def test_hsv_efforts_are_reached_under_re_tendering_at_the_default_incumbent_adv
     assert e == pytest.approx(e_kept, rel=0.01) and i == pytest.approx(i_kept, rel=0.01), (e, e_kept, i, i_kept)
     e_lost, i_lost = contractor_efforts_at_the_steady_state(transferred_staff_practice=0.0)
     assert e_lost < 0.95 and e_lost < e - 0.03 and i_lost < i, (e, e_lost, i, i_lost)
+
+
+def test_known_practice_reads_the_sectors_rows_as_a_mask_over_every_row_did():
+    """``known_practice`` over the sector's run of rows (ODD §9 D-F111) gives the mean over every row of the kind
+    in the sector, to the bit, with or without the row itself, for a kind with no row as well."""
+    from sim.providers.base import INITIAL_EFFORT, known_practice
+
+    model = sim.MutualStateModel(rng=5, n_units=8, sectors="all")
+    table = model.providers
+    rng = np.random.default_rng(0)
+    table.kind[:] = rng.integers(0, 2, table.n)  # no mutuals: the kind without rows
+    table.effort_e[:], table.effort_i[:] = rng.random(table.n), rng.random(table.n)
+    for row in range(table.n):
+        for kind in (STATE, CONTRACTOR, MUTUAL):
+            for include in (False, True):
+                peers = (table.kind == kind) & (table.sector == table.sector[row])
+                peers[row] = include and table.kind[row] == kind
+                expected = ((float(table.effort_e[peers].mean()), float(table.effort_i[peers].mean()))
+                            if peers.any() else (INITIAL_EFFORT, INITIAL_EFFORT))
+                assert known_practice(table, row, kind, include) == expected

@@ -86,3 +86,16 @@ def test_contractor_workers_are_paid_less_when_costs_are_cut():
     state = sim.MutualStateModel(regime="state", rng=1, n_units=4)
     state.run(36)
     assert np.all(state.providers.wage_factor == 1.0)
+
+
+def test_a_ballot_from_the_staff_index_is_the_ballot_from_a_scan():
+    """``staff_by_row`` (one sort a conversion round, ODD §9 D-F111) gives each row's workers as the scan did, so
+    the ballots draw the same numbers and count the same votes; a row without staff has none."""
+    model = sim.MutualStateModel(rng=3, n_units=6, sectors="all")
+    workforce = model.workforce
+    staff_by_row = workforce.staff_by_row()
+    for row in [*range(model.providers.n), model.providers.n + 5]:
+        assert np.array_equal(staff_by_row(row), np.flatnonzero(workforce.row == row))
+        scanned, indexed = np.random.default_rng(row), np.random.default_rng(row)
+        assert workforce.ballot(scanned, row, 0.3) == workforce.ballot(indexed, row, 0.3, staff_by_row(row))
+        assert scanned.random() == indexed.random()

@@ -89,5 +89,10 @@ class ProviderTable:
         """The row that serves ``unit`` in ``sector``."""
         return int(self.home_row[sector][unit])
 
+    def sector_rows(self, sector: int) -> slice:
+        """The rows of ``sector``: one run of the table, since rows are laid out sector by sector."""
+        first, end = np.searchsorted(self.sector, (sector, sector + 1))
+        return slice(int(first), int(end))
+
     def quality(self) -> np.ndarray:
         return self.q_c + self.q_n
