@@ -8,7 +8,7 @@ import numpy as np
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from . import compiled, stream_blocks, streams
 from .service_value import slot_cost, slot_utility
-from .voice import hirschman_reference, voice_term
+from .voice import hirschman_reference_at, voice_term
 
 
 @compiled
@@ -170,7 +170,8 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
     * **Deliberation by motives** (§7.3's motives): relative to using only, contributing gains b_i + delta_i +
       r c / N - c_i (c_i from her civic resources, ``service_value.slot_cost``; ``own_share`` r c / N; b_i as
       ``sim.kernels.voice.voice_benefit``, where exit crowds out voice with this month's exit gain derived from
-      the exit option's keyed uniform, ``service_value.slot_exit_gain``; delta_i her lasting disposition z_i
+      the exit option's keyed uniform, ``service_value.slot_exit_gain``, its word computed in a block with the
+      other revisers', ODD §9 D-F100; delta_i her lasting disposition z_i
       times ``disposition_scale``, 0 where it is off), opting out gains sigma - (U_i + r c participation_p)
       (``pool_effort`` r c); she chooses by the logit weights exp(clip(s_f gain, -50, 50)) of the three stances,
       use only's weight 1 (``sensitivity`` s_f).
@@ -198,6 +199,10 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
     words = stream_blocks.word_block()
     reviser_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
     revisers = np.empty(2 * stream_blocks.BLOCK, np.int64)
+    # the exit option's words of a block's revisers (ODD §9 D-F100): counter slot // 4 of its lane, word slot % 4
+    option_counters = np.empty(2 * stream_blocks.BLOCK, np.int64)
+    option_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
+    option_lane = sector * streams.SECTOR_LANES + streams.EXIT_OPTION
     unit = 0
     for first in range(0, stance.size, 2 * stream_blocks.BLOCK):  # a block of slots: their words computed together
         count = min(2 * stream_blocks.BLOCK, stance.size - first)
@@ -207,6 +212,11 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
             revisers[n_revisers] = j
             n_revisers += 1 if stream_blocks.block_uniform(words, 2 * (j % 2), j // 2) < revision_rate else 0
         stream_blocks.philox_words_at(key0, key1, first, revisers, n_revisers, month, lane, 1, reviser_words)
+        if crowd_out:
+            for k in range(n_revisers):
+                option_counters[k] = (first + revisers[k]) >> 2
+            stream_blocks.philox_words_at(key0, key1, 0, option_counters, n_revisers, month, option_lane, 0,
+                                          option_words)
         for k in range(n_revisers):
             j = revisers[k]
             slot = first + j
@@ -240,11 +250,11 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                                        service_weight, mismatch_weight)  # ODD §7.1 service utility
                 reference = utility
                 if crowd_out:  # Hirschman: the best exit option, where exit crowds out voice
-                    reference = hirschman_reference(utility, slot, row, unit, key0, key1, month, sector, home_row,
-                                                    row_neighbours, row_neighbour_count, x,
-                                                    quality_sensitivity[person], quality_contractible,
-                                                    quality_noncontractible, design, service_weight,
-                                                    mismatch_weight, switch_cost)
+                    reference = hirschman_reference_at(streams.word_uniform(option_words[slot & 3, k]), utility,
+                                                       slot, row, unit, home_row, row_neighbours,
+                                                       row_neighbour_count, x, quality_sensitivity[person],
+                                                       quality_contractible, quality_noncontractible, design,
+                                                       service_weight, mismatch_weight, switch_cost)
                 benefit = voice_term(reference, aspiration32, voice32, efficacy[person],
                                      last_participation[person] > since, habit_value, duty_value)
                 if disposition_scale != 0.0:

@@ -174,8 +174,19 @@ def hirschman_reference(utility, slot, here, unit, key0, key1, month, sector, ho
     """R_i where exit crowds out voice (Hirschman 1970, ODD §7.3): max(U_i, U_i + exit gain_i), the exit option
     from this month's keyed uniform (purpose ``EXIT_OPTION``) as service use valued it, from ``here``, the row
     she was served by (ODD §9 D-F81)."""
-    alternative = alternative_row(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), here, unit, home_row,
-                                  row_neighbours, row_neighbour_count)
+    return hirschman_reference_at(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), utility, slot, here,
+                                  unit, home_row, row_neighbours, row_neighbour_count, x, sensitivity,
+                                  quality_contractible, quality_noncontractible, design, service_weight,
+                                  mismatch_weight, switch_cost)
+
+
+@inlined
+def hirschman_reference_at(option_uniform, utility, slot, here, unit, home_row, row_neighbours, row_neighbour_count,
+                           x, sensitivity, quality_contractible, quality_noncontractible, design, service_weight,
+                           mismatch_weight, switch_cost):
+    """``hirschman_reference`` given the slot's exit option uniform (``streams.slot_uniform``'s, or the same word
+    computed in a block with other slots' counters, ODD §9 D-F100)."""
+    alternative = alternative_row(option_uniform, here, unit, home_row, row_neighbours, row_neighbour_count)
     exit_option = utility + slot_exit_gain(alternative, here, slot, x, sensitivity, quality_contractible,
                                            quality_noncontractible, design, service_weight, mismatch_weight,
                                            switch_cost)
