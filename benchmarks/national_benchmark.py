@@ -5,8 +5,8 @@
     python benchmarks/national_benchmark.py --extrapolate [--scales 1000,50,20] [--months 48] [--every 16]
 
 A single run goes through ``sim.national.run_national`` (the code path of ``mutual-state national``: planning,
-every authority's model, the yearly couplings, a checkpoint and the monthly Parquet after every year, the
-report) in a fresh folder and prints one line of JSON: authorities, real and simulated adults, months, sectors,
+every authority's model, the yearly couplings, the monthly Parquet after every year, a checkpoint once ten
+minutes have passed (ODD §9 D-NAT14), the report) in a fresh folder and prints one line of JSON: authorities, real and simulated adults, months, sectors,
 wall and CPU seconds, both per authority-month, and the peak resident memory of this process and of its
 finished children (with ``--dask`` the workers' memory is not in this figure).
 

@@ -171,8 +171,12 @@ def _partitions(plan, seed, params, checkpoint: Path, dask_workers, scheduler,
     saved = read_checkpoint(checkpoint) if checkpoint.exists() else None
     year, couplings = (saved["year"], saved["couplings"]) if saved else (0, {})
     if not (dask_workers or scheduler):
-        parts = ([Partition(state=s) for s in saved["partitions"]] if saved
-                 else [Partition(part, seed, params) for part in split_plan(plan, threads)])
+        if saved:
+            parts = [Partition(state=s) for s in saved["partitions"]]
+        else:  # built side by side too: each authority's model draws from its own generator (D-NAT3)
+            plans = split_plan(plan, threads)
+            with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="partition") as pool:
+                parts = list(pool.map(lambda part: Partition(part, seed, params), plans))
         yield _LocalPartitions(parts), year, couplings
         return
     from ..experiments.executors import dask_client
