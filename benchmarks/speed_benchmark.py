@@ -2,6 +2,9 @@
 
 * per slot-step: nanoseconds of a month per service slot (one adult's need for one sector) at 10^6 adults with
   all twelve sectors and every mechanism on (the median of the timed months, after one month not timed);
+* per slot-step over a year: the same model's second year (months 13-24), the fiscal year's end included, as
+  total CPU over the year's slot-months: what a long run pays per slot-step (the months after the first grow
+  with participation and exit, and a fiscal year's end costs several months), beside the median month above;
 * a default district (10,000 adults, the default sectors and levers) run for 300 months, end to end, the
   median of several runs in one process (the kernels already compiled);
 * bytes per adult at peak with twelve sectors and every mechanism on: the growth of the process's peak
@@ -20,6 +23,7 @@ clock on the wall; the model runs on one core.
     python benchmarks/speed_benchmark.py                 # every figure (a few minutes)
     python benchmarks/speed_benchmark.py --adults 100000 # per slot-step and memory at a smaller size
     python benchmarks/speed_benchmark.py --figure district --runs 5
+    python benchmarks/speed_benchmark.py --figure year    # per slot-step over the second year, its end included
     python benchmarks/speed_benchmark.py --scaling             # 10^4 ... 10^8 slots
     python benchmarks/speed_benchmark.py --scaling --largest 10000000
 """
@@ -39,7 +43,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # this checkout's sim, not the installed one (imported below, in each figure)
-FIGURES = ("slot-step", "district", "memory", "cold-start")
+FIGURES = ("slot-step", "year", "district", "memory", "cold-start")
 
 
 def every_mechanism() -> dict:
@@ -72,6 +76,27 @@ def slot_step(adults: int, months: int) -> dict:
     slots = sum(users.m for users in model.users)
     return {"adults": model.population.n, "slots": slots, "month_s": statistics.median(times),
             "ns_per_slot_step": 1e9 * statistics.median(times) / slots, "month_s_all": times}
+
+
+def slot_year(adults: int) -> dict:
+    """Nanoseconds per slot-step over months 13-24 (the second fiscal year, its end included) at ``adults`` adults,
+    twelve sectors, every mechanism on: the year's CPU time over its slot-months; and the year's median month and
+    its fiscal year's end, each per slot."""
+    import sim
+
+    warm_up()
+    model = sim.MutualStateModel(rng=1, n_units=max(1, adults // 500), sectors="all", **every_mechanism())
+    model.run(12)  # not timed: the first year
+    times, slot_months = [], 0
+    for _ in range(12):
+        start = time.process_time()
+        model.step()
+        times.append(time.process_time() - start)
+        slot_months += sum(users.m for users in model.users)
+    slots = slot_months / 12
+    return {"adults": model.population.n, "slots": slots, "ns_per_slot_step": 1e9 * sum(times) / slot_months,
+            "median_month_ns_per_slot": 1e9 * statistics.median(times[:-1]) / slots,
+            "year_end_ns_per_slot": 1e9 * times[-1] / slots, "month_s_all": times}
 
 
 def district(runs: int) -> dict:
@@ -122,6 +147,8 @@ def one_figure(args) -> dict:
     """The figure ``args.figure``, measured in this process."""
     if args.figure == "slot-step":
         return slot_step(args.adults, args.months)
+    if args.figure == "year":
+        return slot_year(args.adults)
     if args.figure == "district":
         return district(args.runs)
     if args.figure == "memory":
