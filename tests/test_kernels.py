@@ -2232,3 +2232,26 @@ def test_the_cache_folder_changes_with_any_kernel_source(tmp_path, monkeypatch):
     assert kernels.sources_digest() == kernels.CACHE_DIR.name.removeprefix("numba-")
     copies[-1].write_bytes(copies[-1].read_bytes() + b"\n")
     assert kernels.sources_digest() != kernels.CACHE_DIR.name.removeprefix("numba-")
+
+
+@numba.njit
+def count_words_below(p):
+    return stream_blocks.words_below(p)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_words_below_a_share_are_the_uniforms_below_it(seed):
+    """``stream_blocks.words_below(p)`` is the count of words whose uniform ((w + 0.5) 2^-32) is below p, so
+    comparing a word with it is comparing its uniform with p: at the count and next to it, for random shares,
+    shares on and next to a uniform, and 0, 1, NaN and shares outside (0, 1)."""
+    rng = np.random.default_rng(seed)
+    words = rng.integers(0, 2**32, 20)
+    on = (words + 0.5) * 2.0**-32
+    shares = np.concatenate([rng.random(20), on, np.nextafter(on, 0.0), np.nextafter(on, 1.0),
+                             [0.0, 1.0, 0.1, 0.5, 2.0**-33, 1.0 - 2.0**-33, -0.5, 1.5, np.inf, -np.inf, np.nan]])
+    for p in shares:
+        count = int(count_words_below(p))
+        assert 0 <= count <= 2**32
+        for w in (count - 2, count - 1, count, count + 1):
+            if 0 <= w < 2**32:
+                assert ((w + 0.5) * 2.0**-32 < p) == (w < count), (p, w, count)

@@ -8,7 +8,7 @@ import numpy as np
 from ..population import OPT_OUT
 from . import compiled, stream_blocks
 from .service_value import alternative_row, slot_exit_gain, unit_of
-from .streams import BATCH, EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, SECTOR_LANES, fill_slot_uniforms, word_uniform
+from .streams import EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, SECTOR_LANES, word_uniform
 
 
 @compiled
@@ -25,25 +25,31 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
     from the unit-sorted layout (``unit_start``, ``unit_count``). Returns the switchers' slots (ascending) and the
     rows they left (int64), for the voice benefit of a year-end ballot this month.
 
-    A batch of slots at a time (``streams.BATCH``): the review uniforms, the list of reviewers (without a
-    branch), then the counters of the reviewers' exit option and switch uniforms as blocks
+    A batch of 256 slots at a time: their review words as a block (``stream_blocks.philox_words``, 64 counters,
+    word slot % 4 of counter slot // 4, as ``streams.slot_uniform``'s), the list of reviewers (without a branch,
+    a word compared with the count of words whose uniform is below the rate, ``stream_blocks.words_below``, ODD
+    §9 D-F101), then the counters of the reviewers' exit option and switch uniforms as blocks
     (``stream_blocks.philox_words_at``: the same words as ``streams.slot_uniform``'s, ODD §9 D-F40)."""
     one = np.float32(1.0)
     sensitivity = np.float32(exit_sensitivity)
-    review = np.empty(BATCH)
-    reviewers = np.empty(BATCH, np.int64)  # a batch's reviewers, as slots' offsets in the batch
-    counters = np.empty(BATCH, np.int64)  # and their counters' first words (slot // 4)
-    option_words, switch_words = stream_blocks.word_block(), stream_blocks.word_block()
+    batch = 4 * stream_blocks.BLOCK  # slots: a block of review counters, four slots a counter
+    review_words = stream_blocks.word_block()
+    review_below = stream_blocks.words_below(revision_rate)  # a review word below it is a uniform below the rate
+    reviewers = np.empty(batch, np.int64)  # a batch's reviewers, as slots' offsets in the batch
+    counters = np.empty(batch, np.int64)  # and their counters' first words (slot // 4)
+    option_words, switch_words = np.empty((4, batch), np.uint64), np.empty((4, batch), np.uint64)
+    review_lane = sector * SECTOR_LANES + EXIT_REVIEW
     option_lane, switch_lane = sector * SECTOR_LANES + EXIT_OPTION, sector * SECTOR_LANES + EXIT_SWITCH
     unit = 0
     moved, left = np.empty(64, np.int64), np.empty(64, np.int64)  # the switchers and their old rows, grown by doubling
     n_moved = 0
-    for first in range(0, provider.size, BATCH):
-        fill_slot_uniforms(key0, key1, first, month, sector, EXIT_REVIEW, review)
+    for first in range(0, provider.size, batch):
+        count = min(batch, provider.size - first)
+        stream_blocks.philox_words(key0, key1, first >> 2, (count + 3) >> 2, month, review_lane, 0, review_words)
         n_reviewers = 0
-        for k in range(min(BATCH, provider.size - first)):
+        for k in range(count):
             reviewers[n_reviewers] = k
-            n_reviewers += 1 if (stance[first + k] != OPT_OUT) & (review[k] < revision_rate) else 0
+            n_reviewers += 1 if (stance[first + k] != OPT_OUT) & (review_words[k & 3, k >> 2] < review_below) else 0
         for j in range(n_reviewers):
             counters[j] = (first + reviewers[j]) >> 2
         stream_blocks.philox_words_at(key0, key1, 0, counters, n_reviewers, month, option_lane, 0, option_words)

@@ -203,14 +203,21 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
     option_counters = np.empty(2 * stream_blocks.BLOCK, np.int64)
     option_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
     option_lane = sector * streams.SECTOR_LANES + streams.EXIT_OPTION
+    # who revises, how, and whose draw could ask her, by comparing the words with their counts below the shares
+    # (``stream_blocks.words_below``: the same comparisons as the uniforms', ODD §9 D-F101)
+    revise_below, social_below = stream_blocks.words_below(revision_rate), stream_blocks.words_below(social_share)
+    ask_below = stream_blocks.words_below(ask_bound) if recruiting else np.uint64(0)
+    asked = np.empty(2 * stream_blocks.BLOCK, np.int64)
     unit = 0
     for first in range(0, stance.size, 2 * stream_blocks.BLOCK):  # a block of slots: their words computed together
         count = min(2 * stream_blocks.BLOCK, stance.size - first)
         stream_blocks.philox_words(key0, key1, first // 2, (count + 1) // 2, month, lane, 0, words)  # two slots a counter
-        n_revisers = 0
-        for j in range(count):  # who revises, listed without a branch
+        n_revisers = n_asked = 0
+        for j in range(count):  # who revises, and whom a draw could ask (D-F72), listed without a branch
             revisers[n_revisers] = j
-            n_revisers += 1 if stream_blocks.block_uniform(words, 2 * (j % 2), j // 2) < revision_rate else 0
+            n_revisers += 1 if words[2 * (j % 2), j // 2] < revise_below else 0
+            asked[n_asked] = j
+            n_asked += 1 if words[2 * (j % 2) + 1, j // 2] < ask_below else 0
         stream_blocks.philox_words_at(key0, key1, first, revisers, n_revisers, month, lane, 1, reviser_words)
         if crowd_out:
             for k in range(n_revisers):
@@ -223,7 +230,7 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
             while slot >= unit_start[unit] + unit_count[unit]:  # her unit, from the unit-sorted layout
                 unit += 1
             chosen = stance[slot]
-            if stream_blocks.block_uniform(words, 2 * (j % 2), j // 2) < social_share:
+            if words[2 * (j % 2), j // 2] < social_below:
                 source = unit
                 look = stream_blocks.block_uniform(reviser_words, 0, k)
                 if neighbour_share > 0.0 and neighbour_count[unit] > 0 and look < neighbour_share:
@@ -273,10 +280,9 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                     chosen = np.int8(USE_ONLY)
             new[slot] = chosen
         if recruiting:
-            for j in range(count):
+            for i in range(n_asked):  # a draw below everyone's chance of being asked (a few slots): gather
+                j = asked[i]
                 draw = stream_blocks.block_uniform(words, 2 * (j % 2) + 1, j // 2)
-                if draw >= ask_bound:  # above everyone's chance of being asked (most slots): nothing to gather
-                    continue
                 slot = first + j
                 if new[slot] != USE_ONLY:
                     continue

@@ -58,3 +58,25 @@ def _rounds(key0, key1, count, counter1, counter2, counter3, words):
 def block_uniform(words, word, j):
     """Word ``word`` of counter j of a block as a uniform in (0, 1) (``streams.word_uniform``)."""
     return streams.word_uniform(words[word, j])
+
+
+#: How many 32-bit words there are.
+_WORDS = 4294967296
+
+
+@inlined
+def words_below(p):
+    """How many 32-bit words w have a uniform (``streams.word_uniform``: (w + 0.5) 2^-32, exact and increasing
+    with w) below ``p``: a word's uniform is below p exactly when the word is below this count, so a kernel that
+    only compares draws with p compares the words and converts none (ODD §9 D-F101). 0 for a NaN p, 2^32 above
+    1. A uint64."""
+    if not p > 0.0:
+        return np.uint64(0)
+    if p > 1.0:
+        return np.uint64(_WORDS)
+    count = min(np.int64(p * 4294967296.0), np.int64(_WORDS))  # within a word or two of the count
+    while count > 0 and streams.word_uniform(np.uint64(count - 1)) >= p:
+        count -= 1
+    while count < _WORDS and streams.word_uniform(np.uint64(count)) < p:
+        count += 1
+    return np.uint64(count)
