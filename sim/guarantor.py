@@ -19,6 +19,7 @@ from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, ki
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
 from .providers.rates import GUARANTOR_OVERHEAD, MAY_BE_INSOLVENT
 from .providers.tender import tender_price
+from .submodels.participation import FORMULA_USERS
 from .submodels.rationing import RATIONING_RULES
 from .submodels.structure import open_channels
 from .views import participation_report
@@ -64,17 +65,21 @@ class GuarantorState(Agent):
         (``formula_normalised``: the top-up redistributes a sector's money, as the national funding formula's
         deprivation factors share a fixed total, rather than adding to it)."""
         model, params = self.model, self.model.params
-        per_row = np.zeros(model.providers.n)
-        unit_cost = model.structure.sector_array("unit_cost").tolist()
-        deprivation_weight, normalised = float(params["deprivation_weight"]), bool(params["formula_normalised"])
-        need_weighted = bool(params["need_weighted_capitation"])
-        choice_in, home_row, deprivation = model.structure.choice_in, model.structure.home_row, model.population.deprivation
-        for s, users in enumerate(model.users):  # the kernel: ``sim.kernels.formula_funding``, a call a sector
-            # the weights normalised over the sector's eligible residents (NumPy's mean, ODD §9 D-F57)
-            formula_funding.sector_formula_users(
-                users.citizen, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
-                need_weighted, bool(choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit_start,
-                users.unit_count, home_row[s], unit_cost[s], per_row, model.quintile_sizes.size)
+        summed = FORMULA_USERS.pop(model.providers, None)  # this month's tallies summed the rows' part (D-F96)
+        if summed is not None and summed[0] == model.month:
+            per_row = summed[1]
+        else:  # a call of its own (month 0, a budget's basis): the kernel, ``sim.kernels.formula_funding``, a sector at a time
+            per_row = np.zeros(model.providers.n)
+            unit_cost = model.structure.sector_array("unit_cost").tolist()
+            deprivation_weight, normalised = float(params["deprivation_weight"]), bool(params["formula_normalised"])
+            need_weighted = bool(params["need_weighted_capitation"])
+            choice_in, home_row, deprivation = model.structure.choice_in, model.structure.home_row, model.population.deprivation
+            for s, users in enumerate(model.users):
+                # the weights normalised over the sector's eligible residents (NumPy's mean, ODD §9 D-F57)
+                formula_funding.sector_formula_users(
+                    users.citizen, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
+                    need_weighted, bool(choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit_start,
+                    users.unit_count, home_row[s], unit_cost[s], per_row, model.quintile_sizes.size)
         # the lumps and, where ``priced``, a tendered contract's price relative to the formula (ODD §7.10); unpriced,
         # the formula's standard cost, as the budget is set from it (one pass over the rows, ODD §9 D-F60)
         table = model.providers

@@ -1423,11 +1423,18 @@ class KeyedUniforms:
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("hear", [True, False])
-def test_tallies_membership_and_heard_in_one_pass_match(seed, hear):
+@pytest.mark.parametrize("funded", [True, False])
+def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded):
     """``tally_and_join`` against the three passes it folds, one after another as the month ran them: the rows'
     tallies (five bincounts), monthly membership on the keyed join uniforms, what governance hears (four
-    bincounts); over three sectors of up to 600 slots (more than a block of counters)."""
+    bincounts); and, where money follows users (``funded``), the funding formula's rows
+    (``formula_users_reference``: a selection by the users' own stances, not the stances served, gathers and a
+    weighted bincount; normalised or not, need-weighted or not; ODD §9 D-F96); over three sectors of up to 600
+    slots (more than a block of counters)."""
     n_rows = 14
+    normalised, need_weighted = seed % 2 == 0, seed % 3 != 0
+    formula_kernel, formula_reference = np.zeros(n_rows), np.zeros(n_rows)
+    deprivation = np.random.default_rng(seed).integers(0, 5, 50).astype(np.int8)
     preferences = (n_rows, dimensions(10 * seed))
     reference_tallies = [np.zeros(n_rows) for _ in range(4)] + [np.zeros(preferences)]
     reference_heard = [np.zeros(n_rows), np.zeros(preferences), np.zeros(n_rows), np.zeros(preferences)]
@@ -1445,6 +1452,10 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear):
         home_row, has_board = rng.integers(0, n_rows, 8), rng.random(n_rows) < 0.5
         civic = rng.integers(0, 128, m).astype(np.uint8)
         civic_kernel = civic.copy()
+        own_stance = np.where(rng.random(m) < 0.15, np.int8(USE_ONLY), slots["stance"])  # some unserved users
+        if funded:
+            formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, True,
+                                    own_stance, slots["provider"], slots["unit"], home_row, 2.3, formula_reference)
         inputs = (slots["provider"], slots["stance"], slots["need"], slots["x"], slots["unit"], home_row)
         sector_tallies_reference(*inputs, reference_tallies)
         membership_reference(KeyedUniforms(key, 9, sector), slots["provider"], has_board, 0.3, civic,
@@ -1454,9 +1465,12 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear):
         provider_tallies.tally_and_join(key[0], key[1], 9, sector, slots["provider"], slots["stance"],
                                         high_need_bits(slots["need"]), np.float32(2.5), slots["x"], unit_start,
                                         unit_count, home_row, civic_kernel, slots["citizen"], last_kernel, has_board, bool(has_board.any()), 0.3, hear, sector_counts,
-                                        sector_prefs, counts, prefs)
+                                        sector_prefs, counts, prefs, funded, own_stance, deprivation,
+                                        formula_funding.quintile_weights(0.6, 5), normalised, need_weighted, 2.3,
+                                        formula_kernel)
         assert same(civic_kernel, civic)
     assert same(last_kernel, last_reference)
+    assert same(formula_kernel, formula_reference)
     columns = (provider_tallies.USERS, provider_tallies.WEIGHTED_USERS, provider_tallies.ELIGIBLE,
                provider_tallies.CONTRIBUTORS)
     assert all(same(counts[:, column], want) for column, want in zip(columns, reference_tallies[:4], strict=True))
@@ -2006,6 +2020,35 @@ def test_a_months_metrics_are_their_numpy_statement(settings):
             stepped = model.current_metrics[name]
             assert type(stepped) is float, name
             assert stepped == value or (value != value and stepped != stepped), name
+
+
+@pytest.mark.parametrize("settings", [
+    {"n_units": 6},
+    {"n_units": 4, "sectors": "all", "regime": "conversion", "user_choice": "on", "social_investment": True,
+     "local_bonds": True, "budget_rule": "ration_by_need", "budget_real_change": -0.05, "budget_change_from_year": 1},
+])
+def test_the_formula_summed_by_the_tallies_is_the_payments_own(settings, monkeypatch):
+    """ODD §9 D-F96: the funding formula's rows summed in the month's tallies (money following users: in the
+    tallies' pass, reading users' own stances under rationing; block funding: a call a sector there) pay every row
+    what the payments' own call of the formula pays it, to the bit, each of 26 months (two fiscal years' ends),
+    and every metric is the same."""
+    from weakref import WeakKeyDictionary
+
+    import sim
+    import sim.guarantor
+
+    summed = sim.MutualStateModel(rng=3, **settings)
+    months = []
+    for _ in range(26):
+        summed.step()
+        months.append((summed.providers.last_payment.copy(), dict(summed.current_metrics)))
+    monkeypatch.setattr(sim.guarantor, "FORMULA_USERS", WeakKeyDictionary())  # nothing summed: the payments' call
+    apart = sim.MutualStateModel(rng=3, **settings)
+    for payments, metrics in months:
+        apart.step()
+        assert same(apart.providers.last_payment, payments)
+        assert np.array_equal(np.array(list(apart.current_metrics.values())), np.array(list(metrics.values())),
+                              equal_nan=True)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
-from .need_churn import need_level
+from .need_churn import is_high_need
 from .pairwise import pairwise_sum, pairwise_sum_of_table
 from .service_value import unit_of
 
@@ -25,13 +25,32 @@ def quintile_weights(deprivation_weight, n_quintiles):
 
 
 @compiled
+def funding_terms(weight_of, normalised, normaliser, need_weighted, high_need32):
+    """ODD §7.8, a user's term of the funding formula by her deprivation quintile q and whether her need is high
+    (columns 0, 1): the quintile's weight (``weight_of``), over ``normaliser`` where ``normalised``, times the
+    need's level (1 or ``high_need32``) where ``need_weighted``: the float64 operations the formula made for each
+    slot, made once for each of the ten terms (a division and a product give the same number whenever they are
+    made: ODD §9 D-F96)."""
+    terms = np.empty((weight_of.size, 2))
+    for quintile in range(weight_of.size):
+        for high in range(2):
+            value = weight_of[quintile]
+            if normalised:
+                value = value / normaliser
+            if need_weighted:
+                value = value * np.float64(high_need32 if high else np.float32(1.0))
+            terms[quintile, high] = value
+    return terms
+
+
+@compiled
 def add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bits, high_need32, need_weighted,
                       money_follows_users, stance, opt_out, provider, unit_start, unit_count, home_row, unit_cost,
                       per_row):
     """ODD §7.8: per provider row, the sum over the sector's funded slots of (weight_i / normaliser) * need_i
     (weight_i her holder's quintile's, ``weight_of``; need_i the level ``high_need32`` where her bit in
     ``high_need_bits`` is set, 1 otherwise, D-F33; left out unless ``need_weighted``; no division when
-    ``normaliser`` is None). Where money follows users, the active users (not opted out) count at the row that
+    ``normaliser`` is None; each of the ten terms computed once, ``funding_terms``). Where money follows users, the active users (not opted out) count at the row that
     serves them; otherwise every eligible resident counts at her unit's home row (block funding; her unit from
     the unit-sorted layout, ``unit_start`` and ``unit_count``, ODD §9 D-F82). The sector's sum, times its unit
     cost, is added to ``per_row``. A row's sum is kept in a register while the slots stay at that row (they come
@@ -39,6 +58,9 @@ def add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bit
     sector_sum = np.zeros(per_row.size)
     current, running = -1, 0.0  # a row's sum kept in a register over its run of slots (ODD §9 D-F57)
     unit = 0
+    # a slot's term by her quintile and whether her need is high, divided and multiplied once (ODD §9 D-F96)
+    terms = funding_terms(weight_of, normaliser is not None, 1.0 if normaliser is None else normaliser,
+                          need_weighted, high_need32)
     for slot in range(citizen.size):
         if money_follows_users:
             if stance[slot] == opt_out:
@@ -47,11 +69,7 @@ def add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bit
         else:
             unit = unit_of(slot, unit, unit_start, unit_count)
             row = home_row[unit]
-        value = weight_of[deprivation[citizen[slot]]]
-        if normaliser is not None:
-            value = value / normaliser
-        if need_weighted:
-            value = value * np.float64(need_level(high_need_bits, slot, high_need32))
+        value = terms[deprivation[citizen[slot]], np.int64(is_high_need(high_need_bits, slot))]
         if row != current:  # slots come in runs of a row (sorted by unit): the same sums, in the same order
             if current >= 0:
                 sector_sum[current] = running

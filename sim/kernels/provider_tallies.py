@@ -8,7 +8,9 @@ import numpy as np
 
 from ..population import BOARD, CONSULTED, CONTRIBUTE, GOVERNOR, MEMBER, OPT_OUT, PANEL, PUPIL, VOTED
 from . import compiled, stream_blocks, streams
-from .need_churn import need_level
+from .formula_funding import funding_terms
+from .need_churn import is_high_need, need_level
+from .pairwise import pairwise_sum_of_table
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL  # as ``sim.submodels.participation.SEATED``
 
@@ -52,7 +54,8 @@ CONTRIBUTOR_PREF, VOTE_PREF, ANSWER_PREF = range(3)
 @compiled
 def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, high_need32, x, unit_start, unit_count, home_row, civic,
                    citizen, last_participation, has_board, any_board, join_chance, hear, sector_counts, sector_prefs,
-                   counts, prefs):
+                   counts, prefs, funded, own_stance, deprivation, weight_of, normalised, need_weighted, unit_cost,
+                   formula_users):
     """One pass over a sector's slots for three steps of the month that read the same slots with nothing between
     them changing what the others read (ODD §3.1 steps 8-9):
 
@@ -67,7 +70,14 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
       (``any_board``: some row has one), a block of counters at a time;
     * if ``hear`` (a month without elections: they would change who voted in between), ODD §7.3 what governance
       hears (``sim.kernels.voice.add_heard_tallies``): per row, voters at its last election and respondents to
-      its last consultation and the sums of their preferred designs.
+      its last consultation and the sums of their preferred designs;
+    * if ``funded`` (money follows users in the sector), ODD §7.8 the guarantor's funding formula
+      (``formula_funding.sector_formula_users``, ODD §9 D-F96): per row, the sum over its users (``own_stance``,
+      her own stance, not opted out) of her quintile's weight (``weight_of``) over the normaliser (NumPy's mean of
+      the sector's weights, ``pairwise_sum_of_table``, where ``normalised``) times her need's level (where
+      ``need_weighted``), in slot order; the sector's sums times ``unit_cost`` are added to ``formula_users``.
+      Nothing between the tallies and the month's payments changes what it reads (the slots' citizens, stances,
+      providers and needs).
 
     The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), room for them) start
     from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs; every
@@ -78,6 +88,13 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     0.0, which leaves each of these sums (they start at +0.0) as it was (ODD §9 D-F75)."""
     sector_counts[:] = 0.0
     sector_prefs[:] = 0.0
+    sector_funded = np.zeros(formula_users.size if funded else 0)
+    funding_of = np.empty((weight_of.size, 2))  # a user's term by her quintile and whether her need is high
+    if funded:
+        normaliser = 1.0
+        if normalised and citizen.size:
+            normaliser = pairwise_sum_of_table(weight_of, deprivation, citizen) / citizen.size
+        funding_of[:] = funding_terms(weight_of, normalised, normaliser, need_weighted, high_need32)
     for unit in range(unit_count.size):  # eligible: whole counts, the same whatever order they are added in
         sector_counts[home_row[unit], ELIGIBLE] += np.float64(unit_count[unit])
     lane = sector * streams.SECTOR_LANES + streams.MEMBERSHIP
@@ -98,7 +115,10 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
         contributors = sector_counts[row, CONTRIBUTORS]
         voters, respondents = sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS]
         board = any_board and has_board[row]
+        funds = sector_funded[row] if funded else 0.0
         for slot in range(first, stop):
+            if funded and own_stance[slot] != OPT_OUT:  # ODD §7.8, as ``formula_funding.add_formula_users``
+                funds += funding_of[deprivation[citizen[slot]], np.int64(is_high_need(high_need_bits, slot))]
             if stance[slot] != OPT_OUT:
                 users += 1.0
                 weighted += np.float64(need_level(high_need_bits, slot, high_need32))
@@ -124,6 +144,8 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
         sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS] = users, weighted
         sector_counts[row, CONTRIBUTORS] = contributors
         sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS] = voters, respondents
+        if funded:
+            sector_funded[row] = funds
         for dimension in range(dimensions):  # the preferred designs' sums, in slot order in each dimension
             contributed = sector_prefs[row, CONTRIBUTOR_PREF, dimension]
             voted = sector_prefs[row, VOTE_PREF, dimension]
@@ -140,3 +162,5 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
         first = stop
     counts += sector_counts
     prefs += sector_prefs
+    for row in range(sector_funded.size):
+        formula_users[row] += sector_funded[row] * unit_cost

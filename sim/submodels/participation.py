@@ -34,11 +34,12 @@ heard (Olson 1965). The same rule for every kind: a kind that hears more but mov
 from __future__ import annotations
 
 import math
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from scipy.special import expit
 
-from ..kernels import elections, membership, provider_tallies, voice
+from ..kernels import elections, formula_funding, membership, provider_tallies, voice
 from ..kernels.draws import uniform_chunks
 from ..population import (
     BOARD,
@@ -46,6 +47,7 @@ from ..population import (
     CONTRIBUTE,
     GOVERNOR,
     MEMBER,
+    N_QUINTILES,
     OPT_OUT,
     PANEL,
     POPCOUNT,
@@ -68,6 +70,9 @@ NO_SWITCHERS = np.zeros(0, dtype=np.int64)  # where exit does not crowd out voic
 NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
 GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather is not needed at once
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
+# each provider table's month and its rows' part of the funding formula (the weighted users times unit cost that
+# ``Guarantor.payments`` starts from), summed by the month's tallies (``tally_month``, ODD §9 D-F96)
+FORMULA_USERS: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def voice_benefit(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
@@ -183,20 +188,35 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     ODD §9 D-F30): the rows' tallies of users (``production.aggregate_users``), monthly membership (its join
     uniforms from the model's keyed stream ``key``, D-F32) and, if ``hear`` (a month without the fiscal year's
     elections), what governance hears (``heard_preference``); then what each derives from its tallies.
-    Membership changes only the membership and board bits, which neither tally reads."""
+    Membership changes only the membership and board bits, which neither tally reads. Where money follows users
+    the same pass sums the rows' part of the guarantor's funding formula for step 13's payments (ODD §7.8), kept in
+    ``FORMULA_USERS`` for this month (elsewhere ``sector_formula_users``, a call a sector, ODD §9 D-F96)."""
     n, dimensions = table.n, table.contributor_pref.shape[1]
     has_board = present(params, structure.sector_names, table, "member_board")
     any_board = bool(has_board.any())
     join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
     counts, prefs = np.zeros((n, provider_tallies.N_COUNTS)), np.zeros((n, 3, dimensions))
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
+    formula_users = np.zeros(n)  # the formula's weighted users times unit cost per row, as ``Guarantor.payments``
+    deprivation_weight, normalised = float(params["deprivation_weight"]), bool(params["formula_normalised"])
+    need_weighted = bool(params["need_weighted_capitation"])
+    weight_of = formula_funding.quintile_weights(deprivation_weight, N_QUINTILES)
+    unit_cost = structure.sector_array("unit_cost").tolist()
     for sector, users in enumerate(service_users):
+        funded = bool(structure.choice_in[sector])  # money follows users: the rows the tallies walk
         provider_tallies.tally_and_join(
             key[0], key[1], month, sector, users.provider, stance_served(users), users.high_need_bits,
             users.high_need32, users.x,
             users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.citizen,
             population.last_participation, has_board, any_board, join, hear, sector_counts, sector_prefs, counts,
-            prefs)
+            prefs, funded, users.stance, population.deprivation, weight_of, normalised, need_weighted,
+            unit_cost[sector], formula_users)
+        if not funded:  # block funding: every eligible resident at her unit's home row, a pass of its own
+            formula_funding.sector_formula_users(
+                users.citizen, population.deprivation, deprivation_weight, normalised, users.high_need_bits,
+                users.high_need32, need_weighted, False, users.stance, OPT_OUT, users.provider, users.unit_start,
+                users.unit_count, structure.home_row[sector], unit_cost[sector], formula_users, N_QUINTILES)
+    FORMULA_USERS[table] = (month, formula_users)
     table.users[:], table.weighted_users[:] = counts[:, provider_tallies.USERS], counts[:, provider_tallies.WEIGHTED_USERS]
     table.eligible[:], table.contributors[:] = counts[:, provider_tallies.ELIGIBLE], counts[:, provider_tallies.CONTRIBUTORS]
     finish_aggregation(params, structure, table, prefs[:, provider_tallies.CONTRIBUTOR_PREF])
