@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT
-from . import compiled, inlined
-from .service_value import alternative_row, index, slot_cost, slot_exit_value, slot_utility, unit_of
-from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, fill_slot_uniforms, fill_slot_units53, scaled_draw
+from . import compiled, inlined, stream_blocks
+from .service_value import index, slot_cost, slot_exit_value, slot_utility, unit_of
+from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, SECTOR_LANES, fill_slot_units53, scaled_draw, word_uniform
 
 
 @inlined
@@ -154,52 +154,74 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     stance_of_rank = np.empty(provider.size, np.int8)  # and 1 for the stances in the same order
     shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, stance, stance_of_rank)
     n_groups, contributors, participants = groups_and_tallies(start, group_of_rank, stance_of_rank, group_size)
-    seen = np.zeros(n_providers, np.int64)
     pool_rate = pool_return * participation_cost
     share = np.zeros(n_groups)  # r c n_C / S of each group (0 without participants), as ``pool_shares``
     for group in range(n_groups):
         if participants[group] > 0:
             share[group] = pool_rate * np.float64(contributors[group]) / np.float64(participants[group])
-    zero = np.float32(0.0)
+    zero, one = np.float32(0.0), np.float32(1.0)
     aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
     loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
-    batch = np.empty(BATCH)
-    unit = 0
+    option_words = stream_blocks.word_block()  # the exit options' words, a block of counters at a time
+    per_block = 4 * stream_blocks.BLOCK  # four slots a counter
+    cursor = start[:-1].copy()  # where each provider's next user in slot order stands in the lists
+    # the unit of the slot, its home row, that row's neighbours and, last, the home row itself: read once a unit
+    unit, unit_end, home, count = 0, 0, 0, 0
+    last_column = neighbours.shape[1] - 1
+    options = np.empty(last_column + 2, np.int64)
     for slot in range(provider.size):  # everything else, in slot order
-        if choice and slot % BATCH == 0:  # the exit options' uniforms, a batch at a time
-            fill_slot_uniforms(key0, key1, slot, month, sector, EXIT_OPTION, batch)
+        if choice and slot % per_block == 0:
+            stream_blocks.philox_words(key0, key1, slot >> 2, stream_blocks.BLOCK, month,
+                                       sector * SECTOR_LANES + EXIT_OPTION, 0, option_words)
         row = index(provider[slot])
-        group = index(group_of_rank[start[row] + seen[row]])
-        seen[row] += 1
-        players = participants[group]
+        entry = index(cursor[row])
+        cursor[row] = entry + 1
+        group = index(group_of_rank[entry])
+        # every gather up front and unconditional: a value read only in one case makes the compiler branch on the
+        # case, which the mixed stances and providers mispredict (ODD §9 D-F105)
+        players, group_share = participants[group], share[group]
+        person = index(citizen[slot])
+        resource, person_efficacy, last = resources[person], efficacy[person], last_participation[person]
+        stance_here = stance[slot]
         utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                                mismatch_weight)
         reference = utility
-        person = index(citizen[slot])
         if choice:
-            unit = unit_of(slot, unit, unit_start, unit_count)
-            alternative = alternative_row(batch[slot % BATCH], provider[slot], unit, home_row, neighbours,
-                                          neighbour_count)
+            if slot >= unit_end:  # a new unit (``service_value.unit_of``; its rows as ``alternative_row`` reads them)
+                unit = unit_of(slot, unit, unit_start, unit_count)
+                unit_end = unit_start[unit] + unit_count[unit]
+                home = home_row[index(unit)]
+                count = neighbour_count[index(home)]
+                for column in range(last_column + 1):
+                    options[column] = neighbours[index(home), column]
+                options[last_column + 1] = home
+            # ``alternative_row``: a neighbour of her home row if she is served there and it has any, else the home
+            # row, chosen by index (a select of two numbers) rather than by a branch around the neighbour's gather
+            uniform = word_uniform(option_words[slot & 3, (slot >> 2) % stream_blocks.BLOCK])
+            column = min(np.int64(uniform * max(count, 1)), last_column)
+            stays = (provider[slot] == home) & (count > 0)
+            alternative = options[index(column if stays else last_column + 1)]
             value = slot_exit_value(index(alternative), row, slot, x, quality_sensitivity[person],
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)
             # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
-            reference = value if crowd_out and (value > utility or value != value) else utility
-        cost = slot_cost(resources[person], resource_gradient, participation_cost)
+            reference = value if crowd_out & ((value > utility) | (value != value)) else utility
+        cost = slot_cost(resource, resource_gradient, participation_cost)
         # the stance's cases as selects, not branches: stances are mixed at random, so a branch on them would be
         # mispredicted about every other slot (``&`` on booleans does not short-circuit)
-        participates = stance[slot] != OPT_OUT
-        contributes = stance[slot] == CONTRIBUTE
+        participates = stance_here != OPT_OUT
+        contributes = stance_here == CONTRIBUTE
         plays = participates & (players >= 2)
         pays = plays & contributes
-        pool = share[group] if plays else outside_option  # ``slot_game_payoff``: float64, kept as float32
-        game = np.float32(pool - np.float64(cost)) if pays else np.float32(pool)
+        pool = group_share if plays else outside_option  # ``slot_game_payoff``: float64, kept as float32
+        game = np.float32(pool - (np.float64(cost) if pays else 0.0))  # pool - 0 is pool, to the bit
         dissatisfaction = aspiration32 - reference
         dissatisfaction = zero if dissatisfaction < zero else dissatisfaction
-        voice = voice_value32 * efficacy[person] * dissatisfaction
-        lone_payoff = utility + loner_weight * game
-        playing_payoff = game + (utility if plays else zero)
-        payoff = lone_payoff if participates & (not plays) else playing_payoff
+        voice = voice_value32 * person_efficacy * dissatisfaction
+        # playing: game + U; a lone participant: U + (1 - w) game; an opt-out: game + 0 (sums commute, 1 game is
+        # game: the same numbers as the three cases written apart)
+        scale = loner_weight if participates & (not plays) else one
+        payoff = scale * game + (utility if participates else zero)
         payoff = payoff + (voice if pays else zero)
         satisfaction[slot] = keep * satisfaction[slot] + learn * payoff
-        last_participation[person] = month if contributes else last_participation[person]
+        last_participation[person] = month if contributes else last
