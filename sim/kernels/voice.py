@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled, inlined
+from . import compiled, inlined, stream_blocks
 from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility, unit_of
-from .streams import EXIT_OPTION, slot_uniform
+from .streams import EXIT_OPTION, SECTOR_LANES, word_uniform
 
 
 @compiled
@@ -167,25 +167,15 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
     stance_counts[2] += third
     return satisfaction_total, mismatch_total, mismatch_active, volunteer_cost
 
-@inlined
-def hirschman_reference(utility, slot, here, unit, key0, key1, month, sector, home_row, row_neighbours,
-                        row_neighbour_count, x, sensitivity, quality_contractible, quality_noncontractible, design,
-                        service_weight, mismatch_weight, switch_cost):
-    """R_i where exit crowds out voice (Hirschman 1970, ODD §7.3): max(U_i, U_i + exit gain_i), the exit option
-    from this month's keyed uniform (purpose ``EXIT_OPTION``) as service use valued it, from ``here``, the row
-    she was served by (ODD §9 D-F81)."""
-    return hirschman_reference_at(slot_uniform(key0, key1, slot, month, sector, EXIT_OPTION), utility, slot, here,
-                                  unit, home_row, row_neighbours, row_neighbour_count, x, sensitivity,
-                                  quality_contractible, quality_noncontractible, design, service_weight,
-                                  mismatch_weight, switch_cost)
-
 
 @inlined
 def hirschman_reference_at(option_uniform, utility, slot, here, unit, home_row, row_neighbours, row_neighbour_count,
                            x, sensitivity, quality_contractible, quality_noncontractible, design, service_weight,
                            mismatch_weight, switch_cost):
-    """``hirschman_reference`` given the slot's exit option uniform (``streams.slot_uniform``'s, or the same word
-    computed in a block with other slots' counters, ODD §9 D-F100)."""
+    """R_i where exit crowds out voice (Hirschman 1970, ODD §7.3): max(U_i, U_i + exit gain_i), the exit option
+    from this month's keyed uniform (purpose ``EXIT_OPTION``, ``option_uniform``: ``streams.slot_uniform``'s word,
+    computed in a block with other slots' counters, ODD §9 D-F100, D-F112) as service use valued it, from
+    ``here``, the row she was served by (ODD §9 D-F81)."""
     alternative = alternative_row(option_uniform, here, unit, home_row, row_neighbours, row_neighbour_count)
     exit_option = utility + slot_exit_gain(alternative, here, slot, x, sensitivity, quality_contractible,
                                            quality_noncontractible, design, service_weight, mismatch_weight,
@@ -225,22 +215,35 @@ def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sec
     benefit = np.empty(slots.size, np.float32)
     unit = 0
     switcher = np.searchsorted(moved, slots[0]) if slots.size > 0 else 0  # the first switcher at or after the list
-    for k in range(slots.size):
-        slot = slots[k]
-        row, person = provider[slot], citizen[slot]
-        reference = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
-                                 mismatch_weight)  # ODD §7.1 service utility, as in ``service_utility``
+    # the exit options' words a block of listed slots at a time (counter slot // 4 of the lane, word slot % 4: the
+    # words ``slot_uniform`` computes one counter at a time inside the loop of gathers, ODD §9 D-F112)
+    block = 2 * stream_blocks.BLOCK
+    option_counters = np.empty(block, np.int64)
+    option_words = np.empty((4, block), np.uint64)
+    option_lane = sector * SECTOR_LANES + EXIT_OPTION
+    for first in range(0, slots.size, block):
+        count = min(block, slots.size - first)
         if crowd_out:
-            while switcher < moved.size and moved[switcher] < slot:
-                switcher += 1
-            here = left[switcher] if switcher < moved.size and moved[switcher] == slot else row
-            unit = unit_of(slot, unit, unit_start, unit_count)
-            reference = hirschman_reference(reference, slot, here, unit, key0, key1, month, sector, home_row,
-                                            row_neighbours, row_neighbour_count, x, quality_sensitivity[person],
-                                            quality_contractible, quality_noncontractible, design, service_weight,
-                                            mismatch_weight, switch_cost)
-        benefit[k] = voice_term(reference, aspiration32, voice32, efficacy[person], last_participation[person] > since,
-                                habit_value, duty_value)
+            for k in range(count):
+                option_counters[k] = slots[first + k] >> 2
+            stream_blocks.philox_words_at(key0, key1, 0, option_counters, count, month, option_lane, 0, option_words)
+        for k in range(count):
+            slot = slots[first + k]
+            row, person = provider[slot], citizen[slot]
+            reference = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design,
+                                     service_weight, mismatch_weight)  # ODD §7.1 service utility
+            if crowd_out:
+                while switcher < moved.size and moved[switcher] < slot:
+                    switcher += 1
+                here = left[switcher] if switcher < moved.size and moved[switcher] == slot else row
+                unit = unit_of(slot, unit, unit_start, unit_count)
+                reference = hirschman_reference_at(word_uniform(option_words[slot & 3, k]), reference, slot, here,
+                                                   unit, home_row, row_neighbours, row_neighbour_count, x,
+                                                   quality_sensitivity[person], quality_contractible,
+                                                   quality_noncontractible, design, service_weight, mismatch_weight,
+                                                   switch_cost)
+            benefit[first + k] = voice_term(reference, aspiration32, voice32, efficacy[person],
+                                            last_participation[person] > since, habit_value, duty_value)
     return benefit
 
 
