@@ -117,3 +117,30 @@ def test_switching_provider_keeps_the_stance_and_gives_up_the_membership():
     assert moved.any()
     assert np.all(users.stance[moved] == CONTRIBUTE) and np.all(users.civic[moved] == 0)
     assert np.all(users.civic[~moved] == participation.MEMBER)
+
+
+def test_federations_are_the_connected_groups_numbered_as_networkx_met_them():
+    """``form_federations`` (SciPy's components, ODD §9 D-F113) gives the federations NetworkX's connected
+    components gave over the set of a sector's mutual rows: the same members, numbered in the same order."""
+    import networkx as nx
+
+    from sim.providers.secondary import form_federations
+
+    m = sim.MutualStateModel(rng=2, n_units=300, regime="conversion", secondary_mutuals=True, sectors="all")
+    rng = np.random.default_rng(0)
+    for row in np.flatnonzero(rng.random(m.providers.n) < 0.6):
+        replace_operator(m, int(row), Mutual)
+    table, neighbours = m.providers, m.structure.row_neighbours
+    expected, unsorted = [], False
+    for s in range(len(m.sector_names)):
+        rows = set(np.flatnonzero((table.sector == s) & (table.kind == MUTUAL)).tolist())
+        graph = nx.Graph()
+        graph.add_nodes_from(rows)
+        graph.add_edges_from((r, int(b)) for r in rows for b in neighbours[r] if b in rows)
+        expected += [(s, sorted(c)) for c in nx.connected_components(graph) if len(c) >= 2]
+        unsorted = unsorted or list(rows) != sorted(rows)
+    got = [(fed.sector, fed.rows.tolist()) for fed in form_federations(m)]
+    assert got == expected and len(got) > 20 and unsorted  # a set of rows not in ascending order was met
+    for number, (_, members) in enumerate(got):
+        assert (table.federation[members] == number).all()
+    assert (table.federation >= 0).sum() == sum(len(members) for _, members in got)

@@ -8,9 +8,10 @@ reserves of the others before it can be insolvent.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 from mesa import Agent
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .table import MUTUAL
 
@@ -26,7 +27,10 @@ class SecondaryMutual(Agent):
 
 
 def form_federations(model) -> list[SecondaryMutual]:
-    """Group each sector's mutual rows into connected federations of at least two members."""
+    """Group each sector's mutual rows into connected federations of at least two members: the connected
+    components of the sector's mutual rows on the row-neighbour graph (SciPy's ``connected_components``),
+    numbered in the order a breadth-first search from each node in turn meets them, as NetworkX's
+    ``connected_components`` did over the nodes in the order of the set of rows (ODD §9 D-F113)."""
     for old in list(model.agents_by_type.get(SecondaryMutual, [])):
         old.remove()
     table = model.providers
@@ -36,12 +40,11 @@ def form_federations(model) -> list[SecondaryMutual]:
         rows = np.flatnonzero((table.sector == s) & (table.kind == MUTUAL))
         if rows.size < 2:
             continue
-        members_of = set(rows.tolist())
-        graph = nx.Graph()
-        graph.add_nodes_from(members_of)
-        for r in rows:
-            graph.add_edges_from((int(r), int(b)) for b in model.structure.row_neighbours[r] if b in members_of)
-        for component in nx.connected_components(graph):
+        label = federation_labels(rows, model.structure.row_neighbours, table.n)
+        met: dict[int, list[int]] = {}
+        for r in set(rows.tolist()):  # the nodes in the set's order: the order components were met
+            met.setdefault(int(label[r]), []).append(r)
+        for component in met.values():
             if len(component) < 2:
                 continue
             members = sorted(component)
@@ -49,6 +52,19 @@ def form_federations(model) -> list[SecondaryMutual]:
             table.federation[members] = len(federations)
             federations.append(fed)
     return federations
+
+
+def federation_labels(rows: np.ndarray, row_neighbours: np.ndarray, n_rows: int) -> np.ndarray:
+    """Each row's connected component among ``rows`` on the row-neighbour graph (-1 marks no neighbour): a label
+    per row of the table (meaningful for ``rows``)."""
+    member = np.zeros(n_rows, dtype=bool)
+    member[rows] = True
+    neighbours = row_neighbours[rows]
+    linked = (neighbours >= 0) & member[np.maximum(neighbours, 0)]
+    heads = np.repeat(rows, linked.sum(axis=1))
+    tails = neighbours[linked]
+    graph = coo_matrix((np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(n_rows, n_rows))
+    return connected_components(graph, directed=False)[1]
 
 
 def pool_reserves(table, ledger) -> None:
