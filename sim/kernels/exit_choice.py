@@ -28,8 +28,9 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
     A batch of 256 slots at a time: their review words as a block (``stream_blocks.philox_words``, 64 counters,
     word slot % 4 of counter slot // 4, as ``streams.slot_uniform``'s), the list of reviewers (without a branch,
     a word compared with the count of words whose uniform is below the rate, ``stream_blocks.words_below``, ODD
-    §9 D-F101), then the counters of the reviewers' exit option and switch uniforms as blocks
-    (``stream_blocks.philox_words_at``: the same words as ``streams.slot_uniform``'s, ODD §9 D-F40)."""
+    §9 D-F101; then those who opt out left out, D-F103), then the counters of the reviewers' exit option and
+    switch uniforms as blocks (``stream_blocks.philox_words_at``: the same words as ``streams.slot_uniform``'s,
+    ODD §9 D-F40)."""
     one = np.float32(1.0)
     sensitivity = np.float32(exit_sensitivity)
     batch = 4 * stream_blocks.BLOCK  # slots: a block of review counters, four slots a counter
@@ -47,9 +48,13 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
         count = min(batch, provider.size - first)
         stream_blocks.philox_words(key0, key1, first >> 2, (count + 3) >> 2, month, review_lane, 0, review_words)
         n_reviewers = 0
-        for k in range(count):
+        for k in range(count):  # whose draw is below the rate
             reviewers[n_reviewers] = k
-            n_reviewers += 1 if (stance[first + k] != OPT_OUT) & (review_words[k & 3, k >> 2] < review_below) else 0
+            n_reviewers += 1 if review_words[k & 3, k >> 2] < review_below else 0
+        n_drawn, n_reviewers = n_reviewers, 0
+        for j in range(n_drawn):  # of those, who does not opt out (the stances read for a tenth of the slots)
+            reviewers[n_reviewers] = reviewers[j]
+            n_reviewers += 1 if stance[first + reviewers[j]] != OPT_OUT else 0
         for j in range(n_reviewers):
             counters[j] = (first + reviewers[j]) >> 2
         stream_blocks.philox_words_at(key0, key1, 0, counters, n_reviewers, month, option_lane, 0, option_words)
