@@ -138,7 +138,8 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
       one, ``sim.kernels.exit_choice.exit_month``; her unit from the unit-sorted layout, ``unit_start`` and
       ``unit_count``, ``service_value.unit_of``), V_i = U_i(a_i) + (s_i - 1) w (Q_a - Q_p) - switch_cost (not
       kept: exit, stance revision and the voice benefit derive the gain V_i - U_i, ODD §9 D-F81), and the reference
-      R_i = max(U_i, V_i) where exit crowds out voice (NumPy's maximum: a NaN wins), U_i otherwise;
+      R_i = max(U_i, V_i) where exit crowds out voice (NumPy's maximum: a NaN wins), U_i otherwise; only a paying
+      player's voice reads R_i, and only below the aspiration, so a_i and V_i are derived for those slots (D-F106);
     * c_i = c max(1 + g (0.5 - resources_i), 0.05), in float32 (``slot_cost``; not kept, ODD §9 D-F80);
     * groups of ``group_size`` cut from each provider's users in random order (``shuffle_positions``), n_C and S
       of each; the game: playing (not opting out, S >= 2) the share r c n_C / S less c_i if she contributes, sigma
@@ -170,7 +171,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     last_column = neighbours.shape[1] - 1
     options = np.empty(last_column + 2, np.int64)
     for slot in range(provider.size):  # everything else, in slot order
-        if choice and slot % per_block == 0:
+        if choice and crowd_out and slot % per_block == 0:  # the exit options' words, where they are read
             stream_blocks.philox_words(key0, key1, slot >> 2, stream_blocks.BLOCK, month,
                                        sector * SECTOR_LANES + EXIT_OPTION, 0, option_words)
         row = index(provider[slot])
@@ -186,7 +187,15 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
         utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,
                                mismatch_weight)
         reference = utility
-        if choice:
+        participates = stance_here != OPT_OUT
+        contributes = stance_here == CONTRIBUTE
+        plays = participates & (players >= 2)
+        pays = plays & contributes
+        # Hirschman's reference counts only in a paying player's voice, and only while she falls short of the
+        # aspiration: at U >= aspiration, max(U, V) >= aspiration leaves her no dissatisfaction whatever V is (a
+        # number: it is wherever the rows' qualities and designs and her sensitivity are). So V is derived for
+        # those slots alone (about a fifth of them), behind a branch (ODD §9 D-F106)
+        if choice and crowd_out and (pays & (utility < aspiration32)):
             if slot >= unit_end:  # a new unit (``service_value.unit_of``; its rows as ``alternative_row`` reads them)
                 unit = unit_of(slot, unit, unit_start, unit_count)
                 unit_end = unit_start[unit] + unit_count[unit]
@@ -204,15 +213,11 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
             value = slot_exit_value(index(alternative), row, slot, x, quality_sensitivity[person],
                                     quality_contractible, quality_noncontractible, design, service_weight,
                                     mismatch_weight, switch_cost)
-            # NumPy's maximum (a NaN wins), as a select rather than a branch the data would mispredict
-            reference = value if crowd_out & ((value > utility) | (value != value)) else utility
+            # NumPy's maximum (a NaN wins), as a select
+            reference = value if (value > utility) | (value != value) else utility
         cost = slot_cost(resource, resource_gradient, participation_cost)
         # the stance's cases as selects, not branches: stances are mixed at random, so a branch on them would be
         # mispredicted about every other slot (``&`` on booleans does not short-circuit)
-        participates = stance_here != OPT_OUT
-        contributes = stance_here == CONTRIBUTE
-        plays = participates & (players >= 2)
-        pays = plays & contributes
         pool = group_share if plays else outside_option  # ``slot_game_payoff``: float64, kept as float32
         game = np.float32(pool - (np.float64(cost) if pays else 0.0))  # pool - 0 is pool, to the bit
         dissatisfaction = aspiration32 - reference
