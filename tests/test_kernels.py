@@ -1424,13 +1424,15 @@ class KeyedUniforms:
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("hear", [True, False])
 @pytest.mark.parametrize("funded", [True, False])
-def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded):
+@pytest.mark.parametrize("long_runs", [False, True])
+def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded, long_runs):
     """``tally_and_join`` against the three passes it folds, one after another as the month ran them: the rows'
     tallies (five bincounts), monthly membership on the keyed join uniforms, what governance hears (four
     bincounts); and, where money follows users (``funded``), the funding formula's rows
     (``formula_users_reference``: a selection by the users' own stances, not the stances served, gathers and a
     weighted bincount; normalised or not, need-weighted or not; ODD §9 D-F96); over three sectors of up to 600
-    slots (more than a block of counters)."""
+    slots (more than a block of counters), their rows at random or in long runs (sorted, as a unit's users are:
+    the kernel's one walk carries a run's sums, D-F97)."""
     n_rows = 14
     normalised, need_weighted = seed % 2 == 0, seed % 3 != 0
     formula_kernel, formula_reference = np.zeros(n_rows), np.zeros(n_rows)
@@ -1446,6 +1448,8 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded):
     for sector in range(0, 9, 3):
         rng = np.random.default_rng(100 * seed + sector)
         slots = random_slots(10 * seed + sector, m=int(rng.integers(0, 600)), n_providers=n_rows)
+        if long_runs:
+            slots["provider"] = np.sort(slots["provider"])
         m = slots["provider"].size
         unit_count = np.bincount(slots["unit"], minlength=8)
         unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)

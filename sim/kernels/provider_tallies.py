@@ -82,8 +82,10 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), room for them) start
     from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs; every
     sum runs in slot order in float64. Slots are sorted by unit, so a row's slots come in runs: each run's sums
-    are carried in registers from the row's sum so far and stored at its end (the same additions in the same
-    order, without a load and a store through memory for each slot). Who voted, who answered and who contributes
+    are carried in registers from the row's sum so far and stored when the row changes (the same additions in
+    the same order, without a load and a store through memory for each slot), in one walk over the slots, the
+    preferred designs' sums with the rest where the design has two dimensions (ODD §9 D-F97: a walk to find the
+    run's end and one a dimension, each loop's exit a mispredicted branch a run, cost more than the sums). Who voted, who answered and who contributes
     are mixed at random, so their terms are selected rather than branched on: a slot that does not count adds
     0.0, which leaves each of these sums (they start at +0.0) as it was (ODD §9 D-F75)."""
     sector_counts[:] = 0.0
@@ -105,61 +107,85 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     end = provider.size
     # who voted and answered, as bits that are 0 when not hearing (then nothing is added)
     voted_bit, consulted_bit = np.uint8(VOTED if hear else 0), np.uint8(CONSULTED if hear else 0)
-    first = 0
-    while first < end:  # a run of slots at one row (slots are sorted by unit): its sums carried in registers
-        row = provider[first]
-        stop = first + 1
-        while stop < end and provider[stop] == row:
-            stop += 1
-        users, weighted = sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS]
-        contributors = sector_counts[row, CONTRIBUTORS]
-        voters, respondents = sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS]
-        board = any_board and has_board[row]
-        funds = sector_funded[row] if funded else 0.0
-        for slot in range(first, stop):
-            if funded and own_stance[slot] != OPT_OUT:  # ODD §7.8, as ``formula_funding.add_formula_users``
-                funds += funding_of[deprivation[citizen[slot]], np.int64(is_high_need(high_need_bits, slot))]
-            if stance[slot] != OPT_OUT:
-                users += 1.0
-                weighted += np.float64(need_level(high_need_bits, slot, high_need32))
-                if stance[slot] == CONTRIBUTE:
-                    contributors += 1.0
-            bits = civic[slot]
-            if board:
-                if slot // per_block != block:
-                    block = slot // per_block
-                    counters = min(stream_blocks.BLOCK, (end - block * per_block + 3) // 4)
-                    stream_blocks.philox_words(key0, key1, block * stream_blocks.BLOCK, counters, month, lane, 0,
-                                               words)
-                if stream_blocks.block_uniform(words, slot % 4, (slot % per_block) // 4) < join_chance:
-                    bits = bits | np.uint8(MEMBER)
-                    civic[slot] = bits
-            elif bits & np.uint8(MEMBER | BOARD):
-                bits = bits & ~np.uint8(MEMBER | BOARD)
+    two = dimensions == 2  # the default design space: its preferred designs' sums in registers too
+    current = -1
+    users = weighted = contributors = voters = respondents = funds = 0.0
+    c0 = c1 = v0 = v1 = a0 = a1 = 0.0
+    board = False
+    for slot in range(end):
+        row = provider[slot]
+        if row != current:  # a run of slots at one row (sorted by unit): its sums carried in registers
+            if current >= 0:  # the last run's sums stored at its row
+                sector_counts[current, USERS], sector_counts[current, WEIGHTED_USERS] = users, weighted
+                sector_counts[current, CONTRIBUTORS] = contributors
+                sector_counts[current, VOTERS], sector_counts[current, RESPONDENTS] = voters, respondents
+                if funded:
+                    sector_funded[current] = funds
+                if two:
+                    sector_prefs[current, CONTRIBUTOR_PREF, 0], sector_prefs[current, CONTRIBUTOR_PREF, 1] = c0, c1
+                    sector_prefs[current, VOTE_PREF, 0], sector_prefs[current, VOTE_PREF, 1] = v0, v1
+                    sector_prefs[current, ANSWER_PREF, 0], sector_prefs[current, ANSWER_PREF, 1] = a0, a1
+            current = row
+            users, weighted = sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS]
+            contributors = sector_counts[row, CONTRIBUTORS]
+            voters, respondents = sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS]
+            funds = sector_funded[row] if funded else 0.0
+            if two:
+                c0, c1 = sector_prefs[row, CONTRIBUTOR_PREF, 0], sector_prefs[row, CONTRIBUTOR_PREF, 1]
+                v0, v1 = sector_prefs[row, VOTE_PREF, 0], sector_prefs[row, VOTE_PREF, 1]
+                a0, a1 = sector_prefs[row, ANSWER_PREF, 0], sector_prefs[row, ANSWER_PREF, 1]
+            board = any_board and has_board[row]
+        if funded and own_stance[slot] != OPT_OUT:  # ODD §7.8, as ``formula_funding.add_formula_users``
+            funds += funding_of[deprivation[citizen[slot]], np.int64(is_high_need(high_need_bits, slot))]
+        served = stance[slot]
+        if served != OPT_OUT:
+            users += 1.0
+            weighted += np.float64(need_level(high_need_bits, slot, high_need32))
+            if served == CONTRIBUTE:
+                contributors += 1.0
+        bits = civic[slot]
+        if board:
+            if slot // per_block != block:
+                block = slot // per_block
+                counters = min(stream_blocks.BLOCK, (end - block * per_block + 3) // 4)
+                stream_blocks.philox_words(key0, key1, block * stream_blocks.BLOCK, counters, month, lane, 0,
+                                           words)
+            if stream_blocks.block_uniform(words, slot % 4, (slot % per_block) // 4) < join_chance:
+                bits = bits | np.uint8(MEMBER)
                 civic[slot] = bits
-            if bits & SEATED:
-                last_participation[citizen[slot]] = month
-            voters += 1.0 if bits & voted_bit else 0.0  # selects: x + 0.0 is x for these sums (from +0.0)
-            respondents += 1.0 if bits & consulted_bit else 0.0
-        sector_counts[row, USERS], sector_counts[row, WEIGHTED_USERS] = users, weighted
-        sector_counts[row, CONTRIBUTORS] = contributors
-        sector_counts[row, VOTERS], sector_counts[row, RESPONDENTS] = voters, respondents
-        if funded:
-            sector_funded[row] = funds
-        for dimension in range(dimensions):  # the preferred designs' sums, in slot order in each dimension
-            contributed = sector_prefs[row, CONTRIBUTOR_PREF, dimension]
-            voted = sector_prefs[row, VOTE_PREF, dimension]
-            answered = sector_prefs[row, ANSWER_PREF, dimension]
-            for slot in range(first, stop):
+        elif bits & np.uint8(MEMBER | BOARD):
+            bits = bits & ~np.uint8(MEMBER | BOARD)
+            civic[slot] = bits
+        if bits & SEATED:
+            last_participation[citizen[slot]] = month
+        voters += 1.0 if bits & voted_bit else 0.0  # selects: x + 0.0 is x for these sums (from +0.0)
+        respondents += 1.0 if bits & consulted_bit else 0.0
+        if two:  # the preferred designs' sums, in slot order in each dimension
+            wish0, wish1 = np.float64(x[slot, 0]), np.float64(x[slot, 1])
+            contributes = served == CONTRIBUTE
+            c0 += wish0 if contributes else 0.0
+            c1 += wish1 if contributes else 0.0
+            voted_here, answered_here = (bits & voted_bit) != 0, (bits & consulted_bit) != 0
+            v0 += wish0 if voted_here else 0.0
+            v1 += wish1 if voted_here else 0.0
+            a0 += wish0 if answered_here else 0.0
+            a1 += wish1 if answered_here else 0.0
+        else:
+            for dimension in range(dimensions):
                 wish = np.float64(x[slot, dimension])
-                contributed += wish if stance[slot] == CONTRIBUTE else 0.0
-                bits = civic[slot]
-                voted += wish if bits & voted_bit else 0.0
-                answered += wish if bits & consulted_bit else 0.0
-            sector_prefs[row, CONTRIBUTOR_PREF, dimension] = contributed
-            sector_prefs[row, VOTE_PREF, dimension] = voted
-            sector_prefs[row, ANSWER_PREF, dimension] = answered
-        first = stop
+                sector_prefs[row, CONTRIBUTOR_PREF, dimension] += wish if served == CONTRIBUTE else 0.0
+                sector_prefs[row, VOTE_PREF, dimension] += wish if bits & voted_bit else 0.0
+                sector_prefs[row, ANSWER_PREF, dimension] += wish if bits & consulted_bit else 0.0
+    if current >= 0:  # the sector's last run (as above)
+        sector_counts[current, USERS], sector_counts[current, WEIGHTED_USERS] = users, weighted
+        sector_counts[current, CONTRIBUTORS] = contributors
+        sector_counts[current, VOTERS], sector_counts[current, RESPONDENTS] = voters, respondents
+        if funded:
+            sector_funded[current] = funds
+        if two:
+            sector_prefs[current, CONTRIBUTOR_PREF, 0], sector_prefs[current, CONTRIBUTOR_PREF, 1] = c0, c1
+            sector_prefs[current, VOTE_PREF, 0], sector_prefs[current, VOTE_PREF, 1] = v0, v1
+            sector_prefs[current, ANSWER_PREF, 0], sector_prefs[current, ANSWER_PREF, 1] = a0, a1
     counts += sector_counts
     prefs += sector_prefs
     for row in range(sector_funded.size):
