@@ -8,7 +8,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import ANY_SERVICE, CONSULTED, CONTRIBUTE, MEMBER, OPT_OUT, USE_ONLY, VOTED, Citizens, ServiceUsers
+from .kernels import audit
+from .population import (
+    ANY_SERVICE,
+    CONSULTED,
+    CONTRIBUTE,
+    MEMBER,
+    N_QUINTILES,
+    OPT_OUT,
+    USE_ONLY,
+    VOTED,
+    Citizens,
+    ServiceUsers,
+)
 from .providers.table import KIND_NAMES
 from .submodels.participation import SEATED
 
@@ -22,27 +34,34 @@ def participation_report(population: Citizens, service_users: list[ServiceUsers]
     sector, ``participation_rate`` is this month's contributors among its users, and the form columns the share
     of its users who are members, voted, answered a consultation this year or hold a seat; for the authority
     (``ANY_SERVICE``), ``participation_rate`` is the share of adults who took part in the last 12 months and the
-    form columns the share of adults who did so through any service (ODD §7.3)."""
+    form columns the share of adults who did so through any service (ODD §7.3). The counts are
+    ``sim.kernels.audit``'s, a pass over each sector's slots and one over the people (ODD §9 D-F91)."""
     rows = []
-    took_part = population.participated(month)
-    by_person = {form: np.zeros(population.n, dtype=bool) for form in FORM_BITS}
+    bits = np.array(list(FORM_BITS.values()), dtype=np.uint8)
+    person_forms = np.zeros(population.n, dtype=np.uint8)  # bit k: she holds form k in some service
+    counts = np.zeros((N_QUINTILES, audit.FIRST_FORM + bits.size), dtype=np.int64)
     for name, users in zip(sector_names, service_users, strict=True):
-        quintile = population.deprivation[users.citizen]
-        contributes = users.stance == CONTRIBUTE
-        holds = {form: (users.civic & bit) != 0 for form, bit in FORM_BITS.items()}
-        for form, who in holds.items():
-            by_person[form][users.citizen[who]] = True
-        for quint in range(5):
-            mask = quintile == quint
-            rows.append({"sector": name, "quintile": quint, "users": int(mask.sum()),
-                         "participation_rate": float(contributes[mask].mean()) if mask.any() else 0.0,
-                         **{form: float(who[mask].mean()) if mask.any() else 0.0 for form, who in holds.items()}})
-    for quint in range(5):
-        mask = population.deprivation == quint
-        rows.append({"sector": ANY_SERVICE, "quintile": quint, "users": int(mask.sum()),
-                     "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0,
-                     **{form: float(who[mask].mean()) if mask.any() else 0.0 for form, who in by_person.items()}})
+        counts[:] = 0
+        audit.add_sector_counts(users.citizen, population.deprivation, users.stance, users.civic, CONTRIBUTE, bits,
+                                person_forms, counts)
+        rows.extend(report_rows(name, counts))
+    counts[:] = 0
+    audit.add_people_counts(population.deprivation, population.last_participation, month - 12, person_forms, counts)
+    rows.extend(report_rows(ANY_SERVICE, counts))
     return pd.DataFrame(rows)
+
+
+def report_rows(sector: str, counts: np.ndarray) -> list[dict]:
+    """A sector's (or the authority's) rows of ``participation_report`` from its counts by quintile
+    (``sim.kernels.audit``): each share a count over the quintile's users, as the mean of a boolean array gives it
+    (its float64 sum is exact), 0.0 where the quintile has none."""
+    rows = []
+    for quint in range(N_QUINTILES):
+        users, taking_part, *forms = counts[quint].tolist()
+        rows.append({"sector": sector, "quintile": quint, "users": users,
+                     "participation_rate": taking_part / users if users else 0.0,
+                     **{form: held / users if users else 0.0 for form, held in zip(FORM_BITS, forms, strict=True)}})
+    return rows
 
 
 def stance_shares(service_users: list[ServiceUsers], sector_names: tuple[str, ...],
