@@ -1005,7 +1005,13 @@ def test_motive_choice_matches(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(("effort", "candidate_information", "seats"),
                          [(0.24, True, (3, 2, 1, 4)), (0.24, False, (1, 0, 2, 1)), (0.0, True, (2, 2, 0, 0))])
-def test_governance_matches(seed, effort, candidate_information, seats):
+@pytest.mark.parametrize(("chunk", "bit_generator"),
+                         [(None, np.random.PCG64), (7, np.random.PCG64), (64, np.random.MT19937),
+                          (5, np.random.Philox)])
+def test_governance_matches(seed, effort, candidate_information, seats, chunk, bit_generator):
+    """The elections' kernels, taken a chunk of slots at a time from the costs to the ballots (the answers from a
+    copy of the stream a sector ahead, ODD §9 D-F92), against the whole-array governance, with NumPy's default
+    generator and with others (whose copy draws its way ahead); the stream is left where NumPy leaves it."""
     rng = np.random.default_rng(seed)
     slots = random_slots(seed)
     m, n_rows = slots["provider"].size, slots["n_providers"]
@@ -1019,30 +1025,42 @@ def test_governance_matches(seed, effort, candidate_information, seats):
     last = rng.integers(-30000, 12, 50).astype(np.int16)
     resources = rng.random(50).astype(np.float32)  # a slot's personal cost from her resources (ODD §9 D-F80)
     civic_reference, last_reference = civic.copy(), last.copy()
-    a_rng, b_rng = np.random.default_rng(seed + 3), np.random.default_rng(seed + 3)
+    a_rng = np.random.Generator(bit_generator(seed + 3))
+    b_rng = np.random.Generator(bit_generator(seed + 3))
+    a_rng.integers(0, 2**32, dtype=np.uint32)  # a spare 32-bit half-word held (PCG64): kept by the copy's catch-up
+    b_rng.integers(0, 2**32, dtype=np.uint32)
     want = governance_reference(a_rng, slots["provider"], slots["stance"], civic_reference, slots["citizen"],
                                 personal_cost_reference(slots["citizen"], resources, 1.5, effort), effort, standard_factor, benefit, institutions, answer_cost, costs,
                                 candidate_information, seats, sensitivity, last_reference, month, n_rows)
-    active = elections.active_slots(slots["stance"], OPT_OUT)
-    assert same(active, np.flatnonzero(slots["stance"] != OPT_OUT).astype(np.int32))  # int32 (ODD §9 D-F62)
-    vote_cost, answer_cost_of = elections.form_costs(
-        active, slots["provider"], slots["stance"], civic, slots["citizen"], resources, 1.5, effort,
-        standard_factor if np.float32(effort) == 0 else np.zeros(0, np.float32), costs[0], costs[1],
-        candidate_information, CONTRIBUTE, np.uint8(SEATED), answer_cost)
-    civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
+    assert same(elections.active_slots(slots["stance"], OPT_OUT, 0, m),
+                np.flatnonzero(slots["stance"] != OPT_OUT).astype(np.int32))  # int32 (ODD §9 D-F62)
     params = {"motive_sensitivity": sensitivity, "taste_persistence": 0.0}  # the logit at slope s (ODD §7.3)
-    vote_chance = participation.take_up_chance(params, benefit[active], vote_cost)
-    answer_chance = participation.take_up_chance(params, benefit[active], answer_cost_of)
     got = [np.zeros(n_rows) for _ in range(4)]
-    elections.cast_ballots_and_answers(b_rng, active, slots["provider"], civic, slots["citizen"], vote_chance,
-                                       answer_chance, board, governors, consults | contact, np.uint8(MEMBER),
-                                       np.uint8(VOTED), np.uint8(CONSULTED), last, np.int16(month), *got)
-    elections.fill_seats(b_rng, active, slots["provider"], slots["stance"], civic, CONTRIBUTE, np.uint8(MEMBER),
+    answer_rng = participation.generator_ahead(b_rng, m)
+    step = chunk or max(m, 1)
+    for first in range(0, m, step):
+        end = min(first + step, m)
+        active = elections.active_slots(slots["stance"], OPT_OUT, first, end)
+        assert same(active, (first + np.flatnonzero(slots["stance"][first:end] != OPT_OUT)).astype(np.int32))
+        vote_cost, answer_cost_of = elections.form_costs(
+            active, slots["provider"], slots["stance"], civic, slots["citizen"], resources, 1.5, effort,
+            standard_factor if np.float32(effort) == 0 else np.zeros(0, np.float32), costs[0], costs[1],
+            candidate_information, CONTRIBUTE, np.uint8(SEATED), answer_cost)
+        civic[first:end] &= ~np.uint8(VOTED | CONSULTED | SEATED)
+        vote_chance = participation.take_up_chance(params, benefit[active], vote_cost)
+        answer_chance = participation.take_up_chance(params, benefit[active], answer_cost_of)
+        elections.cast_ballots_and_answers(b_rng, answer_rng, active, first, end, slots["provider"], civic,
+                                           slots["citizen"], vote_chance, answer_chance, board, governors,
+                                           consults | contact, np.uint8(MEMBER), np.uint8(VOTED),
+                                           np.uint8(CONSULTED), last, np.int16(month), *got)
+    participation.catch_up(b_rng, answer_rng)
+    elections.fill_seats(b_rng, slots["provider"], slots["stance"], civic, CONTRIBUTE, np.uint8(MEMBER),
                          np.uint8(SEATED), board, governors, pupils, panels, *seats, np.uint8(BOARD),
                          np.uint8(GOVERNOR), np.uint8(PUPIL), np.uint8(PANEL))
     assert same(civic, civic_reference) and same(last, last_reference)
     assert all(same(a, b) for a, b in zip(got, want, strict=True))
-    assert a_rng.random() == b_rng.random()  # the stream left where NumPy leaves it
+    assert a_rng.integers(0, 2**32, dtype=np.uint32) == b_rng.integers(0, 2**32, dtype=np.uint32)
+    assert a_rng.random() == b_rng.random()
 
 
 @pytest.mark.parametrize("m", [0, 1, 7, 100])

@@ -1,7 +1,9 @@
 """Kernels of a fiscal year's governance (ODD §7.3, "voting", "answering a consultation", "a seat", "Who knows
 the candidates"): the costs of the two forms for each active slot, then the ballots, the answers and the seats
 in one pass each over a sector's slots, drawing their uniforms from NumPy's generator in the order and number
-NumPy drew them (one a slot, every slot, for each of the three), so the stream is unchanged.
+NumPy drew them (one a slot, every slot, for each of the three), so the stream is unchanged. The costs, chances,
+ballots and answers are taken a chunk of slots at a time, the answers from a copy of the generator a sector's
+draws ahead (ODD §9 D-F92).
 
 The logit chance of taking a form up (``participation.take_up_chance``) stays NumPy's (SciPy's ``expit``) and
 is computed between the two kernels. Without the whole-sector uniforms and the dozen masks, gathers and float64
@@ -17,12 +19,13 @@ from .service_value import slot_cost
 
 
 @compiled
-def active_slots(stance, opt_out):
-    """The slots whose holder has not opted out, in slot order (``np.flatnonzero(stance != opt_out)``), as int32
-    (a sector's slots are fewer than 2^31: they are adults, numbered in int32; ODD §9 D-F62)."""
-    listed = np.empty(stance.size, np.int32)
+def active_slots(stance, opt_out, first, last):
+    """The slots from ``first`` to ``last`` (excluded) whose holder has not opted out, in slot order
+    (``first + np.flatnonzero(stance[first:last] != opt_out)``), as int32 (a sector's slots are fewer than 2^31:
+    they are adults, numbered in int32; ODD §9 D-F62)."""
+    listed = np.empty(last - first, np.int32)
     count = 0
-    for slot in range(stance.size):
+    for slot in range(first, last):
         if stance[slot] != opt_out:
             listed[count] = slot
             count += 1
@@ -59,20 +62,22 @@ def form_costs(slots, provider, stance, civic, citizen, resources, resource_grad
 
 
 @compiled
-def cast_ballots_and_answers(rng, slots, provider, civic, citizen, vote_chance, answer_chance, board, governors,
-                             answerable, member_bit, voted_bit, consulted_bit, last_participation, month, members,
-                             voters, electorate, governor_voters):
-    """ODD §7.3 voting and answering, for one sector. A uniform is drawn for every slot (listed or not) for the
-    vote, then one for every slot for the answer (``rng.random(m)`` twice). A listed slot votes when her row
-    holds a ballot she is in (a member at a member board, or any active user where user governors are elected)
-    and her uniform is below ``vote_chance``; she answers when her row consults (or has a named contact) and her
-    second uniform is below ``answer_chance``. Marks ``VOTED`` / ``CONSULTED`` and ``last_participation``, and
-    adds each row's members, member-voters, governor electorate and governor voters to the totals (float64
-    counts: exact in any order)."""
-    m = provider.size
+def cast_ballots_and_answers(vote_rng, answer_rng, slots, first, last, provider, civic, citizen, vote_chance,
+                             answer_chance, board, governors, answerable, member_bit, voted_bit, consulted_bit,
+                             last_participation, month, members, voters, electorate, governor_voters):
+    """ODD §7.3 voting and answering, for the slots from ``first`` to ``last`` (excluded) of one sector, of which
+    ``slots`` are listed (ascending, with their chances). A uniform is drawn for every slot (listed or not) for
+    the vote from ``vote_rng``, then one for every slot for the answer from ``answer_rng``: a sector's stream
+    draws ``rng.random(m)`` twice, so the answers' generator is the votes' one m draws ahead
+    (``participation.generator_ahead``), and a sector's chunks, in order, draw the same numbers as one call over
+    it (ODD §9 D-F92). A listed slot votes when her row holds a ballot she is in (a member at a member board, or
+    any active user where user governors are elected) and her uniform is below ``vote_chance``; she answers
+    when her row consults (or has a named contact) and her second uniform is below ``answer_chance``. Marks
+    ``VOTED`` / ``CONSULTED`` and ``last_participation``, and adds each row's members, member-voters, governor
+    electorate and governor voters to the totals (float64 counts: exact in any order)."""
     k = 0
-    for slot in range(m):
-        uniform = rng.random()
+    for slot in range(first, last):
+        uniform = vote_rng.random()
         if k < slots.size and slots[k] == slot:
             row = provider[slot]
             member = (civic[slot] & member_bit) != 0 and board[row]
@@ -90,8 +95,8 @@ def cast_ballots_and_answers(rng, slots, provider, civic, citizen, vote_chance, 
                     governor_voters[row] += 1.0
             k += 1
     k = 0
-    for slot in range(m):
-        uniform = rng.random()
+    for slot in range(first, last):
+        uniform = answer_rng.random()
         if k < slots.size and slots[k] == slot:
             if answerable[provider[slot]] and uniform < answer_chance[k]:
                 civic[slot] |= consulted_bit
@@ -100,29 +105,29 @@ def cast_ballots_and_answers(rng, slots, provider, civic, citizen, vote_chance, 
 
 
 @compiled
-def fill_seats(rng, slots, provider, stance, civic, contribute, member_bit, seated_bits, board, governors, pupils,
+def fill_seats(rng, provider, stance, civic, contribute, member_bit, seated_bits, board, governors, pupils,
                panels, board_seats, governor_seats, pupil_seats, panel_seats, board_bit, governor_bit, pupil_bit,
                panel_bit):
     """ODD §7.3 a seat: a uniform priority is drawn for every slot (``rng.random(m)``); the candidates are the
-    listed slots that contribute. Member boards (members only), elected governors, pupils' representatives and
-    user panels are filled in that order, each giving up to its number of seats per row that has it to the
-    candidates not yet seated with the lowest priority (ties to the earlier slot, as a stable sort by row and
-    priority ranks them). Seats without a candidate stay vacant."""
+    slots that contribute (none of them has opted out). Member boards (members only), elected governors, pupils'
+    representatives and user panels are filled in that order, each giving up to its number of seats per row that
+    has it to the candidates not yet seated with the lowest priority (ties to the earlier slot, as a stable sort
+    by row and priority ranks them). Seats without a candidate stay vacant. The candidates' list and priorities
+    are as long as the candidates (counted first), not as the sector's listed slots (ODD §9 D-F92)."""
     m = provider.size
-    candidates = np.empty(slots.size, np.int64)
-    priority = np.empty(slots.size)
     count = 0
-    k = 0
+    for slot in range(m):
+        count += stance[slot] == contribute
+    candidates = np.empty(count, np.int32)
+    priority = np.empty(count)
+    count = 0
     for slot in range(m):
         uniform = rng.random()
-        if k < slots.size and slots[k] == slot:
-            if stance[slot] == contribute:
-                candidates[count] = slot
-                priority[count] = uniform
-                count += 1
-            k += 1
-    candidates = candidates[:count]
-    order = np.argsort(priority[:count], kind="mergesort")
+        if stance[slot] == contribute:
+            candidates[count] = slot
+            priority[count] = uniform
+            count += 1
+    order = np.argsort(priority, kind="mergesort")
     n_rows = board.size
     taken = np.zeros(n_rows, np.int64)
     for form in range(4):

@@ -69,6 +69,7 @@ TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions thi
 NO_SWITCHERS = np.zeros(0, dtype=np.int64)  # where exit does not crowd out voice: no switchers read
 NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
 GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather is not needed at once
+ELECTION_CHUNK = 1 << 16  # a sector's slots the yearly elections take at a time, from costs to ballots (D-F92)
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 # each provider table's month and its rows' part of the funding formula (the weighted users times unit cost that
 # ``Guarantor.payments`` starts from), summed by the month's tallies (``tally_month``, ODD §9 D-F96)
@@ -241,7 +242,9 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     2005); the cost of voting is mostly the cost of information (Downs 1957). The same rule for every kind.
 
     The costs, the ballots, the answers and the seats are the kernels of ``sim.kernels.elections``, which draw
-    three uniforms a slot (vote, answer, seat) one after another; the chances are ``take_up_chance``'s."""
+    three uniforms a slot (vote, answer, seat), each a pass over the sector; the chances are ``take_up_chance``'s.
+    The costs, chances, ballots and answers are taken ``ELECTION_CHUNK`` slots at a time, so that no array of a
+    whole sector's active slots is made (ODD §9 D-F92)."""
     n, names = table.n, structure.sector_names
     board, governors, panels, pupils, consults, contact = (
         present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
@@ -253,38 +256,68 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     for users in service_users:
         if users.m == 0:
             continue
-        active = elections.active_slots(users.stance, OPT_OUT)
-        vote_cost, answer_cost_of = elections.form_costs(  # reads last year's seats (who knows the candidates)
-            active, users.provider, users.stance, users.civic, users.citizen, population.resources,
-            float(params["resource_gradient"]), float(params["participation_cost"]),
-            standard_cost_factor(params, structure, population, users), float(params["vote_cost"]),
-            float(params["participation_cost"]), bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED),
-            answer_cost)
-        users.civic &= ~np.uint8(VOTED | CONSULTED | SEATED)
-        # the benefit of being asked a chunk of active slots at a time, each chunk's chances written over its
-        # costs (ODD §9 D-F62, D-F63: a sector's arrays are the list and the two costs; the same values, slot by slot)
-        for first in range(0, active.size, GATHER_CHUNK):
-            chunk = slice(first, first + GATHER_CHUNK)
-            invited = voice_benefit(params, structure, population, users, table, stream_key, month, active[chunk])
+        # a chunk of slots at a time from the costs to the ballots (ODD §9 D-F92): the answers draw from a copy of
+        # the stream m draws ahead, which the seats then go on from (the numbers one call over the sector draws)
+        answer_rng = generator_ahead(rng, users.m)
+        standard_factor = standard_cost_factor(params, structure, population, users)
+        for first in range(0, users.m, ELECTION_CHUNK):
+            last = min(first + ELECTION_CHUNK, users.m)
+            active = elections.active_slots(users.stance, OPT_OUT, first, last)
+            vote_chance, answer_chance = elections.form_costs(  # reads last year's seats (who knows the candidates)
+                active, users.provider, users.stance, users.civic, users.citizen, population.resources,
+                float(params["resource_gradient"]), float(params["participation_cost"]), standard_factor,
+                float(params["vote_cost"]), float(params["participation_cost"]), bool(params["candidate_information"]),
+                CONTRIBUTE, np.uint8(SEATED), answer_cost)
+            users.civic[first:last] &= ~np.uint8(VOTED | CONSULTED | SEATED)
+            # the benefit of being asked, and each chance written over its cost (the same values, slot by slot)
+            invited = voice_benefit(params, structure, population, users, table, stream_key, month, active)
             invited += np.float32(params["asked_value"])
-            add_lasting_disposition(params, population, users.citizen, active[chunk], invited)
-            take_up_chance(params, invited, vote_cost[chunk], out=vote_cost[chunk])
-            take_up_chance(params, invited, answer_cost_of[chunk], out=answer_cost_of[chunk])
-        vote_chance, answer_chance = vote_cost, answer_cost_of
-        del vote_cost, answer_cost_of
-        elections.cast_ballots_and_answers(
-            rng, active, users.provider, users.civic, users.citizen, vote_chance, answer_chance, board, governors,
-            answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED), population.last_participation,
-            np.int16(month), tally["members"], tally["voters"], tally["electorate"], tally["governor_voters"])
-        del vote_chance, answer_chance
+            add_lasting_disposition(params, population, users.citizen, active, invited)
+            take_up_chance(params, invited, vote_chance, out=vote_chance)
+            take_up_chance(params, invited, answer_chance, out=answer_chance)
+            del invited
+            elections.cast_ballots_and_answers(
+                rng, answer_rng, active, first, last, users.provider, users.civic, users.citizen, vote_chance,
+                answer_chance, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED),
+                population.last_participation, np.int16(month), tally["members"], tally["voters"],
+                tally["electorate"], tally["governor_voters"])
+            del active, vote_chance, answer_chance
+        catch_up(rng, answer_rng)
         # Seats: candidates are those who co-produce, members for a member board; one seat each at most.
-        elections.fill_seats(rng, active, users.provider, users.stance, users.civic, CONTRIBUTE, np.uint8(MEMBER),
+        elections.fill_seats(rng, users.provider, users.stance, users.civic, CONTRIBUTE, np.uint8(MEMBER),
                              np.uint8(SEATED), board, governors, pupils, panels, int(params["board_size"]),
                              int(params["user_governor_seats"]), int(params["pupil_seats"]),
                              int(params["panel_size"]), np.uint8(BOARD), np.uint8(GOVERNOR), np.uint8(PUPIL),
                              np.uint8(PANEL))
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
+
+
+def generator_ahead(rng: np.random.Generator, draws: int) -> np.random.Generator:
+    """A copy of ``rng`` that is ``draws`` doubles ahead of it: its next ``random()`` is the one ``rng`` would
+    give after ``draws`` more (ODD §9 D-F92). PCG64's (NumPy's default) and PCG64DXSM's are advanced in one
+    step (a double is one 64-bit word of theirs); any other generator's copy draws them, a chunk at a time."""
+    bit_generator = type(rng.bit_generator)()
+    bit_generator.state = rng.bit_generator.state
+    if isinstance(bit_generator, (np.random.PCG64, np.random.PCG64DXSM)):
+        bit_generator.advance(draws)
+        ahead = np.random.Generator(bit_generator)
+    else:
+        ahead = np.random.Generator(bit_generator)
+        for first in range(0, draws, GATHER_CHUNK):
+            ahead.random(min(GATHER_CHUNK, draws - first))
+    return ahead
+
+
+def catch_up(rng: np.random.Generator, ahead: np.random.Generator) -> None:
+    """Move ``rng`` to where ``ahead`` (a ``generator_ahead`` copy of it) is, keeping what ``rng`` holds besides
+    the stream's position (PCG64's spare 32-bit half-word, which drawing doubles neither uses nor changes and
+    advancing clears)."""
+    state, kept = ahead.bit_generator.state, rng.bit_generator.state
+    for key in ("has_uint32", "uinteger"):
+        if key in kept:
+            state[key] = kept[key]
+    rng.bit_generator.state = state
 
 
 def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) -> None:
