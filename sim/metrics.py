@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from mesa import DataCollector
 
-from .kernels.metric_sums import add_sector_measures, count_people
+from .kernels.metric_sums import add_sector_measures, count_people, volunteer_cost
 from .kernels.pairwise import pairwise_sum
 from .kernels.row_metrics import users_and_kind_sums
 from .metrics_catalogue import METRIC_NAMES
@@ -162,20 +162,35 @@ def measure(model) -> dict[str, float]:
 
 def slot_sums(model) -> MonthSums:
     """The month's per-slot sums in a pass of their own, one a sector (``sim.kernels.metric_sums.
-    add_sector_measures``): after a fiscal year's end, at month 0, or when ``measure`` is called again."""
+    add_sector_measures``): after a fiscal year's end, at month 0, or when ``measure`` is called again. After a
+    fiscal year's end the contributors' costs are those ``volunteer_costs`` took before capacity building
+    (``model.served_volunteer_costs``, ODD §9 D-F93)."""
     pop, table, params = model.population, model.providers, model.params
     person_bits = person_bits_of(pop)
     person_bits[:] = 0  # a month's bits that efficacy learning's pass added and no ``measure`` counted
     sums = MonthSums(model.month, len(model.users), person_bits)
     gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
+    served = model.served_volunteer_costs
     for sector, users in enumerate(model.users):
         if users.m:
             sums.sectors[sector] = add_sector_measures(
                 users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
-                stance_served(users), pop.costed_resources(), gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
+                stance_served(users), pop.resources, gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
                 users.stance, sums.satisfaction_by_quintile, sums.users_by_quintile, person_bits,
                 sums.stance_counts)
+            if served is not None:
+                sums.sectors[sector] = (*sums.sectors[sector][:3], served[sector])
     return sums
+
+
+def volunteer_costs(model) -> list[float]:
+    """Each sector's sum of its contributors' personal costs c_i at the civic resources now (float64, slot order:
+    ``sim.kernels.metric_sums.volunteer_cost``, the sum ``add_sector_measures`` makes). The model takes them at a
+    fiscal year's end before capacity building changes the resources, for that month's metrics (ODD §9 D-F93)."""
+    pop, params = model.population, model.params
+    gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
+    return [volunteer_cost(users.citizen, stance_served(users), pop.resources, gradient, effort, CONTRIBUTE)
+            if users.m else 0.0 for users in model.users]
 
 
 def ledger_flows(ledger) -> tuple[float, float, float, float, float]:

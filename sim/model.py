@@ -84,6 +84,8 @@ class MutualStateModel(Model):
         # the key of the keyed, counter-based slot streams (sim.kernels.streams, ODD §9 D-F18): the seed's alone
         self.stream_key = streams.stream_key(self.np_rng)
         self.month = 0
+        # a fiscal year's end: each sector's volunteers' costs before capacity building, for the metrics (ODD §9 D-F93)
+        self.served_volunteer_costs: list[float] | None = None
         self.sector_names: tuple[str, ...] = self.params["sectors"]
         self._build_people()
         self._build_providers()
@@ -196,7 +198,7 @@ class MutualStateModel(Model):
                                  f"int16); it is at month {self.month}")
         params, structure, table, rng = self.params, self.structure, self.providers, self.np_rng
         population, ledger = self.population, self.ledger
-        population.resources_served = None  # last month's costs are no longer read (ODD §9 D-F80)
+        self.served_volunteer_costs = None  # last month's costs are no longer read (ODD §9 D-F80, D-F93)
         ledger.open_period()
         self.month += 1
         year_end = self.fiscal_year_end
@@ -231,8 +233,9 @@ class MutualStateModel(Model):
             pool_reserves(table, ledger)  # §7.13
         self.guarantor.insolvency_check()  # §7.10
         if year_end:
-            # the resources this month's costs were taken from: capacity building changes them (ODD §9 D-F80)
-            population.resources_served = population.resources.copy()
+            # the month's volunteers' costs, from the resources service costed them at: capacity building changes
+            # them (ODD §9 D-F80); each sector's sum, not a copy of every adult's resources (D-F93)
+            self.served_volunteer_costs = metrics.volunteer_costs(self)
             self._fiscal_year()
         self._close_month()
         self.current_metrics = metrics.measure(self)  # ODD §8

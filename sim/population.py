@@ -101,9 +101,6 @@ class Citizens:
         self.invested = np.zeros(n, dtype=np.float32)
         self.last_participation = np.full(n, NEVER, dtype=np.int16)
         self.holds = np.zeros(n, dtype=np.uint16)  # bit s set: she needs sector s (one slot at most)
-        # the resources this month's service costed, copied only in a month where a fiscal year's capacity building
-        # changes them after service use (the metrics read the month's costs; kept until the next month, ODD §9 D-F80)
-        self.resources_served: np.ndarray | None = None
 
     @property
     def unit(self) -> np.ndarray:
@@ -120,11 +117,6 @@ class Citizens:
     def services_needed(self, who: np.ndarray) -> np.ndarray:
         """How many services each of ``who`` needs (the bits set in her register), at least 1."""
         return np.maximum(POPCOUNT[self.holds[who]], 1)
-
-    def costed_resources(self) -> np.ndarray:
-        """The civic resources this month's personal costs c_i were taken from (``sim.kernels.service_value.
-        slot_cost``): the resources, or the copy taken before a fiscal year's capacity building changed them."""
-        return self.resources if self.resources_served is None else self.resources_served
 
     def participated(self, month: int) -> np.ndarray:
         """Who took part in any service's governance or co-production in the last 12 months."""

@@ -21,6 +21,7 @@ from sim.coproduction import (
     revise_stances,
 )
 from sim.kernels import (
+    audit,
     catchment,
     draws,
     elections,
@@ -1063,6 +1064,92 @@ def test_governance_matches(seed, effort, candidate_information, seats, chunk, b
     assert a_rng.random() == b_rng.random()
 
 
+def participation_report_reference(population, service_users, sector_names, month):
+    """``views.participation_report`` before D-F91: masks and gathers of each sector's slots and boolean arrays of
+    every adult, NumPy's means (the reference of ``sim.kernels.audit``)."""
+    import pandas as pd
+
+    from sim.population import ANY_SERVICE
+    from sim.views import FORM_BITS as REPORT_FORMS
+
+    rows = []
+    took_part = population.participated(month)
+    by_person = {form: np.zeros(population.n, dtype=bool) for form in REPORT_FORMS}
+    for name, users in zip(sector_names, service_users, strict=True):
+        quintile = population.deprivation[users.citizen]
+        contributes = users.stance == CONTRIBUTE
+        holds = {form: (users.civic & bit) != 0 for form, bit in REPORT_FORMS.items()}
+        for form, who in holds.items():
+            by_person[form][users.citizen[who]] = True
+        for quint in range(5):
+            mask = quintile == quint
+            rows.append({"sector": name, "quintile": quint, "users": int(mask.sum()),
+                         "participation_rate": float(contributes[mask].mean()) if mask.any() else 0.0,
+                         **{form: float(who[mask].mean()) if mask.any() else 0.0 for form, who in holds.items()}})
+    for quint in range(5):
+        mask = population.deprivation == quint
+        rows.append({"sector": ANY_SERVICE, "quintile": quint, "users": int(mask.sum()),
+                     "participation_rate": float(took_part[mask].mean()) if mask.any() else 0.0,
+                     **{form: float(who[mask].mean()) if mask.any() else 0.0 for form, who in by_person.items()}})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("seed", "settings"), [
+    (1, {"n_units": 5, "sectors": "all", "participation_audit": True, "channel_user_panels": True,
+         "regime": "conversion", "user_choice": "on"}),
+    (2, {"n_units": 2, "participation_audit": True}),
+])
+def test_participation_report_matches(seed, settings):
+    """ODD §9 D-F91: the audit's report from ``sim.kernels.audit``'s counts equals, to the last bit and dtype, the
+    report of masks and NumPy means, every month of 14 (a fiscal year's end included), and with every slot's
+    participation bits and every adult's quintile and last participation drawn at random (an empty quintile,
+    an empty sector)."""
+    import pandas as pd
+
+    import sim
+    from sim.views import participation_report
+
+    model = sim.MutualStateModel(rng=seed, **settings)
+    for _ in range(14):
+        model.step()
+        got = participation_report(model.population, model.users, model.sector_names, model.month)
+        want = participation_report_reference(model.population, model.users, model.sector_names, model.month)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    rng = np.random.default_rng(seed)
+    population = model.population
+    population.deprivation[:] = rng.choice([0, 1, 3, 4], population.n)  # quintile 2 empty
+    population.last_participation[:] = rng.integers(-5, 15, population.n)
+    for users in model.users:
+        users.civic[:] = rng.integers(0, 256, users.m)
+    model.users[0].citizen = model.users[0].citizen[:0]  # an empty sector
+    model.users[0].stance, model.users[0].civic = model.users[0].stance[:0], model.users[0].civic[:0]
+    got = participation_report(population, model.users, model.sector_names, model.month)
+    want = participation_report_reference(population, model.users, model.sector_names, model.month)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert audit.FIRST_FORM == 2
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_volunteer_cost_matches(seed):
+    """ODD §9 D-F93: a sector's contributors' personal costs summed in float64 in slot order, as
+    ``add_sector_measures`` sums them, against the whole-array costs added one by one."""
+    slots = random_slots(seed)
+    resources = np.random.default_rng(seed).random(50).astype(np.float32)
+    for gradient, effort in ((1.5, 0.24), (0.0, 0.3), (4.0, 0.0)):
+        costs = personal_cost_reference(slots["citizen"], resources, gradient, effort)
+        want = 0.0
+        for cost in costs[slots["stance"] == CONTRIBUTE]:
+            want += float(cost)
+        got = metric_sums.volunteer_cost(slots["citizen"], slots["stance"], resources, gradient, effort, CONTRIBUTE)
+        assert type(got) is float and got == want and np.signbit(got) == np.signbit(want)
+        measured = metric_sums.add_sector_measures(
+            slots["citizen"], np.zeros(50, np.int8), slots["satisfaction"], slots["x"], slots["provider"],
+            np.zeros((slots["n_providers"], slots["x"].shape[1])), slots["stance"], resources, gradient, effort,
+            CONTRIBUTE, OPT_OUT, np.zeros(slots["provider"].size, np.uint8), slots["stance"], np.zeros(5),
+            np.zeros(5), np.zeros(50, np.uint8), np.zeros(3, np.int64))
+        assert measured[3] == got
+
+
 @pytest.mark.parametrize("m", [0, 1, 7, 100])
 def test_uniform_chunks_are_numpys_draw(m):
     """Chunks of a few draws into one buffer give ``rng.random(m)`` and leave the generator where it leaves it."""
@@ -1932,8 +2019,10 @@ def test_heard_designs_match(seed):
 
 
 # --- the metrics helper (session 12): measuring a month (ODD §9 D-F54-D-F60) -------------------------------------
-def measure_reference(model):
-    """``sim.metrics.measure`` before D-F54: NumPy's arrays and ``Ledger.flow`` for each flow (the reference)."""
+def measure_reference(model, costed=None):
+    """``sim.metrics.measure`` before D-F54: NumPy's arrays and ``Ledger.flow`` for each flow (the reference);
+    ``costed``: the resources the month's costs were taken from, where a fiscal year's capacity building has
+    changed them since (the copy the model took before D-F93), else the resources."""
     from sim.metrics import VFM_COST_FLOOR
     from sim.providers import MUTUAL
     from sim.submodels.rationing import RATIONING_RULES, unserved_share
@@ -1951,7 +2040,8 @@ def measure_reference(model):
     for users in model.users:
         if users.m == 0:
             continue
-        costs = personal_cost_reference(users.citizen, pop.costed_resources(), model.params["resource_gradient"],
+        costs = personal_cost_reference(users.citizen, pop.resources if costed is None else costed,
+                                        model.params["resource_gradient"],
                                         model.params["participation_cost"])
         satisfaction, gap, gap_active, volunteer_cost = slot_sums_in_order(users, pop.deprivation, table.design,
                                                                            sat_q, sat_qn, costs)
@@ -2022,7 +2112,8 @@ def slot_sums_in_order(users, deprivation, design, sat_q, sat_qn, costs):
 @pytest.mark.parametrize("settings", [
     {"n_units": 6},
     {"n_units": 4, "sectors": "all", "regime": "conversion", "user_choice": "on", "social_investment": True,
-     "local_bonds": True, "budget_rule": "ration_by_need", "budget_real_change": -0.05, "budget_change_from_year": 1},
+     "local_bonds": True, "budget_rule": "ration_by_need", "budget_real_change": -0.05, "budget_change_from_year": 1,
+     "capacity_building": 10.0},  # a fiscal year's end changes the resources after the month's costs (D-F93)
 ])
 def test_a_months_metrics_are_their_numpy_statement(settings):
     """ODD §9 D-F54: every metric of a month, as Python floats, equal to the last bit to the arrays and journal
@@ -2031,9 +2122,17 @@ def test_a_months_metrics_are_their_numpy_statement(settings):
     from sim.metrics import measure
 
     model = sim.MutualStateModel(rng=3, **settings)
+    served = {}  # the resources before a fiscal year's capacity building, copied by the test (ODD §9 D-F93)
+    build_capacity = model.guarantor.build_capacity
+
+    def copy_then_build():
+        served[model.month] = model.population.resources.copy()
+        build_capacity()
+
+    model.guarantor.build_capacity = copy_then_build
     for _ in range(30):
         model.step()
-        got, want = measure(model), measure_reference(model)
+        got, want = measure(model), measure_reference(model, served.get(model.month))
         assert list(got) == list(want) == list(model.current_metrics)
         for name, value in got.items():
             assert type(value) is float, name

@@ -111,3 +111,17 @@ def count_people(person_bits, masks, last_participation, since, deprivation, n_q
     for row in range(last_failure.size):
         failed += np.int64(last_failure[row] > failed_since)
     return holders, took_part, failed
+
+
+@compiled
+def volunteer_cost(citizen, seen, resources, resource_gradient, participation_cost, contribute):
+    """ODD §8, the value of volunteers' time of one sector before its price: the sum of its contributors' personal
+    costs c_i (``service_value.slot_cost`` of ``resources``; contributors by the stances the month's service sees,
+    ``seen``), in float64 in slot order, the number ``add_sector_measures`` adds up (a non-contributor's +0.0
+    leaves its sum as it was). Taken at a fiscal year's end before capacity building changes the resources, so
+    that the metrics read the month's costs without a copy of every adult's resources (ODD §9 D-F93)."""
+    total = 0.0
+    for slot in range(citizen.size):
+        if seen[slot] == contribute:
+            total += np.float64(slot_cost(resources[citizen[slot]], resource_gradient, participation_cost))
+    return total

@@ -368,7 +368,7 @@ def learn_efficacy(params: dict, population: Citizens, service_users: list[Servi
         else:
             sums.sectors[sector] = voice.learn_and_measure(
                 *common, bool(rate > 0), population.deprivation, users.satisfaction, stance_served(users),
-                population.costed_resources(), float(params["resource_gradient"]),
+                population.resources, float(params["resource_gradient"]),
                 float(params["participation_cost"]), sums.satisfaction_by_quintile, sums.users_by_quintile,
                 sums.person_bits, sums.stance_counts)
 
