@@ -157,6 +157,19 @@ def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit_start, u
 
 
 @compiled
+def counter_words(key0, key1, month, lane, block, slots, rows, words, out):
+    """Words 0-3 of the need churn counters (slots[i], month, lane, block) into out[rows[i]], 64 counters at a
+    time (``stream_blocks.philox_words_at`` with ``words`` as its room): the words ``streams.philox4x32`` gives
+    one counter at a time (ODD §9 D-F114)."""
+    for first in range(0, slots.size, stream_blocks.BLOCK):
+        count = min(stream_blocks.BLOCK, slots.size - first)
+        stream_blocks.philox_words_at(key0, key1, 0, slots[first:], count, month, lane, block, words)
+        for j in range(count):
+            for word in range(4):
+                out[rows[first + j], word] = words[word, j]
+
+
+@compiled
 def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, n_rows, unit_start, unit_count,
                  unit_starts, unit_sizes, holds, bit, habitual, home_provider, unit_pref_mean, spread,
                  high_need_share, contribute, use_only, citizen, x, high_need_bits, stance, civic):
@@ -164,7 +177,12 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     listed there), in one pass over the slots and a few over the churned ones:
 
     * each row's mean satisfaction before churn (float64 sums in slot order, as ``mean_by_row``; a row's run of
-      slots summed in registers and stored at the run's end, ODD §9 D-F74), and which needs end (a slot's uniform below ``volatility``), with each one's unit from the unit-sorted layout;
+      slots summed in registers and stored at the run's end, ODD §9 D-F74), and which needs end (a slot's uniform
+      below ``volatility``: its word below ``stream_blocks.words_below``, D-F114), with each one's unit from the
+      unit-sorted layout;
+    * the churned slots' words of counter blocks 1 (rounds 0-3), 3 (the fresh start) and, in more than two
+      dimensions, 4, 64 counters at a time (``counter_words``), and of block 2 (rounds 4-7) for those still
+      looking after round 3 (D-F114);
     * up to ``MAX_DRAWS`` rounds of rejection draws, round by round over the slots still looking, in slot order,
       registering a new holder at once (``place_needs``'s rule); then the old holders whose need passed on lose
       their bit (``release_needs``);
@@ -186,6 +204,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     unit = 0
     current = 0  # the row whose run of slots is being summed
     sum_of_run, users_of_run = 0.0, 0
+    ends_below = stream_blocks.words_below(volatility)
     for first in range(0, m, per_block):
         count = min(per_block, m - first)
         stream_blocks.philox_words(key0, key1, first // 4, (count + 3) // 4, month, lane, 0, words)
@@ -198,7 +217,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
                 sum_of_run, users_of_run = total[row], users[row]
             sum_of_run += np.float64(satisfaction[slot])
             users_of_run += 1
-            if stream_blocks.block_uniform(words, j % 4, j // 4) < volatility:
+            if words[j % 4, j // 4] < ends_below:  # the uniform below the volatility (ODD §9 D-F101)
                 while slot >= unit_start[unit] + unit_count[unit]:
                     unit += 1
                 moved[churned] = slot
@@ -216,16 +235,23 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     for k in range(churned):
         old[k] = citizen[moved[k]]
         new[k] = old[k]
+    # the rounds' words: rounds 0-3 are words 0-3 of counter (slot, month, lane, 1), rounds 4-7 of block 2,
+    # computed a block of churned slots at a time (ODD §9 D-F114) rather than one counter at a time in the rounds
+    everyone = np.arange(churned)
+    draws = np.empty((churned, 4), np.uint64)
+    counter_words(key0, key1, month, lane, 1, moved[:churned], everyone, words, draws)
     remaining = churned
     for draw in range(MAX_DRAWS):  # rejection rounds, every slot still looking in slot order
         if remaining == 0:
             break
+        if draw == 4:  # block 2's words for the slots still looking
+            looking = np.flatnonzero(pending)
+            counter_words(key0, key1, month, lane, 2, moved[looking], looking, words, draws)
         remaining = 0
         for k in range(churned):
             if not pending[k]:
                 continue
-            block = streams.philox4x32(key0, key1, moved[k], month, lane, 1 + draw // 4)
-            place = streams.word_uniform(block[draw % 4])
+            place = streams.word_uniform(draws[k, draw % 4])
             person = np.int32(unit_starts[units[k]] + place * unit_sizes[units[k]])
             if holds[person] & bit:
                 remaining += 1
@@ -236,21 +262,24 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     passed = release_needs(old, new, holds, bit)
     zero32, one32 = np.float32(0.0), np.float32(1.0)
     dimensions = x.shape[1]
+    fresh = np.empty((churned, 4), np.uint64)  # counter blocks 3 and 4 of each churned slot, a block at a time
+    counter_words(key0, key1, month, lane, 3, moved[:churned], everyone, words, fresh)
+    variation = np.empty((churned if dimensions > 2 else 0, 4), np.uint64)
+    if dimensions > 2:
+        counter_words(key0, key1, month, lane, 4, moved[:churned], everyone, words, variation)
     for k in range(churned):
         slot, unit, person = moved[k], units[k], new[k]
         citizen[slot] = person
-        fresh = streams.philox4x32(key0, key1, slot, month, lane, 3)
-        variation = streams.philox4x32(key0, key1, slot, month, lane, 4)
         for dimension in range(dimensions):
             if dimension < 2:
-                radius = np.sqrt(-2.0 * np.log(streams.word_uniform(fresh[2])))
-                angle = 2.0 * np.pi * streams.word_uniform(fresh[3])
+                radius = np.sqrt(-2.0 * np.log(streams.word_uniform(fresh[k, 2])))
+                angle = 2.0 * np.pi * streams.word_uniform(fresh[k, 3])
             else:
-                radius = np.sqrt(-2.0 * np.log(streams.word_uniform(variation[0])))
-                angle = 2.0 * np.pi * streams.word_uniform(variation[1])
+                radius = np.sqrt(-2.0 * np.log(streams.word_uniform(variation[k, 0])))
+                angle = 2.0 * np.pi * streams.word_uniform(variation[k, 1])
             normal = radius * (np.cos(angle) if dimension % 2 == 0 else np.sin(angle))
             wish = unit_pref_mean[unit, dimension] + np.float32(spread * normal)
             x[slot, dimension] = min(max(wish, zero32), one32)
-        begin_need(slot, unit, person, streams.word_uniform(fresh[0]) < high_need_share, high_need_bits, habitual,
+        begin_need(slot, unit, person, streams.word_uniform(fresh[k, 0]) < high_need_share, high_need_bits, habitual,
                    contribute, use_only, stance, civic, home_provider, mean, provider, satisfaction)
     return passed
