@@ -1960,11 +1960,16 @@ def churn_reference(key, month, sector, volatility, slots, n_rows, unit_starts, 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("volatility", [0.1, 0.9])
-def test_keyed_need_churn_matches(seed, volatility):
+@pytest.mark.parametrize("long_runs", [False, True])
+def test_keyed_need_churn_matches(seed, volatility, long_runs):
     """``churn_sector`` against keyed uniforms from the NumPy Philox and the rules of ODD §7.14: who churns, the
-    rounds of rejection draws (some units full, so some needs stay), release, a fresh start in 1-3 dimensions."""
+    rounds of rejection draws (some units full, so some needs stay), release, a fresh start in 1-3 dimensions;
+    rows at random (their sums added in memory) or in long runs (summed a run at a time, ODD §9 D-F115)."""
     rng = np.random.default_rng(seed)
     slots = random_slots(seed, m=int(rng.integers(0, 600)), n_providers=9)
+    if long_runs:
+        slots["provider"] = np.sort(slots["provider"])
+    assert slots["provider"].size < 200 or need_churn.runs_are_long(slots["provider"]) == long_runs
     m = slots["provider"].size
     unit_count = np.bincount(slots["unit"], minlength=8)
     unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)

@@ -156,6 +156,29 @@ def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit_start, u
     drift_preferences_by_unit(x, unit_start, unit_count, shift)
 
 
+#: Where a row's slots change at fewer than this share of slots, need churn sums a row's run in registers.
+LONG_RUNS = 0.07
+#: How many pairs of neighbouring slots ``runs_are_long`` looks at.
+RUN_SAMPLE = 1024
+
+
+@compiled
+def runs_are_long(provider):
+    """Whether a row's slots come in long runs: the row changes between fewer than ``LONG_RUNS`` of
+    ``RUN_SAMPLE`` pairs of neighbouring slots spread evenly over the sector (ODD §9 D-F115). Sums carried in
+    registers over a run (D-F74) cost a mispredicted branch where the run ends; added in memory, each waits on
+    the last store to the same row. Both add the same terms in the same order, so this chooses speed only."""
+    m = provider.size
+    if m < 2:
+        return True
+    pairs = min(RUN_SAMPLE, m - 1)
+    changes = 0
+    for i in range(pairs):
+        slot = np.int64(i) * (m - 1) // pairs
+        changes += provider[slot] != provider[slot + 1]
+    return changes < LONG_RUNS * pairs
+
+
 @compiled
 def counter_words(key0, key1, month, lane, block, slots, rows, words, out):
     """Words 0-3 of the need churn counters (slots[i], month, lane, block) into out[rows[i]], 64 counters at a
@@ -176,8 +199,9 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     """ODD §7.14 need churn of one sector, every draw from the keyed stream (``streams.NEED_CHURN``; the words are
     listed there), in one pass over the slots and a few over the churned ones:
 
-    * each row's mean satisfaction before churn (float64 sums in slot order, as ``mean_by_row``; a row's run of
-      slots summed in registers and stored at the run's end, ODD §9 D-F74), and which needs end (a slot's uniform
+    * each row's mean satisfaction before churn (float64 sums in slot order, as ``mean_by_row``: a row's run of
+      slots summed in registers and stored at the run's end, ODD §9 D-F74, where runs are long, otherwise added
+      in memory, ``runs_are_long``, D-F115), and which needs end (a slot's uniform
       below ``volatility``: its word below ``stream_blocks.words_below``, D-F114), with each one's unit from the
       unit-sorted layout;
     * the churned slots' words of counter blocks 1 (rounds 0-3), 3 (the fresh start) and, in more than two
@@ -202,7 +226,8 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     words = stream_blocks.word_block()
     per_block = 4 * stream_blocks.BLOCK  # slots whose uniforms one block of counters gives: four a counter
     unit = 0
-    current = 0  # the row whose run of slots is being summed
+    long_runs = runs_are_long(provider)
+    current = 0  # the row whose run of slots is being summed, where runs are long
     sum_of_run, users_of_run = 0.0, 0
     ends_below = stream_blocks.words_below(volatility)
     for first in range(0, m, per_block):
@@ -211,19 +236,23 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
         for j in range(count):
             slot = first + j
             row = provider[slot]
-            if row != current:  # a row's slots come in runs (sorted by unit): its sums carried in registers
-                total[current], users[current] = sum_of_run, users_of_run
-                current = row
-                sum_of_run, users_of_run = total[row], users[row]
-            sum_of_run += np.float64(satisfaction[slot])
-            users_of_run += 1
+            if long_runs:  # a run's sums carried in registers (D-F74)
+                if row != current:
+                    total[current], users[current] = sum_of_run, users_of_run
+                    current = row
+                    sum_of_run, users_of_run = total[row], users[row]
+                sum_of_run += np.float64(satisfaction[slot])
+                users_of_run += 1
+            else:  # added in memory
+                total[row] += np.float64(satisfaction[slot])
+                users[row] += 1
             if words[j % 4, j // 4] < ends_below:  # the uniform below the volatility (ODD §9 D-F101)
                 while slot >= unit_start[unit] + unit_count[unit]:
                     unit += 1
                 moved[churned] = slot
                 units[churned] = unit
                 churned += 1
-    if m > 0:
+    if long_runs and m > 0:
         total[current], users[current] = sum_of_run, users_of_run
     mean = np.zeros(n_rows)
     for row in range(n_rows):
