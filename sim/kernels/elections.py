@@ -112,42 +112,61 @@ def fill_seats(rng, provider, stance, civic, contribute, member_bit, seated_bits
     slots that contribute (none of them has opted out). Member boards (members only), elected governors, pupils'
     representatives and user panels are filled in that order, each giving up to its number of seats per row that
     has it to the candidates not yet seated with the lowest priority (ties to the earlier slot, as a stable sort
-    by row and priority ranks them). Seats without a candidate stay vacant. The candidates' list and priorities
-    are as long as the candidates (counted first), not as the sector's listed slots (ODD §9 D-F92)."""
-    m = provider.size
-    count = 0
+    by row and priority ranks them). Seats without a candidate stay vacant.
+
+    A row's seats go to its own candidates only, so each row's candidates are ranked on their own (a stable sort
+    of the row's priorities, its candidates in slot order) and its four forms filled in turn, rather than one
+    sort of the whole sector's candidates: the same seats (ODD §9 D-F117). Rows that run none of the four forms
+    rank no one. The candidates' lists are as long as the candidates (ODD §9 D-F92)."""
+    m, n_rows = provider.size, board.size
+    forms = 4
+    seats_of = np.array([board_seats, governor_seats, pupil_seats, panel_seats], np.int64)
+    bit_of = np.array([board_bit, governor_bit, pupil_bit, panel_bit], np.uint8)
+    seated = np.zeros(n_rows, np.bool_)  # rows that run at least one form with seats
+    for row in range(n_rows):
+        seated[row] = ((board[row] and board_seats > 0) or (governors[row] and governor_seats > 0)
+                       or (pupils[row] and pupil_seats > 0) or (panels[row] and panel_seats > 0))
+    start = np.zeros(n_rows + 1, np.int64)  # each seated row's candidates, counted, then laid out by row
     for slot in range(m):
-        count += stance[slot] == contribute
-    candidates = np.empty(count, np.int32)
-    priority = np.empty(count)
-    count = 0
-    for slot in range(m):
+        if stance[slot] == contribute and seated[provider[slot]]:
+            start[provider[slot] + 1] += 1
+    for row in range(n_rows):
+        start[row + 1] += start[row]
+    candidates = np.empty(start[n_rows], np.int32)
+    priority = np.empty(start[n_rows])
+    filled = start[:n_rows].copy()
+    for slot in range(m):  # every slot draws its uniform, in slot order, as before
         uniform = rng.random()
-        if stance[slot] == contribute:
-            candidates[count] = slot
-            priority[count] = uniform
-            count += 1
-    order = np.argsort(priority, kind="mergesort")
-    n_rows = board.size
-    taken = np.zeros(n_rows, np.int64)
-    for form in range(4):
-        if form == 0:
-            has, seats, bit = board, board_seats, board_bit
-        elif form == 1:
-            has, seats, bit = governors, governor_seats, governor_bit
-        elif form == 2:
-            has, seats, bit = pupils, pupil_seats, pupil_bit
-        else:
-            has, seats, bit = panels, panel_seats, panel_bit
-        if seats <= 0:
+        row = provider[slot]
+        if stance[slot] == contribute and seated[row]:
+            candidates[filled[row]] = slot
+            priority[filled[row]] = uniform
+            filled[row] += 1
+    for row in range(n_rows):
+        first, end = start[row], start[row + 1]
+        if end == first:
             continue
-        taken[:] = 0
-        for position in order:
-            slot = candidates[position]
-            row = provider[slot]
-            if not has[row] or (civic[slot] & seated_bits) != 0 or taken[row] >= seats:
+        order = np.argsort(priority[first:end], kind="mergesort")
+        for form in range(forms):
+            if form == 0:
+                has = board[row]
+            elif form == 1:
+                has = governors[row]
+            elif form == 2:
+                has = pupils[row]
+            else:
+                has = panels[row]
+            seats = seats_of[form]
+            if not has or seats <= 0:
                 continue
-            if form == 0 and (civic[slot] & member_bit) == 0:
-                continue
-            civic[slot] |= bit
-            taken[row] += 1
+            taken = 0
+            for position in order:
+                if taken >= seats:
+                    break
+                slot = candidates[first + position]
+                if (civic[slot] & seated_bits) != 0:
+                    continue
+                if form == 0 and (civic[slot] & member_bit) == 0:
+                    continue
+                civic[slot] |= bit_of[form]
+                taken += 1
