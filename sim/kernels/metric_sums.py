@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from . import compiled, inlined
 from .service_value import slot_cost
 
 
@@ -55,6 +55,15 @@ def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design,
         cost = np.float64(slot_cost(resources[person], resource_gradient, participation_cost))
         volunteer_cost += cost if seen_stance == contribute else 0.0
         person_bits[person] |= civic[slot]
+    add_sector_totals(sector_sum, sector_users, stance, satisfaction_by_quintile, users_by_quintile, stance_counts)
+    return satisfaction_total, mismatch_total, mismatch_active, volunteer_cost
+
+
+@inlined
+def add_sector_totals(sector_sum, sector_users, stance, satisfaction_by_quintile, users_by_quintile, stance_counts):
+    """The end of a sector's metrics pass (``add_sector_measures``, ``voice.learn_and_measure``): its satisfaction
+    and users by quintile added to the totals, and its slots counted by their own stance (0, 1, 2) in a loop of
+    their own without a branch (ODD §9 D-F55)."""
     satisfaction_by_quintile += sector_sum
     users_by_quintile += sector_users
     first = second = third = 0
@@ -66,7 +75,6 @@ def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design,
     stance_counts[0] += first
     stance_counts[1] += second
     stance_counts[2] += third
-    return satisfaction_total, mismatch_total, mismatch_active, volunteer_cost
 
 
 PACKED_BITS = 12  # a quintile's count in a 64-bit word: five quintiles of 12 bits

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined, stream_blocks
+from .metric_sums import add_sector_totals
 from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, SECTOR_LANES, word_uniform
 
@@ -53,7 +54,6 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
     of a sector, so each efficacy moves once. A row's weight is computed once, before the slots (the same float64
     operations: two divisions a slot fewer, ODD §9 D-F71)."""
     rate32 = np.float32(rate)
-    one32 = np.float32(1.0)
     dimensions = x.shape[1]
     weight_of = np.ones(row_sector.size)  # one voice's weight among those heard, per row
     if voice_dilution:
@@ -72,16 +72,24 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
             gap += np.abs(wish - design[row, dimension])
         gap_central /= dimensions
         gap /= dimensions
-        moved = (gap_central - gap) / max(gap_central, heeded_distance)
-        if moved < 0.0:  # np.clip: a NaN stays NaN
-            moved = 0.0
-        elif moved > 1.0:
-            moved = 1.0
-        signal = np.float32(moved * weight_of[row])
-        person = citizen[slot]
-        step = rate32 / max(popcount[holds[person]], one32)
-        efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
+        learn_from(efficacy, citizen[slot], gap_central, gap, heeded_distance, weight_of[row], rate32,
+                   popcount[holds[citizen[slot]]])
 
+
+
+@inlined
+def learn_from(efficacy, person, gap_central, gap, heeded_distance, weight, rate32, services):
+    """ODD §7.3 one efficacy step: the signal clip((gap_central - gap) / max(gap_central, heeded_distance), 0, 1)
+    times the row's weight, in float64 kept as float32 (a NaN stays NaN, as np.clip's), and e_i moved toward it
+    by the rate over her services needed (at least 1), in float32."""
+    moved = (gap_central - gap) / max(gap_central, heeded_distance)
+    if moved < 0.0:
+        moved = 0.0
+    elif moved > 1.0:
+        moved = 1.0
+    signal = np.float32(moved * weight)
+    step = rate32 / max(services, np.float32(1.0))
+    efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
 
 
 @inlined
@@ -118,7 +126,6 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
     each row's weight computed once (D-F71). Returns the sums of satisfaction, of every slot's mismatch, of
     active users' (as the service saw them, ``seen``) and of contributors' personal cost."""
     rate32 = np.float32(rate)
-    one32 = np.float32(1.0)
     weight_of = np.ones(row_sector.size)  # one voice's weight among those heard, per row
     if learn and voice_dilution:
         for row in range(row_sector.size):
@@ -146,25 +153,9 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
         if not learn or own == opt_out or not ((bits & took_part_bits) != 0 or own == contribute):
             continue
         gap_central = slot_mismatch(x, slot, central_design, row_sector[row])
-        moved = (gap_central - gap) / max(gap_central, heeded_distance)
-        if moved < 0.0:  # np.clip: a NaN stays NaN
-            moved = 0.0
-        elif moved > 1.0:
-            moved = 1.0
-        signal = np.float32(moved * weight_of[row])
-        step = rate32 / max(popcount[holds[person]], one32)
-        efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
-    satisfaction_by_quintile += sector_sum
-    users_by_quintile += sector_users
-    first = second = third = 0
-    for slot in range(stance.size):
-        value = stance[slot]
-        first += np.int64(value == 0)
-        second += np.int64(value == 1)
-        third += np.int64(value == 2)
-    stance_counts[0] += first
-    stance_counts[1] += second
-    stance_counts[2] += third
+        learn_from(efficacy, person, gap_central, gap, heeded_distance, weight_of[row], rate32,
+                   popcount[holds[person]])
+    add_sector_totals(sector_sum, sector_users, stance, satisfaction_by_quintile, users_by_quintile, stance_counts)
     return satisfaction_total, mismatch_total, mismatch_active, volunteer_cost
 
 
