@@ -48,7 +48,6 @@ from .submodels import (
     work,
 )
 from .submodels.demutualisation import demutualise
-from .submodels.exit import exit_providers
 from .submodels.structure import (
     Structure,
     choice_by_sector,
@@ -209,11 +208,9 @@ class MutualStateModel(Model):
         rationing.ration_services(params, self.guarantor.served_share, self.users, rng)  # §7.8
         for users in self.users:  # §7.1
             service_use.use_services(params, structure, population, users, table, self.stream_key, self.month)
-        for users in self.users:  # §7.2
+        for users in self.users:  # §7.2, and §7.4 exit where users may choose, in the same pass (ODD §9 D-F150)
             stances.revise_stances_of(params, structure, population, users, table, self.guarantor.targeting,
                                       self.stream_key, self.month)
-        for sector in np.flatnonzero(structure.choice_in):  # §7.4
-            exit_providers(params, structure, population, self.users[sector], table, self.stream_key, self.month)
         # §7.6 aggregation, §7.3 membership and (but at a fiscal year's end) what rows hear, in one pass a sector
         participation.tally_month(params, structure, population, self.users, table, self.stream_key, self.month,
                                   not year_end)

@@ -1837,11 +1837,15 @@ def revise_and_recruit_reference(key, month, sector, stance, satisfaction, unit,
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize(("proportional", "crowd_out", "targeted"),
-                         [(False, False, True), (False, True, False), (True, False, None)])
-def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
+@pytest.mark.parametrize(("proportional", "crowd_out", "targeted", "exits"),
+                         [(False, False, True, False), (False, True, False, True), (True, False, None, False),
+                          (True, False, None, True)])
+def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted, exits):
     """``revise_and_recruit`` against the keyed uniforms and whole-array expressions of ODD §7.2, over more
-    slots than a block of words, with neighbours, units without users, crowding out and both reaches."""
+    slots than a block of words, with neighbours, units without users, crowding out and both reaches; with
+    ``exits``, followed by ODD §7.4's exit as whole-array expressions on the new stances (``exit_reference``,
+    as ``test_keyed_exit_matches_its_numpy_statement``): the same switches, rows left and civic bits as exit's
+    own pass after revision (ODD §9 D-F150)."""
     rng = np.random.default_rng(seed)
     slots = random_slots(seed, m=int(rng.integers(0, 400)))
     n_rows = slots["n_providers"]
@@ -1876,19 +1880,34 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted):
         reach = np.minimum(0.3 * targeting[deprivation[slots["citizen"]]], 1.0)
     else:
         reach = np.minimum(np.float32(0.3) * (resources[slots["citizen"]] / np.float32(mean)), np.float32(1.0))
-    got, largest = stance_revision.revise_and_recruit(
+    provider, civic = slots["provider"].copy(), rng.integers(0, 32, slots["provider"].size).astype(np.uint8)
+    got_civic = civic.copy()
+    got, largest, moved, left = stance_revision.revise_and_recruit(
         key[0], key[1], month, sector, slots["stance"], satisfaction, unit_start, unit_count, neighbours,
-        neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
+        neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, provider, slots["x"], slots["citizen"],
         1.5, 0.12, crowd_out, home_row, row_neighbours, row_count, quality_sensitivity, 0.05, q_c, q_n, design, 0.8,
         1.3, 0.9, 0.6, 0.2, 0.1, slots["efficacy"], last, 5,
         disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach is not None, bool(targeted), 0.3, targeting,
-        deprivation, resources, 1.0 if targeted else mean)
+        deprivation, resources, 1.0 if targeted else mean, exits, got_civic, 25.0)
     want = revise_and_recruit_reference(
         key, month, sector, slots["stance"], satisfaction, slots["unit"], unit_start, unit_count, neighbours,
         neighbour_count, 0.2, 0.4, 0.5, proportional, strength, 0.1, slots["provider"], slots["x"], slots["citizen"],
         personal_cost_reference(slots["citizen"], resources, 1.5, 0.12), q_c, q_n, design, benefit_args, disposition, scale, 0.05, 0.3, 0.25, participation, 4.0, reach)
     assert same(got, want)
     assert largest <= 1.0 or proportional
+    want_provider = slots["provider"].copy()
+    if exits:  # exit on the new stances, its three keyed uniforms a slot (review, the exit option's, switch)
+        m = want_provider.size
+        option = keyed_uniforms_reference(key, np.arange(m), month, sector, streams.EXIT_OPTION)
+        alternative = alternative_rows_reference(SimpleNamespace(random=lambda n: option), slots["provider"],
+                                                 slots["unit"], home_row, row_neighbours, row_count)
+        review_and_switch = iter([keyed_uniforms_reference(key, np.arange(m), month, sector, purpose)
+                                  for purpose in (streams.EXIT_REVIEW, streams.EXIT_SWITCH)])
+        exit_reference(SimpleNamespace(random=lambda n: next(review_and_switch)), want, want_provider,
+                       alternative.astype(np.int32), exit_gain, civic, 0.4, 25.0)
+    want_moved = np.flatnonzero(want_provider != slots["provider"])  # the switchers and the rows they left
+    assert same(provider, want_provider) and same(got_civic, civic)
+    assert same(moved, want_moved) and same(left, slots["provider"][want_moved].astype(np.int64))
 
 
 def test_blocks_of_keyed_words_are_the_streams():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
-from . import compiled, stream_blocks, streams
+from . import compiled, exit_choice, stream_blocks, streams
 from .service_value import slot_cost, slot_utility
 from .voice import hirschman_reference_at, voice_term
 
@@ -153,11 +153,12 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                        quality_noncontractible, design, service_weight, mismatch_weight, aspiration, voice_value,
                        habit_value, duty_value, efficacy, last_participation, since, disposition, disposition_scale,
                        own_share, outside_option, pool_effort, participation, sensitivity, recruiting, targeted,
-                       reach_scale, targeting, deprivation, resources, resources_mean):
+                       reach_scale, targeting, deprivation, resources, resources_mean, exits, civic, exit_sensitivity):
     """ODD §7.2 for one sector in one pass over its slots, each slot's uniforms from the keyed stream
     (``streams.STANCE_REVISION``, index the slot: the words are listed there), so that no slot's draws depend on
-    another's. Returns the new stances and, under the proportional rule, the largest imitation chance (the
-    caller refuses one above 1).
+    another's; and, where ``exits`` (users may choose), ODD §7.4's exit in the same pass (ODD §9 D-F150). Returns
+    the new stances, under the proportional rule the largest imitation chance (the caller refuses one above 1),
+    and exit's switchers and the rows they left (``exit_choice.exit_month``'s; empty without ``exits``).
 
     * **Who revises**: a slot revises socially when its uniform is below ``social_share`` (revision_rate (1 -
       motive_share)) and deliberates when it is at or above that and below ``revision_rate``.
@@ -178,6 +179,12 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
     * **Recruitment** (``recruiting``: the channels reach the sector): a user whose new stance is use only is
       asked with chance min(reach_scale reach_i, 1), reach_i the audit's ``targeting`` of her deprivation quintile
       (``targeted``) or her civic resources over ``resources_mean``, and then contributes.
+    * **Exit** (``exits``): once a block of slots has its new stances, ``exit_choice.exit_batch`` reviews the
+      block's users as ``exit_choice.exit_month`` does (a switcher's provider and ``civic`` change, with the
+      review rate ``revision_rate`` and the logit's ``exit_sensitivity``). The same as exit's own pass after
+      every sector's revision: exit writes the block's providers and membership bits only, which no later slot's
+      revision reads (a reviser reads her own provider, and her models' satisfaction and stance), and the streams
+      are keyed by slot, so the order of the draws is immaterial.
 
     A slot's unit follows from the unit-sorted layout (``unit_start``, ``unit_count``). The arithmetic of each
     quantity is the width NumPy used (float32 utilities, benefits and satisfactions, float64 gains and chances)."""
@@ -209,6 +216,13 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
     ask_below = stream_blocks.words_below(ask_bound) if recruiting else np.uint64(0)
     asked = np.empty(2 * stream_blocks.BLOCK, np.int64)
     unit = 0
+    # exit's room: a block's words and lists, and the switchers and the rows they left (``exit_choice.exit_batch``)
+    exit_block = 2 * stream_blocks.BLOCK
+    exit_words = (stream_blocks.word_block(), np.empty(exit_block, np.int64), np.empty(exit_block, np.int64),
+                  np.empty((4, exit_block), np.uint64), np.empty((4, exit_block), np.uint64))
+    exit_below, exit_sensitivity32 = stream_blocks.words_below(revision_rate), np.float32(exit_sensitivity)
+    exit_unit, n_moved = 0, 0
+    moved, left = np.empty(0, np.int64), np.empty(0, np.int64)
     for first in range(0, stance.size, 2 * stream_blocks.BLOCK):  # a block of slots: their words computed together
         count = min(2 * stream_blocks.BLOCK, stance.size - first)
         stream_blocks.philox_words(key0, key1, first // 2, (count + 1) // 2, month, lane, 0, words)  # two slots a counter
@@ -293,4 +307,11 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                     ask = np.float64(min(recruit_scale32 * (resources[person] / mean32), one32))
                 if draw < ask:
                     new[slot] = np.int8(CONTRIBUTE)
-    return new, largest_chance
+        if exits:  # the block's new stances are final: exit (ODD §7.4)
+            moved, left = exit_choice.switch_room(moved, left, n_moved + count)
+            exit_unit, n_moved = exit_choice.exit_batch(
+                key0, key1, month, sector, first, count, new, provider, unit_start, unit_count, home_row,
+                row_neighbours, row_neighbour_count, x, citizen, quality_sensitivity, quality_contractible,
+                quality_noncontractible, design, service_weight, mismatch_weight, switch_cost, civic, exit_below,
+                exit_sensitivity32, exit_words, exit_unit, moved, left, n_moved)
+    return new, largest_chance, moved[:n_moved].copy(), left[:n_moved].copy()

@@ -18,6 +18,9 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
     """Revisers either learn socially (imitation and exploration, ``sim.coproduction``'s rules) or, a share
     ``motive_share`` of them, deliberate by their own motives (§7.3's b_i and lasting disposition: a logit
     choice over the three stances' payoffs); then channels recruit, aimed by the participation audit's ``targeting`` of deprivation quintiles.
+    Where users may choose, §7.4's exit follows in the same pass (``sim.submodels.exit.exit_providers``'s, ODD §9
+    D-F150): after every sector's revision or sector by sector, the same, as no sector's revision reads what
+    another's exit writes (its providers and membership bits).
     One compiled pass over the sector's slots (``sim.kernels.stance_revision.revise_and_recruit``), each slot's
     uniforms from the model's keyed stream (``key``, ODD §9 D-F31)."""
     if users.m == 0:
@@ -36,7 +39,8 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
     # (those with time and confidence: the usual suspects)
     resources_mean = 1.0 if audit or not recruiting else max(float(population.resources.mean()), 1e-6)
     strength = float(params["imitation_strength"])
-    users.stance, largest = stance_revision.revise_and_recruit(
+    exits = bool(structure.choice_in[sector])  # §7.4 exit, in the same pass (ODD §9 D-F150)
+    users.stance, largest, moved, left = stance_revision.revise_and_recruit(
         key[0], key[1], month, sector, users.stance, users.satisfaction, users.unit_start, users.unit_count,
         structure.neighbours, structure.neighbour_count, float(params["revision_rate"] * (1.0 - params["motive_share"])),
         float(params["revision_rate"]), float(params["neighbour_imitation"]) if structure.neighbours.shape[1] else 0.0,
@@ -50,7 +54,10 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
         population.civic_disposition, lasting_disposition_scale(params), float(pool_return * effort / params["group_size"]),
         float(outside_option(params, structure, sector)), float(pool_return * effort), table.participation,
         fresh_sensitivity(params), recruiting, audit, float(channels * params["channel_recruitment"]), targeting,
-        population.deprivation, population.resources, resources_mean)
+        population.deprivation, population.resources, resources_mean, exits, users.civic,
+        float(params["exit_sensitivity"]))
+    if exits:  # this month's switchers and the rows they left, as ``sim.submodels.exit.exit_providers`` keeps them
+        users.switched = moved, left
     if largest > 1.0 + 1e-5:  # as ``sim.coproduction.proportional`` refuses
         raise ValueError(f"imitation_strength: {strength:g} times a payoff gain exceeds 1 (chance {largest:g}); under "
                          "the proportional rule imitation_strength must be at most 1 / (the largest payoff "
