@@ -126,6 +126,11 @@ class Citizens:
 class ServiceUsers:
     """Per-sector slots: the people who need one service, and how they relate to it."""
 
+    # each row's users as need churn left them this month, and the month (-1: none), for the month of service's
+    # lists (ODD §9 D-F151); set by ``churn`` (defaults here, so a state saved before them loads)
+    row_users: np.ndarray = np.zeros(0, dtype=np.int64)
+    row_users_month: int = -1
+
     def __init__(self, rng: np.random.Generator, sector_index: int, citizens: Citizens, unit_sizes: np.ndarray,
                  unit_starts: np.ndarray, prevalence: float, unit_pref_mean: np.ndarray, params: dict):
         """Draw who in each unit needs the service, their preferences, needs and first stances (ODD §5)."""
@@ -224,11 +229,14 @@ class ServiceUsers:
         if habitual is None:
             habitual = np.zeros(self.holds.size, dtype=bool)
         # membership and seats belong to the need that ended
+        if self.row_users.size != n_rows:
+            self.row_users = np.zeros(n_rows, dtype=np.int64)
+        self.row_users_month = month
         return need_churn.churn_sector(
             key[0], key[1], month, self.sector_index, float(volatility), self.provider, self.satisfaction, n_rows,
             self.unit_start, self.unit_count, unit_starts, unit_sizes, self.holds, self.bit, habitual, home_provider,
             self.unit_pref_mean, float(self.pref_spread), float(self.high_need_share), CONTRIBUTE, USE_ONLY,
-            self.citizen, self.x, self.high_need_bits, self.stance, self.civic)
+            self.citizen, self.x, self.high_need_bits, self.stance, self.civic, self.row_users)
 
 
 @dataclass(frozen=True)

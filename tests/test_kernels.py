@@ -1666,10 +1666,12 @@ def service_inputs(seed, crowd_out=True):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("choice, crowd_out", [(False, False), (True, False), (True, True)])
-def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, crowd_out):
+@pytest.mark.parametrize("choice, crowd_out, counted", [(False, False, False), (True, False, True), (True, True, False),
+                                                        (True, True, True)])
+def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, crowd_out, counted):
     """The fused kernel against the whole-array month (the references of the kernels it replaced: utility, exit
-    option, exit value, personal cost, game and satisfaction) on groups and exit options drawn by the NumPy Philox."""
+    option, exit value, personal cost, game and satisfaction) on groups and exit options drawn by the NumPy Philox;
+    each provider's users counted by the kernel or (``counted``) given, as need churn counts them (ODD §9 D-F151)."""
     slots, rows = service_inputs(seed)
     m, n_rows, key, month, sector = slots["provider"].size, slots["n_providers"], rows["key"], 9, 2
     scalars = dict(group_size=4, service_weight=0.8, mismatch_weight=1.3, switch_cost=0.05, gradient=1.5,
@@ -1682,7 +1684,8 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
         key[0], key[1], month, sector, slots["provider"], n_rows, slots["stance"], slots["x"], slots["citizen"],
         unit_start, unit_count, rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
         rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, 4, 0.8, 1.3, 0.05,
-        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, last)
+        1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, last,
+        np.bincount(slots["provider"], minlength=n_rows) if counted else np.zeros(0, np.int64), counted)
     utility = service_utility_reference(slots["provider"], slots["x"], rows["q_c"], rows["q_n"], rows["design"], 0.8,
                                         1.3)
     reference = utility
@@ -2008,11 +2011,13 @@ def test_keyed_need_churn_matches(seed, volatility, long_runs):
                                         np.uint16(4), habitual, home_provider, unit_pref_mean, 0.3, 0.2)
     got = {name: slots[name].copy() for name in ("citizen", "x", "stance", "civic", "provider", "satisfaction")}
     got["need"], got["holds"] = high_need_bits(slots["need"]), holds.copy()
+    row_users = np.full(9, 7, np.int64)  # each row's users after churn, whatever it held (ODD §9 D-F151)
     passed = need_churn.churn_sector(
         key[0], key[1], month, sector, volatility, got["provider"], got["satisfaction"], 9, unit_start, unit_count,
         unit_starts, unit_sizes, got["holds"], np.uint16(4), habitual, home_provider, unit_pref_mean, 0.3, 0.2,
-        CONTRIBUTE, USE_ONLY, got["citizen"], got["x"], got["need"], got["stance"], got["civic"])
+        CONTRIBUTE, USE_ONLY, got["citizen"], got["x"], got["need"], got["stance"], got["civic"], row_users)
     assert passed == want_passed
+    assert same(row_users, np.bincount(want["provider"], minlength=9).astype(np.int64))
     want["need"] = high_need_bits(want["need"])
     for name in ("citizen", "stance", "civic", "provider", "satisfaction", "need", "holds"):
         assert same(got[name], want[name]), name

@@ -210,7 +210,7 @@ def counter_words(key0, key1, month, lane, block, slots, rows, words, out):
 @compiled
 def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, n_rows, unit_start, unit_count,
                  unit_starts, unit_sizes, holds, bit, habitual, home_provider, unit_pref_mean, spread,
-                 high_need_share, contribute, use_only, citizen, x, high_need_bits, stance, civic):
+                 high_need_share, contribute, use_only, citizen, x, high_need_bits, stance, civic, row_users):
     """ODD §7.14 need churn of one sector, every draw from the keyed stream (``streams.NEED_CHURN``; the words are
     listed there), in one pass over the slots and a few over the churned ones:
 
@@ -228,13 +228,17 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     * each churned slot's fresh start (``start_needs``): her unit's mean preferred design plus her own variation,
       N(0, ``spread``) by Box-Muller from two uniforms a pair of dimensions (float64, kept as float32, clipped to
       [0, 1]), a high need with chance ``high_need_share``, the stance of her civic habit, no membership or seat,
-      her unit's home row and its users' mean satisfaction.
+      her unit's home row and its users' mean satisfaction;
+    * each row's users after churn into ``row_users`` (``n_rows`` int64): the pass's counts, each churned slot
+      moved from her old row to her home row, for the month of service's lists (its own count of each provider's
+      users, ``service_month.provider_starts``, not made again: ODD §9 D-F151).
 
     Returns how many needs passed to someone new."""
     m = provider.size
     lane = sector * streams.SECTOR_LANES + streams.NEED_CHURN
     total = np.zeros(n_rows)
-    users = np.zeros(n_rows, np.int64)
+    users = row_users  # each row's users, before churn and then after
+    users[:] = 0
     moved = np.empty(m, np.int64)
     units = np.empty(m, np.int64)
     churned = 0
@@ -324,6 +328,8 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
             normal = radius * (np.cos(angle) if dimension % 2 == 0 else np.sin(angle))
             wish = unit_pref_mean[unit, dimension] + np.float32(spread * normal)
             x[slot, dimension] = min(max(wish, zero32), one32)
+        users[provider[slot]] -= 1  # she leaves her row for her unit's home row
         begin_need(slot, unit, person, streams.word_uniform(fresh[k, 0]) < high_need_share, high_need_bits, habitual,
                    contribute, use_only, stance, civic, home_provider, mean, provider, satisfaction)
+        users[provider[slot]] += 1
     return passed

@@ -40,6 +40,15 @@ def provider_starts(provider, n_providers):
 
 
 @inlined
+def starts_of_counts(users):
+    """``provider_starts`` from each provider's count of users (``users``): their running sum."""
+    start = np.zeros(users.size + 1, np.int64)
+    for row in range(users.size):
+        start[row + 1] = start[row] + users[row]
+    return start
+
+
+@inlined
 def shuffle_positions(key0, key1, month, sector, provider, start, place, stance, stance_of_rank):
     """ODD §7.1 Groups: a uniformly random place in her provider's list for each user, by the inside-out
     Fisher-Yates shuffle run in slot order: the user of rank i (her provider's i-th user in slot order) takes a
@@ -130,7 +139,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
                      resources, quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design,
                      home_row, neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
                      switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
-                     voice_value, memory, satisfaction, last_participation):
+                     voice_value, memory, satisfaction, last_participation, row_users, counted):
     """ODD §7.1 for every slot of a sector, provider by provider, group by group:
 
     * U_i = w (q_c[p] + q_n[p] - lambda_s |x_i - d_p|) (``slot_utility``);
@@ -149,8 +158,12 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     * satisfaction_i <- (1 - memory) satisfaction_i + memory pi_i, written over the old; a contributor's
       ``last_participation`` = month.
 
+    Each provider's users are counted in a pass of their own (``provider_starts``) unless ``counted``: then
+    ``row_users`` holds them (need churn's pass counted them this month, ``need_churn.churn_sector``, and nothing
+    moves a slot between churn and service use: ODD §9 D-F151).
+
     Float widths and order of operations as the kernels this replaced (float32 state, float64 shares)."""
-    start = provider_starts(provider, n_providers)
+    start = starts_of_counts(row_users) if counted else provider_starts(provider, n_providers)
     group_of_rank = np.empty(provider.size, np.int32)  # 4 bytes a slot: places, then their groups
     stance_of_rank = np.empty(provider.size, np.int8)  # and 1 for the stances in the same order
     shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, stance, stance_of_rank)

@@ -67,7 +67,8 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     # quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4); where exit crowds
     # out voice the reference is max(U, U(a)). Utility, exit option, reference and personal cost are derived where
     # the game reads them, in one kernel call (ODD §9 D-F19); satisfaction is written over last month's (nothing
-    # keeps it, D-F17).
+    # keeps it, D-F17). Each row's users as need churn counted them this month, where it did (D-F151).
+    counted = users.row_users_month == month and users.row_users.size == table.n
     service_month.month_of_service(
         stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
         users.citizen, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
@@ -78,4 +79,5 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
         float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
         float(params["aspiration"]), float(params["voice_value"]), float(params["satisfaction_memory"]),
         users.satisfaction,
-        population.last_participation)
+        population.last_participation, users.row_users, counted)
+    users.row_users_month = -1  # spent: exit moves slots after this (ODD §9 D-F151)
