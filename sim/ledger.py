@@ -92,17 +92,18 @@ class Ledger:
         """Raise BooksDoNotBalance unless every balance moved by exactly its journalled flows, up to rounding:
         ``tolerance`` relative to the money an account moved this month (its opening balance, inflows and
         outflows), since the treasury closes every month at zero after moving billions in a large authority."""
-        inflow: dict[str, float] = defaultdict(float)
-        outflow: dict[str, float] = defaultdict(float)
+        inflow: dict[str, float] = {}
+        outflow: dict[str, float] = {}
         for (s, k, _), v in self.flows.items():
             if s != PROVIDERS or k != PROVIDERS:
-                outflow[s] += v
-                inflow[k] += v
+                outflow[s] = outflow.get(s, 0.0) + v
+                inflow[k] = inflow.get(k, 0.0) + v
+        balance, opening, tolerance = self.balance, self._opening, self.tolerance
         for name in SCALAR_ACCOUNTS:
-            expected = self._opening[name] + inflow[name] - outflow[name]
-            moved = abs(self._opening[name]) + inflow[name] + outflow[name]
-            if abs(self.balance[name] - expected) > self.tolerance * max(1.0, moved):
-                raise BooksDoNotBalance(f"account {name}: balance {self.balance[name]:.2f} but the journal "
+            came, went = inflow.get(name, 0.0), outflow.get(name, 0.0)
+            expected = opening[name] + came - went
+            if abs(balance[name] - expected) > tolerance * max(1.0, abs(opening[name]) + came + went):
+                raise BooksDoNotBalance(f"account {name}: balance {balance[name]:.2f} but the journal "
                                         f"explains {expected:.2f}")
         row, net_cash_in = unexplained_row(self.provider_cash, self._opening_cash, self._provider_in,
                                            self._provider_out, self.tolerance)
@@ -110,8 +111,8 @@ class Ledger:
             expected = self._opening_cash[row] + self._provider_in[row] - self._provider_out[row]
             raise BooksDoNotBalance(f"provider row {row}: cash {self.provider_cash[row]:.2f} but the journal "
                                     f"explains {expected:.2f}")
-        net_to_providers = inflow[PROVIDERS] - outflow[PROVIDERS]
-        if abs(net_to_providers - net_cash_in) > self.tolerance * max(1.0, inflow[PROVIDERS] + outflow[PROVIDERS]):
+        came, went = inflow.get(PROVIDERS, 0.0), outflow.get(PROVIDERS, 0.0)
+        if abs(came - went - net_cash_in) > tolerance * max(1.0, came + went):
             raise BooksDoNotBalance("provider flows in the journal disagree with providers' cash movements")
         held = sum(abs(v) for v in self.balance.values()) + float(np.abs(self.provider_cash).sum())
         if abs(self.total()) > self.tolerance * max(1.0, held):

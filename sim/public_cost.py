@@ -32,6 +32,7 @@ import numpy as np
 COMPONENTS = ("provision", "management_overhead", "commissioning", "inspection", "tendering", "interventions",
               "surpluses", "charges", "business_rates", "over_budget", "other")
 COMPONENT_METRICS = tuple(f"cost_{c}" for c in COMPONENTS)
+COMPONENT_INDEX = {c: k for k, c in enumerate(COMPONENTS)}
 
 # purpose of a flow out of (or, negative, into) the treasury -> (component, months it serves: "year" = 12,
 # "contract" = the contract term)
@@ -68,6 +69,9 @@ class PublicCost:
         self.contract_months = max(1, int(contract_months))
         self._schedule = np.zeros((MAX_MONTHS, len(COMPONENTS)))  # ring buffer: months ahead x components
         self._now = 0
+        # this month's row of the ring as Python floats, each added to in booking order as the ring's float64
+        # cell would be (the same numbers), without a NumPy scalar operation a flow
+        self._current = [0.0] * len(COMPONENTS)
         self.month = dict.fromkeys(COMPONENTS, 0.0)
 
     def _months(self, serves: str | int) -> int:
@@ -81,17 +85,17 @@ class PublicCost:
         """Spread ``amount`` evenly over ``months`` months, starting with this one."""
         if amount == 0.0:
             return
-        k = COMPONENTS.index(component)
+        k = COMPONENT_INDEX[component]
         months = min(max(1, months), MAX_MONTHS)
         share = amount / months
-        start = self._now % MAX_MONTHS
+        self._current[k] += share  # this month's part
         if months == 1:  # most flows: this month only
-            self._schedule[start, k] += share
             return
-        # the months ahead as the ring buffer holds them: up to its end, then from its start
-        first = min(months, MAX_MONTHS - start)
+        # the months after it as the ring buffer holds them: up to its end, then from its start
+        start = self._now % MAX_MONTHS + 1
+        first = min(months - 1, MAX_MONTHS - start)
         self._schedule[start:start + first, k] += share
-        self._schedule[:months - first, k] += share
+        self._schedule[:months - 1 - first, k] += share
 
     def book_journal(self, flows: dict[tuple[str, str, str], float], overhead: float, profit: float,
                      over_budget: float = 0.0) -> None:
@@ -114,10 +118,12 @@ class PublicCost:
         self.book("over_budget", over_budget)
 
     def close_month(self) -> dict[str, float]:
-        row = self._schedule[self._now % MAX_MONTHS]
-        self.month = {c: float(v) for c, v in zip(COMPONENTS, row, strict=True)}
-        row[:] = 0.0
+        """This month's components (£); the next month's row, as the ring holds it, becomes the current one."""
+        self.month = dict(zip(COMPONENTS, self._current, strict=True))
         self._now += 1
+        row = self._schedule[self._now % MAX_MONTHS]
+        self._current = row.tolist()
+        row[:] = 0.0
         return self.month
 
     def total(self) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -76,13 +77,24 @@ def present(params: dict, sector_names: tuple[str, ...], table, name: str) -> np
     """Per provider row: does it run institution ``name``? By the table for its sector and kind (the neutral
     kind's where ``kind_governance`` is off), or because the channel that creates it is open."""
     institution = INSTITUTIONS[name]
-    by_sector_kind = np.array([[institution.in_sector(sector) and institution.for_kind(kind) for kind in KIND_NAMES]
-                               for sector in sector_names], dtype=bool)
+    by_sector_kind, reached = institution_tables(name, sector_names)
     kind = table.kind if params["kind_governance"] else np.full(table.n, STATE)
     has = by_sector_kind[table.sector, kind]
     if institution.channel and params[f"channel_{institution.channel}"]:
-        has |= np.array([institution.channel_reaches(s) for s in sector_names], dtype=bool)[table.sector]
+        has |= reached[table.sector]
     return has
+
+
+@lru_cache(maxsize=256)
+def institution_tables(name: str, sector_names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Institution ``name``'s table (sectors x kinds: does the kind run it by default?) and the sectors its channel
+    reaches: built once for a set of sectors, since the table never changes and ``present`` is asked monthly."""
+    institution = INSTITUTIONS[name]
+    by_sector_kind = np.array([[institution.in_sector(sector) and institution.for_kind(kind) for kind in KIND_NAMES]
+                               for sector in sector_names], dtype=bool)
+    reached = np.array([institution.channel_reaches(s) for s in sector_names], dtype=bool)
+    by_sector_kind.flags.writeable = reached.flags.writeable = False
+    return by_sector_kind, reached
 
 
 def institution_frame(sector_names: tuple[str, ...]):

@@ -19,9 +19,12 @@ def exit_providers(params: dict, structure: Structure, population: Citizens, use
     if users.m == 0:
         return
     sector = users.sector_index
+    service_weight, mismatch_weight, switch_cost, revision_rate, sensitivity = structure.terms(
+        "exit", sector, lambda: (float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
+                                 float(params["switch_cost"]), float(params["revision_rate"]),
+                                 float(params["exit_sensitivity"])))
     users.switched = exit_month(
         stream_key[0], stream_key[1], month, sector, users.stance, users.provider, users.unit_start, users.unit_count,
         structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count, users.x, users.citizen,
-        population.quality_sensitivity, table.q_c, table.q_n, table.design, float(params["service_weight"]),
-        float(structure.sector_array("mismatch_weight")[sector]), float(params["switch_cost"]), users.civic,
-        float(params["revision_rate"]), float(params["exit_sensitivity"]))
+        population.quality_sensitivity, table.q_c, table.q_n, table.design, service_weight, mismatch_weight,
+        switch_cost, users.civic, revision_rate, sensitivity)

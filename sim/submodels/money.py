@@ -32,6 +32,6 @@ def collect_taxes(params: dict, ledger: Ledger, adults: int) -> float:
 def account_public_cost(public_cost: PublicCost, ledger: Ledger, overhead_paid: float, over_budget: float = 0.0) -> None:
     """This month's public cost on an accruals basis, by component (``sim/public_cost.py``); ``over_budget``:
     the funding paid above the sectors' budgets this month (``GuarantorState.within_budget``)."""
-    profit = ledger.flow(source="providers", sink="private_investors", purpose="profit")
+    profit = 0.0 + ledger.flows.get(("providers", "private_investors", "profit"), 0.0)  # ``Ledger.flow``'s sum
     public_cost.book_journal(ledger.flows, overhead_paid, profit, over_budget)
     public_cost.close_month()

@@ -195,14 +195,11 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     n, dimensions = table.n, table.contributor_pref.shape[1]
     has_board = present(params, structure.sector_names, table, "member_board")
     any_board = bool(has_board.any())
-    join = 1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0)
     counts, prefs = np.zeros((n, provider_tallies.N_COUNTS)), np.zeros((n, 3, dimensions))
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
     formula_users = np.zeros(n)  # the formula's weighted users times unit cost per row, as ``Guarantor.payments``
-    deprivation_weight, normalised = float(params["deprivation_weight"]), bool(params["formula_normalised"])
-    need_weighted = bool(params["need_weighted_capitation"])
-    weight_of = formula_funding.quintile_weights(deprivation_weight, N_QUINTILES)
-    unit_cost = structure.sector_array("unit_cost").tolist()
+    join, deprivation_weight, normalised, need_weighted, weight_of, unit_cost = structure.terms(
+        "tally_month", -1, lambda: tally_terms(params, structure))
     for sector, users in enumerate(service_users):
         funded = bool(structure.choice_in[sector])  # money follows users: the rows the tallies walk
         provider_tallies.tally_and_join(
@@ -224,6 +221,16 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     if hear:
         finish_heard(table, counts[:, provider_tallies.VOTERS], prefs[:, provider_tallies.VOTE_PREF],
                      counts[:, provider_tallies.RESPONDENTS], prefs[:, provider_tallies.ANSWER_PREF])
+
+
+def tally_terms(params: dict, structure: Structure) -> tuple:
+    """``tally_month``'s scalars and the formula's quintile weights (kept by ``Structure.terms``): the monthly join
+    chance, the formula's deprivation weight and switches, each quintile's weight, each sector's unit cost."""
+    deprivation_weight = float(params["deprivation_weight"])
+    weight_of = formula_funding.quintile_weights(deprivation_weight, N_QUINTILES)
+    return (1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0), deprivation_weight,
+            bool(params["formula_normalised"]), bool(params["need_weighted_capitation"]), weight_of,
+            structure.sector_array("unit_cost").tolist())
 
 
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
@@ -356,20 +363,22 @@ def learn_efficacy(params: dict, population: Citizens, service_users: list[Servi
     rate = params["efficacy_learning"]
     if sums is None and rate <= 0:
         return
+    # the scalars as the kernels take them, once for every sector
+    rate, distance, crowd, dilution = (float(rate), float(params["heeded_distance"]), float(params["voice_crowd"]),
+                                       bool(params["voice_dilution"]))
+    gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
     for sector, users in enumerate(service_users):
         if not users.m:
             continue
         common = (users.civic, users.stance, users.provider, users.x, users.citizen, TOOK_PART, CONTRIBUTE, OPT_OUT,
                   population.holds, POPCOUNT, population.efficacy, table.sector, central_design, table.design,
-                  table.heard, float(rate), float(params["heeded_distance"]), float(params["voice_crowd"]),
-                  bool(params["voice_dilution"]))
+                  table.heard, rate, distance, crowd, dilution)
         if sums is None:
             voice.learn_efficacy(*common)
         else:
             sums.sectors[sector] = voice.learn_and_measure(
-                *common, bool(rate > 0), population.deprivation, users.satisfaction, stance_served(users),
-                population.resources, float(params["resource_gradient"]),
-                float(params["participation_cost"]), sums.satisfaction_by_quintile, sums.users_by_quintile,
+                *common, rate > 0, population.deprivation, users.satisfaction, stance_served(users),
+                population.resources, gradient, effort, sums.satisfaction_by_quintile, sums.users_by_quintile,
                 sums.person_bits, sums.stance_counts)
 
 

@@ -62,7 +62,8 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     if users.m == 0:
         return
     sector = users.sector_index
-    choice = bool(structure.choice_in[sector])
+    (choice, crowd_out, group_size, service_weight, mismatch_weight, switch_cost, gradient, effort, pool_return, outside,
+     aspiration, voice_value, memory) = structure.terms("service_use", sector, lambda: service_terms(params, structure, sector))
     # U(a) + (s_i - 1) w (Q_a - Q_p) - switch_cost: a person more quality-sensitive than the average user values the
     # quality difference more, so the most quality-sensitive leave first (Hirschman 1970, ch. 4); where exit crowds
     # out voice the reference is max(U, U(a)). Utility, exit option, reference and personal cost are derived where
@@ -73,11 +74,16 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
         stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
         users.citizen, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
         population.efficacy, table.q_c, table.q_n, table.design, structure.home_row[sector], structure.row_neighbours,
-        structure.row_neighbour_count, choice, bool(params["exit_crowds_out_voice"]), int(params["group_size"]),
-        float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
-        float(params["switch_cost"]), float(params["resource_gradient"]), float(params["participation_cost"]),
-        float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
-        float(params["aspiration"]), float(params["voice_value"]), float(params["satisfaction_memory"]),
-        users.satisfaction,
+        structure.row_neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight, switch_cost,
+        gradient, effort, pool_return, outside, aspiration, voice_value, memory, users.satisfaction,
         population.last_participation, users.row_users, counted)
     users.row_users_month = -1  # spent: exit moves slots after this (ODD §9 D-F151)
+
+
+def service_terms(params: dict, structure: Structure, sector: int) -> tuple:
+    """``month_of_service``'s scalars for ``sector``, as the kernel takes them (kept by ``Structure.terms``)."""
+    return (bool(structure.choice_in[sector]), bool(params["exit_crowds_out_voice"]), int(params["group_size"]),
+            float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
+            float(params["switch_cost"]), float(params["resource_gradient"]), float(params["participation_cost"]),
+            float(structure.sector_array("coproduction_r")[sector]), float(outside_option(params, structure, sector)),
+            float(params["aspiration"]), float(params["voice_value"]), float(params["satisfaction_memory"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,10 +32,24 @@ class Structure:
     choice_in: np.ndarray  # do the users of sector s choose their provider?
     channels: tuple[str, ...]  # the participation channels open (ODD §7.3)
     kind_rates: KindRates  # every kind's monthly rates and flags (``sim.providers.rates``)
+    # each monthly kernel's per-sector scalar arguments, as its submodel derives them from the parameters and the
+    # fields above: derived at a sector's first month and kept (``terms``), since nothing derives them otherwise
+    kernel_terms: dict = field(default_factory=dict)
 
     def sector_array(self, field: str) -> np.ndarray:
         """A sector parameter, one value per sector (``theta``, ``unit_cost`` ...)."""
         return self.sector_fields[field]
+
+    def terms(self, submodel: str, sector: int, derive) -> tuple:
+        """A monthly kernel's per-sector scalars: ``derive()`` at the first call for (``submodel``, ``sector``),
+        kept after it. For scalars drawn from the parameters and this structure only, which a run does not change
+        (as ``sector_fields`` and ``kind_rates``): a month then makes no dictionary look-ups and conversions for
+        them, a few dozen a sector (ODD §9 D-F130)."""
+        key = (submodel, sector)
+        found = self.kernel_terms.get(key)
+        if found is None:
+            found = self.kernel_terms[key] = derive()
+        return found
 
     @property
     def n_units(self) -> int:
