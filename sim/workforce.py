@@ -17,6 +17,9 @@ from scipy.special import expit
 from .kernels import workers
 
 NO_QUIT_RATIO = np.ones(0)  # the same base quit rate in every sector
+#: the parameters ``workers.morale_and_effort`` takes, in its order
+MORALE_TERMS = ("morale_baseline", "autonomy_morale", "ownership_morale", "pay_morale", "workload_morale",
+                "failing_morale", "morale_adjustment", "burnout_rate", "quit_morale_sensitivity", "reference_morale")
 
 
 def logistic(x):
@@ -30,6 +33,7 @@ class Workforce:
     def __init__(self, rng: np.random.Generator, staff_per_row: np.ndarray, params: dict):
         """Staff each row with ``staff_per_row`` workers of random motivation, skill and tenure (ODD §5)."""
         self.params = params
+        self._terms: tuple | None = None  # ``update``'s scalars, derived at its first call
         n = int(staff_per_row.sum())
         self.n = n
         self.row = np.repeat(np.arange(staff_per_row.size, dtype=np.int64), staff_per_row)
@@ -61,17 +65,18 @@ class Workforce:
                quit_ratio: np.ndarray | None = None) -> np.ndarray:
         """One month: morale, burnout, effort, quits and replacements. ``quit_ratio`` (per row) scales the base
         quit rate by sector. Returns quits per worker (bool)."""
-        params, worker_row = self.params, self.row
+        worker_row = self.row
         # morale, burnout, effort and the quit chance: the kernels of ``sim.kernels.workers``
         if self.effort.size != self.n:
             self.effort = np.empty(self.n)
+        if getattr(self, "_terms", None) is None:  # the kernels' scalars, as they take them: the parameters' (a run keeps them)
+            params = self.params
+            self._terms = (tuple(float(params[name]) for name in MORALE_TERMS), float(params["quit_base_rate"]))
+        morale_terms, base_rate = self._terms
         argument = workers.morale_and_effort(
             worker_row, autonomy, owned, pay_ratio, workload, failing, incentive, self.morale, self.burnout,
-            self.motivation, self.effort, float(params["morale_baseline"]), float(params["autonomy_morale"]),
-            float(params["ownership_morale"]), float(params["pay_morale"]), float(params["workload_morale"]),
-            float(params["failing_morale"]), float(params["morale_adjustment"]), float(params["burnout_rate"]),
-            float(params["quit_morale_sensitivity"]), float(params["reference_morale"]))
-        quits = workers.quits(rng.random(self.n), logistic(argument), worker_row, float(params["quit_base_rate"]),
+            self.motivation, self.effort, *morale_terms)
+        quits = workers.quits(rng.random(self.n), logistic(argument), worker_row, base_rate,
                               NO_QUIT_RATIO if quit_ratio is None else quit_ratio, quit_ratio is not None)
         self.quits_this_month = self.replace_quitters(rng, quits)
         self.tenure += 1.0

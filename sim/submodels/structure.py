@@ -46,9 +46,10 @@ class Structure:
         (as ``sector_fields`` and ``kind_rates``): a month then makes no dictionary look-ups and conversions for
         them, a few dozen a sector (ODD §9 D-F130)."""
         key = (submodel, sector)
-        found = self.kernel_terms.get(key)
+        kept = self.__dict__.setdefault("kernel_terms", {})  # (a structure pickled before it had any: none kept)
+        found = kept.get(key)
         if found is None:
-            found = self.kernel_terms[key] = derive()
+            found = kept[key] = derive()
         return found
 
     @property

@@ -37,10 +37,13 @@ def work(params: dict, structure: Structure, table: ProviderTable, workforce: Wo
                                 table.weighted_users, table.coproduction_relief)
     rates = structure.kind_rates
     incentive = rates.rate_of_rows(INCENTIVE, table.kind)
-    autonomy = np.full(table.n, params["local_autonomy"])
-    quits = workforce.update(rng, autonomy, rates.flag_of_rows(MEMBERS_OWN_IT, table.kind).astype(float),
-                             table.wage_factor, workload, table.failing.astype(float), incentive,
-                             structure.sector_array("quit_ratio")[table.sector])
+    # every row's autonomy, its sector's quit ratio and each kind's ownership flag (as 0.0 or 1.0) are the
+    # parameters' and the rows' sectors', which a run does not change (``Structure.terms``)
+    autonomy, quit_ratio, owned_by_kind = structure.terms("work", -1, lambda: (
+        np.full(table.n, params["local_autonomy"]), structure.sector_array("quit_ratio")[table.sector],
+        rates.flags[MEMBERS_OWN_IT].astype(float)))
+    quits = workforce.update(rng, autonomy, owned_by_kind[table.kind], table.wage_factor, workload,
+                             table.failing.astype(float), incentive, quit_ratio)
     hires, table.workforce_index, table.morale = workers.rows_after_work(
         workforce.row, quits, workforce.effort * workforce.productivity(), workforce.morale, table.fte, table.staff,
         float(params["hiring_cost"]), workforce.reference_output)
