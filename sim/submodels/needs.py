@@ -19,8 +19,10 @@ def churn_needs(params: dict, structure: Structure, population: Citizens, servic
     (``ServiceUsers.churn``), and brings her civic habit of the last 12 months. Every draw is the model's keyed
     stream ``key``, which depends on the seed alone, not on the draws other submodels make (ODD §9 D-K5, D-F35)."""
     habitual = population.participated(month - 1)
+    volatilities = structure.terms("churn_needs", -1, lambda: tuple(
+        params[f"{name}.need_volatility"] for name in structure.sector_names))
     for sector, users in enumerate(service_users):
-        volatility = params[f"{structure.sector_names[sector]}.need_volatility"]
+        volatility = volatilities[sector]
         if volatility <= 0 or users.m == 0:
             continue
         users.churn(key, month, volatility, structure.home_row[sector], table.n, structure.unit_sizes,
@@ -44,10 +46,14 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
         return
     persistence = math.exp(-rate / 12.0)
     step_spread = params["preference_spread_between"] * math.sqrt(1.0 - persistence**2)
-    for users in service_users:  # the step and the users' moves: ``sim.kernels.need_churn.drift_unit_means``
-        need_churn.drift_unit_means(users.unit_pref_mean, rng.normal(0.0, step_spread, users.unit_pref_mean.shape),
-                                    persistence, DISTRICT_MEAN_PREFERENCE, users.x, users.unit_start,
-                                    users.unit_count)
+    if not service_users:
+        return
+    # every sector's normals in one draw, sector after sector: the numbers a draw a sector gives (every sector's
+    # means have the same shape, units x dimensions)
+    steps = rng.normal(0.0, step_spread, (len(service_users), *service_users[0].unit_pref_mean.shape))
+    for users, step in zip(service_users, steps, strict=True):  # ``sim.kernels.need_churn.drift_unit_means``
+        need_churn.drift_unit_means(users.unit_pref_mean, step, persistence, DISTRICT_MEAN_PREFERENCE, users.x,
+                                    users.unit_start, users.unit_count)
 
 
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
