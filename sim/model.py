@@ -162,7 +162,6 @@ class MutualStateModel(Model):
                                         self.month)
         self.last_election = participation.hold_governance(params, structure, self.population, self.users, table,
                                                            self.np_rng, self.month, self.stream_key)
-        participation.heard_preference(self.users, table)
         self._close_month()
 
     # --- public -----------------------------------------------------------------------------------------------
@@ -217,7 +216,6 @@ class MutualStateModel(Model):
         if year_end:
             self.last_election = participation.hold_governance(params, structure, population, self.users, table,
                                                                rng, self.month, self.stream_key)
-            participation.heard_preference(self.users, table)
         design.revise_designs(self, self.guarantor.central_design, year_end)  # §7.5
         # §7.3, its pass adding up the metrics' per-slot sums (§8) but at a fiscal year's end (ODD §9 D-F95)
         participation.learn_efficacy(params, population, self.users, table, self.guarantor.central_design,

@@ -2448,3 +2448,102 @@ def test_words_below_a_share_are_the_uniforms_below_it(seed):
         for w in (count - 2, count - 1, count, count + 1):
             if 0 <= w < 2**32:
                 assert ((w + 0.5) * 2.0**-32 < p) == (w < count), (p, w, count)
+
+
+def hold_governance_reference(params, structure, population, service_users, table, rng, month, stream_key):
+    """ODD §7.3 the fiscal year's governance as ``hold_governance`` did it before D-F140, then what rows hear
+    (``heard_preference``): a chunk of slots at a time, the active slots, the forms' costs, the year's bits
+    cleared, the shared motives (``voice_benefit``) plus the benefit of being asked and the lasting disposition
+    (NumPy's gathers), the logit chances (``take_up_chance``, SciPy's ``expit``), the ballots and answers, then the
+    seats; the rows' heard sums in a pass of their own afterwards. Each step is checked against its own NumPy
+    reference above (``test_governance_matches``, ``test_heard_matches``...)."""
+    from sim.submodels.participation import (
+        ELECTION_CHUNK,
+        add_lasting_disposition,
+        catch_up,
+        generator_ahead,
+        heard_preference,
+        present,
+        standard_cost_factor,
+        take_up_chance,
+        voice_benefit,
+    )
+
+    n, names = table.n, structure.sector_names
+    board, governors, panels, pupils, consults, contact = (
+        present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
+                                                         "pupil_seats", "consultation", "named_contact"))
+    answer_cost = np.where(contact, min(params["contact_cost"], params["consultation_cost"]),
+                           params["consultation_cost"])
+    answerable = consults | contact
+    tally = {name: np.zeros(n) for name in ("members", "voters", "electorate", "governor_voters")}
+    for users in service_users:
+        if users.m == 0:
+            continue
+        answer_rng = generator_ahead(rng, users.m)
+        standard_factor = standard_cost_factor(params, structure, population, users)
+        for first in range(0, users.m, ELECTION_CHUNK):
+            last = min(first + ELECTION_CHUNK, users.m)
+            active = elections.active_slots(users.stance, OPT_OUT, first, last)
+            vote_chance, answer_chance = elections.form_costs(
+                active, users.provider, users.stance, users.civic, users.citizen, population.resources,
+                float(params["resource_gradient"]), float(params["participation_cost"]), standard_factor,
+                float(params["vote_cost"]), float(params["participation_cost"]), bool(params["candidate_information"]),
+                CONTRIBUTE, np.uint8(SEATED), answer_cost)
+            users.civic[first:last] &= ~np.uint8(VOTED | CONSULTED | SEATED)
+            invited = voice_benefit(params, structure, population, users, table, stream_key, month, active)
+            invited += np.float32(params["asked_value"])
+            add_lasting_disposition(params, population, users.citizen, active, invited)
+            take_up_chance(params, invited, vote_chance, out=vote_chance)
+            take_up_chance(params, invited, answer_chance, out=answer_chance)
+            elections.cast_ballots_and_answers(
+                rng, answer_rng, active, first, last, users.provider, users.civic, users.citizen, vote_chance,
+                answer_chance, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED),
+                population.last_participation, np.int16(month), tally["members"], tally["voters"],
+                tally["electorate"], tally["governor_voters"])
+        catch_up(rng, answer_rng)
+        elections.fill_seats(rng, users.provider, users.stance, users.civic, CONTRIBUTE, np.uint8(MEMBER),
+                             np.uint8(SEATED), board, governors, pupils, panels, int(params["board_size"]),
+                             int(params["user_governor_seats"]), int(params["pupil_seats"]),
+                             int(params["panel_size"]), np.uint8(BOARD), np.uint8(GOVERNOR), np.uint8(PUPIL),
+                             np.uint8(PANEL))
+    table.members = tally["members"]
+    heard_preference(service_users, table)
+    return {name: float(values.sum()) for name, values in tally.items()}
+
+
+@pytest.mark.parametrize("settings", [
+    {"n_units": 6},
+    {"n_units": 4, "sectors": "all", "regime": "conversion", "user_choice": "on"},  # exit crowds out voice
+    {"n_units": 3, "sectors": "all", "user_choice": "on", "exit_crowds_out_voice": False, "civic_disposition": False},
+    {"n_units": 3, "participation_cost": 0.0, "candidate_information": False},  # the standard cost zero
+    {"n_units": 3, "taste_persistence": 0.0, "asked_value": 0.3},
+])
+@pytest.mark.parametrize("chunk", [None, 97])
+def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
+    """ODD §9 D-F140: ``hold_governance`` with a sector's costs, benefits, chances, ballots, answers and the rows'
+    heard sums in one compiled call (``elections.hold_sector_elections``) against the chunked kernels and NumPy
+    steps it replaced, then ``heard_preference``'s pass: the same participation bits, last participation, tallies,
+    members, heard designs and generator state, to the bit, at a fiscal year's end after eleven months (and with
+    chunks of 97 slots)."""
+    import pickle
+
+    import sim
+
+    if chunk is not None:
+        monkeypatch.setattr(participation, "ELECTION_CHUNK", chunk)
+    model = sim.MutualStateModel(rng=5, **settings)
+    for _ in range(11):
+        model.step()
+    blob = pickle.dumps(model)
+    fused, reference = pickle.loads(blob), pickle.loads(blob)
+    args = lambda m: (m.params, m.structure, m.population, m.users, m.providers, m.np_rng, 12, m.stream_key)  # noqa: E731
+    got = participation.hold_governance(*args(fused))
+    want = hold_governance_reference(*args(reference))
+    assert got == want
+    for a, b in zip(fused.users, reference.users, strict=True):
+        assert same(a.civic, b.civic)
+    assert same(fused.population.last_participation, reference.population.last_participation)
+    for name in ("members", "voters", "respondents", "mandate", "consulted_pref", "heard", "heard_pref"):
+        assert same(getattr(fused.providers, name), getattr(reference.providers, name)), name
+    assert fused.np_rng.bit_generator.state == reference.np_rng.bit_generator.state

@@ -5,8 +5,10 @@ NumPy drew them (one a slot, every slot, for each of the three), so the stream i
 ballots and answers are taken a chunk of slots at a time, the answers from a copy of the generator a sector's
 draws ahead (ODD §9 D-F92).
 
-The logit chance of taking a form up (``participation.take_up_chance``) stays NumPy's (SciPy's ``expit``) and
-is computed between the two kernels. Without the whole-sector uniforms and the dozen masks, gathers and float64
+The model calls ``hold_sector_elections``, which does a sector's costs, chances, ballots and answers (and what
+the rows hear of them) in one call, slot by slot (ODD §9 D-F140); ``active_slots``, ``form_costs`` and
+``cast_ballots_and_answers`` are its steps, with the logit chance of taking a form up
+(``participation.take_up_chance``, SciPy's ``expit``) between them in the reference (``tests/test_kernels.py``). Without the whole-sector uniforms and the dozen masks, gathers and float64
 temporaries of the NumPy code, the yearly governance no longer sets the model's peak memory (ODD §9 D-F12).
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from . import compiled
 from .service_value import slot_cost
+from .voice import voice_benefit
 
 
 @compiled
@@ -170,3 +173,94 @@ def fill_seats(rng, provider, stance, civic, contribute, member_bit, seated_bits
                     continue
                 civic[slot] |= bit_of[form]
                 taken += 1
+
+
+@compiled
+def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider, civic, citizen, x, resources,
+                          resource_gradient, effort, standard_factor, vote_cost, participation_cost,
+                          candidate_information, contribute, seated_bits, answer_cost, crowd_out, key0, key1, month,
+                          sector, unit_start, unit_count, home_row, row_neighbours, row_neighbour_count,
+                          quality_sensitivity, switch_cost, moved, left, quality_contractible,
+                          quality_noncontractible, design, service_weight, mismatch_weight, aspiration, voice_value,
+                          habit_value, duty_value, efficacy, last_participation, since, asked_value, disposition_on,
+                          civic_disposition, disposition_scale, sensitivity, board, governors, answerable, member_bit,
+                          voted_bit, consulted_bit, clear_bits, month16, members, voters, electorate, governor_voters,
+                          heard_voters, vote_pref, heard_respondents, answer_pref):
+    """ODD §7.3 a sector's yearly ballots and answers, and what its rows hear of them, in one call (ODD §9 D-F140):
+    ``chunk`` slots at a time, the active slots (``active_slots``) and their shared motives (``voice.voice_benefit``),
+    then one pass over the chunk's slots that, slot by slot, computes the two forms' costs (``form_costs``, reading
+    last year's seats before they are cleared), clears the year's bits, adds the benefit of being asked and her
+    lasting disposition (``participation.add_lasting_disposition``), takes the two logit chances
+    (``participation.take_up_chance``: the vote's in float32, the answer's in float64, SciPy's ``expit`` as
+    1 / (1 + exp(-z)) in the same width), casts the ballot and the answer (``cast_ballots_and_answers``: a uniform
+    every slot from each generator, in slot order) and adds the voters' and respondents' preferred designs to the
+    rows' sums (``voice.add_heard_tallies``: the sector's sums, from zero, added to the totals by the caller). Each
+    slot reads and writes only itself and its own person, so doing the steps slot by slot rather than step by step
+    over a chunk gives the same numbers; the same float operations in the same widths and order."""
+    m = provider.size
+    asked32, scale32 = np.float32(asked_value), np.float32(disposition_scale)
+    sensitivity32, one32, zero32 = np.float32(sensitivity), np.float32(1.0), np.float32(0.0)
+    effort32 = np.float32(effort)
+    vote32, learning32 = np.float32(vote_cost), np.float32(participation_cost)
+    dimensions = x.shape[1]
+    for first in range(0, m, chunk):
+        last = min(first + chunk, m)
+        slots = active_slots(stance, opt_out, first, last)
+        benefit = voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sector, unit_start,
+                                unit_count, home_row, row_neighbours, row_neighbour_count, quality_sensitivity,
+                                switch_cost, moved, left, quality_contractible, quality_noncontractible, design,
+                                service_weight, mismatch_weight, aspiration, voice_value, habit_value, duty_value,
+                                efficacy, last_participation, since)
+        k = 0
+        for slot in range(first, last):
+            vote_uniform = vote_rng.random()
+            answer_uniform = answer_rng.random()
+            bits = civic[slot]
+            if k < slots.size and slots[k] == slot:
+                row, person = provider[slot], citizen[slot]
+                # the costs (form_costs), from last year's seats
+                factor = (slot_cost(resources[person], resource_gradient, effort) / effort32 if effort32 > 0
+                          else standard_factor[slot])
+                cost = vote32 * factor
+                if candidate_information and not (stance[slot] == contribute or (bits & seated_bits) != 0):
+                    cost = cost + learning32 * factor
+                answer = answer_cost[row] * np.float64(factor)
+                bits &= clear_bits
+                # the benefit of being asked and her lasting disposition, then the two chances
+                invited = benefit[k] + asked32
+                if disposition_on:
+                    invited = invited + civic_disposition[person] * scale32
+                else:
+                    invited = invited + zero32
+                vote_chance = one32 / (one32 + np.exp(-((invited - cost) * sensitivity32)))
+                answer_chance = 1.0 / (1.0 + np.exp(-((np.float64(invited) - answer) * sensitivity)))
+                # the ballot and the answer (cast_ballots_and_answers)
+                member = (bits & member_bit) != 0 and board[row]
+                voter = (member or governors[row]) and vote_uniform < vote_chance
+                if member:
+                    members[row] += 1.0
+                if governors[row]:
+                    electorate[row] += 1.0
+                if voter:
+                    bits |= voted_bit
+                    last_participation[person] = month16
+                    if member:
+                        voters[row] += 1.0
+                    if governors[row]:
+                        governor_voters[row] += 1.0
+                if answerable[row] and answer_uniform < answer_chance:
+                    bits |= consulted_bit
+                    last_participation[person] = month16
+                civic[slot] = bits
+                # what the row hears (add_heard_tallies)
+                if bits & voted_bit:
+                    heard_voters[row] += 1.0
+                    for dimension in range(dimensions):
+                        vote_pref[row, dimension] += np.float64(x[slot, dimension])
+                if bits & consulted_bit:
+                    heard_respondents[row] += 1.0
+                    for dimension in range(dimensions):
+                        answer_pref[row, dimension] += np.float64(x[slot, dimension])
+                k += 1
+            else:
+                civic[slot] = bits & clear_bits

@@ -249,9 +249,12 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     2005); the cost of voting is mostly the cost of information (Downs 1957). The same rule for every kind.
 
     The costs, the ballots, the answers and the seats are the kernels of ``sim.kernels.elections``, which draw
-    three uniforms a slot (vote, answer, seat), each a pass over the sector; the chances are ``take_up_chance``'s.
-    The costs, chances, ballots and answers are taken ``ELECTION_CHUNK`` slots at a time, so that no array of a
-    whole sector's active slots is made (ODD §9 D-F92)."""
+    three uniforms a slot (vote, answer, seat); the chances are ``take_up_chance``'s, the benefits
+    ``voice_benefit``'s plus ``asked_value`` and ``add_lasting_disposition``'s. The costs, chances, ballots and
+    answers are taken ``ELECTION_CHUNK`` slots at a time, so that no array of a whole sector's active slots is made
+    (ODD §9 D-F92), all in one compiled call a sector (``elections.hold_sector_elections``, D-F140), which also adds
+    up what each row hears of its voters and respondents: the rows' heard designs are set here, as
+    ``heard_preference`` would set them after the elections (the contributors' part from this month's tallies)."""
     n, names = table.n, structure.sector_names
     board, governors, panels, pupils, consults, contact = (
         present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
@@ -260,6 +263,15 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
                            params["consultation_cost"])
     answerable = consults | contact
     tally = {name: np.zeros(n) for name in ("members", "voters", "electorate", "governor_voters")}
+    dimensions = table.voice_design.shape[1]
+    heard_voters, heard_respondents = np.zeros(n), np.zeros(n)  # what governance hears (``heard_preference``)
+    vote_pref, answer_pref = np.zeros((n, dimensions)), np.zeros((n, dimensions))
+    sector_voters, sector_respondents = np.empty(n), np.empty(n)
+    sector_vote_pref, sector_answer_pref = np.empty((n, dimensions)), np.empty((n, dimensions))
+    disposition_scale = lasting_disposition_scale(params)  # ``add_lasting_disposition``'s, where it adds one
+    disposition_on = bool(params["civic_disposition"] and params["taste_persistence"] > 0
+                          and params["motive_sensitivity"] > 0)
+    sensitivity = fresh_sensitivity(params)
     for users in service_users:
         if users.m == 0:
             continue
@@ -267,28 +279,32 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         # the stream m draws ahead, which the seats then go on from (the numbers one call over the sector draws)
         answer_rng = generator_ahead(rng, users.m)
         standard_factor = standard_cost_factor(params, structure, population, users)
-        for first in range(0, users.m, ELECTION_CHUNK):
-            last = min(first + ELECTION_CHUNK, users.m)
-            active = elections.active_slots(users.stance, OPT_OUT, first, last)
-            vote_chance, answer_chance = elections.form_costs(  # reads last year's seats (who knows the candidates)
-                active, users.provider, users.stance, users.civic, users.citizen, population.resources,
-                float(params["resource_gradient"]), float(params["participation_cost"]), standard_factor,
-                float(params["vote_cost"]), float(params["participation_cost"]), bool(params["candidate_information"]),
-                CONTRIBUTE, np.uint8(SEATED), answer_cost)
-            users.civic[first:last] &= ~np.uint8(VOTED | CONSULTED | SEATED)
-            # the benefit of being asked, and each chance written over its cost (the same values, slot by slot)
-            invited = voice_benefit(params, structure, population, users, table, stream_key, month, active)
-            invited += np.float32(params["asked_value"])
-            add_lasting_disposition(params, population, users.citizen, active, invited)
-            take_up_chance(params, invited, vote_chance, out=vote_chance)
-            take_up_chance(params, invited, answer_chance, out=answer_chance)
-            del invited
-            elections.cast_ballots_and_answers(
-                rng, answer_rng, active, first, last, users.provider, users.civic, users.citizen, vote_chance,
-                answer_chance, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED),
-                population.last_participation, np.int16(month), tally["members"], tally["voters"],
-                tally["electorate"], tally["governor_voters"])
-            del active, vote_chance, answer_chance
+        sector = users.sector_index
+        crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"]
+                         and users.switched is not None)
+        moved, left = users.switched if crowd_out else (NO_SWITCHERS, NO_SWITCHERS)
+        for array in (sector_voters, sector_respondents, sector_vote_pref, sector_answer_pref):
+            array[...] = 0.0
+        elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers and the rows' sums: ODD §9 D-F140
+            rng, answer_rng, ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.citizen, users.x,
+            population.resources, float(params["resource_gradient"]), float(params["participation_cost"]),
+            standard_factor, float(params["vote_cost"]), float(params["participation_cost"]),
+            bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED), answer_cost, crowd_out,
+            stream_key[0], stream_key[1], month, sector, users.unit_start, users.unit_count,
+            structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count,
+            population.quality_sensitivity, float(params["switch_cost"]), moved, left, table.q_c, table.q_n,
+            table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
+            float(params["aspiration"]), float(params["voice_value"]), float(params["habit_value"]),
+            float(params["duty_value"]), population.efficacy, population.last_participation, month - 12,
+            float(params["asked_value"]), disposition_on, population.civic_disposition,
+            disposition_scale, sensitivity, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED),
+            np.uint8(CONSULTED), ~np.uint8(VOTED | CONSULTED | SEATED), np.int16(month), tally["members"],
+            tally["voters"], tally["electorate"], tally["governor_voters"], sector_voters, sector_vote_pref,
+            sector_respondents, sector_answer_pref)
+        heard_voters += sector_voters
+        vote_pref += sector_vote_pref
+        heard_respondents += sector_respondents
+        answer_pref += sector_answer_pref
         catch_up(rng, answer_rng)
         # Seats: candidates are those who co-produce, members for a member board; one seat each at most.
         elections.fill_seats(rng, users.provider, users.stance, users.civic, CONTRIBUTE, np.uint8(MEMBER),
@@ -296,6 +312,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
                              int(params["user_governor_seats"]), int(params["pupil_seats"]),
                              int(params["panel_size"]), np.uint8(BOARD), np.uint8(GOVERNOR), np.uint8(PUPIL),
                              np.uint8(PANEL))
+    finish_heard(table, heard_voters, vote_pref, heard_respondents, answer_pref)
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
 
