@@ -334,7 +334,7 @@ class GuarantorState(Agent):
         """Monthly: a provider that ``may_be_insolvent`` whose debts exceed ``insolvency_months`` of income has
         failed."""
         model, table = self.model, self.model.providers
-        if not (model.ledger.provider_cash < 0).any():  # the limit is at most zero: no row in debt, none insolvent
+        if not np.count_nonzero(model.ledger.provider_cash < 0):  # the limit is at most zero: no row in debt, none insolvent
             return
         limit = -model.params["insolvency_months"] * np.maximum(table.last_payment, 1.0)
         may_be_insolvent = model.structure.kind_rates.flag_of_rows(MAY_BE_INSOLVENT, table.kind)

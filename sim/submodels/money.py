@@ -15,7 +15,7 @@ from .structure import Structure
 def cover_deficits(params: dict, structure: Structure, table: ProviderTable, ledger: Ledger) -> None:
     """Kinds that cannot go bust (``treasury_covers_deficit``): the treasury covers the deficit each month."""
     cash = ledger.provider_cash
-    if not (cash < 0).any():  # no deficit: nothing to cover (a flow of zeros is not journalled)
+    if not np.count_nonzero(cash < 0):  # no deficit: nothing to cover (a flow of zeros is not journalled)
         return
     covered = structure.kind_rates.flag_of_rows(TREASURY_COVERS_DEFICIT, table.kind)
     cover = np.where(covered & (cash < 0), -cash, 0.0)

@@ -194,7 +194,7 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     ``FORMULA_USERS`` for this month (elsewhere ``sector_formula_users``, a call a sector, ODD §9 D-F96)."""
     n, dimensions = table.n, table.contributor_pref.shape[1]
     has_board = present(params, structure.sector_names, table, "member_board")
-    any_board = bool(has_board.any())
+    any_board = bool(np.count_nonzero(has_board))
     counts, prefs = np.zeros((n, provider_tallies.N_COUNTS)), np.zeros((n, 3, dimensions))
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
     formula_users = np.zeros(n)  # the formula's weighted users times unit cost per row, as ``Guarantor.payments``

@@ -87,7 +87,7 @@ def earn_other_income(params: dict, table: ProviderTable, ledger: Ledger, rate: 
     net of what earning it costs. Fees and trading come from households, grants and donations from outside the
     authority. Where it goes is each kind's surplus rule: a firm's profit (bid away in part at re-tender), a
     mutual's reserves (spent on the service). ``rate``: each row's kind's ``other_income_rate``."""
-    if not rate.any():
+    if not np.count_nonzero(rate):  # (np.any's answer, without its reduction's overhead)
         return
     trading = np.minimum(rate, params["trading_income_share"]) * table.last_payment
     ledger.pay_providers("households", trading, "fees and trading")
@@ -104,7 +104,7 @@ def service_social_finance(params: dict, table: ProviderTable, ledger: Ledger, s
     (§7.6); being owed, it is not income a commissioner re-prices away (§7.10). A debt stays with its service
     row: a successor of any kind repays it, as a department assumes its predecessor's debts (§7.11). ``share``:
     each row's kind's ``social_finance_share``."""
-    if not share.any() and not table.social_debt.any():
+    if not np.count_nonzero(share) and not np.count_nonzero(table.social_debt):
         return
     lender = "households" if params["local_bonds"] else "outside_world"
     principal = table.social_debt / (12.0 * params["contract_years"])
