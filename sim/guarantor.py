@@ -77,7 +77,7 @@ class GuarantorState(Agent):
             for s, users in enumerate(model.users):
                 # the weights normalised over the sector's eligible residents (NumPy's mean, ODD §9 D-F57)
                 formula_funding.sector_formula_users(
-                    users.citizen, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
+                    users.holders, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
                     need_weighted, bool(choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit_start,
                     users.unit_count, home_row[s], unit_cost[s], per_row, model.quintile_sizes.size)
         # the lumps and, where ``priced``, a tendered contract's price relative to the formula (ODD §7.10); unpriced,

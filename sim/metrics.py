@@ -174,7 +174,7 @@ def slot_sums(model) -> MonthSums:
     for sector, users in enumerate(model.users):
         if users.m:
             sums.sectors[sector] = add_sector_measures(
-                users.citizen, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
+                users.holders, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
                 stance_served(users), pop.resources, gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
                 users.stance, sums.satisfaction_by_quintile, sums.users_by_quintile, person_bits,
                 sums.stance_counts)
@@ -189,7 +189,7 @@ def volunteer_costs(model) -> list[float]:
     fiscal year's end before capacity building changes the resources, for that month's metrics (ODD §9 D-F93)."""
     pop, params = model.population, model.params
     gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
-    return [volunteer_cost(users.citizen, stance_served(users), pop.resources, gradient, effort, CONTRIBUTE)
+    return [volunteer_cost(users.holders, stance_served(users), pop.resources, gradient, effort, CONTRIBUTE)
             if users.m else 0.0 for users in model.users]
 
 

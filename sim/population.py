@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .kernels import need_churn
+from .kernels.holders import block_floors
 
 CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
 STANCES = ("contribute", "use_only", "opt_out")
@@ -62,6 +63,13 @@ def civic_dispositions(rng: np.random.Generator, n: int) -> np.ndarray:
     """Each person's lasting civic disposition, z_i standard normal (ODD §7.3, "A lasting disposition"): drawn
     from a child generator (``rng.spawn``), which leaves the model's own stream where it was."""
     return rng.spawn(1)[0].standard_normal(n).astype(np.float32)
+
+
+def slot_floors(floor: np.ndarray, shift: int, m: int) -> np.ndarray:
+    """Each of ``m`` slots' block's first adult: ``floor`` repeated over its blocks of ``1 << shift`` slots (the
+    packed holders, ``ServiceUsers.holders``), a new int64 array."""
+    ends = np.minimum(np.arange(floor.size + 1, dtype=np.int64) << shift, m)
+    return np.repeat(floor, np.diff(ends))
 
 
 class Citizens:
@@ -142,13 +150,18 @@ class ServiceUsers:
         self.m = m
         unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), per_unit)  # the build's
         # Each slot belongs to a resident of its unit, drawn without replacement within the unit.
-        self.citizen = np.empty(m, dtype=np.int32)
+        citizen = np.empty(m, dtype=np.int32)
         for u in np.flatnonzero(per_unit):
             chosen = rng.choice(unit_sizes[u], size=per_unit[u], replace=False)
-            self.citizen[self.unit_start[u]: self.unit_start[u] + per_unit[u]] = unit_starts[u] + np.sort(chosen)
+            citizen[self.unit_start[u]: self.unit_start[u] + per_unit[u]] = unit_starts[u] + np.sort(chosen)
         self.bit = np.uint16(1 << sector_index)
         self.holds = citizens.holds
-        self.holds[self.citizen] |= self.bit
+        self.holds[citizen] |= self.bit
+        # kept as an offset from her block of slots' first adult (``holders``, ODD §9 D-F120): 2 bytes a slot
+        self.holder_floor, self.holder_shift, dtype = block_floors(self.unit_start, per_unit, unit_starts, unit_sizes)
+        citizen -= slot_floors(self.holder_floor, self.holder_shift, m).astype(np.int32)
+        self.holder_offset = citizen.astype(dtype)
+        del citizen
         self.unit_pref_mean = unit_pref_mean.astype(np.float32)  # (units, D): the design space, ODD §9 D-Q1
         self.pref_spread = params["preference_spread_within"]
         self.x = self.draw_preferences(rng, unit)
@@ -202,6 +215,22 @@ class ServiceUsers:
         return np.repeat(np.arange(n_units, dtype=unit_index_dtype(n_units)), self.unit_count)
 
     @property
+    def holders(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The slots' holders as the kernels take them (``citizen``): ``(holder_offset, holder_floor,
+        holder_shift)``, slot i's holder ``holder_floor[i >> holder_shift] + holder_offset[i]``
+        (``sim.kernels.holders``, ODD §9 D-F120)."""
+        return self.holder_offset, self.holder_floor, self.holder_shift
+
+    @property
+    def citizen(self) -> np.ndarray:
+        """Each slot's holder (an adult's index): a new int32 array, derived from the packed holders
+        (``holders``), for the few places that read it whole. The slots keep an offset of 2 bytes, not the
+        number (ODD §9 D-F120); the kernels read the offset."""
+        citizen = self.holder_offset.astype(np.int32)
+        citizen += slot_floors(self.holder_floor, self.holder_shift, self.holder_offset.size).astype(np.int32)
+        return citizen
+
+    @property
     def need(self) -> np.ndarray:
         """Each slot's need (float32): ``high_need`` where her bit in ``high_need_bits`` is set, 1 otherwise. A new
         array: the slots keep a bit, not the level (ODD §9 D-F33); kernels read the bit."""
@@ -236,7 +265,7 @@ class ServiceUsers:
             key[0], key[1], month, self.sector_index, float(volatility), self.provider, self.satisfaction, n_rows,
             self.unit_start, self.unit_count, unit_starts, unit_sizes, self.holds, self.bit, habitual, home_provider,
             self.unit_pref_mean, float(self.pref_spread), float(self.high_need_share), CONTRIBUTE, USE_ONLY,
-            self.citizen, self.x, self.high_need_bits, self.stance, self.civic, self.row_users)
+            self.holders, self.x, self.high_need_bits, self.stance, self.civic, self.row_users)
 
 
 @dataclass(frozen=True)

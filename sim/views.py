@@ -42,7 +42,7 @@ def participation_report(population: Citizens, service_users: list[ServiceUsers]
     counts = np.zeros((N_QUINTILES, audit.FIRST_FORM + bits.size), dtype=np.int64)
     for name, users in zip(sector_names, service_users, strict=True):
         counts[:] = 0
-        audit.add_sector_counts(users.citizen, population.deprivation, users.stance, users.civic, CONTRIBUTE, bits,
+        audit.add_sector_counts(users.holders, population.deprivation, users.stance, users.civic, CONTRIBUTE, bits,
                                 person_forms, counts)
         rows.extend(report_rows(name, counts))
     counts[:] = 0

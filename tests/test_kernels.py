@@ -38,6 +38,7 @@ from sim.kernels import (
     streams,
     voice,
 )
+from sim.kernels.holders import block_floors, holder, set_holder, slot_count
 from sim.population import (
     BOARD,
     CONSULTED,
@@ -826,8 +827,10 @@ def test_stance_revision_matches(seed, targeted):
 
 
 def pairwise_slot_sums(*inputs):
-    """``add_sector_measures`` as the metrics computed it before: NumPy's pairwise sums (the reference of D-F4)."""
-    return sector_measures_reference(*inputs)
+    """``add_sector_measures`` as the metrics computed it before: NumPy's pairwise sums (the reference of D-F4),
+    of the holders as an array (the model passes them packed, D-F120)."""
+    citizen, *rest = inputs
+    return sector_measures_reference(unpack_holders(citizen) if isinstance(citizen, tuple) else citizen, *rest)
 
 
 def equivalent(differences, margin, alpha=0.05):
@@ -1121,7 +1124,7 @@ def test_participation_report_matches(seed, settings):
     population.last_participation[:] = rng.integers(-5, 15, population.n)
     for users in model.users:
         users.civic[:] = rng.integers(0, 256, users.m)
-    model.users[0].citizen = model.users[0].citizen[:0]  # an empty sector
+    model.users[0].holder_offset = model.users[0].holder_offset[:0]  # an empty sector
     model.users[0].stance, model.users[0].civic = model.users[0].stance[:0], model.users[0].civic[:0]
     got = participation_report(population, model.users, model.sector_names, model.month)
     want = participation_report_reference(population, model.users, model.sector_names, model.month)
@@ -1983,10 +1986,12 @@ def churn_reference(key, month, sector, volatility, slots, n_rows, unit_starts, 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("volatility", [0.1, 0.9])
 @pytest.mark.parametrize("long_runs", [False, True])
-def test_keyed_need_churn_matches(seed, volatility, long_runs):
+@pytest.mark.parametrize("packed", [False, True])
+def test_keyed_need_churn_matches(seed, volatility, long_runs, packed):
     """``churn_sector`` against keyed uniforms from the NumPy Philox and the rules of ODD §7.14: who churns, the
     rounds of rejection draws (some units full, so some needs stay), release, a fresh start in 1-3 dimensions;
-    rows at random (their sums added in memory) or in long runs (summed a run at a time, ODD §9 D-F115)."""
+    rows at random (their sums added in memory) or in long runs (summed a run at a time, ODD §9 D-F115). With
+    ``packed`` the holders are the kernel's as the model keeps them, offsets from blocks of 8 slots (D-F120)."""
     rng = np.random.default_rng(seed)
     slots = random_slots(seed, m=int(rng.integers(0, 600)), n_providers=9)
     if long_runs:
@@ -2012,10 +2017,14 @@ def test_keyed_need_churn_matches(seed, volatility, long_runs):
     got = {name: slots[name].copy() for name in ("citizen", "x", "stance", "civic", "provider", "satisfaction")}
     got["need"], got["holds"] = high_need_bits(slots["need"]), holds.copy()
     row_users = np.full(9, 7, np.int64)  # each row's users after churn, whatever it held (ODD §9 D-F151)
+    holders = pack_holders(got["citizen"], unit_start, unit_count, unit_starts, unit_sizes, 3) if packed else None
     passed = need_churn.churn_sector(
         key[0], key[1], month, sector, volatility, got["provider"], got["satisfaction"], 9, unit_start, unit_count,
         unit_starts, unit_sizes, got["holds"], np.uint16(4), habitual, home_provider, unit_pref_mean, 0.3, 0.2,
-        CONTRIBUTE, USE_ONLY, got["citizen"], got["x"], got["need"], got["stance"], got["civic"], row_users)
+        CONTRIBUTE, USE_ONLY, got["citizen"] if holders is None else holders, got["x"], got["need"], got["stance"],
+        got["civic"], row_users)
+    if packed:
+        got["citizen"] = unpack_holders(holders)
     assert passed == want_passed
     assert same(row_users, np.bincount(want["provider"], minlength=9).astype(np.int64))
     want["need"] = high_need_bits(want["need"])
@@ -2547,3 +2556,109 @@ def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
     for name in ("members", "voters", "respondents", "mandate", "consulted_pref", "heard", "heard_pref"):
         assert same(getattr(fused.providers, name), getattr(reference.providers, name)), name
     assert fused.np_rng.bit_generator.state == reference.np_rng.bit_generator.state
+
+
+def pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes, largest_shift=16):
+    """``citizen`` as ``ServiceUsers`` keeps it (ODD §9 D-F120): ``(offset, floor, shift)`` from ``block_floors``."""
+    floor, shift, dtype = block_floors(unit_start, unit_count, unit_starts, unit_sizes, largest_shift)
+    return (citizen - floor[np.arange(citizen.size) >> shift]).astype(dtype), floor, shift
+
+
+def unpack_holders(holders):
+    """The holders of ``pack_holders``'s tuple as an int32 array."""
+    offset, floor, shift = holders
+    return (floor[np.arange(offset.size) >> shift] + offset).astype(np.int32)
+
+
+def random_layout(rng, n_units, largest_unit):
+    """A sector's unit-sorted slots (some units empty) and the units' adults, with each slot's holder drawn from her
+    unit's adults, as the build draws them."""
+    unit_sizes = rng.integers(1, largest_unit + 1, n_units).astype(np.int64)
+    unit_count = np.where(rng.random(n_units) < 0.2, 0, rng.binomial(unit_sizes, rng.random()))
+    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+    unit_starts = np.concatenate([[0], np.cumsum(unit_sizes)[:-1]]).astype(np.int64)
+    citizen = np.concatenate([np.zeros(0, np.int64)] + [
+        unit_starts[u] + np.sort(rng.choice(unit_sizes[u], unit_count[u], replace=False))
+        for u in range(n_units)]).astype(np.int32)
+    return citizen, unit_start, unit_count, unit_starts, unit_sizes
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("largest_unit", [3, 600, 40000, 70000])
+def test_block_floors_keep_every_adult_of_a_slots_unit_in_range(seed, largest_unit):
+    """ODD §9 D-F120: every adult of a slot's unit (whom churn may make her holder) is her block's floor plus an
+    offset the offsets' dtype holds: uint16 where each block's run fits, int32 where a unit alone is longer."""
+    rng = np.random.default_rng(seed)
+    n_units = int(rng.integers(0, 300 if largest_unit <= 600 else 6))
+    citizen, unit_start, unit_count, unit_starts, unit_sizes = random_layout(rng, n_units, largest_unit)
+    floor, shift, dtype = block_floors(unit_start, unit_count, unit_starts, unit_sizes)
+    assert floor.dtype == np.int64 and floor.size == -(-citizen.size // (1 << shift))
+    slot_unit = np.repeat(np.arange(n_units), unit_count)
+    slot_floor = floor[np.arange(citizen.size) >> shift]
+    lowest = unit_starts[slot_unit] - slot_floor
+    highest = unit_starts[slot_unit] + unit_sizes[slot_unit] - 1 - slot_floor
+    info = np.iinfo(dtype)
+    assert (lowest >= 0).all() and (highest <= info.max).all()
+    assert dtype == (np.int32 if unit_sizes[unit_count > 0].max(initial=0) > 1 << 16 else np.uint16)
+    if dtype == np.uint16 and shift < 16:  # the longest blocks that fit: twice as long would not
+        wider, _, wider_dtype = block_floors(unit_start, unit_count, unit_starts, unit_sizes, shift + 1)
+        assert wider_dtype == np.uint16 and wider.size == floor.size
+    holders = pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes)
+    assert same(unpack_holders(holders), citizen)
+
+
+@numba.njit(cache=False)
+def holders_roundtrip(citizen, people):
+    """Reads every slot's holder, writes ``people`` over them, reads them back (``holders``' compiled helpers)."""
+    before = np.empty(slot_count(citizen), np.int64)
+    for slot in range(slot_count(citizen)):
+        before[slot] = holder(citizen, slot)
+        set_holder(citizen, slot, people[slot])
+    return before
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_holders_read_and_write_packed_as_plain(seed):
+    """The compiled ``holder``, ``set_holder`` and ``slot_count`` give a packed sector's holders as a plain array
+    gives them, and write a holder of the slot's unit so that she reads back (ODD §9 D-F120); the Python ones
+    do the same."""
+    rng = np.random.default_rng(seed)
+    citizen, unit_start, unit_count, unit_starts, unit_sizes = random_layout(rng, 60, 500)
+    slot_unit = np.repeat(np.arange(60), unit_count)
+    people = (unit_starts[slot_unit] + (rng.random(citizen.size) * unit_sizes[slot_unit]).astype(np.int64))
+    plain = citizen.copy()
+    for largest_shift in (0, 3, 16):
+        packed = pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes, largest_shift)
+        assert same(holders_roundtrip(packed, people), holders_roundtrip(plain.copy(), people).astype(np.int64))
+        assert same(unpack_holders(packed), people.astype(np.int32))
+        assert slot_count(packed) == citizen.size
+        if citizen.size:
+            assert holder(packed, citizen.size - 1) == people[-1]
+            set_holder(packed, 0, people[0] + 0)
+            assert holder(packed, 0) == people[0]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kernels_read_packed_holders_as_plain(seed):
+    """The kernels that read a slot's holder give the same answer with the packed holders as with the array
+    (ODD §9 D-F120): the audit's counts, the volunteers' costs and the funding formula's pairwise sum of weights
+    (``pairwise_sum_of_table``); the model's every kernel is checked by the fingerprint."""
+    from sim.kernels.pairwise import pairwise_sum_of_table
+    rng = np.random.default_rng(seed)
+    citizen, unit_start, unit_count, unit_starts, unit_sizes = random_layout(rng, 40, 30)
+    m, n = citizen.size, int(unit_sizes.sum())
+    packed = pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes, 2)
+    stance = rng.integers(0, 3, m).astype(np.int8)
+    civic = rng.integers(0, 128, m).astype(np.uint8)
+    deprivation = rng.integers(0, 5, n).astype(np.int8)
+    resources = rng.random(n).astype(np.float32)
+    bits = FORM_BITS  # the forms, as the audit counts four
+    results = []
+    for holders in (citizen, packed):
+        forms, counts = np.zeros(n, np.uint8), np.zeros((5, 2 + bits.size), np.int64)
+        audit.add_sector_counts(holders, deprivation, stance, civic, CONTRIBUTE, bits, forms, counts)
+        cost = metric_sums.volunteer_cost(holders, stance, resources, 1.5, 0.24, CONTRIBUTE)
+        total = pairwise_sum_of_table(formula_funding.quintile_weights(0.6, 5), deprivation, holders)
+        results.append((forms, counts, cost, total))
+    for got, want in zip(results[1], results[0], strict=True):
+        assert same(got, want)

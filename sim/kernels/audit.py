@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .holders import holder, slot_count
 
 #: The columns of a quintile's counts: users (or adults), co-producers (or who took part in the last 12 months),
 #: then one column a form of ``FORM_BITS`` in ``views`` (member, voted, consulted, seated)
@@ -23,8 +24,8 @@ def add_sector_counts(citizen, deprivation, stance, civic, contribute, form_bits
     set), and marks each form she holds in ``person_forms[her]`` (bit k), for the authority's row
     (``add_people_counts``). Quintiles outside 0 ... rows - 1 are not counted (as the NumPy masks did not)."""
     n_quintiles = counts.shape[0]
-    for slot in range(citizen.size):
-        person = citizen[slot]
+    for slot in range(slot_count(citizen)):
+        person = holder(citizen, slot)
         quintile = deprivation[person]
         forms = np.uint8(0)
         for k in range(form_bits.size):

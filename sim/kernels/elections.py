@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .holders import holder
 from .service_value import slot_cost
 from .voice import voice_benefit
 
@@ -54,7 +55,7 @@ def form_costs(slots, provider, stance, civic, citizen, resources, resource_grad
     answer = np.empty(slots.size)
     for k in range(slots.size):
         slot = slots[k]
-        factor = (slot_cost(resources[citizen[slot]], resource_gradient, effort) / effort32 if effort32 > 0
+        factor = (slot_cost(resources[holder(citizen, slot)], resource_gradient, effort) / effort32 if effort32 > 0
                   else standard_factor[slot])
         cost = vote32 * factor
         if candidate_information and not (stance[slot] == contribute or (civic[slot] & seated_bits) != 0):
@@ -91,7 +92,7 @@ def cast_ballots_and_answers(vote_rng, answer_rng, slots, first, last, provider,
                 electorate[row] += 1.0
             if voter:
                 civic[slot] |= voted_bit
-                last_participation[citizen[slot]] = month
+                last_participation[holder(citizen, slot)] = month
                 if member:
                     voters[row] += 1.0
                 if governors[row]:
@@ -103,7 +104,7 @@ def cast_ballots_and_answers(vote_rng, answer_rng, slots, first, last, provider,
         if k < slots.size and slots[k] == slot:
             if answerable[provider[slot]] and uniform < answer_chance[k]:
                 civic[slot] |= consulted_bit
-                last_participation[citizen[slot]] = month
+                last_participation[holder(citizen, slot)] = month
             k += 1
 
 
@@ -217,7 +218,7 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
             answer_uniform = answer_rng.random()
             bits = civic[slot]
             if k < slots.size and slots[k] == slot:
-                row, person = provider[slot], citizen[slot]
+                row, person = provider[slot], holder(citizen, slot)
                 # the costs (form_costs), from last year's seats
                 factor = (slot_cost(resources[person], resource_gradient, effort) / effort32 if effort32 > 0
                           else standard_factor[slot])

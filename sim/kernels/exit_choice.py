@@ -7,6 +7,7 @@ import numpy as np
 
 from ..population import OPT_OUT
 from . import compiled, inlined, stream_blocks
+from .holders import holder
 from .service_value import alternative_row, slot_exit_gain, unit_of
 from .streams import EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, SECTOR_LANES, word_uniform
 
@@ -98,7 +99,7 @@ def exit_batch(key0, key1, month, sector, first, count, stance, provider, unit_s
                                       neighbour_count)
         if alternative == here:
             continue
-        gain = slot_exit_gain(alternative, here, slot, x, quality_sensitivity[citizen[slot]], quality_contractible,
+        gain = slot_exit_gain(alternative, here, slot, x, quality_sensitivity[holder(citizen, slot)], quality_contractible,
                               quality_noncontractible, design, service_weight, mismatch_weight, switch_cost)
         chance = one / (one + np.exp(-(sensitivity * gain)))
         if word_uniform(switch_words[slot & 3, j]) < chance:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .holders import holder, slot_count
 from .need_churn import is_high_need
 from .pairwise import pairwise_sum, pairwise_sum_of_table
 from .service_value import unit_of
@@ -61,7 +62,7 @@ def add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bit
     # a slot's term by her quintile and whether her need is high, divided and multiplied once (ODD §9 D-F96)
     terms = funding_terms(weight_of, normaliser is not None, 1.0 if normaliser is None else normaliser,
                           need_weighted, high_need32)
-    for slot in range(citizen.size):
+    for slot in range(slot_count(citizen)):
         if money_follows_users:
             if stance[slot] == opt_out:
                 continue
@@ -69,7 +70,7 @@ def add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bit
         else:
             unit = unit_of(slot, unit, unit_start, unit_count)
             row = home_row[unit]
-        value = terms[deprivation[citizen[slot]], np.int64(is_high_need(high_need_bits, slot))]
+        value = terms[deprivation[holder(citizen, slot)], np.int64(is_high_need(high_need_bits, slot))]
         if row != current:  # slots come in runs of a row (sorted by unit): the same sums, in the same order
             if current >= 0:
                 sector_sum[current] = running
@@ -91,8 +92,8 @@ def sector_formula_users(citizen, deprivation, deprivation_weight, normalised, h
     array of them, ODD §9 D-F82), and the rows' need- and deprivation-weighted users times the unit cost added to
     ``per_row`` (``add_formula_users``); the guarantor made these three calls a sector."""
     weight_of = quintile_weights(deprivation_weight, n_quintiles)
-    if normalised and citizen.size:
-        normaliser = pairwise_sum_of_table(weight_of, deprivation, citizen) / citizen.size
+    if normalised and slot_count(citizen):
+        normaliser = pairwise_sum_of_table(weight_of, deprivation, citizen) / slot_count(citizen)
         add_formula_users(citizen, deprivation, weight_of, normaliser, high_need_bits, high_need32, need_weighted,
                           money_follows_users, stance, opt_out, provider, unit_start, unit_count, home_row, unit_cost,
                           per_row)

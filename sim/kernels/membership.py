@@ -4,6 +4,7 @@ membership lapses, and who sits on a board or panel this month, in one pass over
 from __future__ import annotations
 
 from . import compiled
+from .holders import holder
 
 
 @compiled
@@ -20,4 +21,4 @@ def update_membership(start, uniform, provider, has_board, join_chance, civic, c
         else:
             civic[slot] &= ~board_bits
         if civic[slot] & seated_bits:
-            last_participation[citizen[slot]] = month
+            last_participation[holder(citizen, slot)] = month

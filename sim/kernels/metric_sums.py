@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined
+from .holders import holder, slot_count
 from .service_value import slot_cost
 
 
@@ -33,8 +34,8 @@ def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design,
     sector_users = np.zeros(users_by_quintile.size)
     dimensions = x.shape[1]
     satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
-    for slot in range(citizen.size):
-        person = citizen[slot]
+    for slot in range(slot_count(citizen)):
+        person = holder(citizen, slot)
         value = np.float64(satisfaction[slot])
         satisfaction_total += value
         quintile = deprivation[person]
@@ -129,7 +130,7 @@ def volunteer_cost(citizen, seen, resources, resource_gradient, participation_co
     leaves its sum as it was). Taken at a fiscal year's end before capacity building changes the resources, so
     that the metrics read the month's costs without a copy of every adult's resources (ODD §9 D-F93)."""
     total = 0.0
-    for slot in range(citizen.size):
+    for slot in range(slot_count(citizen)):
         if seen[slot] == contribute:
-            total += np.float64(slot_cost(resources[citizen[slot]], resource_gradient, participation_cost))
+            total += np.float64(slot_cost(resources[holder(citizen, slot)], resource_gradient, participation_cost))
     return total

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined, stream_blocks, streams
+from .holders import holder, set_holder
 
 MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one (ODD §7.14)
 
@@ -103,7 +104,7 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
     zero32, one32 = np.float32(0.0), np.float32(1.0)
     for k in range(moved.size):
         slot, unit, person = moved[k], units[k], new_holder[k]
-        citizen[slot] = person
+        set_holder(citizen, slot, person)
         for dimension in range(x.shape[1]):
             wish = unit_pref_mean[unit, dimension] + np.float32(normal[k, dimension])
             x[slot, dimension] = min(max(wish, zero32), one32)
@@ -281,7 +282,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     new = np.empty(churned, np.int32)
     pending = np.ones(churned, np.bool_)
     for k in range(churned):
-        old[k] = citizen[moved[k]]
+        old[k] = holder(citizen, moved[k])
         new[k] = old[k]
     # the rounds' words: rounds 0-3 are words 0-3 of counter (slot, month, lane, 1), rounds 4-7 of block 2,
     # computed a block of churned slots at a time (ODD §9 D-F114) rather than one counter at a time in the rounds
@@ -317,7 +318,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
         counter_words(key0, key1, month, lane, 4, moved[:churned], everyone, words, variation)
     for k in range(churned):
         slot, unit, person = moved[k], units[k], new[k]
-        citizen[slot] = person
+        set_holder(citizen, slot, person)
         for dimension in range(dimensions):
             if dimension < 2:
                 radius = np.sqrt(-2.0 * np.log(streams.word_uniform(fresh[k, 2])))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined
+from .holders import holder, slot_count
 
 BLOCK = 128  # NumPy's PW_BLOCKSIZE
 
@@ -50,11 +51,12 @@ def pairwise_block(values, start, n):
 @inlined
 def leaf_sum(values, key, index, buffer, start, n):
     """A run's sum as NumPy adds a block: of ``values[start:start + n]`` where ``index`` is None, else of
-    ``values[key[index[start:start + n]]]``, gathered into ``buffer`` first (the branch is settled at compile time)."""
+    ``values[key[index[start:start + n]]]`` (``index`` an array or a sector's packed holders, ``holders.holder``),
+    gathered into ``buffer`` first (the branch is settled at compile time)."""
     if index is None:
         return pairwise_block(values, start, n)
     for i in range(n):
-        buffer[i] = values[key[index[start + i]]]
+        buffer[i] = values[key[holder(index, start + i)]]
     return pairwise_block(buffer, 0, n)
 
 
@@ -112,4 +114,4 @@ def pairwise_sum_of_table(table, key, index):
     """``float(table[key[index]].sum())`` for a float64 ``table``, in NumPy's order, without the gathered array:
     the runs of ``pairwise_sum`` walked the same way, each block's values gathered into a buffer of 128 (ODD §9
     D-F82)."""
-    return pairwise_walk(table, key, index, index.size)
+    return pairwise_walk(table, key, index, slot_count(index))

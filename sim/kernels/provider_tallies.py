@@ -9,6 +9,7 @@ import numpy as np
 from ..population import BOARD, CONSULTED, CONTRIBUTE, GOVERNOR, MEMBER, OPT_OUT, PANEL, PUPIL, VOTED
 from . import compiled, stream_blocks, streams
 from .formula_funding import funding_terms
+from .holders import holder, slot_count
 from .need_churn import is_high_need, need_level
 from .pairwise import pairwise_sum_of_table
 
@@ -94,8 +95,8 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     funding_of = np.empty((weight_of.size, 2))  # a user's term by her quintile and whether her need is high
     if funded:
         normaliser = 1.0
-        if normalised and citizen.size:
-            normaliser = pairwise_sum_of_table(weight_of, deprivation, citizen) / citizen.size
+        if normalised and slot_count(citizen):
+            normaliser = pairwise_sum_of_table(weight_of, deprivation, citizen) / slot_count(citizen)
         funding_of[:] = funding_terms(weight_of, normalised, normaliser, need_weighted, high_need32)
     for unit in range(unit_count.size):  # eligible: whole counts, the same whatever order they are added in
         sector_counts[home_row[unit], ELIGIBLE] += np.float64(unit_count[unit])
@@ -136,7 +137,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
                 a0, a1 = sector_prefs[row, ANSWER_PREF, 0], sector_prefs[row, ANSWER_PREF, 1]
             board = any_board and has_board[row]
         if funded and own_stance[slot] != OPT_OUT:  # ODD §7.8, as ``formula_funding.add_formula_users``
-            funds += funding_of[deprivation[citizen[slot]], np.int64(is_high_need(high_need_bits, slot))]
+            funds += funding_of[deprivation[holder(citizen, slot)], np.int64(is_high_need(high_need_bits, slot))]
         served = stance[slot]
         if served != OPT_OUT:
             users += 1.0
@@ -157,7 +158,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
             bits = bits & ~np.uint8(MEMBER | BOARD)
             civic[slot] = bits
         if bits & SEATED:
-            last_participation[citizen[slot]] = month
+            last_participation[holder(citizen, slot)] = month
         voters += 1.0 if bits & voted_bit else 0.0  # selects: x + 0.0 is x for these sums (from +0.0)
         respondents += 1.0 if bits & consulted_bit else 0.0
         if two:  # the preferred designs' sums, in slot order in each dimension

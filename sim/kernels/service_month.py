@@ -23,6 +23,7 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined, stream_blocks
+from .holders import holder
 from .service_value import index, slot_cost, slot_exit_value, slot_utility, unit_of
 from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, SECTOR_LANES, fill_slot_units53, scaled_draw, word_uniform
 
@@ -194,7 +195,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
         # every gather up front and unconditional: a value read only in one case makes the compiler branch on the
         # case, which the mixed stances and providers mispredict (ODD §9 D-F105)
         players, group_share = participants[group], share[group]
-        person = index(citizen[slot])
+        person = index(holder(citizen, slot))
         resource, person_efficacy, last = resources[person], efficacy[person], last_participation[person]
         stance_here = stance[slot]
         utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design, service_weight,

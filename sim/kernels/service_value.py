@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined
+from .holders import holder, slot_count
 
 
 @inlined
@@ -106,8 +107,8 @@ def slot_cost(resource, resource_gradient, participation_cost):
 def personal_cost(citizen, resources, resource_gradient, participation_cost, cost):
     """ODD §7.1 Cost of contributing of every slot (``slot_cost``), written into ``cost`` (float32, a slot each)
     and returned."""
-    for slot in range(citizen.size):
-        cost[slot] = slot_cost(resources[citizen[slot]], resource_gradient, participation_cost)
+    for slot in range(slot_count(citizen)):
+        cost[slot] = slot_cost(resources[holder(citizen, slot)], resource_gradient, participation_cost)
     return cost
 
 
@@ -134,7 +135,7 @@ def exit_value(alternative, current, x, citizen, quality_sensitivity, quality_co
     """ODD §7.1 Exit option and ODD §7.4: each slot's value of her alternative row (``slot_exit_value``)."""
     value = np.empty(alternative.size, np.float32)
     for slot in range(alternative.size):
-        value[slot] = slot_exit_value(alternative[slot], current[slot], slot, x, quality_sensitivity[citizen[slot]],
+        value[slot] = slot_exit_value(alternative[slot], current[slot], slot, x, quality_sensitivity[holder(citizen, slot)],
                                       quality_contractible, quality_noncontractible, design, service_weight,
                                       mismatch_weight, switch_cost)
     return value

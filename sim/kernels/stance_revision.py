@@ -7,6 +7,7 @@ import numpy as np
 
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from . import compiled, exit_choice, stream_blocks, streams
+from .holders import holder
 from .service_value import slot_cost, slot_utility
 from .voice import hirschman_reference_at, voice_term
 
@@ -42,9 +43,9 @@ def recruit(uniform, stance, citizen, targeted, reach_scale, targeting, deprivat
         if stance[slot] != use_only:
             continue
         if targeted:
-            chance = min(reach_scale * targeting[deprivation[citizen[slot]]], 1.0)
+            chance = min(reach_scale * targeting[deprivation[holder(citizen, slot)]], 1.0)
         else:
-            chance = np.float64(min(scale32 * (resources[citizen[slot]] / mean32), one32))
+            chance = np.float64(min(scale32 * (resources[holder(citizen, slot)] / mean32), one32))
         if uniform[slot] < chance:
             new[slot] = contribute
     return new
@@ -266,7 +267,7 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                 if explore < exploration:  # below the rate, explore / rate is uniform again: it picks the stance
                     chosen = np.int8(min(np.int64(explore / exploration * 3.0), 2))
             else:
-                row, person = provider[slot], citizen[slot]
+                row, person = provider[slot], holder(citizen, slot)
                 utility = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design,
                                        service_weight, mismatch_weight)  # ODD §7.1 service utility
                 reference = utility
@@ -300,7 +301,7 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                 slot = first + j
                 if new[slot] != USE_ONLY:
                     continue
-                person = citizen[slot]
+                person = holder(citizen, slot)
                 if targeted:
                     ask = min(reach_scale * targeting[deprivation[person]], 1.0)
                 else:

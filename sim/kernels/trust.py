@@ -7,6 +7,7 @@ import numpy as np
 
 from ..population import POPCOUNT
 from . import compiled
+from .holders import holder
 
 
 @compiled
@@ -26,7 +27,7 @@ def update_sector_trust(satisfaction, provider, citizen, holds, quality_mark, tr
         target = np.float64(target32) + mark_trust * np.float64(quality_mark[provider[slot]])
         target = 0.0 if target < 0.0 else target
         target = 1.0 if target > 1.0 else target
-        person = citizen[slot]
+        person = holder(citizen, slot)
         services = POPCOUNT[holds[person]]
         step = rate / (one if services < one else services)
         old = trust[person]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined, stream_blocks
+from .holders import holder
 from .metric_sums import add_sector_totals
 from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, SECTOR_LANES, word_uniform
@@ -72,8 +73,8 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
             gap += np.abs(wish - design[row, dimension])
         gap_central /= dimensions
         gap /= dimensions
-        learn_from(efficacy, citizen[slot], gap_central, gap, heeded_distance, weight_of[row], rate32,
-                   popcount[holds[citizen[slot]]])
+        learn_from(efficacy, holder(citizen, slot), gap_central, gap, heeded_distance, weight_of[row], rate32,
+                   popcount[holds[holder(citizen, slot)]])
 
 
 
@@ -134,7 +135,7 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
     sector_users = np.zeros(users_by_quintile.size)
     satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
     for slot in range(provider.size):
-        person = citizen[slot]
+        person = holder(citizen, slot)
         value = np.float64(satisfaction[slot])  # ODD §8: satisfaction, responsiveness, static fit, volunteers
         satisfaction_total += value
         quintile = deprivation[person]
@@ -220,7 +221,7 @@ def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sec
             stream_blocks.philox_words_at(key0, key1, 0, option_counters, count, month, option_lane, 0, option_words)
         for k in range(count):
             slot = slots[first + k]
-            row, person = provider[slot], citizen[slot]
+            row, person = provider[slot], holder(citizen, slot)
             reference = slot_utility(row, slot, x, quality_contractible, quality_noncontractible, design,
                                      service_weight, mismatch_weight)  # ODD §7.1 service utility
             if crowd_out:

@@ -89,7 +89,7 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
     crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.switched is not None)
     moved, left = users.switched if crowd_out else (NO_SWITCHERS, NO_SWITCHERS)
     return voice.voice_benefit(  # the kernel; the Hirschman reference is its max(U, U + exit gain)
-        slots, users.provider, users.x, users.citizen, crowd_out, stream_key[0], stream_key[1], month, sector,
+        slots, users.provider, users.x, users.holders, crowd_out, stream_key[0], stream_key[1], month, sector,
         users.unit_start, users.unit_count, structure.home_row[sector], structure.row_neighbours,
         structure.row_neighbour_count, population.quality_sensitivity, float(params["switch_cost"]), moved, left,
         table.q_c, table.q_n, table.design, float(params["service_weight"]),
@@ -179,7 +179,7 @@ def update_membership(params: dict, structure: Structure, population: Citizens, 
     for users in service_users:  # the kernel: ``sim.kernels.membership.update_membership``, a chunk at a time
         for start, uniform in uniform_chunks(rng, users.m):
             membership.update_membership(start, uniform, users.provider, has_board, join, users.civic,
-                                         users.citizen, population.last_participation, month, np.uint8(MEMBER),
+                                         users.holders, population.last_participation, month, np.uint8(MEMBER),
                                          np.uint8(MEMBER | BOARD), np.uint8(SEATED))
 
 
@@ -205,13 +205,13 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
         provider_tallies.tally_and_join(
             key[0], key[1], month, sector, users.provider, stance_served(users), users.high_need_bits,
             users.high_need32, users.x,
-            users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.citizen,
+            users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.holders,
             population.last_participation, has_board, any_board, join, hear, sector_counts, sector_prefs, counts,
             prefs, funded, users.stance, population.deprivation, weight_of, normalised, need_weighted,
             unit_cost[sector], formula_users)
         if not funded:  # block funding: every eligible resident at her unit's home row, a pass of its own
             formula_funding.sector_formula_users(
-                users.citizen, population.deprivation, deprivation_weight, normalised, users.high_need_bits,
+                users.holders, population.deprivation, deprivation_weight, normalised, users.high_need_bits,
                 users.high_need32, need_weighted, False, users.stance, OPT_OUT, users.provider, users.unit_start,
                 users.unit_count, structure.home_row[sector], unit_cost[sector], formula_users, N_QUINTILES)
     FORMULA_USERS[table] = (month, formula_users)
@@ -286,7 +286,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         for array in (sector_voters, sector_respondents, sector_vote_pref, sector_answer_pref):
             array[...] = 0.0
         elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers and the rows' sums: ODD §9 D-F140
-            rng, answer_rng, ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.citizen, users.x,
+            rng, answer_rng, ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.holders, users.x,
             population.resources, float(params["resource_gradient"]), float(params["participation_cost"]),
             standard_factor, float(params["vote_cost"]), float(params["participation_cost"]),
             bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED), answer_cost, crowd_out,
@@ -387,7 +387,7 @@ def learn_efficacy(params: dict, population: Citizens, service_users: list[Servi
     for sector, users in enumerate(service_users):
         if not users.m:
             continue
-        common = (users.civic, users.stance, users.provider, users.x, users.citizen, TOOK_PART, CONTRIBUTE, OPT_OUT,
+        common = (users.civic, users.stance, users.provider, users.x, users.holders, TOOK_PART, CONTRIBUTE, OPT_OUT,
                   population.holds, POPCOUNT, population.efficacy, table.sector, central_design, table.design,
                   table.heard, rate, distance, crowd, dilution)
         if sums is None:

@@ -41,7 +41,7 @@ def personal_cost(params: dict, structure: Structure, population: Citizens, user
     """c_i: what contributing costs each user, the standard cost scaled by her ``cost_factor`` (the kernel:
     ``sim.kernels.service_value.personal_cost``), written into ``out`` where given (last month's costs)."""
     cost = np.empty(users.m, dtype=np.float32) if out is None else out
-    return service_value.personal_cost(users.citizen, population.resources, float(params["resource_gradient"]),
+    return service_value.personal_cost(users.holders, population.resources, float(params["resource_gradient"]),
                                        float(params["participation_cost"]), cost)
 
 
@@ -72,7 +72,7 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     counted = users.row_users_month == month and users.row_users.size == table.n
     service_month.month_of_service(
         stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
-        users.citizen, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
+        users.holders, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
         population.efficacy, table.q_c, table.q_n, table.design, structure.home_row[sector], structure.row_neighbours,
         structure.row_neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight, switch_cost,
         gradient, effort, pool_return, outside, aspiration, voice_value, memory, users.satisfaction,

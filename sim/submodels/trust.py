@@ -20,6 +20,6 @@ def update_trust(params: dict, population: Citizens, service_users: list[Service
     pass over each sector's slots (``sim.kernels.trust.update_sector_trust``, ODD §9 D-F110), sector by sector:
     a person holds one slot of a sector at most, so within a sector each slot moves its own person."""
     for users in service_users:
-        update_sector_trust(users.satisfaction, users.provider, users.citizen, population.holds, table.quality_mark,
+        update_sector_trust(users.satisfaction, users.provider, users.holders, population.holds, table.quality_mark,
                             population.trust, float(params["trust_sensitivity"]), float(params["aspiration"]),
                             float(params["quality_mark_trust"]), float(params["trust_adjustment"]))
