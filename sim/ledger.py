@@ -114,9 +114,10 @@ class Ledger:
         came, went = inflow.get(PROVIDERS, 0.0), outflow.get(PROVIDERS, 0.0)
         if abs(came - went - net_cash_in) > tolerance * max(1.0, came + went):
             raise BooksDoNotBalance("provider flows in the journal disagree with providers' cash movements")
-        held = sum(abs(v) for v in self.balance.values()) + float(np.abs(self.provider_cash).sum())
-        if abs(self.total()) > self.tolerance * max(1.0, held):
-            raise BooksDoNotBalance(f"money was created or destroyed: accounts sum to {self.total():.6f}")
+        held = sum(abs(v) for v in balance.values()) + float(np.abs(self.provider_cash).sum())
+        total = self.total()
+        if abs(total) > tolerance * max(1.0, held):
+            raise BooksDoNotBalance(f"money was created or destroyed: accounts sum to {total:.6f}")
 
     def balanced(self) -> bool:
         try:

@@ -58,6 +58,10 @@ TREASURY_FLOWS: dict[str, tuple[str, str | int]] = {
     "investment match": ("other", 1),
 }
 TREASURY = "treasury"
+# each purpose's component (its index) and the months it serves; an unknown purpose is "other", this month
+PURPOSE_COMPONENT = {purpose: (COMPONENT_INDEX[component], serves)
+                     for purpose, (component, serves) in TREASURY_FLOWS.items()}
+OTHER_FLOW = (COMPONENT_INDEX["other"], 1)
 MAX_MONTHS = 12 * 31  # the longest a lump is spread: a 30-year contract
 
 
@@ -101,17 +105,21 @@ class PublicCost:
                      over_budget: float = 0.0) -> None:
         """Classify the month's treasury flows (ledger journal) and carve overhead, profit and the funding paid
         above the budget out of funding."""
+        current = self._current
         for (source, sink, purpose), amount in flows.items():
             if source == TREASURY:
-                sign = 1.0
+                value = amount  # (1.0 * amount, and -1.0 * amount below: the same floats)
             elif sink == TREASURY:
-                sign = -1.0
+                value = -amount
             else:
                 continue
-            if purpose == "tax":
+            if purpose == "tax" or value == 0.0:
                 continue
-            component, serves = TREASURY_FLOWS.get(purpose, ("other", 1))
-            self.book(component, sign * amount, self._months(serves))
+            k, serves = PURPOSE_COMPONENT.get(purpose, OTHER_FLOW)
+            if serves == 1:  # this month only: ``book``'s addition, amount / 1
+                current[k] += value
+            else:
+                self.book(COMPONENTS[k], value, self._months(serves))
         self.book("provision", -overhead - profit - over_budget)
         self.book("management_overhead", overhead)
         self.book("surpluses", profit)
