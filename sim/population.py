@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import need_churn
+from .kernels import need_churn, residents
 from .kernels.holders import block_floors
 
 CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
@@ -91,7 +91,11 @@ class Citizens:
         unit_score = rng.random(len(unit_sizes))
         mix = params["deprivation_clustering"]
         latent = mix * unit_score[self.unit] + (1.0 - mix) * rng.random(n)
-        ranks = np.argsort(np.argsort(latent, kind="stable"), kind="stable")
+        # each adult's rank: the inverse of the stable order (what a second stable argsort gave, ODD §9 D-F141)
+        order = np.argsort(latent, kind="stable")
+        ranks = np.empty(n, dtype=order.dtype)
+        ranks[order] = np.arange(n, dtype=order.dtype)
+        del order
         if quintile_shares is None:
             self.deprivation = (ranks * N_QUINTILES // max(n, 1)).astype(np.int8)
         else:
@@ -151,9 +155,12 @@ class ServiceUsers:
         unit = np.repeat(np.arange(len(unit_sizes), dtype=unit_index_dtype(len(unit_sizes))), per_unit)  # the build's
         # Each slot belongs to a resident of its unit, drawn without replacement within the unit.
         citizen = np.empty(m, dtype=np.int32)
-        for u in np.flatnonzero(per_unit):
-            chosen = rng.choice(unit_sizes[u], size=per_unit[u], replace=False)
-            citizen[self.unit_start[u]: self.unit_start[u] + per_unit[u]] = unit_starts[u] + np.sort(chosen)
+        if unit_sizes.size and unit_sizes.max() <= residents.FLOYD_LIMIT:  # NumPy's draws, compiled (ODD §9 D-F141)
+            residents.choose_residents(rng, unit_sizes, per_unit, unit_starts, self.unit_start, citizen)
+        else:
+            for u in np.flatnonzero(per_unit):
+                chosen = rng.choice(unit_sizes[u], size=per_unit[u], replace=False)
+                citizen[self.unit_start[u]: self.unit_start[u] + per_unit[u]] = unit_starts[u] + np.sort(chosen)
         self.bit = np.uint16(1 << sector_index)
         self.holds = citizens.holds
         self.holds[citizen] |= self.bit

@@ -31,6 +31,7 @@ from sim.kernels import (
     metric_sums,
     need_churn,
     provider_tallies,
+    residents,
     service_month,
     service_value,
     stance_revision,
@@ -2662,3 +2663,35 @@ def test_kernels_read_packed_holders_as_plain(seed):
         results.append((forms, counts, cost, total))
     for got, want in zip(results[1], results[0], strict=True):
         assert same(got, want)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937, np.random.Philox, np.random.SFC64])
+def test_residents_drawn_as_numpys_choice(seed, bit_generator):
+    """ODD §9 D-F141: the build's compiled draw of who in each unit needs a service against NumPy's own
+    ``rng.choice(n, size=k, replace=False)``, sorted, unit by unit: populations from 1 to 10,000 (Floyd's
+    algorithm's whole range), samples from none to the whole unit, and the generator left in the same state
+    (a spare 32-bit half-word held before, and after: the Lemire draws are 32-bit words)."""
+    picker = np.random.default_rng(seed)
+    n_units = 60
+    sizes = picker.integers(1, 700, n_units)
+    sizes[:3] = (1, 10000, 9999)
+    per_unit = np.minimum(picker.integers(0, 700, n_units), sizes)
+    per_unit[3:8] = sizes[3:8]  # whole units
+    per_unit[8:10] = 0
+    per_unit[10] = 1
+    unit_first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    slot_start = np.concatenate([[0], np.cumsum(per_unit)[:-1]]).astype(np.int64)
+    a_rng, b_rng = np.random.Generator(bit_generator(seed)), np.random.Generator(bit_generator(seed))
+    if seed % 2:
+        a_rng.integers(0, 2**32, dtype=np.uint32)
+        b_rng.integers(0, 2**32, dtype=np.uint32)
+    want = np.empty(per_unit.sum(), np.int32)
+    for u in np.flatnonzero(per_unit):
+        chosen = a_rng.choice(sizes[u], size=per_unit[u], replace=False)
+        want[slot_start[u]:slot_start[u] + per_unit[u]] = unit_first[u] + np.sort(chosen)
+    got = np.empty(per_unit.sum(), np.int32)
+    residents.choose_residents(b_rng, sizes, per_unit, unit_first, slot_start, got)
+    assert same(got, want)
+    assert same(a_rng.integers(0, 2**32, 3, dtype=np.uint32), b_rng.integers(0, 2**32, 3, dtype=np.uint32))
+    assert a_rng.random() == b_rng.random()
