@@ -1532,16 +1532,18 @@ class KeyedUniforms:
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("hear", [True, False])
-@pytest.mark.parametrize("funded", [True, False])
+@pytest.mark.parametrize("funding", ["users", "residents", None])
 @pytest.mark.parametrize("long_runs", [False, True])
-def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded, long_runs):
+def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funding, long_runs):
     """``tally_and_join`` against the three passes it folds, one after another as the month ran them: the rows'
     tallies (five bincounts), monthly membership on the keyed join uniforms, what governance hears (four
-    bincounts); and, where money follows users (``funded``), the funding formula's rows
-    (``formula_users_reference``: a selection by the users' own stances, not the stances served, gathers and a
-    weighted bincount; normalised or not, need-weighted or not; ODD §9 D-F96); over three sectors of up to 600
-    slots (more than a block of counters), their rows at random or in long runs (sorted, as a unit's users are:
-    the kernel's one walk carries a run's sums, D-F97)."""
+    bincounts); and the funding formula's rows (``formula_users_reference``: a weighted bincount), where money
+    follows users (``funding = "users"``: a selection by the users' own stances, not the stances served; ODD §9
+    D-F96) or under block funding (``"residents"``: every slot at her unit's home row, which serves her; D-F131),
+    normalised or not, need-weighted or not; over three sectors of up to 600 slots (more than a block of
+    counters), their rows at random or in long runs (sorted, as a unit's users are: the kernel's one walk carries
+    a run's sums, D-F97)."""
+    funded, every_resident = funding is not None, funding == "residents"
     n_rows = 14
     normalised, need_weighted = seed % 2 == 0, seed % 3 != 0
     formula_kernel, formula_reference = np.zeros(n_rows), np.zeros(n_rows)
@@ -1566,9 +1568,12 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded, long
         civic = rng.integers(0, 128, m).astype(np.uint8)
         civic_kernel = civic.copy()
         own_stance = np.where(rng.random(m) < 0.15, np.int8(USE_ONLY), slots["stance"])  # some unserved users
+        if every_resident:  # without choice a slot's row is her unit's home row
+            slots["provider"] = home_row[slots["unit"]].astype(slots["provider"].dtype)
         if funded:
-            formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted, True,
-                                    own_stance, slots["provider"], slots["unit"], home_row, 2.3, formula_reference)
+            formula_users_reference(slots["citizen"], deprivation, 0.6, normalised, slots["need"], need_weighted,
+                                    not every_resident, own_stance, slots["provider"], slots["unit"], home_row, 2.3,
+                                    formula_reference)
         inputs = (slots["provider"], slots["stance"], slots["need"], slots["x"], slots["unit"], home_row)
         sector_tallies_reference(*inputs, reference_tallies)
         membership_reference(KeyedUniforms(key, 9, sector), slots["provider"], has_board, 0.3, civic,
@@ -1578,7 +1583,7 @@ def test_tallies_membership_and_heard_in_one_pass_match(seed, hear, funded, long
         provider_tallies.tally_and_join(key[0], key[1], 9, sector, slots["provider"], slots["stance"],
                                         high_need_bits(slots["need"]), np.float32(2.5), slots["x"], unit_start,
                                         unit_count, home_row, civic_kernel, slots["citizen"], last_kernel, has_board, bool(has_board.any()), 0.3, hear, sector_counts,
-                                        sector_prefs, counts, prefs, funded, own_stance, deprivation,
+                                        sector_prefs, counts, prefs, funded, every_resident, own_stance, deprivation,
                                         formula_funding.quintile_weights(0.6, 5), normalised, need_weighted, 2.3,
                                         formula_kernel)
         assert same(civic_kernel, civic)
@@ -2189,9 +2194,9 @@ def test_a_months_metrics_are_their_numpy_statement(settings):
 ])
 def test_the_formula_summed_by_the_tallies_is_the_payments_own(settings, monkeypatch):
     """ODD §9 D-F96: the funding formula's rows summed in the month's tallies (money following users: in the
-    tallies' pass, reading users' own stances under rationing; block funding: a call a sector there) pay every row
-    what the payments' own call of the formula pays it, to the bit, each of 26 months (two fiscal years' ends),
-    and every metric is the same."""
+    tallies' pass, reading users' own stances under rationing; block funding: every resident, in the same pass,
+    D-F131) pay every row what the payments' own call of the formula pays it, to the bit, each of 26 months (two
+    fiscal years' ends), and every metric is the same."""
     from weakref import WeakKeyDictionary
 
     import sim

@@ -55,7 +55,7 @@ CONTRIBUTOR_PREF, VOTE_PREF, ANSWER_PREF = range(3)
 @compiled
 def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, high_need32, x, unit_start, unit_count, home_row, civic,
                    citizen, last_participation, has_board, any_board, join_chance, hear, sector_counts, sector_prefs,
-                   counts, prefs, funded, own_stance, deprivation, weight_of, normalised, need_weighted, unit_cost,
+                   counts, prefs, funded, every_resident, own_stance, deprivation, weight_of, normalised, need_weighted, unit_cost,
                    formula_users):
     """One pass over a sector's slots for three steps of the month that read the same slots with nothing between
     them changing what the others read (ODD §3.1 steps 8-9):
@@ -72,13 +72,14 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     * if ``hear`` (a month without elections: they would change who voted in between), ODD §7.3 what governance
       hears (``sim.kernels.voice.add_heard_tallies``): per row, voters at its last election and respondents to
       its last consultation and the sums of their preferred designs;
-    * if ``funded`` (money follows users in the sector), ODD §7.8 the guarantor's funding formula
-      (``formula_funding.sector_formula_users``, ODD §9 D-F96): per row, the sum over its users (``own_stance``,
-      her own stance, not opted out) of her quintile's weight (``weight_of``) over the normaliser (NumPy's mean of
-      the sector's weights, ``pairwise_sum_of_table``, where ``normalised``) times her need's level (where
-      ``need_weighted``), in slot order; the sector's sums times ``unit_cost`` are added to ``formula_users``.
-      Nothing between the tallies and the month's payments changes what it reads (the slots' citizens, stances,
-      providers and needs).
+    * if ``funded``, ODD §7.8 the guarantor's funding formula (``formula_funding.sector_formula_users``, ODD §9
+      D-F96): per row, the sum over its users (``own_stance``, her own stance, not opted out: money follows
+      users) or, where ``every_resident`` (block funding), over every eligible resident at her unit's home row,
+      which is then the row that serves her (without choice nobody leaves it, D-F131), of her quintile's weight
+      (``weight_of``) over the normaliser (NumPy's mean of the sector's weights, ``pairwise_sum_of_table``, where
+      ``normalised``) times her need's level (where ``need_weighted``), in slot order; the sector's sums times
+      ``unit_cost`` are added to ``formula_users``. Nothing between the tallies and the month's payments changes
+      what it reads (the slots' citizens, stances, providers and needs).
 
     The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), room for them) start
     from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs; every
@@ -136,7 +137,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
                 v0, v1 = sector_prefs[row, VOTE_PREF, 0], sector_prefs[row, VOTE_PREF, 1]
                 a0, a1 = sector_prefs[row, ANSWER_PREF, 0], sector_prefs[row, ANSWER_PREF, 1]
             board = any_board and has_board[row]
-        if funded and own_stance[slot] != OPT_OUT:  # ODD §7.8, as ``formula_funding.add_formula_users``
+        if funded and (every_resident or own_stance[slot] != OPT_OUT):  # ODD §7.8, as ``add_formula_users``
             funds += funding_of[deprivation[holder(citizen, slot)], np.int64(is_high_need(high_need_bits, slot))]
         served = stance[slot]
         if served != OPT_OUT:

@@ -189,31 +189,28 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
     ODD §9 D-F30): the rows' tallies of users (``production.aggregate_users``), monthly membership (its join
     uniforms from the model's keyed stream ``key``, D-F32) and, if ``hear`` (a month without the fiscal year's
     elections), what governance hears (``heard_preference``); then what each derives from its tallies.
-    Membership changes only the membership and board bits, which neither tally reads. Where money follows users
-    the same pass sums the rows' part of the guarantor's funding formula for step 13's payments (ODD §7.8), kept in
-    ``FORMULA_USERS`` for this month (elsewhere ``sector_formula_users``, a call a sector, ODD §9 D-F96)."""
+    Membership changes only the membership and board bits, which neither tally reads. The same pass sums the rows'
+    part of the guarantor's funding formula for step 13's payments (ODD §7.8), kept in ``FORMULA_USERS`` for this
+    month (ODD §9 D-F96; block funding's too, D-F131)."""
     n, dimensions = table.n, table.contributor_pref.shape[1]
     has_board = present(params, structure.sector_names, table, "member_board")
     any_board = bool(np.count_nonzero(has_board))
     counts, prefs = np.zeros((n, provider_tallies.N_COUNTS)), np.zeros((n, 3, dimensions))
     sector_counts, sector_prefs = np.empty_like(counts), np.empty_like(prefs)
     formula_users = np.zeros(n)  # the formula's weighted users times unit cost per row, as ``Guarantor.payments``
-    join, deprivation_weight, normalised, need_weighted, weight_of, unit_cost = structure.terms(
+    join, normalised, need_weighted, weight_of, unit_cost = structure.terms(
         "tally_month", -1, lambda: tally_terms(params, structure))
     for sector, users in enumerate(service_users):
-        funded = bool(structure.choice_in[sector])  # money follows users: the rows the tallies walk
+        # money follows users (their rows) or, block funding, every eligible resident counts at her unit's home
+        # row, the row that serves her where users do not choose (ODD §9 D-F131)
+        block_funded = not structure.choice_in[sector]
         provider_tallies.tally_and_join(
             key[0], key[1], month, sector, users.provider, stance_served(users), users.high_need_bits,
             users.high_need32, users.x,
             users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.holders,
             population.last_participation, has_board, any_board, join, hear, sector_counts, sector_prefs, counts,
-            prefs, funded, users.stance, population.deprivation, weight_of, normalised, need_weighted,
-            unit_cost[sector], formula_users)
-        if not funded:  # block funding: every eligible resident at her unit's home row, a pass of its own
-            formula_funding.sector_formula_users(
-                users.holders, population.deprivation, deprivation_weight, normalised, users.high_need_bits,
-                users.high_need32, need_weighted, False, users.stance, OPT_OUT, users.provider, users.unit_start,
-                users.unit_count, structure.home_row[sector], unit_cost[sector], formula_users, N_QUINTILES)
+            prefs, True, bool(block_funded), users.stance, population.deprivation, weight_of, normalised,
+            need_weighted, unit_cost[sector], formula_users)
     FORMULA_USERS[table] = (month, formula_users)
     table.users[:], table.weighted_users[:] = counts[:, provider_tallies.USERS], counts[:, provider_tallies.WEIGHTED_USERS]
     table.eligible[:], table.contributors[:] = counts[:, provider_tallies.ELIGIBLE], counts[:, provider_tallies.CONTRIBUTORS]
@@ -225,12 +222,10 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
 
 def tally_terms(params: dict, structure: Structure) -> tuple:
     """``tally_month``'s scalars and the formula's quintile weights (kept by ``Structure.terms``): the monthly join
-    chance, the formula's deprivation weight and switches, each quintile's weight, each sector's unit cost."""
-    deprivation_weight = float(params["deprivation_weight"])
-    weight_of = formula_funding.quintile_weights(deprivation_weight, N_QUINTILES)
-    return (1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0), deprivation_weight,
-            bool(params["formula_normalised"]), bool(params["need_weighted_capitation"]), weight_of,
-            structure.sector_array("unit_cost").tolist())
+    chance, the formula's switches, each quintile's weight, each sector's unit cost."""
+    weight_of = formula_funding.quintile_weights(float(params["deprivation_weight"]), N_QUINTILES)
+    return (1.0 - (1.0 - params["membership_uptake"]) ** (1.0 / 12.0), bool(params["formula_normalised"]),
+            bool(params["need_weighted_capitation"]), weight_of, structure.sector_array("unit_cost").tolist())
 
 
 def hold_governance(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
