@@ -24,6 +24,10 @@ from .submodels.rationing import RATIONING_RULES
 from .submodels.structure import open_channels
 from .views import participation_report
 
+# capacity building and its depreciation go a chunk of adults at a time: element by element, so the same numbers as
+# whole arrays, without float32 temporaries of every adult at the fiscal year's end (ODD §9 D-F122)
+CAPACITY_CHUNK = 1 << 16
+
 
 class GuarantorState(Agent):
     """The guarantor state (ODD §2.6): funds providers, measures quality, intervenes, re-lets, converts."""
@@ -461,10 +465,12 @@ class GuarantorState(Agent):
             return
         model.ledger.transfer("treasury", "outside_world", per_adult * model.population.n, "capacity building")
         gain = min(1.0, params["capacity_efficiency"] * per_adult)
-        resources = model.population.resources
-        built = np.float32(gain) * (1.0 - resources)
-        resources += built
-        self.resources_built += built
+        resources, gain32 = model.population.resources, np.float32(gain)
+        for first in range(0, resources.size, CAPACITY_CHUNK):  # no float32 temporaries of every adult (D-F122)
+            chunk = slice(first, first + CAPACITY_CHUNK)
+            built = gain32 * (1.0 - resources[chunk])
+            resources[chunk] += built
+            self.resources_built[chunk] += built
         workforce = model.workforce
         trained = gain * np.maximum(1.2 - workforce.skill, 0.0)
         workforce.skill += trained
@@ -474,9 +480,12 @@ class GuarantorState(Agent):
         """The civic resources and skill that capacity building built lose a share ``capacity_depreciation`` a
         year; what people had before it, and a new hire's skill, do not."""
         model, rate = self.model, self.model.params["capacity_depreciation"]
-        lost = np.float32(rate) * self.resources_built
-        model.population.resources -= lost
-        self.resources_built -= lost
+        resources, built, rate32 = model.population.resources, self.resources_built, np.float32(rate)
+        for first in range(0, built.size, CAPACITY_CHUNK):  # element by element: the same numbers a chunk at a time
+            chunk = slice(first, first + CAPACITY_CHUNK)
+            lost = rate32 * built[chunk]
+            resources[chunk] -= lost
+            built[chunk] -= lost
         workforce = model.workforce
         lost_skill = rate * workforce.trained
         workforce.skill -= lost_skill
