@@ -3,12 +3,18 @@
     python benchmarks/national_benchmark.py [--scale 100] [--months 300] [--sectors all|S1,S2] [--dask N | --threads N]
                                             [--authorities CODE,CODE | --every K] [--out DIR]
     python benchmarks/national_benchmark.py --extrapolate [--scales 1000,50,20] [--months 48] [--every 16]
+    python benchmarks/national_benchmark.py --phases [--scale 50] [--months 26] [--sectors all] [--every 8]
 
 A single run goes through ``sim.national.run_national`` (the code path of ``mutual-state national``: planning,
 every authority's model, the yearly couplings, the monthly Parquet after every year, a checkpoint once ten
 minutes have passed (ODD §9 D-NAT14), the report) in a fresh folder and prints one line of JSON: authorities, real and simulated adults, months, sectors,
 wall and CPU seconds, both per authority-month, and the peak resident memory of this process and of its
 finished children (with ``--dask`` the workers' memory is not in this figure).
+
+``--phases`` builds the sampled authorities' models (one partition, this process, as a national run builds them)
+and steps them month by month with the yearly couplings, timing each part in CPU seconds: the build, every month,
+and from them the median ordinary month (months 13-23, or all but the year-ends if fewer) and each fiscal
+year's end (months 12, 24, ...), with the year-end's ratio to the ordinary month (ODD §9 D-F142).
 
 ``--extrapolate`` measures the same authorities (every K-th in code order; all twelve sectors unless told) at
 two or more scales, each in a fresh process (so that each peak is its own), and fits
@@ -77,6 +83,40 @@ def single_run(args) -> dict:
             "peak_rss_mib": round(peak, 1), "out": str(out)}
 
 
+def phases(args) -> dict:
+    """The build, each month and each fiscal year's end of the sampled authorities, in CPU seconds of this process
+    (one partition, as ``run_national`` builds and advances it, the couplings applied after each year)."""
+    from sim.national.couplings import yearly_couplings
+    from sim.national.partition import Partition
+
+    sectors = SECTOR_NAMES if args.sectors == "all" else tuple(args.sectors.split(","))
+    authorities = (args.authorities.split(",") if args.authorities
+                   else None if args.every == 1 else sampled_authorities(args.every))
+    plan = plan_country(args.scale, authorities)
+    start = time.process_time()
+    part = Partition(plan, 1, {"sectors": tuple(sectors)})
+    build = time.process_time() - start
+    months, couplings, summaries = [], {}, {}
+    for month in range(1, args.months + 1):
+        start = time.process_time()
+        summary, _ = part.advance(1, couplings)
+        months.append(time.process_time() - start)
+        couplings = {}
+        if month % 12 == 0:
+            summaries.update(summary)
+            couplings = yearly_couplings(summaries, plan, tuple(sectors))
+    year_ends = {m: months[m - 1] for m in range(12, args.months + 1, 12)}
+    ordinary = [months[m - 1] for m in range(13, min(args.months, 23) + 1)] or [
+        t for m, t in enumerate(months, 1) if m % 12]
+    median = float(np.median(ordinary)) if ordinary else float("nan")
+    return {"authorities": len(plan), "scale": args.scale, "sectors": len(sectors),
+            "simulated_adults": int(sum(model.population.n for model in part.models.values())),
+            "build_cpu_s": round(build, 3), "ordinary_month_cpu_s": round(median, 3),
+            "year_end_cpu_s": {m: round(t, 3) for m, t in year_ends.items()},
+            "year_end_over_ordinary": {m: round(t / median, 2) for m, t in year_ends.items()},
+            "months_cpu_s": [round(t, 3) for t in months]}
+
+
 def extrapolate(args) -> dict:
     """Measure the sampled authorities at each scale in a fresh process; fit and extrapolate to England."""
     def measure(scale: int, threads: int) -> dict:
@@ -140,9 +180,16 @@ def main() -> int:
     parser.add_argument("--out", default=None, help="results folder (default: a temporary one)")
     parser.add_argument("--extrapolate", action="store_true", help="measure at --scales and extrapolate England")
     parser.add_argument("--scales", default="1000,50,20", help="scales to measure with --extrapolate")
+    parser.add_argument("--phases", action="store_true",
+                        help="time the build, each month and each fiscal year's end (CPU, one partition)")
     parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.extrapolate:
+    if args.phases:
+        args.months = args.months or 26
+        args.sectors = args.sectors or "all"
+        args.every = args.every or 8
+        print(json.dumps(phases(args)))
+    elif args.extrapolate:
         args.months = args.months or 48
         args.sectors = args.sectors or "all"
         args.every = args.every or 16

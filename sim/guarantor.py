@@ -59,6 +59,7 @@ class GuarantorState(Agent):
         self.over_budget = 0.0  # £ paid this month above the sectors' budgets (an open-ended budget)
         # share of its users' need each sector's budget pays for at the standard cost (rationing, ODD §7.8)
         self.served_share = np.ones(n_sectors)
+        self.month_formula: tuple[int, np.ndarray] | None = None  # the month's formula rows (ODD §9 D-F142)
 
     # --- monthly --------------------------------------------------------------------------------------------
     def payments(self, priced: bool = True) -> np.ndarray:
@@ -72,6 +73,13 @@ class GuarantorState(Agent):
         summed = FORMULA_USERS.pop(model.providers, None)  # this month's tallies summed the rows' part (D-F96)
         if summed is not None and summed[0] == model.month:
             per_row = summed[1]
+            self.month_formula = summed  # for a second call this month (ODD §9 D-F142)
+        elif (kept := getattr(self, "month_formula", None)) is not None and kept[0] == model.month \
+                and kept[1].size == model.providers.n:
+            # the month's tallies' sums again: nothing the formula reads (a slot's holder, stance, row, need, her
+            # quintile) changes after the tallies in a month, a fiscal year's end included (a national run's
+            # yearly summary asks the unpriced formula after the year, ODD §9 D-F142)
+            per_row = kept[1]
         else:  # a call of its own (month 0, a budget's basis): the kernel, ``sim.kernels.formula_funding``, a sector at a time
             per_row = np.zeros(model.providers.n)
             unit_cost = model.structure.sector_array("unit_cost").tolist()

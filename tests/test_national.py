@@ -187,3 +187,23 @@ def test_the_public_api_reads_the_reports_tables_cells_and_figure(one_process, t
                                                         "status": "running"}))
     with pytest.raises(sim.NationalResultsError, match="not finished"):
         sim.load_national_results(tmp_path)
+
+
+@pytest.mark.parametrize("params", [{"sectors": ("health", "primary_education", "elderly_care")},
+                                    {"sectors": ("health", "primary_education", "elderly_care"), "user_choice": "on",
+                                     "budget_basis": "formula"}])
+def test_the_yearly_summary_reuses_the_months_formula(params):
+    """ODD §9 D-F142: a partition's summary after a fiscal year reads the unpriced formula from the month's tallies'
+    sums (``Guarantor.month_formula``) instead of a pass of its own: the standard cost is the pass's, to the bit."""
+    import numpy as np
+
+    from sim.national.partition import Partition
+
+    part = Partition(plan_country(2000, ["E06000001", "E09000033"]), 1, params)
+    part.advance(12, {})
+    for code, model in part.models.items():
+        kept = part.summary(code)["standard_cost"]
+        assert model.guarantor.month_formula[0] == model.month == 12
+        model.guarantor.month_formula = None  # the formula's own pass
+        assert part.summary(code)["standard_cost"].tobytes() == kept.tobytes()
+        assert np.isfinite(kept).all()

@@ -195,7 +195,9 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
     (``participation.take_up_chance``: the vote's in float32, the answer's in float64, SciPy's ``expit`` as
     1 / (1 + exp(-z)) in the same width), casts the ballot and the answer (``cast_ballots_and_answers``: a uniform
     every slot from each generator, in slot order) and adds the voters' and respondents' preferred designs to the
-    rows' sums (``voice.add_heard_tallies``: the sector's sums, from zero, added to the totals by the caller). Each
+    rows' sums (``voice.add_heard_tallies``: the sector's sums, from zero, added to the totals by the caller). A
+    chance is taken only where it is read: the vote's where she is in a ballot, the answer's where the row asks
+    (ODD §9 D-F142). Each
     slot reads and writes only itself and its own person, so doing the steps slot by slot rather than step by step
     over a chunk gives the same numbers; the same float operations in the same widths and order."""
     m = provider.size
@@ -219,25 +221,32 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
             bits = civic[slot]
             if k < slots.size and slots[k] == slot:
                 row, person = provider[slot], holder(citizen, slot)
-                # the costs (form_costs), from last year's seats
-                factor = (slot_cost(resources[person], resource_gradient, effort) / effort32 if effort32 > 0
-                          else standard_factor[slot])
-                cost = vote32 * factor
-                if candidate_information and not (stance[slot] == contribute or (bits & seated_bits) != 0):
-                    cost = cost + learning32 * factor
-                answer = answer_cost[row] * np.float64(factor)
-                bits &= clear_bits
-                # the benefit of being asked and her lasting disposition, then the two chances
-                invited = benefit[k] + asked32
-                if disposition_on:
-                    invited = invited + civic_disposition[person] * scale32
-                else:
-                    invited = invited + zero32
-                vote_chance = one32 / (one32 + np.exp(-((invited - cost) * sensitivity32)))
-                answer_chance = 1.0 / (1.0 + np.exp(-((np.float64(invited) - answer) * sensitivity)))
-                # the ballot and the answer (cast_ballots_and_answers)
                 member = (bits & member_bit) != 0 and board[row]
-                voter = (member or governors[row]) and vote_uniform < vote_chance
+                ballot, asked = member or governors[row], answerable[row]
+                # a chance is taken only where it is read: a ballot she is in, a row that asks (the same values)
+                voter = answered = False
+                if ballot or asked:
+                    # the costs (form_costs), from last year's seats
+                    factor = (slot_cost(resources[person], resource_gradient, effort) / effort32 if effort32 > 0
+                              else standard_factor[slot])
+                    # the benefit of being asked and her lasting disposition, then the chances
+                    invited = benefit[k] + asked32
+                    if disposition_on:
+                        invited = invited + civic_disposition[person] * scale32
+                    else:
+                        invited = invited + zero32
+                    if ballot:
+                        cost = vote32 * factor
+                        if candidate_information and not (stance[slot] == contribute or (bits & seated_bits) != 0):
+                            cost = cost + learning32 * factor
+                        vote_chance = one32 / (one32 + np.exp(-((invited - cost) * sensitivity32)))
+                        voter = vote_uniform < vote_chance
+                    if asked:
+                        answer = answer_cost[row] * np.float64(factor)
+                        answer_chance = 1.0 / (1.0 + np.exp(-((np.float64(invited) - answer) * sensitivity)))
+                        answered = answer_uniform < answer_chance
+                bits &= clear_bits
+                # the ballot and the answer (cast_ballots_and_answers)
                 if member:
                     members[row] += 1.0
                 if governors[row]:
@@ -249,7 +258,7 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
                         voters[row] += 1.0
                     if governors[row]:
                         governor_voters[row] += 1.0
-                if answerable[row] and answer_uniform < answer_chance:
+                if answered:
                     bits |= consulted_bit
                     last_participation[person] = month16
                 civic[slot] = bits
