@@ -208,6 +208,15 @@ class ServiceUsers:
             np.clip(self.unit_pref_mean[chunk] + noise, 0.0, 1.0, out=x[first:first + len(chunk)])
         return x
 
+    def __setstate__(self, state: dict) -> None:
+        """A state saved before the holders were packed (ODD §9 D-F120) kept ``citizen`` (int32): its holders are
+        kept as int32 offsets from adult 0, one block, so the kernels read them as before."""
+        if "citizen" in state:
+            citizen = state.pop("citizen")
+            state.update(holder_offset=np.asarray(citizen, dtype=np.int32), holder_floor=np.zeros(1, np.int64),
+                         holder_shift=62)
+        self.__dict__.update(state)
+
     def serve_from(self, home_row: np.ndarray, n_rows: int) -> None:
         """Every slot starts at her unit's home row (``home_row`` per unit), numbered in the narrowest integer
         for ``n_rows`` rows (``row_index_dtype``): each unit's home row repeated over its run of slots."""

@@ -144,3 +144,25 @@ def test_federations_are_the_connected_groups_numbered_as_networkx_met_them():
     for number, (_, members) in enumerate(got):
         assert (table.federation[members] == number).all()
     assert (table.federation >= 0).sum() == sum(len(members) for _, members in got)
+
+
+def test_a_state_saved_with_the_holders_as_an_array_loads_and_runs_on():
+    """ODD §9 D-F120: a state pickled before the holders were packed (``citizen``, int32) loads with its holders
+    as int32 offsets from adult 0 and runs on exactly as the packed model does."""
+    import pickle
+
+    m = sim.MutualStateModel(rng=3, n_units=4, sectors="all", user_choice="on", **{"recycling.need_volatility": 0.2})
+    m.run(2)
+    blob = pickle.dumps(m)
+    old = pickle.loads(blob)
+    for users in old.users:  # as a state saved before D-F120 held them
+        citizen = users.citizen
+        for name in ("holder_offset", "holder_floor", "holder_shift"):
+            del users.__dict__[name]
+        users.__dict__["citizen"] = citizen
+    loaded, packed = pickle.loads(pickle.dumps(old)), pickle.loads(blob)
+    for a, b in zip(loaded.users, packed.users, strict=True):
+        assert a.holder_offset.dtype == np.int32 and np.array_equal(a.citizen, b.citizen)
+    assert loaded.run(14).equals(packed.run(14))
+    for a, b in zip(loaded.users, packed.users, strict=True):
+        assert np.array_equal(a.citizen, b.citizen) and np.array_equal(a.satisfaction, b.satisfaction)
