@@ -52,6 +52,9 @@ class GuarantorState(Agent):
         self.targeting = np.ones(5)  # recruitment weight per deprivation quintile (set by the audit)
         # the part of each citizen's civic resources that capacity building built, which depreciates (ODD §7.11)
         self.resources_built = np.zeros(model.population.n, dtype=np.float32)
+        # whether capacity building has built anything yet: until it has, the resources and skill it built are all
+        # zero and depreciating them is the identity (ODD §9 D-F161)
+        self.capacity_built = False
         self.last_charges = np.zeros(model.providers.n)  # users' charges toward each row's payment this month
         self.budget: np.ndarray | None = None  # yearly budget per sector (``budget_basis``, ODD §7.8)
         self.cost_this_year = np.zeros(n_sectors)  # what the formula asked per sector so far this fiscal year
@@ -472,6 +475,7 @@ class GuarantorState(Agent):
         if per_adult <= 0:
             return
         model.ledger.transfer("treasury", "outside_world", per_adult * model.population.n, "capacity building")
+        self.capacity_built = True
         gain = min(1.0, params["capacity_efficiency"] * per_adult)
         resources, gain32 = model.population.resources, np.float32(gain)
         for first in range(0, resources.size, CAPACITY_CHUNK):  # no float32 temporaries of every adult (D-F122)
@@ -486,7 +490,10 @@ class GuarantorState(Agent):
 
     def depreciate_capacity(self) -> None:
         """The civic resources and skill that capacity building built lose a share ``capacity_depreciation`` a
-        year; what people had before it, and a new hire's skill, do not."""
+        year; what people had before it, and a new hire's skill, do not. Until anything was built, what it built
+        is zero everywhere and losing a share of it changes nothing: nothing to do (ODD §9 D-F161)."""
+        if not self.capacity_built:
+            return
         model, rate = self.model, self.model.params["capacity_depreciation"]
         resources, built, rate32 = model.population.resources, self.resources_built, np.float32(rate)
         for first in range(0, built.size, CAPACITY_CHUNK):  # element by element: the same numbers a chunk at a time

@@ -97,12 +97,11 @@ class Workforce:
     def rebalance(self, rng: np.random.Generator, target: np.ndarray, sector_of_row: np.ndarray) -> int:
         """Move positions from rows above their target staffing to rows below it, within each sector.
         Workers keep their motivation, skill and tenure (a transfer, not a new hire). Returns moves."""
-        staff = self.staff_counts(target.size).astype(np.int64)
+        staff = np.bincount(self.row, minlength=target.size)  # ``staff_counts``, as whole numbers
         # Each row's workers in ascending order, from one stable sort: the list a scan of the whole workforce
         # for that row would give. A sector's moves change only its own rows, so the lists of the sectors
-        # still to come stay valid.
-        by_row = np.argsort(self.row, kind="stable")
-        first_of_row = np.concatenate([[0], np.cumsum(staff)])
+        # still to come stay valid. Sorted at the first sector with moves to make (none: no sort, ODD §9 D-F162).
+        by_row = first_of_row = None
         moved = 0
         for s in np.unique(sector_of_row):
             rows = np.flatnonzero(sector_of_row == s)
@@ -111,6 +110,9 @@ class Workforce:
             n_move = int(min(excess.sum(), shortfall.sum()))
             if n_move == 0:
                 continue
+            if by_row is None:
+                by_row = np.argsort(self.row, kind="stable")
+                first_of_row = np.concatenate([[0], np.cumsum(staff)])
             donors = []
             for row, k in zip(rows[excess > 0], excess[excess > 0], strict=True):
                 workers = by_row[first_of_row[row]:first_of_row[row + 1]]

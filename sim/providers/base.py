@@ -277,16 +277,20 @@ def move_toward_voice(model, rows: np.ndarray, design: np.ndarray | None = None,
 
 def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
     """One yearly adaptive step, in proportion to the effort itself: e <- e * exp(rate * tanh(dV/de) + noise)
-    (likewise i), from a floor of EFFORT_FLOOR so that an abandoned effort can be taken up again."""
+    (likewise i), from a floor of EFFORT_FLOOR so that an abandoned effort can be taken up again. A kind's
+    ``objective`` must be element by element (each row's value from its own row, e and i alone)."""
     if rows.size == 0:
         return
     table = model.providers
     rate, noise = model.params["effort_learning"], model.params["effort_noise"]
     e, i = np.maximum(table.effort_e[rows], EFFORT_FLOOR), np.maximum(table.effort_i[rows], EFFORT_FLOOR)
-    grad_e = (kind_cls.objective(model, rows, e + _H * e, i) - kind_cls.objective(model, rows, e - _H * e, i)) / (
-        2 * _H * e)
-    grad_i = (kind_cls.objective(model, rows, e, i + _H * i) - kind_cls.objective(model, rows, e, i - _H * i)) / (
-        2 * _H * i)
+    # the four evaluations of the objective (e up and down, then i up and down) in one call over the rows four
+    # times: every kind's objective is element by element, so each value is the one its own call gives (D-F163)
+    n = rows.size
+    value = kind_cls.objective(model, np.tile(rows, 4), np.concatenate((e + _H * e, e - _H * e, e, e)),
+                               np.concatenate((i, i, i + _H * i, i - _H * i)))
+    grad_e = (value[:n] - value[n:2 * n]) / (2 * _H * e)
+    grad_i = (value[2 * n:3 * n] - value[3 * n:]) / (2 * _H * i)
     rng = model.np_rng
     table.effort_e[rows] = np.minimum(e * np.exp(rate * np.tanh(grad_e) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)
     table.effort_i[rows] = np.minimum(i * np.exp(rate * np.tanh(grad_i) + rng.normal(0.0, noise, rows.size)), EFFORT_MAX)

@@ -70,6 +70,7 @@ NO_SWITCHERS = np.zeros(0, dtype=np.int64)  # where exit does not crowd out voic
 NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
 GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather is not needed at once
 ELECTION_CHUNK = 1 << 16  # a sector's slots the yearly elections take at a time, from costs to ballots (D-F92)
+COPY_SEED = np.random.SeedSequence(0)  # seeds ``generator_ahead``'s copy, whose state is then set (ODD §9 D-F164)
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
 # each provider table's month and its rows' part of the funding formula (the weighted users times unit cost that
 # ``Guarantor.payments`` starts from), summed by the month's tallies (``tally_month``, ODD §9 D-F96)
@@ -316,7 +317,7 @@ def generator_ahead(rng: np.random.Generator, draws: int) -> np.random.Generator
     """A copy of ``rng`` that is ``draws`` doubles ahead of it: its next ``random()`` is the one ``rng`` would
     give after ``draws`` more (ODD §9 D-F92). PCG64's (NumPy's default) and PCG64DXSM's are advanced in one
     step (a double is one 64-bit word of theirs); any other generator's copy draws them, a chunk at a time."""
-    bit_generator = type(rng.bit_generator)()
+    bit_generator = type(rng.bit_generator)(COPY_SEED)  # seeded from a fixed sequence, not the OS: its state is set
     bit_generator.state = rng.bit_generator.state
     if isinstance(bit_generator, (np.random.PCG64, np.random.PCG64DXSM)):
         bit_generator.advance(draws)
