@@ -187,6 +187,9 @@ def volunteer_costs(model) -> list[float]:
     """Each sector's sum of its contributors' personal costs c_i at the civic resources now (float64, slot order:
     ``sim.kernels.metric_sums.volunteer_cost``, the sum ``add_sector_measures`` makes). The model takes them at a
     fiscal year's end before capacity building changes the resources, for that month's metrics (ODD §9 D-F93)."""
+    summed = participation.VOLUNTEER_COSTS.pop(model.providers, None)
+    if summed is not None and summed[0] == model.month:  # the month's elections summed them (ODD §9 D-F144)
+        return summed[1]
     pop, params = model.population, model.params
     gradient, effort = float(params["resource_gradient"]), float(params["participation_cost"])
     return [volunteer_cost(users.holders, stance_served(users), pop.resources, gradient, effort, CONTRIBUTE)

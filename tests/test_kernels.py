@@ -2563,6 +2563,14 @@ def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
     for name in ("members", "voters", "respondents", "mandate", "consulted_pref", "heard", "heard_pref"):
         assert same(getattr(fused.providers, name), getattr(reference.providers, name)), name
     assert fused.np_rng.bit_generator.state == reference.np_rng.bit_generator.state
+    # the volunteers' costs summed in the same pass (ODD §9 D-F144) are ``metrics.volunteer_costs``'s own pass's
+    from sim.metrics import volunteer_costs
+
+    month, costs = participation.VOLUNTEER_COSTS[fused.providers]
+    participation.VOLUNTEER_COSTS.pop(fused.providers)
+    assert month == 12 and all(type(cost) is float for cost in costs)
+    fused.month = 12
+    assert np.array(costs).tobytes() == np.array(volunteer_costs(fused)).tobytes()
 
 
 def pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes, largest_shift=16):

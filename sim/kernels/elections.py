@@ -186,7 +186,7 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
                           habit_value, duty_value, efficacy, last_participation, since, asked_value, disposition_on,
                           civic_disposition, disposition_scale, sensitivity, board, governors, answerable, member_bit,
                           voted_bit, consulted_bit, clear_bits, month16, members, voters, electorate, governor_voters,
-                          heard_voters, vote_pref, heard_respondents, answer_pref):
+                          heard_voters, vote_pref, heard_respondents, answer_pref, seen):
     """ODD §7.3 a sector's yearly ballots and answers, and what its rows hear of them, in one call (ODD §9 D-F140):
     ``chunk`` slots at a time, the active slots (``active_slots``) and their shared motives (``voice.voice_benefit``),
     then one pass over the chunk's slots that, slot by slot, computes the two forms' costs (``form_costs``, reading
@@ -199,7 +199,11 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
     chance is taken only where it is read: the vote's where she is in a ballot, the answer's where the row asks
     (ODD §9 D-F142). Each
     slot reads and writes only itself and its own person, so doing the steps slot by slot rather than step by step
-    over a chunk gives the same numbers; the same float operations in the same widths and order."""
+    over a chunk gives the same numbers; the same float operations in the same widths and order. Returns the
+    sector's contributors' personal costs c_i summed in float64 in slot order (contributors by the stances the
+    month's service sees, ``seen``): ``metric_sums.volunteer_cost``'s sum, which a fiscal year's end takes before
+    capacity building (ODD §9 D-F93, D-F144)."""
+    volunteer_total = 0.0
     m = provider.size
     asked32, scale32 = np.float32(asked_value), np.float32(disposition_scale)
     sensitivity32, one32, zero32 = np.float32(sensitivity), np.float32(1.0), np.float32(0.0)
@@ -221,6 +225,8 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
             bits = civic[slot]
             if k < slots.size and slots[k] == slot:
                 row, person = provider[slot], holder(citizen, slot)
+                if seen[slot] == contribute:  # the volunteers' costs (metric_sums.volunteer_cost)
+                    volunteer_total += np.float64(slot_cost(resources[person], resource_gradient, effort))
                 member = (bits & member_bit) != 0 and board[row]
                 ballot, asked = member or governors[row], answerable[row]
                 # a chance is taken only where it is read: a ballot she is in, a row that asks (the same values)
@@ -274,3 +280,4 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
                 k += 1
             else:
                 civic[slot] = bits & clear_bits
+    return volunteer_total

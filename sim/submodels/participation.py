@@ -75,6 +75,10 @@ FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the 
 # each provider table's month and its rows' part of the funding formula (the weighted users times unit cost that
 # ``Guarantor.payments`` starts from), summed by the month's tallies (``tally_month``, ODD §9 D-F96)
 FORMULA_USERS: WeakKeyDictionary = WeakKeyDictionary()
+# each provider table's month of elections and each sector's contributors' personal costs summed in the same pass
+# (``metrics.volunteer_costs`` at a fiscal year's end: the stances and resources of step 9 are those of the
+# month's end before capacity building, ODD §9 D-F144)
+VOLUNTEER_COSTS: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def voice_benefit(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
@@ -268,6 +272,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     disposition_on = bool(params["civic_disposition"] and params["taste_persistence"] > 0
                           and params["motive_sensitivity"] > 0)
     sensitivity = fresh_sensitivity(params)
+    volunteer_costs = [0.0] * len(service_users)
     for users in service_users:
         if users.m == 0:
             continue
@@ -281,7 +286,8 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         moved, left = users.switched if crowd_out else (NO_SWITCHERS, NO_SWITCHERS)
         for array in (sector_voters, sector_respondents, sector_vote_pref, sector_answer_pref):
             array[...] = 0.0
-        elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers and the rows' sums: ODD §9 D-F140
+        volunteer_costs[sector] = elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers,
+            # the rows' sums (ODD §9 D-F140) and the volunteers' costs (D-F144)
             rng, answer_rng, ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.holders, users.x,
             population.resources, float(params["resource_gradient"]), float(params["participation_cost"]),
             standard_factor, float(params["vote_cost"]), float(params["participation_cost"]),
@@ -296,7 +302,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
             disposition_scale, sensitivity, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED),
             np.uint8(CONSULTED), ~np.uint8(VOTED | CONSULTED | SEATED), np.int16(month), tally["members"],
             tally["voters"], tally["electorate"], tally["governor_voters"], sector_voters, sector_vote_pref,
-            sector_respondents, sector_answer_pref)
+            sector_respondents, sector_answer_pref, stance_served(users))
         heard_voters += sector_voters
         vote_pref += sector_vote_pref
         heard_respondents += sector_respondents
@@ -309,6 +315,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
                              int(params["panel_size"]), np.uint8(BOARD), np.uint8(GOVERNOR), np.uint8(PUPIL),
                              np.uint8(PANEL))
     finish_heard(table, heard_voters, vote_pref, heard_respondents, answer_pref)
+    VOLUNTEER_COSTS[table] = (month, volunteer_costs)
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
 
