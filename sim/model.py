@@ -240,8 +240,10 @@ class MutualStateModel(Model):
         """The fiscal year's end, ODD §3.2: efforts (§7.7), the guarantor (§7.10-7.11), recognised status
         (§7.12), federations (§7.13), staffing (§7.9), quality marks and trust (§7.12)."""
         params, structure, table = self.params, self.structure, self.providers
+        rows_of_kind = np.bincount(table.kind, minlength=len(KINDS))  # a kind without rows revises nothing
         for code, kind in KINDS.items():
-            revise_efforts(self, np.flatnonzero(table.kind == code), kind)
+            if rows_of_kind[code]:
+                revise_efforts(self, np.flatnonzero(table.kind == code), kind)
         self.guarantor.fiscal_year()
         investment.social_investment(params, structure, self.population, table, self.ledger, self.guarantor,
                                      self.month)

@@ -103,13 +103,15 @@ class Workforce:
         # still to come stay valid. Sorted at the first sector with moves to make (none: no sort, ODD §9 D-F162).
         by_row = first_of_row = None
         moved = 0
-        for s in np.unique(sector_of_row):
+        # the sectors with positions to move, in order: those with rows above and rows below their targets (most
+        # years none, and then no pass of a sector's own, ODD §9 D-F165)
+        over, under = np.maximum(staff - target, 0), np.maximum(target - staff, 0)
+        sectors = np.flatnonzero((np.bincount(sector_of_row, weights=over) > 0)
+                                 & (np.bincount(sector_of_row, weights=under) > 0))
+        for s in sectors:
             rows = np.flatnonzero(sector_of_row == s)
-            excess = np.maximum(staff[rows] - target[rows], 0)
-            shortfall = np.maximum(target[rows] - staff[rows], 0)
+            excess, shortfall = over[rows], under[rows]
             n_move = int(min(excess.sum(), shortfall.sum()))
-            if n_move == 0:
-                continue
             if by_row is None:
                 by_row = np.argsort(self.row, kind="stable")
                 first_of_row = np.concatenate([[0], np.cumsum(staff)])
