@@ -170,10 +170,6 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, stance, stance_of_rank)
     n_groups, contributors, participants = groups_and_tallies(start, group_of_rank, stance_of_rank, group_size)
     pool_rate = pool_return * participation_cost
-    share = np.zeros(n_groups)  # r c n_C / S of each group (0 without participants), as ``pool_shares``
-    for group in range(n_groups):
-        if participants[group] > 0:
-            share[group] = pool_rate * np.float64(contributors[group]) / np.float64(participants[group])
     zero, one = np.float32(0.0), np.float32(1.0)
     aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
     loner_weight, keep, learn = np.float32(1.0 - service_weight), np.float32(1.0 - memory), np.float32(memory)
@@ -194,7 +190,10 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
         group = index(group_of_rank[entry])
         # every gather up front and unconditional: a value read only in one case makes the compiler branch on the
         # case, which the mixed stances and providers mispredict (ODD §9 D-F105)
-        players, group_share = participants[group], share[group]
+        # her group's share r c n_C / S (``pool_shares``), derived where read rather than kept a group (ODD §9
+        # D-F124); read only where she plays (S >= 2), so an empty group's 0 / 0 is never used
+        players = participants[group]
+        group_share = pool_rate * np.float64(contributors[group]) / np.float64(players)
         person = index(holder(citizen, slot))
         resource, person_efficacy, last = resources[person], efficacy[person], last_participation[person]
         stance_here = stance[slot]
