@@ -287,7 +287,8 @@ def revise_efforts(model, rows: np.ndarray, kind_cls: type[Provider]) -> None:
     # the four evaluations of the objective (e up and down, then i up and down) in one call over the rows four
     # times: every kind's objective is element by element, so each value is the one its own call gives (D-F163)
     n = rows.size
-    value = kind_cls.objective(model, np.tile(rows, 4), np.concatenate((e + _H * e, e - _H * e, e, e)),
+    value = kind_cls.objective(model, np.concatenate((rows, rows, rows, rows)),
+                               np.concatenate((e + _H * e, e - _H * e, e, e)),
                                np.concatenate((i, i, i + _H * i, i - _H * i)))
     grad_e = (value[:n] - value[n:2 * n]) / (2 * _H * e)
     grad_i = (value[2 * n:3 * n] - value[3 * n:]) / (2 * _H * i)
