@@ -15,7 +15,9 @@ def exit_providers(params: dict, structure: Structure, population: Citizens, use
     gain net of the switching cost (what service use valued, derived again, ODD §9 D-F81). One who leaves gives up
     her membership and seat at the old provider; her stance (a civic habit) goes with her. The kernel:
     ``sim.kernels.exit_choice.exit_month``, on the model's keyed streams (ODD §9 D-F21). Keeps this month's
-    switchers and the rows they left (``users.switched``), for a year-end ballot's voice benefit."""
+    switchers and the rows they left (``users.switched``), for a year-end ballot's voice benefit. The model's month
+    runs this same review inside stance revision's pass (``sim.submodels.stances.revise_stances_of``, ODD §9
+    D-F150, the same numbers); this is §7.4 on its own, for a sector's exit alone."""
     if users.m == 0:
         return
     sector = users.sector_index
