@@ -120,6 +120,34 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(one_process, tmp_path, w
     assert not (tmp_path / "cut" / "checkpoint.pkl").exists()
 
 
+def test_a_checkpoint_saved_by_partitions_resumes_on_the_authorities_queue(one_process, tmp_path):
+    """ODD §9 D-NAT16: a checkpoint written before the authorities were dealt one at a time (the header, then
+    one state per partition of several authorities) still resumes, to the one-process run's tables."""
+    from sim.national.files import read_checkpoint, write_checkpoint
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_year(text: str) -> None:
+        if text.startswith("year 1/"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, checkpoint_minutes=0, **SMALL)
+    checkpoint = tmp_path / "cut" / "checkpoint.pkl"
+    saved = read_checkpoint(checkpoint)
+    assert len(saved["partitions"]) == len(COUNTRY)  # one authority a state
+    models = {code: m for state in saved["partitions"] for code, m in state["models"].items()}
+    scale = {code: s for state in saved["partitions"] for code, s in state["scale"].items()}
+    old = [{"models": {c: models[c] for c in codes}, "scale": {c: scale[c] for c in codes}}
+           for codes in (COUNTRY[0::2], COUNTRY[1::2])]  # as two partitions' __dict__ were saved (D-NAT11)
+    write_checkpoint(checkpoint, {"year": saved["year"], "couplings": saved["couplings"]}, old)
+    run_national(tmp_path / "cut", threads=2, **SMALL)
+    whole, cut = tables(one_process), tables(tmp_path / "cut")
+    for name in whole:
+        assert_frame_equal(whole[name], cut[name], check_exact=True)
+
+
 def test_each_authority_has_its_own_deprivation_mix_and_size():
     plan = plan_country(100)
     assert len(plan) == 317 and plan["deprivation_decile"].between(1, 10).all()

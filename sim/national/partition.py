@@ -9,6 +9,8 @@ couplings are computed from and one row of metrics per month.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -20,22 +22,44 @@ from .country import authority_seed
 
 
 class Partition:
-    """The models of ``plan``'s authorities (rows of ``plan_country``), seeded from ``seed``."""
+    """The models of ``plan``'s authorities (rows of ``plan_country``), seeded from ``seed``; built and advanced
+    on ``threads`` threads, the authorities dealt to them one at a time, largest first (ODD §9, D-NAT16)."""
 
     def __init__(self, plan: pd.DataFrame | None = None, seed: int = 0, params: dict[str, Any] | None = None,
-                 state: bytes | dict | None = None):
+                 state: bytes | dict | list | None = None, threads: int = 1):
         """Build each authority's model: its units, its deprivation mix and its own random stream (ODD §5);
-        or, given ``state`` (``Partition.state()``, or that unpickled), the partition as it was saved."""
+        or, given ``state`` (``Partition.state()``, that unpickled, or a list of such states, merged), the
+        partition as it was saved."""
+        self.threads = threads
         if state is not None:
-            self.__dict__.update(pickle.loads(state) if isinstance(state, bytes) else state)
+            self.models: dict[str, MutualStateModel] = {}
+            self.scale: dict[str, float] = {}
+            for one in state if isinstance(state, list) else [state]:
+                one = pickle.loads(one) if isinstance(one, bytes) else one
+                self.models.update(one["models"])
+                self.scale.update(one["scale"])
+            self.models = dict(sorted(self.models.items()))  # code order, as built (a plan's index)
             return
-        self.models: dict[str, MutualStateModel] = {}
-        self.scale: dict[str, float] = {}
-        for code, row in plan.iterrows():
-            model = MutualStateModel(n_units=int(row["n_units"]), rng=authority_seed(seed, code),
-                                     deprivation_mix=[row[f"q{q}"] for q in range(5)], **(params or {}))
-            self.models[code] = model
-            self.scale[code] = float(row["adults"]) / model.population.n
+        rows = {code: row for code, row in plan.iterrows()}
+
+        def build(code: str) -> MutualStateModel:
+            row = rows[code]
+            return MutualStateModel(n_units=int(row["n_units"]), rng=authority_seed(seed, code),
+                                    deprivation_mix=[row[f"q{q}"] for q in range(5)], **(params or {}))
+
+        order = list(plan.sort_values("n_units", ascending=False, kind="stable").index)
+        built = self._deal(build, order)
+        self.models = {code: built[code] for code in plan.index}
+        self.scale = {code: float(rows[code]["adults"]) / model.population.n for code, model in self.models.items()}
+
+    def _deal(self, task, codes: list[str]) -> dict[str, Any]:
+        """``{code: task(code)}`` for each code, on this partition's threads: each thread takes the next code as
+        it finishes one (a shared queue, in the order given), so the threads end a year within one authority of
+        each other; the authorities share nothing, so the results are those of one thread (D-NAT3)."""
+        if self.threads == 1 or len(codes) < 2:
+            return {code: task(code) for code in codes}
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(codes)), thread_name_prefix="authority") as pool:
+            return dict(zip(codes, pool.map(task, codes), strict=True))
 
     def advance(self, months: int, couplings: dict[str, dict[str, np.ndarray]]) -> tuple[dict, pd.DataFrame]:
         """Apply this year's couplings, step ``months`` months; return (summaries, monthly metrics)."""
@@ -44,14 +68,20 @@ class Partition:
                 guarantor = self.models[code].guarantor
                 guarantor.budget = coupling["budget"].copy()
                 guarantor.pending_estimate = coupling["pending_estimate"].copy()
-        rows = []
-        for code, model in self.models.items():
+
+        def step(code: str) -> tuple[dict, list[tuple]]:
+            model, rows = self.models[code], []
             for _ in range(months):
                 model.step()
                 rows.append((code, model.month, model.population.n,
                              *(model.current_metrics[name] for name in METRIC_NAMES)))
+            return self.summary(code), rows
+
+        order = sorted(self.models, key=lambda code: -self.models[code].population.n)  # stable: ties in code order
+        stepped = self._deal(step, order)
+        rows = [row for code in self.models for row in stepped[code][1]]
         monthly = pd.DataFrame(rows, columns=["authority", "month", "simulated_adults", *METRIC_NAMES])
-        return {code: self.summary(code) for code in self.models}, monthly
+        return {code: stepped[code][0] for code in self.models}, monthly
 
     def summary(self, code: str) -> dict[str, Any]:
         """What the yearly couplings read of one authority (ODD §9, D-NAT4): its budgets and formula cost per
@@ -69,6 +99,11 @@ class Partition:
     def state(self) -> bytes:
         """The partition pickled (a checkpoint); ``Partition(state=...)`` gives it back exactly."""
         return pickle.dumps(self.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def states(self) -> Iterator[dict]:
+        """Each authority's state in turn, in code order, as a partition of one (``Partition(state=[...])``
+        merges them): a checkpoint pickles them straight into its file (D-NAT11, D-NAT16)."""
+        return ({"models": {code: self.models[code]}, "scale": {code: self.scale[code]}} for code in sorted(self.models))
 
     def authorities(self) -> list[str]:
         return list(self.models)

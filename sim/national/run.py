@@ -2,11 +2,11 @@
 couplings, keep what is computed, resume what was interrupted (ODD §9, D-NAT3, D-NAT5).
 
 Where it runs does not change what it computes: the partitions are the same ``Partition`` objects in this
-process (one run: one partition per thread, by default a thread per usable core, ODD §9 D-NAT12) or Dask actors
-on workers (``dask_workers`` for a new local cluster, ``scheduler`` for an existing one); each authority's model sees only its own seed and the couplings, which the driver computes from
+process (one run: one partition of every authority, advanced on threads that take the authorities one at a
+time, largest first, by default a thread per usable core, ODD §9 D-NAT12, D-NAT16) or Dask actors on workers (``dask_workers`` for a new local cluster, ``scheduler`` for an existing one); each authority's model sees only its own seed and the couplings, which the driver computes from
 the summaries in authority order. After every year the driver writes the year's monthly metrics
 (``monthly/year_NNN.parquet``) and, once ``checkpoint_minutes`` have passed since the last (every year with 0),
-a checkpoint of every partition (``checkpoint.pkl``), each by an atomic rename; a run started again on the same
+a checkpoint of every authority (``checkpoint.pkl``), each by an atomic rename; a run started again on the same
 folder and settings continues from the checkpoint (D-NAT14).
 """
 
@@ -18,7 +18,6 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +75,7 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
     checkpoint = out / "checkpoint.pkl"
     with _partitions(plan, seed, model_params, checkpoint, dask_workers, scheduler, threads) as (parts, year,
                                                                                                 couplings):
-        where = (f"this process, {len(parts.parts)} thread{'s' if len(parts.parts) > 1 else ''}"
+        where = (f"this process, {parts.threads} thread{'s' if parts.threads > 1 else ''}"
                  if not (dask_workers or scheduler) else (scheduler or f"{dask_workers} Dask workers"))
         write_json(manifest_path, {"config": config, "status": "running", "where": where})
         years = -(-months // MONTHS_PER_YEAR)
@@ -120,21 +119,20 @@ def peak_rss_mib() -> float:
 
 # ------------------------------------------------------------------------------------------------ partitions
 class _LocalPartitions:
-    """Partitions in this process: one alone, or several advanced side by side on threads and gathered in order
-    (each authority's model reads only its own stream and the couplings, so the threads share nothing)."""
+    """Every authority in one partition in this process, advanced on its threads: each thread takes the next
+    authority, largest first, as it finishes one (D-NAT16), and each authority's model reads only its own
+    stream and the couplings, so the threads share nothing and the results are those of one thread."""
 
-    def __init__(self, parts: list[Partition]):
-        self.parts = parts
+    def __init__(self, part: Partition):
+        self.parts = [part]
+        self.threads = min(part.threads, len(part.models))
 
     def advance(self, months: int, couplings: dict) -> list[tuple[dict, pd.DataFrame]]:
-        if len(self.parts) == 1:
-            return [self.parts[0].advance(months, couplings)]
-        with ThreadPoolExecutor(max_workers=len(self.parts), thread_name_prefix="partition") as pool:
-            return list(pool.map(lambda part: part.advance(months, couplings), self.parts))
+        return [self.parts[0].advance(months, couplings)]
 
     def states(self) -> Iterator[dict]:
-        """Each partition's state in turn, to be pickled straight into the checkpoint (D-NAT11)."""
-        return (part.__dict__ for part in self.parts)
+        """Each authority's state in turn, to be pickled straight into the checkpoint (D-NAT11)."""
+        return self.parts[0].states()
 
 
 class _DaskPartitions:
@@ -166,26 +164,25 @@ def split_plan(plan: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
 @contextlib.contextmanager
 def _partitions(plan, seed, params, checkpoint: Path, dask_workers, scheduler,
                 threads: int = 1) -> Iterator[tuple[Any, int, dict]]:
-    """(partitions, the year to start from, the couplings to apply first): fresh, or from the checkpoint (with
-    the partitions it was saved with)."""
+    """(partitions, the year to start from, the couplings to apply first): fresh, or from the checkpoint (its
+    authorities, however they were grouped when saved, dealt anew: D-NAT16)."""
     saved = read_checkpoint(checkpoint) if checkpoint.exists() else None
     year, couplings = (saved["year"], saved["couplings"]) if saved else (0, {})
-    if not (dask_workers or scheduler):
-        if saved:
-            parts = [Partition(state=s) for s in saved["partitions"]]
-        else:  # built side by side too: each authority's model draws from its own generator (D-NAT3)
-            plans = split_plan(plan, threads)
-            with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="partition") as pool:
-                parts = list(pool.map(lambda part: Partition(part, seed, params), plans))
-        yield _LocalPartitions(parts), year, couplings
+    if not (dask_workers or scheduler):  # built on the threads too: each model draws from its own generator
+        part = (Partition(state=saved["partitions"], threads=threads) if saved
+                else Partition(plan, seed, params, threads=threads))
+        yield _LocalPartitions(part), year, couplings
         return
     from ..experiments.executors import dask_client
 
     with dask_client(dask_workers, scheduler) as client:
         addresses = sorted(client.scheduler_info()["workers"])
-        if saved:
-            futures = [client.submit(Partition, state=s, actor=True, workers=[addresses[i % len(addresses)]])
-                       for i, s in enumerate(saved["partitions"])]
+        if saved:  # the saved authorities (one partition each, or a run's partitions) dealt to the workers anew
+            merged = Partition(state=saved["partitions"])
+            futures = [client.submit(Partition, state={"models": {c: merged.models[c] for c in part.index},
+                                                       "scale": {c: merged.scale[c] for c in part.index}},
+                                     actor=True, workers=[addresses[i % len(addresses)]])
+                       for i, part in enumerate(split_plan(plan.loc[list(merged.models)], len(addresses)))]
         else:
             futures = [client.submit(Partition, part, seed, params, actor=True,
                                      workers=[addresses[i % len(addresses)]])
