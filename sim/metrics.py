@@ -61,8 +61,19 @@ def begin_month(model) -> MonthSums:
     at the month's end (ODD §9 D-F95). Only outside a fiscal year's end: between the pass and the metrics
     nothing the sums read changes then (production, work, payments, deficits and insolvency change no slot, no
     delivered design and no civic resources); a fiscal year's end changes civic resources and may re-let rows, so
-    the metrics make their own pass."""
+    its sums are added up by its last pass, trust's (``year_end_sums``, ODD §9 D-F180)."""
     sums = MONTH_SUMS[model] = MonthSums(model.month, len(model.users), person_bits_of(model.population))
+    return sums
+
+
+def year_end_sums(model) -> MonthSums:
+    """Buffers for a fiscal year's end's per-slot sums, to be added up by trust's pass (``trust.update_trust``, the
+    fiscal year's last change; ODD §9 D-F180) and read by ``measure``: after trust nothing the sums read changes
+    (taxes, the books and the public cost change no slot, no delivered design and no civic resources). The
+    people's participation bits are cleared first, as ``slot_sums`` clears them."""
+    person_bits = person_bits_of(model.population)
+    person_bits[:] = 0
+    sums = MONTH_SUMS[model] = MonthSums(model.month, len(model.users), person_bits)
     return sums
 
 
@@ -89,7 +100,8 @@ def measure(model) -> dict[str, float]:
     """All reporters at once. Quality and provider-kind shares come from the per-row user counts of this
     month (``ProviderTable.users``); mismatch, satisfaction and volunteers' time need one pass over each
     sector's slots, with participation by form: efficacy learning's pass this month (``begin_month``, ODD §9
-    D-F95) or else one of their own (``slot_sums``); the counts over people one pass each in one call
+    D-F95), trust's at a fiscal year's end (``year_end_sums``, D-F180) or else one of their own (``slot_sums``); the
+    counts over people one pass each in one call
     (``count_people``). The rest is Python floats, each computed as NumPy computed it before (ODD §9 D-F54)."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n

@@ -252,7 +252,9 @@ class MutualStateModel(Model):
             form_federations(self)
         work.restaff(params, structure, table, self.workforce, self.np_rng)
         trust.award_quality_marks(params, table)
-        trust.update_trust(params, self.population, self.users, table)
+        # the metrics' per-slot sums in trust's pass, the year's last over the slots (ODD §9 D-F180)
+        trust.update_trust(params, self.population, self.users, table, metrics.year_end_sums(self),
+                           self.served_volunteer_costs)
 
     def _close_month(self) -> None:
         """Taxes balance the treasury, the books are checked, the month's public cost is accrued (§7.8)."""

@@ -2411,6 +2411,59 @@ def test_trust_update_matches(seed):
     assert same(expected, got)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_trust_and_the_metrics_sums_in_one_pass_match(seed):
+    """ODD §9 D-F180: ``update_trust_and_measure`` moves trust as ``update_trust_reference`` (and as
+    ``update_sector_trust``) and adds up the metrics' sums as ``sector_measures_reference`` (quintiles, people's bits,
+    stance counts to the bit) and its three slot-order sums as ``sector_sums_in_order`` and ``add_sector_measures``
+    (to the bit), over three sectors in turn (one a person each, as in the model; one sector may be empty)."""
+    from sim.kernels.trust import update_sector_trust, update_trust_and_measure
+
+    rng = np.random.default_rng(seed)
+    n_people, n_rows = 60, 9
+    shape = dimensions(seed)
+    holds = rng.integers(0, 1 << 12, n_people).astype(np.uint16)
+    holds[:5] = 0
+    deprivation = rng.integers(0, 5, n_people).astype(np.int8)
+    resources = rng.random(n_people).astype(np.float32)
+    design = rng.random((n_rows, shape))
+    quality_mark = rng.random(n_rows) < 0.5
+    trust_fused = rng.random(n_people).astype(np.float32)
+    trust_reference, trust_kernel = trust_fused.copy(), trust_fused.copy()
+    fused_sums = [np.zeros(5), np.zeros(5), np.zeros(n_people, np.uint8), np.zeros(3, np.int64)]
+    reference_sums = [np.zeros(5), np.zeros(5), np.zeros(n_people, np.uint8), np.zeros(3, np.int64)]
+    kernel_sums = [np.zeros(5), np.zeros(5), np.zeros(n_people, np.uint8), np.zeros(3, np.int64)]
+    args = (float(rng.uniform(0.5, 8)), float(rng.uniform(0, 1.5)), float(rng.uniform(0, 0.3)) * (seed % 2),
+            float(rng.uniform(0, 0.5)))
+    for sector in range(3):
+        m = 0 if (seed, sector) == (1, 1) else int(rng.integers(1, 50))
+        slots = random_slots(10 * seed + sector, m=m, n_providers=n_rows)
+        satisfaction = slots["satisfaction"]
+        if m and seed % 3 == 0:
+            satisfaction[0] = np.inf
+        x = rng.random((m, shape)).astype(np.float32)
+        citizen = rng.permutation(n_people)[:m].astype(np.int32)
+        civic = rng.integers(0, 128, m).astype(np.uint8)
+        seen = np.where(rng.random(m) < 0.1, np.int8(OPT_OUT), slots["stance"])  # some unserved
+        got = update_trust_and_measure(satisfaction, slots["provider"], citizen, holds, quality_mark, trust_fused,
+                                       *args, deprivation, x, design, seen, OPT_OUT, civic, slots["stance"],
+                                       *fused_sums)
+        update_trust_reference(satisfaction, slots["provider"], citizen, holds, quality_mark, trust_reference, *args)
+        update_sector_trust(satisfaction, slots["provider"], citizen, holds, quality_mark, trust_kernel, *args)
+        inputs = (citizen, deprivation, satisfaction, x, slots["provider"], design, seen, resources, 1.5, 0.12,
+                  CONTRIBUTE, OPT_OUT, civic, slots["stance"])
+        want = sector_measures_reference(*inputs, *reference_sums)
+        assert np.allclose(got, want[:3], rtol=1e-12, atol=1e-12, equal_nan=True)
+        in_order = sector_sums_in_order(citizen, satisfaction, x, slots["provider"], design, seen, resources, 1.5,
+                                        0.12)
+        measured = metric_sums.add_sector_measures(*inputs, *kernel_sums)
+        assert same(np.array(got), np.array(in_order[:3])) and same(np.array(got), np.array(measured[:3]))
+        assert all(same(a, b) for a, b in zip(fused_sums, reference_sums, strict=True))
+        assert all(same(a, b) for a, b in zip(fused_sums, kernel_sums, strict=True))
+        assert same(trust_fused, trust_kernel)
+        assert same(np.nan_to_num(trust_fused), np.nan_to_num(trust_reference))
+
+
 # --- the compiled code's cache (ODD §9 D-F77) ----------------------------------------------------------------------
 def test_the_kernels_import_from_no_model_module_outside_the_cache_digest():
     """The cache's digest covers the kernel modules and ``sim/population.py``; a kernel that read a constant or
