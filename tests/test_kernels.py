@@ -1860,7 +1860,8 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted, 
     as ``test_keyed_exit_matches_its_numpy_statement``): the same switches, rows left and civic bits as exit's
     own pass after revision (ODD §9 D-F150)."""
     rng = np.random.default_rng(seed)
-    slots = random_slots(seed, m=int(rng.integers(0, 400)))
+    few = int(rng.integers(0, 400))  # odd seeds: two or three of the kernel's blocks
+    slots = random_slots(seed, m=few + (2 * stance_revision.SLOTS if seed % 2 else 0))
     n_rows = slots["n_providers"]
     unit_count = np.bincount(slots["unit"], minlength=8)
     unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)

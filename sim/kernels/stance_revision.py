@@ -11,6 +11,11 @@ from .holders import holder
 from .service_value import slot_cost, slot_utility
 from .voice import hirschman_reference_at, voice_term
 
+#: Slots a block of ``revise_and_recruit``: their words are computed together and exit reviews them in one batch.
+#: A block's fixed cost (the calls that compute its listed revisers' words, exit's batch with its arrays' reference
+#: counts) was about a tenth of the kernel at 128 slots; at 2,048 it is a sixtieth (ODD §9 D-F200).
+SLOTS = 2048
+
 
 @compiled
 def split_revisers(draw, social_share, revision_rate):
@@ -204,28 +209,27 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
             highest = targeting[quintile] if targeting[quintile] > highest else highest
             highest = np.inf if np.isnan(targeting[quintile]) else highest
         ask_bound = min(reach_scale * highest, 1.0)
-    words = stream_blocks.word_block()
-    reviser_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
-    revisers = np.empty(2 * stream_blocks.BLOCK, np.int64)
+    words = np.empty((4, SLOTS // 2), np.uint64)
+    reviser_words = np.empty((4, SLOTS), np.uint64)
+    revisers = np.empty(SLOTS, np.int64)
     # the exit option's words of a block's revisers (ODD §9 D-F100): counter slot // 4 of its lane, word slot % 4
-    option_counters = np.empty(2 * stream_blocks.BLOCK, np.int64)
-    option_words = np.empty((4, 2 * stream_blocks.BLOCK), np.uint64)
+    option_counters = np.empty(SLOTS, np.int64)
+    option_words = np.empty((4, SLOTS), np.uint64)
     option_lane = sector * streams.SECTOR_LANES + streams.EXIT_OPTION
     # who revises, how, and whose draw could ask her, by comparing the words with their counts below the shares
     # (``stream_blocks.words_below``: the same comparisons as the uniforms', ODD §9 D-F101)
     revise_below, social_below = stream_blocks.words_below(revision_rate), stream_blocks.words_below(social_share)
     ask_below = stream_blocks.words_below(ask_bound) if recruiting else np.uint64(0)
-    asked = np.empty(2 * stream_blocks.BLOCK, np.int64)
+    asked = np.empty(SLOTS, np.int64)
     unit = 0
     # exit's room: a block's words and lists, and the switchers and the rows they left (``exit_choice.exit_batch``)
-    exit_block = 2 * stream_blocks.BLOCK
-    exit_words = (stream_blocks.word_block(), np.empty(exit_block, np.int64), np.empty(exit_block, np.int64),
-                  np.empty((4, exit_block), np.uint64), np.empty((4, exit_block), np.uint64))
+    exit_words = (np.empty((4, SLOTS // 4), np.uint64), np.empty(SLOTS, np.int64), np.empty(SLOTS, np.int64),
+                  np.empty((4, SLOTS), np.uint64), np.empty((4, SLOTS), np.uint64))
     exit_below, exit_sensitivity32 = stream_blocks.words_below(revision_rate), np.float32(exit_sensitivity)
     exit_unit, n_moved = 0, 0
     moved, left = np.empty(0, np.int64), np.empty(0, np.int64)
-    for first in range(0, stance.size, 2 * stream_blocks.BLOCK):  # a block of slots: their words computed together
-        count = min(2 * stream_blocks.BLOCK, stance.size - first)
+    for first in range(0, stance.size, SLOTS):  # a block of slots: their words computed together
+        count = min(SLOTS, stance.size - first)
         stream_blocks.philox_words(key0, key1, first // 2, (count + 1) // 2, month, lane, 0, words)  # two slots a counter
         n_revisers = n_asked = 0
         for j in range(count):  # who revises, and whom a draw could ask (D-F72), listed without a branch
