@@ -73,6 +73,18 @@ class GuarantorState(Agent):
         (``formula_normalised``: the top-up redistributes a sector's money, as the national funding formula's
         deprivation factors share a fixed total, rather than adding to it)."""
         model, params = self.model, self.model.params
+        per_row = self.formula_rows()
+        # the lumps and, where ``priced``, a tendered contract's price relative to the formula (ODD §7.10); unpriced,
+        # the formula's standard cost, as the budget is set from it (one pass over the rows, ODD §9 D-F60)
+        table = model.providers
+        return formula_funding.formula_due(per_row, float(params["funding_level"]),
+                                           model.structure.sector_array("fixed_cost"), table.sector, table.price,
+                                           priced, table.last_lump)
+
+    def formula_rows(self) -> np.ndarray:
+        """Each row's part of the funding formula this month: its weighted users times their sector's unit cost,
+        before the funding level and the lumps (``payments``)."""
+        model, params = self.model, self.model.params
         summed = FORMULA_USERS.pop(model.providers, None)  # this month's tallies summed the rows' part (D-F96)
         if summed is not None and summed[0] == model.month:
             per_row = summed[1]
@@ -95,12 +107,7 @@ class GuarantorState(Agent):
                     users.holders, deprivation, deprivation_weight, normalised, users.high_need_bits, users.high_need32,
                     need_weighted, bool(choice_in[s]), users.stance, OPT_OUT, users.provider, users.unit_start,
                     users.unit_count, home_row[s], unit_cost[s], per_row, model.quintile_sizes.size)
-        # the lumps and, where ``priced``, a tendered contract's price relative to the formula (ODD §7.10); unpriced,
-        # the formula's standard cost, as the budget is set from it (one pass over the rows, ODD §9 D-F60)
-        table = model.providers
-        return formula_funding.formula_due(per_row, float(params["funding_level"]),
-                                           model.structure.sector_array("fixed_cost"), table.sector, table.price,
-                                           priced, table.last_lump)
+        return per_row
 
     def within_budget(self, due: np.ndarray) -> np.ndarray:
         """What the guarantor pays of the formula's ``due`` (per row) under the sectors' budgets (ODD §7.8, D-M3).
@@ -179,16 +186,29 @@ class GuarantorState(Agent):
     def pay_providers(self) -> None:
         """Monthly: this month's payments, the charges users pay toward them (``charge_share`` of the payment,
         to the treasury, whoever runs the service), and the public cost of commissioning and of the channels."""
-        model, table = self.model, self.model.providers
-        due = self.payments()
-        amount = self.open_ended(due)
-        if amount is None:
-            amount = self.within_budget(due)
-        model.ledger.pay_providers("treasury", amount, "funding")
-        # the payment kept, users' charges toward it and the public cost on top of it (contract monitoring)
-        self.last_charges, charges, overhead = formula_funding.charges_and_overhead(
-            amount, table.last_payment, model.structure.sector_array("charge_share"),
-            model.structure.kind_rates.rates[GUARANTOR_OVERHEAD], table.sector, table.kind)
+        model, table, ledger = self.model, self.model.providers, self.model.ledger
+        if self.budget is not None and model.params["budget_rule"] == "open_ended":
+            # ``payments``, ``open_ended``, the payment into the providers' cash and ``charges_and_overhead`` in one
+            # call (ODD §9 D-F191)
+            (self.over_budget, paid, booked, self.last_charges, charges,
+             overhead) = formula_funding.pay_open_ended(
+                self.formula_rows(), float(model.params["funding_level"]), model.structure.sector_array("fixed_cost"),
+                table.sector, table.price, table.last_lump, self.budget, self.cost_this_year, ledger.provider_cash,
+                ledger.inflows, table.last_payment, model.structure.sector_array("charge_share"),
+                model.structure.kind_rates.rates[GUARANTOR_OVERHEAD], table.kind)
+            self.served_share = np.ones(len(model.sector_names))
+            self.budget_cut_share = 0.0
+            ledger.journal_paid("treasury", paid, booked, "funding")
+        else:
+            due = self.payments()
+            amount = self.open_ended(due)
+            if amount is None:
+                amount = self.within_budget(due)
+            ledger.pay_providers("treasury", amount, "funding")
+            # the payment kept, users' charges toward it and the public cost on top of it (contract monitoring)
+            self.last_charges, charges, overhead = formula_funding.charges_and_overhead(
+                amount, table.last_payment, model.structure.sector_array("charge_share"),
+                model.structure.kind_rates.rates[GUARANTOR_OVERHEAD], table.sector, table.kind)
         model.ledger.transfer("households", "treasury", charges, "user charges")
         model.ledger.transfer("treasury", "outside_world", overhead, "regulation of providers")
         channel_cost = self.channels_in_use() * model.params["channel_running_cost"] * model.population.n

@@ -11,9 +11,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from mesa import DataCollector
 
-from .kernels.metric_sums import add_sector_measures, count_people, volunteer_cost
-from .kernels.pairwise import pairwise_sum
-from .kernels.row_metrics import users_and_kind_sums
+from .kernels.metric_sums import add_sector_measures, volunteer_cost
+from .kernels.row_metrics import row_and_people_sums
 from .metrics_catalogue import METRIC_NAMES
 from .population import CONTRIBUTE, OPT_OUT
 from .providers import MUTUAL
@@ -105,7 +104,6 @@ def measure(model) -> dict[str, float]:
     (``count_people``). The rest is Python floats, each computed as NumPy computed it before (ODD §9 D-F54)."""
     pop, table, params = model.population, model.providers, model.params
     n = pop.n
-    act_n, mutual_n, mutual_capital = users_and_kind_sums(table.users, table.capital, table.kind, MUTUAL)
     qc_sum, qn_sum = float(table.q_c @ table.users), float(table.q_n @ table.users)
     sat_sum = sat_n = mis_sum = gap_sum = volunteer_value = 0.0
     value_of_time = params["value_of_time"]
@@ -123,9 +121,12 @@ def measure(model) -> dict[str, float]:
         mis_sum += gap_active  # |x - d| of active users this month's service sees (rationed: served only), ODD §8
         gap_sum += gap
         volunteer_value += volunteer_cost * value_of_time
-    # holders of each form (clearing the bits), who took part in the last 12 months by quintile, failed services
-    holders, took_part, failed = count_people(person_bits, FORM_BITS, pop.last_participation, model.month - 12,
-                                              pop.deprivation, 5, table.last_failure, model.month - 12)
+    # the rows' active users, the mutuals' users and capital, the workers' morale summed, and (clearing the bits)
+    # the holders of each form, who took part in the last 12 months by quintile and the failed services, in one
+    # call (ODD §9 D-F191)
+    (act_n, mutual_n, mutual_capital, morale_sum, holders, took_part, failed) = row_and_people_sums(
+        table.users, table.capital, table.kind, MUTUAL, model.workforce.morale, person_bits, FORM_BITS,
+        pop.last_participation, model.month - 12, pop.deprivation, 5, table.last_failure, model.month - 12)
     took_part = took_part.tolist()
     most_deprived, least_deprived = int(model.quintile_sizes[0]), int(model.quintile_sizes[4])  # people a quintile
 
@@ -151,7 +152,7 @@ def measure(model) -> dict[str, float]:
         "cost_per_capita": public,
         "total_cost_per_capita": public + private + volunteer_value / n,
         "value_for_money": 100.0 * mean_quality / max(public, VFM_COST_FLOOR),
-        "worker_morale": pairwise_sum(model.workforce.morale) / workers if workers else 0.0,
+        "worker_morale": morale_sum / workers if workers else 0.0,
         "worker_turnover": 12.0 * quits / workers if workers else 0.0,
         "provider_failures": float(failed),  # ``GuarantorState.services_failed_last_year``
         "mutual_share": mutual_n / act_n if act_n else 0.0,

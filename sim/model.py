@@ -199,7 +199,7 @@ class MutualStateModel(Model):
         self.served_volunteer_costs = None  # last month's costs are no longer read (ODD §9 D-F80, D-F93)
         ledger.open_period()
         self.month += 1
-        year_end = self.fiscal_year_end
+        year_end = self.month % 12 == 0  # (``fiscal_year_end``)
         if self.month == params["need_shock_month"]:
             needs.need_shock(params, structure, self.users, self.needs_rng)  # §7.14
         needs.drift_needs(params, structure, self.users, self.needs_rng)  # §7.14

@@ -2376,6 +2376,110 @@ def test_payments_a_pass_over_the_rows_match(seed, n_sectors):
     assert overhead_total == float((due * overhead_rate[kind]).sum())
 
 
+# --- the month's row-level kernels called together (ODD §9 D-F191) ------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_call_of_the_payments_is_the_four_it_replaced(seed):
+    """``pay_open_ended`` against ``formula_due``, ``open_ended_budget``, ``move_cash`` and ``charges_and_overhead``
+    called in turn (each checked against NumPy above): the same outputs and the same arrays written, to the bit."""
+    from sim.kernels.books import move_cash
+
+    rng = np.random.default_rng(seed)
+    n, n_sectors = int(rng.integers(3, 41)), int(rng.integers(1, 13))
+    sector = np.sort(rng.integers(0, n_sectors, n)).astype(np.int64)
+    kind = rng.integers(0, 5, n).astype(np.int8)
+    per_row, price = rng.uniform(0, 5e5, n) * (rng.random(n) < 0.9), rng.uniform(0.8, 1.1, n)
+    fixed_cost, level = rng.uniform(0, 4e4, n_sectors), float(rng.uniform(0.8, 1.2))
+    budget = 12.0 * rng.uniform(0, 1e6, n_sectors)
+    charge_share, overhead_rate = rng.uniform(0, 0.2, n_sectors), rng.uniform(0, 0.05, 5)
+    state = [rng.uniform(0, 1e4, n), np.full(n_sectors, 3.0), rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n),
+             np.zeros(n)]  # last lump, cost this year, cash, inflows, last payment
+    got_state, want_state = [a.copy() for a in state], [a.copy() for a in state]
+    got = formula_funding.pay_open_ended(per_row, level, fixed_cost, sector, price, got_state[0], budget, got_state[1],
+                                         got_state[2], got_state[3], got_state[4], charge_share, overhead_rate, kind)
+    lump, year, cash, inflow, last_payment = want_state
+    due = formula_funding.formula_due(per_row, level, fixed_cost, sector, price, True, lump)
+    over = formula_funding.open_ended_budget(sector, due, budget, year)
+    total, booked = move_cash(cash, inflow, due, True)
+    charges, charges_total, overhead_total = formula_funding.charges_and_overhead(due, last_payment, charge_share,
+                                                                                  overhead_rate, sector, kind)
+    assert got[:3] == (over, total, booked) and same(got[3], charges) and got[4:] == (charges_total, overhead_total)
+    assert all(same(a, b) for a, b in zip(got_state, want_state, strict=True))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_call_of_quality_and_the_costs_books_is_the_four_it_replaced(seed):
+    """``quality_and_books`` against ``quality``, the overhead's ``ndarray.sum`` and three ``move_cash`` calls in
+    turn (wages, running costs, business rates; each checked against NumPy): the same numbers, the same cash."""
+    from sim.kernels import production
+    from sim.kernels.books import move_cash
+
+    rng = np.random.default_rng(seed)
+    n, sectors = int(rng.integers(1, 30)), 3
+    sector = rng.integers(0, sectors, n)
+    costs = rng.uniform(0, 1e4, (production.N_COSTS, n)) * (rng.random((production.N_COSTS, n)) < 0.8)
+    if seed % 2:
+        costs[production.RUNNING_COSTS] = 0.0  # a flow of zeros is not booked
+    arrays = (rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.2, n), rng.uniform(0, 1e5, n), rng.uniform(0, 300, n),
+              sector, rng.uniform(500, 3000, sectors), rng.uniform(0, 1, sectors), rng.uniform(0, 1, sectors),
+              rng.uniform(-0.1, 0.3, n))
+    scalars = (float(rng.uniform(0, 0.2)), float(rng.uniform(0, 0.5)))
+    cash, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n)
+    got_cash, got_out = cash.copy(), outflow.copy()
+    got = production.quality_and_books(*arrays, costs, *scalars, got_cash, got_out)
+    q_c, q_n = production.quality(*arrays, costs[production.CUT], *scalars)
+    want = [q_c, q_n, float(costs[production.OVERHEAD].sum())]
+    for flow in (production.WAGES, production.RUNNING_COSTS, production.RATES_PAID):
+        want.extend(move_cash(cash, outflow, costs[flow], False))
+    assert same(got[0], want[0]) and same(got[1], want[1]) and tuple(got[2:]) == tuple(want[2:])
+    assert same(got_cash, cash) and same(got_out, outflow)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_call_of_the_rows_after_work_and_hiring_is_the_two_it_replaced(seed):
+    """``rows_after_work_and_hiring`` against ``rows_after_work`` and ``move_cash`` in turn (each checked above)."""
+    from sim.kernels import workers
+    from sim.kernels.books import move_cash
+
+    rng = np.random.default_rng(seed)
+    n = 9
+    worker_row = rng.integers(0, n - 2, 60)
+    quits = rng.random(60) < (0.2 if seed % 2 else 0.0)  # a month without quits books no hiring
+    output, morale, fte = rng.uniform(0, 1.2, 60), rng.random(60), rng.uniform(0.1, 30, n)
+    staff = np.where(rng.random(n) < 0.3, 0.0, rng.integers(1, 12, n).astype(float))
+    cash, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n)
+    got_cash, got_out = cash.copy(), outflow.copy()
+    got = workers.rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, 800.0, 0.6, got_cash,
+                                             got_out)
+    hires, index, mean_morale = workers.rows_after_work(worker_row, quits, output, morale, fte, staff, 800.0, 0.6)
+    total, booked = move_cash(cash, outflow, hires, False)
+    assert same(got[0], index) and same(got[1], mean_morale) and got[2:] == (total, booked)
+    assert same(got_cash, cash) and same(got_out, outflow)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_call_of_the_rows_and_people_sums_is_the_three_it_replaced(seed):
+    """``row_and_people_sums`` against ``users_and_kind_sums``, ``pairwise_sum`` and ``count_people`` in turn (each
+    checked against NumPy): the same sums and counts, and the people's bits cleared."""
+    from sim.kernels.metric_sums import count_people
+    from sim.kernels.pairwise import pairwise_sum
+    from sim.kernels.row_metrics import row_and_people_sums, users_and_kind_sums
+
+    rng = np.random.default_rng(seed)
+    n, people = int(rng.integers(1, 40)), int(rng.integers(1, 9000))
+    users, capital, kind = rng.uniform(0, 500, n), rng.uniform(0, 1e5, n), rng.integers(0, 3, n).astype(np.int8)
+    morale = rng.random(int(rng.integers(0, 200)))
+    bits = rng.integers(0, 256, people).astype(np.uint8)
+    last, deprivation = rng.integers(-30, 40, people).astype(np.int16), rng.integers(0, 5, people).astype(np.int8)
+    last_failure = rng.integers(-50, 40, n).astype(np.int32)
+    got_bits = bits.copy()
+    got = row_and_people_sums(users, capital, kind, 2, morale, got_bits, FORM_BITS, last, 24, deprivation, 5,
+                              last_failure, 20)
+    want = (*users_and_kind_sums(users, capital, kind, 2), pairwise_sum(morale))
+    holders, took_part, failed = count_people(bits, FORM_BITS, last, 24, deprivation, 5, last_failure, 20)
+    assert got[:4] == want and same(got[4], holders) and same(got[5], took_part) and got[6] == failed
+    assert same(got_bits, bits) and not got_bits.any()
+
+
 # --- trust (ODD §7.12, §9 D-F110) --------------------------------------------------------------------------------
 def update_trust_reference(satisfaction, provider, citizen, holds, quality_mark, trust, sensitivity, aspiration,
                            mark_trust, adjustment):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, inlined
+from .books import move_cash
+from .pairwise import pairwise_sum
 
 # Rows of the matrix ``row_costs`` returns, one value per provider row each.
 FIXED, OVERHEAD, SERVICE_BUDGET, REINVEST, CUT, SAVING, WAGE_FACTOR, WAGES, RUNNING_COSTS, RATES_PAID = range(10)
@@ -132,3 +134,20 @@ def row_shares(users, weighted_users, contributors, preference_sum, voice_design
         value = relief_per_contributor * contributors[row]
         relief[row] = value / (unit_cost[sector[row]] * weighted_users[row]) if weighted_users[row] > 0 else 0.0
     return participation, preference, relief
+
+
+@compiled
+def quality_and_books(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility,
+                      theta, effort_i, costs, capital_productivity, innovation_scale, cash, cash_out):
+    """ODD §7.6 and §7.8, a booked month's quality and the providers' costs, in one call instead of four (ODD §9
+    D-F191): ``quality`` of every row, then the overhead paid (``costs[OVERHEAD]``'s sum, as ``ndarray.sum``
+    adds it) and the wages, running costs and business rates moved out of the providers' cash in that order
+    (``books.move_cash``), as ``sim.submodels.production.produce`` called them: the same numbers. Returns (q_c,
+    q_n, overhead paid, and each flow's total and whether it was booked)."""
+    q_c, q_n = quality(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility,
+                       theta, effort_i, costs[CUT], capital_productivity, innovation_scale)
+    overhead_paid = pairwise_sum(costs[OVERHEAD])
+    wages, wages_booked = move_cash(cash, cash_out, costs[WAGES], False)
+    running, running_booked = move_cash(cash, cash_out, costs[RUNNING_COSTS], False)
+    rates, rates_booked = move_cash(cash, cash_out, costs[RATES_PAID], False)
+    return q_c, q_n, overhead_paid, wages, wages_booked, running, running_booked, rates, rates_booked

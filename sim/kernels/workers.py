@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
+from .books import move_cash
 
 
 @compiled
@@ -122,3 +123,16 @@ def fill_posts(quits, new_motivation, new_skill, motivation, skill, trained, ten
             morale[worker] = reference_morale
             burnout[worker] = 0.0
             j += 1
+
+
+@compiled
+def rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, hiring_cost, reference_output, cash,
+                               cash_out):
+    """ODD §7.9 and §7.8, ``rows_after_work`` and the rows' hiring costs moved out of the providers' cash
+    (``books.move_cash``) in one call instead of two (ODD §9 D-F191), as ``sim.submodels.work.work`` called them:
+    the same numbers. Returns (the rows' workforce index, their mean morale, the hiring's total and whether it was
+    booked)."""
+    hiring, index, mean_morale = rows_after_work(worker_row, quits, output, morale, fte, staff, hiring_cost,
+                                                 reference_output)
+    total, booked = move_cash(cash, cash_out, hiring, False)
+    return index, mean_morale, total, booked

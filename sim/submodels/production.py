@@ -61,18 +61,25 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
         float(params["cost_reduction_scale"]), float(params["coproduction_cost_share"]),
         float(params["market_wage"]), float(params["business_rates_share"]))
     table.spending_index = spending_index
-    table.q_c, table.q_n = row_pass.quality(
+    if not book:
+        table.q_c, table.q_n = row_pass.quality(
+            spending_index ** params["quality_elasticity"], table.workforce_index, table.capital, table.weighted_users,
+            table.sector, structure.sector_array("unit_cost"), structure.sector_array("contractibility"),
+            structure.sector_array("theta"), table.effort_i, costs[row_pass.CUT],
+            float(params["capital_productivity"]), float(params["innovation_scale"]))
+        return 0.0
+    # quality, the overhead paid and the wages, running costs and business rates (less a charity's relief, D-K4)
+    # moved out of the providers' cash, in one call (ODD §9 D-F191); journalled in that order
+    (table.q_c, table.q_n, overhead_paid, wages, wages_booked, running, running_booked, rates,
+     rates_booked) = row_pass.quality_and_books(
         spending_index ** params["quality_elasticity"], table.workforce_index, table.capital, table.weighted_users,
         table.sector, structure.sector_array("unit_cost"), structure.sector_array("contractibility"),
-        structure.sector_array("theta"), table.effort_i, costs[row_pass.CUT], float(params["capital_productivity"]),
-        float(params["innovation_scale"]))
-    if not book:
-        return 0.0
-    overhead_paid = float(costs[row_pass.OVERHEAD].sum())
+        structure.sector_array("theta"), table.effort_i, costs, float(params["capital_productivity"]),
+        float(params["innovation_scale"]), ledger.provider_cash, ledger.outflows)
     table.wage_factor = costs[row_pass.WAGE_FACTOR]
-    ledger.collect_from_providers("households", costs[row_pass.WAGES], "wages")
-    ledger.collect_from_providers("outside_world", costs[row_pass.RUNNING_COSTS], "running costs")
-    ledger.collect_from_providers("treasury", costs[row_pass.RATES_PAID], "business rates")  # less a charity's relief (D-K4)
+    ledger.journal_collected("households", wages, wages_booked, "wages")
+    ledger.journal_collected("outside_world", running, running_booked, "running costs")
+    ledger.journal_collected("treasury", rates, rates_booked, "business rates")
     earn_other_income(params, table, ledger, rate[kind.OTHER_INCOME])
     service_social_finance(params, table, ledger, rate[kind.SOCIAL_FINANCE])
     rows_of_kind = np.bincount(table.kind, minlength=len(KINDS))
