@@ -1676,12 +1676,14 @@ def service_inputs(seed, crowd_out=True):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("choice, crowd_out, counted", [(False, False, False), (True, False, True), (True, True, False),
-                                                        (True, True, True)])
-def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, crowd_out, counted):
+@pytest.mark.parametrize("choice, crowd_out, counted, group_size", [
+    (False, False, False, 4), (True, False, True, 4), (True, True, False, 4), (True, True, True, 4),
+    (True, True, False, 300)])
+def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, crowd_out, counted, group_size):
     """The fused kernel against the whole-array month (the references of the kernels it replaced: utility, exit
     option, exit value, personal cost, game and satisfaction) on groups and exit options drawn by the NumPy Philox;
-    each provider's users counted by the kernel or (``counted``) given, as need churn counts them (ODD §9 D-F151)."""
+    each provider's users counted by the kernel or (``counted``) given, as need churn counts them (ODD §9 D-F151);
+    groups of 300 take the lists' four-byte entries and counts, groups of four the narrow ones (D-F171)."""
     slots, rows = service_inputs(seed)
     m, n_rows, key, month, sector = slots["provider"].size, slots["n_providers"], rows["key"], 9, 2
     scalars = dict(group_size=4, service_weight=0.8, mismatch_weight=1.3, switch_cost=0.05, gradient=1.5,
@@ -1693,7 +1695,7 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
     service_month.month_of_service(
         key[0], key[1], month, sector, slots["provider"], n_rows, slots["stance"], slots["x"], slots["citizen"],
         unit_start, unit_count, rows["resources"], rows["sensitivity"], slots["efficacy"], rows["q_c"], rows["q_n"],
-        rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, 4, 0.8, 1.3, 0.05,
+        rows["design"], rows["home_row"], rows["neighbours"], rows["count"], choice, crowd_out, group_size, 0.8, 1.3, 0.05,
         1.5, 0.12, 3.1, 0.45, 0.9, 0.35, 0.3, satisfaction, last,
         np.bincount(slots["provider"], minlength=n_rows) if counted else np.zeros(0, np.int64), counted)
     utility = service_utility_reference(slots["provider"], slots["x"], rows["q_c"], rows["q_n"], rows["design"], 0.8,
@@ -1707,7 +1709,7 @@ def test_the_keyed_month_of_service_matches_its_numpy_statement(seed, choice, cr
                                      rows["sensitivity"], rows["q_c"], rows["q_n"], rows["design"], 0.8, 1.3, 0.05)
         reference = np.maximum(utility, value) if crowd_out else utility
     want_cost = personal_cost_reference(slots["citizen"], rows["resources"], scalars["gradient"], scalars["effort"])
-    group, n_groups = keyed_groups_reference(key, month, sector, slots["provider"], n_rows, 4)
+    group, n_groups = keyed_groups_reference(key, month, sector, slots["provider"], n_rows, group_size)
     last_reference = np.full(50, -30000, dtype=np.int16)
     want = month_of_service_reference(group, n_groups, slots["stance"], 0.12, want_cost, 3.1, 0.45, utility,
                                       reference, slots["citizen"], slots["efficacy"], slots["satisfaction"],

@@ -7,8 +7,8 @@ reading the slots' arrays one after another: a count of each provider's users; a
 her provider's list (an inside-out Fisher-Yates shuffle, in slot order, with keyed bounded draws,
 ``sim.kernels.streams``); a pass over the lists that cuts the places into groups of ``group_size`` and counts
 each group's contributors and participants (D-F29); and, for each slot, her utility, exit option, Hirschman reference and personal cost, derived where
-they are read, her game payoff, voice value and new satisfaction. Only the list of places (4 bytes a slot,
-written within each provider's stretch) and the groups' tallies are random access; NumPy's whole-sector
+they are read, her game payoff, voice value and new satisfaction. Only the list of places (2 bytes a slot with its
+stance where a sector allows, ODD §9 D-F171, written within each provider's stretch) and the groups' tallies are random access; NumPy's whole-sector
 permutation missed the cache at every swap and made every later pass gather. The draws depend only on (model
 key, month, sector, purpose, slot), not on the order of the walk.
 
@@ -50,14 +50,17 @@ def starts_of_counts(users):
 
 
 @inlined
-def shuffle_positions(key0, key1, month, sector, provider, start, place, stance, stance_of_rank):
+def shuffle_positions(key0, key1, month, sector, provider, start, place, stance, stance_shift):
     """ODD §7.1 Groups: a uniformly random place in her provider's list for each user, by the inside-out
     Fisher-Yates shuffle run in slot order: the user of rank i (her provider's i-th user in slot order) takes a
     place j drawn uniformly from 0..i (floor(u (i + 1)) for her 53-bit keyed uniform u, ``streams.slot_unit53``,
     purpose ``GROUP_SHUFFLE``, computed a batch of slots at a time) and the
-    user who held j moves to i. ``place[start[p] + i]`` ends as the place of provider p's user of rank i: a
-    uniformly random permutation of each provider's users, drawn while reading the slots in order. Her ``stance``
-    is copied to ``stance_of_rank[start[p] + i]``, so that the groups' tallies need not visit the slots again."""
+    user who held j moves to i. ``place[start[p] + i]`` ends as the place of provider p's user of rank i (its
+    bits below ``stance_shift``): a uniformly random permutation of each provider's users, drawn while reading the
+    slots in order. Her ``stance`` is kept in the same entry's bits from ``stance_shift`` up (a stance is 0, 1 or
+    2), so that the groups' tallies need not visit the slots again; a move changes only the place bits (ODD §9
+    D-F171)."""
+    mask = (np.int64(1) << stance_shift) - 1
     seen = np.zeros(start.size - 1, np.int64)
     draws = np.empty(BATCH)
     for batch_first in range(0, provider.size, BATCH):
@@ -69,9 +72,10 @@ def shuffle_positions(key0, key1, month, sector, provider, start, place, stance,
             seen[row] = rank + 1
             first = start[row]
             at_rank, at_partner = index(first + rank), index(first + scaled_draw(draws[k], rank + 1))
-            place[at_rank] = place[at_partner]
-            place[at_partner] = rank
-            stance_of_rank[at_rank] = stance[slot]
+            # her entry takes the partner's place (unwritten where j = i, and then written just below) and her stance
+            place[at_rank] = (np.int64(place[at_partner]) & mask) | (np.int64(stance[slot]) << stance_shift)
+            # the partner's entry (hers where j = i) takes place i and keeps its stance
+            place[at_partner] = rank | (np.int64(place[at_partner]) & ~mask)
 
 
 @inlined
@@ -94,27 +98,44 @@ def place_group(place, magic, shift):
 
 
 @inlined
-def groups_and_tallies(start, place, stance_of_rank, group_size):
-    """ODD §7.1 Groups: provider p's places cut into groups of ``group_size``; the place of each rank is replaced
-    by its group's id, ``offset_p + place // group_size``, where ``offset_p`` counts the groups of earlier
-    providers (``ceil(users_p / group_size)`` each); in the same pass each group's contributors n_C and
-    participants S are counted from the stances in the same order (``stance_of_rank``). Returns the number of
-    groups and the two counts of each."""
-    n_groups = 0
-    for row in range(start.size - 1):
-        n_groups += (start[row + 1] - start[row] + group_size - 1) // group_size
-    contributors = np.zeros(n_groups, np.int32)
-    participants = np.zeros(n_groups, np.int32)
+def groups_and_tallies(start, place, group_size, stance_shift, contributors, participants, group_first):
+    """ODD §7.1 Groups: provider p's places cut into groups of ``group_size``: an entry's group within the provider
+    is ``place // group_size`` (its place bits, ``shuffle_positions``; found again where read, ``place_group``,
+    rather than written back: a store a slot cost more than the multiply), and provider p's groups are numbered
+    from ``group_first[p]``, the count of earlier providers' groups (``ceil(users_p / group_size)`` each); in the
+    same pass each group's contributors n_C and participants S are counted (zeroed here) from the stances kept in
+    the entries' high bits, in the same order."""
+    mask = (np.int64(1) << stance_shift) - 1
+    contributors[:] = 0
+    participants[:] = 0
     magic, shift = group_divisor(group_size)
     offset = 0
     for row in range(start.size - 1):
+        group_first[row] = offset
         for entry in range(start[row], start[row + 1]):
-            group = index(offset + place_group(place[entry], magic, shift))
-            place[entry] = group
-            contributors[group] += stance_of_rank[entry] == CONTRIBUTE
-            participants[group] += stance_of_rank[entry] != OPT_OUT
+            packed = np.int64(place[entry])
+            group = index(offset + place_group(packed & mask, magic, shift))
+            stance = packed >> stance_shift
+            contributors[group] += stance == CONTRIBUTE
+            participants[group] += stance != OPT_OUT
         offset += (start[row + 1] - start[row] + group_size - 1) // group_size
-    return n_groups, contributors, participants
+
+
+@inlined
+def count_groups(start, group_size):
+    """The groups of every provider, ``ceil(users_p / group_size)`` each, and the most users any provider has."""
+    n_groups, widest = 0, 0
+    for row in range(start.size - 1):
+        users = start[row + 1] - start[row]
+        n_groups += (users + group_size - 1) // group_size
+        widest = max(widest, users)
+    return n_groups, widest
+
+
+#: Where a list entry's stance begins (ODD §9 D-F171): below it the entry's place. Two bytes an entry where every
+#: provider has fewer users than 2^14 (and a group's counts fit a byte), four otherwise (a provider's users below
+#: 2^30).
+NARROW_SHIFT, WIDE_SHIFT = 14, 30
 
 
 @compiled
@@ -122,15 +143,20 @@ def group_ids(key0, key1, month, sector, provider, n_providers, group_size):
     """ODD §7.1 Groups: each slot's group id this month and the number of groups, as ``month_of_service`` draws
     them (for ``sim.coproduction.form_groups`` and the tests)."""
     start = provider_starts(provider, n_providers)
-    group_of_rank = np.empty(provider.size, np.int32)
+    n_groups = count_groups(start, group_size)[0]
+    place = np.empty(provider.size, np.uint32)
     no_stance = np.zeros(provider.size, np.int8)
-    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, no_stance, no_stance)
-    n_groups = groups_and_tallies(start, group_of_rank, no_stance, group_size)[0]
+    shuffle_positions(key0, key1, month, sector, provider, start, place, no_stance, WIDE_SHIFT)
+    group_first = np.empty(n_providers, np.int64)
+    groups_and_tallies(start, place, group_size, WIDE_SHIFT, np.empty(n_groups, np.int32),
+                       np.empty(n_groups, np.int32), group_first)
+    mask = (np.int64(1) << WIDE_SHIFT) - 1
+    magic, shift = group_divisor(group_size)
     seen = np.zeros(n_providers, np.int64)
     group = np.empty(provider.size, np.int32)
     for slot in range(provider.size):
         row = provider[slot]
-        group[slot] = group_of_rank[start[row] + seen[row]]
+        group[slot] = group_first[row] + place_group(np.int64(place[start[row] + seen[row]]) & mask, magic, shift)
         seen[row] += 1
     return group, n_groups
 
@@ -163,12 +189,44 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
     ``row_users`` holds them (need churn's pass counted them this month, ``need_churn.churn_sector``, and nothing
     moves a slot between churn and service use: ODD §9 D-F151).
 
+    The lists' entries and the groups' counts are as narrow as the sector allows (ODD §9 D-F171): an entry two
+    bytes (its place and its stance) where no provider has 2^14 users or
+    more, and a group's counts a byte each where a group has fewer than 256 members; four bytes each otherwise.
+
     Float widths and order of operations as the kernels this replaced (float32 state, float64 shares)."""
     start = starts_of_counts(row_users) if counted else provider_starts(provider, n_providers)
-    group_of_rank = np.empty(provider.size, np.int32)  # 4 bytes a slot: places, then their groups
-    stance_of_rank = np.empty(provider.size, np.int8)  # and 1 for the stances in the same order
-    shuffle_positions(key0, key1, month, sector, provider, start, group_of_rank, stance, stance_of_rank)
-    n_groups, contributors, participants = groups_and_tallies(start, group_of_rank, stance_of_rank, group_size)
+    n_groups, widest = count_groups(start, group_size)
+    group_first = np.empty(start.size - 1, np.int64)
+    if widest < (1 << NARROW_SHIFT) and group_size < 256:
+        serve_sector(key0, key1, month, sector, provider, stance, x, citizen, unit_start, unit_count, resources,
+                     quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design, home_row,
+                     neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
+                     switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
+                     voice_value, memory, satisfaction, last_participation, start, np.empty(provider.size, np.uint16),
+                     np.empty(n_groups, np.uint8), np.empty(n_groups, np.uint8), group_first, NARROW_SHIFT)
+    else:
+        serve_sector(key0, key1, month, sector, provider, stance, x, citizen, unit_start, unit_count, resources,
+                     quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design, home_row,
+                     neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
+                     switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
+                     voice_value, memory, satisfaction, last_participation, start, np.empty(provider.size, np.uint32),
+                     np.empty(n_groups, np.int32), np.empty(n_groups, np.int32), group_first, WIDE_SHIFT)
+
+
+@compiled
+def serve_sector(key0, key1, month, sector, provider, stance, x, citizen, unit_start, unit_count, resources,
+                 quality_sensitivity, efficacy, quality_contractible, quality_noncontractible, design, home_row,
+                 neighbours, neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight,
+                 switch_cost, resource_gradient, participation_cost, pool_return, outside_option, aspiration,
+                 voice_value, memory, satisfaction, last_participation, start, place, contributors, participants,
+                 group_first, stance_shift):
+    """``month_of_service`` on its lists' entries (``place``, each provider's users from ``start``), its groups'
+    counts and their first groups (``group_first``), as narrow as the sector allows (ODD §9 D-F171): the shuffle,
+    the groups' tallies and every slot's month."""
+    shuffle_positions(key0, key1, month, sector, provider, start, place, stance, stance_shift)
+    groups_and_tallies(start, place, group_size, stance_shift, contributors, participants, group_first)
+    within_mask = (np.int64(1) << stance_shift) - 1
+    magic, shift = group_divisor(group_size)
     pool_rate = pool_return * participation_cost
     zero, one = np.float32(0.0), np.float32(1.0)
     aspiration32, voice_value32 = np.float32(aspiration), np.float32(voice_value)
@@ -187,7 +245,7 @@ def month_of_service(key0, key1, month, sector, provider, n_providers, stance, x
         row = index(provider[slot])
         entry = index(cursor[row])
         cursor[row] = entry + 1
-        group = index(group_of_rank[entry])
+        group = index(group_first[row] + place_group(np.int64(place[entry]) & within_mask, magic, shift))
         # every gather up front and unconditional: a value read only in one case makes the compiler branch on the
         # case, which the mixed stances and providers mispredict (ODD §9 D-F105)
         # her group's share r c n_C / S (``pool_shares``), derived where read rather than kept a group (ODD §9
