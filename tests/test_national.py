@@ -148,6 +148,42 @@ def test_a_checkpoint_saved_by_partitions_resumes_on_the_authorities_queue(one_p
         assert_frame_equal(whole[name], cut[name], check_exact=True)
 
 
+def test_a_year_cut_while_its_checkpoint_is_written_leaves_the_last_one(one_process, tmp_path, monkeypatch):
+    """ODD §9 D-NAT17: the threads write each authority's state as its year ends; a year that fails part way
+    leaves the last checkpoint as it was (no temporary file), and the run resumes from it to the same tables."""
+    from sim.national.files import read_checkpoint
+    from sim.national.partition import Partition
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_year(text: str) -> None:
+        if text.startswith("year 1/"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, checkpoint_minutes=0, **SMALL)
+    checkpoint = tmp_path / "cut" / "checkpoint.pkl"
+    kept = checkpoint.read_bytes()
+    summary = Partition.summary
+
+    def fail_in_year_two(self, code):
+        if self.models[code].month == 24 and code == COUNTRY[2]:
+            raise Stop
+        return summary(self, code)
+
+    monkeypatch.setattr(Partition, "summary", fail_in_year_two)
+    with pytest.raises(Stop):
+        run_national(tmp_path / "cut", threads=2, checkpoint_minutes=0, **SMALL)
+    assert checkpoint.read_bytes() == kept and read_checkpoint(checkpoint)["year"] == 1
+    assert not list((tmp_path / "cut").glob("*.tmp"))
+    monkeypatch.setattr(Partition, "summary", summary)
+    run_national(tmp_path / "cut", threads=2, **SMALL)
+    whole, cut = tables(one_process), tables(tmp_path / "cut")
+    for name in whole:
+        assert_frame_equal(whole[name], cut[name], check_exact=True)
+
+
 def test_each_authority_has_its_own_deprivation_mix_and_size():
     plan = plan_country(100)
     assert len(plan) == 317 and plan["deprivation_decile"].between(1, 10).all()

@@ -9,7 +9,7 @@ couplings are computed from and one row of metrics per month.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -58,11 +58,17 @@ class Partition:
         each other; the authorities share nothing, so the results are those of one thread (D-NAT3)."""
         if self.threads == 1 or len(codes) < 2:
             return {code: task(code) for code in codes}
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(codes)), thread_name_prefix="authority") as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.threads, len(codes)), thread_name_prefix="authority")
+        try:
             return dict(zip(codes, pool.map(task, codes), strict=True))
+        finally:  # after a failure (or an interrupt) the authorities not yet begun are not begun
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    def advance(self, months: int, couplings: dict[str, dict[str, np.ndarray]]) -> tuple[dict, pd.DataFrame]:
-        """Apply this year's couplings, step ``months`` months; return (summaries, monthly metrics)."""
+    def advance(self, months: int, couplings: dict[str, dict[str, np.ndarray]],
+                save: Callable[[dict], None] | None = None) -> tuple[dict, pd.DataFrame]:
+        """Apply this year's couplings, step ``months`` months; return (summaries, monthly metrics). With
+        ``save``, each authority's state is handed to it (as ``states`` gives it) once its months are done, by
+        the thread that advanced it (a checkpoint written while the others compute, D-NAT17)."""
         for code, coupling in couplings.items():
             if code in self.models:
                 guarantor = self.models[code].guarantor
@@ -75,7 +81,10 @@ class Partition:
                 model.step()
                 rows.append((code, model.month, model.population.n,
                              *(model.current_metrics[name] for name in METRIC_NAMES)))
-            return self.summary(code), rows
+            summary = self.summary(code)
+            if save is not None:
+                save(self.state_of(code))
+            return summary, rows
 
         order = sorted(self.models, key=lambda code: -self.models[code].population.n)  # stable: ties in code order
         stepped = self._deal(step, order)
@@ -103,7 +112,11 @@ class Partition:
     def states(self) -> Iterator[dict]:
         """Each authority's state in turn, in code order, as a partition of one (``Partition(state=[...])``
         merges them): a checkpoint pickles them straight into its file (D-NAT11, D-NAT16)."""
-        return ({"models": {code: self.models[code]}, "scale": {code: self.scale[code]}} for code in sorted(self.models))
+        return (self.state_of(code) for code in sorted(self.models))
+
+    def state_of(self, code: str) -> dict:
+        """One authority's state, a partition of one."""
+        return {"models": {code: self.models[code]}, "scale": {code: self.scale[code]}}
 
     def authorities(self) -> list[str]:
         return list(self.models)

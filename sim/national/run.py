@@ -29,7 +29,7 @@ from ..parameters import MAX_MONTHS, ParameterError, validate
 from ..sectors import DEFAULT_SECTORS
 from .country import DEFAULT_SCALE, plan_country
 from .couplings import yearly_couplings
-from .files import read_checkpoint, write_checkpoint, write_json, write_parquet
+from .files import CheckpointWriter, read_checkpoint, write_checkpoint, write_json, write_parquet
 from .partition import Partition
 from .report import write_results
 
@@ -44,11 +44,12 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
                  threads: int | None = None, checkpoint_minutes: float = CHECKPOINT_MINUTES) -> dict[str, Any]:
     """Run England (or ``authorities``) for ``months`` months at one simulated adult per ``scale`` real ones;
     write the results to ``out`` (see ``sim.national.report.write_results``) and return the manifest. In this
-    process the authorities are split into ``threads`` partitions advanced side by side (by default one per
-    usable core; the compiled kernels release the interpreter's lock), with the same results as one. A
-    checkpoint is written after the first fiscal year that ends ``checkpoint_minutes`` or more after the last
-    one (or the start; 0: after every year): at full scale a checkpoint is gigabytes and about a tenth of a
-    year's time, while where it is written changes no result (D-NAT14)."""
+    process the authorities are advanced on ``threads`` threads, each taking the next authority as it finishes
+    one (by default a thread per usable core; the compiled kernels release the interpreter's lock), with the
+    same results as one. A checkpoint is written in the first fiscal year that should end (at the last year's
+    pace) ``checkpoint_minutes`` or more after the last one (0: every year), by the threads as each authority
+    ends its year (D-NAT17): at full scale a checkpoint is gigabytes, while where it is written changes no
+    result (D-NAT14)."""
     out = path_argument("out", out)
     checkpoint_minutes = positive_number("checkpoint_minutes", checkpoint_minutes, allow_zero=True)
     threads = whole_number("threads", usable_cores() if threads is None else threads, 1, 1024)
@@ -79,20 +80,32 @@ def run_national(out: str | os.PathLike, scale: int = DEFAULT_SCALE, months: int
                  if not (dask_workers or scheduler) else (scheduler or f"{dask_workers} Dask workers"))
         write_json(manifest_path, {"config": config, "status": "running", "where": where})
         years = -(-months // MONTHS_PER_YEAR)
-        last_saved = started
+        last_saved, last_year = started, None
         for y in range(year, years):
             step = min(MONTHS_PER_YEAR, months - y * MONTHS_PER_YEAR)
-            results = parts.advance(step, couplings)
-            summaries = {code: s for summary, _ in results for code, s in summary.items()}
-            monthly = pd.concat([frame for _, frame in results], ignore_index=True)
-            monthly = monthly.sort_values(["authority", "month"], kind="stable").reset_index(drop=True)
-            couplings = yearly_couplings(summaries, plan, model_params["sectors"])
-            write_parquet(out / "monthly" / f"year_{y + 1:03d}.parquet", monthly)
-            saved = y + 1 < years and time.perf_counter() - last_saved >= 60 * checkpoint_minutes
-            if saved:  # the last year's state is not needed: the results follow at once
-                write_checkpoint(checkpoint, {"year": y + 1, "couplings": couplings}, parts.states())
-                last_saved = time.perf_counter()
-            say(f"year {y + 1}/{years} done ({time.perf_counter() - started:.0f} s{', saved' if saved else ''})")
+            year_started = time.perf_counter()
+            # saved in the year that should end (at the last year's pace) checkpoint_minutes or more after the
+            # last save; never the last year (the results follow at once), and where it falls changes no number
+            saved = y + 1 < years and (checkpoint_minutes == 0 or last_year is not None and (
+                year_started + last_year - last_saved >= 60 * checkpoint_minutes))
+            writer = CheckpointWriter(checkpoint) if saved and isinstance(parts, _LocalPartitions) else None
+            try:
+                results = parts.advance(step, couplings, save=writer.add if writer else None)
+                summaries = {code: s for summary, _ in results for code, s in summary.items()}
+                monthly = pd.concat([frame for _, frame in results], ignore_index=True)
+                monthly = monthly.sort_values(["authority", "month"], kind="stable").reset_index(drop=True)
+                couplings = yearly_couplings(summaries, plan, model_params["sectors"])
+                write_parquet(out / "monthly" / f"year_{y + 1:03d}.parquet", monthly)
+                if writer:  # the authorities' states are in it already: the header, then the rename
+                    writer.commit({"year": y + 1, "couplings": couplings})
+                elif saved:
+                    write_checkpoint(checkpoint, {"year": y + 1, "couplings": couplings}, parts.states())
+            finally:
+                if writer:
+                    writer.close()
+            now = time.perf_counter()
+            last_saved, last_year = (now if saved else last_saved), now - year_started
+            say(f"year {y + 1}/{years} done ({now - started:.0f} s{', saved' if saved else ''})")
     wall = time.perf_counter() - started
     manifest = {"config": config, "status": "complete", "where": where, "wall_seconds_this_session": round(wall, 1),
                 "peak_rss_mib": round(peak_rss_mib(), 1), "simulated_adults": None}
@@ -127,8 +140,9 @@ class _LocalPartitions:
         self.parts = [part]
         self.threads = min(part.threads, len(part.models))
 
-    def advance(self, months: int, couplings: dict) -> list[tuple[dict, pd.DataFrame]]:
-        return [self.parts[0].advance(months, couplings)]
+    def advance(self, months: int, couplings: dict, save: Callable[[dict], None] | None = None
+                ) -> list[tuple[dict, pd.DataFrame]]:
+        return [self.parts[0].advance(months, couplings, save)]
 
     def states(self) -> Iterator[dict]:
         """Each authority's state in turn, to be pickled straight into the checkpoint (D-NAT11)."""
@@ -141,7 +155,7 @@ class _DaskPartitions:
     def __init__(self, actors: list):
         self.actors = actors
 
-    def advance(self, months: int, couplings: dict) -> list[tuple[dict, pd.DataFrame]]:
+    def advance(self, months: int, couplings: dict, save: None = None) -> list[tuple[dict, pd.DataFrame]]:
         futures = [actor.advance(months, couplings) for actor in self.actors]
         return [future.result() for future in futures]
 
