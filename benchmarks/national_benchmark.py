@@ -1,13 +1,14 @@
 """England as one run: time and peak memory per authority-month, and what England would cost at full scale.
 
     python benchmarks/national_benchmark.py [--scale 100] [--months 300] [--sectors all|S1,S2] [--dask N | --threads N]
-                                            [--authorities CODE,CODE | --every K] [--out DIR]
+                                            [--authorities CODE,CODE | --every K] [--out DIR] [--checkpoint-minutes M]
     python benchmarks/national_benchmark.py --extrapolate [--scales 1000,50,20] [--months 48] [--every 16]
     python benchmarks/national_benchmark.py --phases [--scale 50] [--months 26] [--sectors all] [--every 8]
 
 A single run goes through ``sim.national.run_national`` (the code path of ``mutual-state national``: planning,
 every authority's model, the yearly couplings, the monthly Parquet after every year, a checkpoint once ten
-minutes have passed (ODD §9 D-NAT14), the report) in a fresh folder and prints one line of JSON: authorities, real and simulated adults, months, sectors,
+minutes have passed (ODD §9 D-NAT14; ``--checkpoint-minutes 0``: every year, to time the saves, D-NAT17),
+the report) in a fresh folder and prints one line of JSON: authorities, real and simulated adults, months, sectors,
 wall and CPU seconds, both per authority-month, and the peak resident memory of this process and of its
 finished children (with ``--dask`` the workers' memory is not in this figure).
 
@@ -46,7 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.national import plan_country, run_national  # noqa: E402
-from sim.national.run import usable_cores  # noqa: E402
+from sim.national.run import CHECKPOINT_MINUTES, usable_cores  # noqa: E402
 from sim.sectors import DEFAULT_SECTORS, SECTOR_NAMES  # noqa: E402
 
 ENGLAND_MONTHS = 300
@@ -66,7 +67,8 @@ def single_run(args) -> dict:
     quiet = (lambda text: None) if args.json_only else (lambda text: print(text, file=sys.stderr, flush=True))
     start_cpu, start = time.process_time(), time.perf_counter()
     manifest = run_national(out, scale=args.scale, months=args.months, sectors=sectors, dask_workers=args.dask,
-                            authorities=authorities, progress=quiet, threads=None if args.dask else args.threads)
+                            authorities=authorities, progress=quiet, threads=None if args.dask else args.threads,
+                            checkpoint_minutes=args.checkpoint_minutes)
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     simulated = manifest["simulated_adults"]
     count = len(manifest["config"]["authorities"])
@@ -178,6 +180,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="partitions side by side on threads of this process (default 1: CPU = the model's)")
     parser.add_argument("--out", default=None, help="results folder (default: a temporary one)")
+    parser.add_argument("--checkpoint-minutes", type=float, default=CHECKPOINT_MINUTES, metavar="M",
+                        help=f"a checkpoint once M minutes have passed (default {CHECKPOINT_MINUTES:g}; 0: every year)")
     parser.add_argument("--extrapolate", action="store_true", help="measure at --scales and extrapolate England")
     parser.add_argument("--scales", default="1000,50,20", help="scales to measure with --extrapolate")
     parser.add_argument("--phases", action="store_true",
