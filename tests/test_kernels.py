@@ -40,6 +40,7 @@ from sim.kernels import (
     streams,
     voice,
 )
+from sim.kernels.bitgen import address, next_double
 from sim.kernels.holders import block_floors, holder, set_holder, slot_count
 from sim.population import (
     BOARD,
@@ -2694,6 +2695,7 @@ def hold_governance_reference(params, structure, population, service_users, tabl
     {"n_units": 3, "sectors": "all", "user_choice": "on", "exit_crowds_out_voice": False, "civic_disposition": False},
     {"n_units": 3, "participation_cost": 0.0, "candidate_information": False},  # the standard cost zero
     {"n_units": 3, "taste_persistence": 0.0, "asked_value": 0.3},
+    {"n_units": 3, "sectors": "all", "regime": "mutual"},  # member boards' seats too (ODD §9 D-F181)
 ])
 @pytest.mark.parametrize("chunk", [None, 97])
 def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
@@ -2701,7 +2703,8 @@ def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
     heard sums in one compiled call (``elections.hold_sector_elections``) against the chunked kernels and NumPy
     steps it replaced, then ``heard_preference``'s pass: the same participation bits, last participation, tallies,
     members, heard designs and generator state, to the bit, at a fiscal year's end after eleven months (and with
-    chunks of 97 slots)."""
+    chunks of 97 slots). The seats filled in the same call (D-F181) against ``fill_seats`` after it, each stream
+    drawn from its generator's address (``sim.kernels.bitgen``) against the generators passed to the kernels."""
     import pickle
 
     import sim
@@ -2731,6 +2734,29 @@ def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
     assert month == 12 and all(type(cost) is float for cost in costs)
     fused.month = 12
     assert np.array(costs).tobytes() == np.array(volunteer_costs(fused)).tobytes()
+
+
+@numba.njit(cache=False)
+def draws_from_address(bitgen, out):
+    """``out``'s doubles from the bit generator at ``bitgen`` (``sim.kernels.bitgen.next_double``)."""
+    for i in range(out.size):
+        out[i] = next_double(bitgen)
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937,
+                                           np.random.Philox, np.random.SFC64])
+def test_a_generators_doubles_from_its_address_are_its_own(bit_generator):
+    """ODD §9 D-F181: the doubles a kernel draws from a generator's address are ``Generator.random``'s, and the
+    generator is left where ``random`` leaves it (a spare 32-bit half-word held included)."""
+    for seed in range(3):
+        a, b = np.random.Generator(bit_generator(seed)), np.random.Generator(bit_generator(seed))
+        a.integers(0, 2**32, dtype=np.uint32)
+        b.integers(0, 2**32, dtype=np.uint32)
+        got = np.empty(1001)
+        draws_from_address(address(a), got)
+        assert same(got, b.random(1001))
+        assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
+        assert a.random() == b.random()
 
 
 def pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes, largest_shift=16):

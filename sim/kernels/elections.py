@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import compiled
+from . import compiled, inlined
+from .bitgen import next_double
 from .holders import holder
 from .service_value import slot_cost
 from .voice import voice_benefit
@@ -108,45 +109,27 @@ def cast_ballots_and_answers(vote_rng, answer_rng, slots, first, last, provider,
             k += 1
 
 
-@compiled
-def fill_seats(rng, provider, stance, civic, contribute, member_bit, seated_bits, board, governors, pupils,
-               panels, board_seats, governor_seats, pupil_seats, panel_seats, board_bit, governor_bit, pupil_bit,
-               panel_bit):
-    """ODD §7.3 a seat: a uniform priority is drawn for every slot (``rng.random(m)``); the candidates are the
-    slots that contribute (none of them has opted out). Member boards (members only), elected governors, pupils'
-    representatives and user panels are filled in that order, each giving up to its number of seats per row that
-    has it to the candidates not yet seated with the lowest priority (ties to the earlier slot, as a stable sort
-    by row and priority ranks them). Seats without a candidate stay vacant.
-
-    A row's seats go to its own candidates only, so each row's candidates are ranked on their own (a stable sort
-    of the row's priorities, its candidates in slot order) and its four forms filled in turn, rather than one
-    sort of the whole sector's candidates: the same seats (ODD §9 D-F117). Rows that run none of the four forms
-    rank no one. The candidates' lists are as long as the candidates (ODD §9 D-F92)."""
-    m, n_rows = provider.size, board.size
-    forms = 4
-    seats_of = np.array([board_seats, governor_seats, pupil_seats, panel_seats], np.int64)
-    bit_of = np.array([board_bit, governor_bit, pupil_bit, panel_bit], np.uint8)
-    seated = np.zeros(n_rows, np.bool_)  # rows that run at least one form with seats
+@inlined
+def seated_rows(board, governors, pupils, panels, board_seats, governor_seats, pupil_seats, panel_seats):
+    """The rows that run at least one form with seats (``fill_seats``): only their contributors are candidates."""
+    n_rows = board.size
+    seated = np.zeros(n_rows, np.bool_)
     for row in range(n_rows):
         seated[row] = ((board[row] and board_seats > 0) or (governors[row] and governor_seats > 0)
                        or (pupils[row] and pupil_seats > 0) or (panels[row] and panel_seats > 0))
-    start = np.zeros(n_rows + 1, np.int64)  # each seated row's candidates, counted, then laid out by row
-    for slot in range(m):
-        if stance[slot] == contribute and seated[provider[slot]]:
-            start[provider[slot] + 1] += 1
-    for row in range(n_rows):
-        start[row + 1] += start[row]
-    candidates = np.empty(start[n_rows], np.int32)
-    priority = np.empty(start[n_rows])
-    filled = start[:n_rows].copy()
-    for slot in range(m):  # every slot draws its uniform, in slot order, as before
-        uniform = rng.random()
-        row = provider[slot]
-        if stance[slot] == contribute and seated[row]:
-            candidates[filled[row]] = slot
-            priority[filled[row]] = uniform
-            filled[row] += 1
-    for row in range(n_rows):
+    return seated
+
+
+@inlined
+def fill_rows(start, candidates, priority, civic, member_bit, seated_bits, board, governors, pupils, panels,
+              board_seats, governor_seats, pupil_seats, panel_seats, board_bit, governor_bit, pupil_bit, panel_bit):
+    """``fill_seats``' seats, given each row's candidates (``candidates[start[row]:start[row + 1]]``, in slot order)
+    and their priorities: each row's candidates ranked on their own (a stable sort of its priorities) and its four
+    forms filled in turn."""
+    forms = 4
+    seats_of = np.array([board_seats, governor_seats, pupil_seats, panel_seats], np.int64)
+    bit_of = np.array([board_bit, governor_bit, pupil_bit, panel_bit], np.uint8)
+    for row in range(board.size):
         first, end = start[row], start[row + 1]
         if end == first:
             continue
@@ -177,8 +160,45 @@ def fill_seats(rng, provider, stance, civic, contribute, member_bit, seated_bits
 
 
 @compiled
-def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider, civic, citizen, x, resources,
-                          resource_gradient, effort, standard_factor, vote_cost, participation_cost,
+def fill_seats(rng, provider, stance, civic, contribute, member_bit, seated_bits, board, governors, pupils,
+               panels, board_seats, governor_seats, pupil_seats, panel_seats, board_bit, governor_bit, pupil_bit,
+               panel_bit):
+    """ODD §7.3 a seat: a uniform priority is drawn for every slot (``rng.random(m)``); the candidates are the
+    slots that contribute (none of them has opted out). Member boards (members only), elected governors, pupils'
+    representatives and user panels are filled in that order, each giving up to its number of seats per row that
+    has it to the candidates not yet seated with the lowest priority (ties to the earlier slot, as a stable sort
+    by row and priority ranks them). Seats without a candidate stay vacant.
+
+    A row's seats go to its own candidates only, so each row's candidates are ranked on their own (a stable sort
+    of the row's priorities, its candidates in slot order) and its four forms filled in turn, rather than one
+    sort of the whole sector's candidates: the same seats (ODD §9 D-F117). Rows that run none of the four forms
+    rank no one. The candidates' lists are as long as the candidates (ODD §9 D-F92). The model fills the seats in
+    the elections' pass (``hold_sector_elections``, ODD §9 D-F181); this is its reference."""
+    m, n_rows = provider.size, board.size
+    seated = seated_rows(board, governors, pupils, panels, board_seats, governor_seats, pupil_seats, panel_seats)
+    start = np.zeros(n_rows + 1, np.int64)  # each seated row's candidates, counted, then laid out by row
+    for slot in range(m):
+        if stance[slot] == contribute and seated[provider[slot]]:
+            start[provider[slot] + 1] += 1
+    for row in range(n_rows):
+        start[row + 1] += start[row]
+    candidates = np.empty(start[n_rows], np.int32)
+    priority = np.empty(start[n_rows])
+    filled = start[:n_rows].copy()
+    for slot in range(m):  # every slot draws its uniform, in slot order, as before
+        uniform = rng.random()
+        row = provider[slot]
+        if stance[slot] == contribute and seated[row]:
+            candidates[filled[row]] = slot
+            priority[filled[row]] = uniform
+            filled[row] += 1
+    fill_rows(start, candidates, priority, civic, member_bit, seated_bits, board, governors, pupils, panels,
+              board_seats, governor_seats, pupil_seats, panel_seats, board_bit, governor_bit, pupil_bit, panel_bit)
+
+
+@compiled
+def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out, provider, civic, citizen, x,
+                          resources, resource_gradient, effort, standard_factor, vote_cost, participation_cost,
                           candidate_information, contribute, seated_bits, answer_cost, crowd_out, key0, key1, month,
                           sector, unit_start, unit_count, home_row, row_neighbours, row_neighbour_count,
                           quality_sensitivity, switch_cost, moved, left, quality_contractible,
@@ -186,7 +206,8 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
                           habit_value, duty_value, efficacy, last_participation, since, asked_value, disposition_on,
                           civic_disposition, disposition_scale, sensitivity, board, governors, answerable, member_bit,
                           voted_bit, consulted_bit, clear_bits, month16, members, voters, electorate, governor_voters,
-                          heard_voters, vote_pref, heard_respondents, answer_pref, seen):
+                          heard_voters, vote_pref, heard_respondents, answer_pref, seen, pupils, panels, seats,
+                          seat_bits):
     """ODD §7.3 a sector's yearly ballots and answers, and what its rows hear of them, in one call (ODD §9 D-F140):
     ``chunk`` slots at a time, the active slots (``active_slots``) and their shared motives (``voice.voice_benefit``),
     then one pass over the chunk's slots that, slot by slot, computes the two forms' costs (``form_costs``, reading
@@ -202,7 +223,17 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
     over a chunk gives the same numbers; the same float operations in the same widths and order. Returns the
     sector's contributors' personal costs c_i summed in float64 in slot order (contributors by the stances the
     month's service sees, ``seen``): ``metric_sums.volunteer_cost``'s sum, which a fiscal year's end takes before
-    capacity building (ODD §9 D-F93, D-F144)."""
+    capacity building (ODD §9 D-F93, D-F144).
+
+    The seats (``fill_seats``) in the same pass (ODD §9 D-F181): a sector's stream draws the votes' uniforms, the
+    answers' and then the seats' (``rng.random(m)`` three times), so the three generators are the model's and its
+    copies m and 2m draws ahead; each is given as the address of its ``bitgen_t`` (``bitgen.address``), which
+    costs the call an integer rather than a generator's typing and unboxing (D-F181). A slot draws her seat's
+    priority after her answer's uniform; the candidates (contributors at rows with seats, all active) are listed
+    in slot order as the pass meets them, then laid out by row, and the seats filled after the pass as
+    ``fill_seats`` fills them (``fill_rows``): the year's bits are cleared for every slot by then, as they were
+    when ``fill_seats`` ran after the elections. ``seats``: the four forms' numbers of seats (board, elected
+    governors, pupils' representatives, panel), ``seat_bits`` their bits."""
     volunteer_total = 0.0
     m = provider.size
     asked32, scale32 = np.float32(asked_value), np.float32(disposition_scale)
@@ -210,6 +241,13 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
     effort32 = np.float32(effort)
     vote32, learning32 = np.float32(vote_cost), np.float32(participation_cost)
     dimensions = x.shape[1]
+    board_seats, governor_seats, pupil_seats, panel_seats = seats[0], seats[1], seats[2], seats[3]
+    seated = seated_rows(board, governors, pupils, panels, board_seats, governor_seats, pupil_seats, panel_seats)
+    n_rows = board.size
+    start = np.zeros(n_rows + 1, np.int64)  # each seated row's candidates, counted as the pass meets them
+    listed = np.empty(max(16, m >> 4), np.int32)  # the candidates in slot order and their priorities
+    listed_priority = np.empty(listed.size)
+    candidates_listed = 0
     for first in range(0, m, chunk):
         last = min(first + chunk, m)
         slots = active_slots(stance, opt_out, first, last)
@@ -220,11 +258,19 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
                                 efficacy, last_participation, since)
         k = 0
         for slot in range(first, last):
-            vote_uniform = vote_rng.random()
-            answer_uniform = answer_rng.random()
+            vote_uniform = next_double(vote_gen)
+            answer_uniform = next_double(answer_gen)
+            seat_uniform = next_double(seat_gen)
             bits = civic[slot]
             if k < slots.size and slots[k] == slot:
                 row, person = provider[slot], holder(citizen, slot)
+                if stance[slot] == contribute and seated[row]:  # a candidate for a seat (fill_seats)
+                    if candidates_listed == listed.size:
+                        listed, listed_priority = grown(listed, listed_priority)
+                    listed[candidates_listed] = slot
+                    listed_priority[candidates_listed] = seat_uniform
+                    candidates_listed += 1
+                    start[row + 1] += 1
                 if seen[slot] == contribute:  # the volunteers' costs (metric_sums.volunteer_cost)
                     volunteer_total += np.float64(slot_cost(resources[person], resource_gradient, effort))
                 member = (bits & member_bit) != 0 and board[row]
@@ -280,4 +326,28 @@ def hold_sector_elections(vote_rng, answer_rng, chunk, stance, opt_out, provider
                 k += 1
             else:
                 civic[slot] = bits & clear_bits
+    # the seats, as fill_seats fills them: the candidates laid out by row, in slot order within a row
+    for row in range(n_rows):
+        start[row + 1] += start[row]
+    candidates = np.empty(candidates_listed, np.int32)
+    priority = np.empty(candidates_listed)
+    filled = start[:n_rows].copy()
+    for j in range(candidates_listed):
+        slot = listed[j]
+        row = provider[slot]
+        candidates[filled[row]] = slot
+        priority[filled[row]] = listed_priority[j]
+        filled[row] += 1
+    fill_rows(start, candidates, priority, civic, member_bit, seated_bits, board, governors, pupils, panels,
+              board_seats, governor_seats, pupil_seats, panel_seats, seat_bits[0], seat_bits[1], seat_bits[2],
+              seat_bits[3])
     return volunteer_total
+
+
+@inlined
+def grown(listed, listed_priority):
+    """The candidates' lists twice as long, the listed ones copied."""
+    longer, longer_priority = np.empty(2 * listed.size, np.int32), np.empty(2 * listed.size)
+    longer[:listed.size] = listed
+    longer_priority[:listed.size] = listed_priority
+    return longer, longer_priority

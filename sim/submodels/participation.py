@@ -40,6 +40,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..kernels import elections, formula_funding, membership, provider_tallies, voice
+from ..kernels.bitgen import address
 from ..kernels.draws import uniform_chunks
 from ..population import (
     BOARD,
@@ -79,6 +80,10 @@ FORMULA_USERS: WeakKeyDictionary = WeakKeyDictionary()
 # (``metrics.volunteer_costs`` at a fiscal year's end: the stances and resources of step 9 are those of the
 # month's end before capacity building, ODD §9 D-F144)
 VOLUNTEER_COSTS: WeakKeyDictionary = WeakKeyDictionary()
+# each provider table's two copies of its model's generator for the elections' answers and seats, kept between
+# sectors and years (their states are set afresh each time, ``generator_ahead``): a new copy's C interface is built
+# at its first kernel call (ODD §9 D-F181)
+ELECTION_COPIES: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def voice_benefit(params: dict, structure: Structure, population: Citizens, users: ServiceUsers,
@@ -254,7 +259,9 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     answers are taken ``ELECTION_CHUNK`` slots at a time, so that no array of a whole sector's active slots is made
     (ODD §9 D-F92), all in one compiled call a sector (``elections.hold_sector_elections``, D-F140), which also adds
     up what each row hears of its voters and respondents: the rows' heard designs are set here, as
-    ``heard_preference`` would set them after the elections (the contributors' part from this month's tallies)."""
+    ``heard_preference`` would set them after the elections (the contributors' part from this month's tallies).
+    The same call fills the seats (``fill_seats``' rule, D-F181), its three streams given as their generators'
+    addresses (``sim.kernels.bitgen``)."""
     n, names = table.n, structure.sector_names
     board, governors, panels, pupils, consults, contact = (
         present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
@@ -273,12 +280,21 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
                           and params["motive_sensitivity"] > 0)
     sensitivity = fresh_sensitivity(params)
     volunteer_costs = [0.0] * len(service_users)
+    seats = np.array([params["board_size"], params["user_governor_seats"], params["pupil_seats"],
+                      params["panel_size"]], dtype=np.int64)
+    seat_bits = np.array([BOARD, GOVERNOR, PUPIL, PANEL], dtype=np.uint8)
+    copies = ELECTION_COPIES.get(table)
+    vote_gen = address(rng)
     for users in service_users:
         if users.m == 0:
             continue
         # a chunk of slots at a time from the costs to the ballots (ODD §9 D-F92): the answers draw from a copy of
-        # the stream m draws ahead, which the seats then go on from (the numbers one call over the sector draws)
-        answer_rng = generator_ahead(rng, users.m)
+        # the stream m draws ahead and the seats from one 2m ahead, which the stream then goes on from (the numbers
+        # the three calls over the sector drew, ODD §9 D-F181)
+        answer_rng = generator_ahead(rng, users.m, copies[0] if copies else None)
+        seat_rng = generator_ahead(rng, 2 * users.m, copies[1] if copies else None)
+        if copies is None:
+            copies = ELECTION_COPIES[table] = (answer_rng, seat_rng)
         standard_factor = standard_cost_factor(params, structure, population, users)
         sector = users.sector_index
         crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"]
@@ -287,8 +303,8 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         for array in (sector_voters, sector_respondents, sector_vote_pref, sector_answer_pref):
             array[...] = 0.0
         volunteer_costs[sector] = elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers,
-            # the rows' sums (ODD §9 D-F140) and the volunteers' costs (D-F144)
-            rng, answer_rng, ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.holders, users.x,
+            # the rows' sums (ODD §9 D-F140), the volunteers' costs (D-F144) and the seats (D-F181)
+            vote_gen, address(answer_rng), address(seat_rng), ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.holders, users.x,
             population.resources, float(params["resource_gradient"]), float(params["participation_cost"]),
             standard_factor, float(params["vote_cost"]), float(params["participation_cost"]),
             bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED), answer_cost, crowd_out,
@@ -302,35 +318,35 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
             disposition_scale, sensitivity, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED),
             np.uint8(CONSULTED), ~np.uint8(VOTED | CONSULTED | SEATED), np.int16(month), tally["members"],
             tally["voters"], tally["electorate"], tally["governor_voters"], sector_voters, sector_vote_pref,
-            sector_respondents, sector_answer_pref, stance_served(users))
+            sector_respondents, sector_answer_pref, stance_served(users), pupils, panels, seats, seat_bits)
         heard_voters += sector_voters
         vote_pref += sector_vote_pref
         heard_respondents += sector_respondents
         answer_pref += sector_answer_pref
-        catch_up(rng, answer_rng)
-        # Seats: candidates are those who co-produce, members for a member board; one seat each at most.
-        elections.fill_seats(rng, users.provider, users.stance, users.civic, CONTRIBUTE, np.uint8(MEMBER),
-                             np.uint8(SEATED), board, governors, pupils, panels, int(params["board_size"]),
-                             int(params["user_governor_seats"]), int(params["pupil_seats"]),
-                             int(params["panel_size"]), np.uint8(BOARD), np.uint8(GOVERNOR), np.uint8(PUPIL),
-                             np.uint8(PANEL))
+        catch_up(rng, seat_rng)
     finish_heard(table, heard_voters, vote_pref, heard_respondents, answer_pref)
     VOLUNTEER_COSTS[table] = (month, volunteer_costs)
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
 
 
-def generator_ahead(rng: np.random.Generator, draws: int) -> np.random.Generator:
+def generator_ahead(rng: np.random.Generator, draws: int,
+                    into: np.random.Generator | None = None) -> np.random.Generator:
     """A copy of ``rng`` that is ``draws`` doubles ahead of it: its next ``random()`` is the one ``rng`` would
     give after ``draws`` more (ODD §9 D-F92). PCG64's (NumPy's default) and PCG64DXSM's are advanced in one
-    step (a double is one 64-bit word of theirs); any other generator's copy draws them, a chunk at a time."""
-    bit_generator = type(rng.bit_generator)(COPY_SEED)  # seeded from a fixed sequence, not the OS: its state is set
-    bit_generator.state = rng.bit_generator.state
+    step (a double is one 64-bit word of theirs); any other generator's copy draws them, a chunk at a time.
+    ``into``: a copy made before, of the same bit generator's type, to set rather than a new one (ODD §9 D-F181)."""
+    if into is not None and type(into.bit_generator) is type(rng.bit_generator):
+        ahead = into
+        bit_generator = ahead.bit_generator
+        bit_generator.state = rng.bit_generator.state  # the whole state: the copy is as a new one would be
+    else:
+        bit_generator = type(rng.bit_generator)(COPY_SEED)  # seeded from a fixed sequence, not the OS: its state is set
+        bit_generator.state = rng.bit_generator.state
+        ahead = np.random.Generator(bit_generator)
     if isinstance(bit_generator, (np.random.PCG64, np.random.PCG64DXSM)):
         bit_generator.advance(draws)
-        ahead = np.random.Generator(bit_generator)
     else:
-        ahead = np.random.Generator(bit_generator)
         for first in range(0, draws, GATHER_CHUNK):
             ahead.random(min(GATHER_CHUNK, draws - first))
     return ahead
