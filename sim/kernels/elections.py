@@ -247,6 +247,8 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
     start = np.zeros(n_rows + 1, np.int64)  # each seated row's candidates, counted as the pass meets them
     listed = np.empty(max(16, m >> 4), np.int32)  # the candidates in slot order and their priorities
     listed_priority = np.empty(listed.size)
+    chunk_listed = np.empty(min(chunk, m), np.int32)  # a chunk's, copied to the sector's lists after the chunk
+    chunk_priority = np.empty(chunk_listed.size)
     candidates_listed = 0
     for first in range(0, m, chunk):
         last = min(first + chunk, m)
@@ -256,7 +258,7 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
                                 switch_cost, moved, left, quality_contractible, quality_noncontractible, design,
                                 service_weight, mismatch_weight, aspiration, voice_value, habit_value, duty_value,
                                 efficacy, last_participation, since)
-        k = 0
+        k = in_chunk = 0
         for slot in range(first, last):
             vote_uniform = next_double(vote_gen)
             answer_uniform = next_double(answer_gen)
@@ -265,11 +267,9 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
             if k < slots.size and slots[k] == slot:
                 row, person = provider[slot], holder(citizen, slot)
                 if stance[slot] == contribute and seated[row]:  # a candidate for a seat (fill_seats)
-                    if candidates_listed == listed.size:
-                        listed, listed_priority = grown(listed, listed_priority)
-                    listed[candidates_listed] = slot
-                    listed_priority[candidates_listed] = seat_uniform
-                    candidates_listed += 1
+                    chunk_listed[in_chunk] = slot
+                    chunk_priority[in_chunk] = seat_uniform
+                    in_chunk += 1
                     start[row + 1] += 1
                 if seen[slot] == contribute:  # the volunteers' costs (metric_sums.volunteer_cost)
                     volunteer_total += np.float64(slot_cost(resources[person], resource_gradient, effort))
@@ -326,6 +326,11 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
                 k += 1
             else:
                 civic[slot] = bits & clear_bits
+        if candidates_listed + in_chunk > listed.size:
+            listed, listed_priority = grown(listed, listed_priority, candidates_listed + in_chunk)
+        listed[candidates_listed:candidates_listed + in_chunk] = chunk_listed[:in_chunk]
+        listed_priority[candidates_listed:candidates_listed + in_chunk] = chunk_priority[:in_chunk]
+        candidates_listed += in_chunk
     # the seats, as fill_seats fills them: the candidates laid out by row, in slot order within a row
     for row in range(n_rows):
         start[row + 1] += start[row]
@@ -345,9 +350,10 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
 
 
 @inlined
-def grown(listed, listed_priority):
-    """The candidates' lists twice as long, the listed ones copied."""
-    longer, longer_priority = np.empty(2 * listed.size, np.int32), np.empty(2 * listed.size)
+def grown(listed, listed_priority, needed):
+    """The candidates' lists at least twice as long and ``needed`` long, the listed ones copied."""
+    size = max(2 * listed.size, needed)
+    longer, longer_priority = np.empty(size, np.int32), np.empty(size)
     longer[:listed.size] = listed
     longer_priority[:listed.size] = listed_priority
     return longer, longer_priority
