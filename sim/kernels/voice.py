@@ -9,7 +9,7 @@ import numpy as np
 from . import compiled, inlined, stream_blocks
 from .holders import holder
 from .metric_sums import add_sector_totals
-from .service_value import alternative_row, slot_cost, slot_exit_gain, slot_utility, unit_of
+from .service_value import alternative_row, index, slot_cost, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, SECTOR_LANES, word_uniform
 
 
@@ -135,13 +135,14 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
     sector_users = np.zeros(users_by_quintile.size)
     satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
     for slot in range(provider.size):
-        person = holder(citizen, slot)
+        # a person, quintile or row as an unsigned index: no check for a negative one at each gather (ODD §9 D-F38)
+        person = index(holder(citizen, slot))
         value = np.float64(satisfaction[slot])  # ODD §8: satisfaction, responsiveness, static fit, volunteers
         satisfaction_total += value
-        quintile = deprivation[person]
+        quintile = index(deprivation[person])
         sector_sum[quintile] += value
         sector_users[quintile] += 1.0
-        row = provider[slot]
+        row = index(provider[slot])
         gap = slot_mismatch(x, slot, design, row)
         mismatch_total += gap
         seen_stance = seen[slot]
@@ -153,7 +154,7 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
         own = stance[slot]  # ODD §7.3: efficacy, for those who took part and have not opted out
         if not learn or own == opt_out or not ((bits & took_part_bits) != 0 or own == contribute):
             continue
-        gap_central = slot_mismatch(x, slot, central_design, row_sector[row])
+        gap_central = slot_mismatch(x, slot, central_design, index(row_sector[row]))
         learn_from(efficacy, person, gap_central, gap, heeded_distance, weight_of[row], rate32,
                    popcount[holds[person]])
     add_sector_totals(sector_sum, sector_users, stance, satisfaction_by_quintile, users_by_quintile, stance_counts)
