@@ -140,7 +140,7 @@ class ServiceUsers:
 
     # each row's users as need churn left them this month, and the month (-1: none), for the month of service's
     # lists (ODD §9 D-F151); set by ``churn`` (defaults here, so a state saved before them loads)
-    row_users: np.ndarray = np.zeros(0, dtype=np.int64)
+    row_users: np.ndarray = np.zeros(0, dtype=np.int32)  # each row's users, as churn counted them (D-F151)
     row_users_month: int = -1
 
     def __init__(self, rng: np.random.Generator, sector_index: int, citizens: Citizens, unit_sizes: np.ndarray,
@@ -274,8 +274,8 @@ class ServiceUsers:
         if habitual is None:
             habitual = np.zeros(self.holds.size, dtype=bool)
         # membership and seats belong to the need that ended
-        if self.row_users.size != n_rows:
-            self.row_users = np.zeros(n_rows, dtype=np.int64)
+        if self.row_users.size != n_rows:  # int32: a row's users of one sector (ODD §9 D-F173)
+            self.row_users = np.zeros(n_rows, dtype=np.int32)
         self.row_users_month = month
         return need_churn.churn_sector(
             key[0], key[1], month, self.sector_index, float(volatility), self.provider, self.satisfaction, n_rows,

@@ -36,7 +36,8 @@ class Workforce:
         self._terms: tuple | None = None  # ``update``'s scalars, derived at its first call
         n = int(staff_per_row.sum())
         self.n = n
-        self.row = np.repeat(np.arange(staff_per_row.size, dtype=np.int64), staff_per_row)
+        # int32: the rows are far fewer than 2^31, and the kernels index with it as with int64 (ODD §9 D-F173)
+        self.row = np.repeat(np.arange(staff_per_row.size, dtype=np.int32), staff_per_row)
         self.motivation = self._draw_motivation(rng, n)
         self.skill = rng.uniform(0.8, 1.2, n)
         self.trained = np.zeros(n)  # the part of skill built by capacity building, which depreciates (ODD §7.11)

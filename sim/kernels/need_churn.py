@@ -230,7 +230,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
       N(0, ``spread``) by Box-Muller from two uniforms a pair of dimensions (float64, kept as float32, clipped to
       [0, 1]), a high need with chance ``high_need_share``, the stance of her civic habit, no membership or seat,
       her unit's home row and its users' mean satisfaction;
-    * each row's users after churn into ``row_users`` (``n_rows`` int64): the pass's counts, each churned slot
+    * each row's users after churn into ``row_users`` (``n_rows``, int32, D-F173): the pass's counts, each churned slot
       moved from her old row to her home row, for the month of service's lists (its own count of each provider's
       users, ``service_month.provider_starts``, not made again: ODD §9 D-F151).
 
