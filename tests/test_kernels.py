@@ -2759,6 +2759,27 @@ def test_a_generators_doubles_from_its_address_are_its_own(bit_generator):
         assert a.random() == b.random()
 
 
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937])
+@pytest.mark.parametrize("spare", [False, True])
+def test_going_on_from_a_copy_is_catching_up(bit_generator, spare):
+    """ODD §9 D-F182: ``go_on`` (advancing the stream where it held no spare half-word) leaves the generator in the
+    state ``catch_up`` leaves it, a spare 32-bit half-word held or not, copies made from the state read once."""
+    for count in (0, 1, 999):
+        a, b = np.random.Generator(bit_generator(count)), np.random.Generator(bit_generator(count))
+        if spare:
+            a.integers(0, 2**32, dtype=np.uint32)
+            b.integers(0, 2**32, dtype=np.uint32)
+        state = a.bit_generator.state
+        ahead_a = participation.generator_ahead(a, 2 * count, None, state)
+        ahead_b = participation.generator_ahead(b, 2 * count)
+        a.random(count), b.random(count), ahead_a.random(count), ahead_b.random(count)
+        participation.go_on(a, ahead_a, state, 2 * count)
+        participation.catch_up(b, ahead_b)
+        assert str(a.bit_generator.state) == str(b.bit_generator.state)
+        assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
+        assert a.random() == b.random()
+
+
 def pack_holders(citizen, unit_start, unit_count, unit_starts, unit_sizes, largest_shift=16):
     """``citizen`` as ``ServiceUsers`` keeps it (ODD §9 D-F120): ``(offset, floor, shift)`` from ``block_floors``."""
     floor, shift, dtype = block_floors(unit_start, unit_count, unit_starts, unit_sizes, largest_shift)

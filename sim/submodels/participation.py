@@ -73,6 +73,11 @@ GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather
 ELECTION_CHUNK = 1 << 16  # a sector's slots the yearly elections take at a time, from costs to ballots (D-F92)
 COPY_SEED = np.random.SeedSequence(0)  # seeds ``generator_ahead``'s copy, whose state is then set (ODD §9 D-F164)
 FORM_BITS = np.array([MEMBER, VOTED, CONSULTED, SEATED], dtype=np.uint8)  # the forms counted by ``measure``
+# the elections' bits as their kernel takes them (``hold_governance``): member, voted, consulted, seated, the year's
+# bits cleared, and the seats' (board, elected governor, pupils' representative, panel)
+MEMBER8, VOTED8, CONSULTED8, SEATED8 = np.uint8(MEMBER), np.uint8(VOTED), np.uint8(CONSULTED), np.uint8(SEATED)
+CLEAR8 = ~np.uint8(VOTED | CONSULTED | SEATED)
+SEAT_BITS = np.array([BOARD, GOVERNOR, PUPIL, PANEL], dtype=np.uint8)
 # each provider table's month and its rows' part of the funding formula (the weighted users times unit cost that
 # ``Guarantor.payments`` starts from), summed by the month's tallies (``tally_month``, ODD §9 D-F96)
 FORMULA_USERS: WeakKeyDictionary = WeakKeyDictionary()
@@ -266,8 +271,11 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     board, governors, panels, pupils, consults, contact = (
         present(params, names, table, name) for name in ("member_board", "user_governors", "user_panel",
                                                          "pupil_seats", "consultation", "named_contact"))
-    answer_cost = np.where(contact, min(params["contact_cost"], params["consultation_cost"]),
-                           params["consultation_cost"])
+    (gradient, effort, vote_cost, candidate_information, switch_cost, service_weight, mismatch_weight, aspiration,
+     voice_value, habit_value, duty_value, asked_value, disposition_on, disposition_scale, sensitivity, seats,
+     contact_cost, consultation_cost, exit_crowds_out) = structure.terms(
+        "hold_governance", -1, lambda: governance_terms(params, structure))
+    answer_cost = np.where(contact, contact_cost, consultation_cost)
     answerable = consults | contact
     tally = {name: np.zeros(n) for name in ("members", "voters", "electorate", "governor_voters")}
     dimensions = table.voice_design.shape[1]
@@ -275,14 +283,8 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
     vote_pref, answer_pref = np.zeros((n, dimensions)), np.zeros((n, dimensions))
     sector_voters, sector_respondents = np.empty(n), np.empty(n)
     sector_vote_pref, sector_answer_pref = np.empty((n, dimensions)), np.empty((n, dimensions))
-    disposition_scale = lasting_disposition_scale(params)  # ``add_lasting_disposition``'s, where it adds one
-    disposition_on = bool(params["civic_disposition"] and params["taste_persistence"] > 0
-                          and params["motive_sensitivity"] > 0)
-    sensitivity = fresh_sensitivity(params)
     volunteer_costs = [0.0] * len(service_users)
-    seats = np.array([params["board_size"], params["user_governor_seats"], params["pupil_seats"],
-                      params["panel_size"]], dtype=np.int64)
-    seat_bits = np.array([BOARD, GOVERNOR, PUPIL, PANEL], dtype=np.uint8)
+    month16 = np.int16(month)
     copies = ELECTION_COPIES.get(table)
     vote_gen = address(rng)
     for users in service_users:
@@ -291,58 +293,86 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         # a chunk of slots at a time from the costs to the ballots (ODD §9 D-F92): the answers draw from a copy of
         # the stream m draws ahead and the seats from one 2m ahead, which the stream then goes on from (the numbers
         # the three calls over the sector drew, ODD §9 D-F181)
-        answer_rng = generator_ahead(rng, users.m, copies[0] if copies else None)
-        seat_rng = generator_ahead(rng, 2 * users.m, copies[1] if copies else None)
+        state = rng.bit_generator.state  # read once for both copies (ODD §9 D-F182)
+        answer_rng = generator_ahead(rng, users.m, copies[0] if copies else None, state)
+        seat_rng = generator_ahead(rng, 2 * users.m, copies[1] if copies else None, state)
         if copies is None:
             copies = ELECTION_COPIES[table] = (answer_rng, seat_rng)
         standard_factor = standard_cost_factor(params, structure, population, users)
         sector = users.sector_index
-        crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"]
-                         and users.switched is not None)
+        crowd_out = bool(structure.choice_in[sector] and exit_crowds_out and users.switched is not None)
         moved, left = users.switched if crowd_out else (NO_SWITCHERS, NO_SWITCHERS)
         for array in (sector_voters, sector_respondents, sector_vote_pref, sector_answer_pref):
             array[...] = 0.0
         volunteer_costs[sector] = elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers,
             # the rows' sums (ODD §9 D-F140), the volunteers' costs (D-F144) and the seats (D-F181)
-            vote_gen, address(answer_rng), address(seat_rng), ELECTION_CHUNK, users.stance, OPT_OUT, users.provider, users.civic, users.holders, users.x,
-            population.resources, float(params["resource_gradient"]), float(params["participation_cost"]),
-            standard_factor, float(params["vote_cost"]), float(params["participation_cost"]),
-            bool(params["candidate_information"]), CONTRIBUTE, np.uint8(SEATED), answer_cost, crowd_out,
-            stream_key[0], stream_key[1], month, sector, users.unit_start, users.unit_count,
-            structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count,
-            population.quality_sensitivity, float(params["switch_cost"]), moved, left, table.q_c, table.q_n,
-            table.design, float(params["service_weight"]), float(structure.sector_array("mismatch_weight")[sector]),
-            float(params["aspiration"]), float(params["voice_value"]), float(params["habit_value"]),
-            float(params["duty_value"]), population.efficacy, population.last_participation, month - 12,
-            float(params["asked_value"]), disposition_on, population.civic_disposition,
-            disposition_scale, sensitivity, board, governors, answerable, np.uint8(MEMBER), np.uint8(VOTED),
-            np.uint8(CONSULTED), ~np.uint8(VOTED | CONSULTED | SEATED), np.int16(month), tally["members"],
-            tally["voters"], tally["electorate"], tally["governor_voters"], sector_voters, sector_vote_pref,
-            sector_respondents, sector_answer_pref, stance_served(users), pupils, panels, seats, seat_bits)
+            vote_gen, address(answer_rng), address(seat_rng), ELECTION_CHUNK, users.stance, OPT_OUT, users.provider,
+            users.civic, users.holders, users.x, population.resources, gradient, effort, standard_factor, vote_cost,
+            effort, candidate_information, CONTRIBUTE, SEATED8, answer_cost, crowd_out, stream_key[0], stream_key[1],
+            month, sector, users.unit_start, users.unit_count, structure.home_row[sector], structure.row_neighbours,
+            structure.row_neighbour_count, population.quality_sensitivity, switch_cost, moved, left, table.q_c,
+            table.q_n, table.design, service_weight, mismatch_weight[sector], aspiration, voice_value, habit_value,
+            duty_value, population.efficacy, population.last_participation, month - 12, asked_value, disposition_on,
+            population.civic_disposition, disposition_scale, sensitivity, board, governors, answerable, MEMBER8,
+            VOTED8, CONSULTED8, CLEAR8, month16, tally["members"], tally["voters"], tally["electorate"],
+            tally["governor_voters"], sector_voters, sector_vote_pref, sector_respondents, sector_answer_pref,
+            stance_served(users), pupils, panels, seats, SEAT_BITS)
         heard_voters += sector_voters
         vote_pref += sector_vote_pref
         heard_respondents += sector_respondents
         answer_pref += sector_answer_pref
-        catch_up(rng, seat_rng)
+        go_on(rng, seat_rng, state, 2 * users.m)
     finish_heard(table, heard_voters, vote_pref, heard_respondents, answer_pref)
     VOLUNTEER_COSTS[table] = (month, volunteer_costs)
     table.members = tally["members"]
     return {name: float(values.sum()) for name, values in tally.items()}
 
 
-def generator_ahead(rng: np.random.Generator, draws: int,
-                    into: np.random.Generator | None = None) -> np.random.Generator:
+def governance_terms(params: dict, structure: Structure) -> tuple:
+    """``hold_governance``'s scalars, which a run does not change (kept by ``Structure.terms``, ODD §9 D-F182): the
+    same floats, bools and ints it converted at every call, each sector's mismatch weight, the seats' numbers, the
+    answers' two costs and whether exit crowds out voice."""
+    disposition_on = bool(params["civic_disposition"] and params["taste_persistence"] > 0
+                          and params["motive_sensitivity"] > 0)
+    seats = np.array([params["board_size"], params["user_governor_seats"], params["pupil_seats"],
+                      params["panel_size"]], dtype=np.int64)
+    return (float(params["resource_gradient"]), float(params["participation_cost"]), float(params["vote_cost"]),
+            bool(params["candidate_information"]), float(params["switch_cost"]), float(params["service_weight"]),
+            [float(weight) for weight in structure.sector_array("mismatch_weight")], float(params["aspiration"]),
+            float(params["voice_value"]), float(params["habit_value"]), float(params["duty_value"]),
+            float(params["asked_value"]), disposition_on, lasting_disposition_scale(params),
+            fresh_sensitivity(params), seats, min(params["contact_cost"], params["consultation_cost"]),
+            params["consultation_cost"], bool(params["exit_crowds_out_voice"]))
+
+
+def go_on(rng: np.random.Generator, ahead: np.random.Generator, state: dict, draws: int) -> None:
+    """``catch_up(rng, ahead)`` where ``ahead`` is ``draws`` doubles ahead of ``rng``, ``state`` being ``rng``'s
+    state when the copy was made: a PCG64's (or PCG64DXSM's) that held no spare half-word (``has_uint32`` and
+    ``uinteger`` zero, which advancing leaves) is advanced ``draws`` doubles instead, without reading and setting
+    the two states (ODD §9 D-F182); the same state."""
+    if (isinstance(rng.bit_generator, (np.random.PCG64, np.random.PCG64DXSM))
+            and not state.get("has_uint32") and not state.get("uinteger")):
+        rng.bit_generator.advance(draws)
+    else:
+        catch_up(rng, ahead)
+
+
+def generator_ahead(rng: np.random.Generator, draws: int, into: np.random.Generator | None = None,
+                    state: dict | None = None) -> np.random.Generator:
     """A copy of ``rng`` that is ``draws`` doubles ahead of it: its next ``random()`` is the one ``rng`` would
     give after ``draws`` more (ODD §9 D-F92). PCG64's (NumPy's default) and PCG64DXSM's are advanced in one
     step (a double is one 64-bit word of theirs); any other generator's copy draws them, a chunk at a time.
-    ``into``: a copy made before, of the same bit generator's type, to set rather than a new one (ODD §9 D-F181)."""
+    ``into``: a copy made before, of the same bit generator's type, to set rather than a new one (ODD §9 D-F181);
+    ``state``: ``rng``'s state, if already read (D-F182)."""
+    if state is None:
+        state = rng.bit_generator.state
     if into is not None and type(into.bit_generator) is type(rng.bit_generator):
         ahead = into
         bit_generator = ahead.bit_generator
-        bit_generator.state = rng.bit_generator.state  # the whole state: the copy is as a new one would be
+        bit_generator.state = state  # the whole state: the copy is as a new one would be
     else:
         bit_generator = type(rng.bit_generator)(COPY_SEED)  # seeded from a fixed sequence, not the OS: its state is set
-        bit_generator.state = rng.bit_generator.state
+        bit_generator.state = state
         ahead = np.random.Generator(bit_generator)
     if isinstance(bit_generator, (np.random.PCG64, np.random.PCG64DXSM)):
         bit_generator.advance(draws)
