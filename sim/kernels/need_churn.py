@@ -302,10 +302,10 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
                 continue
             place = streams.word_uniform(draws[k, draw % 4])
             person = np.int32(unit_starts[units[k]] + place * unit_sizes[units[k]])
-            if holds[person] & bit:
+            if holds[np.uint64(person)] & bit:  # unsigned: no check for a negative index (ODD §9 D-F38)
                 remaining += 1
                 continue
-            holds[person] |= bit
+            holds[np.uint64(person)] |= bit
             new[k] = person
             pending[k] = False
     passed = release_needs(old, new, holds, bit)
