@@ -9,8 +9,10 @@
   median of several runs in one process (the kernels already compiled);
 * bytes per adult at peak with twelve sectors and every mechanism on: the growth of the process's peak
   resident memory over the memory after imports and compilation, divided by the adults (resident memory, not
-  tracemalloc, which does not see the kernels' own allocations), over 14 months: the first fiscal year's end
-  (month 12) is the highest point, and after it the yearly arrays hold real numbers (ODD §9 D-F61);
+  tracemalloc, which does not see the kernels' own allocations), over 26 months: the second fiscal year's end
+  (month 24) is the highest point of a run, where the first year's investments pay their returns and the
+  elections have more active slots than at the first (months 36 and later measured no higher; ODD §9 D-F61,
+  D-F175);
 * the cold start: a first month in a fresh process, with the kernels' cache empty and with it filled;
 * with ``--scaling`` (not part of the default set: the largest size takes minutes and about 7 GiB), per
   slot-step from 10^4 to 10^8 slots (twelve sectors, every mechanism on; about 3.44 slots an adult), each
@@ -188,12 +190,12 @@ def main() -> None:
     parser.add_argument("--figure", choices=FIGURES, help="measure one figure in this process and print it as JSON")
     parser.add_argument("--adults", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=None,
-                        help="months timed (per slot-step, default 5) or run (memory, default 14: past a fiscal year's end)")
+                        help="months timed (per slot-step, default 5) or run (memory, default 26: past the second fiscal year's end)")
     parser.add_argument("--runs", type=int, default=5, help="default-district runs")
     parser.add_argument("--scaling", action="store_true", help="per slot-step from 10^4 slots up to --largest")
     parser.add_argument("--largest", type=int, default=100_000_000, help="the largest size of --scaling, in slots")
     args = parser.parse_args()
-    memory_months = args.months or 14
+    memory_months = args.months or 26
     args.months = args.months or 5
     if args.figure == "memory":
         args.months = memory_months

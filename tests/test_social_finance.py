@@ -101,3 +101,19 @@ def test_social_finance_brings_spending_forward_and_then_costs_its_interest():
         assert steady["social finance interest"] + steady["social finance repayment"] > 1.3 * raised
         ablated = steady_flows(seed, 0.0)
         assert ablated["social finance"] == ablated["social finance interest"] == ablated["social finance repayment"] == 0
+
+
+def test_investment_returns_are_added_a_chunk_at_a_time_as_in_one_expression():
+    """ODD §9 D-F174: the savings' return in chunks of adults is the whole-array expression, to the bit."""
+    import numpy as np
+
+    from sim.submodels.investment import UNIT_CHUNK, add_returns
+
+    rng = np.random.default_rng(7)
+    for n in (0, 5, UNIT_CHUNK, 2 * UNIT_CHUNK + 17):
+        savings = rng.gamma(2.0, 50.0, n).astype(np.float32)
+        invested = rng.gamma(2.0, 20.0, n).astype(np.float32)
+        expected = savings + (0.035 * invested).astype(np.float32)
+        add_returns(savings, invested, 0.035)
+        assert savings.dtype == np.float32
+        np.testing.assert_array_equal(savings, expected)
