@@ -229,8 +229,8 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
     answers' and then the seats' (``rng.random(m)`` three times), so the three generators are the model's and its
     copies m and 2m draws ahead; each is given as the address of its ``bitgen_t`` (``bitgen.address``), which
     costs the call an integer rather than a generator's typing and unboxing (D-F181). A slot draws her seat's
-    priority after her answer's uniform; the candidates (contributors at rows with seats, all active) are listed
-    in slot order as the pass meets them, then laid out by row, and the seats filled after the pass as
+    priority after her answer's uniform; the candidates (contributors at rows with seats, all active) are counted
+    by row before the pass and laid out by row as the pass meets them (D-F176), and the seats filled after the pass as
     ``fill_seats`` fills them (``fill_rows``): the year's bits are cleared for every slot by then, as they were
     when ``fill_seats`` ran after the elections. ``seats``: the four forms' numbers of seats (board, elected
     governors, pupils' representatives, panel), ``seat_bits`` their bits."""
@@ -244,12 +244,17 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
     board_seats, governor_seats, pupil_seats, panel_seats = seats[0], seats[1], seats[2], seats[3]
     seated = seated_rows(board, governors, pupils, panels, board_seats, governor_seats, pupil_seats, panel_seats)
     n_rows = board.size
-    start = np.zeros(n_rows + 1, np.int64)  # each seated row's candidates, counted as the pass meets them
-    listed = np.empty(max(16, m >> 4), np.int32)  # the candidates in slot order and their priorities
-    listed_priority = np.empty(listed.size)
-    chunk_listed = np.empty(min(chunk, m), np.int32)  # a chunk's, copied to the sector's lists after the chunk
-    chunk_priority = np.empty(chunk_listed.size)
-    candidates_listed = 0
+    # each seated row's candidates counted first (no stance changes in the pass, and a contributor is active), so
+    # that the pass lays each out by row as it meets her, in slot order within a row (D-F176)
+    start = np.zeros(n_rows + 1, np.int64)
+    for slot in range(m):
+        if stance[slot] == contribute and seated[provider[slot]]:
+            start[provider[slot] + 1] += 1
+    for row in range(n_rows):
+        start[row + 1] += start[row]
+    candidates = np.empty(start[n_rows], np.int32)
+    priority = np.empty(start[n_rows])
+    filled = start[:n_rows].copy()
     for first in range(0, m, chunk):
         last = min(first + chunk, m)
         slots = active_slots(stance, opt_out, first, last)
@@ -258,7 +263,7 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
                                 switch_cost, moved, left, quality_contractible, quality_noncontractible, design,
                                 service_weight, mismatch_weight, aspiration, voice_value, habit_value, duty_value,
                                 efficacy, last_participation, since)
-        k = in_chunk = 0
+        k = 0
         for slot in range(first, last):
             vote_uniform = next_double(vote_gen)
             answer_uniform = next_double(answer_gen)
@@ -267,10 +272,9 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
             if k < slots.size and slots[k] == slot:
                 row, person = provider[slot], holder(citizen, slot)
                 if stance[slot] == contribute and seated[row]:  # a candidate for a seat (fill_seats)
-                    chunk_listed[in_chunk] = slot
-                    chunk_priority[in_chunk] = seat_uniform
-                    in_chunk += 1
-                    start[row + 1] += 1
+                    candidates[filled[row]] = slot
+                    priority[filled[row]] = seat_uniform
+                    filled[row] += 1
                 if seen[slot] == contribute:  # the volunteers' costs (metric_sums.volunteer_cost)
                     volunteer_total += np.float64(slot_cost(resources[person], resource_gradient, effort))
                 member = (bits & member_bit) != 0 and board[row]
@@ -326,34 +330,8 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
                 k += 1
             else:
                 civic[slot] = bits & clear_bits
-        if candidates_listed + in_chunk > listed.size:
-            listed, listed_priority = grown(listed, listed_priority, candidates_listed + in_chunk)
-        listed[candidates_listed:candidates_listed + in_chunk] = chunk_listed[:in_chunk]
-        listed_priority[candidates_listed:candidates_listed + in_chunk] = chunk_priority[:in_chunk]
-        candidates_listed += in_chunk
-    # the seats, as fill_seats fills them: the candidates laid out by row, in slot order within a row
-    for row in range(n_rows):
-        start[row + 1] += start[row]
-    candidates = np.empty(candidates_listed, np.int32)
-    priority = np.empty(candidates_listed)
-    filled = start[:n_rows].copy()
-    for j in range(candidates_listed):
-        slot = listed[j]
-        row = provider[slot]
-        candidates[filled[row]] = slot
-        priority[filled[row]] = listed_priority[j]
-        filled[row] += 1
+    # the seats, as fill_seats fills them
     fill_rows(start, candidates, priority, civic, member_bit, seated_bits, board, governors, pupils, panels,
               board_seats, governor_seats, pupil_seats, panel_seats, seat_bits[0], seat_bits[1], seat_bits[2],
               seat_bits[3])
     return volunteer_total
-
-
-@inlined
-def grown(listed, listed_priority, needed):
-    """The candidates' lists at least twice as long and ``needed`` long, the listed ones copied."""
-    size = max(2 * listed.size, needed)
-    longer, longer_priority = np.empty(size, np.int32), np.empty(size)
-    longer[:listed.size] = listed
-    longer_priority[:listed.size] = listed_priority
-    return longer, longer_priority
