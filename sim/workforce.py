@@ -129,7 +129,7 @@ class Workforce:
     def retrain(self, row: int) -> int:
         """A workforce plan for one provider: training closes half the gap to the top of the skill range (1.2),
         burnout is cleared and morale restored to a new hire's. Returns the number of workers."""
-        staff = np.flatnonzero(self.row == row)
+        staff = np.flatnonzero(self.row == self.row.dtype.type(row))  # the rows' own type: no cast of every row
         self.skill[staff] += 0.5 * np.maximum(1.2 - self.skill[staff], 0.0)
         self.burnout[staff] = 0.0
         self.morale[staff] = self.params["reference_morale"]
@@ -141,7 +141,9 @@ class Workforce:
         someone changes employer."""
         order = np.argsort(self.row, kind="stable")
         sorted_rows = self.row[order]
-        return lambda row: order[np.searchsorted(sorted_rows, row, "left"):np.searchsorted(sorted_rows, row, "right")]
+        key = sorted_rows.dtype.type  # a key of another integer type would cast every worker's row (ODD §9 D-F177)
+        return lambda row: order[np.searchsorted(sorted_rows, key(row), "left"):
+                                 np.searchsorted(sorted_rows, key(row), "right")]
 
     def ballot(self, rng: np.random.Generator, row: int, support_logit: float,
                staff: np.ndarray | None = None) -> tuple[float, float]:
@@ -150,7 +152,7 @@ class Workforce:
         risk, neighbours' experience) plus her own discontent with the status quo (low morale). Returns
         (turnout, yes-share of votes cast). ``staff``: the row's workers in ascending order, if known
         (``staff_by_row``)."""
-        staff = np.flatnonzero(self.row == row) if staff is None else staff
+        staff = np.flatnonzero(self.row == self.row.dtype.type(row)) if staff is None else staff
         if staff.size == 0:
             return 0.0, 0.0
         engagement = self.motivation[staff] * self.morale[staff]
