@@ -6,6 +6,7 @@ groups authorities; an interrupted run resumes to the same numbers."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,6 +24,22 @@ TABLES = ("authorities", "regions", "deciles")
 
 def tables(out) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES} | {"monthly": read_monthly(out)}
+
+
+class Stop(Exception):
+    """Raised to cut a national run short."""
+
+
+def run_cut_after_first_year(out) -> Path:
+    """A two-thread run of ``SMALL`` that saves every year, stopped once its first year is reported; its checkpoint."""
+
+    def stop_after_first_year(text: str) -> None:
+        if text.startswith("year 1/"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_national(out, progress=stop_after_first_year, threads=2, checkpoint_minutes=0, **SMALL)
+    return out / "checkpoint.pkl"
 
 
 @pytest.fixture(scope="module")
@@ -125,16 +142,7 @@ def test_a_checkpoint_saved_by_partitions_resumes_on_the_authorities_queue(one_p
     one state per partition of several authorities) still resumes, to the one-process run's tables."""
     from sim.national.files import read_checkpoint, write_checkpoint
 
-    class Stop(Exception):
-        pass
-
-    def stop_after_first_year(text: str) -> None:
-        if text.startswith("year 1/"):
-            raise Stop
-
-    with pytest.raises(Stop):
-        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, checkpoint_minutes=0, **SMALL)
-    checkpoint = tmp_path / "cut" / "checkpoint.pkl"
+    checkpoint = run_cut_after_first_year(tmp_path / "cut")
     saved = read_checkpoint(checkpoint)
     assert len(saved["partitions"]) == len(COUNTRY)  # one authority a state
     models = {code: m for state in saved["partitions"] for code, m in state["models"].items()}
@@ -154,16 +162,7 @@ def test_a_year_cut_while_its_checkpoint_is_written_leaves_the_last_one(one_proc
     from sim.national.files import read_checkpoint
     from sim.national.partition import Partition
 
-    class Stop(Exception):
-        pass
-
-    def stop_after_first_year(text: str) -> None:
-        if text.startswith("year 1/"):
-            raise Stop
-
-    with pytest.raises(Stop):
-        run_national(tmp_path / "cut", progress=stop_after_first_year, threads=2, checkpoint_minutes=0, **SMALL)
-    checkpoint = tmp_path / "cut" / "checkpoint.pkl"
+    checkpoint = run_cut_after_first_year(tmp_path / "cut")
     kept = checkpoint.read_bytes()
     summary = Partition.summary
 
