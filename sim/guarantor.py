@@ -189,13 +189,12 @@ class GuarantorState(Agent):
         model, table, ledger = self.model, self.model.providers, self.model.ledger
         if self.budget is not None and model.params["budget_rule"] == "open_ended":
             # ``payments``, ``open_ended``, the payment into the providers' cash and ``charges_and_overhead`` in one
-            # call (ODD §9 D-F191)
-            (self.over_budget, paid, booked, self.last_charges, charges,
-             overhead) = formula_funding.pay_open_ended(
+            # call (ODD §9 D-F191), each row's charges written over last month's (D-F231)
+            (self.over_budget, paid, booked, charges, overhead) = formula_funding.pay_open_ended(
                 self.formula_rows(), float(model.params["funding_level"]), model.structure.sector_array("fixed_cost"),
                 table.sector, table.price, table.last_lump, self.budget, self.cost_this_year, ledger.provider_cash,
                 ledger.inflows, table.last_payment, model.structure.sector_array("charge_share"),
-                model.structure.kind_rates.rates[GUARANTOR_OVERHEAD], table.kind)
+                model.structure.kind_rates.rates[GUARANTOR_OVERHEAD], table.kind, self.last_charges)
             self.served_share = np.ones(len(model.sector_names))
             self.budget_cut_share = 0.0
             ledger.journal_paid("treasury", paid, booked, "funding")

@@ -1367,11 +1367,12 @@ def test_production_matches(seed):
                   business_rates_share=0.3)
     want = production_reference(rows, fields, params)
     r = SimpleNamespace(**rows)
-    spending_index, costs = production.row_costs(
+    spending_index = np.full(n, np.nan)
+    costs = production.row_costs(
         r.last_payment, r.price, r.last_lump, r.federation, params["federation_saving"], r.sector,
         fields["fixed_cost"], fields["unit_cost"], r.own_rate, r.drawdown, r.wage_cut, r.relief, r.cash,
         r.weighted_users, r.effort_e, r.coproduction_relief, r.fte, params["cost_reduction_scale"],
-        params["coproduction_cost_share"], params["market_wage"], params["business_rates_share"])
+        params["coproduction_cost_share"], params["market_wage"], params["business_rates_share"], spending_index)
     q_c, q_n = production.quality(spending_index ** params["quality_elasticity"], r.workforce_index, r.capital,
                                   r.weighted_users, r.sector, fields["unit_cost"], fields["contractibility"],
                                   fields["theta"], r.effort_i, costs[production.CUT], params["capital_productivity"],
@@ -1488,7 +1489,8 @@ def test_row_shares_match(seed, dimensions):
     preference = np.divide(preference_sum, contributors[:, None], out=voice_design.copy(),
                            where=contributors[:, None] > 0)
     relief = np.divide(factor * contributors, unit_cost[sector] * weighted, out=np.zeros(n), where=weighted > 0)
-    got = production.row_shares(users, weighted, contributors, preference_sum, voice_design, sector, unit_cost, factor)
+    got = np.full(n, np.nan), np.full((n, dimensions), np.nan), np.full(n, np.nan)
+    production.row_shares(users, weighted, contributors, preference_sum, voice_design, sector, unit_cost, factor, *got)
     assert all(same(a, b) for a, b in zip(got, (participation, preference, relief), strict=True))
 
 
@@ -1502,7 +1504,9 @@ def test_design_blend_matches(seed, dimensions):
     central, sector, voice = rng.random((3, dimensions)), rng.integers(0, 3, 11), rng.random((11, dimensions))
     autonomy = float(rng.random())
     gathered = central[sector]
-    assert same(design.blend(central, sector, voice, autonomy), gathered + autonomy * (voice - gathered))
+    got = np.full_like(voice, np.nan)
+    design.blend(central, sector, voice, autonomy, got)
+    assert same(got, gathered + autonomy * (voice - gathered))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -2062,7 +2066,9 @@ def test_heard_designs_match(seed):
     counts = [np.where(rng.random(n) < 0.4, 0.0, rng.integers(1, 9, n).astype(float)) for _ in range(3)]
     sums = [rng.random((n, d)) * 5 for _ in range(2)]
     inputs = (counts[0], sums[0], counts[1], sums[1], counts[2], rng.random((n, d)), rng.random((n, d)))
-    got = voice.heard_designs(*inputs)
+    got = np.full(n, np.nan), np.full(n, np.nan), np.full((n, d), np.nan), np.full((n, d), np.nan), np.full(n, np.nan), \
+        np.full((n, d), np.nan)
+    voice.heard_designs(*inputs, *got)
     want = finish_heard_reference(*inputs)
     assert all(same(a, b) for a, b in zip(got, want, strict=True))
 
@@ -2397,15 +2403,17 @@ def test_one_call_of_the_payments_is_the_four_it_replaced(seed):
     state = [rng.uniform(0, 1e4, n), np.full(n_sectors, 3.0), rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n),
              np.zeros(n)]  # last lump, cost this year, cash, inflows, last payment
     got_state, want_state = [a.copy() for a in state], [a.copy() for a in state]
+    got_charges = np.full(n, np.nan)
     got = formula_funding.pay_open_ended(per_row, level, fixed_cost, sector, price, got_state[0], budget, got_state[1],
-                                         got_state[2], got_state[3], got_state[4], charge_share, overhead_rate, kind)
+                                         got_state[2], got_state[3], got_state[4], charge_share, overhead_rate, kind,
+                                         got_charges)
     lump, year, cash, inflow, last_payment = want_state
     due = formula_funding.formula_due(per_row, level, fixed_cost, sector, price, True, lump)
     over = formula_funding.open_ended_budget(sector, due, budget, year)
     total, booked = move_cash(cash, inflow, due, True)
     charges, charges_total, overhead_total = formula_funding.charges_and_overhead(due, last_payment, charge_share,
                                                                                   overhead_rate, sector, kind)
-    assert got[:3] == (over, total, booked) and same(got[3], charges) and got[4:] == (charges_total, overhead_total)
+    assert got == (over, total, booked, charges_total, overhead_total) and same(got_charges, charges)
     assert all(same(a, b) for a, b in zip(got_state, want_state, strict=True))
 
 
@@ -2428,7 +2436,8 @@ def test_one_call_of_quality_and_the_costs_books_is_the_four_it_replaced(seed):
     scalars = (float(rng.uniform(0, 0.2)), float(rng.uniform(0, 0.5)))
     cash, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n)
     got_cash, got_out = cash.copy(), outflow.copy()
-    got = production.quality_and_books(*arrays, costs, *scalars, got_cash, got_out)
+    got_q = np.full(n, np.nan), np.full(n, np.nan)
+    got = [*got_q, *production.quality_and_books(*arrays, costs, *scalars, got_cash, got_out, *got_q)]
     q_c, q_n = production.quality(*arrays, costs[production.CUT], *scalars)
     want = [q_c, q_n, float(costs[production.OVERHEAD].sum())]
     for flow in (production.WAGES, production.RUNNING_COSTS, production.RATES_PAID):
@@ -2451,11 +2460,12 @@ def test_one_call_of_the_rows_after_work_and_hiring_is_the_two_it_replaced(seed)
     staff = np.where(rng.random(n) < 0.3, 0.0, rng.integers(1, 12, n).astype(float))
     cash, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n)
     got_cash, got_out = cash.copy(), outflow.copy()
+    got_rows = np.full(n, np.nan), np.full(n, np.nan)
     got = workers.rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, 800.0, 0.6, got_cash,
-                                             got_out)
+                                             got_out, *got_rows)
     hires, index, mean_morale = workers.rows_after_work(worker_row, quits, output, morale, fte, staff, 800.0, 0.6)
     total, booked = move_cash(cash, outflow, hires, False)
-    assert same(got[0], index) and same(got[1], mean_morale) and got[2:] == (total, booked)
+    assert same(got_rows[0], index) and same(got_rows[1], mean_morale) and got == (total, booked)
     assert same(got_cash, cash) and same(got_out, outflow)
 
 

@@ -156,16 +156,18 @@ def charges_and_overhead(amount, last_payment, charge_share, overhead_rate, sect
 
 @compiled
 def pay_open_ended(per_row, funding_level, fixed_cost, sector, price, last_lump, budget, cost_this_year, cash,
-                   cash_in, last_payment, charge_share, overhead_rate, kind):
+                   cash_in, last_payment, charge_share, overhead_rate, kind, last_charges):
     """ODD §7.8, a month's payments under ``budget_rule = "open_ended"`` once the budget is set, in one call instead
     of four (ODD §9 D-F191): the priced formula (``formula_due``), what it asks above the month's budget
     (``open_ended_budget``), the payments moved into the providers' cash (``books.move_cash``) and the payment
     kept with the users' charges and the guarantor's overhead on it (``charges_and_overhead``), each kernel called
-    in the order ``GuarantorState.pay_providers`` called them: the same numbers. Returns (over budget, the total
-    paid and whether it was booked, each row's charges, the charges' and the overhead's totals)."""
+    in the order ``GuarantorState.pay_providers`` called them: the same numbers. Writes each row's charges into
+    ``last_charges`` (the guarantor's, which no other argument shares: a month boxes no new array, ODD §9 D-F231);
+    returns (over budget, the total paid and whether it was booked, the charges' and the overhead's totals)."""
     due = formula_due(per_row, funding_level, fixed_cost, sector, price, True, last_lump)
     over_budget = open_ended_budget(sector, due, budget, cost_this_year)
     total, booked = move_cash(cash, cash_in, due, True)
     charges, charges_total, overhead_total = charges_and_overhead(due, last_payment, charge_share, overhead_rate,
                                                                   sector, kind)
-    return over_budget, total, booked, charges, charges_total, overhead_total
+    last_charges[:] = charges
+    return over_budget, total, booked, charges_total, overhead_total

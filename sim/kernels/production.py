@@ -32,7 +32,7 @@ def minimum(a, b):
 @compiled
 def row_costs(last_payment, price, last_lump, federation, federation_saving, sector, fixed_cost, unit_cost,
               own_rate, drawdown, wage_cut, relief, cash, weighted_users, effort_e, coproduction_relief, fte,
-              cost_reduction_scale, coproduction_cost_share, market_wage, business_rates_share):
+              cost_reduction_scale, coproduction_cost_share, market_wage, business_rates_share, spending_index):
     """ODD §7.6 and §7.8, for every provider row p (float64, in the order of operations of the NumPy it replaced):
 
         standard_p = payment_p / price_p  (the service the formula pays for)
@@ -49,10 +49,10 @@ def row_costs(last_payment, price, last_lump, federation, federation_saving, sec
         rates_p = business rates share * fixed_p;  running costs_p = fixed_p - rates_p + overhead_p
                   + max(spend_p - wages_p, 0);  rates paid_p = rates_p (1 - rate relief_p)
 
-    Returns the spending index and the matrix of costs (rows ``FIXED`` ... ``RATES_PAID``)."""
+    Writes the spending index into ``spending_index`` (the rows' own: a month boxes one array fewer, ODD §9 D-F231)
+    and returns the matrix of costs (rows ``FIXED`` ... ``RATES_PAID``)."""
     n = last_payment.size
     costs = np.empty((N_COSTS, n))
-    spending_index = np.empty(n)
     for row in range(n):
         budget = last_payment[row]
         standard = budget / price[row]
@@ -85,7 +85,7 @@ def row_costs(last_payment, price, last_lump, federation, federation_saving, sec
         costs[WAGES, row] = wages
         costs[RUNNING_COSTS, row] = fixed - rates + overhead + maximum(spend - wages, 0.0)
         costs[RATES_PAID, row] = rates * (1.0 - relief[row])
-    return spending_index, costs
+    return costs
 
 
 @compiled
@@ -101,18 +101,27 @@ def quality(powered_spending, workforce_index, capital, weighted_users, sector, 
     n = powered_spending.size
     q_c = np.empty(n)
     q_n = np.empty(n)
-    for row in range(n):
+    quality_into(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility, theta,
+                 effort_i, cut, capital_productivity, innovation_scale, q_c, q_n)
+    return q_c, q_n
+
+
+@inlined
+def quality_into(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility, theta,
+                 effort_i, cut, capital_productivity, innovation_scale, q_c, q_n):
+    """``quality``, written into ``q_c`` and ``q_n``."""
+    for row in range(powered_spending.size):
         s = sector[row]
         capital_quality = capital_productivity * capital[row] / (12.0 * unit_cost[s] * maximum(weighted_users[row], 1.0))
         base = powered_spending[row] * workforce_index[row] + capital_quality
         q_c[row] = contractibility[s] * base
         q_n[row] = ((1.0 - contractibility[s]) * base + 2.0 * innovation_scale * np.sqrt(maximum(effort_i[row], 0.0))
                     - theta[s] * cut[row])
-    return q_c, q_n
 
 
 @compiled
-def row_shares(users, weighted_users, contributors, preference_sum, voice_design, sector, unit_cost, relief_per_contributor):
+def row_shares(users, weighted_users, contributors, preference_sum, voice_design, sector, unit_cost, relief_per_contributor,
+               participation, preference, relief):
     """ODD §7.6 aggregation, per row p after the sectors' tallies (``provider_tallies``):
 
         participation_p    = contributors_p / users_p  (0 without users)
@@ -121,11 +130,10 @@ def row_shares(users, weighted_users, contributors, preference_sum, voice_design
         relief_p           = relief per contributor * contributors_p / (unit cost * need-weighted users_p)
                              (0 without users)
 
-    ``relief_per_contributor`` is substitution x value of time x participation cost. Returns the three."""
+    ``relief_per_contributor`` is substitution x value of time x participation cost. Writes the three into
+    ``participation``, ``preference`` (rows, D) and ``relief``, which no other argument shares (the rows' own, ODD §9
+    D-F231: a month boxes no new array)."""
     n, dimensions = preference_sum.shape
-    participation = np.empty(n)
-    preference = np.empty((n, dimensions))
-    relief = np.empty(n)
     for row in range(n):
         participation[row] = contributors[row] / users[row] if users[row] > 0 else 0.0
         for dimension in range(dimensions):
@@ -133,21 +141,21 @@ def row_shares(users, weighted_users, contributors, preference_sum, voice_design
                                           else voice_design[row, dimension])
         value = relief_per_contributor * contributors[row]
         relief[row] = value / (unit_cost[sector[row]] * weighted_users[row]) if weighted_users[row] > 0 else 0.0
-    return participation, preference, relief
 
 
 @compiled
 def quality_and_books(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility,
-                      theta, effort_i, costs, capital_productivity, innovation_scale, cash, cash_out):
+                      theta, effort_i, costs, capital_productivity, innovation_scale, cash, cash_out, q_c, q_n):
     """ODD §7.6 and §7.8, a booked month's quality and the providers' costs, in one call instead of four (ODD §9
     D-F191): ``quality`` of every row, then the overhead paid (``costs[OVERHEAD]``'s sum, as ``ndarray.sum``
     adds it) and the wages, running costs and business rates moved out of the providers' cash in that order
-    (``books.move_cash``), as ``sim.submodels.production.produce`` called them: the same numbers. Returns (q_c,
-    q_n, overhead paid, and each flow's total and whether it was booked)."""
-    q_c, q_n = quality(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility,
-                       theta, effort_i, costs[CUT], capital_productivity, innovation_scale)
+    (``books.move_cash``), as ``sim.submodels.production.produce`` called them: the same numbers. Writes the
+    quality into ``q_c`` and ``q_n`` (the rows' own, which no other argument shares: a month boxes no new array,
+    ODD §9 D-F231); returns the overhead paid, and each flow's total and whether it was booked."""
+    quality_into(powered_spending, workforce_index, capital, weighted_users, sector, unit_cost, contractibility,
+                 theta, effort_i, costs[CUT], capital_productivity, innovation_scale, q_c, q_n)
     overhead_paid = pairwise_sum(costs[OVERHEAD])
     wages, wages_booked = move_cash(cash, cash_out, costs[WAGES], False)
     running, running_booked = move_cash(cash, cash_out, costs[RUNNING_COSTS], False)
     rates, rates_booked = move_cash(cash, cash_out, costs[RATES_PAID], False)
-    return q_c, q_n, overhead_paid, wages, wages_booked, running, running_booked, rates, rates_booked
+    return overhead_paid, wages, wages_booked, running, running_booked, rates, rates_booked

@@ -241,20 +241,24 @@ def voice_benefit(slots, provider, x, citizen, crowd_out, key0, key1, month, sec
 
 
 @compiled
-def heard_designs(voters, vote_pref, respondents, answer_pref, contributors, contributor_pref, voice_design):
+def heard_designs(voters, vote_pref, respondents, answer_pref, contributors, contributor_pref, voice_design,
+                  voters_out, respondents_out, mandate, consulted, weight, heard_pref):
     """ODD §7.3 what each row hears, from its tallies, in one pass over the rows: the voters' mean preferred
     design (the mandate) and the respondents', each the row's voice design where nobody took part; the weight
     heard, voters + respondents + contributors; and the heard design, (voters * mandate + respondents *
     consulted + contributors * contributors' mean) / weight, the voice design where the weight is 0. The same
     float64 operations in the same order as NumPy's whole-array expressions (``participation.finish_heard``'s
-    reference in ``tests/test_kernels.py``). Returns copies of the voters and respondents, the mandate, the
-    consulted design, the weight and the heard design."""
+    reference in ``tests/test_kernels.py``). Writes copies of the voters and respondents, the mandate, the
+    consulted design, the weight and the heard design into the last six arguments (the rows' own, which no input
+    shares: a month boxes no new array, ODD §9 D-F231)."""
     n_rows, dimensions = voice_design.shape
-    mandate, consulted, heard_pref = voice_design.copy(), voice_design.copy(), voice_design.copy()
-    voters_out, respondents_out, weight = np.empty(n_rows), np.empty(n_rows), np.empty(n_rows)
     for row in range(n_rows):
         voted, answered, contributed = voters[row], respondents[row], contributors[row]
         voters_out[row], respondents_out[row] = voted, answered
+        for dimension in range(dimensions):
+            mandate[row, dimension] = voice_design[row, dimension]
+            consulted[row, dimension] = voice_design[row, dimension]
+            heard_pref[row, dimension] = voice_design[row, dimension]
         for dimension in range(dimensions):
             if voted > 0:
                 mandate[row, dimension] = vote_pref[row, dimension] / voted
@@ -267,4 +271,3 @@ def heard_designs(voters, vote_pref, respondents, answer_pref, contributors, con
                 total = (voted * mandate[row, dimension] + answered * consulted[row, dimension]
                          + contributed * contributor_pref[row, dimension])
                 heard_pref[row, dimension] = total / total_weight
-    return voters_out, respondents_out, mandate, consulted, weight, heard_pref

@@ -127,12 +127,14 @@ def fill_posts(quits, new_motivation, new_skill, motivation, skill, trained, ten
 
 @compiled
 def rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, hiring_cost, reference_output, cash,
-                               cash_out):
+                               cash_out, workforce_index, mean_morale):
     """ODD §7.9 and §7.8, ``rows_after_work`` and the rows' hiring costs moved out of the providers' cash
     (``books.move_cash``) in one call instead of two (ODD §9 D-F191), as ``sim.submodels.work.work`` called them:
-    the same numbers. Returns (the rows' workforce index, their mean morale, the hiring's total and whether it was
-    booked)."""
-    hiring, index, mean_morale = rows_after_work(worker_row, quits, output, morale, fte, staff, hiring_cost,
-                                                 reference_output)
-    total, booked = move_cash(cash, cash_out, hiring, False)
-    return index, mean_morale, total, booked
+    the same numbers. Writes the rows' workforce index and their mean morale into ``workforce_index`` and
+    ``mean_morale`` (the rows' own, which no other argument shares: a month boxes no new array, ODD §9 D-F231);
+    returns the hiring's total and whether it was booked."""
+    hiring, index, row_morale = rows_after_work(worker_row, quits, output, morale, fte, staff, hiring_cost,
+                                                reference_output)
+    workforce_index[:] = index
+    mean_morale[:] = row_morale
+    return move_cash(cash, cash_out, hiring, False)

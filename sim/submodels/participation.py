@@ -411,10 +411,11 @@ def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) ->
 def finish_heard(table: ProviderTable, voters: np.ndarray, vote_pref: np.ndarray, respondents: np.ndarray,
                  answer_pref: np.ndarray) -> None:
     """``heard_preference`` from the rows' tallies: voters and respondents and the sums of their preferred
-    designs (rows, D), in one pass over the rows (``sim.kernels.voice.heard_designs``)."""
-    (table.voters, table.respondents, table.mandate, table.consulted_pref, table.heard,
-     table.heard_pref) = voice.heard_designs(voters, vote_pref, respondents, answer_pref, table.contributors,
-                                             table.contributor_pref, table.voice_design)
+    designs (rows, D), in one pass over the rows (``sim.kernels.voice.heard_designs``, written over the rows' own
+    arrays)."""
+    voice.heard_designs(voters, vote_pref, respondents, answer_pref, table.contributors, table.contributor_pref,
+                        table.voice_design, table.voters, table.respondents, table.mandate, table.consulted_pref,
+                        table.heard, table.heard_pref)
 
 
 def learn_efficacy(params: dict, population: Citizens, service_users: list[ServiceUsers],

@@ -31,12 +31,12 @@ def aggregate_users(params: dict, structure: Structure, service_users: list[Serv
 def finish_aggregation(params: dict, structure: Structure, table: ProviderTable, pref_sum: np.ndarray) -> None:
     """From the rows' tallies (users ... contributors, and ``pref_sum`` (rows, D) of contributors' preferred
     designs): participation, contributors' mean preference and the relief co-production gives the budget, in one
-    pass over the rows (``sim.kernels.production.row_shares``)."""
+    pass over the rows (``sim.kernels.production.row_shares``, written over the rows' own arrays)."""
     relief_per_contributor = params["coproduction_substitution"] * params["value_of_time"] * params[
         "participation_cost"]
-    table.participation, table.contributor_pref, table.coproduction_relief = row_pass.row_shares(
-        table.users, table.weighted_users, table.contributors, pref_sum, table.voice_design, table.sector,
-        structure.sector_array("unit_cost"), float(relief_per_contributor))
+    row_pass.row_shares(table.users, table.weighted_users, table.contributors, pref_sum, table.voice_design,
+                        table.sector, structure.sector_array("unit_cost"), float(relief_per_contributor),
+                        table.participation, table.contributor_pref, table.coproduction_relief)
 
 
 def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Ledger, book: bool) -> float:
@@ -53,14 +53,14 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     is), the rest adds to the service. Capital is a stock: quality from the capital per (need-weighted) user,
     in years of the unit cost. The arithmetic is two passes over the rows (``sim.kernels.production``)."""
     rate = structure.kind_rates.of_rows(table.kind)  # each row's kind's rates
-    spending_index, costs = row_pass.row_costs(
+    costs = row_pass.row_costs(  # the spending index written over the rows' (ODD §9 D-F231)
         table.last_payment, table.price, table.last_lump, table.federation, float(params["federation_saving"]),
         table.sector, structure.sector_array("fixed_cost"), structure.sector_array("unit_cost"),
         rate[kind.OWN_OVERHEAD], rate[kind.RESERVE_DRAWDOWN], rate[kind.WAGE_CUT], rate[kind.RATE_RELIEF], ledger.provider_cash,
         table.weighted_users, table.effort_e, table.coproduction_relief, table.fte,
         float(params["cost_reduction_scale"]), float(params["coproduction_cost_share"]),
-        float(params["market_wage"]), float(params["business_rates_share"]))
-    table.spending_index = spending_index
+        float(params["market_wage"]), float(params["business_rates_share"]), table.spending_index)
+    spending_index = table.spending_index
     if not book:
         table.q_c, table.q_n = row_pass.quality(
             spending_index ** params["quality_elasticity"], table.workforce_index, table.capital, table.weighted_users,
@@ -69,13 +69,13 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
             float(params["capital_productivity"]), float(params["innovation_scale"]))
         return 0.0
     # quality, the overhead paid and the wages, running costs and business rates (less a charity's relief, D-K4)
-    # moved out of the providers' cash, in one call (ODD §9 D-F191); journalled in that order
-    (table.q_c, table.q_n, overhead_paid, wages, wages_booked, running, running_booked, rates,
-     rates_booked) = row_pass.quality_and_books(
+    # moved out of the providers' cash, in one call (ODD §9 D-F191); journalled in that order; the quality written
+    # over the rows' (D-F231)
+    (overhead_paid, wages, wages_booked, running, running_booked, rates, rates_booked) = row_pass.quality_and_books(
         spending_index ** params["quality_elasticity"], table.workforce_index, table.capital, table.weighted_users,
         table.sector, structure.sector_array("unit_cost"), structure.sector_array("contractibility"),
         structure.sector_array("theta"), table.effort_i, costs, float(params["capital_productivity"]),
-        float(params["innovation_scale"]), ledger.provider_cash, ledger.outflows)
+        float(params["innovation_scale"]), ledger.provider_cash, ledger.outflows, table.q_c, table.q_n)
     table.wage_factor = costs[row_pass.WAGE_FACTOR]
     ledger.journal_collected("households", wages, wages_booked, "wages")
     ledger.journal_collected("outside_world", running, running_booked, "running costs")

@@ -44,10 +44,12 @@ def work(params: dict, structure: Structure, table: ProviderTable, workforce: Wo
         rates.flags[MEMBERS_OWN_IT].astype(float)))
     quits = workforce.update(rng, autonomy, owned_by_kind[table.kind], table.wage_factor, workload,
                              table.failing.astype(float), incentive, quit_ratio)
-    # the rows' workforce index and morale, and the hiring costs moved out of their cash, in one call (D-F191)
-    table.workforce_index, table.morale, hires, booked = workers.rows_after_work_and_hiring(
+    # the rows' workforce index and morale (written over the rows', D-F231), and the hiring costs moved out of their
+    # cash, in one call (D-F191)
+    hires, booked = workers.rows_after_work_and_hiring(
         workforce.row, quits, workforce.effort * workforce.productivity(), workforce.morale, table.fte, table.staff,
-        float(params["hiring_cost"]), workforce.reference_output, ledger.provider_cash, ledger.outflows)
+        float(params["hiring_cost"]), workforce.reference_output, ledger.provider_cash, ledger.outflows,
+        table.workforce_index, table.morale)
     ledger.journal_collected("outside_world", hires, booked, "hiring")
 
 
