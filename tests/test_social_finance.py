@@ -117,3 +117,32 @@ def test_investment_returns_are_added_a_chunk_at_a_time_as_in_one_expression():
         add_returns(savings, invested, 0.035)
         assert savings.dtype == np.float32
         np.testing.assert_array_equal(savings, expected)
+
+
+@pytest.mark.parametrize("local_bonds", [False, True])
+def test_social_investment_a_chunk_of_adults_at_a_time_is_the_whole_arrays(monkeypatch, local_bonds):
+    """ODD §9 D-F220: the amounts invested derived again and moved from savings a chunk of adults at a time leave
+    the savings, what was invested, the rows' shares and capital, to the bit, as one chunk of every adult."""
+    import pickle
+
+    import numpy as np
+
+    from sim.submodels import investment
+
+    model = sim.MutualStateModel(regime="conversion", rng=3, n_units=12, social_investment=True,
+                                 local_bonds=local_bonds, conversion_rate=0.5)
+    model.run(23)
+    blob = pickle.dumps(model)
+    ends = []
+    for chunk in (10**9, 1 << 16, 700, 1):  # one chunk of everyone; chunks of whole units
+        monkeypatch.setattr(investment, "UNIT_CHUNK", chunk)
+        state = pickle.loads(blob)
+        state.step()  # month 24: a fiscal year's end
+        ends.append(state)
+    whole = ends[0]
+    assert whole.population.invested.sum() > pickle.loads(blob).population.invested.sum() > 0
+    for state in ends[1:]:
+        for name in ("savings", "invested"):
+            np.testing.assert_array_equal(getattr(state.population, name), getattr(whole.population, name))
+        for name in ("community_shares", "capital"):
+            np.testing.assert_array_equal(getattr(state.providers, name), getattr(whole.providers, name))
