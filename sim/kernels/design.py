@@ -17,4 +17,3 @@ def blend(central_design, sector, voice_design, autonomy, design):
         for dimension in range(dimensions):
             central = central_design[sector[row], dimension]
             design[row, dimension] = central + autonomy * (voice_design[row, dimension] - central)
-    return design
