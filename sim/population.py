@@ -192,7 +192,8 @@ class ServiceUsers:
         self.satisfaction = np.empty(0, dtype=np.float32)
         self.provider = np.empty(0, dtype=np.int16)
         self.civic = np.zeros(m, dtype=np.uint8)  # participation bits (MEMBER ... PUPIL, ODD §7.3)
-        # this month's switchers (slots, ascending) and the rows they left (exit, ODD §7.4; §9 D-F81)
+        # this month's switchers (slots, ascending) and the rows they left (exit, ODD §7.4; §9 D-F81), int32 each
+        # (a sector has fewer slots than adults, int32 holders; D-F221)
         self.switched: tuple[np.ndarray, np.ndarray] | None = None
         self.unserved: np.ndarray | None = None  # slots refused or waiting this month (rationing, ODD §7.8)
 
@@ -210,11 +211,15 @@ class ServiceUsers:
 
     def __setstate__(self, state: dict) -> None:
         """A state saved before the holders were packed (ODD §9 D-F120) kept ``citizen`` (int32): its holders are
-        kept as int32 offsets from adult 0, one block, so the kernels read them as before."""
+        kept as int32 offsets from adult 0, one block, so the kernels read them as before. One saved before the
+        switchers were int32 (D-F221) kept them and their old rows as int64: they are kept as int32, as the
+        kernels now make them."""
         if "citizen" in state:
             citizen = state.pop("citizen")
             state.update(holder_offset=np.asarray(citizen, dtype=np.int32), holder_floor=np.zeros(1, np.int64),
                          holder_shift=62)
+        if state.get("switched") is not None:
+            state["switched"] = tuple(np.asarray(switched, dtype=np.int32) for switched in state["switched"])
         self.__dict__.update(state)
 
     def serve_from(self, home_row: np.ndarray, n_rows: int) -> None:

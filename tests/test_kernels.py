@@ -1801,7 +1801,8 @@ def test_keyed_exit_matches_its_numpy_statement(seed):
                    alternative.astype(np.int32), exit_gain, civic, 0.4, 25.0)
     assert same(provider, want_provider) and same(got_civic, civic)
     want_moved = np.flatnonzero(want_provider != slots["provider"])  # the switchers and the rows they left
-    assert same(moved, want_moved) and same(left, slots["provider"][want_moved].astype(np.int64))
+    assert same(moved, want_moved.astype(np.int32))  # int32 (ODD §9 D-F221)
+    assert same(left, slots["provider"][want_moved].astype(np.int32))
 
 # --- the revision helper (session 12), continued: stance revision on keyed streams (ODD §9 D-F31) ------------
 def keyed_words_reference(key, indices, month, sector, purpose, block):
@@ -1928,7 +1929,8 @@ def test_keyed_stance_revision_matches(seed, proportional, crowd_out, targeted, 
                        alternative.astype(np.int32), exit_gain, civic, 0.4, 25.0)
     want_moved = np.flatnonzero(want_provider != slots["provider"])  # the switchers and the rows they left
     assert same(provider, want_provider) and same(got_civic, civic)
-    assert same(moved, want_moved) and same(left, slots["provider"][want_moved].astype(np.int64))
+    assert same(moved, want_moved.astype(np.int32))  # int32 (ODD §9 D-F221)
+    assert same(left, slots["provider"][want_moved].astype(np.int32))
 
 
 def test_blocks_of_keyed_words_are_the_streams():

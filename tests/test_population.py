@@ -166,3 +166,26 @@ def test_a_state_saved_with_the_holders_as_an_array_loads_and_runs_on():
     assert loaded.run(14).equals(packed.run(14))
     for a, b in zip(loaded.users, packed.users, strict=True):
         assert np.array_equal(a.citizen, b.citizen) and np.array_equal(a.satisfaction, b.satisfaction)
+
+
+def test_a_state_saved_with_int64_switchers_loads_and_runs_on():
+    """ODD §9 D-F221: this month's switchers and the rows they left are int32; a state pickled when they were
+    int64 loads with them as int32 (the same values) and runs on exactly as the new model does."""
+    import pickle
+
+    m = sim.MutualStateModel(rng=3, n_units=4, sectors="all", user_choice="on", exit_crowds_out_voice=True)
+    m.run(11)
+    blob = pickle.dumps(m)
+    switched = [users.switched for users in m.users if users.switched is not None]
+    assert switched and sum(moved.size for moved, _ in switched) > 0
+    assert all(moved.dtype == left.dtype == np.int32 for moved, left in switched)
+    old = pickle.loads(blob)
+    for users in old.users:  # as a state saved before D-F221 held them
+        if users.switched is not None:
+            users.switched = tuple(a.astype(np.int64) for a in users.switched)
+    loaded, new = pickle.loads(pickle.dumps(old)), pickle.loads(blob)
+    for a, b in zip(loaded.users, new.users, strict=True):
+        if b.switched is not None:
+            assert all(x.dtype == np.int32 and np.array_equal(x, y) for x, y in zip(a.switched, b.switched,
+                                                                                     strict=True))
+    assert loaded.run(13).equals(new.run(13))  # past the fiscal year's end of month 12, whose ballots read them

@@ -24,7 +24,8 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
     her row, unit, preference and the rows' qualities and designs have not changed since, ODD §9 D-F81); a
     switcher's provider becomes the alternative and her membership and seats (``civic``) end. A slot's unit comes
     from the unit-sorted layout (``unit_start``, ``unit_count``). Returns the switchers' slots (ascending) and the
-    rows they left (int64), for the voice benefit of a year-end ballot this month.
+    rows they left (int32: a sector has fewer slots than adults, ODD §9 D-F221), for the voice benefit of a
+    year-end ballot this month.
 
     A batch of 256 slots at a time (``exit_batch``; stance revision calls it for its own blocks where exit
     follows it, ``stance_revision.revise_and_recruit``, ODD §9 D-F150): their review words as a block (``stream_blocks.philox_words``, 64 counters,
@@ -39,7 +40,7 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
             np.empty((4, batch), np.uint64), np.empty((4, batch), np.uint64))
     review_below = stream_blocks.words_below(revision_rate)  # a review word below it is a uniform below the rate
     unit = 0
-    moved, left = np.empty(0, np.int64), np.empty(0, np.int64)  # the switchers and their old rows
+    moved, left = np.empty(0, np.int32), np.empty(0, np.int32)  # the switchers and their old rows (D-F221)
     n_moved = 0
     for first in range(0, provider.size, batch):
         moved, left = switch_room(moved, left, n_moved + batch)
@@ -53,11 +54,12 @@ def exit_month(key0, key1, month, sector, stance, provider, unit_start, unit_cou
 
 @inlined
 def switch_room(moved, left, needed):
-    """``moved`` and ``left`` (the switchers so far and their old rows), grown to hold at least ``needed``."""
+    """``moved`` and ``left`` (the switchers so far and their old rows, int32), grown to hold at least
+    ``needed``."""
     if needed <= moved.size:
         return moved, left
     size = max(2 * moved.size, needed)
-    more_moved, more_left = np.empty(size, np.int64), np.empty(size, np.int64)
+    more_moved, more_left = np.empty(size, np.int32), np.empty(size, np.int32)
     more_moved[:moved.size], more_left[:left.size] = moved, left
     return more_moved, more_left
 

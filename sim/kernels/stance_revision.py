@@ -227,7 +227,7 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
                   np.empty((4, SLOTS), np.uint64), np.empty((4, SLOTS), np.uint64))
     exit_below, exit_sensitivity32 = stream_blocks.words_below(revision_rate), np.float32(exit_sensitivity)
     exit_unit, n_moved = 0, 0
-    moved, left = np.empty(0, np.int64), np.empty(0, np.int64)
+    moved, left = np.empty(0, np.int32), np.empty(0, np.int32)  # as exit_choice.switch_room's (D-F221)
     for first in range(0, stance.size, SLOTS):  # a block of slots: their words computed together
         count = min(SLOTS, stance.size - first)
         stream_blocks.philox_words(key0, key1, first // 2, (count + 1) // 2, month, lane, 0, words)  # two slots a counter

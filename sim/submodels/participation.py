@@ -67,7 +67,7 @@ from .structure import Structure
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL
 TOOK_PART = SEATED | VOTED | CONSULTED  # through the service's institutions this year (co-production aside)
-NO_SWITCHERS = np.zeros(0, dtype=np.int64)  # where exit does not crowd out voice: no switchers read
+NO_SWITCHERS = np.zeros(0, dtype=np.int32)  # where exit does not crowd out voice: no switchers read
 NO_FACTOR = np.zeros(0, dtype=np.float32)  # the forms' costs divide c_i by c (``standard_cost_factor``)
 GATHER_CHUNK = 1 << 16  # slots gathered at a time where a whole sector's gather is not needed at once
 ELECTION_CHUNK = 1 << 16  # a sector's slots the yearly elections take at a time, from costs to ballots (D-F92)
