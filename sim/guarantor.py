@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
-from . import design_space
-from .kernels import formula_funding
+from .kernels import formula_funding, preferences
 from .population import ANY_SERVICE, EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
@@ -240,7 +239,7 @@ class GuarantorState(Agent):
         model = self.model
         self.central_design = self.pending_estimate.copy()
         noise = model.np_rng.normal(0.0, model.params["central_design_noise"], self.central_design.shape)
-        means = [design_space.column_means(u.x) if u.m else np.full(self.central_design.shape[1], 0.5)
+        means = [preferences.column_means(u.xq) if u.m else np.full(self.central_design.shape[1], 0.5)
                  for u in model.users]
         self.pending_estimate = np.clip(np.array(means) + noise, 0, 1)
 

@@ -187,7 +187,7 @@ def slot_sums(model) -> MonthSums:
     for sector, users in enumerate(model.users):
         if users.m:
             sums.sectors[sector] = add_sector_measures(
-                users.holders, pop.deprivation, users.satisfaction, users.x, users.provider, table.design,
+                users.holders, pop.deprivation, users.satisfaction, users.xq, users.provider, table.design,
                 stance_served(users), pop.resources, gradient, effort, CONTRIBUTE, OPT_OUT, users.civic,
                 users.stance, sums.satisfaction_by_quintile, sums.users_by_quintile, person_bits,
                 sums.stance_counts)

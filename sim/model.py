@@ -154,7 +154,7 @@ class MutualStateModel(Model):
         self.overhead_paid = production.produce(params, structure, table, self.ledger, book=False)
         for sector, users in enumerate(self.users):
             # satisfaction: the utility (a new float32 array), the outside option (as float32) where she opts out
-            users.satisfaction = service_use.service_utility(params, structure, table, sector, users.provider, users.x)
+            users.satisfaction = service_use.service_utility(params, structure, table, sector, users.provider, users.xq)
             users.satisfaction[users.stance == OPT_OUT] = np.float32(structure.sector_array("outside_option")[sector])
             self.population.last_participation[users.citizen[users.stance == CONTRIBUTE]] = 0
         self.last_election = None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import need_churn, residents
+from .kernels import need_churn, preferences, residents
 from .kernels.holders import block_floors
 
 CONTRIBUTE, USE_ONLY, OPT_OUT = 0, 1, 2
@@ -171,7 +171,8 @@ class ServiceUsers:
         del citizen
         self.unit_pref_mean = unit_pref_mean.astype(np.float32)  # (units, D): the design space, ODD §9 D-Q1
         self.pref_spread = params["preference_spread_within"]
-        self.x = self.draw_preferences(rng, unit)
+        # each preferred design as uint16 codes, two bytes a dimension (``x`` reads them as float32, D-F211)
+        self.xq = self.draw_preferences(rng, unit)
         del unit  # a slot's unit is derived where read (``unit``, ODD §9 D-F66)
         self.high_need_share, self.high_need = params["high_need_share"], params["high_need_level"]
         # whose need is high: a bit a slot (eight to a byte, little-endian), its level derived where read (D-F33);
@@ -199,21 +200,35 @@ class ServiceUsers:
 
     def draw_preferences(self, rng: np.random.Generator, units: np.ndarray) -> np.ndarray:
         """Preferred design of new users (shape (len(units), D)): their unit's mean plus personal variation in
-        every dimension, within [0, 1]. The normals are drawn a chunk of users at a time, row by row as one call
-        would draw them, so that no float64 array of every user is made (ODD §9 D-F61)."""
+        every dimension, within [0, 1] (in float32), kept as its uint16 codes (``sim.kernels.preferences``, ODD §9
+        D-F211). The normals are drawn a chunk of users at a time, row by row as one call would draw them, so that
+        no float64 array of every user is made (ODD §9 D-F61)."""
         dimensions = self.unit_pref_mean.shape[1]
-        x = np.empty((len(units), dimensions), dtype=np.float32)
+        codes = np.empty((len(units), dimensions), dtype=preferences.CODE)
         for first in range(0, len(units), BUILD_CHUNK):
             chunk = units[first:first + BUILD_CHUNK]
             noise = rng.normal(0.0, self.pref_spread, (len(chunk), dimensions)).astype(np.float32)
-            np.clip(self.unit_pref_mean[chunk] + noise, 0.0, 1.0, out=x[first:first + len(chunk)])
+            preferences.encode(np.clip(self.unit_pref_mean[chunk] + noise, 0.0, 1.0),
+                               out=codes[first:first + len(chunk)])
+        return codes
+
+    @property
+    def x(self) -> np.ndarray:
+        """Each slot's preferred design (slots, D) as float32: a new, read-only array decoded from the codes
+        ``xq`` (``sim.kernels.preferences.decode``, ODD §9 D-F211), for the few places that read it whole (a
+        notebook, a test); the kernels read the codes. Write the codes: ``xq[...] = preferences.encode(...)``."""
+        x = preferences.decode(self.xq)
+        x.flags.writeable = False
         return x
 
     def __setstate__(self, state: dict) -> None:
         """A state saved before the holders were packed (ODD §9 D-F120) kept ``citizen`` (int32): its holders are
         kept as int32 offsets from adult 0, one block, so the kernels read them as before. One saved before the
         switchers were int32 (D-F221) kept them and their old rows as int64: they are kept as int32, as the
-        kernels now make them."""
+        kernels now make them. One saved before the preferences were codes (D-F211) kept ``x`` (float32): it is
+        encoded (``preferences.encode``)."""
+        if "x" in state:
+            state["xq"] = preferences.encode(state.pop("x"))
         if "citizen" in state:
             citizen = state.pop("citizen")
             state.update(holder_offset=np.asarray(citizen, dtype=np.int32), holder_floor=np.zeros(1, np.int64),
@@ -286,7 +301,7 @@ class ServiceUsers:
             key[0], key[1], month, self.sector_index, float(volatility), self.provider, self.satisfaction, n_rows,
             self.unit_start, self.unit_count, unit_starts, unit_sizes, self.holds, self.bit, habitual, home_provider,
             self.unit_pref_mean, float(self.pref_spread), float(self.high_need_share), CONTRIBUTE, USE_ONLY,
-            self.holders, self.x, self.high_need_bits, self.stance, self.civic, self.row_users)
+            self.holders, self.xq, self.high_need_bits, self.stance, self.civic, self.row_users)
 
 
 @dataclass(frozen=True)
@@ -331,7 +346,8 @@ class Citizen:
         for name, users in zip(self._model.sector_names, self._model.users, strict=True):
             for slot in np.flatnonzero(users.citizen == self.unique_id):
                 high = (users.high_need_bits[slot >> 3] >> (slot & 7)) & 1
-                out.append(ServiceView(name, float(np.float32(users.high_need) if high else 1.0), tuple(float(v) for v in users.x[slot]),
+                out.append(ServiceView(name, float(np.float32(users.high_need) if high else 1.0),
+                                       tuple(float(v) for v in preferences.decode(users.xq[slot])),
                                        STANCES[users.stance[slot]], float(users.satisfaction[slot]),
                                        int(users.provider[slot])))
         return out

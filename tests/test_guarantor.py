@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.kernels.preferences import SCALE, encode
 from sim.population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from sim.providers import CONTRACTOR, MUTUAL, STATE
 from sim.providers.base import INITIAL_EFFORT
@@ -121,11 +122,11 @@ def test_a_mutual_is_supported_first_then_taken_over():
 def test_central_design_is_applied_with_a_year_lag():
     m = sim.MutualStateModel(rng=1, n_units=4, regime="state", central_design_noise=0.0, sectors=["leisure"])
     for users in m.users:
-        users.x[:] = 0.9
+        users.xq[:] = encode(0.9)
     m.guarantor.revise_central_design()
     assert m.guarantor.central_design[0] == pytest.approx(0.5)  # last year's estimate
     m.guarantor.revise_central_design()
-    assert m.guarantor.central_design[0] == pytest.approx(0.9)
+    assert m.guarantor.central_design[0] == pytest.approx(encode(0.9) / SCALE)  # the codes' mean (ODD §9 D-F211)
 
 
 def test_treasury_is_balanced_by_taxes_each_month():

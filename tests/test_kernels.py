@@ -31,6 +31,7 @@ from sim.kernels import (
     membership,
     metric_sums,
     need_churn,
+    preferences,
     provider_tallies,
     residents,
     service_month,
@@ -42,6 +43,7 @@ from sim.kernels import (
 )
 from sim.kernels.bitgen import address, next_double
 from sim.kernels.holders import block_floors, holder, set_holder, slot_count
+from sim.kernels.preferences import decode, encode
 from sim.population import (
     BOARD,
     CONSULTED,
@@ -131,7 +133,8 @@ def revise_stances_reference(rng, stance, satisfaction, revising, models, streng
 
 
 def service_utility_reference(rows, x, q_c, q_n, design, service_weight, mismatch_weight):
-    """ODD §7.1 Service utility as whole-array gathers."""
+    """ODD §7.1 Service utility as whole-array gathers (x the preferences' uint16 codes, read as ``decode``)."""
+    x = decode(x)
     quality = q_c[rows] + q_n[rows]
     mismatch = design_space.distance(x, design[rows])  # over the design's dimensions (ODD §9 D-Q1)
     return (service_weight * (quality - mismatch_weight * mismatch)).astype(np.float32)
@@ -147,7 +150,8 @@ def alternative_rows_reference(rng, current, units, home_row, row_neighbours, ro
 
 
 def sector_tallies_reference(provider, stance, need, x, unit, home_row, totals):
-    """ODD §7.6 aggregation as five bincounts added to the totals."""
+    """ODD §7.6 aggregation as five bincounts added to the totals (x the preferences' codes, ``decode``d)."""
+    x = decode(x)
     n = totals[0].size
     active = stance != OPT_OUT
     contributes = stance == CONTRIBUTE
@@ -169,7 +173,9 @@ def exit_reference(rng, stance, provider, alternative, exit_gain, civic, revisio
 
 def metric_sums_reference(citizen, deprivation, satisfaction, x, provider, design, stance, personal_cost, sat_q,
                           sat_qn):
-    """ODD §8: satisfaction by quintile as two bincounts; mismatch as a gather; NumPy's pairwise sums."""
+    """ODD §8: satisfaction by quintile as two bincounts; mismatch as a gather (of the ``decode``d preferences);
+    NumPy's pairwise sums."""
+    x = decode(x)
     q = deprivation[citizen]
     sat_q += np.bincount(q, weights=satisfaction, minlength=5)
     sat_qn += np.bincount(q, minlength=5)
@@ -210,7 +216,7 @@ def forms_by_kernels(n_people, sectors, rng):
     for citizen, civic, stance in sectors:
         m = citizen.size
         metric_sums.add_sector_measures(
-            citizen, deprivation, rng.random(m).astype(np.float32), rng.random((m, 2)).astype(np.float32),
+            citizen, deprivation, rng.random(m).astype(np.float32), encode(rng.random((m, 2)).astype(np.float32)),
             rng.integers(0, 3, m).astype(np.int16), rng.random((3, 2)), stance,
             rng.random(n_people).astype(np.float32), 1.5, 0.12, CONTRIBUTE, OPT_OUT, civic, stance, np.zeros(5), np.zeros(5), person_bits, stance_counts)
     holders, _, _ = metric_sums.count_people(person_bits, FORM_BITS, np.zeros(n_people, np.int16), 0, deprivation, 5,
@@ -240,7 +246,8 @@ def rebalance_reference(workforce, rng, target, sector_of_row):
 
 
 def heard_tallies_reference(provider, civic, x, totals):
-    """ODD §7.3 heard_pref's sums as four weighted bincounts per sector."""
+    """ODD §7.3 heard_pref's sums as four weighted bincounts per sector (of the ``decode``d preferences)."""
+    x = decode(x)
     n = totals[0].size
     voted, answered = (civic & VOTED) != 0, (civic & CONSULTED) != 0
     totals[0] += np.bincount(provider, weights=voted, minlength=n)
@@ -251,7 +258,9 @@ def heard_tallies_reference(provider, civic, x, totals):
 
 def learn_efficacy_reference(civic, stance, provider, x, citizen, holds, efficacy, row_sector, central_design, design,
                              heard, rate, heeded_distance, voice_crowd, voice_dilution):
-    """ODD §7.3 Efficacy as whole-array gathers (``heeded_signal`` and the update of ``learn_efficacy``)."""
+    """ODD §7.3 Efficacy as whole-array gathers (``heeded_signal`` and the update of ``learn_efficacy``; the
+    preferences ``decode``d)."""
+    x = decode(x)
     took_part = ((civic & TOOK_PART) != 0) | (stance == CONTRIBUTE)
     slots = np.flatnonzero(took_part & (stance != OPT_OUT))
     rows, wish, citizens = provider[slots], x[slots], citizen[slots]
@@ -466,7 +475,8 @@ def workforce_update_reference(workforce, rng, autonomy, owned, pay_ratio, workl
 # --- random inputs of the shapes the model makes -------------------------------------------------------------------
 def random_slots(seed, m=None, n_providers=None):
     """A sector's slots: providers (some rows empty), stances (all three, sometimes one only), float32 state;
-    preferred designs of 1, 2 or 3 dimensions (``dimensions(seed)``)."""
+    preferred designs of 1, 2 or 3 dimensions (``dimensions(seed)``) as the model keeps them, uint16 codes
+    (``sim.kernels.preferences``, ODD §9 D-F211)."""
     rng = np.random.default_rng(1000 + seed)
     m = int(rng.integers(0, 400)) if m is None else m
     n_providers = int(rng.integers(1, 12)) if n_providers is None else n_providers
@@ -478,7 +488,7 @@ def random_slots(seed, m=None, n_providers=None):
         cost=rng.uniform(0.0, 2.0, m).astype(np.float32), utility=rng.normal(0.5, 0.6, m).astype(np.float32),
         reference=rng.normal(0.6, 0.6, m).astype(np.float32), citizen=rng.integers(0, 50, m).astype(np.int32),
         efficacy=rng.random(50).astype(np.float32), satisfaction=rng.normal(0.4, 0.3, m).astype(np.float32),
-        x=rng.random((m, dimensions(seed))).astype(np.float32), need=np.where(rng.random(m) < 0.2, 2.5, 1.0).astype(np.float32),
+        x=encode(rng.random((m, dimensions(seed))).astype(np.float32)), need=np.where(rng.random(m) < 0.2, 2.5, 1.0).astype(np.float32),
         unit=np.sort(rng.integers(0, 8, m)).astype(np.int32))
 
 
@@ -636,8 +646,9 @@ def test_efficacy_learning_matches(seed, voice_dilution):
 def sector_sums_in_order(citizen, satisfaction, x, provider, design, seen, resources, resource_gradient,
                          participation_cost):
     """ODD §8 a sector's four slot sums one slot at a time in Python (float64, slot order), branching on the
-    stance the service sees; the mismatch ``design_space.distance``'s, the costs ``personal_cost_reference``'s."""
-    gap = design_space.distance(x, design[provider])
+    stance the service sees; the mismatch ``design_space.distance``'s (of the ``decode``d preferences), the costs
+    ``personal_cost_reference``'s."""
+    gap = design_space.distance(decode(x), design[provider])
     costs = personal_cost_reference(citizen, resources, resource_gradient, participation_cost)
     total = mismatch = active = cost = 0.0
     for slot in range(citizen.size):
@@ -674,7 +685,7 @@ def test_efficacy_learning_and_the_metrics_sums_in_one_pass_match(seed, learn, v
     for sector in range(3):
         m = int(rng.integers(0, 50))
         slots = random_slots(10 * seed + sector, m=m, n_providers=n_rows)
-        x = rng.random((m, shape)).astype(np.float32)
+        x = encode(rng.random((m, shape)).astype(np.float32))
         citizen = rng.permutation(n_people)[:m].astype(np.int32)  # one slot a person in a sector, as in the model
         civic = rng.integers(0, 128, m).astype(np.uint8)
         seen = np.where(rng.random(m) < 0.1, np.int8(OPT_OUT), slots["stance"])  # some unserved
@@ -904,7 +915,7 @@ def test_new_needs_and_drift_match(seed):
                            mean_satisfaction, CONTRIBUTE, USE_ONLY, *(kernel[name] for name in (
                                "citizen", "x", "need", "stance", "civic", "provider", "satisfaction")))
     reference["citizen"][moved] = new
-    reference["x"][moved] = np.clip(unit_pref_mean[units] + normal.astype(np.float32), 0.0, 1.0).astype(np.float32)
+    reference["x"][moved] = encode(np.clip(unit_pref_mean[units] + normal.astype(np.float32), 0.0, 1.0))
     reference["need"][moved] = np.where(uniform < 0.2, 2.5, 1.0).astype(np.float32)
     reference["stance"][moved] = np.where(habitual[new], CONTRIBUTE, USE_ONLY).astype(np.int8)
     reference["civic"][moved] = 0
@@ -915,7 +926,7 @@ def test_new_needs_and_drift_match(seed):
     shift = rng.normal(0.0, 0.3, (8, shape))
     x = slots["x"].copy()
     need_churn.drift_preferences(x, slots["unit"], shift)
-    assert same(x, np.clip(slots["x"] + shift[slots["unit"]], 0.0, 1.0).astype(np.float32))
+    assert same(x, encode(np.clip(decode(slots["x"]) + shift[slots["unit"]], 0.0, 1.0)))
     # a month's drift of the units' means (some pushed past the bounds) and of their users, as drift_needs had it
     means = rng.random((8, shape)).astype(np.float32)
     step = rng.normal(0.0, 0.4, (8, shape))
@@ -926,12 +937,12 @@ def test_new_needs_and_drift_match(seed):
     counts = np.bincount(slots["unit"], minlength=8).astype(np.int64)
     need_churn.drift_unit_means(means, step, persistence, 0.5, x, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     assert same(means, drifted.astype(np.float32)) and same(x, want_x)
-    edge = np.array([[np.nan, 0.25], [-0.5, 1.5], [0.5, -0.0]], dtype=np.float32)  # the clip as selects keeps
-    edge_shift = np.array([[0.0, 0.0], [0.0, -0.0]])  # what min(max(.)) gave: a NaN, the bounds, a negative zero
+    edge = encode(np.array([[0.0, 0.25], [0.0, 1.0], [0.5, 1.0]]))  # the clip as selects gives what min(max(.))
+    edge_shift = np.array([[-0.5, 0.0], [0.0, 0.5], [0.25, -0.0]])  # gave: the bounds, passed and kept, as codes
     want_edge = edge.copy()
-    need_churn.drift_preferences(want_edge, np.array([0, 0, 1]), edge_shift)
-    need_churn.drift_preferences_by_unit(edge, np.array([0, 2]), np.array([2, 1]), edge_shift)
-    assert np.array_equal(edge, want_edge, equal_nan=True) and np.signbit(edge[2, 1]) == np.signbit(want_edge[2, 1])
+    need_churn.drift_preferences(want_edge, np.array([0, 1, 2]), edge_shift)
+    need_churn.drift_preferences_by_unit(edge, np.array([0, 1, 2]), np.array([1, 1, 1]), edge_shift)
+    assert same(edge, want_edge) and same(edge, np.array([[0, 16384], [0, 65535], [49152, 65535]], np.uint16))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -1990,14 +2001,17 @@ def churn_reference(key, month, sector, volatility, slots, n_rows, unit_starts, 
     normal = np.stack([np.sqrt(-2.0 * np.log(pairs[d // 2][0])) * (np.cos if d % 2 == 0 else np.sin)(
         2.0 * np.pi * pairs[d // 2][1]) for d in range(x.shape[1])], axis=1)
     citizen[moved] = new
-    x[moved] = np.clip(unit_pref_mean[units] + (spread * normal).astype(np.float32), 0.0, 1.0)
+    wish = np.clip(unit_pref_mean[units] + (spread * normal).astype(np.float32), 0.0, 1.0)
+    x[moved] = encode(wish)
     need[moved] = np.where(fresh[:, 0] < share, 2.5, 1.0)
     stance[moved] = np.where(habitual[new], CONTRIBUTE, USE_ONLY)
     civic[moved] = 0
     provider[moved] = home_provider[units]
     satisfaction[moved] = mean[provider[moved]]
+    wishes = np.full(x.shape, np.nan)  # the fresh designs before they were encoded (NaN: not moved)
+    wishes[moved] = wish
     return dict(citizen=citizen, x=x, need=need, stance=stance, civic=civic, provider=provider,
-                satisfaction=satisfaction, holds=holds), int(passed.sum())
+                satisfaction=satisfaction, holds=holds, wishes=wishes), int(passed.sum())
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -2047,7 +2061,12 @@ def test_keyed_need_churn_matches(seed, volatility, long_runs, packed):
     want["need"] = high_need_bits(want["need"])
     for name in ("citizen", "stance", "civic", "provider", "satisfaction", "need", "holds"):
         assert same(got[name], want[name]), name
-    np.testing.assert_allclose(got["x"], want["x"], rtol=1e-6, atol=1e-7)  # the C library's and NumPy's log, cos
+    # the C library's and NumPy's log, cos differ by up to 1e-7 (as before the codes): the same code, or the next
+    # one where the reference's design is within 1e-7 of the half step where the code changes (ODD §9 D-F211)
+    apart = got["x"].astype(np.int64) - want["x"].astype(np.int64)
+    assert np.abs(apart).max(initial=0) <= 1
+    halfway = want["wishes"][apart != 0] * 65535.0
+    assert np.all(np.abs(halfway - np.floor(halfway) - 0.5) <= 65535.0 * 1e-7)
 
 
 def finish_heard_reference(voters, vote_pref, respondents, answer_pref, contributors, contributor_pref, voice_design):
@@ -2317,7 +2336,9 @@ def test_slot_draws_pack_slots_into_counters_as_stated():
 
 
 def catchment_sums_reference(stance, need, x, unit, home_row, flat, n_rows):
-    """``catchment_target``'s NumPy sums before ODD §9 D-F64: each home row's weight and weighted preferences."""
+    """``catchment_target``'s NumPy sums before ODD §9 D-F64: each home row's weight and weighted preferences
+    (``decode``d from their codes)."""
+    x = decode(x)
     active = stance != OPT_OUT
     weight = active / need if flat else active.astype(float)
     home = home_row[unit]
@@ -2561,7 +2582,7 @@ def test_trust_and_the_metrics_sums_in_one_pass_match(seed):
         satisfaction = slots["satisfaction"]
         if m and seed % 3 == 0:
             satisfaction[0] = np.inf
-        x = rng.random((m, shape)).astype(np.float32)
+        x = encode(rng.random((m, shape)).astype(np.float32))
         citizen = rng.permutation(n_people)[:m].astype(np.int32)
         civic = rng.integers(0, 128, m).astype(np.uint8)
         seen = np.where(rng.random(m) < 0.1, np.int8(OPT_OUT), slots["stance"])  # some unserved
@@ -2943,3 +2964,51 @@ def test_column_means_is_ndarray_mean(dtype, m):
             want = np.array([wishes[:, k].mean() for k in range(dimensions)])
             got = design_space.column_means(wishes)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+# --- the preferences in two bytes a dimension (session 17, ODD §9 D-F211) --------------------------------------------
+@numba.njit
+def decoded_in_a_kernel(codes):
+    """Every code's reading by the kernels' ``preferences.decoded``."""
+    out = np.empty(codes.size, np.float32)
+    for i in range(codes.size):
+        out[i] = preferences.decoded(codes[i])
+    return out
+
+
+@numba.njit
+def encoded_in_a_kernel(values):
+    """Every value's code by the kernels' ``preferences.encoded``."""
+    out = np.empty(values.size, np.uint16)
+    for i in range(values.size):
+        out[i] = preferences.encoded(values[i])
+    return out
+
+
+def test_preference_codes_round_trip_within_half_a_step_and_exactly_at_the_ends():
+    """ODD §9 D-F211: ``encode`` then ``decode`` gives 0 and 1 back exactly and any design in [0, 1] within half a
+    step (1 / 131070) of the code's value, whose float32 reading is the nearest float32 (half an ulp more at most);
+    every code reads back as itself; the kernels' ``decoded`` and ``encoded`` give NumPy's numbers to the bit (all
+    65,536 codes; float32 and float64 designs, the ends and the one tie, 0.5, included)."""
+    codes = np.arange(preferences.SCALE + 1, dtype=np.uint16)
+    readings = decode(codes)
+    assert readings.dtype == np.float32 and readings[0] == 0.0 and readings[-1] == 1.0
+    assert same(encode(readings), codes)  # a code's reading encodes to the code
+    exact = codes / float(preferences.SCALE)  # float64, within 2^-53 of q / 65535
+    assert np.all(np.abs(readings - exact) <= np.spacing(readings) / 2 + 1e-15)
+    assert same(decoded_in_a_kernel(codes), readings)
+    rng = np.random.default_rng(211)
+    for designs in (rng.random(100_000), rng.random(100_000).astype(np.float32)):
+        designs[:4] = [0.0, 1.0, 0.5, 0.25]
+        got = encode(designs)
+        assert got.dtype == np.uint16 and same(got[:2], np.array([0, preferences.SCALE], np.uint16))
+        assert np.abs(got / float(preferences.SCALE) - designs).max() <= 0.5 / preferences.SCALE
+        assert np.abs(decode(got) - designs).max() <= 0.5 / preferences.SCALE + 2.0**-25
+        assert same(encoded_in_a_kernel(designs), got)
+    assert same(encode(np.array([-0.5, 1.5])), np.array([0, preferences.SCALE], np.uint16))  # clipped
+    means = preferences.column_means(got.reshape(-1, 2))
+    assert np.allclose(means, got.reshape(-1, 2).astype(np.float64).mean(axis=0) / preferences.SCALE, rtol=1e-12)
+    with pytest.raises(TypeError):
+        decode(designs)  # a float array is not read as codes
+    with pytest.raises(numba.core.errors.TypingError):
+        decoded_in_a_kernel(designs)

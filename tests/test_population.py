@@ -189,3 +189,30 @@ def test_a_state_saved_with_int64_switchers_loads_and_runs_on():
             assert all(x.dtype == np.int32 and np.array_equal(x, y) for x, y in zip(a.switched, b.switched,
                                                                                      strict=True))
     assert loaded.run(13).equals(new.run(13))  # past the fiscal year's end of month 12, whose ballots read them
+
+
+def test_a_state_saved_with_float32_preferences_loads_encoded_and_runs_on():
+    """ODD §9 D-F211: a state pickled before the preferences were uint16 codes (``x``, float32) loads with them
+    encoded (``preferences.encode``): a float32 reading of a code gives that code back, so a state saved with the
+    codes' readings runs on exactly as the coded model does; other float32 designs land within half a step."""
+    import pickle
+
+    from sim.kernels.preferences import SCALE, decode, encode
+
+    m = sim.MutualStateModel(rng=3, n_units=4, sectors="all", **{"recycling.need_volatility": 0.2})
+    m.run(2)
+    blob = pickle.dumps(m)
+    old = pickle.loads(blob)
+    for users in old.users:  # as a state saved before D-F211 held them
+        users.__dict__["x"] = decode(users.__dict__.pop("xq"))
+    loaded, coded = pickle.loads(pickle.dumps(old)), pickle.loads(blob)
+    for a, b in zip(loaded.users, coded.users, strict=True):
+        assert "x" not in a.__dict__ and a.xq.dtype == np.uint16 and np.array_equal(a.xq, b.xq)
+    assert loaded.run(6).equals(coded.run(6))
+    designs = np.random.default_rng(0).random((1000, 2)).astype(np.float32)
+    designs[:2] = [[0.0, 1.0], [1.0, 0.0]]
+    old.users[0].__dict__["x"] = designs  # designs off the codes' grid
+    users = pickle.loads(pickle.dumps(old.users[0]))
+    assert users.xq.dtype == np.uint16 and np.array_equal(users.xq[:2], [[0, SCALE], [SCALE, 0]])
+    assert np.abs(users.xq / SCALE - designs).max() <= 0.5 / SCALE + 1e-12
+    assert np.array_equal(users.x, decode(encode(designs))) and not users.x.flags.writeable

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.kernels.preferences import decode, encode
 from sim.population import CONTRIBUTE, USE_ONLY
 from sim.providers import CONTRACTOR, MUTUAL, STATE, Contractor, Mutual, StateDepartment, replace_operator
 from sim.providers.base import cost_reduction, governance_strength, innovation_gain, restart_efforts, revise_efforts
@@ -96,8 +97,8 @@ def test_mutual_design_follows_those_who_take_part_not_the_average_user():
     users = model.users[0]
     # The active few want a design far from the rest.
     contributors = users.stance == 0
-    users.x[contributors] = 0.9
-    users.x[~contributors] = 0.2
+    users.xq[contributors] = encode(0.9)
+    users.xq[~contributors] = encode(0.2)
     users.civic[:] = 0  # nobody voted or answered a consultation: only the contributors are heard
     model.providers.voice_design[:] = 0.5
     for _ in range(12):
@@ -114,16 +115,18 @@ def test_governance_hears_every_form_weighted_by_how_many_took_part_so_one_voice
     users = model.users[0]
     users.stance[:] = USE_ONLY
     users.stance[0] = CONTRIBUTE
-    users.x[:] = 0.3
-    users.x[0] = 0.9
+    users.xq[:] = encode(0.3)
+    users.xq[0] = encode(0.9)
     users.civic[:] = 0
     users.civic[1:101] |= participation.VOTED
     users.civic[101:151] |= participation.CONSULTED
     production.aggregate_users(model.params, model.structure, model.users, model.providers)
     participation.heard_preference(model.users, model.providers)
     t = model.providers
-    assert t.heard[0] == 151 and t.mandate[0] == pytest.approx(0.3) and t.contributor_pref[0] == pytest.approx(0.9)
-    assert t.heard_pref[0] == pytest.approx(0.3 + 0.6 / 151) and (t.heard_pref[0] < 0.31).all()
+    # the designs as the users' codes hold them: 0.3 and 0.9 each within half a step (ODD §9 D-F211)
+    low, high = float(decode(encode(0.3))), float(decode(encode(0.9)))
+    assert t.heard[0] == 151 and t.mandate[0] == pytest.approx(low) and t.contributor_pref[0] == pytest.approx(high)
+    assert t.heard_pref[0] == pytest.approx(low + (high - low) / 151) and (t.heard_pref[0] < 0.31).all()
 
 
 def test_state_department_hears_voice_only_once_a_year():
@@ -173,7 +176,7 @@ def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
         m = sim.MutualStateModel(regime="privatised", rng=1, n_units=4, sectors=["leisure"],
                                  need_weighted_capitation=not flat)
         users = m.users[0]
-        users.x[:] = np.where(users.need > 1, 0.9, 0.3)[:, None]  # in every dimension
+        users.xq[:] = encode(np.where(users.need > 1, 0.9, 0.3)[:, None])  # in every dimension
         return catchment_target(m.params, m.structure, m.users, m.providers, np.arange(m.providers.n)).mean()
     high = 0.2  # share of high-need users (need 2): weights 1/need under flat capitation, 1 otherwise
     assert target(flat=False) == pytest.approx((1 - high) * 0.3 + high * 0.9, abs=0.03)
@@ -194,7 +197,7 @@ def test_efficacy_is_learnt_from_how_far_the_design_moved_toward_ones_wish_by_th
         users.stance[:] = stance
         users.civic[:] = 0
         m.population.efficacy[:] = 0.25
-        users.x[:] = 0.8
+        users.xq[:] = encode(0.8)
         central = np.full((1, m.params["design_dimensions"]), 0.5)  # the centre's design in every dimension
         t.design[:] = 0.5 + moved * 0.3
         t.heard[:] = heard

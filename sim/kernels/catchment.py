@@ -9,6 +9,7 @@ import numpy as np
 
 from . import compiled
 from .need_churn import need_level
+from .preferences import decoded
 
 
 @compiled
@@ -27,9 +28,9 @@ def catchment_sums(stance, opt_out, high_need_bits, high_need32, flat, x, unit_s
                 weight32 = (one32 if active else zero32) / need_level(high_need_bits, slot, high_need32)
                 weights[row] += np.float64(weight32)
                 for dimension in range(x.shape[1]):
-                    weighted_x[dimension, row] += np.float64(weight32 * x[slot, dimension])
+                    weighted_x[dimension, row] += np.float64(weight32 * decoded(x[slot, dimension]))
             else:
                 weight = 1.0 if active else 0.0
                 weights[row] += weight
                 for dimension in range(x.shape[1]):
-                    weighted_x[dimension, row] += weight * np.float64(x[slot, dimension])
+                    weighted_x[dimension, row] += weight * np.float64(decoded(x[slot, dimension]))

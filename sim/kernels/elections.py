@@ -19,6 +19,7 @@ import numpy as np
 from . import compiled, inlined
 from .bitgen import next_double
 from .holders import holder
+from .preferences import decoded
 from .service_value import slot_cost
 from .voice import voice_benefit
 
@@ -322,11 +323,11 @@ def hold_sector_elections(vote_gen, answer_gen, seat_gen, chunk, stance, opt_out
                 if bits & voted_bit:
                     heard_voters[row] += 1.0
                     for dimension in range(dimensions):
-                        vote_pref[row, dimension] += np.float64(x[slot, dimension])
+                        vote_pref[row, dimension] += np.float64(decoded(x[slot, dimension]))
                 if bits & consulted_bit:
                     heard_respondents[row] += 1.0
                     for dimension in range(dimensions):
-                        answer_pref[row, dimension] += np.float64(x[slot, dimension])
+                        answer_pref[row, dimension] += np.float64(decoded(x[slot, dimension]))
                 k += 1
             else:
                 civic[slot] = bits & clear_bits

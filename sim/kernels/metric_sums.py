@@ -9,6 +9,7 @@ import numpy as np
 
 from . import compiled, inlined
 from .holders import holder, slot_count
+from .preferences import decoded
 from .service_value import slot_cost
 
 
@@ -43,12 +44,12 @@ def add_sector_measures(citizen, deprivation, satisfaction, x, provider, design,
         sector_users[quintile] += 1.0
         row = provider[slot]
         if dimensions == 2:  # the default design space, spelt out: the same sum, and x / 2 is x * 0.5 exactly
-            gap = (np.abs(np.float64(x[slot, 0]) - design[row, 0])
-                   + np.abs(np.float64(x[slot, 1]) - design[row, 1])) * 0.5
+            gap = (np.abs(np.float64(decoded(x[slot, 0])) - design[row, 0])
+                   + np.abs(np.float64(decoded(x[slot, 1])) - design[row, 1])) * 0.5
         else:
             gap = 0.0
             for dimension in range(dimensions):
-                gap += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+                gap += np.abs(np.float64(decoded(x[slot, dimension])) - design[row, dimension])
             gap /= dimensions
         mismatch_total += gap
         seen_stance = seen[slot]

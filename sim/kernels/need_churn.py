@@ -7,6 +7,7 @@ import numpy as np
 
 from . import compiled, inlined, stream_blocks, streams
 from .holders import holder, set_holder
+from .preferences import decoded, encoded
 
 MAX_DRAWS = 8  # rejection draws for a new holder of a need before it stays with the old one (ODD §7.14)
 
@@ -96,7 +97,8 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
                 home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, high_need_bits, stance,
                 civic, provider, satisfaction):
     """ODD §7.14: each moved slot k starts afresh with its new holder: a preferred design, her unit's mean plus
-    her own variation ``normal`` (drawn in float64, kept as float32) clipped to [0, 1], in every dimension; a need, high with
+    her own variation ``normal`` (drawn in float64, added in float32) clipped to [0, 1] and kept as its two-byte code
+    (``preferences.encoded``, ODD §9 D-F211), in every dimension; a need, high with
     chance high_need_share (one ``uniform``: her bit in ``high_need_bits`` set; ``high_need``, its level, is
     read where the need is) or 1 (the bit cleared); the stance of her civic habit (she contributes if she took
     part in the last 12 months); no membership or seat; her unit's home provider, and as satisfaction what its
@@ -107,7 +109,7 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
         set_holder(citizen, slot, person)
         for dimension in range(x.shape[1]):
             wish = unit_pref_mean[unit, dimension] + np.float32(normal[k, dimension])
-            x[slot, dimension] = min(max(wish, zero32), one32)
+            x[slot, dimension] = encoded(min(max(wish, zero32), one32))
         begin_need(slot, unit, person, uniform[k] < high_need_share, high_need_bits, habitual, contribute, use_only,
                    stance, civic, home_provider, provider_mean_satisfaction, provider, satisfaction)
 
@@ -115,40 +117,42 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
 @compiled
 def drift_preferences(x, unit, shift):
     """ODD §7.14 Drift: each user's preferred design moves with her unit's mean, x_i <- clip(x_i + shift_u, 0, 1),
-    computed in float64 and kept as float32, in every dimension (x (slots, D), shift (units, D))."""
+    computed in float64 from the code's float32 reading and kept as its code (``preferences``, ODD §9 D-F211), in
+    every dimension (x (slots, D) uint16 codes, shift (units, D))."""
     for slot in range(x.shape[0]):
         for dimension in range(x.shape[1]):
-            moved = np.float64(x[slot, dimension]) + shift[unit[slot], dimension]
-            x[slot, dimension] = np.float32(min(max(moved, 0.0), 1.0))
+            moved = np.float64(decoded(x[slot, dimension])) + shift[unit[slot], dimension]
+            x[slot, dimension] = encoded(min(max(moved, 0.0), 1.0))
 
 
 @compiled
 def drift_preferences_by_unit(x, unit_start, unit_count, shift):
     """``drift_preferences`` for slots sorted by unit, each unit's run of slots (``unit_start``, ``unit_count``)
     moved by its shift: the same numbers, without a slot's stored unit (ODD §9 D-F66). The clip is two selects
-    that give what the compiled min(max(.)) gives (a NaN stays NaN), without its compare-and-branch (D-F73). In
+    that give what the compiled min(max(.)) gives, without its compare-and-branch (D-F73); each moved coordinate
+    is kept as its code (``preferences.encoded``, D-F211: a NaN, which only a NaN parameter gives, has none). In
     two dimensions (the default design space) a unit's two shifts are read once and a slot's pair moved
     together, so the compiler can vectorise the run (D-F116)."""
     if x.shape[1] == 2:
         for unit in range(unit_start.size):
             shift0, shift1 = shift[unit, 0], shift[unit, 1]
             for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
-                first = np.float64(x[slot, 0]) + shift0
+                first = np.float64(decoded(x[slot, 0])) + shift0
                 first = 0.0 if first < 0.0 else first
                 first = 1.0 if first > 1.0 else first
-                second = np.float64(x[slot, 1]) + shift1
+                second = np.float64(decoded(x[slot, 1])) + shift1
                 second = 0.0 if second < 0.0 else second
                 second = 1.0 if second > 1.0 else second
-                x[slot, 0] = np.float32(first)
-                x[slot, 1] = np.float32(second)
+                x[slot, 0] = encoded(first)
+                x[slot, 1] = encoded(second)
         return
     for unit in range(unit_start.size):
         for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
             for dimension in range(x.shape[1]):
-                moved = np.float64(x[slot, dimension]) + shift[unit, dimension]
+                moved = np.float64(decoded(x[slot, dimension])) + shift[unit, dimension]
                 moved = 0.0 if moved < 0.0 else moved
                 moved = 1.0 if moved > 1.0 else moved
-                x[slot, dimension] = np.float32(moved)
+                x[slot, dimension] = encoded(moved)
 
 
 @compiled
@@ -157,7 +161,8 @@ def drift_unit_means(unit_pref_mean, step, persistence, centre, x, unit_start, u
     step, m_u <- clip(centre + persistence (m_u - centre) + step_u, 0, 1) (``step`` the noise NumPy drew, float64;
     the first part in float32 as NumPy computes a float32 array with Python floats, the sum and the clip in
     float64, kept as float32 in place), and each user's preference moves with her unit's mean
-    (``drift_preferences_by_unit``, by the float64 shift before it was kept; slots sorted by unit)."""
+    (``drift_preferences_by_unit``, by the float64 shift before it was kept; slots sorted by unit; x the uint16
+    codes, ``preferences``, D-F211)."""
     persistence32, centre32 = np.float32(persistence), np.float32(centre)
     shift = np.empty(step.shape)
     for u in range(unit_pref_mean.shape[0]):
@@ -227,9 +232,9 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
       registering a new holder at once (``place_needs``'s rule); then the old holders whose need passed on lose
       their bit (``release_needs``);
     * each churned slot's fresh start (``start_needs``): her unit's mean preferred design plus her own variation,
-      N(0, ``spread``) by Box-Muller from two uniforms a pair of dimensions (float64, kept as float32, clipped to
-      [0, 1]), a high need with chance ``high_need_share``, the stance of her civic habit, no membership or seat,
-      her unit's home row and its users' mean satisfaction;
+      N(0, ``spread``) by Box-Muller from two uniforms a pair of dimensions (float64, added in float32, clipped to
+      [0, 1], kept as its code, ``preferences.encoded``, D-F211), a high need with chance ``high_need_share``, the
+      stance of her civic habit, no membership or seat, her unit's home row and its users' mean satisfaction;
     * each row's users after churn into ``row_users`` (``n_rows``, int32, D-F173): the pass's counts, each churned slot
       moved from her old row to her home row, for the month of service's lists (its own count of each provider's
       users, ``service_month.provider_starts``, not made again: ODD §9 D-F151).
@@ -328,7 +333,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
                 angle = 2.0 * np.pi * streams.word_uniform(variation[k, 1])
             normal = radius * (np.cos(angle) if dimension % 2 == 0 else np.sin(angle))
             wish = unit_pref_mean[unit, dimension] + np.float32(spread * normal)
-            x[slot, dimension] = min(max(wish, zero32), one32)
+            x[slot, dimension] = encoded(min(max(wish, zero32), one32))
         users[provider[slot]] -= 1  # she leaves her row for her unit's home row
         begin_need(slot, unit, person, streams.word_uniform(fresh[k, 0]) < high_need_share, high_need_bits, habitual,
                    contribute, use_only, stance, civic, home_provider, mean, provider, satisfaction)

@@ -12,6 +12,7 @@ from .formula_funding import funding_terms
 from .holders import holder, slot_count
 from .need_churn import is_high_need, need_level
 from .pairwise import pairwise_sum_of_table
+from .preferences import decoded
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL  # as ``sim.submodels.participation.SEATED``
 
@@ -35,7 +36,7 @@ def add_sector_tallies(provider, stance, need, x, unit, home_row, users, weighte
         if stance[slot] == CONTRIBUTE:
             sector_contributors[row] += 1.0
             for dimension in range(dimensions):
-                sector_preference[row, dimension] += np.float64(x[slot, dimension])
+                sector_preference[row, dimension] += np.float64(decoded(x[slot, dimension]))
         sector_eligible[home_row[unit[slot]]] += 1.0
     users += sector_users
     weighted_users += sector_weighted
@@ -163,7 +164,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
         voters += 1.0 if bits & voted_bit else 0.0  # selects: x + 0.0 is x for these sums (from +0.0)
         respondents += 1.0 if bits & consulted_bit else 0.0
         if two:  # the preferred designs' sums, in slot order in each dimension
-            wish0, wish1 = np.float64(x[slot, 0]), np.float64(x[slot, 1])
+            wish0, wish1 = np.float64(decoded(x[slot, 0])), np.float64(decoded(x[slot, 1]))
             contributes = served == CONTRIBUTE
             c0 += wish0 if contributes else 0.0
             c1 += wish1 if contributes else 0.0
@@ -174,7 +175,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
             a1 += wish1 if answered_here else 0.0
         else:
             for dimension in range(dimensions):
-                wish = np.float64(x[slot, dimension])
+                wish = np.float64(decoded(x[slot, dimension]))
                 sector_prefs[row, CONTRIBUTOR_PREF, dimension] += wish if served == CONTRIBUTE else 0.0
                 sector_prefs[row, VOTE_PREF, dimension] += wish if bits & voted_bit else 0.0
                 sector_prefs[row, ANSWER_PREF, dimension] += wish if bits & consulted_bit else 0.0

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import compiled, inlined
 from .holders import holder, slot_count
+from .preferences import decoded
 
 
 @inlined
@@ -28,7 +29,7 @@ def slot_utility(row, slot, x, quality_contractible, quality_noncontractible, de
     mismatch = 0.0
     dimensions = x.shape[1]
     for dimension in range(dimensions):
-        mismatch += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        mismatch += np.abs(np.float64(decoded(x[slot, dimension])) - design[row, dimension])
     if dimensions & (dimensions - 1) == 0:
         mismatch *= 1.0 / dimensions
     else:

@@ -9,6 +9,7 @@ import numpy as np
 from . import compiled, inlined, stream_blocks
 from .holders import holder
 from .metric_sums import add_sector_totals
+from .preferences import decoded
 from .service_value import alternative_row, index, slot_cost, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, SECTOR_LANES, word_uniform
 
@@ -27,11 +28,11 @@ def add_heard_tallies(provider, civic, x, voted_bit, consulted_bit, voters, vote
         if civic[slot] & voted_bit:
             sector_voters[row] += 1.0
             for dimension in range(dimensions):
-                sector_vote_pref[row, dimension] += np.float64(x[slot, dimension])
+                sector_vote_pref[row, dimension] += np.float64(decoded(x[slot, dimension]))
         if civic[slot] & consulted_bit:
             sector_respondents[row] += 1.0
             for dimension in range(dimensions):
-                sector_answer_pref[row, dimension] += np.float64(x[slot, dimension])
+                sector_answer_pref[row, dimension] += np.float64(decoded(x[slot, dimension]))
     voters += sector_voters
     vote_pref += sector_vote_pref
     respondents += sector_respondents
@@ -68,7 +69,7 @@ def learn_efficacy(civic, stance, provider, x, citizen, took_part_bits, contribu
         gap_central = 0.0
         gap = 0.0
         for dimension in range(dimensions):
-            wish = np.float64(x[slot, dimension])
+            wish = np.float64(decoded(x[slot, dimension]))
             gap_central += np.abs(wish - central_design[sector, dimension])
             gap += np.abs(wish - design[row, dimension])
         gap_central /= dimensions
@@ -101,10 +102,11 @@ def slot_mismatch(x, slot, design, row):
     D-F59); otherwise summed over the dimensions and divided by D."""
     dimensions = x.shape[1]
     if dimensions == 2:
-        return (np.abs(np.float64(x[slot, 0]) - design[row, 0]) + np.abs(np.float64(x[slot, 1]) - design[row, 1])) * 0.5
+        return (np.abs(np.float64(decoded(x[slot, 0])) - design[row, 0])
+                + np.abs(np.float64(decoded(x[slot, 1])) - design[row, 1])) * 0.5
     gap = 0.0
     for dimension in range(dimensions):
-        gap += np.abs(np.float64(x[slot, dimension]) - design[row, dimension])
+        gap += np.abs(np.float64(decoded(x[slot, dimension])) - design[row, dimension])
     return gap / dimensions
 
 

@@ -132,7 +132,7 @@ def catchment_target(params: dict, structure, service_users: list, table, rows: 
             continue
         # each home row's weight and weighted preferences, in one pass (``sim.kernels.catchment``, ODD §9 D-F64)
         weights, weighted = np.zeros(table.n), np.zeros((table.design_dimensions, table.n))
-        catchment.catchment_sums(users.stance, OPT_OUT, users.high_need_bits, users.high_need32, flat, users.x,
+        catchment.catchment_sums(users.stance, OPT_OUT, users.high_need_bits, users.high_need32, flat, users.xq,
                                  users.unit_start, users.unit_count, structure.home_row[sector], weights, weighted)
         market = rows[in_sector]
         neighbours = structure.row_neighbours[market]

@@ -27,6 +27,6 @@ def exit_providers(params: dict, structure: Structure, population: Citizens, use
                                  float(params["exit_sensitivity"])))
     users.switched = exit_month(
         stream_key[0], stream_key[1], month, sector, users.stance, users.provider, users.unit_start, users.unit_count,
-        structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count, users.x, users.holders,
+        structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count, users.xq, users.holders,
         population.quality_sensitivity, table.q_c, table.q_n, table.design, service_weight, mismatch_weight,
         switch_cost, users.civic, revision_rate, sensitivity)

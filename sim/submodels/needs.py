@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..kernels import need_churn
+from ..kernels import need_churn, preferences
 from ..population import Citizens, ServiceUsers
 from ..providers import ProviderTable
 from .structure import Structure
@@ -52,7 +52,7 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
     # means have the same shape, units x dimensions)
     steps = rng.normal(0.0, step_spread, (len(service_users), *service_users[0].unit_pref_mean.shape))
     for users, step in zip(service_users, steps, strict=True):  # ``sim.kernels.need_churn.drift_unit_means``
-        need_churn.drift_unit_means(users.unit_pref_mean, step, persistence, DISTRICT_MEAN_PREFERENCE, users.x,
+        need_churn.drift_unit_means(users.unit_pref_mean, step, persistence, DISTRICT_MEAN_PREFERENCE, users.xq,
                                     users.unit_start, users.unit_count)
 
 
@@ -65,5 +65,6 @@ def need_shock(params: dict, structure: Structure, service_users: list[ServiceUs
     for users in service_users:
         users.unit_pref_mean = np.where(hit[:, None], np.clip(users.unit_pref_mean + params["need_shock_size"], 0, 1),
                                         users.unit_pref_mean).astype(np.float32)
-        moved = hit[users.unit]
-        users.x[moved] = np.clip(users.x[moved] + params["need_shock_size"], 0, 1)
+        moved = hit[users.unit]  # the shift in float32, clipped to [0, 1], kept as codes (ODD §9 D-F211)
+        users.xq[moved] = preferences.encode(np.clip(preferences.decode(users.xq[moved]) + params["need_shock_size"],
+                                                     0, 1))

@@ -104,7 +104,7 @@ def voice_benefit(params: dict, structure: Structure, population: Citizens, user
     crowd_out = bool(structure.choice_in[sector] and params["exit_crowds_out_voice"] and users.switched is not None)
     moved, left = users.switched if crowd_out else (NO_SWITCHERS, NO_SWITCHERS)
     return voice.voice_benefit(  # the kernel; the Hirschman reference is its max(U, U + exit gain)
-        slots, users.provider, users.x, users.holders, crowd_out, stream_key[0], stream_key[1], month, sector,
+        slots, users.provider, users.xq, users.holders, crowd_out, stream_key[0], stream_key[1], month, sector,
         users.unit_start, users.unit_count, structure.home_row[sector], structure.row_neighbours,
         structure.row_neighbour_count, population.quality_sensitivity, float(params["switch_cost"]), moved, left,
         table.q_c, table.q_n, table.design, float(params["service_weight"]),
@@ -221,7 +221,7 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
         block_funded = not structure.choice_in[sector]
         provider_tallies.tally_and_join(
             key[0], key[1], month, sector, users.provider, stance_served(users), users.high_need_bits,
-            users.high_need32, users.x,
+            users.high_need32, users.xq,
             users.unit_start, users.unit_count, structure.home_row[sector], users.civic, users.holders,
             population.last_participation, has_board, any_board, join, hear, sector_counts, sector_prefs, counts,
             prefs, True, bool(block_funded), users.stance, population.deprivation, weight_of, normalised,
@@ -307,7 +307,7 @@ def hold_governance(params: dict, structure: Structure, population: Citizens, se
         volunteer_costs[sector] = elections.hold_sector_elections(  # costs, benefits, chances, ballots, answers,
             # the rows' sums (ODD §9 D-F140), the volunteers' costs (D-F144) and the seats (D-F181)
             vote_gen, address(answer_rng), address(seat_rng), ELECTION_CHUNK, users.stance, OPT_OUT, users.provider,
-            users.civic, users.holders, users.x, population.resources, gradient, effort, standard_factor, vote_cost,
+            users.civic, users.holders, users.xq, population.resources, gradient, effort, standard_factor, vote_cost,
             effort, candidate_information, CONTRIBUTE, SEATED8, answer_cost, crowd_out, stream_key[0], stream_key[1],
             month, sector, users.unit_start, users.unit_count, structure.home_row[sector], structure.row_neighbours,
             structure.row_neighbour_count, population.quality_sensitivity, switch_cost, moved, left, table.q_c,
@@ -403,7 +403,7 @@ def heard_preference(service_users: list[ServiceUsers], table: ProviderTable) ->
     vote_pref, answer_pref = np.zeros_like(table.voice_design), np.zeros_like(table.voice_design)
     for users in service_users:
         if users.m:
-            voice.add_heard_tallies(users.provider, users.civic, users.x, VOTED, CONSULTED, voters, vote_pref,
+            voice.add_heard_tallies(users.provider, users.civic, users.xq, VOTED, CONSULTED, voters, vote_pref,
                                     respondents, answer_pref)
     finish_heard(table, voters, vote_pref, respondents, answer_pref)
 
@@ -437,7 +437,7 @@ def learn_efficacy(params: dict, population: Citizens, service_users: list[Servi
     for sector, users in enumerate(service_users):
         if not users.m:
             continue
-        common = (users.civic, users.stance, users.provider, users.x, users.holders, TOOK_PART, CONTRIBUTE, OPT_OUT,
+        common = (users.civic, users.stance, users.provider, users.xq, users.holders, TOOK_PART, CONTRIBUTE, OPT_OUT,
                   population.holds, POPCOUNT, population.efficacy, table.sector, central_design, table.design,
                   table.heard, rate, distance, crowd, dilution)
         if sums is None:

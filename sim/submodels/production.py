@@ -23,7 +23,7 @@ def aggregate_users(params: dict, structure: Structure, service_users: list[Serv
     table.users[:] = table.weighted_users[:] = table.eligible[:] = table.contributors[:] = 0.0
     pref_sum = np.zeros_like(table.contributor_pref)  # (rows, D)
     for sector, users in enumerate(service_users):
-        add_sector_tallies(users.provider, stance_served(users), users.need, users.x, users.unit, structure.home_row[sector],
+        add_sector_tallies(users.provider, stance_served(users), users.need, users.xq, users.unit, structure.home_row[sector],
                            table.users, table.weighted_users, table.eligible, table.contributors, pref_sum)
     finish_aggregation(params, structure, table, pref_sum)
 

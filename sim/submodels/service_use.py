@@ -71,7 +71,7 @@ def use_services(params: dict, structure: Structure, population: Citizens, users
     # keeps it, D-F17). Each row's users as need churn counted them this month, where it did (D-F151).
     counted = users.row_users_month == month and users.row_users.size == table.n
     service_month.month_of_service(
-        stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.x,
+        stream_key[0], stream_key[1], month, sector, users.provider, table.n, stance_served(users), users.xq,
         users.holders, users.unit_start, users.unit_count, population.resources, population.quality_sensitivity,
         population.efficacy, table.q_c, table.q_n, table.design, structure.home_row[sector], structure.row_neighbours,
         structure.row_neighbour_count, choice, crowd_out, group_size, service_weight, mismatch_weight, switch_cost,

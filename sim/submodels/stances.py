@@ -36,7 +36,7 @@ def revise_stances_of(params: dict, structure: Structure, population: Citizens, 
     users.stance, largest, moved, left = stance_revision.revise_and_recruit(
         key[0], key[1], month, sector, users.stance, users.satisfaction, users.unit_start, users.unit_count,
         structure.neighbours, structure.neighbour_count, social_share, revision_rate, neighbour_share, proportional,
-        strength, exploration, users.provider, users.x, users.holders, gradient, effort, crowd_out,
+        strength, exploration, users.provider, users.xq, users.holders, gradient, effort, crowd_out,
         structure.home_row[sector], structure.row_neighbours, structure.row_neighbour_count,
         population.quality_sensitivity, switch_cost, table.q_c, table.q_n, table.design, service_weight,
         mismatch_weight, aspiration, voice_value, habit_value, duty_value, population.efficacy,

@@ -36,7 +36,7 @@ def update_trust(params: dict, population: Citizens, service_users: list[Service
         seen = stance_served(users)
         satisfaction, mismatch, mismatch_active = update_trust_and_measure(
             users.satisfaction, users.provider, users.holders, population.holds, table.quality_mark, population.trust,
-            sensitivity, aspiration, mark_trust, adjustment, population.deprivation, users.x, table.design, seen,
+            sensitivity, aspiration, mark_trust, adjustment, population.deprivation, users.xq, table.design, seen,
             OPT_OUT, users.civic, users.stance, sums.satisfaction_by_quintile, sums.users_by_quintile,
             sums.person_bits, sums.stance_counts)
         cost = (served[sector] if served is not None else
