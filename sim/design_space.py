@@ -20,16 +20,3 @@ def sum_by_row(index: np.ndarray, weights: np.ndarray, wishes: np.ndarray, n_row
     return np.stack([np.bincount(index, weights=weights * wishes[:, k], minlength=n_rows)
                      for k in range(wishes.shape[1])], axis=1)
 
-
-def column_means(wishes: np.ndarray) -> np.ndarray:
-    """The mean wish per dimension (shape (D,)), each dimension's mean computed as a one-dimensional mean: what
-    ``ndarray.mean`` does for a float32 or float64 column, without its overhead (ODD §9 D-F160): the column's sum
-    (``add.reduce``) over the count as an ``intp``, in the column's type."""
-    count = np.intp(wishes.shape[0])
-    if count == 0 or wishes.dtype not in (np.float32, np.float64):
-        return np.array([wishes[:, k].mean() for k in range(wishes.shape[1])])
-    means = []
-    for k in range(wishes.shape[1]):
-        total = np.add.reduce(wishes[:, k])
-        means.append(total.dtype.type(total / count))
-    return np.array(means)

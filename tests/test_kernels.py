@@ -4,7 +4,6 @@ on and off), the two agree to the last bit, and the random streams they leave be
 
 from __future__ import annotations
 
-import warnings
 from types import SimpleNamespace
 
 import numba
@@ -2949,21 +2948,6 @@ def test_residents_drawn_as_numpys_choice(seed, bit_generator):
     assert same(got, want)
     assert same(a_rng.integers(0, 2**32, 3, dtype=np.uint32), b_rng.integers(0, 2**32, 3, dtype=np.uint32))
     assert a_rng.random() == b_rng.random()
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-@pytest.mark.parametrize("m", [0, 1, 2, 7, 1035, 4321, 100_003])
-def test_column_means_is_ndarray_mean(dtype, m):
-    """``design_space.column_means`` (the guarantor's estimate of the mean preference, ODD §7.10) gives each column's
-    ``ndarray.mean`` to the bit and in its type, float32 included (ODD §9 D-F160)."""
-    rng = np.random.default_rng(m)
-    for dimensions in (1, 2, 3):
-        wishes = (rng.random((m, dimensions)) * (100 if dtype is np.int64 else 1)).astype(dtype)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            want = np.array([wishes[:, k].mean() for k in range(dimensions)])
-            got = design_space.column_means(wishes)
-        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
 # --- the preferences in two bytes a dimension (session 17, ODD §9 D-F211) --------------------------------------------
