@@ -5,7 +5,7 @@ import pytest
 
 import sim
 from sim.kernels.preferences import decode, encode
-from sim.population import CONTRIBUTE, USE_ONLY
+from sim.population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from sim.providers import CONTRACTOR, MUTUAL, STATE, Contractor, Mutual, StateDepartment, replace_operator
 from sim.providers.base import cost_reduction, governance_strength, innovation_gain, restart_efforts, revise_efforts
 from sim.providers.contractor import catchment_target
@@ -182,6 +182,51 @@ def test_under_flat_capitation_a_contractor_designs_for_low_need_users():
     assert target(flat=False) == pytest.approx((1 - high) * 0.3 + high * 0.9, abs=0.03)
     assert target(flat=True) == pytest.approx(((1 - high) * 0.3 + high / 2 * 0.9) / (1 - high / 2), abs=0.03)
     assert target(flat=True) < target(flat=False) - 0.04
+
+
+def catchment_target_reference(params, structure, service_users, table, rows):
+    """``catchment_target`` before ODD §9 D-F241: a pair of sums and a neighbour gather a sector, and each
+    dimension's division on its own."""
+    from sim.kernels import catchment
+    out = np.empty((rows.size, table.design_dimensions))
+    flat = not params["need_weighted_capitation"]
+    for sector, users in enumerate(service_users):
+        in_sector = table.sector[rows] == sector
+        if not in_sector.any():
+            continue
+        weights, weighted = np.zeros(table.n), np.zeros((table.design_dimensions, table.n))
+        catchment.catchment_sums(users.stance, OPT_OUT, users.high_need_bits, users.high_need32, flat, users.xq,
+                                 users.unit_start, users.unit_count, structure.home_row[sector], weights, weighted)
+        market = rows[in_sector]
+        neighbours = structure.row_neighbours[market]
+        valid, neighbours = neighbours >= 0, np.maximum(neighbours, 0)
+        sum_weight = weights[market] + (weights[neighbours] * valid).sum(axis=1)
+        for dimension in range(table.design_dimensions):
+            weighted_x = weighted[dimension]
+            sum_x = weighted_x[market] + (weighted_x[neighbours] * valid).sum(axis=1)
+            out[in_sector, dimension] = np.divide(sum_x, sum_weight, where=sum_weight > 0,
+                                                  out=table.voice_design[market, dimension].copy())
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("flat", [False, True])
+def test_catchment_target_matches_the_sector_by_sector_sums(seed, flat):
+    """Every market's sums in one pair of arrays (ODD §9 D-F241) give each row's target to the last bit of the
+    sums made a sector at a time, rows in any order and of any sectors, a market with no active user keeping
+    its design."""
+    m = sim.MutualStateModel(regime="privatised", rng=seed, n_units=9, sectors="all", design_dimensions=2,
+                             need_weighted_capitation=not flat)
+    rng = np.random.default_rng(seed)
+    for users in m.users:
+        users.stance[:] = rng.choice([CONTRIBUTE, USE_ONLY, OPT_OUT], users.m, p=[0.2, 0.5, 0.3])
+    quiet = m.users[1]
+    quiet.stance[:] = OPT_OUT  # a sector whose markets have no weight
+    m.providers.voice_design[:] = rng.random(m.providers.voice_design.shape)
+    rows = rng.permutation(m.providers.n)[: m.providers.n - 3]
+    got = catchment_target(m.params, m.structure, m.users, m.providers, rows)
+    want = catchment_target_reference(m.params, m.structure, m.users, m.providers, rows)
+    assert got.tobytes() == want.tobytes()
 
 
 def test_efficacy_is_learnt_from_how_far_the_design_moved_toward_ones_wish_by_the_same_rule_for_every_kind():

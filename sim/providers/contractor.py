@@ -123,24 +123,21 @@ class Contractor(Provider):
 def catchment_target(params: dict, structure, service_users: list, table, rows: np.ndarray) -> np.ndarray:
     """The design that would attract the most profitable users of a contractor's market (its catchment and
     the neighbouring ones): their mean preference, weighted by capitation / cost (1 / need if flat), in every
-    dimension of the design."""
-    out = np.empty((rows.size, table.design_dimensions))
+    dimension of the design. Every market's sums share one pair of arrays (a sector's sums land on its own rows,
+    and a row's neighbours are rows of its sector) and its neighbours' sums are taken for every market row and
+    dimension at once: NumPy's operations a call, not a sector and dimension (ODD §9 D-F241)."""
     flat = not params["need_weighted_capitation"]
-    for sector, users in enumerate(service_users):
-        in_sector = table.sector[rows] == sector
-        if not in_sector.any():
-            continue
-        # each home row's weight and weighted preferences, in one pass (``sim.kernels.catchment``, ODD §9 D-F64)
-        weights, weighted = np.zeros(table.n), np.zeros((table.design_dimensions, table.n))
+    # each home row's weight and weighted preferences, in one pass a sector (``sim.kernels.catchment``, D-F64)
+    weights, weighted = np.zeros(table.n), np.zeros((table.design_dimensions, table.n))
+    sectors = table.sector[rows]
+    for sector in np.flatnonzero(np.bincount(sectors, minlength=len(service_users))):
+        users = service_users[sector]
         catchment.catchment_sums(users.stance, OPT_OUT, users.high_need_bits, users.high_need32, flat, users.xq,
                                  users.unit_start, users.unit_count, structure.home_row[sector], weights, weighted)
-        market = rows[in_sector]
-        neighbours = structure.row_neighbours[market]
-        valid, neighbours = neighbours >= 0, np.maximum(neighbours, 0)
-        sum_weight = weights[market] + (weights[neighbours] * valid).sum(axis=1)
-        for dimension in range(table.design_dimensions):
-            weighted_x = weighted[dimension]
-            sum_x = weighted_x[market] + (weighted_x[neighbours] * valid).sum(axis=1)
-            out[in_sector, dimension] = np.divide(sum_x, sum_weight, where=sum_weight > 0,
-                                                  out=table.voice_design[market, dimension].copy())
+    neighbours = structure.row_neighbours[rows]
+    valid, neighbours = neighbours >= 0, np.maximum(neighbours, 0)
+    sum_weight = weights[rows] + (weights[neighbours] * valid).sum(axis=1)
+    sum_x = weighted[:, rows] + (weighted[:, neighbours] * valid).sum(axis=2)  # dimensions x rows
+    out = table.voice_design[rows]  # a copy (fancy index): the design where the market has no weight
+    np.divide(sum_x.T, sum_weight[:, None], where=(sum_weight > 0)[:, None], out=out)
     return out
