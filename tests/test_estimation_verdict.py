@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.estimation.verdict import claim_probabilities, paired_differences, variance_split
+from sim.estimation.verdict import (
+    claim_probabilities,
+    effective_runs,
+    paired_differences,
+    probability_of_beating,
+    variance_split,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -56,7 +62,30 @@ def test_the_split_is_all_noise_when_nothing_but_seeds_differ_and_a_sure_win_has
     assert split["noise"] > 0.8 and split["posterior"] < 0.1 and split["assumptions"] < 0.1
     outcomes = stand_in_outcomes(5.0, 0.1, 0.1, 0.1, draws=5, assumptions=5, replicates=2)
     row = claim_probabilities(outcomes, metrics=["participation_rate"]).iloc[0]
-    assert row["probability"] == row["low"] == row["high"] == 1.0
+    # every run wins, yet 5 posterior and 5 assumption draws are few independent runs: the interval says so
+    assert row["probability"] == row["high"] == 1.0
+    assert 0.3 < row["low"] < 0.9
+
+
+def test_a_claim_that_holds_in_every_run_gets_the_interval_its_independent_runs_allow():
+    """3 paired runs at fixed settings, all won: the exact binomial interval [0.29, 1], not a bootstrap's point
+    (the dashboard showed "1.00 [1.00, 1.00]" beside "not clearly"); the design effect counts a crossed design's
+    runs as fewer, and no design effect (only seeds differ) leaves the bootstrap's interval where runs disagree."""
+    three = np.array([0.4, 0.1, 0.25]).reshape(1, 1, 3)
+    assert effective_runs(three) == pytest.approx(3.0)
+    share, low, high = probability_of_beating(three)
+    assert share == high == 1.0 and low == pytest.approx(stats.beta.ppf(0.025, 3, 1))
+    assert low == pytest.approx(0.2924, abs=1e-4)
+    assert probability_of_beating(-three)[:2] == (0.0, 0.0) and probability_of_beating(-three)[2] == pytest.approx(
+        1 - 0.2924, abs=1e-4)
+    # runs that share their posterior draw count as one run each draw when the posterior is all the variance
+    by_draw = np.repeat(np.repeat(np.arange(1.0, 6.0).reshape(5, 1, 1), 6, axis=1), 2, axis=2)
+    assert effective_runs(by_draw) == pytest.approx(5.0)
+    assert probability_of_beating(by_draw)[1] == pytest.approx(stats.beta.ppf(0.025, 5, 1))
+    # many independent runs that disagree: the exact interval is no wider than the bootstrap's by much
+    mixed = np.random.default_rng(3).normal(0.3, 1.0, size=(1, 1, 400))
+    share, low, high = probability_of_beating(mixed)
+    assert high - low < 0.12 and low < share < high
 
 
 def test_an_incomplete_design_or_a_claim_with_no_better_direction_is_refused():

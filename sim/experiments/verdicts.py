@@ -24,7 +24,7 @@ CLAIM_WORDS = {metric: good for metric, good, _ in CLAIM}
 
 
 def probability_text(probability: float, low: float, high: float) -> str:
-    """"0.97 [0.93, 1.00]": a claim's probability with its interval, two decimals (the bootstrap's precision)."""
+    """"0.97 [0.93, 1.00]": a claim's probability with its interval, two decimals (the interval's precision)."""
     return f"{probability:.2f} [{low:.2f}, {high:.2f}]"
 
 
@@ -93,9 +93,11 @@ def verdict_section(result: BatchResult, tabdir: Path) -> list[str]:
     table.to_csv(tabdir / "verdict_probabilities.csv", index=False)
     lines = ["## The verdict as probabilities", "",
              f"Each claim's probability is the share of paired runs in which mutuals do better than the other "
-             f"regime, over {design_words(result, table)}; in brackets its 95% interval (a bootstrap over draws, "
-             f"assumption draws and seeds). A probability near 1 or 0 is a verdict that holds across what is "
-             f"uncertain; near 0.5, the model cannot tell.", ""]
+             f"regime, over {design_words(result, table)}; in brackets its 95% interval (the wider of a bootstrap "
+             f"over draws, assumption draws and seeds and the exact binomial interval at the design's effective "
+             f"number of independent runs, so that a claim holding in every run still shows how few independent "
+             f"draws it rests on). A probability near 1 or 0 is a verdict that holds across what is "
+             f"uncertain; near 0.5, the model cannot tell; a wide interval, that more draws would tell.", ""]
     for other, rows in table.groupby("incumbent", sort=False):
         claims = [f"{CLAIM_WORDS[row.metric]}: probability **{probability_text(row.probability, row.low, row.high)}**"
                   for row in rows.itertuples()]
