@@ -36,6 +36,13 @@ def participation_report(population: Citizens, service_users: list[ServiceUsers]
     (``ANY_SERVICE``), ``participation_rate`` is the share of adults who took part in the last 12 months and the
     form columns the share of adults who did so through any service (ODD §7.3). The counts are
     ``sim.kernels.audit``'s, a pass over each sector's slots and one over the people (ODD §9 D-F91)."""
+    return pd.DataFrame(participation_rows(population, service_users, sector_names, month))
+
+
+def participation_rows(population: Citizens, service_users: list[ServiceUsers], sector_names: tuple[str, ...],
+                       month: int) -> list[dict]:
+    """``participation_report``'s rows, a dict each, sector by sector and the authority's (``ANY_SERVICE``) last,
+    each by quintile: what the audit reads without building the table (ODD §9 D-F242)."""
     rows = []
     bits = np.array(list(FORM_BITS.values()), dtype=np.uint8)
     person_forms = np.zeros(population.n, dtype=np.uint8)  # bit k: she holds form k in some service
@@ -48,7 +55,7 @@ def participation_report(population: Citizens, service_users: list[ServiceUsers]
     counts[:] = 0
     audit.add_people_counts(population.deprivation, population.last_participation, month - 12, person_forms, counts)
     rows.extend(report_rows(ANY_SERVICE, counts))
-    return pd.DataFrame(rows)
+    return rows
 
 
 def report_rows(sector: str, counts: np.ndarray) -> list[dict]:

@@ -26,6 +26,7 @@ from sim.kernels import (
     draws,
     elections,
     exit_choice,
+    federations,
     formula_funding,
     membership,
     metric_sums,
@@ -2996,3 +2997,38 @@ def test_preference_codes_round_trip_within_half_a_step_and_exactly_at_the_ends(
         decode(designs)  # a float array is not read as codes
     with pytest.raises(numba.core.errors.TypingError):
         decoded_in_a_kernel(designs)
+
+
+def component_labels_reference(rows, row_neighbours, n_rows):
+    """``secondary.federation_labels`` before ODD §9 D-F243: the rows' edges to their neighbours among ``rows`` as
+    a sparse matrix, labelled by SciPy's ``connected_components`` (undirected)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    member = np.zeros(n_rows, dtype=bool)
+    member[rows] = True
+    neighbours = row_neighbours[rows]
+    linked = (neighbours >= 0) & member[np.maximum(neighbours, 0)]
+    heads = np.repeat(rows, linked.sum(axis=1))
+    tails = neighbours[linked]
+    graph = coo_matrix((np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(n_rows, n_rows))
+    return connected_components(graph, directed=False)[1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_component_labels_match_scipys_components(seed):
+    """The federations' union-find (``sim.kernels.federations``) puts two rows of ``rows`` in one group exactly
+    where SciPy's components do, on random neighbour tables (not always symmetric, -1 padded), each group
+    labelled by its smallest row."""
+    rng = np.random.default_rng(seed)
+    n_rows, width = int(rng.integers(2, 400)), int(rng.integers(1, 7))
+    row_neighbours = np.where(rng.random((n_rows, width)) < 0.3, -1, rng.integers(0, n_rows, (n_rows, width)))
+    row_neighbours = row_neighbours.astype([np.int64, np.int32][seed % 2])
+    rows = np.flatnonzero(rng.random(n_rows) < rng.uniform(0.1, 0.9))
+    got = federations.component_labels(rows, row_neighbours, n_rows)
+    want = component_labels_reference(rows, row_neighbours, n_rows)
+    same_got = got[rows][:, None] == got[rows][None, :]
+    same_want = want[rows][:, None] == want[rows][None, :]
+    assert (same_got == same_want).all()
+    for label in np.unique(got[rows]):
+        assert label == rows[got[rows] == label].min()
+

@@ -105,6 +105,21 @@ def test_participation_audit_reports_by_quintile(small):
     assert model.guarantor.targeting.mean() == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_participation_audit_targets_from_its_reports_authority_rows(small, seed):
+    """The audit's targeting, read from the report's rows (ODD §9 D-F242), is to the last bit what the report's
+    table gives: the authority's participation by quintile, 1 / max(rate, 0.01), over its mean."""
+    from sim.population import ANY_SERVICE
+    model = sim.MutualStateModel(regime="mutual", rng=seed, participation_audit=True, channel_user_panels=True,
+                                 sectors="all", **small)
+    model.run(12)
+    report = model.guarantor.audit_reports[-1]
+    anyone = report[report["sector"] == ANY_SERVICE]
+    by_q = anyone.set_index("quintile")["participation_rate"].reindex(range(5)).fillna(0).to_numpy()
+    inverse = 1.0 / np.maximum(by_q, 0.01)
+    assert (inverse / inverse.mean()).tobytes() == model.guarantor.targeting.tobytes()
+
+
 def test_providers_frame_describes_every_row(small):
     model = sim.MutualStateModel(regime="privatised", rng=3, **small)
     model.run(3)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from mesa import Agent
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from ..kernels.federations import component_labels
 from .table import MUTUAL
 
 
@@ -28,7 +27,7 @@ class SecondaryMutual(Agent):
 
 def form_federations(model) -> list[SecondaryMutual]:
     """Group each sector's mutual rows into connected federations of at least two members: the connected
-    components of the sector's mutual rows on the row-neighbour graph (SciPy's ``connected_components``),
+    components of the sector's mutual rows on the row-neighbour graph (``federation_labels``),
     numbered in the order a breadth-first search from each node in turn meets them, as NetworkX's
     ``connected_components`` did over the nodes in the order of the set of rows (ODD §9 D-F113)."""
     for old in list(model.agents_by_type.get(SecondaryMutual, [])):
@@ -56,15 +55,8 @@ def form_federations(model) -> list[SecondaryMutual]:
 
 def federation_labels(rows: np.ndarray, row_neighbours: np.ndarray, n_rows: int) -> np.ndarray:
     """Each row's connected component among ``rows`` on the row-neighbour graph (-1 marks no neighbour): a label
-    per row of the table (meaningful for ``rows``)."""
-    member = np.zeros(n_rows, dtype=bool)
-    member[rows] = True
-    neighbours = row_neighbours[rows]
-    linked = (neighbours >= 0) & member[np.maximum(neighbours, 0)]
-    heads = np.repeat(rows, linked.sum(axis=1))
-    tails = neighbours[linked]
-    graph = coo_matrix((np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(n_rows, n_rows))
-    return connected_components(graph, directed=False)[1]
+    per row of the table (meaningful for ``rows``), by union-find (``sim.kernels.federations``, ODD §9 D-F243)."""
+    return component_labels(rows, row_neighbours, n_rows)
 
 
 def pool_reserves(table, ledger) -> None:
