@@ -14,7 +14,8 @@ import pandas as pd
 from mesa import Agent
 
 from .kernels import formula_funding, preferences
-from .population import EDUCATION, N_QUINTILES, OPT_OUT
+from .kernels.audit import TAKING_PART, USERS
+from .population import EDUCATION, OPT_OUT
 from .providers import COMMISSIONED_KIND, CONVERSION_KIND, KIND_NAMES, KINDS, kind_table, replace_operator
 from .providers.base import INITIAL_EFFORT, cost_reduction, governance_strength
 from .providers.rates import GUARANTOR_OVERHEAD, MAY_BE_INSOLVENT
@@ -22,7 +23,7 @@ from .providers.tender import tender_price
 from .submodels.participation import FORMULA_USERS
 from .submodels.rationing import RATIONING_RULES
 from .submodels.structure import open_channels
-from .views import participation_rows
+from .views import participation_counts, report_table
 
 # capacity building and its depreciation go a chunk of adults at a time: element by element, so the same numbers as
 # whole arrays, without float32 temporaries of every adult at the fiscal year's end (ODD §9 D-F122)
@@ -47,7 +48,7 @@ class GuarantorState(Agent):
         self.demutualisations = 0
         self.conversion_log: list[dict] = []
         self.failure_log: list[dict] = []
-        self.audit_reports: list = []
+        self.audit_counts: list[np.ndarray] = []  # the participation audit's counts, a fiscal year each
         self.channels = list(open_channels(params))
         self.targeting = np.ones(5)  # recruitment weight per deprivation quintile (set by the audit)
         # the part of each citizen's civic resources that capacity building built, which depreciates (ODD §7.11)
@@ -529,15 +530,23 @@ class GuarantorState(Agent):
         """The participation audit: participation by deprivation quintile and sector; recruitment by the
         channels is then targeted at quintiles in inverse proportion to their participation."""
         model = self.model
-        rows = participation_rows(model.population, model.users, model.sector_names, model.month)
-        report = pd.DataFrame(rows)
-        self.audit_reports.append(report)
-        # the authority's participation by quintile, read from its rows (last, every quintile in order) rather than
-        # selected from the table (pandas' selection cost 1.2 ms a fiscal year's end at twelve sectors, D-F242)
-        by_q = np.array([row["participation_rate"] for row in rows[-N_QUINTILES:]])
+        counts = participation_counts(model.population, model.users, model.month)
+        self.__dict__.setdefault("audit_counts", []).append(counts)  # (a state saved before D-F244 has none)
+        # the authority's participation by quintile (its counts, last), each share as the report's table gives it,
+        # read without building or selecting from the table (D-F242, D-F244)
+        authority = counts[-1]
+        by_q = np.array([taking_part / users if users else 0.0 for users, taking_part
+                         in zip(authority[:, USERS].tolist(), authority[:, TAKING_PART].tolist(), strict=True)])
         inverse = 1.0 / np.maximum(by_q, 0.01)
         self.targeting = inverse / inverse.mean()
-        return report
+
+    @property
+    def audit_reports(self) -> list[pd.DataFrame]:
+        """The participation audit's reports, one a fiscal year (``participation_report``'s table), built when read
+        from the counts the audit kept (ODD §9 D-F244); a state saved before then keeps its tables first."""
+        names = self.model.sector_names
+        return [*self.__dict__.get("audit_reports", []),
+                *(report_table(counts, names) for counts in self.__dict__.get("audit_counts", []))]
 
     def match_investment(self, row_amounts: np.ndarray) -> None:
         match = self.model.params["investment_match"] * row_amounts

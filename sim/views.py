@@ -36,26 +36,32 @@ def participation_report(population: Citizens, service_users: list[ServiceUsers]
     (``ANY_SERVICE``), ``participation_rate`` is the share of adults who took part in the last 12 months and the
     form columns the share of adults who did so through any service (ODD §7.3). The counts are
     ``sim.kernels.audit``'s, a pass over each sector's slots and one over the people (ODD §9 D-F91)."""
-    return pd.DataFrame(participation_rows(population, service_users, sector_names, month))
+    return report_table(participation_counts(population, service_users, month), sector_names)
 
 
-def participation_rows(population: Citizens, service_users: list[ServiceUsers], sector_names: tuple[str, ...],
-                       month: int) -> list[dict]:
-    """``participation_report``'s rows, a dict each, sector by sector and the authority's (``ANY_SERVICE``) last,
-    each by quintile: what the audit reads without building the table (ODD §9 D-F242)."""
-    rows = []
+def participation_counts(population: Citizens, service_users: list[ServiceUsers], month: int) -> np.ndarray:
+    """What ``participation_report``'s shares are made of: by sector and, last, the authority's, each quintile's
+    users (or adults), co-producers (or who took part in the last 12 months) and holders of each form of
+    ``FORM_BITS`` (sectors + 1, quintiles, 2 + forms; int64, ``sim.kernels.audit``'s columns). The audit keeps
+    these and its table is built from them when read (``report_table``, ODD §9 D-F244)."""
     bits = np.array(list(FORM_BITS.values()), dtype=np.uint8)
     person_forms = np.zeros(population.n, dtype=np.uint8)  # bit k: she holds form k in some service
-    counts = np.zeros((N_QUINTILES, audit.FIRST_FORM + bits.size), dtype=np.int64)
-    for name, users in zip(sector_names, service_users, strict=True):
-        counts[:] = 0
+    counts = np.zeros((len(service_users) + 1, N_QUINTILES, audit.FIRST_FORM + bits.size), dtype=np.int64)
+    for sector, users in enumerate(service_users):
         audit.add_sector_counts(users.holders, population.deprivation, users.stance, users.civic, CONTRIBUTE, bits,
-                                person_forms, counts)
-        rows.extend(report_rows(name, counts))
-    counts[:] = 0
-    audit.add_people_counts(population.deprivation, population.last_participation, month - 12, person_forms, counts)
-    rows.extend(report_rows(ANY_SERVICE, counts))
-    return rows
+                                person_forms, counts[sector])
+    audit.add_people_counts(population.deprivation, population.last_participation, month - 12, person_forms,
+                            counts[-1])
+    return counts
+
+
+def report_table(counts: np.ndarray, sector_names: tuple[str, ...]) -> pd.DataFrame:
+    """``participation_report``'s table from its counts (``participation_counts``): a row a sector (and the
+    authority, ``ANY_SERVICE``, last) and quintile."""
+    rows = []
+    for name, by_quintile in zip((*sector_names, ANY_SERVICE), counts, strict=True):
+        rows.extend(report_rows(name, by_quintile))
+    return pd.DataFrame(rows)
 
 
 def report_rows(sector: str, counts: np.ndarray) -> list[dict]:

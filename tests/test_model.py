@@ -105,6 +105,28 @@ def test_participation_audit_reports_by_quintile(small):
     assert model.guarantor.targeting.mean() == pytest.approx(1.0)
 
 
+def test_participation_audit_keeps_counts_and_builds_its_tables_when_read(small):
+    """The audit keeps each fiscal year's counts and ``audit_reports`` builds their tables when read (ODD §9
+    D-F244): the table the report of that month gives; a state saved with tables (before D-F244) keeps them first."""
+    from sim.views import participation_report
+    model = sim.MutualStateModel(regime="mutual", rng=4, participation_audit=True, channel_user_panels=True,
+                                 sectors="all", **small)
+    model.run(11)
+    guarantor = model.guarantor
+    model.step()  # the fiscal year's end, whose audit reads the people before that step's later parts
+    assert len(guarantor.audit_counts) == 1
+    table = guarantor.audit_reports[0]
+    assert len(table) == 5 * (len(model.sector_names) + 1)
+    counts = guarantor.audit_counts[0]
+    guarantor.audit_counts = []
+    old = participation_report(model.population, model.users, model.sector_names, model.month)
+    guarantor.__dict__["audit_reports"] = [old]  # as a state saved before D-F244 holds them
+    guarantor.participation_audit()
+    assert [id(t) for t in guarantor.audit_reports[:1]] == [id(old)] and len(guarantor.audit_reports) == 2
+    pd.testing.assert_frame_equal(guarantor.audit_reports[1], old)
+    assert counts.shape == guarantor.audit_counts[0].shape
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_participation_audit_targets_from_its_reports_authority_rows(small, seed):
     """The audit's targeting, read from the report's rows (ODD §9 D-F242), is to the last bit what the report's
