@@ -44,6 +44,7 @@ from sim.kernels import (
 from sim.kernels.bitgen import address, next_double
 from sim.kernels.holders import block_floors, holder, set_holder, slot_count
 from sim.kernels.preferences import decode, encode
+from sim.kernels.prefetch import PREFETCH_AHEAD, prefetch
 from sim.population import (
     BOARD,
     CONSULTED,
@@ -2767,6 +2768,34 @@ def test_a_sectors_elections_in_one_call_match(settings, chunk, monkeypatch):
     assert month == 12 and all(type(cost) is float for cost in costs)
     fused.month = 12
     assert np.array(costs).tobytes() == np.array(volunteer_costs(fused)).tobytes()
+
+
+@numba.njit(cache=False)
+def prefetched_sum(values, order):
+    """The sum of ``values[order]`` in order, each element prefetched ``PREFETCH_AHEAD`` reads before it and the
+    elements past either end asked for too (``sim.kernels.prefetch.prefetch``)."""
+    total = values.dtype.type(0)
+    for k in range(order.size):
+        prefetch(values, order[min(k + PREFETCH_AHEAD, order.size - 1)])
+        prefetch(values, values.size + k)  # past the end: the processor drops it
+        prefetch(values, -1 - k)
+        total += values[order[k]]
+    return total
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint16])
+def test_a_prefetch_changes_nothing(dtype):
+    """ODD §9 D-F250: prefetching elements, within the array or past it, reads nothing into the kernel and writes
+    nothing: the gathers it runs beside give what they give without it."""
+    rng = np.random.default_rng(7)
+    values = (rng.random(5000) * 3).astype(dtype)  # sums within uint16
+    order = rng.permutation(5000)
+    before = values.copy()
+    expected = dtype(0)
+    for k in order:
+        expected = dtype(expected + values[k])
+    assert prefetched_sum(values, order) == expected
+    assert same(values, before)
 
 
 @numba.njit(cache=False)

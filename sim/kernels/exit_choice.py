@@ -8,7 +8,8 @@ import numpy as np
 from ..population import OPT_OUT
 from . import compiled, inlined, stream_blocks
 from .holders import holder
-from .service_value import alternative_row, slot_exit_gain, unit_of
+from .prefetch import PREFETCH_AHEAD, prefetch
+from .service_value import alternative_row, index, slot_exit_gain, unit_of
 from .streams import EXIT_OPTION, EXIT_REVIEW, EXIT_SWITCH, SECTOR_LANES, word_uniform
 
 
@@ -94,6 +95,8 @@ def exit_batch(key0, key1, month, sector, first, count, stance, provider, unit_s
     stream_blocks.philox_words_at(key0, key1, 0, counters, n_reviewers, month, option_lane, 0, option_words)
     stream_blocks.philox_words_at(key0, key1, 0, counters, n_reviewers, month, switch_lane, 0, switch_words)
     for j in range(n_reviewers):
+        # the sensitivity's line of the reviewer PREFETCH_AHEAD on (ODD §9 D-F250)
+        prefetch(quality_sensitivity, index(holder(citizen, first + reviewers[min(j + PREFETCH_AHEAD, n_reviewers - 1)])))
         slot = first + reviewers[j]
         here = provider[slot]
         unit = unit_of(slot, unit, unit_start, unit_count)

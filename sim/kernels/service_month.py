@@ -24,6 +24,7 @@ import numpy as np
 from ..population import CONTRIBUTE, OPT_OUT
 from . import compiled, inlined, stream_blocks
 from .holders import holder
+from .prefetch import PREFETCH_AHEAD, prefetch
 from .service_value import index, slot_cost, slot_exit_value, slot_utility, unit_of
 from .streams import BATCH, EXIT_OPTION, GROUP_SHUFFLE, SECTOR_LANES, fill_slot_units53, scaled_draw, word_uniform
 
@@ -238,7 +239,15 @@ def serve_sector(key0, key1, month, sector, provider, stance, x, citizen, unit_s
     unit, unit_end, home, count = 0, 0, 0, 0
     last_column = neighbours.shape[1] - 1
     options = np.empty(last_column + 2, np.int64)
+    last_slot = provider.size - 1
     for slot in range(provider.size):  # everything else, in slot order
+        # the person arrays' lines of the holder PREFETCH_AHEAD slots on (ODD §9 D-F250)
+        ahead = index(holder(citizen, min(slot + PREFETCH_AHEAD, last_slot)))
+        prefetch(resources, ahead)
+        prefetch(efficacy, ahead)
+        prefetch(last_participation, ahead)
+        if choice and crowd_out:
+            prefetch(quality_sensitivity, ahead)
         if choice and crowd_out and slot % per_block == 0:  # the exit options' words, where they are read
             stream_blocks.philox_words(key0, key1, slot >> 2, stream_blocks.BLOCK, month,
                                        sector * SECTOR_LANES + EXIT_OPTION, 0, option_words)

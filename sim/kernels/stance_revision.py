@@ -8,7 +8,8 @@ import numpy as np
 from ..population import CONTRIBUTE, OPT_OUT, USE_ONLY
 from . import compiled, exit_choice, stream_blocks, streams
 from .holders import holder
-from .service_value import slot_cost, slot_utility
+from .prefetch import PREFETCH_AHEAD, prefetch
+from .service_value import index, slot_cost, slot_utility
 from .voice import hirschman_reference_at, voice_term
 
 #: Slots a block of ``revise_and_recruit``: their words are computed together and exit reviews them in one batch.
@@ -244,6 +245,15 @@ def revise_and_recruit(key0, key1, month, sector, stance, satisfaction, unit_sta
             stream_blocks.philox_words_at(key0, key1, 0, option_counters, n_revisers, month, option_lane, 0,
                                           option_words)
         for k in range(n_revisers):
+            # the person arrays' lines a deliberator reads, of the reviser PREFETCH_AHEAD on (ODD §9 D-F250)
+            ahead = index(holder(citizen, first + revisers[min(k + PREFETCH_AHEAD, n_revisers - 1)]))
+            prefetch(efficacy, ahead)
+            prefetch(last_participation, ahead)
+            prefetch(resources, ahead)
+            if crowd_out:
+                prefetch(quality_sensitivity, ahead)
+            if disposition_scale != 0.0:
+                prefetch(disposition, ahead)
             j = revisers[k]
             slot = first + j
             while slot >= unit_start[unit] + unit_count[unit]:  # her unit, from the unit-sorted layout

@@ -10,6 +10,7 @@ from . import compiled, inlined, stream_blocks
 from .holders import holder
 from .metric_sums import add_sector_totals
 from .preferences import decoded
+from .prefetch import PREFETCH_AHEAD, prefetch
 from .service_value import alternative_row, index, slot_cost, slot_exit_gain, slot_utility, unit_of
 from .streams import EXIT_OPTION, SECTOR_LANES, word_uniform
 
@@ -136,7 +137,13 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
     sector_sum = np.zeros(satisfaction_by_quintile.size)
     sector_users = np.zeros(users_by_quintile.size)
     satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
+    last_slot = provider.size - 1
     for slot in range(provider.size):
+        # the person arrays' lines of the holder PREFETCH_AHEAD slots on (ODD §9 D-F250)
+        ahead = index(holder(citizen, min(slot + PREFETCH_AHEAD, last_slot)))
+        prefetch(resources, ahead)
+        if learn:
+            prefetch(efficacy, ahead)
         # a person, quintile or row as an unsigned index: no check for a negative one at each gather (ODD §9 D-F38)
         person = index(holder(citizen, slot))
         value = np.float64(satisfaction[slot])  # ODD §8: satisfaction, responsiveness, static fit, volunteers
