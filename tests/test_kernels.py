@@ -944,6 +944,13 @@ def test_new_needs_and_drift_match(seed):
     need_churn.drift_preferences(want_edge, np.array([0, 1, 2]), edge_shift)
     need_churn.drift_preferences_by_unit(edge, np.array([0, 1, 2]), np.array([1, 1, 1]), edge_shift)
     assert same(edge, want_edge) and same(edge, np.array([[0, 16384], [0, 65535], [49152, 65535]], np.uint16))
+    # the same in runs long enough for the compiler's vector loop over the codes (ODD §9 D-F251), a run of each
+    long_edge = np.repeat(encode(np.array([[0.0, 0.25], [0.0, 1.0], [0.5, 1.0]])), 37, axis=0)
+    long_unit = np.repeat(np.arange(3), 37)
+    want_long = long_edge.copy()
+    need_churn.drift_preferences(want_long, long_unit, edge_shift)
+    need_churn.drift_preferences_by_unit(long_edge, np.array([0, 37, 74]), np.array([37, 37, 37]), edge_shift)
+    assert same(long_edge, want_long)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -132,19 +132,19 @@ def drift_preferences_by_unit(x, unit_start, unit_count, shift):
     that give what the compiled min(max(.)) gives, without its compare-and-branch (D-F73); each moved coordinate
     is kept as its code (``preferences.encoded``, D-F211: a NaN, which only a NaN parameter gives, has none). In
     two dimensions (the default design space) a unit's two shifts are read once and a slot's pair moved
-    together, so the compiler can vectorise the run (D-F116)."""
+    together, as one row of codes (``x`` C-contiguous) indexed unsigned, each code moved by its dimension's
+    shift, so that the compiler vectorises the run (D-F116, D-F251: indexed by a signed slot, the loop kept a
+    check for a negative index and stayed scalar)."""
     if x.shape[1] == 2:
+        codes = x.reshape(x.size)  # the codes in their order, slot by slot, two a slot (ODD §9 D-F251)
         for unit in range(unit_start.size):
             shift0, shift1 = shift[unit, 0], shift[unit, 1]
-            for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
-                first = np.float64(decoded(x[slot, 0])) + shift0
-                first = 0.0 if first < 0.0 else first
-                first = 1.0 if first > 1.0 else first
-                second = np.float64(decoded(x[slot, 1])) + shift1
-                second = 0.0 if second < 0.0 else second
-                second = 1.0 if second > 1.0 else second
-                x[slot, 0] = encoded(first)
-                x[slot, 1] = encoded(second)
+            begin, end = np.uint64(2 * unit_start[unit]), np.uint64(2 * (unit_start[unit] + unit_count[unit]))
+            for code in range(begin, end):
+                moved = np.float64(decoded(codes[code])) + (shift0 if code % 2 == 0 else shift1)
+                moved = 0.0 if moved < 0.0 else moved
+                moved = 1.0 if moved > 1.0 else moved
+                codes[code] = encoded(moved)
         return
     for unit in range(unit_start.size):
         for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
