@@ -954,6 +954,30 @@ def test_new_needs_and_drift_match(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_drift_codes_clipped_in_integers(seed):
+    """ODD §9 D-F260: two-dimensional drift clips a moved coordinate's code in integers; the same codes as NumPy's
+    clip to [0, 1] and ``encode`` for every code plus any shift a drift gives (in [-1, 1]: the bounds, just past
+    them, a negative zero, codes' own readings), and 0 for a NaN, as the compiled clip and ``encoded`` gave."""
+    rng = np.random.default_rng(seed)
+    m = 4096
+    x = rng.integers(0, 65536, (m, 2)).astype(np.uint16)
+    x[:8] = [[0, 65535], [65535, 0], [1, 65534], [32768, 32767], [0, 0], [65535, 65535], [2, 3], [40000, 1]]
+    unit = np.sort(rng.integers(0, 64, m))
+    shift = rng.uniform(-1.0, 1.0, (64, 2))
+    shift[:8] = [[-0.0, 0.0], [1.0, -1.0], [-1.0, 1.0], [0.5 / 65535, -0.5 / 65535], [1e-300, -1e-300],
+                 [np.nextafter(0.0, 1.0), np.nextafter(0.0, -1.0)], [0.25, -0.75], [1.0 / 65535, -2.0 / 65535]]
+    counts = np.bincount(unit, minlength=64).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    want = encode(np.clip(decode(x).astype(np.float64) + shift[unit], 0.0, 1.0))
+    got = x.copy()
+    need_churn.drift_preferences_by_unit(got, starts, counts, shift)
+    assert same(got, want)
+    nan = x[:4].copy()
+    need_churn.drift_preferences_by_unit(nan, np.array([0]), np.array([4]), np.array([[np.nan, 0.0]]))
+    assert same(nan[:, 0], np.zeros(4, np.uint16)) and same(nan[:, 1], x[:4, 1])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("crowd_out", [True, False])
 def test_voice_benefit_matches(seed, crowd_out):
     rng = np.random.default_rng(seed)

@@ -125,6 +125,21 @@ def drift_preferences(x, unit, shift):
             x[slot, dimension] = encoded(min(max(moved, 0.0), 1.0))
 
 
+@inlined
+def clipped_code(value):
+    """The code of ``value`` clipped to [0, 1] (``preferences.encoded`` of min(max(value, 0), 1), as the selects of
+    D-F73 give it), for a ``value`` in [-1, 2] or NaN (a code's reading plus a shift between clipped means): the
+    product by 65535 rounded to an integer and clipped to [0, 65535] in integers. Where the value is in [0, 1]
+    that is ``encoded``'s arithmetic; below 0 the rounded product is at most 0 (a negative zero too), above 1 at
+    least 65535 (the product is rounded up from 1 * 65535 or more), so both give the bound's code; a NaN gives 0,
+    as the compiled ``encoded`` of a NaN did. Integer clips the compiler vectorises, where the clip in floats
+    before ``encoded`` it turned into branches (ODD §9 D-F260)."""
+    code = np.int64(np.rint(value * 65535.0))
+    code = code if code > 0 else np.int64(0)
+    code = code if code < 65535 else np.int64(65535)
+    return np.uint16(code)
+
+
 @compiled
 def drift_preferences_by_unit(x, unit_start, unit_count, shift):
     """``drift_preferences`` for slots sorted by unit, each unit's run of slots (``unit_start``, ``unit_count``)
@@ -134,17 +149,15 @@ def drift_preferences_by_unit(x, unit_start, unit_count, shift):
     two dimensions (the default design space) a unit's two shifts are read once and a slot's pair moved
     together, as one row of codes (``x`` C-contiguous) indexed unsigned, each code moved by its dimension's
     shift, so that the compiler vectorises the run (D-F116, D-F251: indexed by a signed slot, the loop kept a
-    check for a negative index and stayed scalar)."""
+    check for a negative index and stayed scalar), and clipped in integers (``clipped_code``, D-F260: the same
+    codes, without the compare-and-branches the clip in floats before ``encoded`` became)."""
     if x.shape[1] == 2:
         codes = x.reshape(x.size)  # the codes in their order, slot by slot, two a slot (ODD §9 D-F251)
         for unit in range(unit_start.size):
             shift0, shift1 = shift[unit, 0], shift[unit, 1]
             begin, end = np.uint64(2 * unit_start[unit]), np.uint64(2 * (unit_start[unit] + unit_count[unit]))
             for code in range(begin, end):
-                moved = np.float64(decoded(codes[code])) + (shift0 if code % 2 == 0 else shift1)
-                moved = 0.0 if moved < 0.0 else moved
-                moved = 1.0 if moved > 1.0 else moved
-                codes[code] = encoded(moved)
+                codes[code] = clipped_code(np.float64(decoded(codes[code])) + (shift0 if code % 2 == 0 else shift1))
         return
     for unit in range(unit_start.size):
         for slot in range(unit_start[unit], unit_start[unit] + unit_count[unit]):
