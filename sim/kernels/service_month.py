@@ -67,7 +67,7 @@ def shuffle_positions(key0, key1, month, sector, provider, start, place, stance,
     for batch_first in range(0, provider.size, BATCH):
         fill_slot_units53(key0, key1, batch_first, month, sector, GROUP_SHUFFLE, draws)  # a batch of slots' draws
         for k in range(min(BATCH, provider.size - batch_first)):
-            slot = batch_first + k
+            slot = index(batch_first + k)  # unsigned: no negative-index check
             row = index(provider[slot])
             rank = seen[row]
             seen[row] = rank + 1
@@ -113,7 +113,7 @@ def groups_and_tallies(start, place, group_size, stance_shift, contributors, par
     offset = 0
     for row in range(start.size - 1):
         group_first[row] = offset
-        for entry in range(start[row], start[row + 1]):
+        for entry in range(index(start[row]), index(start[row + 1])):  # unsigned: no negative-index check
             packed = np.int64(place[entry])
             group = index(offset + place_group(packed & mask, magic, shift))
             stance = packed >> stance_shift
