@@ -55,8 +55,8 @@ def leaf_sum(values, key, index, buffer, start, n):
     gathered into ``buffer`` first (the branch is settled at compile time)."""
     if index is None:
         return pairwise_block(values, start, n)
-    for i in range(n):
-        buffer[i] = values[key[holder(index, start + i)]]
+    for i in range(n):  # unsigned: no check for a negative index at each gather (ODD §9 D-F38, D-F261)
+        buffer[i] = values[np.uint64(key[np.uint64(holder(index, np.uint64(start + i)))])]
     return pairwise_block(buffer, 0, n)
 
 

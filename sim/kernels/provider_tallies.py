@@ -139,7 +139,8 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
                 a0, a1 = sector_prefs[row, ANSWER_PREF, 0], sector_prefs[row, ANSWER_PREF, 1]
             board = any_board and has_board[row]
         if funded and (every_resident or own_stance[slot] != OPT_OUT):  # ODD §7.8, as ``add_formula_users``
-            funds += funding_of[deprivation[holder(citizen, slot)], np.int64(is_high_need(high_need_bits, slot))]
+            quintile = deprivation[np.uint64(holder(citizen, np.uint64(slot)))]  # unsigned (ODD §9 D-F261)
+            funds += funding_of[np.uint64(quintile), np.uint64(is_high_need(high_need_bits, slot))]
         served = stance[slot]
         if served != OPT_OUT:
             users += 1.0
