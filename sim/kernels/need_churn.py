@@ -273,17 +273,18 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
         stream_blocks.philox_words(key0, key1, first // 4, (count + 3) // 4, month, lane, 0, words)
         for j in range(count):
             slot = first + j
-            row = provider[slot]
+            at = np.uint64(slot)  # the slot and her row read unsigned: no check for a negative index (ODD §9 D-F254)
+            row = provider[at]
             if long_runs:  # a run's sums carried in registers (D-F74)
                 if row != current:
                     total[current], users[current] = sum_of_run, users_of_run
                     current = row
-                    sum_of_run, users_of_run = total[row], users[row]
-                sum_of_run += np.float64(satisfaction[slot])
+                    sum_of_run, users_of_run = total[np.uint64(row)], users[np.uint64(row)]
+                sum_of_run += np.float64(satisfaction[at])
                 users_of_run += 1
             else:  # added in memory
-                total[row] += np.float64(satisfaction[slot])
-                users[row] += 1
+                total[np.uint64(row)] += np.float64(satisfaction[at])
+                users[np.uint64(row)] += 1
             if words[j % 4, j // 4] < ends_below:  # the uniform below the volatility (ODD §9 D-F101)
                 while slot >= unit_start[unit] + unit_count[unit]:
                     unit += 1
