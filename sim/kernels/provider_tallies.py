@@ -83,7 +83,9 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
       what it reads (the slots' citizens, stances, providers and needs).
 
     The sector's sums (``sector_counts`` (rows, N_COUNTS) and ``sector_prefs`` (rows, 3, D), room for them) start
-    from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs; every
+    from zero and are added to ``counts`` and ``prefs`` at the end, as the per-sector kernels added theirs, over
+    the rows from the lowest to the highest its slots and units reach (a sector's rows are a block of the table;
+    any other row's sums would be +0.0, which leaves a total that is not -0.0 as it was: ODD §9 D-F262); every
     sum runs in slot order in float64. Slots are sorted by unit, so a row's slots come in runs: each run's sums
     are carried in registers from the row's sum so far and stored when the row changes (the same additions in
     the same order, without a load and a store through memory for each slot), in one walk over the slots, the
@@ -91,8 +93,15 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
     run's end and one a dimension, each loop's exit a mispredicted branch a run, cost more than the sums). Who voted, who answered and who contributes
     are mixed at random, so their terms are selected rather than branched on: a slot that does not count adds
     0.0, which leaves each of these sums (they start at +0.0) as it was (ODD §9 D-F75)."""
-    sector_counts[:] = 0.0
-    sector_prefs[:] = 0.0
+    # the rows this sector's slots and units reach, lowest to highest: only these get sums (ODD §9 D-F262)
+    low, high = sector_counts.shape[0], -1
+    for slot in range(provider.size):
+        low, high = min(low, np.int64(provider[slot])), max(high, np.int64(provider[slot]))
+    for unit in range(unit_count.size):
+        low, high = min(low, np.int64(home_row[unit])), max(high, np.int64(home_row[unit]))
+    high = max(high, low - 1)
+    sector_counts[low:high + 1] = 0.0
+    sector_prefs[low:high + 1] = 0.0
     sector_funded = np.zeros(formula_users.size if funded else 0)
     funding_of = np.empty((weight_of.size, 2))  # a user's term by her quintile and whether her need is high
     if funded:
@@ -190,7 +199,7 @@ def tally_and_join(key0, key1, month, sector, provider, stance, high_need_bits, 
             sector_prefs[current, CONTRIBUTOR_PREF, 0], sector_prefs[current, CONTRIBUTOR_PREF, 1] = c0, c1
             sector_prefs[current, VOTE_PREF, 0], sector_prefs[current, VOTE_PREF, 1] = v0, v1
             sector_prefs[current, ANSWER_PREF, 0], sector_prefs[current, ANSWER_PREF, 1] = a0, a1
-    counts += sector_counts
-    prefs += sector_prefs
+    counts[low:high + 1] += sector_counts[low:high + 1]  # other rows would add +0.0, which changes no sum
+    prefs[low:high + 1] += sector_prefs[low:high + 1]
     for row in range(sector_funded.size):
         formula_users[row] += sector_funded[row] * unit_cost
