@@ -58,11 +58,24 @@ def stop(proc: subprocess.Popen, signum: int = signal.SIGINT) -> None:
         proc.wait()
 
 
+def compile_kernels() -> None:
+    """Compile (or load) the model's kernels in this process before the dashboard starts, so that its workers load
+    them from the cache instead of compiling them while a test waits for its first comparison: on a clean
+    checkout of a 2-core machine busy with the rest of the suite, compiling took longer than a test's wait for
+    its comparison (about 76 s of CPU alone for the default district). Every regime, a year's end included."""
+    import sim
+
+    for regime in ("state", "privatised", "mutual"):
+        sim.MutualStateModel(rng=0, n_units=2, regime=regime).run(13)
+
+
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
-    """``mutual-state dashboard`` on a free port, in its own process group (stopped by its id at the end).
+    """``mutual-state dashboard`` on a free port, in its own process group (stopped by its id at the end), after
+    the kernels are compiled (``compile_kernels``).
 
     It may take a while to answer on a machine busy with the rest of the suite: up to ``START_WITHIN`` seconds."""
+    compile_kernels()
     port = _free_port()
     home = tmp_path_factory.mktemp("solara_home")
     env = {**os.environ, "SOLARA_HOME": str(home)}
