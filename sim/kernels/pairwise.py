@@ -18,20 +18,23 @@ from .holders import holder, slot_count
 BLOCK = 128  # NumPy's PW_BLOCKSIZE
 
 
-@inlined
+@compiled
 def element(values, key, index, i):
     """Number i of a sum: ``values[i]`` where ``index`` is None, else ``values[key[holder(index, i)]]`` (``index``
     an array or a sector's packed holders, ``holders.holder``), read unsigned: no check for a negative index at
-    each gather (ODD §9 D-F38, D-F261). The branch is settled at compile time."""
+    each gather (ODD §9 D-F38, D-F261). The branch is settled at compile time. Compiled, not ``inlined``: Numba
+    copies an inlined function's code at every call, and ``pairwise_block`` calls this nineteen times (D-F271); the
+    compiler inlines the machine code anyway."""
     if index is None:
         return values[i]
     return values[np.uint64(key[np.uint64(holder(index, np.uint64(i)))])]
 
 
-@inlined
+@compiled
 def pairwise_block(values, key, index, start, n):
     """The sum of numbers ``start`` to ``start + n`` (``element``), n <= 128, as NumPy's ``pairwise_sum`` adds a
-    block; a gathered table's numbers are read where they are added, without a buffer (ODD §9 D-F264)."""
+    block; a gathered table's numbers are read where they are added, without a buffer (ODD §9 D-F264). Compiled
+    once for each kind of ``index``, not copied into both of ``pairwise_walk``'s calls in every caller (D-F271)."""
     if n < 8:
         total = 0.0
         for i in range(start, start + n):
