@@ -15,9 +15,11 @@ import numpy as np
 from scipy.special import expit
 
 from .kernels import workers
+from .kernels.bitgen import address
 
 NO_QUIT_RATIO = np.ones(0)  # the same base quit rate in every sector
-#: the parameters ``workers.morale_and_effort`` takes, in its order
+NO_DRAWS = np.zeros(0)  # a month without quits draws no replacements
+#: the parameters ``workers.morale_and_quits`` takes, in its order
 MORALE_TERMS = ("morale_baseline", "autonomy_morale", "ownership_morale", "pay_morale", "workload_morale",
                 "failing_morale", "morale_adjustment", "burnout_rate", "quit_morale_sensitivity", "reference_morale")
 
@@ -65,34 +67,36 @@ class Workforce:
                workload: np.ndarray, failing: np.ndarray, incentive: np.ndarray,
                quit_ratio: np.ndarray | None = None) -> np.ndarray:
         """One month: morale, burnout, effort, quits and replacements. ``quit_ratio`` (per row) scales the base
-        quit rate by sector. Returns quits per worker (bool)."""
-        worker_row = self.row
-        # morale, burnout, effort and the quit chance: the kernels of ``sim.kernels.workers``
+        quit rate by sector. Returns quits per worker (bool).
+
+        Morale, burnout, effort and the quits are one compiled pass (``sim.kernels.workers.morale_and_quits``),
+        which draws the quit uniforms from ``rng``'s bit generator as ``rng.random(n)`` would; the replacements
+        (``replace_quitters``) and a month more of tenure a second (ODD §9 D-F290)."""
         if self.effort.size != self.n:
             self.effort = np.empty(self.n)
         if getattr(self, "_terms", None) is None:  # the kernels' scalars, as they take them: the parameters' (a run keeps them)
             params = self.params
             self._terms = (tuple(float(params[name]) for name in MORALE_TERMS), float(params["quit_base_rate"]))
         morale_terms, base_rate = self._terms
-        argument = workers.morale_and_effort(
-            worker_row, autonomy, owned, pay_ratio, workload, failing, incentive, self.morale, self.burnout,
-            self.motivation, self.effort, *morale_terms)
-        quits = workers.quits(rng.random(self.n), logistic(argument), worker_row, base_rate,
-                              NO_QUIT_RATIO if quit_ratio is None else quit_ratio, quit_ratio is not None)
-        self.quits_this_month = self.replace_quitters(rng, quits)
-        self.tenure += 1.0
+        quits = np.empty(self.n, np.bool_)
+        k = workers.morale_and_quits(
+            self.row, autonomy, owned, pay_ratio, workload, failing, incentive, self.morale, self.burnout,
+            self.motivation, self.effort, *morale_terms, address(rng), base_rate,
+            NO_QUIT_RATIO if quit_ratio is None else quit_ratio, quit_ratio is not None, quits)
+        self.quits_this_month = self.replace_quitters(rng, quits, k)
         return quits
 
-    def replace_quitters(self, rng: np.random.Generator, quits: np.ndarray) -> int:
-        """Fill each quitter's post with a new hire (ODD §7.9): fresh motivation and skill, untrained, no tenure,
-        morale at its reference, no burnout. Return how many quit. The draws are NumPy's, motivation's then
-        skill's; the posts are filled in one pass (``sim.kernels.workers.fill_posts``), motivation clipped there."""
-        k = int(np.count_nonzero(quits))
-        if k:
-            motivation = rng.normal(self.params["worker_motivation"], self.params["motivation_spread"], k)
-            skill = rng.uniform(0.8, 1.2, k)
-            workers.fill_posts(quits, motivation, skill, self.motivation, self.skill, self.trained, self.tenure,
-                               self.morale, self.burnout, float(self.params["reference_morale"]))
+    def replace_quitters(self, rng: np.random.Generator, quits: np.ndarray, k: int) -> int:
+        """Fill each of the ``k`` quitters' posts with a new hire (ODD §7.9): fresh motivation and skill, untrained,
+        morale at its reference, no burnout; then every worker's tenure grows a month (a new hire's from 0). Return
+        ``k``. The draws are NumPy's, motivation's then skill's; the posts are filled and tenure grown in one pass
+        (``sim.kernels.workers.fill_posts_and_age``), motivation clipped there."""
+        k = int(k)
+        params = self.params
+        motivation = rng.normal(params["worker_motivation"], params["motivation_spread"], k) if k else NO_DRAWS
+        skill = rng.uniform(0.8, 1.2, k) if k else NO_DRAWS
+        workers.fill_posts_and_age(quits, motivation, skill, self.motivation, self.skill, self.trained, self.tenure,
+                                   self.morale, self.burnout, float(params["reference_morale"]))
         return k
 
     def rebalance(self, rng: np.random.Generator, target: np.ndarray, sector_of_row: np.ndarray) -> int:

@@ -1232,6 +1232,45 @@ def test_a_month_of_work_matches(seed, by_sector):
     assert a_rng.random() == b_rng.random()
 
 
+def test_the_quit_chances_logistic_is_scipys_expit():
+    """``workers.expit`` (the quit chance's logistic inside ``morale_and_quits``, ODD §9 D-F290) against SciPy's
+    ``expit``, to the bit: a million arguments at each of several scales, and the edge cases."""
+    from sim.kernels import workers
+
+    @numba.njit
+    def logistic_of(x, out):
+        for i in range(x.size):
+            out[i] = workers.expit(x[i])
+
+    rng = np.random.default_rng(5)
+    edges = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 709.0, -709.0, 710.0, -710.0, 745.2, -745.2, 5e-324,
+                      -5e-324, 1e-300, 37.0, -37.0])
+    for x in [edges, *(rng.normal(0.0, scale, 1_000_000) for scale in (1e-3, 0.3, 3.0, 40.0, 800.0))]:
+        got = np.empty_like(x)
+        logistic_of(x, got)
+        assert same(got, expit(x))
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_a_month_of_work_reads_failing_rows_as_bools_or_floats(seed):
+    """``Workforce.update`` given the rows' failing flags as bools (as ``sim.submodels.work`` passes the table's)
+    gives what it gives them as 0.0 and 1.0, and draws the same quits (ODD §9 D-F290)."""
+    from sim.parameters import defaults
+
+    rng = np.random.default_rng(seed)
+    staff = rng.integers(0, 30, 8)
+    a, b = (Workforce(np.random.default_rng(seed), staff, defaults()) for _ in range(2))
+    rows = dict(autonomy=rng.random(8), owned=(rng.random(8) < 0.5).astype(float), pay_ratio=rng.uniform(0.8, 1.2, 8),
+                workload=rng.uniform(0.3, 2.5, 8), incentive=rng.uniform(-0.2, 0.4, 8))
+    failing = rng.random(8) < 0.5
+    a_rng, b_rng = np.random.default_rng(seed + 4), np.random.default_rng(seed + 4)
+    for _ in range(3):
+        assert same(a.update(a_rng, failing=failing, **rows), b.update(b_rng, failing=failing.astype(float), **rows))
+        assert all(same(getattr(a, name), getattr(b, name))
+                   for name in ("morale", "burnout", "effort", "motivation", "skill", "tenure"))
+    assert a_rng.random() == b_rng.random()
+
+
 # --- service helper (session 12): keyed streams (sim.kernels.streams, ODD §9 D-F18) -------------------------------
 def philox4x32_reference(key, counters):
     """Philox4x32-10 (Salmon, Moraes, Dror & Shaw 2011) in plain NumPy uint64 arithmetic, vectorised over the rows

@@ -1,12 +1,17 @@
 """Kernels of a month of work (ODD §7.9, "Workers"): each worker's morale, burnout and effort, and whether she
-quits, in one pass each over the workforce instead of two dozen whole-array expressions. The logistic of the
-quit chance stays SciPy's ``expit`` (called between the two kernels) and the quit draws NumPy's."""
+quits, in one pass each over the workforce instead of two dozen whole-array expressions. The quit draws are the
+model's generator's own doubles (``bitgen.next_double``, what ``Generator.random`` draws) and the logistic of the
+quit chance is SciPy's ``expit`` as SciPy computes it, 1 / (1 + exp(-x)) with the C library's ``exp`` (ODD §9
+D-F290); the replacements' normal and uniform draws stay NumPy's."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from . import compiled
+from .bitgen import next_double
 from .books import move_cash
 
 
@@ -20,43 +25,58 @@ def clip_unit(value):
 
 
 @compiled
-def morale_and_effort(worker_row, autonomy, owned, pay_ratio, workload, failing, incentive, morale, burnout,
-                      motivation, effort, baseline, autonomy_weight, ownership_weight, pay_weight, workload_weight,
-                      failing_weight, adjustment, burnout_rate, quit_sensitivity, reference_morale):
-    """ODD §7.9, for every worker w of row p (float64 throughout, in NumPy's order of operations):
+def expit(x):
+    """SciPy's ``expit`` of one float64 as SciPy computes it, 1 / (1 + exp(-x)), with the same C library ``exp``."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@compiled
+def morale_and_quits(worker_row, autonomy, owned, pay_ratio, workload, failing, incentive, morale, burnout,
+                     motivation, effort, baseline, autonomy_weight, ownership_weight, pay_weight, workload_weight,
+                     failing_weight, adjustment, burnout_rate, quit_sensitivity, reference_morale, bitgen, base_rate,
+                     quit_ratio, by_sector, quit):
+    """ODD §7.9 for every worker w of row p (float64 throughout, in NumPy's order of operations), in one pass (ODD
+    §9 D-F290):
 
         target_w  = clip(baseline + a autonomy_p + o owned_p + y (pay_p - 1) - l max(workload_p - 1, 0)
                          - f failing_p, 0, 1)
         morale_w  <- morale_w + adjustment (target_w - morale_w)
         burnout_w <- burnout_w + burnout_rate (clip(workload_p - 1, 0, 1) - burnout_w)
         effort_w  = clip(motivation_w morale_w (1 - burnout_w) (1 + incentive_p), 0, 1)
+        quit_w    = u_w < clip(2 base_w expit(-k (morale_w - reference morale)), 0, 1)
 
-    and returns the argument of the quit chance's logistic, -k (morale_w - reference morale)."""
-    argument = np.empty(worker_row.size)
+    base_w the base rate, times her row's sector's quit ratio where given (``by_sector``); u_w the w-th next double
+    of the generator whose ``bitgen_t`` is at ``bitgen`` (the doubles ``Generator.random(n)`` draws, in worker
+    order). ``failing`` is bool or float (a failing row counts 1). Writes ``quit``; returns how many quit."""
+    k = 0
     for worker in range(worker_row.size):
         row = worker_row[worker]
         excess = workload[row] - 1.0
         overload = excess if (excess >= 0.0 or np.isnan(excess)) else 0.0  # np.maximum(x, 0): a NaN wins
         target = clip_unit(baseline + autonomy_weight * autonomy[row] + ownership_weight * owned[row]
                            + pay_weight * (pay_ratio[row] - 1.0) - workload_weight * overload
-                           - failing_weight * failing[row])
+                           - failing_weight * np.float64(failing[row]))
         morale[worker] += adjustment * (target - morale[worker])
         burnout[worker] += burnout_rate * (clip_unit(excess) - burnout[worker])
         effort[worker] = clip_unit(motivation[worker] * morale[worker] * (1.0 - burnout[worker])
                                    * (1.0 + incentive[row]))
-        argument[worker] = -quit_sensitivity * (morale[worker] - reference_morale)
-    return argument
+        argument = -quit_sensitivity * (morale[worker] - reference_morale)
+        base = base_rate * quit_ratio[row] if by_sector else base_rate
+        leaves = next_double(bitgen) < clip_unit(2.0 * base * expit(argument))
+        quit[worker] = leaves
+        k += np.int64(leaves)
+    return k
 
 
 @compiled
-def quits(uniform, logistic, worker_row, base_rate, quit_ratio, by_sector):
-    """ODD §7.9 quitting: worker w quits when her ``uniform`` is below clip(2 base_w logistic_w, 0, 1), base_w the
-    base rate, times her row's sector's quit ratio where given (``by_sector``)."""
-    quit = np.empty(uniform.size, np.bool_)
-    for worker in range(uniform.size):
-        base = base_rate * quit_ratio[worker_row[worker]] if by_sector else base_rate
-        quit[worker] = uniform[worker] < clip_unit(2.0 * base * logistic[worker])
-    return quit
+def fill_posts_and_age(quits, new_motivation, new_skill, motivation, skill, trained, tenure, morale, burnout,
+                       reference_morale):
+    """ODD §7.9 ``fill_posts``, then a month more of tenure for every worker (a new hire's is then 1), in one call
+    (ODD §9 D-F290)."""
+    fill_posts(quits, new_motivation, new_skill, motivation, skill, trained, tenure, morale, burnout,
+               reference_morale)
+    for worker in range(tenure.size):
+        tenure[worker] += 1.0
 
 
 @compiled

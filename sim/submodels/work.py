@@ -43,7 +43,7 @@ def work(params: dict, structure: Structure, table: ProviderTable, workforce: Wo
         np.full(table.n, params["local_autonomy"]), structure.sector_array("quit_ratio")[table.sector],
         rates.flags[MEMBERS_OWN_IT].astype(float)))
     quits = workforce.update(rng, autonomy, owned_by_kind[table.kind], table.wage_factor, workload,
-                             table.failing.astype(float), incentive, quit_ratio)
+                             table.failing, incentive, quit_ratio)  # a failing row counts 1 (a bool read as 1.0)
     # the rows' workforce index and morale (written over the rows', D-F231), and the hiring costs moved out of their
     # cash, in one call (D-F191)
     hires, booked = workers.rows_after_work_and_hiring(
