@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sim
@@ -161,3 +162,21 @@ def test_cost_is_accrued_so_yearly_lumps_make_no_spikes(four_units):
     assert jump_cash > 5 * jump_accrued
     inspection = model.datacollector.get_model_vars_dataframe()["cost_inspection"].to_numpy()[13:]
     assert inspection.min() > 0  # every month of a year carries its inspection
+
+
+@pytest.mark.parametrize("kind_governance", [True, False])
+@pytest.mark.parametrize("code", sorted(KINDS))
+def test_a_kind_whose_design_moves_only_yearly_changes_nothing_in_an_ordinary_month(code, kind_governance):
+    """``revise_designs`` skips a kind outside a fiscal year's end where ``moves_design_monthly`` says its
+    ``update_voice_design`` does nothing then (ODD §9 D-F291): called on every row of a market and of a contract
+    sector, it leaves every row's channel and contract design as they were."""
+    model = sim.MutualStateModel(rng=3, n_units=4, regime="privatised", sectors=("elderly_care", "leisure", "housing"),
+                                 user_choice="regime_default", kind_governance=kind_governance,
+                                 **{"leisure.regime": "mutual", "housing.regime": "state"})
+    model.run(2)
+    kind, table = KINDS[code], model.providers
+    if kind.moves_design_monthly(model.params):
+        return
+    before = table.voice_design.copy(), table.contract_design.copy()
+    kind.update_voice_design(model, np.arange(table.n), False)
+    assert np.array_equal(table.voice_design, before[0]) and np.array_equal(table.contract_design, before[1])

@@ -138,6 +138,12 @@ class Provider(Agent):
             move_toward_voice(model, rows)
 
     @classmethod
+    def moves_design_monthly(cls, params: dict) -> bool:
+        """Does ``update_voice_design`` change anything outside a fiscal year's end? Neutral: no (a department's
+        consultation is yearly), so a month leaves its rows' channel alone (ODD §9 D-F291)."""
+        return False
+
+    @classmethod
     def guarantor_overhead_rate(cls, params: dict) -> float:
         """Public cost of commissioning and performance-managing the service, on top of the payment, as a
         share of it: ``monitoring_cost`` for every kind (in-house services have service plans and reviews)."""

@@ -48,6 +48,12 @@ class Contractor(Provider):
         return cost_reduction(e, gamma) + 0.5 * innovation_gain(i, delta) - e - i
 
     @classmethod
+    def moves_design_monthly(cls, params):
+        """With kind governance a contractor's channel is set every month (the contract's design, or the market's
+        move); without it, the neutral yearly review only."""
+        return bool(params["kind_governance"])
+
+    @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
         """Without choice the design is the contract's. At the fiscal year's end the commissioner's contract
         review revises it on what the service's users say, closing 1 - (1 - omega f(p))^H of the gap to what is

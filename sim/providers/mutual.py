@@ -73,6 +73,11 @@ class Mutual(Provider):
                 + lam * params["mutual_innovation_share"] * innovation_gain(i, delta) - e - i)
 
     @classmethod
+    def moves_design_monthly(cls, params):
+        """With kind governance members move the design every month; without it, the neutral yearly review only."""
+        return bool(params["kind_governance"])
+
+    @classmethod
     def update_voice_design(cls, model, rows, fiscal_year_end):
         """Members govern: every month the design moves toward what its governance hears (the elected board's
         mandate, consultation respondents and contributors)."""
