@@ -1520,6 +1520,38 @@ def test_ledger_flows_match(seed):
     assert unexplained_row(cash, opening, inflow, outflow, 1e-6)[0] == 4
 
 
+def cover_deficits_reference(cash, inflow, covers_by_kind, kind):
+    """The treasury's cover of deficits as ``sim.submodels.money.cover_deficits`` made it with NumPy and
+    ``Ledger.pay_providers`` (``move_cash``'s NumPy reference): (total, booked), the cash and inflows moved."""
+    if not np.count_nonzero(cash < 0):
+        return 0.0, False
+    cover = np.where(covers_by_kind[kind] & (cash < 0), -cash, 0.0)
+    total = float(cover.sum())
+    booked = not (total == 0.0 and not np.any(cover))
+    if booked:
+        cash += cover
+        inflow += cover
+    return total, booked
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_treasurys_cover_of_deficits_matches(seed):
+    """``books.cover_deficits`` (ODD §9 D-F292) against the NumPy cover it replaced: rows in deficit or not, kinds
+    covered or not, every row in credit, deficits only where no kind is covered, a zero and a NaN cash."""
+    from sim.kernels.books import cover_deficits
+
+    rng = np.random.default_rng(seed)
+    n = 17
+    kind = rng.integers(0, 3, n).astype(np.int8)
+    for covers in (np.array([True, False, True]), np.array([False, False, False]), np.ones(3, bool)):
+        for cash in (rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e5, n), np.array([-0.0, 0.0, np.nan] + [-5.0] * (n - 3))):
+            inflow = rng.uniform(0, 1e4, n)
+            got_cash, got_inflow, want_cash, want_inflow = cash.copy(), inflow.copy(), cash.copy(), inflow.copy()
+            got = cover_deficits(got_cash, got_inflow, covers, kind)
+            want = cover_deficits_reference(want_cash, want_inflow, covers, kind)
+            assert got == want and same(got_cash, want_cash) and same(got_inflow, want_inflow)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_rows_month_of_work_matches(seed):
     """``workload`` and ``rows_after_work`` against the whole-array code of ``submodels.work`` and
@@ -2163,6 +2195,38 @@ def test_heard_designs_match(seed):
     voice.heard_designs(*inputs, *got)
     want = finish_heard_reference(*inputs)
     assert all(same(a, b) for a, b in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("hear", [True, False])
+def test_the_tallies_finished_in_one_call_match(seed, hear):
+    """``provider_tallies.finish_tallies`` (ODD §9 D-F293) against the whole-array code it replaced: the rows'
+    counts copied from their columns, ``production.aggregate_users``' tail (``test_row_shares_match``'s NumPy) and,
+    if ``hear``, ``finish_heard_reference``; the heard arrays left alone otherwise."""
+    from sim.kernels import provider_tallies as tallies
+
+    rng = np.random.default_rng(seed)
+    n, d, sectors = 12, dimensions(seed), 3
+    counts = np.where(rng.random((n, tallies.N_COUNTS)) < 0.25, 0.0, rng.integers(1, 300, (n, tallies.N_COUNTS)) * 1.0)
+    counts[:, tallies.CONTRIBUTORS] = np.minimum(counts[:, tallies.CONTRIBUTORS], counts[:, tallies.USERS])
+    prefs = rng.random((n, 3, d)) * counts[:, [tallies.CONTRIBUTORS, tallies.VOTERS, tallies.RESPONDENTS]][:, :, None]
+    voice_design, sector, unit_cost = rng.random((n, d)), rng.integers(0, sectors, n), rng.uniform(50, 500, sectors)
+    factor = 0.5 * 12.0 * 0.3
+    users, weighted, eligible, contributors = (counts[:, column].copy() for column in range(4))
+    participation = np.divide(contributors, users, out=np.zeros(n), where=users > 0)
+    preference = np.divide(prefs[:, 0], contributors[:, None], out=voice_design.copy(), where=contributors[:, None] > 0)
+    relief = np.divide(factor * contributors, unit_cost[sector] * weighted, out=np.zeros(n), where=weighted > 0)
+    old_heard = (np.full(n, 7.0), np.full(n, 7.0), np.full((n, d), 7.0), np.full((n, d), 7.0), np.full(n, 7.0),
+                 np.full((n, d), 7.0))
+    heard = (finish_heard_reference(counts[:, tallies.VOTERS], prefs[:, 1], counts[:, tallies.RESPONDENTS],
+                                    prefs[:, 2], contributors, preference, voice_design) if hear else old_heard)
+    rows = [np.full(n, np.nan) for _ in range(4)]
+    shares = np.full(n, np.nan), np.full((n, d), np.nan), np.full(n, np.nan)
+    got_heard = tuple(array.copy() for array in old_heard)
+    tallies.finish_tallies(counts, prefs, hear, *rows, voice_design, sector, unit_cost, factor, *shares, *got_heard)
+    assert all(same(a, b) for a, b in zip(rows, (users, weighted, eligible, contributors), strict=True))
+    assert all(same(a, b) for a, b in zip(shares, (participation, preference, relief), strict=True))
+    assert all(same(a, b) for a, b in zip(got_heard, heard, strict=True))
 
 
 # --- the metrics helper (session 12): measuring a month (ODD §9 D-F54-D-F60) -------------------------------------

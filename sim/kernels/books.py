@@ -34,6 +34,26 @@ def move_cash(cash, moved, amounts, into_providers):
 
 
 @compiled
+def cover_deficits(cash, inflow, covers_by_kind, kind):
+    """ODD §7.8 the treasury covers the deficits of the kinds that cannot go bust: the amounts
+    cover_p = -cash_p where cash_p < 0 and the row's kind's flag ``covers_by_kind[kind_p]``, 0 elsewhere, moved
+    into the providers' cash (``move_cash``), as ``sim.submodels.money.cover_deficits`` moved them with NumPy and
+    ``Ledger.pay_providers`` before (ODD §9 D-F292). Returns (total, booked), nothing moved where no row is in
+    deficit."""
+    deficit = False
+    for row in range(cash.size):
+        if cash[row] < 0.0:
+            deficit = True
+            break
+    if not deficit:
+        return 0.0, False
+    cover = np.empty(cash.size)
+    for row in range(cash.size):
+        cover[row] = -cash[row] if (covers_by_kind[kind[row]] and cash[row] < 0.0) else 0.0
+    return move_cash(cash, inflow, cover, True)
+
+
+@compiled
 def unexplained_row(cash, opening, inflow, outflow, tolerance):
     """The check of the providers' cash: the first row whose cash differs from opening + inflows - outflows by
     more than ``tolerance`` * max(1, |opening| + inflows + outflows) (-1: none; rounding grows with the money

@@ -13,6 +13,8 @@ from .holders import holder, slot_count
 from .need_churn import is_high_need, need_level
 from .pairwise import pairwise_sum_of_table
 from .preferences import decoded
+from .production import row_shares
+from .voice import heard_designs
 
 SEATED = BOARD | PANEL | GOVERNOR | PUPIL  # as ``sim.submodels.participation.SEATED``
 
@@ -51,6 +53,29 @@ def add_sector_tallies(provider, stance, need, x, unit, home_row, users, weighte
 USERS, WEIGHTED_USERS, ELIGIBLE, CONTRIBUTORS, VOTERS, RESPONDENTS = range(6)
 N_COUNTS = 6
 CONTRIBUTOR_PREF, VOTE_PREF, ANSWER_PREF = range(3)
+
+
+@compiled
+def finish_tallies(counts, prefs, hear, users, weighted_users, eligible, contributors, voice_design, sector, unit_cost,
+                   relief_per_contributor, participation, contributor_pref, relief, voters, respondents, mandate,
+                   consulted, weight, heard_pref):
+    """ODD §7.6 and §7.3 from the month's tallies (``counts`` (rows, ``N_COUNTS``), ``prefs`` (rows, 3, D)), in one
+    call where ``sim.submodels.participation.tally_month`` made four copies and two kernel calls (ODD §9 D-F293):
+    the rows' users, need-weighted users, eligible residents and contributors copied from their columns; then
+    ``production.row_shares`` (participation, contributors' mean design, co-production relief); then, if
+    ``hear``, ``voice.heard_designs`` (mandate, consulted design, weight heard, heard design). The same kernels in
+    the same order, written over the rows' own arrays."""
+    for row in range(users.size):
+        users[row] = counts[row, USERS]
+        weighted_users[row] = counts[row, WEIGHTED_USERS]
+        eligible[row] = counts[row, ELIGIBLE]
+        contributors[row] = counts[row, CONTRIBUTORS]
+    row_shares(users, weighted_users, contributors, prefs[:, CONTRIBUTOR_PREF], voice_design, sector, unit_cost,
+               relief_per_contributor, participation, contributor_pref, relief)
+    if hear:
+        heard_designs(counts[:, VOTERS], prefs[:, VOTE_PREF], counts[:, RESPONDENTS], prefs[:, ANSWER_PREF],
+                      contributors, contributor_pref, voice_design, voters, respondents, mandate, consulted, weight,
+                      heard_pref)
 
 
 @compiled

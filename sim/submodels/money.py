@@ -3,8 +3,7 @@ cost on an accruals basis (``sim/ledger.py``, ``sim/public_cost.py``)."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from ..kernels import books
 from ..ledger import Ledger
 from ..providers import ProviderTable
 from ..providers.rates import TREASURY_COVERS_DEFICIT
@@ -13,13 +12,12 @@ from .structure import Structure
 
 
 def cover_deficits(params: dict, structure: Structure, table: ProviderTable, ledger: Ledger) -> None:
-    """Kinds that cannot go bust (``treasury_covers_deficit``): the treasury covers the deficit each month."""
-    cash = ledger.provider_cash
-    if not np.count_nonzero(cash < 0):  # no deficit: nothing to cover (a flow of zeros is not journalled)
-        return
-    covered = structure.kind_rates.flag_of_rows(TREASURY_COVERS_DEFICIT, table.kind)
-    cover = np.where(covered & (cash < 0), -cash, 0.0)
-    ledger.pay_providers("treasury", cover, "deficit cover")
+    """Kinds that cannot go bust (``treasury_covers_deficit``): the treasury covers the deficit each month, in one
+    compiled pass over the rows (``sim.kernels.books.cover_deficits``, ODD §9 D-F292; no deficit, or only zeros to
+    cover, journals nothing)."""
+    total, booked = books.cover_deficits(ledger.provider_cash, ledger.inflows,
+                                         structure.kind_rates.flags[TREASURY_COVERS_DEFICIT], table.kind)
+    ledger.journal_paid("treasury", total, booked, "deficit cover")
 
 
 def collect_taxes(params: dict, ledger: Ledger, adults: int) -> float:

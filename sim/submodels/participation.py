@@ -60,7 +60,6 @@ from ..population import (
 )
 from ..providers import ProviderTable
 from ..providers.institutions import present
-from .production import finish_aggregation
 from .rationing import stance_served
 from .service_use import cost_factor
 from .structure import Structure
@@ -227,12 +226,14 @@ def tally_month(params: dict, structure: Structure, population: Citizens, servic
             prefs, True, bool(block_funded), users.stance, population.deprivation, weight_of, normalised,
             need_weighted, unit_cost[sector], formula_users)
     FORMULA_USERS[table] = (month, formula_users)
-    table.users[:], table.weighted_users[:] = counts[:, provider_tallies.USERS], counts[:, provider_tallies.WEIGHTED_USERS]
-    table.eligible[:], table.contributors[:] = counts[:, provider_tallies.ELIGIBLE], counts[:, provider_tallies.CONTRIBUTORS]
-    finish_aggregation(params, structure, table, prefs[:, provider_tallies.CONTRIBUTOR_PREF])
-    if hear:
-        finish_heard(table, counts[:, provider_tallies.VOTERS], prefs[:, provider_tallies.VOTE_PREF],
-                     counts[:, provider_tallies.RESPONDENTS], prefs[:, provider_tallies.ANSWER_PREF])
+    # the rows' counts, ``finish_aggregation`` and, if ``hear``, ``finish_heard``, in one call (ODD §9 D-F293)
+    relief_per_contributor = params["coproduction_substitution"] * params["value_of_time"] * params[
+        "participation_cost"]
+    provider_tallies.finish_tallies(
+        counts, prefs, hear, table.users, table.weighted_users, table.eligible, table.contributors, table.voice_design,
+        table.sector, structure.sector_array("unit_cost"), float(relief_per_contributor), table.participation,
+        table.contributor_pref, table.coproduction_relief, table.voters, table.respondents, table.mandate,
+        table.consulted_pref, table.heard, table.heard_pref)
 
 
 def tally_terms(params: dict, structure: Structure) -> tuple:
