@@ -129,8 +129,8 @@ class Ledger:
             if abs(balance[name] - expected) > tolerance * max(1.0, abs(opening[name]) + came + went):
                 raise BooksDoNotBalance(f"account {name}: balance {balance[name]:.2f} but the journal "
                                         f"explains {expected:.2f}")
-        row, net_cash_in = unexplained_row(self.provider_cash, self._opening_cash, self._provider_in,
-                                           self._provider_out, self.tolerance)
+        row, net_cash_in, cash_total = unexplained_row(self.provider_cash, self._opening_cash, self._provider_in,
+                                                       self._provider_out, self.tolerance)
         if row >= 0:
             expected = self._opening_cash[row] + self._provider_in[row] - self._provider_out[row]
             raise BooksDoNotBalance(f"provider row {row}: cash {self.provider_cash[row]:.2f} but the journal "
@@ -138,7 +138,7 @@ class Ledger:
         came, went = inflow.get(PROVIDERS, 0.0), outflow.get(PROVIDERS, 0.0)
         if abs(came - went - net_cash_in) > tolerance * max(1.0, came + went):
             raise BooksDoNotBalance("provider flows in the journal disagree with providers' cash movements")
-        total = self.total()
+        total = sum(balance.values()) + cash_total  # ``total()``, the cash summed in the kernel's pass (D-F294)
         # |total| <= tolerance passes whatever the money held (max(1, held) >= 1): the sum of every account's size
         # is only needed where the total is off by more than that (ODD §9 D-F190)
         if abs(total) > tolerance and abs(total) > tolerance * max(

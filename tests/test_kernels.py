@@ -1515,7 +1515,11 @@ def test_ledger_flows_match(seed):
             assert got_total == total and booked == want_booked and same(cash, want_cash) and same(moved, want_moved)
     opening, inflow, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n), rng.uniform(0, 1e4, n)
     cash = opening + inflow - outflow
-    assert unexplained_row(cash, opening, inflow, outflow, 1e-6) == (-1, float((inflow - outflow).sum()))
+    assert unexplained_row(cash, opening, inflow, outflow, 1e-6) == (-1, float((inflow - outflow).sum()),
+                                                                     float(cash.sum()))
+    for n_rows in (0, 1, 7, 8, 9, 127, 128, 129, 1000):  # the cash's total as NumPy sums it (its pairwise blocks)
+        some = rng.uniform(-1e9, 1e9, n_rows)
+        assert unexplained_row(some, some.copy(), np.zeros(n_rows), np.zeros(n_rows), 1e-6)[2] == float(some.sum())
     cash[[4, 9]] += 1.0
     assert unexplained_row(cash, opening, inflow, outflow, 1e-6)[0] == 4
 

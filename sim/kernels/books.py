@@ -57,7 +57,8 @@ def cover_deficits(cash, inflow, covers_by_kind, kind):
 def unexplained_row(cash, opening, inflow, outflow, tolerance):
     """The check of the providers' cash: the first row whose cash differs from opening + inflows - outflows by
     more than ``tolerance`` * max(1, |opening| + inflows + outflows) (-1: none; rounding grows with the money
-    moved, not with what is left), and the net inflow (inflows - outflows) summed in NumPy's order."""
+    moved, not with what is left), the net inflow (inflows - outflows) summed in NumPy's order, and the cash's
+    total as ``float(cash.sum())`` gives it, for the check that no money was made (ODD §9 D-F294)."""
     net = np.empty(cash.size)
     first = -1
     for row in range(cash.size):
@@ -66,4 +67,4 @@ def unexplained_row(cash, opening, inflow, outflow, tolerance):
         if first < 0 and np.abs(cash[row] - expected) > tolerance * max(1.0, scale):
             first = row
         net[row] = inflow[row] - outflow[row]
-    return first, pairwise_sum(net)
+    return first, pairwise_sum(net), pairwise_sum(cash)
