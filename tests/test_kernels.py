@@ -1436,8 +1436,7 @@ def test_production_matches(seed):
     n, sectors = 11, 3
     rows = dict(last_payment=rng.uniform(0, 5e4, n), price=rng.uniform(0.8, 1.0, n), last_lump=rng.uniform(0, 1e4, n),
                 federation=rng.integers(-1, 2, n).astype(np.int32), sector=rng.integers(0, sectors, n),
-                own_rate=rng.uniform(0, 0.2, n), drawdown=rng.uniform(0, 0.1, n), wage_cut=rng.uniform(0, 0.5, n),
-                relief=rng.uniform(0, 0.8, n), cash=rng.uniform(-2e4, 1e5, n),
+                kind=rng.integers(0, 3, n).astype(np.int8), cash=rng.uniform(-2e4, 1e5, n),
                 weighted_users=np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0, 300, n)),
                 effort_e=rng.uniform(-0.01, 4.0, n), coproduction_relief=rng.uniform(0, 0.3, n),
                 fte=rng.uniform(0, 40, n), capital=rng.uniform(0, 1e5, n), workforce_index=rng.uniform(0.5, 1.5, n),
@@ -1447,12 +1446,17 @@ def test_production_matches(seed):
     params = dict(federation_saving=0.1, cost_reduction_scale=rng.uniform(0.1, 0.6), coproduction_cost_share=0.5,
                   capital_productivity=0.3, quality_elasticity=0.7, innovation_scale=0.3, market_wage=2000.0,
                   business_rates_share=0.3)
+    # each kind's rates, read at the row's kind by the kernel (ODD §9 D-F295) and gathered for the reference
+    by_kind = dict(own_rate=rng.uniform(0, 0.2, 3), drawdown=rng.uniform(0, 0.1, 3), wage_cut=rng.uniform(0, 0.5, 3),
+                   relief=rng.uniform(0, 0.8, 3))
+    rows.update({name: rate[rows["kind"]] for name, rate in by_kind.items()})
     want = production_reference(rows, fields, params)
     r = SimpleNamespace(**rows)
     spending_index = np.full(n, np.nan)
     costs = production.row_costs(
         r.last_payment, r.price, r.last_lump, r.federation, params["federation_saving"], r.sector,
-        fields["fixed_cost"], fields["unit_cost"], r.own_rate, r.drawdown, r.wage_cut, r.relief, r.cash,
+        fields["fixed_cost"], fields["unit_cost"], by_kind["own_rate"], by_kind["drawdown"], by_kind["wage_cut"],
+        by_kind["relief"], r.kind, r.cash,
         r.weighted_users, r.effort_e, r.coproduction_relief, r.fte, params["cost_reduction_scale"],
         params["coproduction_cost_share"], params["market_wage"], params["business_rates_share"], spending_index)
     q_c, q_n = production.quality(spending_index ** params["quality_elasticity"], r.workforce_index, r.capital,

@@ -31,7 +31,7 @@ def minimum(a, b):
 
 @compiled
 def row_costs(last_payment, price, last_lump, federation, federation_saving, sector, fixed_cost, unit_cost,
-              own_rate, drawdown, wage_cut, relief, cash, weighted_users, effort_e, coproduction_relief, fte,
+              own_rate, drawdown, wage_cut, relief, kind, cash, weighted_users, effort_e, coproduction_relief, fte,
               cost_reduction_scale, coproduction_cost_share, market_wage, business_rates_share, spending_index):
     """ODD §7.6 and §7.8, for every provider row p (float64, in the order of operations of the NumPy it replaced):
 
@@ -49,8 +49,10 @@ def row_costs(last_payment, price, last_lump, federation, federation_saving, sec
         rates_p = business rates share * fixed_p;  running costs_p = fixed_p - rates_p + overhead_p
                   + max(spend_p - wages_p, 0);  rates paid_p = rates_p (1 - rate relief_p)
 
-    Writes the spending index into ``spending_index`` (the rows' own: a month boxes one array fewer, ODD §9 D-F231)
-    and returns the matrix of costs (rows ``FIXED`` ... ``RATES_PAID``)."""
+    The four rates (own overhead, reserve drawdown, wage cut, rate relief) are each kind's, read at the row's
+    ``kind`` (ODD §9 D-F295: no gathered matrix of every row's rates). Writes the spending index into
+    ``spending_index`` (the rows' own: a month boxes one array fewer, ODD §9 D-F231) and returns the matrix of costs
+    (rows ``FIXED`` ... ``RATES_PAID``)."""
     n = last_payment.size
     costs = np.empty((N_COSTS, n))
     for row in range(n):
@@ -58,9 +60,9 @@ def row_costs(last_payment, price, last_lump, federation, federation_saving, sec
         standard = budget / price[row]
         saving_share = federation_saving if federation[row] >= 0 else 0.0
         fixed = fixed_cost[sector[row]] * (1.0 - saving_share)
-        overhead = own_rate[row] * maximum(standard - last_lump[row] / price[row], 0.0)
+        overhead = own_rate[kind[row]] * maximum(standard - last_lump[row] / price[row], 0.0)
         service_budget = maximum(standard - fixed - overhead, 0.0)
-        reinvest = drawdown[row] * maximum(cash[row] - budget, 0.0)
+        reinvest = drawdown[kind[row]] * maximum(cash[row] - budget, 0.0)
         cost = unit_cost[sector[row]]
         served = weighted_users[row] > 0
         resources = (service_budget + reinvest) / (cost * weighted_users[row]) if served else 1.0
@@ -72,7 +74,7 @@ def row_costs(last_payment, price, last_lump, federation, federation_saving, sec
         paid_replaced = replaced / standard_cost if served else 0.0
         spending_index[row] = resources - paid_replaced + coproduction_relief[row]
         spend = service_budget * (1.0 - saved) - replaced + reinvest
-        wage_factor = 1.0 - wage_cut[row] * saved
+        wage_factor = 1.0 - wage_cut[kind[row]] * saved
         wages = fte[row] * market_wage * wage_factor
         rates = business_rates_share * fixed
         costs[FIXED, row] = fixed
@@ -84,7 +86,7 @@ def row_costs(last_payment, price, last_lump, federation, federation_saving, sec
         costs[WAGE_FACTOR, row] = wage_factor
         costs[WAGES, row] = wages
         costs[RUNNING_COSTS, row] = fixed - rates + overhead + maximum(spend - wages, 0.0)
-        costs[RATES_PAID, row] = rates * (1.0 - relief[row])
+        costs[RATES_PAID, row] = rates * (1.0 - relief[kind[row]])
     return costs
 
 

@@ -52,12 +52,12 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     budgets; a share ``coproduction_cost_share`` of it replaces paid time (a saving, settled as every saving
     is), the rest adds to the service. Capital is a stock: quality from the capital per (need-weighted) user,
     in years of the unit cost. The arithmetic is two passes over the rows (``sim.kernels.production``)."""
-    rate = structure.kind_rates.of_rows(table.kind)  # each row's kind's rates
+    by_kind = structure.kind_rates.rates  # each kind's rates, read at a row's kind (ODD §9 D-F295)
     costs = row_pass.row_costs(  # the spending index written over the rows' (ODD §9 D-F231)
         table.last_payment, table.price, table.last_lump, table.federation, float(params["federation_saving"]),
         table.sector, structure.sector_array("fixed_cost"), structure.sector_array("unit_cost"),
-        rate[kind.OWN_OVERHEAD], rate[kind.RESERVE_DRAWDOWN], rate[kind.WAGE_CUT], rate[kind.RATE_RELIEF], ledger.provider_cash,
-        table.weighted_users, table.effort_e, table.coproduction_relief, table.fte,
+        by_kind[kind.OWN_OVERHEAD], by_kind[kind.RESERVE_DRAWDOWN], by_kind[kind.WAGE_CUT], by_kind[kind.RATE_RELIEF],
+        table.kind, ledger.provider_cash, table.weighted_users, table.effort_e, table.coproduction_relief, table.fte,
         float(params["cost_reduction_scale"]), float(params["coproduction_cost_share"]),
         float(params["market_wage"]), float(params["business_rates_share"]), table.spending_index)
     spending_index = table.spending_index
@@ -80,13 +80,18 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
     ledger.journal_collected("households", wages, wages_booked, "wages")
     ledger.journal_collected("outside_world", running, running_booked, "running costs")
     ledger.journal_collected("treasury", rates, rates_booked, "business rates")
-    earn_other_income(params, table, ledger, rate[kind.OTHER_INCOME])
-    service_social_finance(params, table, ledger, rate[kind.SOCIAL_FINANCE])
+    # each row's kind's other income rate, gathered only where some kind has one (every row's is 0 otherwise, D-F295)
+    other_income = by_kind[kind.OTHER_INCOME]
+    earn_other_income(params, table, ledger, other_income[table.kind] if np.count_nonzero(other_income) else NO_RATE)
+    service_social_finance(params, table, ledger, by_kind[kind.SOCIAL_FINANCE][table.kind])
     rows_of_kind = np.bincount(table.kind, minlength=len(KINDS))
     for code, kind_class in KINDS.items():  # a kind without rows has no surplus to settle
         if rows_of_kind[code]:
             kind_class.settle_surplus(params, ledger, table.kind == code, costs[row_pass.SAVING], table.last_payment)
     return overhead_paid
+
+
+NO_RATE = np.zeros(0)  # no kind has the rate: every row's is 0 (an empty array counts no nonzero)
 
 
 def earn_other_income(params: dict, table: ProviderTable, ledger: Ledger, rate: np.ndarray) -> None:
