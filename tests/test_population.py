@@ -63,6 +63,31 @@ def test_need_shock_moves_preferences_in_the_hit_units():
     assert all(a > b + 0.15 for a, b in zip(after, before, strict=True))
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 16])
+def test_a_need_shock_a_run_of_slots_at_a_time_is_the_whole_sector(monkeypatch, chunk):
+    """ODD §9 D-F280: the shock shifts a run of slots at a time; the codes are those of the whole sector at once."""
+    import copy
+
+    from sim.kernels import preferences
+    from sim.submodels import needs
+
+    m = sim.MutualStateModel(rng=3, n_units=9, sectors="all")
+    params = dict(m.params, need_shock_share=0.5, need_shock_size=0.3)
+    expected = copy.deepcopy(m.users)
+    hit = np.random.default_rng(11).random(m.structure.n_units) < 0.5
+    for users in expected:  # the whole sector at once, as before D-F280
+        users.unit_pref_mean = np.where(hit[:, None], np.clip(users.unit_pref_mean + 0.3, 0, 1),
+                                        users.unit_pref_mean).astype(np.float32)
+        moved = hit[users.unit]
+        users.xq[moved] = preferences.encode(np.clip(preferences.decode(users.xq[moved]) + 0.3, 0, 1))
+    monkeypatch.setattr(needs, "SHOCK_CHUNK", chunk)
+    needs.need_shock(params, m.structure, m.users, np.random.default_rng(11))
+    assert any(hit) and not all(hit)
+    for users, want in zip(m.users, expected, strict=True):
+        assert users.xq.dtype == want.xq.dtype and np.array_equal(users.xq, want.xq)
+        assert np.array_equal(users.unit_pref_mean, want.unit_pref_mean)
+
+
 def test_secondary_mutuals_federate_neighbours_and_pool_reserves():
     m = sim.MutualStateModel(rng=1, n_units=4, regime="mutual", secondary_mutuals=True, sectors=["leisure"],
                              organisation_scale="unit")

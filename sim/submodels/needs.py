@@ -56,15 +56,26 @@ def drift_needs(params: dict, structure: Structure, service_users: list[ServiceU
                                     users.unit_start, users.unit_count)
 
 
+#: Slots a need shock shifts at a time (ODD §9 D-F280): at 10^6 adults a whole sector's shift held some 18 bytes an
+#: adult of float temporaries, the run's peak.
+SHOCK_CHUNK = 1 << 16
+
+
 def need_shock(params: dict, structure: Structure, service_users: list[ServiceUsers],
                rng: np.random.Generator) -> None:
     """Preferences shift by ``need_shock_size`` in a random share of units (what people need changes), in
     every dimension of the design, so that the shock moves the distance (ODD §7.1) by the same amount whatever
     the number of dimensions."""
     hit = rng.random(structure.n_units) < params["need_shock_share"]
+    size = params["need_shock_size"]
     for users in service_users:
-        users.unit_pref_mean = np.where(hit[:, None], np.clip(users.unit_pref_mean + params["need_shock_size"], 0, 1),
+        users.unit_pref_mean = np.where(hit[:, None], np.clip(users.unit_pref_mean + size, 0, 1),
                                         users.unit_pref_mean).astype(np.float32)
-        moved = hit[users.unit]  # the shift in float32, clipped to [0, 1], kept as codes (ODD §9 D-F211)
-        users.xq[moved] = preferences.encode(np.clip(preferences.decode(users.xq[moved]) + params["need_shock_size"],
-                                                     0, 1))
+        # the shift in float32, clipped to [0, 1], kept as codes (ODD §9 D-F211), a run of slots at a time so that
+        # its float temporaries stay small: element by element the same numbers as the whole sector at once
+        # (ODD §9 D-F280)
+        hit_slots = np.repeat(hit, users.unit_count)  # slots sit in unit order: ``hit[users.unit]``
+        for start in range(0, users.m, SHOCK_CHUNK):
+            block = users.xq[start:start + SHOCK_CHUNK]  # a view: written in place
+            moved = hit_slots[start:start + SHOCK_CHUNK]
+            block[moved] = preferences.encode(np.clip(preferences.decode(block[moved]) + size, 0, 1))
