@@ -43,7 +43,9 @@ class Workforce:
         self.motivation = self._draw_motivation(rng, n)
         self.skill = rng.uniform(0.8, 1.2, n)
         self.trained = np.zeros(n)  # the part of skill built by capacity building, which depreciates (ODD §7.11)
-        self.tenure = rng.integers(0, 120, n).astype(np.float64)
+        # months in post, whole numbers (0-119 at the start, +1 a month, 0 for a new hire): float32 holds every one
+        # exactly below 2^24 months, and it is read as float64 (``productivity``): 4 bytes a worker (ODD §9 D-F281)
+        self.tenure = rng.integers(0, 120, n).astype(np.float32)
         self.morale = np.full(n, params["reference_morale"])
         self.burnout = np.zeros(n)
         self.effort = self.motivation * self.morale
@@ -58,7 +60,7 @@ class Workforce:
         return np.clip(rng.normal(self.params["worker_motivation"], self.params["motivation_spread"], n), 0.0, 1.0)
 
     def productivity(self) -> np.ndarray:
-        return self.skill * (1.0 - self.params["new_hire_penalty"] * np.exp(-self.tenure / 12.0))
+        return self.skill * (1.0 - self.params["new_hire_penalty"] * np.exp(-self.tenure.astype(np.float64) / 12.0))
 
     def staff_counts(self, n_rows: int) -> np.ndarray:
         return np.bincount(self.row, minlength=n_rows).astype(np.float64)

@@ -99,3 +99,16 @@ def test_a_ballot_from_the_staff_index_is_the_ballot_from_a_scan():
         scanned, indexed = np.random.default_rng(row), np.random.default_rng(row)
         assert workforce.ballot(scanned, row, 0.3) == workforce.ballot(indexed, row, 0.3, staff_by_row(row))
         assert scanned.random() == indexed.random()
+
+
+def test_tenure_is_whole_months_in_float32_and_the_wage_factor_an_array_of_its_own():
+    """ODD §9 D-F281: tenure is kept in float32 (whole months, exact) and read as float64; the wage factor is a copy
+    of the month's cost table's row, which it no longer keeps alive."""
+    model = sim.MutualStateModel(rng=1, n_units=4)
+    model.run(3)
+    wf = model.workforce
+    assert wf.tenure.dtype == np.float32 and np.array_equal(wf.tenure, np.floor(wf.tenure))
+    tenure64 = wf.tenure.astype(np.float64)
+    expected = wf.skill * (1.0 - wf.params["new_hire_penalty"] * np.exp(-tenure64 / 12.0))
+    assert np.array_equal(wf.productivity(), expected)
+    assert model.providers.wage_factor.base is None and model.providers.wage_factor.dtype == np.float64

@@ -76,7 +76,9 @@ def produce(params: dict, structure: Structure, table: ProviderTable, ledger: Le
         table.sector, structure.sector_array("unit_cost"), structure.sector_array("contractibility"),
         structure.sector_array("theta"), table.effort_i, costs, float(params["capital_productivity"]),
         float(params["innovation_scale"]), ledger.provider_cash, ledger.outflows, table.q_c, table.q_n)
-    table.wage_factor = costs[row_pass.WAGE_FACTOR]
+    # a copy of the row, not a view: a view kept the month's whole cost table (ten rows of float64 a provider row,
+    # 0.5 bytes an adult) alive until the next month's (ODD §9 D-F281)
+    table.wage_factor = costs[row_pass.WAGE_FACTOR].copy()
     ledger.journal_collected("households", wages, wages_booked, "wages")
     ledger.journal_collected("outside_world", running, running_booked, "running costs")
     ledger.journal_collected("treasury", rates, rates_booked, "business rates")
