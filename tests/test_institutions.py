@@ -94,3 +94,32 @@ def test_a_bad_table_entry_names_its_field(tmp_path):
                    'basis = "guess"\nsource = "s"\n')
     with pytest.raises(ValueError, match="basis 'guess'"):
         load_institutions(bad)
+
+
+def test_the_kept_answer_follows_the_rows_kinds_and_the_parameters():
+    """``present`` gives its kept answer again only while the rows' kinds and the parameters it reads are those it
+    was derived from (ODD §9 D-F296): after an operator changes, kind governance is switched off or a channel
+    opens, it answers as a fresh table would."""
+    from sim.providers.institutions import PRESENT
+
+    model = sim.MutualStateModel(regime="mutual", rng=1, n_units=4, sectors=SECTORS)
+    table, params, names = model.providers, model.params, model.sector_names
+
+    def fresh(name):
+        PRESENT.pop(table, None)
+        answer = present(params, names, table, name).copy()
+        PRESENT.pop(table, None)
+        return answer
+
+    first = present(params, names, table, "member_board")
+    assert present(params, names, table, "member_board") is first and first.all()
+    table.kind[0] = KIND_NAMES.index("state")
+    assert np.array_equal(present(params, names, table, "member_board"), fresh("member_board"))
+    assert not present(params, names, table, "member_board")[0]
+    params["kind_governance"] = False
+    assert not present(params, names, table, "member_board").any()
+    params["kind_governance"] = True
+    before = present(params, names, table, "user_panel").copy()
+    params["channel_user_panels"] = True
+    assert np.array_equal(present(params, names, table, "user_panel"), fresh("user_panel"))
+    assert present(params, names, table, "user_panel").sum() >= before.sum()

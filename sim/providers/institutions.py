@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -73,15 +74,34 @@ def load_institutions(path: Path = INSTITUTIONS_FILE) -> dict[str, Institution]:
 INSTITUTIONS: dict[str, Institution] = load_institutions()
 
 
+#: each table's last answer of ``present`` for each institution, with what it was derived from (ODD §9 D-F296)
+PRESENT: WeakKeyDictionary = WeakKeyDictionary()
+
+
 def present(params: dict, sector_names: tuple[str, ...], table, name: str) -> np.ndarray:
     """Per provider row: does it run institution ``name``? By the table for its sector and kind (the neutral
-    kind's where ``kind_governance`` is off), or because the channel that creates it is open."""
+    kind's where ``kind_governance`` is off), or because the channel that creates it is open.
+
+    The answer is kept for the table and given again while what it is derived from is unchanged (the sectors, the
+    rows' sectors and kinds, the two parameters it reads): the rows' kinds change only when an operator changes,
+    and the month's tallies ask every month (ODD §9 D-F296). The array given is shared between the calls that get
+    it: read it, do not write it."""
     institution = INSTITUTIONS[name]
+    governed, channel = bool(params["kind_governance"]), institution.channel
+    channel_open = bool(channel and params[f"channel_{channel}"])
+    basis = (sector_names, governed, channel_open, table.sector.tobytes(), table.kind.tobytes() if governed else b"")
+    kept = PRESENT.get(table)
+    if kept is None:
+        kept = PRESENT[table] = {}
+    found = kept.get(name)
+    if found is not None and found[0] == basis:
+        return found[1]
     by_sector_kind, reached = institution_tables(name, sector_names)
-    kind = table.kind if params["kind_governance"] else np.full(table.n, STATE)
+    kind = table.kind if governed else np.full(table.n, STATE)
     has = by_sector_kind[table.sector, kind]
-    if institution.channel and params[f"channel_{institution.channel}"]:
+    if channel_open:
         has |= reached[table.sector]
+    kept[name] = (basis, has)
     return has
 
 
