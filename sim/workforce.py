@@ -171,6 +171,11 @@ class Workforce:
         return n_votes / staff.size, (int(yes.sum()) / n_votes if n_votes else 0.0)
 
 
+#: exp(-t / 12) for the whole months of tenure t = 0 ... 1,023, as NumPy's ``np.exp`` gives each in an array (the
+#: productivity's new-hire term, read by ``workers.rows_after_work_from_tenure``, ODD §9 D-F297); a tenure past it
+#: takes NumPy's path
+TENURE_DECAY = np.exp(-np.arange(1024, dtype=np.float64) / 12.0)
+TENURE_DECAY.flags.writeable = False
 REFERENCE_FLOOR = 0.01  # output of the standard workforce, at least 1% of a fully motivated, skilled one's
 
 

@@ -2635,6 +2635,59 @@ def test_one_call_of_the_rows_after_work_and_hiring_is_the_two_it_replaced(seed)
     assert same(got_cash, cash) and same(got_out, outflow)
 
 
+def test_the_tenure_decay_table_is_numpys_exp_wherever_a_tenure_stands():
+    """``TENURE_DECAY`` (ODD §9 D-F297) holds what NumPy's ``np.exp(-tenure / 12.0)`` gives a whole month of tenure
+    in an array of any length and alignment (NumPy's vectorised ``exp``, which differs from the C library's for
+    some arguments: the kernel reads the table, not ``math.exp``)."""
+    from sim.workforce import TENURE_DECAY
+
+    rng = np.random.default_rng(11)
+    size = TENURE_DECAY.size
+    for n in [*range(1, 80), 127, 128, 129, 255, 256, 257, 1000, 4097]:
+        months = rng.integers(0, size, n).astype(np.float64)
+        offset = int(rng.integers(0, 8))
+        buffer = np.empty(n + offset)
+        buffer[offset:] = months
+        assert same(np.exp(-buffer[offset:] / 12.0), TENURE_DECAY[months.astype(np.int64)])
+    assert same(np.exp(-np.arange(size, dtype=np.float64) / 12.0), TENURE_DECAY)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_rows_after_work_with_output_from_tenure_match(seed):
+    """``rows_after_work_from_tenure`` (ODD §9 D-F297) against ``rows_after_work_and_hiring`` given NumPy's
+    ``effort * Workforce.productivity()``: whole-month tenures (new hires' 0 and 1 among them), and where a tenure
+    is not a whole month of the table (a fraction, past the table, negative, NaN) it moves nothing and says so."""
+    from sim.kernels import workers
+    from sim.workforce import TENURE_DECAY
+
+    rng = np.random.default_rng(seed)
+    n, staff_n = 9, 60
+    worker_row = rng.integers(0, n - 2, staff_n).astype(np.int32)
+    quits = rng.random(staff_n) < (0.2 if seed % 2 else 0.0)
+    effort, skill, morale = rng.uniform(0, 1, staff_n), rng.uniform(0.8, 1.2, staff_n), rng.random(staff_n)
+    tenure = rng.integers(0, 500, staff_n).astype(np.float64)
+    tenure[:3] = [0.0, 1.0, TENURE_DECAY.size - 1]
+    fte, staff = rng.uniform(0.1, 30, n), np.where(rng.random(n) < 0.3, 0.0, rng.integers(1, 12, n).astype(float))
+    penalty = 0.3
+    cash, outflow = rng.uniform(-1e5, 1e5, n), rng.uniform(0, 1e4, n)
+    output = effort * (skill * (1.0 - penalty * np.exp(-tenure / 12.0)))  # ``effort * productivity()``
+    want_cash, want_out, want_rows = cash.copy(), outflow.copy(), (np.full(n, np.nan), np.full(n, np.nan))
+    want = workers.rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, 800.0, 0.6, want_cash,
+                                              want_out, *want_rows)
+    got_rows = np.full(n, np.nan), np.full(n, np.nan)
+    got = workers.rows_after_work_from_tenure(worker_row, quits, effort, skill, tenure, penalty, TENURE_DECAY, morale,
+                                              fte, staff, 800.0, 0.6, cash, outflow, *got_rows)
+    assert got == (*want, True) and same(cash, want_cash) and same(outflow, want_out)
+    assert all(same(a, b) for a, b in zip(got_rows, want_rows, strict=True))
+    for odd in (2.5, float(TENURE_DECAY.size), -1.0, np.nan):
+        tenure[5] = odd
+        before = cash.copy(), outflow.copy(), got_rows[0].copy()
+        assert workers.rows_after_work_from_tenure(worker_row, quits, effort, skill, tenure, penalty, TENURE_DECAY,
+                                                   morale, fte, staff, 800.0, 0.6, cash, outflow,
+                                                   *got_rows) == (0.0, False, False)
+        assert same(cash, before[0]) and same(outflow, before[1]) and same(got_rows[0], before[2])
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_one_call_of_the_rows_and_people_sums_is_the_three_it_replaced(seed):
     """``row_and_people_sums`` against ``users_and_kind_sums``, ``pairwise_sum`` and ``count_people`` in turn (each

@@ -146,6 +146,30 @@ def fill_posts(quits, new_motivation, new_skill, motivation, skill, trained, ten
 
 
 @compiled
+def rows_after_work_from_tenure(worker_row, quits, effort, skill, tenure, new_hire_penalty, tenure_decay, morale, fte,
+                                staff, hiring_cost, reference_output, cash, cash_out, workforce_index, mean_morale):
+    """``rows_after_work_and_hiring`` with each worker's output derived in the call (ODD §9 D-F297):
+    output_w = effort_w (skill_w (1 - new hire penalty exp(-tenure_w / 12))), the product NumPy's
+    ``effort * Workforce.productivity()`` makes, exp(-t / 12) read from ``tenure_decay``, NumPy's own ``np.exp`` of
+    -t / 12 for the whole months t = 0, 1, ... (NumPy's ``exp`` differs from the C library's in the last bit for
+    some arguments; it gives each element the same value wherever it stands in an array). Where a tenure is not a
+    whole month the table holds, it moves nothing and returns (0.0, False, False), for the caller to take NumPy's
+    path; else the hiring's total, whether it was booked, and True."""
+    n = tenure.size
+    for worker in range(n):
+        months = tenure[worker]
+        if not (months >= 0.0 and months < tenure_decay.size and months == np.floor(months)):
+            return 0.0, False, False
+    output = np.empty(n)
+    for worker in range(n):
+        decay = tenure_decay[np.int64(tenure[worker])]
+        output[worker] = effort[worker] * (skill[worker] * (1.0 - new_hire_penalty * decay))
+    total, booked = rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, hiring_cost,
+                                               reference_output, cash, cash_out, workforce_index, mean_morale)
+    return total, booked, True
+
+
+@compiled
 def rows_after_work_and_hiring(worker_row, quits, output, morale, fte, staff, hiring_cost, reference_output, cash,
                                cash_out, workforce_index, mean_morale):
     """ODD §7.9 and §7.8, ``rows_after_work`` and the rows' hiring costs moved out of the providers' cash

@@ -8,7 +8,7 @@ from ..kernels import workers
 from ..ledger import Ledger
 from ..providers import ProviderTable
 from ..providers.rates import INCENTIVE, MEMBERS_OWN_IT
-from ..workforce import Workforce
+from ..workforce import TENURE_DECAY, Workforce
 from .structure import Structure
 
 
@@ -46,10 +46,17 @@ def work(params: dict, structure: Structure, table: ProviderTable, workforce: Wo
                              table.failing, incentive, quit_ratio)  # a failing row counts 1 (a bool read as 1.0)
     # the rows' workforce index and morale (written over the rows', D-F231), and the hiring costs moved out of their
     # cash, in one call (D-F191)
-    hires, booked = workers.rows_after_work_and_hiring(
-        workforce.row, quits, workforce.effort * workforce.productivity(), workforce.morale, table.fte, table.staff,
-        float(params["hiring_cost"]), workforce.reference_output, ledger.provider_cash, ledger.outflows,
-        table.workforce_index, table.morale)
+    # each worker's output, effort x productivity, derived in the call where every tenure is a whole month of
+    # ``TENURE_DECAY`` (ODD §9 D-F297), else by NumPy as before
+    hires, booked, derived = workers.rows_after_work_from_tenure(
+        workforce.row, quits, workforce.effort, workforce.skill, workforce.tenure, float(params["new_hire_penalty"]),
+        TENURE_DECAY, workforce.morale, table.fte, table.staff, float(params["hiring_cost"]),
+        workforce.reference_output, ledger.provider_cash, ledger.outflows, table.workforce_index, table.morale)
+    if not derived:
+        hires, booked = workers.rows_after_work_and_hiring(
+            workforce.row, quits, workforce.effort * workforce.productivity(), workforce.morale, table.fte,
+            table.staff, float(params["hiring_cost"]), workforce.reference_output, ledger.provider_cash,
+            ledger.outflows, table.workforce_index, table.morale)
     ledger.journal_collected("outside_world", hires, booked, "hiring")
 
 
