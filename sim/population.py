@@ -282,24 +282,33 @@ class ServiceUsers:
         return self.stance != OPT_OUT
 
     def churn(self, key: tuple[int, int], month: int, volatility: float, home_provider: np.ndarray, n_rows: int,
-              unit_sizes: np.ndarray, unit_starts: np.ndarray, habitual: np.ndarray | None = None) -> int:
+              unit_sizes: np.ndarray, unit_starts: np.ndarray, habitual: np.ndarray | None = None,
+              last_participation: np.ndarray | None = None) -> int:
         """Pass a share ``volatility`` of slots to residents of the same unit who do not need the service yet
         (drawn by rejection; where none is found the holder stays and her need starts afresh). The new need
         starts with the holder's civic habit: she contributes if ``habitual`` (per citizen: took part in the
         last 12 months), otherwise she uses only; she expects what her provider's users (``n_rows`` rows) feel
         now. Every draw is the model's keyed stream ``key`` at ``month`` (``sim.kernels.need_churn.churn_sector``,
-        ODD §9 D-F35). Returns how many slots moved to someone new."""
+        ODD §9 D-F35). Returns how many slots moved to someone new. Given ``last_participation`` (every adult's month
+        of last participation), the habit is read from it where a need starts: she took part after month - 13, in the
+        12 months to last month (``Citizens.participated(month - 1)``'s, with no array of every adult, ODD §9
+        D-F298)."""
         if volatility <= 0.0 or self.m == 0:
             return 0
-        if habitual is None:
-            habitual = np.zeros(self.holds.size, dtype=bool)
+        if last_participation is not None:
+            since = month - 13
+        else:  # a habit given per citizen (or none), as months: 1 after month 0 where she has the habit
+            since = 0
+            last_participation = (np.zeros(self.holds.size, dtype=np.int16) if habitual is None
+                                  else habitual.astype(np.int16))
         # membership and seats belong to the need that ended
         if self.row_users.size != n_rows:  # int32: a row's users of one sector (ODD §9 D-F173)
             self.row_users = np.zeros(n_rows, dtype=np.int32)
         self.row_users_month = month
         return need_churn.churn_sector(
             key[0], key[1], month, self.sector_index, float(volatility), self.provider, self.satisfaction, n_rows,
-            self.unit_start, self.unit_count, unit_starts, unit_sizes, self.holds, self.bit, habitual, home_provider,
+            self.unit_start, self.unit_count, unit_starts, unit_sizes, self.holds, self.bit, last_participation, since,
+            home_provider,
             self.unit_pref_mean, float(self.pref_spread), float(self.high_need_share), CONTRIBUTE, USE_ONLY,
             self.holders, self.xq, self.high_need_bits, self.stance, self.civic, self.row_users)
 

@@ -910,9 +910,11 @@ def test_new_needs_and_drift_match(seed):
     units, new = slots["unit"][moved], rng.integers(0, 50, moved.size).astype(np.int32)
     shape = dimensions(seed)
     unit_pref_mean, home_provider = rng.random((8, shape)).astype(np.float32), rng.integers(0, 9, 8).astype(np.int32)
-    habitual, mean_satisfaction = rng.random(50) < 0.3, rng.normal(0.4, 0.3, 9)
+    last_participation, mean_satisfaction = rng.integers(-20, 40, 50).astype(np.int16), rng.normal(0.4, 0.3, 9)
+    habitual = last_participation > 17  # her habit, as the kernel reads it (ODD §9 D-F298)
     normal, uniform = rng.normal(0.0, 0.4, (moved.size, shape)), rng.random(moved.size)  # wide: some clipped
-    need_churn.start_needs(moved, units, new, normal, uniform, unit_pref_mean, 0.2, 2.5, habitual, home_provider,
+    need_churn.start_needs(moved, units, new, normal, uniform, unit_pref_mean, 0.2, 2.5, last_participation, 17,
+                           home_provider,
                            mean_satisfaction, CONTRIBUTE, USE_ONLY, *(kernel[name] for name in (
                                "citizen", "x", "need", "stance", "civic", "provider", "satisfaction")))
     reference["citizen"][moved] = new
@@ -2150,7 +2152,8 @@ def test_keyed_need_churn_matches(seed, volatility, long_runs, packed):
     slots["citizen"] = citizen
     holds[citizen] |= np.uint16(4)
     slots["civic"] = rng.integers(0, 128, m).astype(np.uint8)
-    habitual = rng.random(holds.size) < 0.3
+    last_participation = rng.integers(-20, 40, holds.size).astype(np.int16)
+    habitual = last_participation > 17  # her habit, as the kernel reads it (ODD §9 D-F298)
     home_provider = rng.integers(0, 9, 8).astype(np.int32)
     unit_pref_mean = rng.random((8, dimensions(seed))).astype(np.float32)
     key, month, sector = (int(rng.integers(0, 2**32)), 77), 31, 4
@@ -2162,7 +2165,8 @@ def test_keyed_need_churn_matches(seed, volatility, long_runs, packed):
     holders = pack_holders(got["citizen"], unit_start, unit_count, unit_starts, unit_sizes, 3) if packed else None
     passed = need_churn.churn_sector(
         key[0], key[1], month, sector, volatility, got["provider"], got["satisfaction"], 9, unit_start, unit_count,
-        unit_starts, unit_sizes, got["holds"], np.uint16(4), habitual, home_provider, unit_pref_mean, 0.3, 0.2,
+        unit_starts, unit_sizes, got["holds"], np.uint16(4), last_participation, 17, home_provider, unit_pref_mean,
+        0.3, 0.2,
         CONTRIBUTE, USE_ONLY, got["citizen"] if holders is None else holders, got["x"], got["need"], got["stance"],
         got["civic"], row_users)
     if packed:

@@ -76,16 +76,18 @@ def mean_by_row(provider, values, n_rows):
 
 
 @inlined
-def begin_need(slot, unit, person, high, high_need_bits, habitual, contribute, use_only, stance, civic,
+def begin_need(slot, unit, person, high, high_need_bits, last_participation, since, contribute, use_only, stance, civic,
                home_provider, mean_satisfaction, provider, satisfaction):
     """ODD §7.14, what a fresh need starts with besides its design: its bit in ``high_need_bits`` (set where
-    ``high``), the stance of her civic habit (she contributes if she took part in the last 12 months), no
-    membership or seat, her unit's home provider, and as satisfaction what its users now feel (kept as float32)."""
+    ``high``), the stance of her civic habit (she contributes if she took part in the last 12 months: her
+    ``last_participation`` after month ``since``, read where the need starts rather than from a whole array of
+    every adult's habit, ODD §9 D-F298), no membership or seat, her unit's home provider, and as satisfaction what
+    its users now feel (kept as float32)."""
     if high:
         high_need_bits[slot >> 3] |= np.uint8(1 << (slot & 7))
     else:
         high_need_bits[slot >> 3] &= np.uint8(~(1 << (slot & 7)) & 0xFF)
-    stance[slot] = contribute if habitual[person] else use_only
+    stance[slot] = contribute if last_participation[person] > since else use_only
     civic[slot] = 0
     row = home_provider[unit]
     provider[slot] = row
@@ -93,8 +95,8 @@ def begin_need(slot, unit, person, high, high_need_bits, habitual, contribute, u
 
 
 @compiled
-def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_need_share, high_need, habitual,
-                home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, high_need_bits, stance,
+def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_need_share, high_need,
+                last_participation, since, home_provider, provider_mean_satisfaction, contribute, use_only, citizen, x, high_need_bits, stance,
                 civic, provider, satisfaction):
     """ODD §7.14: each moved slot k starts afresh with its new holder: a preferred design, her unit's mean plus
     her own variation ``normal`` (drawn in float64, added in float32) clipped to [0, 1] and kept as its two-byte code
@@ -110,8 +112,9 @@ def start_needs(moved, units, new_holder, normal, uniform, unit_pref_mean, high_
         for dimension in range(x.shape[1]):
             wish = unit_pref_mean[unit, dimension] + np.float32(normal[k, dimension])
             x[slot, dimension] = encoded(min(max(wish, zero32), one32))
-        begin_need(slot, unit, person, uniform[k] < high_need_share, high_need_bits, habitual, contribute, use_only,
-                   stance, civic, home_provider, provider_mean_satisfaction, provider, satisfaction)
+        begin_need(slot, unit, person, uniform[k] < high_need_share, high_need_bits, last_participation, since,
+                   contribute, use_only, stance, civic, home_provider, provider_mean_satisfaction, provider,
+                   satisfaction)
 
 
 @compiled
@@ -228,7 +231,7 @@ def counter_words(key0, key1, month, lane, block, slots, rows, words, out):
 
 @compiled
 def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, n_rows, unit_start, unit_count,
-                 unit_starts, unit_sizes, holds, bit, habitual, home_provider, unit_pref_mean, spread,
+                 unit_starts, unit_sizes, holds, bit, last_participation, since, home_provider, unit_pref_mean, spread,
                  high_need_share, contribute, use_only, citizen, x, high_need_bits, stance, civic, row_users):
     """ODD §7.14 need churn of one sector, every draw from the keyed stream (``streams.NEED_CHURN``; the words are
     listed there), in one pass over the slots and a few over the churned ones:
@@ -247,7 +250,7 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
     * each churned slot's fresh start (``start_needs``): her unit's mean preferred design plus her own variation,
       N(0, ``spread``) by Box-Muller from two uniforms a pair of dimensions (float64, added in float32, clipped to
       [0, 1], kept as its code, ``preferences.encoded``, D-F211), a high need with chance ``high_need_share``, the
-      stance of her civic habit, no membership or seat, her unit's home row and its users' mean satisfaction;
+      stance of her civic habit (``last_participation`` after ``since``), no membership or seat, her unit's home row and its users' mean satisfaction;
     * each row's users after churn into ``row_users`` (``n_rows``, int32, D-F173): the pass's counts, each churned slot
       moved from her old row to her home row, for the month of service's lists (its own count of each provider's
       users, ``service_month.provider_starts``, not made again: ODD §9 D-F151).
@@ -349,7 +352,8 @@ def churn_sector(key0, key1, month, sector, volatility, provider, satisfaction, 
             wish = unit_pref_mean[unit, dimension] + np.float32(spread * normal)
             x[slot, dimension] = encoded(min(max(wish, zero32), one32))
         users[provider[slot]] -= 1  # she leaves her row for her unit's home row
-        begin_need(slot, unit, person, streams.word_uniform(fresh[k, 0]) < high_need_share, high_need_bits, habitual,
-                   contribute, use_only, stance, civic, home_provider, mean, provider, satisfaction)
+        begin_need(slot, unit, person, streams.word_uniform(fresh[k, 0]) < high_need_share, high_need_bits,
+                   last_participation, since, contribute, use_only, stance, civic, home_provider, mean, provider,
+                   satisfaction)
         users[provider[slot]] += 1
     return passed

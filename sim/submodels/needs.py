@@ -16,9 +16,9 @@ from .structure import Structure
 def churn_needs(params: dict, structure: Structure, population: Citizens, service_users: list[ServiceUsers],
                 table: ProviderTable, key: tuple[int, int], month: int) -> None:
     """Needs end and pass to other residents; a newcomer expects what her provider's users now feel
-    (``ServiceUsers.churn``), and brings her civic habit of the last 12 months. Every draw is the model's keyed
+    (``ServiceUsers.churn``), and brings her civic habit of the last 12 months (read from her month of last
+    participation where her need starts, ODD §9 D-F298). Every draw is the model's keyed
     stream ``key``, which depends on the seed alone, not on the draws other submodels make (ODD §9 D-K5, D-F35)."""
-    habitual = population.participated(month - 1)
     volatilities = structure.terms("churn_needs", -1, lambda: tuple(
         params[f"{name}.need_volatility"] for name in structure.sector_names))
     for sector, users in enumerate(service_users):
@@ -26,7 +26,7 @@ def churn_needs(params: dict, structure: Structure, population: Citizens, servic
         if volatility <= 0 or users.m == 0:
             continue
         users.churn(key, month, volatility, structure.home_row[sector], table.n, structure.unit_sizes,
-                    structure.unit_starts, habitual)
+                    structure.unit_starts, last_participation=population.last_participation)
 
 
 #: The district's mean preferred design, around which units' means are drawn (ODD §5) and drift (ODD §7.14).
