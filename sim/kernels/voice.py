@@ -86,10 +86,11 @@ def learn_from(efficacy, person, gap_central, gap, heeded_distance, weight, rate
     times the row's weight, in float64 kept as float32 (a NaN stays NaN, as np.clip's), and e_i moved toward it
     by the rate over her services needed (at least 1), in float32."""
     moved = (gap_central - gap) / max(gap_central, heeded_distance)
-    if moved < 0.0:
-        moved = 0.0
-    elif moved > 1.0:
-        moved = 1.0
+    # the clip as two selects, not a branch on the division's result, which the processor guesses wrong about as
+    # often as not (ODD §9 D-F310): the same number, a NaN or -0.0 kept as they were
+    # (Numba's max(a, b) is b if b > a else a, and min(a, b) b if b < a else a: selects in LLVM's code, where
+    # ``if`` statements stay branches)
+    moved = min(max(moved, 0.0), 1.0)
     signal = np.float32(moved * weight)
     step = rate32 / max(services, np.float32(1.0))
     efficacy[person] = efficacy[person] + np.float32(step * (signal - efficacy[person]))
