@@ -112,6 +112,12 @@ def slot_mismatch(x, slot, design, row):
     return gap / dimensions
 
 
+@inlined
+def pair_mismatch(wish0, wish1, design, row):
+    """``slot_mismatch`` with two dimensions, from her two wishes already decoded (float64): the same number."""
+    return (np.abs(wish0 - design[row, 0]) + np.abs(wish1 - design[row, 1])) * 0.5
+
+
 @compiled
 def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contribute, opt_out, holds, popcount,
                       efficacy, row_sector, central_design, design, heard, rate, heeded_distance, voice_crowd,
@@ -139,6 +145,7 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
     sector_users = np.zeros(users_by_quintile.size)
     satisfaction_total = mismatch_total = mismatch_active = volunteer_cost = 0.0
     last_slot = provider.size - 1
+    pair = x.shape[1] == 2
     for slot in range(provider.size):
         # the person arrays' lines of the holder PREFETCH_AHEAD slots on (ODD §9 D-F250)
         ahead = index(holder(citizen, min(slot + PREFETCH_AHEAD, last_slot)))
@@ -153,7 +160,11 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
         sector_sum[quintile] += value
         sector_users[quintile] += 1.0
         row = index(provider[slot])
-        gap = slot_mismatch(x, slot, design, row)
+        # with two dimensions her wishes read once for both gaps (D-F311: the stores between would make the
+        # compiled code read and decode them again, x possibly being one of the arrays stored to)
+        wish0 = np.float64(decoded(x[slot, 0]))
+        wish1 = np.float64(decoded(x[slot, 1])) if pair else 0.0
+        gap = pair_mismatch(wish0, wish1, design, row) if pair else slot_mismatch(x, slot, design, row)
         mismatch_total += gap
         seen_stance = seen[slot]
         mismatch_active += gap if seen_stance != opt_out else 0.0
@@ -164,7 +175,9 @@ def learn_and_measure(civic, stance, provider, x, citizen, took_part_bits, contr
         own = stance[slot]  # ODD §7.3: efficacy, for those who took part and have not opted out
         if not learn or own == opt_out or not ((bits & took_part_bits) != 0 or own == contribute):
             continue
-        gap_central = slot_mismatch(x, slot, central_design, index(row_sector[row]))
+        sector = index(row_sector[row])
+        gap_central = (pair_mismatch(wish0, wish1, central_design, sector) if pair
+                       else slot_mismatch(x, slot, central_design, sector))
         learn_from(efficacy, person, gap_central, gap, heeded_distance, weight_of[row], rate32,
                    popcount[holds[person]])
     add_sector_totals(sector_sum, sector_users, stance, satisfaction_by_quintile, users_by_quintile, stance_counts)
